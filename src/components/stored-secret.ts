@@ -1,0 +1,62 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { memberSlug } from "../naming";
+
+/** Arguments of StoredSecret. */
+export interface StoredSecretArgs {
+  /** The project the secret lives in. */
+  project: string;
+  /** The Secret Manager secret id. */
+  secretId: string;
+  /** Labels on the secret (environment, owner, purpose). */
+  labels: Record<string, string>;
+  /** Replica regions; empty for automatic replication. */
+  locations: string[];
+  /** IAM members granted secretAccessor on this secret, and on nothing else. */
+  readers: string[];
+  /**
+   * The secret's versions by stable name. Each is one SecretVersion resource; a change of its data
+   * replaces it, so the new version becomes `latest` and the old one is destroyed.
+   */
+  versions: Record<string, pulumi.Input<string>>;
+  /** The resource that enables Secret Manager. */
+  secretManagerApi: pulumi.Resource;
+}
+
+/**
+ * One secret in Secret Manager with its versions and its readers. Access is granted on the secret
+ * itself, never on the project, so each reader can read exactly the secrets listed for it.
+ */
+export class StoredSecret extends pulumi.ComponentResource {
+  /** The secret's resource name, `projects/<number>/secrets/<id>`: safe to export, holds no value. */
+  readonly secretName: pulumi.Output<string>;
+
+  constructor(name: string, args: StoredSecretArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gemini-access-kit:index:StoredSecret", name, {}, opts);
+    const replication =
+      args.locations.length === 0
+        ? { auto: {} }
+        : { userManaged: { replicas: args.locations.map((location) => ({ location })) } };
+    const secret = new gcp.secretmanager.Secret(
+      `${name}-secret`,
+      { project: args.project, secretId: args.secretId, labels: args.labels, replication },
+      { parent: this, dependsOn: [args.secretManagerApi] },
+    );
+    for (const [version, data] of Object.entries(args.versions)) {
+      new gcp.secretmanager.SecretVersion(
+        `${name}-version-${version}`,
+        { secret: secret.id, secretData: pulumi.secret(data) },
+        { parent: this },
+      );
+    }
+    for (const member of args.readers) {
+      new gcp.secretmanager.SecretIamMember(
+        `${name}-reader-${memberSlug(member)}`,
+        { project: args.project, secretId: secret.secretId, role: "roles/secretmanager.secretAccessor", member },
+        { parent: this },
+      );
+    }
+    this.secretName = secret.name;
+    this.registerOutputs({ secretName: this.secretName });
+  }
+}

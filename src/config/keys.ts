@@ -1,0 +1,76 @@
+/**
+ * Every config key the kit reads, in the `gemini-access-kit` namespace. Pulumi.yaml declares the
+ * same keys with the same descriptions (a test keeps the two equal), and the README's config
+ * reference documents them.
+ */
+
+export const NAMESPACE = "gemini-access-kit";
+
+/**
+ * The value's shape. Pulumi hands strings to the program as they are and everything else as JSON
+ * text; Pulumi.yaml can type all but objects, which it declares with a description only.
+ */
+export type KeyKind = "string" | "boolean" | "integer" | "array" | "object";
+
+export interface KeyDeclaration {
+  kind: KeyKind;
+  description: string;
+  secret?: boolean;
+}
+
+export const CONFIG_KEYS = {
+  environment: {
+    kind: "string",
+    description: "Environment name used in resource ids and labels; defaults to the stack name.",
+  },
+  namePrefix: {
+    kind: "string",
+    description: "Prefix of every id the kit creates (accounts, secrets, API key); defaults to gemini.",
+  },
+  extraApis: {
+    kind: "array",
+    description: "More APIs to enable besides the Gemini API and the ones the kit itself needs.",
+  },
+  serviceAccounts: {
+    kind: "object",
+    description:
+      "Map of service accounts, keyed by a stable short name: displayName, description, accountId, roles, impersonators, createKey, keyReaders.",
+  },
+  keyRotationDays: {
+    kind: "integer",
+    description: "Days between key rotations, 1-90 (default 45); each key stays valid for two periods.",
+  },
+  keyRotationStart: {
+    kind: "string",
+    description: "Date (YYYY-MM-DD) rotation periods are counted from; set it to the day of the first key.",
+  },
+  secretLocations: {
+    kind: "array",
+    description: "Secret Manager replica regions; empty or unset for automatic replication.",
+  },
+  oauthConsent: {
+    kind: "object",
+    description:
+      "The OAuth consent screen to configure by hand: appName, supportEmail, audience, testUsers, scopes, developerContacts.",
+  },
+  oauthClientRequired: {
+    kind: "boolean",
+    description: "Fail the config check until the Desktop OAuth client file has been set (default false).",
+  },
+  oauthClientReaders: {
+    kind: "array",
+    description: "IAM members that may read the OAuth client's secret.",
+  },
+  oauthClientJson: {
+    kind: "string",
+    secret: true,
+    description: "The downloaded client_secret.json of the Desktop OAuth client; always set with --secret.",
+  },
+  apiKey: {
+    kind: "object",
+    description: "Create a Gemini API key bound to a service account: serviceAccount, readers, displayName.",
+  },
+} as const satisfies Record<string, KeyDeclaration>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+export const KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[];

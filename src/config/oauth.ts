@@ -1,0 +1,125 @@
+/** The oauthConsent description and the Desktop client file, checked before anything is created. */
+
+import { EMAIL } from "../naming";
+import { parseInstalledClient } from "../oauth/client";
+import { KNOWN_SCOPES, MAX_TEST_USERS, setClientCommand, type ConsentScreen } from "../oauth/consent";
+import { parseMembers } from "./members";
+import { HIDDEN, type Problems } from "./problems";
+import type { OauthConfig } from "./types";
+
+const FIELDS = ["appName", "supportEmail", "audience", "testUsers", "scopes", "developerContacts"] as const;
+const AUDIENCES = ["External", "Internal"] as const;
+/** The quickstart's scopes: what `gcloud auth application-default login --scopes` asks for. */
+export const DEFAULT_SCOPES = [
+  "https://www.googleapis.com/auth/cloud-platform",
+  "https://www.googleapis.com/auth/generative-language.tuning",
+  "https://www.googleapis.com/auth/generative-language.retriever",
+];
+const MAX_APP_NAME = 120;
+
+function emails(p: Problems, path: string, values: readonly string[]): void {
+  values.forEach((v, i) => {
+    if (!EMAIL.pattern.test(v)) p.add(`${path}[${i}]`, v, `is not an e-mail address; expected ${EMAIL.allowed}`, "Correct it.");
+  });
+  p.duplicates(path, values);
+}
+
+function parseScopes(p: Problems, values: readonly string[]): void {
+  values.forEach((scope, i) => {
+    if (!KNOWN_SCOPES.includes(scope)) {
+      p.add(`oauthConsent.scopes[${i}]`, scope, `is not a scope the Gemini API uses; allowed: ${KNOWN_SCOPES.join(", ")}`, "Use the full scope URL.");
+    }
+  });
+  if (values.length > 0 && !values.some((s) => s.includes("/generative-language"))) {
+    p.add(
+      "oauthConsent.scopes",
+      values,
+      "has no generative-language scope; a token with only cloud-platform gets 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT from the Gemini API",
+      "Add https://www.googleapis.com/auth/generative-language.retriever (or another generative-language scope).",
+    );
+  }
+  p.duplicates("oauthConsent.scopes", values);
+}
+
+function parseConsent(p: Problems, raw: Record<string, unknown>, fix: string): ConsentScreen {
+  p.unknownFields("oauthConsent", raw, FIELDS);
+  const appName = p.string("oauthConsent.appName", raw.appName, fix);
+  if (appName === undefined || appName.trim() === "" || appName.length > MAX_APP_NAME) {
+    p.add("oauthConsent.appName", appName, `must be 1-${MAX_APP_NAME} characters`, "Set the name users see on the consent screen.");
+  }
+  const supportEmail = p.string("oauthConsent.supportEmail", raw.supportEmail, fix);
+  if (supportEmail === undefined || !EMAIL.pattern.test(supportEmail)) {
+    p.add("oauthConsent.supportEmail", supportEmail, `is not an e-mail address; expected ${EMAIL.allowed}`, "Set your address or a group you manage.");
+  }
+  const audience = raw.audience ?? "External";
+  if (!AUDIENCES.includes(audience as "External")) {
+    p.add("oauthConsent.audience", audience, "must be External or Internal", "Internal needs the project to belong to an organization.");
+  }
+  const testUsers = p.stringList("oauthConsent.testUsers", raw.testUsers, fix) ?? [];
+  emails(p, "oauthConsent.testUsers", testUsers);
+  if (testUsers.length > MAX_TEST_USERS) {
+    p.add("oauthConsent.testUsers", `${testUsers.length} addresses`, `is over Google's limit of ${MAX_TEST_USERS} test users`, "List fewer, or publish the app to production.");
+  }
+  if (audience === "Internal" && testUsers.length > 0) {
+    p.add("oauthConsent.testUsers", testUsers, "is set for an Internal app, which has no test users", "Remove testUsers, or set audience: External.");
+  }
+  const scopes = p.stringList("oauthConsent.scopes", raw.scopes, fix) ?? DEFAULT_SCOPES;
+  parseScopes(p, scopes);
+  const contacts = p.stringList("oauthConsent.developerContacts", raw.developerContacts, fix);
+  emails(p, "oauthConsent.developerContacts", contacts ?? []);
+  return {
+    appName: appName ?? "",
+    supportEmail: supportEmail ?? "",
+    audience: audience as ConsentScreen["audience"],
+    testUsers,
+    scopes,
+    developerContacts: contacts ?? (supportEmail !== undefined ? [supportEmail] : []),
+  };
+}
+
+export interface OauthInput {
+  consent: unknown;
+  clientRequired: boolean | undefined;
+  clientReaders: unknown;
+  clientJson: string | undefined;
+}
+
+/** Parses the OAuth settings; undefined when the stack has no consent screen and no client. */
+export function parseOauth(
+  p: Problems,
+  input: OauthInput,
+  ctx: { project: string; stack: string; stackFile: string; secretId: string; emails: ReadonlyMap<string, string> },
+): OauthConfig | undefined {
+  const fix = `Correct it in ${ctx.stackFile}.`;
+  const consentRaw = p.record("oauthConsent", input.consent, fix);
+  const wantsClient = input.clientRequired === true || input.clientJson !== undefined;
+  if (consentRaw === undefined) {
+    if (wantsClient && input.consent === undefined) {
+      p.add("oauthConsent", undefined, "is not set, but the stack uses a Desktop OAuth client, which needs a consent screen", `Describe the consent screen under gemini-access-kit:oauthConsent in ${ctx.stackFile}.`);
+    }
+    return undefined;
+  }
+  const consent = parseConsent(p, consentRaw, fix);
+  const readersRaw = p.stringList("oauthClientReaders", input.clientReaders, fix) ?? [];
+  const clientReaders = parseMembers(p, "oauthClientReaders", readersRaw, ctx.emails);
+
+  let client: OauthConfig["client"];
+  if (input.clientJson !== undefined) {
+    const parsed = parseInstalledClient(input.clientJson, ctx.project);
+    for (const problem of parsed.problems) {
+      p.add(`oauthClientJson: ${problem.field}`, HIDDEN, problem.message, `${problem.fix} Then: ${setClientCommand(ctx.stack)}`);
+    }
+    if (parsed.client !== undefined) client = { clientId: parsed.client.clientId, json: input.clientJson.trim() };
+    if (readersRaw.length === 0) {
+      p.add("oauthClientReaders", undefined, "is empty, so nobody could read the OAuth client from the secret store", "List the developers' group, e.g. group:gemini-developers@example.com.");
+    }
+  } else if (input.clientRequired === true) {
+    p.add(
+      "oauthClientJson",
+      undefined,
+      "is required by oauthClientRequired: true, and this stack has none yet",
+      `Create the Desktop client (see the README, "The one manual step"), then: ${setClientCommand(ctx.stack)}`,
+    );
+  }
+  return { consent, clientRequired: input.clientRequired ?? false, clientReaders, client, secretId: ctx.secretId };
+}

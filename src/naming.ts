@@ -1,0 +1,100 @@
+/**
+ * Resource ids and Google's limits on them. Pure: nothing here touches Pulumi or the network, so
+ * config validation can check every id before a single resource is registered.
+ */
+
+/** One of Google's naming rules, worded the way an error message needs it. */
+export interface NameRule {
+  /** The test itself. */
+  pattern: RegExp;
+  /** What is allowed, as a user should read it. */
+  allowed: string;
+}
+
+/** A project id: 6-30 characters, lowercase letters, digits and hyphens, starting with a letter. */
+export const PROJECT_ID: NameRule = {
+  pattern: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+  allowed: "6-30 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+};
+
+/** A service-account id (the part of the e-mail before the @), as IAM checks it. */
+export const ACCOUNT_ID: NameRule = {
+  pattern: /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/,
+  allowed: "6-30 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+};
+
+/** A Secret Manager secret id. */
+export const SECRET_ID: NameRule = {
+  pattern: /^[A-Za-z0-9_-]{1,255}$/,
+  allowed: "1-255 letters, digits, hyphens or underscores",
+};
+
+/** An API key's resource id (RFC 1034 label). */
+export const API_KEY_ID: NameRule = {
+  pattern: /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+  allowed: "1-63 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+};
+
+/** A label value on Google Cloud resources; also what an environment name must be, since it is one. */
+export const LABEL_VALUE: NameRule = {
+  pattern: /^[a-z0-9_-]{1,63}$/,
+  allowed: "1-63 lowercase letters, digits, hyphens or underscores",
+};
+
+/** A key in the serviceAccounts map: it becomes part of account ids, secret ids and resource names. */
+export const MAP_KEY: NameRule = {
+  pattern: /^[a-z][a-z0-9-]{0,19}$/,
+  allowed: "1-20 lowercase letters, digits or hyphens, starting with a letter",
+};
+
+/** A prefix for every id the kit creates. */
+export const NAME_PREFIX: NameRule = {
+  pattern: /^[a-z][a-z0-9-]{0,14}$/,
+  allowed: "1-15 lowercase letters, digits or hyphens, starting with a letter",
+};
+
+/** A Secret Manager replica location such as europe-west1. */
+export const LOCATION: NameRule = {
+  pattern: /^[a-z]+-[a-z]+[0-9]+$/,
+  allowed: "a Google Cloud region such as europe-west1 or us-central1",
+};
+
+export const EMAIL: NameRule = {
+  pattern: /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/,
+  allowed: "an e-mail address such as someone@example.com",
+};
+
+/** The ids one stack derives from its prefix, environment and account keys. */
+export interface Names {
+  accountId(key: string): string;
+  accountEmail(accountId: string): string;
+  keySecretId(key: string): string;
+  oauthClientSecretId(): string;
+  apiKeyId(): string;
+  apiKeySecretId(): string;
+}
+
+/**
+ * Every derived id has the shape `<prefix>-<what>-<environment>`, so two environments can share a
+ * project without colliding, and a reader of the console can tell which stack owns what.
+ */
+export function names(project: string, prefix: string, environment: string): Names {
+  return {
+    accountId: (key) => `${prefix}-${key}-${environment}`,
+    accountEmail: (accountId) => `${accountId}@${project}.iam.gserviceaccount.com`,
+    keySecretId: (key) => `${prefix}-${key}-key-${environment}`,
+    oauthClientSecretId: () => `${prefix}-oauth-client-${environment}`,
+    apiKeyId: () => `${prefix}-gemini-${environment}`,
+    apiKeySecretId: () => `${prefix}-api-key-${environment}`,
+  };
+}
+
+/** The member string IAM expects for a service account. */
+export function serviceAccountMember(email: string): string {
+  return `serviceAccount:${email}`;
+}
+
+/** A member as part of a resource name: stable, readable, and free of the characters URNs reserve. */
+export function memberSlug(member: string): string {
+  return member.replace(/[^A-Za-z0-9@._-]/g, "-");
+}

@@ -1,0 +1,9 @@
+import { GeminiAccessKit } from "./components/kit";
+import type { KitConfig } from "./config";
+import { stackOutputs, type StackOutputs } from "./outputs";
+
+/** Builds the whole stack from a checked config; the Pulumi entry and the tests both call this. */
+export function buildStack(config: KitConfig): StackOutputs {
+  const kit = new GeminiAccessKit("gemini", { config });
+  return stackOutputs(config, kit);
+}

@@ -1,0 +1,92 @@
+/**
+ * What Google Cloud would return for each resource the kit creates, shaped as the gcp provider
+ * returns it. Key material is generated per resource (a throwaway RSA key, a random API key string)
+ * so tests can search every output and log for it.
+ */
+
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+
+const PROJECT_NUMBER = "412345678901";
+let rsaPem: string | undefined;
+
+/** One RSA key per test process: generating is slow, and uniqueness comes from the key id and email. */
+function throwawayPem(): string {
+  rsaPem ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+  return rsaPem;
+}
+
+/** A service-account key file as IAM returns it, for the account `accountName` names. */
+export function fakeKeyFile(email: string, project: string): { json: string; keyId: string } {
+  const keyId = randomBytes(20).toString("hex");
+  const json = JSON.stringify(
+    {
+      type: "service_account",
+      project_id: project,
+      private_key_id: keyId,
+      private_key: throwawayPem(),
+      client_email: email,
+      client_id: String(100000000000000000000n + BigInt(`0x${keyId.slice(0, 12)}`)),
+      auth_uri: "https://accounts.google.com/o/oauth2/auth",
+      token_uri: "https://oauth2.googleapis.com/token",
+    },
+    null,
+    2,
+  );
+  return { json, keyId };
+}
+
+/** A string shaped like a Google API key, generated, never a real one. */
+export function fakeApiKeyString(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+  const tail = Array.from(randomBytes(35), (b) => alphabet[b % alphabet.length]).join("");
+  return `AIza${tail}`;
+}
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}
+
+export interface FakeState {
+  id: string;
+  state: Record<string, unknown>;
+  /** Secret values this resource's state holds, in every form a leak could take. */
+  secrets: string[];
+}
+
+/** The provider's state for one new resource of `type`. */
+export function fakeState(type: string, name: string, inputs: Record<string, unknown>): FakeState {
+  const project = str(inputs.project);
+  switch (type) {
+    case "gcp:projects/service:Service":
+      return { id: `${project}/${str(inputs.service)}`, state: inputs, secrets: [] };
+    case "gcp:serviceaccount/account:Account": {
+      const email = `${str(inputs.accountId)}@${project}.iam.gserviceaccount.com`;
+      const id = `projects/${project}/serviceAccounts/${email}`;
+      return { id, state: { ...inputs, email, name: id, member: `serviceAccount:${email}`, uniqueId: "1" + name.length }, secrets: [] };
+    }
+    case "gcp:serviceaccount/key:Key": {
+      const accountName = str(inputs.serviceAccountId);
+      const email = accountName.split("/").pop() ?? "";
+      const accountProject = accountName.split("/")[1] ?? "";
+      const { json, keyId } = fakeKeyFile(email, accountProject);
+      const privateKey = Buffer.from(json).toString("base64");
+      const id = `${accountName}/keys/${keyId}`;
+      return { id, state: { ...inputs, name: id, privateKey, publicKey: "" }, secrets: [json, privateKey, keyId] };
+    }
+    case "gcp:secretmanager/secret:Secret": {
+      const id = `projects/${project}/secrets/${str(inputs.secretId)}`;
+      return { id, state: { ...inputs, name: `projects/${PROJECT_NUMBER}/secrets/${str(inputs.secretId)}` }, secrets: [] };
+    }
+    case "gcp:secretmanager/secretVersion:SecretVersion": {
+      const id = `${str(inputs.secret)}/versions/${name.length}`;
+      return { id, state: { ...inputs, name: id, version: String(name.length) }, secrets: [] };
+    }
+    case "gcp:projects/apiKey:ApiKey": {
+      const keyString = fakeApiKeyString();
+      const id = `projects/${project}/locations/global/keys/${str(inputs.name)}`;
+      return { id, state: { ...inputs, keyString, uid: name }, secrets: [keyString] };
+    }
+    default:
+      return { id: `${name}-id`, state: inputs, secrets: [] };
+  }
+}
