@@ -3,25 +3,22 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/"] },
-  ...tseslint.configs.recommendedTypeChecked,
+  { ignores: ["dist/", "node_modules/", "coverage/", "**/*.js", "**/*.mjs"] },
   {
+    files: ["**/*.ts"],
+    extends: [...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { pulumi },
     rules: {
+      // An Output in a template literal prints a warning string instead of its value.
       "pulumi/no-output-in-template-literal": "error",
       "pulumi/no-output-instance-in-template-literal": "error",
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
       "prefer-const": "error",
       eqeqeq: ["error", "smart"],
-      "no-console": "off",
     },
-  },
-  {
-    files: ["**/*.mjs", "**/*.js"],
-    ...tseslint.configs.disableTypeChecked,
   },
 );

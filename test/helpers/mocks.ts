@@ -44,6 +44,26 @@ export interface MockOptions {
   invokes?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
 }
 
+/** The parts of the SDK's mock monitor and its protobuf messages this helper uses. */
+type Struct = Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+interface RegisterRequest {
+  getObject(): Struct;
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+}
+interface RegisterResponse {
+  getUrn(): string;
+}
+type RegisterCallback = (err: unknown, resp: RegisterResponse | undefined) => void;
+interface MockMonitorLike {
+  registerResource(req: RegisterRequest, callback: RegisterCallback): void;
+}
+
 type Resolved<T> = T extends pulumi.Output<infer U> ? Resolved<U> : T extends object ? { [K in keyof T]: Resolved<T[K]> } : T;
 
 function secretKeys(struct: Record<string, unknown>): string[] {
@@ -52,9 +72,18 @@ function secretKeys(struct: Record<string, unknown>): string[] {
     .map(([k]) => k);
 }
 
+/** Replaces secret wrappers with their values; which inputs were secret is recorded separately. */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (typeof value !== "object" || value === null) return value;
+  const record = value as Record<string, unknown>;
+  if (record[SECRET_SIG] !== undefined) return unwrapSecrets(record.value);
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+}
+
 async function resolveDeep(value: unknown, path: string, secrets: string[]): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
-    const output = value as pulumi.Output<unknown>;
+    const output = value;
     if (await pulumi.isSecret(output)) secrets.push(path);
     const inner = await new Promise<unknown>((resolve) => output.apply((v) => resolve(v)));
     return resolveDeep(inner, path, secrets);
@@ -80,7 +109,7 @@ export async function runMocked<T>(program: () => T, options: MockOptions = {}):
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const { id, state, secrets } = fakeState(args.type, args.name, args.inputs);
+        const { id, state, secrets } = fakeState(args.type, args.name, args.inputs as Record<string, unknown>);
         generatedSecrets.push(...secrets);
         states.set(`${args.type}::${args.name}`, state);
         return { id, state };
@@ -101,34 +130,29 @@ export async function runMocked<T>(program: () => T, options: MockOptions = {}):
 
   const resources: RecordedResource[] = [];
   let pending = 0;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const monitor = pulumi.runtime.getMonitor() as any;
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
   const register = monitor.registerResource.bind(monitor);
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-explicit-any
-  monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+  monitor.registerResource = (req, callback) => {
     pending++;
-    /* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
-    const raw = req.getObject()?.toJavaScript() ?? {};
-    const type: string = req.getType();
-    const name: string = req.getName();
+    const struct = req.getObject();
+    const type = req.getType();
+    const name = req.getName();
     const record: Omit<RecordedResource, "urn" | "state"> = {
       type,
       name,
       custom: req.getCustom(),
       parent: req.getParent(),
-      inputs: pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>,
-      secretInputs: secretKeys(raw),
+      inputs: unwrapSecrets(pulumi.runtime.deserializeProperties(struct)) as Record<string, unknown>,
+      secretInputs: secretKeys(struct.toJavaScript()),
       dependencies: req.getDependenciesList(),
       retainOnDelete: req.getRetainondelete() === true,
       deleteBeforeReplace: req.getDeletebeforereplace(),
     };
-    register(req, (err: unknown, resp: any) => {
-      if (!err) resources.push({ ...record, urn: resp.getUrn(), state: states.get(`${type}::${name}`) ?? {} });
+    register(req, (err, resp) => {
+      if (!err && resp) resources.push({ ...record, urn: resp.getUrn(), state: states.get(`${type}::${name}`) ?? {} });
       pending--;
       callback(err, resp);
     });
-    /* eslint-enable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
   };
 
   const returned = program();

@@ -1,0 +1,48 @@
+/** The Pulumi entry (src/index.ts) reads the stack's config through the Pulumi runtime. */
+
+import * as pulumi from "@pulumi/pulumi";
+import { readStackFile } from "../src/config/stack-file";
+import { baseRaw } from "./helpers/fixtures";
+import { runMocked } from "./helpers/mocks";
+import { join } from "node:path";
+
+/** Loads src/index.ts afresh, as `pulumi up` would, with `config` as the stack's config. */
+function runEntryModule(config: Record<string, string>): Record<string, unknown> {
+  pulumi.runtime.setAllConfig(config, ["gemini-access-kit:oauthClientJson"]);
+  let exported: unknown;
+  jest.isolateModules(() => {
+    exported = jest.requireActual("../src/index");
+  });
+  return exported as Record<string, unknown>;
+}
+
+function runEntry(config: Record<string, string>, stack: string) {
+  return runMocked(() => runEntryModule(config), { stack });
+}
+
+describe("the Pulumi entry", () => {
+  test("builds the stack from the runtime's config and exports its outputs", async () => {
+    const { raw } = readStackFile(join(__dirname, ".."), "dev");
+    const d = await runEntry({ ...raw }, "dev");
+    expect(d.outputs.verifyCommand).toBe("npm run verify -- --stack dev");
+    expect(d.ofType("gcp:serviceaccount/account:Account").length).toBeGreaterThan(0);
+  });
+
+  test("stops on bad config with every problem listed, before any resource is registered", async () => {
+    const config = baseRaw({ "gcp:project": "Bad_Project", "gemini-access-kit:keyRotationDays": "400" });
+    const d = await runMocked(() => {
+      try {
+        runEntryModule(config);
+        return { runError: false, message: "" };
+      } catch (err) {
+        return { runError: pulumi.RunError.isInstance(err), message: (err as Error).message };
+      }
+    });
+    expect(d.resources).toEqual([]);
+    // A RunError is printed by Pulumi without a stack trace: the user sees the problem list only.
+    expect(d.outputs.runError).toBe(true);
+    expect(d.outputs.message).toMatch(
+      /stacks\/Pulumi\.test\.yaml has 2 problems; nothing was created:\n {2}- \[gcp:project\] "Bad_Project".*\n {2}- \[keyRotationDays\] 400/,
+    );
+  });
+});
