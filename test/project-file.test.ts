@@ -42,3 +42,9 @@ describe("the README's config reference", () => {
     for (const key of Object.keys(CONFIG_KEYS)) expect([key, readme.includes(`\`${key}\``)]).toEqual([key, true]);
   });
 });
+
+describe("the toolchain", () => {
+  test("the suite runs on the Node 22 or newer that npm ci installs, whatever the machine has", () => {
+    expect(Number(process.versions.node.split(".")[0])).toBeGreaterThanOrEqual(22);
+  });
+});

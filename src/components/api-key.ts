@@ -1,13 +1,13 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { StoredSecret } from "./stored-secret";
+import { StoredSecret, type SecretSettings } from "./stored-secret";
 
 /** The only service the key may call. */
 export const GEMINI_SERVICE = "generativelanguage.googleapis.com";
 
 /** Arguments of GeminiApiKey. */
 export interface GeminiApiKeyArgs {
-  /** The project the key and its secret live in. */
+  /** The project the key lives in. */
   project: string;
   /** The key's resource id. */
   keyId: string;
@@ -15,18 +15,10 @@ export interface GeminiApiKeyArgs {
   displayName: string;
   /** The service account the key is bound to; the Gemini API rejects unbound keys. */
   accountEmail: pulumi.Input<string>;
-  /** The secret that receives the key string. */
-  secretId: string;
-  /** Labels on the secret. */
-  labels: Record<string, string>;
-  /** Replica regions; empty for automatic replication. */
-  locations: string[];
-  /** IAM members that may read the key string. */
-  readers: string[];
   /** The resource that enables the API Keys API. */
   apiKeysApi: pulumi.Resource;
-  /** The resource that enables Secret Manager. */
-  secretManagerApi: pulumi.Resource;
+  /** The secret that receives the key string, and who may read it. */
+  secret: SecretSettings;
 }
 
 /** A Gemini API key restricted to the Gemini API, bound to a service account, its string in the secret store. */
@@ -49,19 +41,7 @@ export class GeminiApiKey extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [args.apiKeysApi] },
     );
-    const store = new StoredSecret(
-      `${name}-store`,
-      {
-        project: args.project,
-        secretId: args.secretId,
-        labels: args.labels,
-        locations: args.locations,
-        readers: args.readers,
-        versions: { current: key.keyString },
-        secretManagerApi: args.secretManagerApi,
-      },
-      { parent: this },
-    );
+    const store = new StoredSecret(`${name}-store`, { ...args.secret, versions: { current: key.keyString } }, { parent: this });
     this.keyName = key.id;
     this.secretName = store.secretName;
     this.registerOutputs({ keyName: this.keyName, secretName: this.secretName });

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { KitConfig } from "../config";
+import type { AccountConfig, KitConfig } from "../config";
 import { oauthSteps, type ManualStep } from "../oauth/consent";
 import { GeminiApiKey } from "./api-key";
 import { ProjectApis } from "./apis";
@@ -20,6 +20,14 @@ export interface GeminiAccessKitArgs {
   config: KitConfig;
 }
 
+/** The settings every secret of one stack shares, given what it holds. */
+type SecretBase = (purpose: string, extra?: Record<string, string>) => {
+  project: string;
+  labels: Record<string, string>;
+  locations: string[];
+  secretManagerApi: pulumi.Resource;
+};
+
 /** A project made ready for the Gemini API: APIs, accounts, keys and clients in the secret store. */
 export class GeminiAccessKit extends pulumi.ComponentResource {
   /** Every enabled API; resolves once all are enabled. */
@@ -37,65 +45,67 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
     super("gemini-access-kit:index:GeminiAccessKit", name, {}, opts);
     const c = args.config;
     const apis = new ProjectApis(`${name}-apis`, { project: c.project, services: c.apis }, { parent: this });
-    const secretManagerApi = apis.api("secretmanager.googleapis.com");
-    const resourceManager = c.apis.includes("cloudresourcemanager.googleapis.com")
-      ? apis.api("cloudresourcemanager.googleapis.com")
-      : undefined;
-    const secretArgs = (purpose: string, extra: Record<string, string> = {}) => ({
+    const secretBase: SecretBase = (purpose, extra = {}) => ({
       project: c.project,
       labels: { ...c.labels, purpose, ...extra },
       locations: c.secretLocations,
-      secretManagerApi,
+      secretManagerApi: apis.api("secretmanager.googleapis.com"),
     });
-
-    for (const a of c.accounts) {
-      const account = new ServiceAccount(
-        `${name}-${a.key}`,
-        { project: c.project, accountId: a.accountId, displayName: a.displayName, description: a.description, roles: a.roles, impersonators: a.impersonators, iamApi: apis.api("iam.googleapis.com"), resourceManagerApi: resourceManager },
-        { parent: this },
-      );
-      this.accounts[a.key] = { email: account.email };
-      if (a.createKey && c.keyRotation !== undefined) {
-        const key = new RotatingKey(
-          `${name}-${a.key}-key`,
-          { ...secretArgs("service-account-key", { account: a.key }), accountName: account.accountName, slots: c.keyRotation.slots, secretId: a.keySecretId, readers: a.keyReaders },
-          { parent: this },
-        );
-        this.accounts[a.key] = { email: account.email, keySecret: key.secretName };
-      }
+    for (const account of c.accounts) {
+      this.accounts[account.key] = this.addAccount(name, c, account, apis, secretBase);
     }
-
     if (c.oauth?.client !== undefined) {
-      const store = new StoredSecret(
+      this.oauthClientSecret = new StoredSecret(
         `${name}-oauth-client`,
-        { ...secretArgs("oauth-client"), secretId: c.oauth.secretId, readers: c.oauth.clientReaders, versions: { current: c.oauth.client.json } },
+        { ...secretBase("oauth-client"), secretId: c.oauth.secretId, readers: c.oauth.clientReaders, versions: { current: c.oauth.client.json } },
         { parent: this },
-      );
-      this.oauthClientSecret = store.secretName;
+      ).secretName;
     }
-
     if (c.apiKey !== undefined) {
       const key = new GeminiApiKey(
         `${name}-api-key`,
         {
-          ...secretArgs("api-key", { account: c.apiKey.accountKey }),
+          project: c.project,
           keyId: c.apiKey.keyId,
           displayName: c.apiKey.displayName,
           accountEmail: this.accounts[c.apiKey.accountKey]!.email,
-          secretId: c.apiKey.secretId,
-          readers: c.apiKey.readers,
           apiKeysApi: apis.api("apikeys.googleapis.com"),
+          secret: { ...secretBase("api-key", { account: c.apiKey.accountKey }), secretId: c.apiKey.secretId, readers: c.apiKey.readers },
         },
         { parent: this },
       );
       this.apiKey = { keyName: key.keyName, secret: key.secretName };
     }
-
     this.enabledApis = apis.enabled;
-    this.manualSteps =
-      c.oauth === undefined
-        ? []
-        : oauthSteps({ project: c.project, stack: c.stack, consent: c.oauth.consent, clientId: c.oauth.client?.clientId });
+    this.manualSteps = c.oauth === undefined ? [] : oauthSteps({ project: c.project, stack: c.stack, consent: c.oauth.consent, clientId: c.oauth.client?.clientId });
     this.registerOutputs({ enabledApis: this.enabledApis });
+  }
+
+  private addAccount(name: string, c: KitConfig, a: AccountConfig, apis: ProjectApis, secretBase: SecretBase): AccountOutputs {
+    const account = new ServiceAccount(
+      `${name}-${a.key}`,
+      {
+        project: c.project,
+        accountId: a.accountId,
+        displayName: a.displayName,
+        description: a.description,
+        roles: a.roles,
+        impersonators: a.impersonators,
+        iamApi: apis.api("iam.googleapis.com"),
+        resourceManagerApi: a.roles.length > 0 ? apis.api("cloudresourcemanager.googleapis.com") : undefined,
+      },
+      { parent: this },
+    );
+    if (!a.createKey || c.keyRotation === undefined) return { email: account.email };
+    const key = new RotatingKey(
+      `${name}-${a.key}-key`,
+      {
+        accountName: account.accountName,
+        slots: c.keyRotation.slots,
+        secret: { ...secretBase("service-account-key", { account: a.key }), secretId: a.keySecretId, readers: a.keyReaders },
+      },
+      { parent: this },
+    );
+    return { email: account.email, keySecret: key.secretName };
   }
 }

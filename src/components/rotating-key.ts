@@ -1,26 +1,16 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { KeySlot } from "../rotation";
-import { StoredSecret } from "./stored-secret";
+import { StoredSecret, type SecretSettings } from "./stored-secret";
 
 /** Arguments of RotatingKey. */
 export interface RotatingKeyArgs {
-  /** The project the secret lives in. */
-  project: string;
   /** `projects/<project>/serviceAccounts/<email>` of the account the keys belong to. */
   accountName: pulumi.Input<string>;
   /** The key slots that exist now (see rotation.ts); the current one last. */
   slots: KeySlot[];
-  /** The secret that receives every key. */
-  secretId: string;
-  /** Labels on the secret. */
-  labels: Record<string, string>;
-  /** Replica regions; empty for automatic replication. */
-  locations: string[];
-  /** IAM members that may read the key. */
-  readers: string[];
-  /** The resource that enables Secret Manager. */
-  secretManagerApi: pulumi.Resource;
+  /** The secret that receives every key, and who may read it. */
+  secret: SecretSettings;
 }
 
 /** The provider returns key files base64-encoded; consumers need the JSON itself. */
@@ -48,19 +38,7 @@ export class RotatingKey extends pulumi.ComponentResource {
       );
       versions[slot.slot] = key.privateKey.apply(decodeKeyFile);
     }
-    const store = new StoredSecret(
-      `${name}-store`,
-      {
-        project: args.project,
-        secretId: args.secretId,
-        labels: args.labels,
-        locations: args.locations,
-        readers: args.readers,
-        versions,
-        secretManagerApi: args.secretManagerApi,
-      },
-      { parent: this },
-    );
+    const store = new StoredSecret(`${name}-store`, { ...args.secret, versions }, { parent: this });
     this.secretName = store.secretName;
     this.registerOutputs({ secretName: this.secretName });
   }

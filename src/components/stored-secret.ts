@@ -23,6 +23,9 @@ export interface StoredSecretArgs {
   secretManagerApi: pulumi.Resource;
 }
 
+/** Everything about a secret but its data: what a component that produces secret data passes on. */
+export type SecretSettings = Omit<StoredSecretArgs, "versions">;
+
 /**
  * One secret in Secret Manager with its versions and its readers. Access is granted on the secret
  * itself, never on the project, so each reader can read exactly the secrets listed for it.

@@ -7,8 +7,11 @@ function apiKey() {
   const sm = new gcp.projects.Service("sm", { project: "acme-gemini-dev", service: "secretmanager.googleapis.com" });
   const key = new GeminiApiKey("api-key", {
     project: "acme-gemini-dev", keyId: "gak-gemini-dev", displayName: "Gemini API (dev)",
-    accountEmail: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secretId: "gak-api-key-dev",
-    labels: { environment: "dev" }, locations: [], readers: ["group:devs@example.com"], apiKeysApi: apikeys, secretManagerApi: sm,
+    accountEmail: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", apiKeysApi: apikeys,
+    secret: {
+      project: "acme-gemini-dev", secretId: "gak-api-key-dev", labels: { environment: "dev" }, locations: [],
+      readers: ["group:devs@example.com"], secretManagerApi: sm,
+    },
   });
   return { keyName: key.keyName, secret: key.secretName };
 }

@@ -8,8 +8,12 @@ const ACCOUNT = "projects/acme-gemini-dev/serviceAccounts/gak-runtime-dev@acme-g
 function rotatingKey(period: number) {
   const api = new gcp.projects.Service("sm", { project: "acme-gemini-dev", service: "secretmanager.googleapis.com" });
   return new RotatingKey("runtime-key", {
-    project: "acme-gemini-dev", accountName: ACCOUNT, slots: keySlots(period), secretId: "gak-runtime-key-dev",
-    labels: { environment: "dev" }, locations: [], readers: ["group:devs@example.com"], secretManagerApi: api,
+    accountName: ACCOUNT,
+    slots: keySlots(period),
+    secret: {
+      project: "acme-gemini-dev", secretId: "gak-runtime-key-dev", labels: { environment: "dev" }, locations: [],
+      readers: ["group:devs@example.com"], secretManagerApi: api,
+    },
   }).secretName;
 }
 
