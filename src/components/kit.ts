@@ -5,7 +5,7 @@ import { GeminiApiKey } from "./api-key";
 import { ProjectApis } from "./apis";
 import { RotatingKey } from "./rotating-key";
 import { ServiceAccount } from "./service-account";
-import { StoredSecret } from "./stored-secret";
+import { StoredSecret, type SecretSettings } from "./stored-secret";
 
 /** What the stack exports for one account. */
 export interface AccountOutputs {
@@ -20,13 +20,8 @@ export interface GeminiAccessKitArgs {
   config: KitConfig;
 }
 
-/** The settings every secret of one stack shares, given what it holds. */
-type SecretBase = (purpose: string, extra?: Record<string, string>) => {
-  project: string;
-  labels: Record<string, string>;
-  locations: string[];
-  secretManagerApi: pulumi.Resource;
-};
+/** The settings every secret of one stack shares, given what it holds; each secret adds its id and readers. */
+type SecretBase = (purpose: string, extra?: Record<string, string>) => Omit<SecretSettings, "secretId" | "readers">;
 
 /** A project made ready for the Gemini API: APIs, accounts, keys and clients in the secret store. */
 export class GeminiAccessKit extends pulumi.ComponentResource {
