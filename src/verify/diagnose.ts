@@ -1,0 +1,175 @@
+/**
+ * Turns Google's error responses into a named reason and the fix. The shapes are Google's documented
+ * ones: `{"error": {"code", "message", "status", "details": [{"@type": "...ErrorInfo", "reason", "metadata"}]}}`.
+ */
+
+import { Failure } from "./errors.ts";
+
+export type AuthKind = "service-account" | "oauth" | "adc" | "impersonate" | "api-key";
+
+/** What a request was for, so its failure can be explained in the user's terms. */
+export interface CallContext {
+  /** "List models", "Read secret projects/p/secrets/s", ... */
+  what: string;
+  service: "gemini" | "secretmanager" | "iamcredentials";
+  identity: AuthKind;
+  /** The principal making the call, when known (an e-mail). */
+  principal?: string;
+  /** The stack config key that grants what this call needs, e.g. `serviceAccounts.runtime.keyReaders`. */
+  grantKey?: string;
+  /** The stack, for naming its file in a fix. */
+  stack?: string;
+}
+
+interface GoogleError {
+  status?: string;
+  message?: string;
+  reason?: string;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Google's shared projects that user credentials are billed to when no quota project is set: gcloud's
+ * own OAuth client's project, and the one Application Default Credentials default to.
+ */
+const GOOGLE_SHARED_PROJECTS = new Set(["projects/764086051850", "projects/32555940559"]);
+
+export const SCOPE_FIX_SCOPES = "cloud-platform and generative-language.retriever (plus generative-language.tuning for tuned models)";
+
+function readError(body: unknown): GoogleError {
+  const error = typeof body === "object" && body !== null && "error" in body ? body.error : undefined;
+  if (typeof error !== "object" || error === null) return { metadata: {} };
+  const e = error as Record<string, unknown>;
+  const details = Array.isArray(e.details) ? (e.details as unknown[]) : [];
+  const info = details.find(
+    (d): d is Record<string, unknown> =>
+      typeof d === "object" && d !== null && String((d as Record<string, unknown>)["@type"]).endsWith("google.rpc.ErrorInfo"),
+  );
+  const metadata: Record<string, string> = {};
+  if (info && typeof info.metadata === "object" && info.metadata !== null) {
+    for (const [k, v] of Object.entries(info.metadata)) if (typeof v === "string") metadata[k] = v;
+  }
+  return {
+    status: typeof e.status === "string" ? e.status : undefined,
+    message: typeof e.message === "string" ? e.message.slice(0, 300) : undefined,
+    reason: typeof info?.reason === "string" ? info.reason : undefined,
+    metadata,
+  };
+}
+
+function stackFile(context: CallContext): string {
+  return context.stack === undefined ? "the stack file" : `stacks/Pulumi.${context.stack}.yaml`;
+}
+
+/** The failure for a non-2xx response. */
+export function diagnoseHttp(status: number, body: unknown, context: CallContext): Failure {
+  const e = readError(body);
+  const said = e.message === undefined ? `HTTP ${status}` : `HTTP ${status} ${e.status ?? ""}: ${e.message}`.replace(" :", ":");
+  const byReason = e.reason === undefined ? undefined : diagnoseReason(e, context);
+  if (byReason) return byReason;
+  if (status === 429) {
+    return new Failure("RATE_LIMITED", `${context.what} was rate limited (${said}).`, "Wait and run again; if it persists, check the project's quota for the API.");
+  }
+  if (status >= 500) {
+    return new Failure("SERVER_ERROR", `${context.what} failed on Google's side (${said}).`, "Run again in a few minutes; check status.cloud.google.com if it persists.");
+  }
+  if (status === 401) return unauthenticated(said, context);
+  if (context.service === "secretmanager" && (status === 403 || status === 404)) return secretDenied(status, said, context);
+  if (context.service === "iamcredentials" && status === 403) {
+    return new Failure(
+      "IMPERSONATION_DENIED",
+      `${context.what} was refused (${said}).`,
+      `The caller needs roles/iam.serviceAccountTokenCreator on the account: add it to ${context.grantKey ?? "the account's impersonators"} in ${stackFile(context)} and run pulumi up. New grants can take a few minutes to apply.`,
+    );
+  }
+  if (status === 404) return new Failure("NOT_FOUND", `${context.what}: not found (${said}).`, "Check the name; list what exists with --tuned.");
+  if (status === 403) {
+    return new Failure("PERMISSION_DENIED", `${context.what} was refused (${said}).`, `Grant ${context.principal ?? "the caller"} the role the message names.`);
+  }
+  return new Failure("REQUEST_FAILED", `${context.what} failed (${said}).`, "Read Google's message above; run with the same options again once it is fixed.");
+}
+
+function diagnoseReason(e: GoogleError, context: CallContext): Failure | undefined {
+  const service = e.metadata.service ?? "the API";
+  switch (e.reason) {
+    case "SERVICE_DISABLED": {
+      const consumer = e.metadata.consumer ?? "the project";
+      if (GOOGLE_SHARED_PROJECTS.has(consumer)) {
+        return new Failure(
+          "QUOTA_PROJECT_MISSING",
+          `User credentials were billed to Google's shared project ${consumer}, because no quota project is set.`,
+          "Name the project to bill: pass --project PROJECT (or --stack), or run `gcloud auth application-default set-quota-project PROJECT`.",
+        );
+      }
+      const url = e.metadata.activationUrl;
+      return new Failure(
+        "SERVICE_DISABLED",
+        `${service} is not enabled in ${consumer}.`,
+        `Enable it: pulumi up enables it for the stack's project${url ? `, or open ${url}` : ""}. Just enabled? It can take minutes to reach every server: run again with --wait 300.`,
+      );
+    }
+    case "ACCESS_TOKEN_SCOPE_INSUFFICIENT":
+      return new Failure("ACCESS_TOKEN_SCOPE_INSUFFICIENT", `${context.what}: the access token does not carry a Gemini API scope.`, scopeFix(context.identity));
+    case "ACCESS_TOKEN_TYPE_UNSUPPORTED":
+      return new Failure(
+        "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+        `${context.what}: the credential sent as a Bearer token is not an OAuth access token (an API key sent as a Bearer token is refused this way).`,
+        "Send an API key in the x-goog-api-key header (use --auth api-key), and OAuth access tokens as Bearer.",
+      );
+    case "API_KEY_INVALID":
+      return new Failure(
+        "API_KEY_INVALID",
+        `${context.what}: the API key was rejected as not valid.`,
+        "The key was deleted, rotated or mistyped: read the current one from the stack's apiKey secret, or run pulumi up to recreate it.",
+      );
+    case "API_KEY_SERVICE_BLOCKED":
+      return new Failure(
+        "API_KEY_SERVICE_BLOCKED",
+        `${context.what}: the API key is restricted to other APIs.`,
+        "Restrict the key to generativelanguage.googleapis.com (the kit's apiKey does this), or use the stack's key.",
+      );
+    case "USER_PROJECT_DENIED":
+      return new Failure(
+        "USER_PROJECT_DENIED",
+        `${context.what}: ${context.principal ?? "the caller"} may not bill the quota project.`,
+        "Grant roles/serviceusage.serviceUsageConsumer on the quota project, or name a project you may use with --project.",
+      );
+    default:
+      return undefined;
+  }
+}
+
+/** How to get a token with the right scopes, for each way of signing in. */
+export function scopeFix(identity: AuthKind): string {
+  switch (identity) {
+    case "oauth":
+      return `Sign in again and tick every permission on the consent screen: run with --logout, then again. The consent screen's data access must list ${SCOPE_FIX_SCOPES}.`;
+    case "adc":
+      return "Log in with the project's Desktop client and the Gemini scopes: gcloud auth application-default login --client-id-file=client_secret.json --scopes=https://www.googleapis.com/auth/cloud-platform,https://www.googleapis.com/auth/generative-language.retriever";
+    default:
+      return `Request ${SCOPE_FIX_SCOPES}; pass --scope for each if your consumer uses others.`;
+  }
+}
+
+function unauthenticated(said: string, context: CallContext): Failure {
+  return new Failure(
+    "UNAUTHENTICATED",
+    `${context.what}: the credential was rejected as missing, expired or revoked (${said}).`,
+    context.identity === "adc" ? "Log in again: gcloud auth application-default login." : "Run again to get a fresh token; if it repeats, the key or sign-in was revoked.",
+  );
+}
+
+function secretDenied(status: number, said: string, context: CallContext): Failure {
+  if (status === 404) {
+    return new Failure(
+      "SECRET_NOT_FOUND",
+      `${context.what}: the secret or its latest version does not exist (${said}).`,
+      "Run pulumi up for the stack (it writes the first version), or check --stack / --outputs.",
+    );
+  }
+  return new Failure(
+    "SECRET_PERMISSION_DENIED",
+    `${context.what}: ${context.principal ?? "the caller"} may not read it (${said}).`,
+    `Add the caller to ${context.grantKey ?? "the secret's readers"} in ${stackFile(context)} and run pulumi up: that grants roles/secretmanager.secretAccessor on this secret only.`,
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * Every Google endpoint the verify command calls, each of which can be pointed elsewhere (a Private
+ * Service Connect address, a test server) through the environment.
+ */
+
+import { usage } from "./errors.ts";
+
+export interface Endpoints {
+  /** The Gemini API's base URL; `GOOGLE_GEMINI_BASE_URL` is the variable Google's own SDK reads. */
+  gemini: string;
+  /** The OAuth 2.0 token endpoint. */
+  oauth2Token: string;
+  /** The OAuth 2.0 authorization endpoint the browser is sent to. */
+  oauth2Auth: string;
+  /** Secret Manager's base URL. */
+  secretManager: string;
+  /** IAM Service Account Credentials' base URL (impersonation). */
+  iamCredentials: string;
+}
+
+export const GOOGLE_ENDPOINTS: Endpoints = {
+  gemini: "https://generativelanguage.googleapis.com",
+  oauth2Token: "https://oauth2.googleapis.com/token",
+  oauth2Auth: "https://accounts.google.com/o/oauth2/v2/auth",
+  secretManager: "https://secretmanager.googleapis.com",
+  iamCredentials: "https://iamcredentials.googleapis.com",
+};
+
+export const ENDPOINT_VARIABLES: Record<keyof Endpoints, string> = {
+  gemini: "GOOGLE_GEMINI_BASE_URL",
+  oauth2Token: "GEMINI_KIT_OAUTH2_TOKEN_URL",
+  oauth2Auth: "GEMINI_KIT_OAUTH2_AUTH_URL",
+  secretManager: "GEMINI_KIT_SECRETMANAGER_ENDPOINT",
+  iamCredentials: "GEMINI_KIT_IAMCREDENTIALS_ENDPOINT",
+};
+
+/** The endpoints, with each variable that is set taking the place of Google's address. */
+export function endpointsFromEnv(env: Record<string, string | undefined>): Endpoints {
+  const result = { ...GOOGLE_ENDPOINTS };
+  for (const key of Object.keys(ENDPOINT_VARIABLES) as (keyof Endpoints)[]) {
+    const variable = ENDPOINT_VARIABLES[key];
+    const value = env[variable]?.trim();
+    if (value === undefined || value === "") continue;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw usage(`${variable}=${JSON.stringify(value)} is not a URL.`, `Set ${variable} to an http(s) URL, or unset it.`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw usage(`${variable}=${JSON.stringify(value)} is not an http(s) URL.`, `Set ${variable} to an http(s) URL.`);
+    }
+    result[key] = value.replace(/\/+$/, "");
+  }
+  return result;
+}
+
+/**
+ * A fetch that sends google-auth-library's requests to the configured endpoints. The library
+ * hard-codes the token URL of service-account (JWT) clients and ignores the key file's `token_uri`,
+ * so rewriting at the transport is the one way to honour GEMINI_KIT_OAUTH2_TOKEN_URL there.
+ */
+export function rewritingFetch(endpoints: Endpoints, base: typeof fetch): typeof fetch {
+  const iam = new URL(GOOGLE_ENDPOINTS.iamCredentials).origin;
+  const rewrite = (url: string): string => {
+    if (url === GOOGLE_ENDPOINTS.oauth2Token || url === "https://www.googleapis.com/oauth2/v4/token") {
+      return endpoints.oauth2Token;
+    }
+    if (url.startsWith(`${iam}/`)) return endpoints.iamCredentials + url.slice(iam.length);
+    return url;
+  };
+  return (input, init) => {
+    if (typeof input === "string") return base(rewrite(input), init);
+    if (input instanceof URL) return base(rewrite(input.href), init);
+    return base(new Request(rewrite(input.url), input), init);
+  };
+}

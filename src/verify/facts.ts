@@ -1,0 +1,107 @@
+/**
+ * What the verify command knows about a stack: its outputs, read with `pulumi stack output --json`
+ * (`--stack`) or from a saved copy of that JSON (`--outputs`, for CI jobs without the Pulumi CLI).
+ */
+
+import { badInput, Failure } from "./errors.ts";
+
+export interface AccountFacts {
+  email: string;
+  /** The Secret Manager secret holding the account's key, when the stack issues keys. */
+  keySecret?: string;
+}
+
+export interface StackFacts {
+  /** Where the facts came from, for messages: "stack dev" or "outputs.json". */
+  source: string;
+  stack?: string;
+  project: string;
+  serviceAccounts: Record<string, AccountFacts>;
+  oauthClient?: { status: string; clientId?: string; secret?: string };
+  apiKey?: { secret: string; keyName?: string; boundTo?: string };
+}
+
+/** Runs a program with an argument array; resolves with its exit code and output, rejects only if it could not start. */
+export type Runner = (file: string, args: string[]) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+
+const PULUMI_FIX = "Install the Pulumi CLI and log in to the stack's backend, or pass --outputs FILE saved from `pulumi stack output --json`.";
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" && value !== "[secret]" ? value : undefined;
+}
+
+/** Checks the outputs JSON and keeps what verify uses; a wrong file is one clear line. */
+export function parseOutputs(json: string, source: string, stack?: string): StackFacts {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw badInput(`${source} is not valid JSON.`, "Save the outputs with `pulumi stack output --json > FILE`.");
+  }
+  const outputs = record(parsed);
+  const project = text(outputs?.project);
+  if (outputs === undefined || project === undefined) {
+    throw badInput(`${source} has no "project" output, so it is not this kit's stack outputs.`, "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`.");
+  }
+  const serviceAccounts: Record<string, AccountFacts> = {};
+  for (const [key, value] of Object.entries(record(outputs.serviceAccounts) ?? {})) {
+    const email = text(record(value)?.email);
+    if (email === undefined) throw badInput(`${source}: serviceAccounts.${key} has no "email".`, "Save the outputs again after pulumi up.");
+    serviceAccounts[key] = { email, keySecret: text(record(value)?.keySecret) };
+  }
+  const client = record(outputs.oauthClient);
+  const apiKey = record(outputs.apiKey);
+  const apiKeySecret = text(apiKey?.secret);
+  return {
+    source,
+    stack,
+    project,
+    serviceAccounts,
+    oauthClient: client && { status: text(client.status) ?? "unknown", clientId: text(client.clientId), secret: text(client.secret) },
+    apiKey: apiKeySecret === undefined ? undefined : { secret: apiKeySecret, keyName: text(apiKey?.keyName), boundTo: text(apiKey?.boundTo) },
+  };
+}
+
+/** The stack's outputs through the Pulumi CLI. */
+export async function readStackOutputs(stack: string, run: Runner): Promise<StackFacts> {
+  let result: Awaited<ReturnType<Runner>>;
+  try {
+    result = await run("pulumi", ["stack", "output", "--json", "--stack", stack]);
+  } catch {
+    throw new Failure("PULUMI_FAILED", "The Pulumi CLI (pulumi) was not found on PATH.", PULUMI_FIX, 2);
+  }
+  if (result.exitCode !== 0) {
+    const said = result.stderr.trim().split("\n").filter(Boolean).pop() ?? `exit code ${result.exitCode}`;
+    throw new Failure("PULUMI_FAILED", `pulumi stack output --stack ${stack} failed: ${said.slice(0, 300)}`, PULUMI_FIX, 2);
+  }
+  return parseOutputs(result.stdout, `stack ${stack}`, stack);
+}
+
+/** The account an identity acts as: `--account KEY`, or the stack's only one, or the one named "runtime". */
+export function pickAccount(facts: StackFacts, key: string | undefined, need?: "keySecret"): [string, AccountFacts] {
+  const accounts = Object.entries(facts.serviceAccounts).filter(([, a]) => need === undefined || a[need] !== undefined);
+  const names = accounts.map(([k]) => k).join(", ");
+  if (key !== undefined) {
+    const found = accounts.find(([k]) => k === key);
+    if (found) return found;
+    const all = Object.keys(facts.serviceAccounts).join(", ") || "none";
+    throw badInput(
+      `--account ${key}: ${facts.source} has no such account${need ? " with a key" : ""} (${need ? `accounts with keys: ${names || "none"}` : `accounts: ${all}`}).`,
+      "Pass one of the listed account keys.",
+    );
+  }
+  if (accounts.length === 1) return accounts[0]!;
+  const runtime = accounts.find(([k]) => k === "runtime");
+  if (runtime) return runtime;
+  if (accounts.length === 0) {
+    throw badInput(
+      `${facts.source} has no service account${need ? " with a key" : ""}.`,
+      need ? "Use --auth impersonate (keyless), or set createKey: true for an account and run pulumi up." : "Add a service account to the stack and run pulumi up.",
+    );
+  }
+  throw badInput(`${facts.source} has several accounts (${names}); which one?`, "Pass --account KEY.");
+}

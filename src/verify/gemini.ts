@@ -1,0 +1,156 @@
+/**
+ * The Gemini API calls the verify command makes: models.list (every page), tunedModels.list, and
+ * sharing a tuned model (the quickstart's REST appendix). Responses are checked against their
+ * documented shape, so a proxy's HTML page or a truncated body is an error, not a crash.
+ */
+
+import type { CallContext } from "./diagnose.ts";
+import { Failure } from "./errors.ts";
+import { callJson, malformed, type Http } from "./http.ts";
+
+export interface Model {
+  name: string;
+  displayName?: string;
+  version?: string;
+  baseModelId?: string;
+  inputTokenLimit?: number;
+  outputTokenLimit?: number;
+  supportedGenerationMethods?: string[];
+}
+
+export interface TunedModel {
+  name: string;
+  displayName?: string;
+  state?: string;
+  baseModel?: string;
+}
+
+/** Where and as whom to call: the base URL and a function that yields fresh auth headers. */
+export interface GeminiTarget {
+  baseUrl: string;
+  headers: () => Promise<Record<string, string>>;
+  context: Omit<CallContext, "what" | "service">;
+}
+
+const MAX_PAGES = 1000;
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function optional<T>(value: unknown, check: (v: unknown) => v is T): T | undefined {
+  return check(value) ? value : undefined;
+}
+const isString = (v: unknown): v is string => typeof v === "string";
+const isNumber = (v: unknown): v is number => typeof v === "number";
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+/** Every item of a paged list, following nextPageToken until it is empty. */
+async function listAll<T>(
+  http: Http,
+  target: GeminiTarget,
+  path: string,
+  field: string,
+  parse: (item: Record<string, unknown>) => T | undefined,
+  pageSize?: number,
+): Promise<T[]> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let token = "";
+  const what = `List ${field === "models" ? "models" : "tuned models"}`;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const url = new URL(`${target.baseUrl}${path}`);
+    if (pageSize !== undefined) url.searchParams.set("pageSize", String(pageSize));
+    if (token !== "") url.searchParams.set("pageToken", token);
+    const body = record(
+      await callJson(http, { ...target.context, what, service: "gemini" }, { method: "GET", url: url.href, headers: await target.headers() }),
+    );
+    const origin = url.origin;
+    if (body === undefined) throw malformed(what, origin, 200, "is not a JSON object");
+    const list = body[field] ?? [];
+    if (!Array.isArray(list)) throw malformed(what, origin, 200, `has a "${field}" that is not a list`);
+    for (const entry of list) {
+      const item = record(entry);
+      const parsed = item && parse(item);
+      if (parsed === undefined) throw malformed(what, origin, 200, `lists an entry without a valid "name" (page ${page + 1})`);
+      items.push(parsed);
+    }
+    const next = body.nextPageToken ?? "";
+    if (typeof next !== "string") throw malformed(what, origin, 200, 'has a "nextPageToken" that is not a string');
+    if (next === "") return items;
+    if (seen.has(next)) {
+      throw new Failure(
+        "REPEATED_PAGE_TOKEN",
+        `${what}: page ${page + 2} was asked for with a page token already used, so the listing would never end (${items.length} items so far).`,
+        "Report it to whoever runs the endpoint (a proxy that caches pages can cause this); run again.",
+      );
+    }
+    seen.add(next);
+    token = next;
+  }
+  throw malformed(what, target.baseUrl, 200, `still had more pages after ${MAX_PAGES}`);
+}
+
+function parseModel(item: Record<string, unknown>): Model | undefined {
+  if (typeof item.name !== "string" || !item.name.startsWith("models/")) return undefined;
+  return {
+    name: item.name,
+    displayName: optional(item.displayName, isString),
+    version: optional(item.version, isString),
+    baseModelId: optional(item.baseModelId, isString),
+    inputTokenLimit: optional(item.inputTokenLimit, isNumber),
+    outputTokenLimit: optional(item.outputTokenLimit, isNumber),
+    supportedGenerationMethods: optional(item.supportedGenerationMethods, isStrings),
+  };
+}
+
+function parseTuned(item: Record<string, unknown>): TunedModel | undefined {
+  if (typeof item.name !== "string" || !item.name.startsWith("tunedModels/")) return undefined;
+  return {
+    name: item.name,
+    displayName: optional(item.displayName, isString),
+    state: optional(item.state, isString),
+    baseModel: optional(item.baseModel, isString),
+  };
+}
+
+/** `GET /v1beta/models`, every page. */
+export function listModels(http: Http, target: GeminiTarget, pageSize?: number): Promise<Model[]> {
+  return listAll(http, target, "/v1beta/models", "models", parseModel, pageSize);
+}
+
+/** `GET /v1beta/tunedModels`, every page. */
+export function listTunedModels(http: Http, target: GeminiTarget, pageSize?: number): Promise<TunedModel[]> {
+  return listAll(http, target, "/v1beta/tunedModels", "tunedModels", parseTuned, pageSize);
+}
+
+export type GranteeType = "USER" | "GROUP" | "EVERYONE";
+export type PermissionRole = "READER" | "WRITER" | "OWNER";
+
+export interface Permission {
+  name: string;
+  granteeType?: string;
+  emailAddress?: string;
+  role?: string;
+}
+
+/** `POST /v1beta/{tunedModel}/permissions`: share a tuned model with a user, a group or everyone. */
+export async function shareTunedModel(
+  http: Http,
+  target: GeminiTarget,
+  model: string,
+  grant: { granteeType: GranteeType; emailAddress?: string; role: PermissionRole },
+): Promise<Permission> {
+  const what = `Share ${model}`;
+  const url = `${target.baseUrl}/v1beta/${model}/permissions`;
+  const body = record(
+    await callJson(http, { ...target.context, what, service: "gemini" }, { method: "POST", url, headers: await target.headers(), body: grant }),
+  );
+  if (body === undefined || typeof body.name !== "string") throw malformed(what, new URL(url).origin, 200, 'has no permission "name"');
+  return {
+    name: body.name,
+    granteeType: optional(body.granteeType, isString),
+    emailAddress: optional(body.emailAddress, isString),
+    role: optional(body.role, isString),
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * A developer signing in through the project's Desktop OAuth client, as the quickstart does with
+ * `gcloud auth application-default login --client-id-file`. The refresh token is saved per client,
+ * so the consent screen appears once; `--logout` forgets it.
+ */
+
+import { OAuth2Client, type Credentials } from "google-auth-library";
+import { parseInstalledClient, type InstalledClient } from "../../oauth/client.ts";
+import { badInput, Failure } from "../errors.ts";
+import { withRetries } from "../http.ts";
+import { accessSecret } from "../secrets.ts";
+import { tokenAttempt, type TokenContext } from "../token-errors.ts";
+import { adcCaller } from "./adc.ts";
+import { tokenCaller, transporter, type Caller, type IdentityDeps } from "./caller.ts";
+import { authorize, type SignInOptions } from "./loopback.ts";
+import type { TokenCache } from "./token-cache.ts";
+
+export interface OauthOptions extends Omit<SignInOptions, "scopes"> {
+  clientFile?: string;
+  cache: TokenCache;
+  /** `--project`: the quota project, ahead of the stack's and the client's own. */
+  project?: string;
+}
+
+/** The Desktop client: `--client-file`, or the stack's client secret. */
+export async function loadClient(deps: IdentityDeps, clientFile?: string): Promise<{ client: InstalledClient; source: string }> {
+  let text: string;
+  let source: string;
+  const stored = deps.facts?.oauthClient;
+  if (clientFile !== undefined) {
+    text = await deps.readFile(clientFile);
+    source = `client file ${clientFile}`;
+  } else if (deps.facts !== undefined && stored?.status === "stored" && stored.secret !== undefined) {
+    const reader = await adcCaller(deps);
+    source = `secret ${stored.secret}`;
+    text = await accessSecret(
+      deps.http,
+      deps.endpoints.secretManager,
+      () => reader.headers(),
+      { name: stored.secret, grantKey: "oauthClientReaders" },
+      { identity: "oauth", principal: reader.identity.principal, stack: deps.facts.stack },
+    );
+  } else if (deps.facts !== undefined) {
+    throw badInput(
+      `${deps.facts.source} has no stored OAuth client (status: ${stored?.status ?? "not-configured"}).`,
+      stored?.status === "pending"
+        ? "Do the stack's manualSteps (pulumi stack output manualSteps), set the client file, run pulumi up; or pass --client-file."
+        : "Configure oauthConsent for the stack, or pass --client-file client_secret.json.",
+    );
+  } else {
+    throw badInput("--auth oauth needs the Desktop client: --client-file client_secret.json, or --stack / --outputs.", "Pass one of them.");
+  }
+  deps.redactor.add(text);
+  const { client, problems } = parseInstalledClient(text, deps.facts?.project);
+  if (client === undefined || problems.length > 0) {
+    const first = problems[0]!;
+    throw badInput(`${source}: ${first.field} ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}.`, first.fix);
+  }
+  deps.redactor.add(client.clientSecret);
+  return { client, source };
+}
+
+const covers = (granted: string[], wanted: string[]): boolean => wanted.every((s) => granted.includes(s));
+
+export async function oauthCaller(deps: IdentityDeps, options: OauthOptions): Promise<Caller> {
+  const { client, source } = await loadClient(deps, options.clientFile);
+  const oauth2 = new OAuth2Client({
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    endpoints: { oauth2TokenUrl: deps.endpoints.oauth2Token, oauth2AuthBaseUrl: deps.endpoints.oauth2Auth },
+    transporter: transporter(deps),
+  });
+  const project = options.project ?? deps.facts?.project ?? client.projectId;
+  const context: TokenContext = { identity: "oauth", what: "Get a token for the signed-in user", user: true };
+  const saved = await options.cache.get(client.clientId);
+  let how: string;
+  if (saved !== undefined && covers(saved.scopes, deps.scopes)) {
+    deps.redactor.add(saved.refreshToken);
+    oauth2.setCredentials({ refresh_token: saved.refreshToken });
+    how = `saved sign-in in ${options.cache.path}`;
+  } else {
+    oauth2.setCredentials(await signIn(deps, options, oauth2, client.clientId));
+    how = `new sign-in, saved to ${options.cache.path}`;
+  }
+  oauth2.on("tokens", (tokens: Credentials) => {
+    deps.redactor.add(tokens.access_token);
+    if (tokens.refresh_token && tokens.refresh_token !== saved?.refreshToken) {
+      deps.redactor.add(tokens.refresh_token);
+      void options.cache.put(client.clientId, { refreshToken: tokens.refresh_token, scopes: deps.scopes, savedAt: new Date().toISOString() });
+    }
+  });
+  const caller = tokenCaller(oauth2, { kind: "oauth", principal: "user", source: `Desktop client ${client.clientId} from ${source}; ${how}`, project }, deps, context, project);
+  return {
+    identity: caller.identity,
+    async headers() {
+      try {
+        return await caller.headers();
+      } catch (err) {
+        if (err instanceof Failure && err.reason === "INVALID_GRANT") await options.cache.remove(client.clientId);
+        throw err;
+      }
+    },
+  };
+}
+
+async function signIn(deps: IdentityDeps, options: OauthOptions, oauth2: OAuth2Client, clientId: string): Promise<Credentials> {
+  const code = await authorize(oauth2, { ...options, scopes: deps.scopes });
+  const context: TokenContext = { identity: "oauth", what: "Exchange the sign-in code", user: true };
+  const origin = new URL(deps.endpoints.oauth2Token).origin;
+  const { tokens } = await withRetries(deps.http, context.what, () =>
+    tokenAttempt(deps.http, context, origin, () => oauth2.getToken({ code: code.code, codeVerifier: code.codeVerifier, redirect_uri: code.redirectUri })),
+  );
+  deps.redactor.add(tokens.access_token);
+  deps.redactor.add(tokens.refresh_token);
+  const granted = typeof tokens.scope === "string" ? tokens.scope.split(" ") : deps.scopes;
+  const missing = deps.scopes.filter((s) => !granted.includes(s));
+  if (missing.some((s) => s.includes("generative-language"))) {
+    throw new Failure(
+      "SCOPE_NOT_GRANTED",
+      `The sign-in did not grant ${missing.map((s) => s.replace("https://www.googleapis.com/auth/", "")).join(", ")}.`,
+      "Run again and tick every permission on the consent screen; the consent screen's data access must list the Gemini scopes.",
+    );
+  }
+  if (tokens.refresh_token) {
+    await options.cache.put(clientId, { refreshToken: tokens.refresh_token, scopes: granted, savedAt: new Date().toISOString() });
+  } else {
+    options.progress("Google returned no refresh token, so the next run will ask you to sign in again.");
+  }
+  return tokens;
+}

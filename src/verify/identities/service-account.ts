@@ -1,0 +1,93 @@
+/**
+ * The runtime service account with a key: from `--key-file`, or the stack's key secret read with
+ * the caller's ADC. The key is checked before use, and its token request honours
+ * GEMINI_KIT_OAUTH2_TOKEN_URL through the rewriting transporter.
+ */
+
+import { JWT } from "google-auth-library";
+import { badInput } from "../errors.ts";
+import { pickAccount } from "../facts.ts";
+import { accessSecret } from "../secrets.ts";
+import { adcCaller } from "./adc.ts";
+import { tokenCaller, transporter, type Caller, type IdentityDeps } from "./caller.ts";
+
+export interface ServiceAccountKey {
+  clientEmail: string;
+  privateKey: string;
+  privateKeyId: string;
+  projectId: string;
+}
+
+const KEY_FIX = "Use the JSON key Google issued for the service account (the stack's key secret holds it).";
+
+/** Checks a key file's text; every message names fields, never the key. */
+export function parseKeyFile(text: string, source: string): ServiceAccountKey {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw badInput(`${source} is not valid JSON.`, KEY_FIX);
+  }
+  const key = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  if (key.type !== "service_account") {
+    const type = typeof key.type === "string" ? `"${key.type}"` : "missing";
+    throw badInput(`${source} is not a service-account key: its "type" is ${type}, not "service_account".`, KEY_FIX);
+  }
+  const missing = ["client_email", "private_key", "private_key_id", "project_id"].filter((f) => typeof key[f] !== "string" || key[f] === "");
+  if (missing.length > 0) throw badInput(`${source} lacks ${missing.join(", ")}.`, KEY_FIX);
+  const privateKey = key.private_key as string;
+  if (!/-{5}BEGIN PRIVATE KEY-{5}[\s\S]+-{5}END PRIVATE KEY-{5}/.test(privateKey)) {
+    throw badInput(`${source}: private_key is not a PEM private key.`, KEY_FIX);
+  }
+  return {
+    clientEmail: key.client_email as string,
+    privateKey,
+    privateKeyId: key.private_key_id as string,
+    projectId: key.project_id as string,
+  };
+}
+
+export interface ServiceAccountOptions {
+  keyFile?: string;
+  account?: string;
+}
+
+/** The service account a consumer with a key runs as. */
+export async function serviceAccountCaller(deps: IdentityDeps, options: ServiceAccountOptions): Promise<Caller> {
+  let text: string;
+  let source: string;
+  if (options.keyFile !== undefined) {
+    source = `key file ${options.keyFile}`;
+    text = await deps.readFile(options.keyFile);
+  } else if (deps.facts !== undefined) {
+    const [name, account] = pickAccount(deps.facts, options.account, "keySecret");
+    const reader = await adcCaller(deps);
+    source = `secret ${account.keySecret!}`;
+    text = await accessSecret(
+      deps.http,
+      deps.endpoints.secretManager,
+      () => reader.headers(),
+      { name: account.keySecret!, grantKey: `serviceAccounts.${name}.keyReaders` },
+      { identity: "service-account", principal: reader.identity.principal, stack: deps.facts.stack },
+    );
+  } else {
+    throw badInput("--auth service-account needs a key: --key-file FILE, or --stack / --outputs to read the stack's key secret.", "Pass one of them.");
+  }
+  deps.redactor.add(text);
+  const key = parseKeyFile(text, source);
+  deps.redactor.add(key.privateKey);
+  deps.redactor.add(key.privateKeyId);
+  const client = new JWT({
+    email: key.clientEmail,
+    key: key.privateKey,
+    keyId: key.privateKeyId,
+    scopes: deps.scopes,
+    transporter: transporter(deps),
+  });
+  return tokenCaller(
+    client,
+    { kind: "service-account", principal: key.clientEmail, source, project: deps.facts?.project ?? key.projectId },
+    deps,
+    { identity: "service-account", what: `Get a token for ${key.clientEmail}`, user: false },
+  );
+}

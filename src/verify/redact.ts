@@ -1,0 +1,28 @@
+/**
+ * The last guard between a credential and the terminal: every line the command prints passes
+ * through `redact`, which removes each secret value the run has handled and anything shaped like one.
+ */
+
+const SHAPES: RegExp[] = [
+  /ya29\.[A-Za-z0-9._-]+/g, // OAuth access tokens
+  /1\/\/[A-Za-z0-9_-]{20,}/g, // Google refresh tokens
+  /GOCSPX-[A-Za-z0-9_-]+/g, // OAuth client secrets
+  /AIza[0-9A-Za-z_-]{35}/g, // API keys
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
+];
+
+export class Redactor {
+  readonly #values = new Set<string>();
+
+  /** Remembers a secret value so it is never printed; short values would blank out ordinary words. */
+  add(value: string | null | undefined): void {
+    if (typeof value === "string" && value.length >= 8) this.#values.add(value);
+  }
+
+  redact(text: string): string {
+    let result = text;
+    for (const value of this.#values) result = result.split(value).join("[redacted]");
+    for (const shape of SHAPES) result = result.replace(shape, "[redacted]");
+    return result;
+  }
+}

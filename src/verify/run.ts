@@ -1,0 +1,134 @@
+/**
+ * The verify command's core: gather the stack's facts, authenticate, run the checks and return a
+ * result the report prints. Collaborators (fetch, clock, files, the process runner, the browser)
+ * come in as parameters.
+ */
+
+import type { VerifyOptions } from "./args.ts";
+import { endpointsFromEnv } from "./endpoints.ts";
+import { badInput, Failure } from "./errors.ts";
+import { parseOutputs, readStackOutputs, type Runner, type StackFacts } from "./facts.ts";
+import { listModels, listTunedModels, shareTunedModel, type GeminiTarget, type Model, type Permission, type TunedModel } from "./gemini.ts";
+import { DEFAULT_POLICY, type Clock, type Http } from "./http.ts";
+import { buildCaller, chooseAuth, scopesFor, tokenCache, type Identity, type IdentityDeps } from "./identities/index.ts";
+import { loadClient } from "./identities/oauth.ts";
+import type { Redactor } from "./redact.ts";
+
+export interface VerifyDeps {
+  fetch: typeof fetch;
+  clock: Clock;
+  env: Record<string, string | undefined>;
+  /** Reads a file the user named; a missing or unreadable file is a Failure with exit code 2. */
+  readFile: (path: string) => Promise<string>;
+  /** Runs the Pulumi CLI for `--stack`. */
+  run: Runner;
+  openBrowser?: (url: string) => Promise<boolean>;
+  /** Progress for long operations, on stderr. */
+  progress: (line: string) => void;
+  redactor: Redactor;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  command: VerifyOptions["command"];
+  identity?: Identity;
+  project?: string;
+  models?: Model[];
+  tunedModels?: TunedModel[];
+  expectedModels?: { name: string; found: boolean }[];
+  permission?: Permission;
+  message?: string;
+  error?: { reason: string; message: string; fix: string };
+  exitCode: 0 | 1 | 2;
+}
+
+async function facts(options: VerifyOptions, deps: VerifyDeps): Promise<StackFacts | undefined> {
+  if (options.stack !== undefined) {
+    deps.progress(`Reading the outputs of stack ${options.stack}...`);
+    return readStackOutputs(options.stack, deps.run);
+  }
+  if (options.outputs !== undefined) return parseOutputs(await deps.readFile(options.outputs), options.outputs);
+  return undefined;
+}
+
+export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promise<VerifyResult> {
+  const result: VerifyResult = { ok: false, command: options.command, exitCode: 1 };
+  try {
+    await run(options, deps, result);
+    result.ok = result.error === undefined;
+    result.exitCode = result.ok ? 0 : 1;
+  } catch (err) {
+    if (!(err instanceof Failure)) throw err;
+    result.ok = false;
+    result.error = { reason: err.reason, message: err.message, fix: err.fix };
+    result.exitCode = err.exitCode;
+  }
+  return result;
+}
+
+async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResult): Promise<void> {
+  const endpoints = endpointsFromEnv(deps.env);
+  const stackFacts = await facts(options, deps);
+  const http: Http = {
+    fetch: deps.fetch,
+    clock: deps.clock,
+    progress: deps.progress,
+    policy: {
+      ...DEFAULT_POLICY,
+      retries: options.retries,
+      timeoutMs: options.timeoutSeconds * 1000,
+      waitUntil: options.waitSeconds === undefined ? undefined : deps.clock.now() + options.waitSeconds * 1000,
+    },
+  };
+  const identityDeps: IdentityDeps = {
+    http,
+    endpoints,
+    redactor: deps.redactor,
+    env: deps.env,
+    readFile: deps.readFile,
+    facts: stackFacts,
+    scopes: scopesFor({ tuned: options.tuned, share: options.command === "share-tuned-model", extra: options.scopes }),
+  };
+  result.project = stackFacts?.project;
+  if (options.command === "logout") return logout(options, identityDeps, stackFacts, result);
+
+  const kind = chooseAuth(options, stackFacts);
+  const caller = await buildCaller(kind, options, identityDeps, { openBrowser: deps.openBrowser, progress: deps.progress });
+  result.identity = caller.identity;
+  result.project = caller.identity.project ?? result.project;
+  const target: GeminiTarget = {
+    baseUrl: endpoints.gemini,
+    headers: () => caller.headers(),
+    context: { identity: kind, principal: caller.identity.principal, stack: stackFacts?.stack },
+  };
+  if (options.share !== undefined) {
+    const { model, ...grant } = options.share;
+    result.permission = await shareTunedModel(http, target, model, grant);
+    return;
+  }
+  result.models = await listModels(http, target, options.pageSize);
+  if (options.tuned) result.tunedModels = await listTunedModels(http, target, options.pageSize);
+  const names = new Set(result.models.map((m) => m.name));
+  result.expectedModels = options.expectModels.map((name) => ({ name, found: names.has(name) }));
+  const missing = result.expectedModels.filter((m) => !m.found).map((m) => m.name);
+  if (missing.length > 0) {
+    result.error = {
+      reason: "MODEL_MISSING",
+      message: `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not among the ${result.models.length} models ${caller.identity.principal} can list.`,
+      fix: "Check the name against the list above (names change as models are retired), and the project's region and access.",
+    };
+  }
+}
+
+async function logout(options: VerifyOptions, deps: IdentityDeps, stackFacts: StackFacts | undefined, result: VerifyResult): Promise<void> {
+  let clientId = options.clientFile === undefined ? stackFacts?.oauthClient?.clientId : undefined;
+  if (clientId === undefined) {
+    if (options.clientFile === undefined) {
+      throw badInput("--logout needs the Desktop client: --client-file FILE, or --stack / --outputs of a stack with a stored client.", "Pass one of them.");
+    }
+    clientId = (await loadClient(deps, options.clientFile)).client.clientId;
+  }
+  const cache = tokenCache(options, deps.env);
+  const removed = await cache.remove(clientId);
+  result.message = removed ? `Signed out: removed the saved sign-in for ${clientId} from ${cache.path}.` : `There was no saved sign-in for ${clientId} in ${cache.path}.`;
+}

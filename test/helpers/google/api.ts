@@ -1,0 +1,129 @@
+/**
+ * The fake's JSON APIs: Gemini's models.list / tunedModels.list / permissions.create and Secret
+ * Manager's versions.access, each checking credentials the way Google does and answering with
+ * Google's error shapes.
+ */
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { crc32c } from "../../../src/verify/secrets.ts";
+import { bearer } from "./auth.ts";
+import { googleError, json } from "./respond.ts";
+import type { GoogleState, Token } from "./state.ts";
+
+const GEMINI = "generativelanguage.googleapis.com";
+export const PROJECT_NUMBER = "123456789012";
+/** The shared project Google bills user credentials to when no quota project is sent. */
+export const GCLOUD_SHARED_PROJECT = "764086051850";
+
+function serviceDisabled(res: ServerResponse, consumer: string): void {
+  json(
+    res,
+    403,
+    googleError(403, "PERMISSION_DENIED", `Generative Language API has not been used in project ${consumer} before or it is disabled.`, {
+      reason: "SERVICE_DISABLED",
+      metadata: {
+        service: GEMINI,
+        consumer: `projects/${consumer}`,
+        activationUrl: `https://console.developers.google.com/apis/api/${GEMINI}/overview?project=${consumer}`,
+      },
+    }),
+  );
+}
+
+/** Who is calling the Gemini API, or the error response already sent. */
+function geminiCaller(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL): Token | "api-key" | undefined {
+  const key = req.headers["x-goog-api-key"] ?? url.searchParams.get("key") ?? undefined;
+  const auth = req.headers.authorization;
+  if (typeof key === "string") {
+    if (!state.apiKeys.has(key)) {
+      json(res, 400, googleError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", { reason: "API_KEY_INVALID", metadata: { service: GEMINI } }));
+      return undefined;
+    }
+  } else {
+    const { value, token } = bearer(state, auth);
+    if (value !== undefined && state.apiKeys.has(value)) {
+      json(res, 401, googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", { reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED" }));
+      return undefined;
+    }
+    if (token === undefined) {
+      json(res, 401, googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token.", { reason: value ? "ACCESS_TOKEN_EXPIRED" : "CREDENTIALS_MISSING" }));
+      return undefined;
+    }
+    if (!token.scopes.some((s) => s.startsWith("https://www.googleapis.com/auth/generative-language"))) {
+      json(res, 403, googleError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.", { reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT", metadata: { service: GEMINI } }));
+      return undefined;
+    }
+    if (token.kind === "user") {
+      const project = req.headers["x-goog-user-project"];
+      if (typeof project !== "string") {
+        serviceDisabled(res, GCLOUD_SHARED_PROJECT);
+        return undefined;
+      }
+      if (!state.userProjects.has(project)) {
+        json(res, 403, googleError(403, "PERMISSION_DENIED", `Caller does not have required permission to use project ${project}.`, { reason: "USER_PROJECT_DENIED", metadata: { consumer: `projects/${project}` } }));
+        return undefined;
+      }
+    }
+  }
+  if (state.disabled || Date.now() < state.disabledUntil) {
+    serviceDisabled(res, PROJECT_NUMBER);
+    return undefined;
+  }
+  return typeof key === "string" ? "api-key" : bearer(state, auth).token;
+}
+
+function page(state: GoogleState, items: Record<string, unknown>[], url: URL, field: string): Record<string, unknown> {
+  const size = Math.min(Number(url.searchParams.get("pageSize") ?? 50) || 50, 1000);
+  const token = url.searchParams.get("pageToken");
+  const offset = token ? (JSON.parse(Buffer.from(token, "base64url").toString()) as { o: number }).o : 0;
+  const next = offset + size < items.length ? Buffer.from(JSON.stringify({ o: offset + size })).toString("base64url") : undefined;
+  return {
+    [field]: items.slice(offset, offset + size),
+    ...(state.repeatPageToken ? { nextPageToken: "repeat" } : next ? { nextPageToken: next } : {}),
+  };
+}
+
+export function models(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  if (geminiCaller(state, req, res, url) === undefined) return;
+  json(res, 200, page(state, state.models, url, "models"));
+}
+
+export function tunedModels(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const caller = geminiCaller(state, req, res, url);
+  if (caller === undefined) return;
+  if (caller === "api-key" || !caller.scopes.some((s) => s.includes("generative-language.tuning"))) {
+    json(res, 403, googleError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.", { reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT" }));
+    return;
+  }
+  json(res, 200, page(state, state.tunedModels, url, "tunedModels"));
+}
+
+export function createPermission(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL, model: string, body: string): void {
+  const caller = geminiCaller(state, req, res, url);
+  if (caller === undefined) return;
+  if (!state.tunedModels.some((m) => m.name === model)) {
+    json(res, 404, googleError(404, "NOT_FOUND", `Tuned model ${model} does not exist.`));
+    return;
+  }
+  const grant = JSON.parse(body) as Record<string, unknown>;
+  if (!["USER", "GROUP", "EVERYONE"].includes(String(grant.granteeType)) || !["READER", "WRITER", "OWNER"].includes(String(grant.role))) {
+    json(res, 400, googleError(400, "INVALID_ARGUMENT", "Invalid granteeType or role."));
+    return;
+  }
+  const list = state.permissions.get(model) ?? [];
+  const permission = { name: `${model}/permissions/p${list.length + 1}`, ...grant };
+  state.permissions.set(model, [...list, permission]);
+  json(res, 200, permission);
+}
+
+export function accessSecret(state: GoogleState, req: IncomingMessage, res: ServerResponse, name: string): void {
+  const { token } = bearer(state, req.headers.authorization);
+  if (token === undefined) return json(res, 401, googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."));
+  const secret = state.secrets.get(name);
+  if (secret === undefined || !secret.readers.has(token.principal)) {
+    // Google answers 403 for a secret the caller may not read whether or not it exists.
+    return json(res, 403, googleError(403, "PERMISSION_DENIED", `Permission 'secretmanager.versions.access' denied for resource '${name}/versions/latest' (or it may not exist).`, { reason: "IAM_PERMISSION_DENIED", domain: "secretmanager.googleapis.com" }));
+  }
+  const data = Buffer.from(secret.value);
+  json(res, 200, { name: `${name}/versions/1`, payload: { data: data.toString("base64"), dataCrc32c: String(crc32c(data)) } });
+}

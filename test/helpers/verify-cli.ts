@@ -1,0 +1,65 @@
+/**
+ * Runs the real verify command as a child process, the way `npm run verify` does: the command line
+ * comes from package.json's `verify` script, so a change there is what the tests run.
+ */
+
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(__dirname, "../..");
+
+const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.verify!;
+const [program, ...baseArgs] = script.split(" ");
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * An environment with no credentials of the developer's own: an empty HOME (no gcloud login),
+ * no metadata server, no API key variables.
+ */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const home = mkdtempSync(join(tmpdir(), "gak-home-"));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    XDG_CACHE_HOME: join(home, ".cache"),
+    CLOUDSDK_CONFIG: join(home, "gcloud"),
+    METADATA_SERVER_DETECTION: "none",
+    NO_COLOR: "1",
+  };
+  return { ...env, ...extra };
+}
+
+export interface RunOptions {
+  env: Record<string, string>;
+  /** Called with each chunk of stderr as it arrives (to act on a printed sign-in address). */
+  onStderr?: (text: string) => void;
+  timeoutMs?: number;
+}
+
+export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const file = program === "node" ? process.execPath : program!;
+    const child = spawn(file, [...baseArgs, ...args], { cwd: ROOT, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      options.onStderr?.(chunk.toString());
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
