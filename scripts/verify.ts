@@ -12,6 +12,7 @@ import { readInputFile } from "../src/verify/files.ts";
 import { Redactor } from "../src/verify/redact.ts";
 import { formatJson, formatText } from "../src/verify/report.ts";
 import { runVerify, type VerifyResult } from "../src/verify/run.ts";
+import { nodeFetch } from "../src/verify/transport.ts";
 
 const runPulumi: Runner = async (file, args) => {
   // Loaded only for --stack, so the other paths do not pay for it.
@@ -60,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const result = await runVerify(options, {
-    fetch: globalThis.fetch,
+    fetch: nodeFetch,
     clock: { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random: Math.random },
     env: process.env,
     readFile: readInputFile,
@@ -73,8 +74,14 @@ async function main(argv: string[]): Promise<void> {
   process.exitCode = result.exitCode;
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  // Not an expected failure: a bug, printed with its stack, still redacted.
-  process.stderr.write(`${new Redactor().redact(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
-  process.exitCode = 1;
-});
+void main(process.argv.slice(2))
+  .catch((err: unknown) => {
+    // Not an expected failure: a bug, printed with its stack, still redacted.
+    process.stderr.write(`${new Redactor().redact(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+    process.exitCode = 1;
+  })
+  .then(() => {
+    // fetch keeps idle connections pooled, which holds the process open for tens of milliseconds
+    // after the work is done; end once stdout has drained instead.
+    process.stdout.write("", () => process.exit());
+  });

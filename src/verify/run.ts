@@ -11,7 +11,6 @@ import { parseOutputs, readStackOutputs, type Runner, type StackFacts } from "./
 import { listModels, listTunedModels, shareTunedModel, type GeminiTarget, type Model, type Permission, type TunedModel } from "./gemini.ts";
 import { DEFAULT_POLICY, type Clock, type Http } from "./http.ts";
 import { buildCaller, chooseAuth, scopesFor, tokenCache, type Identity, type IdentityDeps } from "./identities/index.ts";
-import { loadClient } from "./identities/oauth.ts";
 import type { Redactor } from "./redact.ts";
 
 export interface VerifyDeps {
@@ -126,6 +125,7 @@ async function logout(options: VerifyOptions, deps: IdentityDeps, stackFacts: St
     if (options.clientFile === undefined) {
       throw badInput("--logout needs the Desktop client: --client-file FILE, or --stack / --outputs of a stack with a stored client.", "Pass one of them.");
     }
+    const { loadClient } = await import("./identities/oauth.ts");
     clientId = (await loadClient(deps, options.clientFile)).client.clientId;
   }
   const cache = tokenCache(options, deps.env);

@@ -15,7 +15,7 @@ import {
   type AuthClient,
 } from "google-auth-library";
 import { badInput, Failure } from "../errors.ts";
-import { tokenCaller, transporter, type Caller, type Identity, type IdentityDeps } from "./caller.ts";
+import { tokenCaller, transport, type Caller, type Identity, type IdentityDeps } from "./caller.ts";
 
 export interface AdcOptions {
   /** `--project`: the quota project for user credentials, ahead of the file's own. */
@@ -28,7 +28,7 @@ const NO_ADC_FIX =
 async function findClient(deps: IdentityDeps): Promise<AuthClient> {
   const auth = new GoogleAuth({
     scopes: deps.scopes,
-    clientOptions: { transporter: transporter(deps), endpoints: { oauth2TokenUrl: deps.endpoints.oauth2Token } },
+    clientOptions: { transporterOptions: transport(deps), endpoints: { oauth2TokenUrl: deps.endpoints.oauth2Token } },
   });
   try {
     return await auth.getClient();

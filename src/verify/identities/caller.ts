@@ -2,7 +2,7 @@
  * What every identity provides to the checks: who it is, and fresh auth headers for a Google call.
  */
 
-import { gaxios, type AuthClient } from "google-auth-library";
+import type { AuthClient, JWTOptions } from "google-auth-library";
 import type { AuthKind } from "../diagnose.ts";
 import { rewritingFetch, type Endpoints } from "../endpoints.ts";
 import { Failure } from "../errors.ts";
@@ -55,15 +55,15 @@ export function scopesFor(options: { tuned: boolean; share: boolean; extra: stri
 }
 
 /**
- * A transporter for google-auth-library clients: requests go to the configured endpoints, and the
- * library's own retries are off so the command's retry policy is the only one.
+ * Options for the transporter google-auth-library builds for a client: requests go to the configured
+ * endpoints, and the library's own retries are off so the command's retry policy is the only one.
  */
-export function transporter(deps: Pick<IdentityDeps, "endpoints" | "http">): InstanceType<typeof gaxios.Gaxios> {
-  return new gaxios.Gaxios({
+export function transport(deps: Pick<IdentityDeps, "endpoints" | "http">): NonNullable<JWTOptions["transporterOptions"]> {
+  return {
     fetchImplementation: rewritingFetch(deps.endpoints, deps.http.fetch),
     timeout: deps.http.policy.timeoutMs,
     retryConfig: { retry: 0, noResponseRetries: 0 },
-  });
+  };
 }
 
 /** A caller whose headers carry a token from a google-auth-library client. */

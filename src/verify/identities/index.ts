@@ -3,12 +3,7 @@
 import type { VerifyOptions } from "../args.ts";
 import type { AuthKind } from "../diagnose.ts";
 import type { StackFacts } from "../facts.ts";
-import { adcCaller } from "./adc.ts";
-import { apiKeyCaller } from "./api-key.ts";
 import type { Caller, IdentityDeps } from "./caller.ts";
-import { impersonateCaller } from "./impersonate.ts";
-import { oauthCaller } from "./oauth.ts";
-import { serviceAccountCaller } from "./service-account.ts";
 import { TokenCache, defaultCachePath } from "./token-cache.ts";
 
 export type { Caller, Identity, IdentityDeps } from "./caller.ts";
@@ -37,18 +32,19 @@ export function tokenCache(options: VerifyOptions, env: Record<string, string | 
   return new TokenCache(options.tokenCache ?? defaultCachePath(env));
 }
 
+/** Builds the identity; each kind's module is loaded only when used, keeping the command's start fast. */
 export async function buildCaller(kind: AuthKind, options: VerifyOptions, deps: IdentityDeps, interactive: InteractiveDeps): Promise<Caller> {
   switch (kind) {
     case "service-account":
-      return serviceAccountCaller(deps, { keyFile: options.keyFile, account: options.account });
+      return (await import("./service-account.ts")).serviceAccountCaller(deps, { keyFile: options.keyFile, account: options.account });
     case "impersonate":
-      return impersonateCaller(deps, { account: options.account, email: options.impersonate });
+      return (await import("./impersonate.ts")).impersonateCaller(deps, { account: options.account, email: options.impersonate });
     case "api-key":
-      return apiKeyCaller(deps);
+      return (await import("./api-key.ts")).apiKeyCaller(deps);
     case "adc":
-      return adcCaller(deps, { project: options.project });
+      return (await import("./adc.ts")).adcCaller(deps, { project: options.project });
     case "oauth":
-      return oauthCaller(deps, {
+      return (await import("./oauth.ts")).oauthCaller(deps, {
         clientFile: options.clientFile,
         cache: tokenCache(options, deps.env),
         project: options.project,

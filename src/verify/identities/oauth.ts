@@ -11,7 +11,7 @@ import { withRetries } from "../http.ts";
 import { accessSecret } from "../secrets.ts";
 import { tokenAttempt, type TokenContext } from "../token-errors.ts";
 import { adcCaller } from "./adc.ts";
-import { tokenCaller, transporter, type Caller, type IdentityDeps } from "./caller.ts";
+import { tokenCaller, transport, type Caller, type IdentityDeps } from "./caller.ts";
 import { authorize, type SignInOptions } from "./loopback.ts";
 import type { TokenCache } from "./token-cache.ts";
 
@@ -68,7 +68,7 @@ export async function oauthCaller(deps: IdentityDeps, options: OauthOptions): Pr
     clientId: client.clientId,
     clientSecret: client.clientSecret,
     endpoints: { oauth2TokenUrl: deps.endpoints.oauth2Token, oauth2AuthBaseUrl: deps.endpoints.oauth2Auth },
-    transporter: transporter(deps),
+    transporterOptions: transport(deps),
   });
   const project = options.project ?? deps.facts?.project ?? client.projectId;
   const context: TokenContext = { identity: "oauth", what: "Get a token for the signed-in user", user: true };

@@ -4,12 +4,13 @@
  * GEMINI_KIT_OAUTH2_TOKEN_URL through the rewriting transporter.
  */
 
-import { JWT } from "google-auth-library";
+// The JWT client's own module, not the package index: the index loads every client the library
+// has (AWS, external accounts, ...), which costs this path about 30 ms of its start-up budget.
+import { JWT } from "google-auth-library/build/src/auth/jwtclient.js";
 import { badInput } from "../errors.ts";
 import { pickAccount } from "../facts.ts";
 import { accessSecret } from "../secrets.ts";
-import { adcCaller } from "./adc.ts";
-import { tokenCaller, transporter, type Caller, type IdentityDeps } from "./caller.ts";
+import { tokenCaller, transport, type Caller, type IdentityDeps } from "./caller.ts";
 
 export interface ServiceAccountKey {
   clientEmail: string;
@@ -61,7 +62,7 @@ export async function serviceAccountCaller(deps: IdentityDeps, options: ServiceA
     text = await deps.readFile(options.keyFile);
   } else if (deps.facts !== undefined) {
     const [name, account] = pickAccount(deps.facts, options.account, "keySecret");
-    const reader = await adcCaller(deps);
+    const reader = await (await import("./adc.ts")).adcCaller(deps);
     source = `secret ${account.keySecret!}`;
     text = await accessSecret(
       deps.http,
@@ -82,7 +83,7 @@ export async function serviceAccountCaller(deps: IdentityDeps, options: ServiceA
     key: key.privateKey,
     keyId: key.privateKeyId,
     scopes: deps.scopes,
-    transporter: transporter(deps),
+    transporterOptions: transport(deps),
   });
   return tokenCaller(
     client,
