@@ -25,9 +25,12 @@ export interface AdcOptions {
 const NO_ADC_FIX =
   "Log in with `gcloud auth application-default login --client-id-file=client_secret.json --scopes=https://www.googleapis.com/auth/cloud-platform,https://www.googleapis.com/auth/generative-language.retriever`, or set GOOGLE_APPLICATION_CREDENTIALS to a credential file.";
 
-async function findClient(deps: IdentityDeps): Promise<AuthClient> {
+async function findClient(deps: IdentityDeps, project: string | undefined): Promise<AuthClient> {
   const auth = new GoogleAuth({
     scopes: deps.scopes,
+    // A known project spares the library a lookup (a Workload Identity Federation client asks
+    // Cloud Resource Manager for it, an endpoint this command otherwise never calls).
+    projectId: project,
     clientOptions: { transporterOptions: transport(deps), endpoints: { oauth2TokenUrl: deps.endpoints.oauth2Token } },
   });
   try {
@@ -60,7 +63,7 @@ function describe(client: AuthClient, deps: IdentityDeps): { principal: string; 
 
 /** The caller's ADC, as a Caller; `kind` names it in reports ("adc", or the identity it serves). */
 export async function adcCaller(deps: IdentityDeps, options: AdcOptions = {}): Promise<Caller & { user: boolean }> {
-  const client = await findClient(deps);
+  const client = await findClient(deps, options.project ?? deps.facts?.project);
   const { principal, user, source } = describe(client, deps);
   const quotaProject = user ? (options.project ?? client.quotaProjectId ?? deps.facts?.project) : undefined;
   const identity: Identity = { kind: "adc", principal, source, project: options.project ?? quotaProject ?? deps.facts?.project };

@@ -1,0 +1,40 @@
+/** Runs the verify core in-process against the fake Google, with a clock that does not wait. */
+
+import { parseVerifyArgs } from "../../src/verify/args.ts";
+import { Redactor } from "../../src/verify/redact.ts";
+import { readInputFile } from "../../src/verify/files.ts";
+import { runVerify, type VerifyResult } from "../../src/verify/run.ts";
+import { nodeFetch } from "../../src/verify/transport.ts";
+import type { FakeGoogle } from "./google/server.ts";
+
+export interface InProcessRun {
+  result: VerifyResult;
+  /** Every progress line, in order. */
+  progress: string[];
+  /** Every sleep the retry logic asked for, in milliseconds. */
+  sleeps: number[];
+}
+
+export async function verifyInProcess(google: FakeGoogle, argv: string[], env: Record<string, string | undefined> = {}): Promise<InProcessRun> {
+  const progress: string[] = [];
+  const sleeps: number[] = [];
+  let now = Date.now();
+  const result = await runVerify(parseVerifyArgs(argv), {
+    fetch: nodeFetch,
+    clock: {
+      now: () => now,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        now += ms;
+        return Promise.resolve();
+      },
+      random: () => 0.5,
+    },
+    env: { METADATA_SERVER_DETECTION: "none", HOME: "/nonexistent", ...google.env, ...env },
+    readFile: readInputFile,
+    run: () => Promise.reject(new Error("no pulumi in in-process tests")),
+    progress: (line) => progress.push(line),
+    redactor: new Redactor(),
+  });
+  return { result, progress, sleeps };
+}
