@@ -153,7 +153,9 @@ export function malformed(what: string, origin: string, status: number, problem:
 
 /** A timeout or a connection that failed, named by host and cause. */
 export function networkFailure(err: unknown, origin: string, timeoutMs: number): Failure {
-  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) {
+  // By name, not instanceof: an abort reason is a DOMException, whose Error may be another realm's.
+  const name = typeof err === "object" && err !== null && "name" in err ? String(err.name) : "";
+  if (name === "TimeoutError" || name === "AbortError") {
     return new Failure(
       "TIMEOUT",
       `${origin} did not answer within ${timeoutMs / 1000} s.`,

@@ -45,7 +45,7 @@ export const nodeFetch: typeof fetch = (input, init) => {
         resolve(new Response(NO_BODY.has(status) ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage, headers: responseHeaders }));
       });
     });
-    req.on("error", (err: Error) => reject(signal?.aborted && signal.reason instanceof Error ? signal.reason : err));
+    req.on("error", (err: Error) => reject(signal?.aborted ? (signal.reason as Error) : err));
     req.end(body);
   });
 };

@@ -19,22 +19,29 @@ export async function verifyInProcess(google: FakeGoogle, argv: string[], env: R
   const progress: string[] = [];
   const sleeps: number[] = [];
   let now = Date.now();
-  const result = await runVerify(parseVerifyArgs(argv), {
-    fetch: nodeFetch,
-    clock: {
-      now: () => now,
-      sleep: (ms) => {
-        sleeps.push(ms);
-        now += ms;
-        return Promise.resolve();
+  // google-auth-library reads these from the process itself, not from the env the core is given.
+  const saved = { ...process.env };
+  Object.assign(process.env, { METADATA_SERVER_DETECTION: "none" }, env);
+  try {
+    const result = await runVerify(parseVerifyArgs(argv), {
+      fetch: nodeFetch,
+      clock: {
+        now: () => now,
+        sleep: (ms) => {
+          sleeps.push(ms);
+          now += ms;
+          return Promise.resolve();
+        },
+        random: () => 0.5,
       },
-      random: () => 0.5,
-    },
-    env: { METADATA_SERVER_DETECTION: "none", HOME: "/nonexistent", ...google.env, ...env },
-    readFile: readInputFile,
-    run: () => Promise.reject(new Error("no pulumi in in-process tests")),
-    progress: (line) => progress.push(line),
-    redactor: new Redactor(),
-  });
-  return { result, progress, sleeps };
+      env: { METADATA_SERVER_DETECTION: "none", HOME: "/nonexistent", ...google.env, ...env },
+      readFile: readInputFile,
+      run: () => Promise.reject(new Error("no pulumi in in-process tests")),
+      progress: (line) => progress.push(line),
+      redactor: new Redactor(),
+    });
+    return { result, progress, sleeps };
+  } finally {
+    process.env = saved;
+  }
 }

@@ -79,7 +79,7 @@ test("an expired saved sign-in (a Testing app's 7-day limit) fails with INVALID_
   const result = await runCli(["--auth", "oauth", "--client-file", world.files.client, "--no-browser", "--token-cache", cache, "--json"], { env: cleanEnv(world.google.env) });
   expect(result.code).toBe(1);
   expect(JSON.parse(result.stdout)).toMatchObject({ error: { reason: "INVALID_GRANT", fix: expect.stringContaining("7 days") } });
-  expect(JSON.parse(readFileSync(cache, "utf8")).clients).toEqual({});
+  expect((JSON.parse(readFileSync(cache, "utf8")) as { clients: object }).clients).toEqual({});
 });
 
 test("20 concurrent sign-ins with different clients all land in one intact cache file", async () => {

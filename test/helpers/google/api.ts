@@ -75,7 +75,7 @@ function geminiCaller(state: GoogleState, req: IncomingMessage, res: ServerRespo
 function page(state: GoogleState, items: Record<string, unknown>[], url: URL, field: string): Record<string, unknown> {
   const size = Math.min(Number(url.searchParams.get("pageSize") ?? 50) || 50, 1000);
   const token = url.searchParams.get("pageToken");
-  const offset = token ? (JSON.parse(Buffer.from(token, "base64url").toString()) as { o: number }).o : 0;
+  const offset = token && !state.repeatPageToken ? (JSON.parse(Buffer.from(token, "base64url").toString()) as { o: number }).o : 0;
   const next = offset + size < items.length ? Buffer.from(JSON.stringify({ o: offset + size })).toString("base64url") : undefined;
   return {
     [field]: items.slice(offset, offset + size),
