@@ -1,7 +1,7 @@
 /** Config fixtures: a valid raw config to vary, and generated OAuth client files (never real ones). */
 
-import { randomBytes } from "node:crypto";
 import { parseConfig, type KitConfig, type RawConfig } from "../../src/config";
+import { desktopClient } from "./google/credentials.ts";
 
 export const NOW = new Date("2026-11-22T12:00:00Z");
 export const PROJECT = "acme-gemini-test";
@@ -38,17 +38,8 @@ export function clientFile(project = PROJECT, change: (installed: Record<string,
   clientId: string;
   clientSecret: string;
 } {
-  const clientId = `${100000000000 + randomBytes(2).readUInt16BE()}-${randomBytes(16).toString("hex").slice(0, 32)}.apps.googleusercontent.com`;
-  const clientSecret = `GOCSPX-${randomBytes(21).toString("base64url")}`;
-  const installed: Record<string, unknown> = {
-    client_id: clientId,
-    project_id: project,
-    auth_uri: "https://accounts.google.com/o/oauth2/auth",
-    token_uri: "https://oauth2.googleapis.com/token",
-    auth_provider_x509_cert_url: "https://www.googleapis.com/oauth2/v1/certs",
-    client_secret: clientSecret,
-    redirect_uris: ["http://localhost"],
-  };
+  const client = desktopClient(project);
+  const { installed } = JSON.parse(client.file) as { installed: Record<string, unknown> };
   change(installed);
-  return { text: JSON.stringify({ installed }), clientId, clientSecret };
+  return { text: JSON.stringify({ installed }), clientId: client.clientId, clientSecret: client.clientSecret };
 }
