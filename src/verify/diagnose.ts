@@ -4,6 +4,7 @@
  */
 
 import { Failure } from "./errors.ts";
+import { record } from "./json.ts";
 
 export type AuthKind = "service-account" | "oauth" | "adc" | "impersonate" | "api-key";
 
@@ -37,18 +38,12 @@ const GOOGLE_SHARED_PROJECTS = new Set(["projects/764086051850", "projects/32555
 export const SCOPE_FIX_SCOPES = "cloud-platform and generative-language.retriever (plus generative-language.tuning for tuned models)";
 
 function readError(body: unknown): GoogleError {
-  const error = typeof body === "object" && body !== null && "error" in body ? body.error : undefined;
-  if (typeof error !== "object" || error === null) return { metadata: {} };
-  const e = error as Record<string, unknown>;
+  const e = record(record(body)?.error);
+  if (e === undefined) return { metadata: {} };
   const details = Array.isArray(e.details) ? (e.details as unknown[]) : [];
-  const info = details.find(
-    (d): d is Record<string, unknown> =>
-      typeof d === "object" && d !== null && String((d as Record<string, unknown>)["@type"]).endsWith("google.rpc.ErrorInfo"),
-  );
+  const info = details.map(record).find((d) => d !== undefined && String(d["@type"]).endsWith("google.rpc.ErrorInfo"));
   const metadata: Record<string, string> = {};
-  if (info && typeof info.metadata === "object" && info.metadata !== null) {
-    for (const [k, v] of Object.entries(info.metadata)) if (typeof v === "string") metadata[k] = v;
-  }
+  for (const [k, v] of Object.entries(record(info?.metadata) ?? {})) if (typeof v === "string") metadata[k] = v;
   return {
     status: typeof e.status === "string" ? e.status : undefined,
     message: typeof e.message === "string" ? e.message.slice(0, 300) : undefined,

@@ -4,6 +4,7 @@
  */
 
 import { badInput, Failure } from "./errors.ts";
+import { record } from "./json.ts";
 
 export interface AccountFacts {
   email: string;
@@ -25,10 +26,6 @@ export interface StackFacts {
 export type Runner = (file: string, args: string[]) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
 
 const PULUMI_FIX = "Install the Pulumi CLI and log in to the stack's backend, or pass --outputs FILE saved from `pulumi stack output --json`.";
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" && value !== "[secret]" ? value : undefined;

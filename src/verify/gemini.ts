@@ -7,6 +7,7 @@
 import type { CallContext } from "./diagnose.ts";
 import { Failure } from "./errors.ts";
 import { callJson, malformed, type Http } from "./http.ts";
+import { record } from "./json.ts";
 
 export interface Model {
   name: string;
@@ -33,10 +34,6 @@ export interface GeminiTarget {
 }
 
 const MAX_PAGES = 1000;
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
 
 function optional<T>(value: unknown, check: (v: unknown) => v is T): T | undefined {
   return check(value) ? value : undefined;

@@ -6,6 +6,7 @@
 import type { CallContext } from "./diagnose.ts";
 import { Failure } from "./errors.ts";
 import { callJson, malformed, type Http } from "./http.ts";
+import { record } from "./json.ts";
 
 const SECRET_NAME = /^projects\/[^/]+\/secrets\/[A-Za-z0-9_-]{1,255}$/;
 
@@ -47,11 +48,11 @@ export async function accessSecret(
   const what = `Read secret ${source.name}`;
   const url = `${endpoint}/v1/${source.name}/versions/latest:access`;
   const body = await callJson(http, { ...context, what, service: "secretmanager", grantKey: source.grantKey }, { method: "GET", url, headers: await headers() });
-  const payload = typeof body === "object" && body !== null && "payload" in body ? body.payload : undefined;
-  const data = typeof payload === "object" && payload !== null && "data" in payload ? payload.data : undefined;
+  const payload = record(record(body)?.payload);
+  const data = payload?.data;
   if (typeof data !== "string") throw malformed(what, new URL(url).origin, 200, "has no payload.data");
   const bytes = Buffer.from(data, "base64");
-  const expected = (payload as { dataCrc32c?: unknown }).dataCrc32c;
+  const expected = payload?.dataCrc32c;
   if ((typeof expected === "string" || typeof expected === "number") && String(expected) !== String(crc32c(bytes))) {
     throw malformed(what, new URL(url).origin, 200, "has a payload whose CRC32C does not match dataCrc32c");
   }

@@ -6,6 +6,7 @@
 import type { AuthKind } from "./diagnose.ts";
 import { Failure } from "./errors.ts";
 import { networkFailure, parseRetryAfter, type Attempt, type Http } from "./http.ts";
+import { record } from "./json.ts";
 
 export interface TokenContext {
   identity: AuthKind;
@@ -25,12 +26,12 @@ interface TokenErrorShape {
 function read(err: unknown): TokenErrorShape {
   const response = typeof err === "object" && err !== null && "response" in err ? (err.response as Record<string, unknown> | undefined) : undefined;
   const data = response?.data;
-  const record = typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {};
+  const fields = record(data) ?? {};
   const headers = response?.headers;
   return {
     status: typeof response?.status === "number" ? response.status : undefined,
-    error: typeof record.error === "string" ? record.error : undefined,
-    description: typeof record.error_description === "string" ? record.error_description.slice(0, 200) : undefined,
+    error: typeof fields.error === "string" ? fields.error : undefined,
+    description: typeof fields.error_description === "string" ? fields.error_description.slice(0, 200) : undefined,
     retryAfter: headers instanceof Headers ? headers.get("retry-after") : null,
   };
 }

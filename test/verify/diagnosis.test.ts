@@ -3,7 +3,10 @@
  * runs in-process with a clock that records sleeps instead of waiting.
  */
 
+import { writeFileSync } from "node:fs";
+import { serviceAccountKey } from "../helpers/google/credentials.ts";
 import { googleError } from "../helpers/google/respond.ts";
+import { generateModels } from "../helpers/google/state.ts";
 import { verifyInProcess } from "../helpers/verify-run.ts";
 import { startWorld, type World } from "../helpers/verify-world.ts";
 
@@ -89,8 +92,6 @@ test("a caller who may not impersonate gets IMPERSONATION_DENIED naming the impe
 });
 
 test("a revoked key is INVALID_GRANT from the token endpoint", async () => {
-  const { serviceAccountKey } = await import("../helpers/google/credentials.ts");
-  const { writeFileSync } = await import("node:fs");
   const file = `${world.dir}/revoked.json`;
   writeFileSync(file, serviceAccountKey("gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", "acme-gemini-dev").file);
   const { result } = await verifyInProcess(world.google, ["--key-file", file]);
@@ -168,7 +169,6 @@ describe("resilience", () => {
   });
 
   test("every page is listed: 2,345 models at the default 50 per page take 47 requests", async () => {
-    const { generateModels } = await import("../helpers/google/state.ts");
     const saved = world.google.state.models;
     world.google.state.models = generateModels(2345);
     world.google.state.requests.length = 0;

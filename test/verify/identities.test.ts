@@ -3,7 +3,7 @@
  * against the fake Google on 127.0.0.1. Every output is scanned for the world's secret values.
  */
 
-import { statSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { authorizedUserFile, externalAccountFile } from "../helpers/google/credentials.ts";
 import { cleanEnv, runCli, type CliResult } from "../helpers/verify-cli.ts";
@@ -102,7 +102,6 @@ test("ADC from a Workload Identity Federation file exchanges the CI token at STS
 
 test("--stack reads the outputs through the pulumi CLI on PATH", async () => {
   const bin = join(world.dir, "bin");
-  const { mkdirSync } = await import("node:fs");
   mkdirSync(bin, { recursive: true });
   // A stand-in for the Pulumi CLI that answers `pulumi stack output --json --stack dev` from a file.
   writeFileSync(join(bin, "pulumi"), `#!/bin/sh\n[ "$*" = "stack output --json --stack dev" ] || { echo "unexpected: $*" >&2; exit 3; }\ncat '${world.files.outputs}'\n`, { mode: 0o755 });

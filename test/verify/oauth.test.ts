@@ -3,7 +3,7 @@
  * plays the browser against the fake consent screen, and the loopback listener receives the code.
  */
 
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { browserFor } from "../helpers/browser.ts";
 import { cleanEnv, runCli } from "../helpers/verify-cli.ts";
@@ -84,7 +84,6 @@ test("an expired saved sign-in (a Testing app's 7-day limit) fails with INVALID_
 
 test("20 concurrent sign-ins with different clients all land in one intact cache file", async () => {
   const cache = join(world.dir, "shared", "tokens.json");
-  const { writeFileSync } = await import("node:fs");
   const clients = Array.from({ length: 20 }, (_, i) => {
     const client = world.google.addClient("acme-gemini-dev");
     const file = join(world.dir, `client-${i}.json`);

@@ -62,11 +62,10 @@ function describe(client: AuthClient, deps: IdentityDeps): { principal: string; 
 }
 
 /** The caller's ADC, as a Caller; `kind` names it in reports ("adc", or the identity it serves). */
-export async function adcCaller(deps: IdentityDeps, options: AdcOptions = {}): Promise<Caller & { user: boolean }> {
+export async function adcCaller(deps: IdentityDeps, options: AdcOptions = {}): Promise<Caller> {
   const client = await findClient(deps, options.project ?? deps.facts?.project);
   const { principal, user, source } = describe(client, deps);
   const quotaProject = user ? (options.project ?? client.quotaProjectId ?? deps.facts?.project) : undefined;
   const identity: Identity = { kind: "adc", principal, source, project: options.project ?? quotaProject ?? deps.facts?.project };
-  const caller = tokenCaller(client, identity, deps, { identity: "adc", what: "Get a token from Application Default Credentials", user }, quotaProject);
-  return { ...caller, user };
+  return tokenCaller(client, identity, deps, { identity: "adc", what: "Get a token from Application Default Credentials", user }, quotaProject);
 }

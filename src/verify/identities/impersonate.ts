@@ -6,6 +6,7 @@
 import { badInput } from "../errors.ts";
 import { pickAccount } from "../facts.ts";
 import { callJson, malformed } from "../http.ts";
+import { record } from "../json.ts";
 import { adcCaller } from "./adc.ts";
 import { bearerCaller, type Caller, type IdentityDeps } from "./caller.ts";
 
@@ -38,7 +39,7 @@ export async function impersonateCaller(deps: IdentityDeps, options: Impersonate
       { what, service: "iamcredentials", identity: "impersonate", principal: source.identity.principal, grantKey, stack: deps.facts?.stack },
       { method: "POST", url, headers: await source.headers(), body: { scope: deps.scopes, lifetime: "3600s" } },
     );
-    const accessToken = typeof body === "object" && body !== null && "accessToken" in body ? body.accessToken : undefined;
+    const accessToken = record(body)?.accessToken;
     if (typeof accessToken !== "string" || accessToken === "") throw malformed(what, new URL(url).origin, 200, "has no accessToken");
     token = accessToken;
     return accessToken;

@@ -9,6 +9,7 @@
 import { JWT } from "google-auth-library/build/src/auth/jwtclient.js";
 import { badInput } from "../errors.ts";
 import { pickAccount } from "../facts.ts";
+import { record } from "../json.ts";
 import { accessSecret } from "../secrets.ts";
 import { tokenCaller, transport, type Caller, type IdentityDeps } from "./caller.ts";
 
@@ -29,7 +30,7 @@ export function parseKeyFile(text: string, source: string): ServiceAccountKey {
   } catch {
     throw badInput(`${source} is not valid JSON.`, KEY_FIX);
   }
-  const key = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  const key = record(parsed) ?? {};
   if (key.type !== "service_account") {
     const type = typeof key.type === "string" ? `"${key.type}"` : "missing";
     throw badInput(`${source} is not a service-account key: its "type" is ${type}, not "service_account".`, KEY_FIX);

@@ -33,14 +33,15 @@ function serviceDisabled(res: ServerResponse, consumer: string): void {
 /** Who is calling the Gemini API, or the error response already sent. */
 function geminiCaller(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL): Token | "api-key" | undefined {
   const key = req.headers["x-goog-api-key"] ?? url.searchParams.get("key") ?? undefined;
-  const auth = req.headers.authorization;
+  let caller: Token | "api-key";
   if (typeof key === "string") {
     if (!state.apiKeys.has(key)) {
       json(res, 400, googleError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", { reason: "API_KEY_INVALID", metadata: { service: GEMINI } }));
       return undefined;
     }
+    caller = "api-key";
   } else {
-    const { value, token } = bearer(state, auth);
+    const { value, token } = bearer(state, req.headers.authorization);
     if (value !== undefined && state.apiKeys.has(value)) {
       json(res, 401, googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", { reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED" }));
       return undefined;
@@ -64,12 +65,13 @@ function geminiCaller(state: GoogleState, req: IncomingMessage, res: ServerRespo
         return undefined;
       }
     }
+    caller = token;
   }
   if (state.disabled || Date.now() < state.disabledUntil) {
     serviceDisabled(res, PROJECT_NUMBER);
     return undefined;
   }
-  return typeof key === "string" ? "api-key" : bearer(state, auth).token;
+  return caller;
 }
 
 function page(state: GoogleState, items: Record<string, unknown>[], url: URL, field: string): Record<string, unknown> {
