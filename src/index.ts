@@ -1,8 +1,8 @@
 /** The Pulumi entry: check the stack's config, build the kit, export its outputs. */
 
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadConfig } from "./config";
-import { buildStack } from "./program";
+import { ConfigError, loadConfig } from "./config/index.ts";
+import { buildStack } from "./program.ts";
 
 function load() {
   try {

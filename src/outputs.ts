@@ -4,9 +4,9 @@
  */
 
 import type * as pulumi from "@pulumi/pulumi";
-import type { KitConfig } from "./config";
-import type { GeminiAccessKit } from "./components/kit";
-import type { ManualStep } from "./oauth/consent";
+import type { KitConfig } from "./config/index.ts";
+import type { GeminiAccessKit } from "./components/kit.ts";
+import type { ManualStep } from "./oauth/consent.ts";
 
 export interface StackOutputs {
   project: string;

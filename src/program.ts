@@ -1,6 +1,6 @@
-import { GeminiAccessKit } from "./components/kit";
-import type { KitConfig } from "./config";
-import { stackOutputs, type StackOutputs } from "./outputs";
+import { GeminiAccessKit } from "./components/kit.ts";
+import type { KitConfig } from "./config/index.ts";
+import { stackOutputs, type StackOutputs } from "./outputs.ts";
 
 /** Builds the whole stack from a checked config; the Pulumi entry and the tests both call this. */
 export function buildStack(config: KitConfig): StackOutputs {

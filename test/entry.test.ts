@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readStackFile } from "../src/config/stack-file";
 import { baseRaw } from "./helpers/fixtures";
 import { runMocked } from "./helpers/mocks";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 
 /** Loads src/index.ts afresh, as `pulumi up` would, with `config` as the stack's config. */
@@ -45,4 +46,14 @@ describe("the Pulumi entry", () => {
       /stacks\/Pulumi\.test\.yaml has 2 problems; nothing was created:\n {2}- \[gcp:project\] "Bad_Project".*\n {2}- \[keyRotationDays\] 400/,
     );
   });
+
+  test("loads through ts-node with type checking, as `pulumi up` runs it, and reaches the config check", () => {
+    // Without the engine there is no stack config, so a program that compiled and ran stops at
+    // gcp:project; a module or type error would stop it earlier with another message.
+    const printed = execFileSync(process.execPath, [join(__dirname, "helpers", "pulumi-ts-node.cjs"), join(__dirname, "..", "src", "index.ts")], {
+      encoding: "utf8",
+      env: { ...process.env, PULUMI_NODEJS_TRANSPILE_ONLY: "" },
+    });
+    expect(printed).toMatch(/^threw: stacks\/Pulumi\.stack\.yaml has 1 problem; nothing was created:\n {2}- \[gcp:project\] \(not set\)/);
+  }, 60_000);
 });

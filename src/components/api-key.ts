@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { StoredSecret, type SecretSettings } from "./stored-secret";
+import { StoredSecret, type SecretSettings } from "./stored-secret.ts";
 
 /** The only service the key may call. */
 export const GEMINI_SERVICE = "generativelanguage.googleapis.com";

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AccountConfig, KitConfig } from "../config";
-import { oauthSteps, type ManualStep } from "../oauth/consent";
-import { GeminiApiKey } from "./api-key";
-import { ProjectApis } from "./apis";
-import { RotatingKey } from "./rotating-key";
-import { ServiceAccount } from "./service-account";
-import { StoredSecret, type SecretSettings } from "./stored-secret";
+import type { AccountConfig, KitConfig } from "../config/index.ts";
+import { oauthSteps, type ManualStep } from "../oauth/consent.ts";
+import { GeminiApiKey } from "./api-key.ts";
+import { ProjectApis } from "./apis.ts";
+import { RotatingKey } from "./rotating-key.ts";
+import { ServiceAccount } from "./service-account.ts";
+import { StoredSecret, type SecretSettings } from "./stored-secret.ts";
 
 /** What the stack exports for one account. */
 export interface AccountOutputs {

@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { KeySlot } from "../rotation";
-import { StoredSecret, type SecretSettings } from "./stored-secret";
+import type { KeySlot } from "../rotation.ts";
+import { StoredSecret, type SecretSettings } from "./stored-secret.ts";
 
 /** Arguments of RotatingKey. */
 export interface RotatingKeyArgs {

@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { memberSlug } from "../naming";
+import { memberSlug } from "../naming.ts";
 
 /** Arguments of StoredSecret. */
 export interface StoredSecretArgs {

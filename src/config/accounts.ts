@@ -1,9 +1,9 @@
 /** The serviceAccounts map: one entry per account, keyed by a stable short name. */
 
-import { ACCOUNT_ID, MAP_KEY, SECRET_ID, type Names } from "../naming";
-import { parseMembers, parseRoles } from "./members";
-import type { Problems } from "./problems";
-import type { AccountConfig } from "./types";
+import { ACCOUNT_ID, MAP_KEY, SECRET_ID, type Names } from "../naming.ts";
+import { parseMembers, parseRoles } from "./members.ts";
+import type { Problems } from "./problems.ts";
+import type { AccountConfig } from "./types.ts";
 
 const FIELDS = ["displayName", "description", "accountId", "roles", "impersonators", "createKey", "keyReaders"] as const;
 /** IAM caps a service account's display name at 100 characters. */

@@ -4,15 +4,15 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACE } from "./keys";
-import { parseConfig, type RawConfig } from "./parse";
-import { ConfigError } from "./problems";
-import type { KitConfig } from "./types";
+import { NAMESPACE } from "./keys.ts";
+import { parseConfig, type RawConfig } from "./parse.ts";
+import { ConfigError } from "./problems.ts";
+import type { KitConfig } from "./types.ts";
 
-export { parseConfig, BASE_APIS, type RawConfig, type ParseContext } from "./parse";
-export { ConfigError, formatProblem, type Problem } from "./problems";
-export { CONFIG_KEYS, NAMESPACE } from "./keys";
-export type * from "./types";
+export { parseConfig, BASE_APIS, type RawConfig, type ParseContext } from "./parse.ts";
+export { ConfigError, formatProblem, type Problem } from "./problems.ts";
+export { CONFIG_KEYS, NAMESPACE } from "./keys.ts";
+export type * from "./types.ts";
 
 /**
  * The raw values of the keys the kit reads. The runtime's map holds secrets decrypted, which the

@@ -1,7 +1,7 @@
 /** IAM members and roles as a stack writes them, checked against what IAM accepts. */
 
-import { EMAIL } from "../naming";
-import type { Problems } from "./problems";
+import { EMAIL } from "../naming.ts";
+import type { Problems } from "./problems.ts";
 
 const EMAIL_KINDS = ["user", "group", "serviceAccount"];
 const DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;

@@ -1,11 +1,11 @@
 /** The oauthConsent description and the Desktop client file, checked before anything is created. */
 
-import { EMAIL } from "../naming";
-import { parseInstalledClient } from "../oauth/client";
-import { KNOWN_SCOPES, MAX_TEST_USERS, setClientCommand, type ConsentScreen } from "../oauth/consent";
-import { parseMembers } from "./members";
-import { HIDDEN, type Problems } from "./problems";
-import type { OauthConfig } from "./types";
+import { EMAIL } from "../naming.ts";
+import { parseInstalledClient } from "../oauth/client.ts";
+import { KNOWN_SCOPES, MAX_TEST_USERS, setClientCommand, type ConsentScreen } from "../oauth/consent.ts";
+import { parseMembers } from "./members.ts";
+import { HIDDEN, type Problems } from "./problems.ts";
+import type { OauthConfig } from "./types.ts";
 
 const FIELDS = ["appName", "supportEmail", "audience", "testUsers", "scopes", "developerContacts"] as const;
 const AUDIENCES = ["External", "Internal"] as const;

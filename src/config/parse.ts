@@ -6,14 +6,14 @@
 
 import {
   API_KEY_ID, LABEL_VALUE, LOCATION, NAME_PREFIX, PROJECT_ID, SECRET_ID, names as makeNames,
-} from "../naming";
-import { currentPeriod, keySlots, periodStart } from "../rotation";
-import { parseAccounts } from "./accounts";
-import { CONFIG_KEYS, KEY_NAMES, NAMESPACE, type ConfigKey } from "./keys";
-import { parseMembers } from "./members";
-import { parseOauth } from "./oauth";
-import { closest, HIDDEN, Problems, type Problem } from "./problems";
-import type { AccountConfig, ApiKeyConfig, KeyRotation, KitConfig } from "./types";
+} from "../naming.ts";
+import { currentPeriod, keySlots, periodStart } from "../rotation.ts";
+import { parseAccounts } from "./accounts.ts";
+import { CONFIG_KEYS, KEY_NAMES, NAMESPACE, type ConfigKey } from "./keys.ts";
+import { parseMembers } from "./members.ts";
+import { parseOauth } from "./oauth.ts";
+import { closest, HIDDEN, Problems, type Problem } from "./problems.ts";
+import type { AccountConfig, ApiKeyConfig, KeyRotation, KitConfig } from "./types.ts";
 
 /** Config values as Pulumi hands them over: full keys (`gcp:project`, `gemini-access-kit:…`), string values. */
 export type RawConfig = Readonly<Record<string, string>>;

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { RawConfig } from "./parse";
+import type { RawConfig } from "./parse.ts";
 
 export interface StackFile {
   raw: RawConfig;

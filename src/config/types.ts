@@ -1,7 +1,7 @@
 /** The validated, fully resolved config of one stack: every id computed, every default applied. */
 
-import type { ConsentScreen } from "../oauth/consent";
-import type { KeySlot } from "../rotation";
+import type { ConsentScreen } from "../oauth/consent.ts";
+import type { KeySlot } from "../rotation.ts";
 
 /** A service account the stack creates. */
 export interface AccountConfig {
