@@ -64,6 +64,39 @@ export const EMAIL: NameRule = {
   allowed: "an e-mail address such as someone@example.com",
 };
 
+/** A Workload Identity pool or provider id: IAM reserves the `gcp-` prefix. */
+export const WORKLOAD_IDENTITY_ID: NameRule = {
+  pattern: /^(?!gcp-)[a-z0-9-]{4,32}$/,
+  allowed: "4-32 lowercase letters, digits or hyphens, not starting with gcp-",
+};
+
+/** A GitHub repository as `owner/name`. */
+export const GITHUB_REPOSITORY: NameRule = {
+  pattern: /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/,
+  allowed: "owner/name, e.g. acme/gemini-platform",
+};
+
+/**
+ * A branch or GitHub environment name as the kit writes it into an IAM condition: quotes and
+ * backslashes would end the CEL string, so the kit accepts the characters names use in practice.
+ */
+export const GIT_NAME: NameRule = {
+  pattern: /^[A-Za-z0-9._/-]{1,200}$/,
+  allowed: "letters, digits, dots, hyphens, underscores and slashes",
+};
+
+/** A Cloud Storage bucket name. */
+export const BUCKET: NameRule = {
+  pattern: /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
+  allowed: "3-63 lowercase letters, digits, dots, hyphens or underscores",
+};
+
+/** A Cloud KMS key's resource name. */
+export const KMS_KEY: NameRule = {
+  pattern: /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/[a-z0-9-]+\/keyRings\/[A-Za-z0-9_-]{1,63}\/cryptoKeys\/[A-Za-z0-9_-]{1,63}$/,
+  allowed: "projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY",
+};
+
 /** The ids one stack derives from its prefix, environment and account keys. */
 export interface Names {
   accountId(key: string): string;
@@ -72,6 +105,7 @@ export interface Names {
   oauthClientSecretId(): string;
   apiKeyId(): string;
   apiKeySecretId(): string;
+  workloadIdentityPoolId(): string;
 }
 
 /**
@@ -86,6 +120,7 @@ export function names(project: string, prefix: string, environment: string): Nam
     oauthClientSecretId: () => `${prefix}-oauth-client-${environment}`,
     apiKeyId: () => `${prefix}-gemini-${environment}`,
     apiKeySecretId: () => `${prefix}-api-key-${environment}`,
+    workloadIdentityPoolId: () => `${prefix}-github-${environment}`,
   };
 }
 

@@ -17,6 +17,8 @@ export interface StackOutputs {
   oauthClient: { status: "stored" | "pending" | "not-configured"; clientId?: string; secret?: pulumi.Output<string> };
   apiKey?: { keyName: pulumi.Output<string>; secret: pulumi.Output<string>; boundTo: string };
   manualSteps: ManualStep[];
+  /** What the CI workflow's variables hold: see the README's CI set-up. */
+  ciIdentity?: { workloadIdentityProvider: pulumi.Output<string>; deployer: pulumi.Output<string>; previewer: pulumi.Output<string>; repository: string };
   verifyCommand: string;
 }
 
@@ -40,6 +42,7 @@ export function stackOutputs(config: KitConfig, kit: GeminiAccessKit): StackOutp
           : { status: "stored", clientId: client.clientId, secret: kit.oauthClientSecret },
     apiKey: kit.apiKey && config.apiKey && { ...kit.apiKey, boundTo: config.apiKey.accountEmail },
     manualSteps: kit.manualSteps,
+    ciIdentity: kit.ciIdentity && config.ciIdentity && { ...kit.ciIdentity, repository: config.ciIdentity.repository },
     verifyCommand: `npm run verify -- --stack ${config.stack}`,
   };
 }

@@ -175,7 +175,8 @@ describe("stack-specific settings", () => {
     );
     const config = configOf({ ...raw, "gemini-access-kit:serviceAccounts": JSON.stringify(many), "gemini-access-kit:apiKey": JSON.stringify({ serviceAccount: "svc0", readers: ["account:svc1"] }) }, "dev");
     const d = await runMocked(() => buildStack(config), { stack: "dev" });
-    expect(d.ofType("gcp:serviceaccount/account:Account")).toHaveLength(30);
+    // The stack's 30, and the CI identity's deployer and previewer.
+    expect(d.ofType("gcp:serviceaccount/account:Account")).toHaveLength(30 + 2);
     expect(criticalPath(d.resources).length).toBeLessThanOrEqual(4);
   });
 });

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AccountConfig, KitConfig } from "../config/index.ts";
 import { oauthSteps, type ManualStep } from "../oauth/consent.ts";
+import { deployerGrants, previewerGrants } from "../ci/grants.ts";
 import { GeminiApiKey } from "./api-key.ts";
+import { CiIdentity } from "./ci-identity.ts";
 import { ProjectApis } from "./apis.ts";
 import { RotatingKey } from "./rotating-key.ts";
 import { ServiceAccount } from "./service-account.ts";
@@ -35,6 +37,10 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
   readonly apiKey?: { keyName: pulumi.Output<string>; secret: pulumi.Output<string> };
   /** Console steps still to be done by a person. */
   readonly manualSteps: ManualStep[];
+  /** What the CI workflow needs: the provider's resource name and the two accounts' e-mails. */
+  readonly ciIdentity?: { workloadIdentityProvider: pulumi.Output<string>; deployer: pulumi.Output<string>; previewer: pulumi.Output<string> };
+  /** `projects/<project>/serviceAccounts/<email>` by account key. */
+  private readonly accountNames = new Map<string, pulumi.Output<string>>();
 
   constructor(name: string, args: GeminiAccessKitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gemini-access-kit:index:GeminiAccessKit", name, {}, opts);
@@ -71,6 +77,24 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
       );
       this.apiKey = { keyName: key.keyName, secret: key.secretName };
     }
+    if (c.ciIdentity !== undefined) {
+      const verified = verifiedKeylessAccount(c);
+      const ci = new CiIdentity(
+        `${name}-ci`,
+        {
+          project: c.project,
+          config: c.ciIdentity,
+          deployerGrants: deployerGrants(c),
+          previewerGrants: previewerGrants(c),
+          verifyAccountName: verified === undefined ? undefined : this.accountNames.get(verified),
+          apiKeyAccountName: c.apiKey && this.accountNames.get(c.apiKey.accountKey),
+          iamApi: apis.api("iam.googleapis.com"),
+          resourceManagerApi: apis.api("cloudresourcemanager.googleapis.com"),
+        },
+        { parent: this },
+      );
+      this.ciIdentity = { workloadIdentityProvider: ci.workloadIdentityProvider, deployer: ci.deployer, previewer: ci.previewer };
+    }
     this.enabledApis = apis.enabled;
     this.manualSteps = c.oauth === undefined ? [] : oauthSteps({ project: c.project, stack: c.stack, consent: c.oauth.consent, clientId: c.oauth.client?.clientId });
     this.registerOutputs({ enabledApis: this.enabledApis });
@@ -91,6 +115,7 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    this.accountNames.set(a.key, account.accountName);
     if (!a.createKey || c.keyRotation === undefined) return { email: account.email };
     const key = new RotatingKey(
       `${name}-${a.key}-key`,
@@ -103,4 +128,15 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
     );
     return { email: account.email, keySecret: key.secretName };
   }
+}
+
+/**
+ * The account `npm run verify -- --stack` acts as on a stack without keys (it impersonates it; see
+ * pickAccount in verify/facts.ts): the only account, else `runtime`. A stack with a key is verified
+ * with the key, which the deployer can already read.
+ */
+export function verifiedKeylessAccount(c: KitConfig): string | undefined {
+  if (c.accounts.some((a) => a.createKey)) return undefined;
+  if (c.accounts.length === 1) return c.accounts[0]!.key;
+  return c.accounts.find((a) => a.key === "runtime")?.key;
 }

@@ -2,6 +2,13 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { memberSlug } from "../naming.ts";
 
+/** An IAM condition on one role binding. */
+export interface RoleCondition {
+  title: string;
+  description: string;
+  expression: string;
+}
+
 /** Arguments of ServiceAccount. */
 export interface ServiceAccountArgs {
   /** The project the account lives in and gets its roles on. */
@@ -14,6 +21,8 @@ export interface ServiceAccountArgs {
   description: string;
   /** Project roles to grant; the config check has already refused basic roles. */
   roles: string[];
+  /** IAM conditions that limit some of those roles, by role. */
+  roleConditions?: Readonly<Record<string, RoleCondition>>;
   /** IAM members that may impersonate the account (serviceAccountTokenCreator on it, not on the project). */
   impersonators: string[];
   /** The resource that enables the IAM API. */
@@ -45,7 +54,7 @@ export class ServiceAccount extends pulumi.ComponentResource {
     for (const role of args.roles) {
       new gcp.projects.IAMMember(
         `${name}-role-${role.replace(/^roles\//, "").replace(/\//g, "-")}`,
-        { project: args.project, role, member },
+        { project: args.project, role, member, condition: args.roleConditions?.[role] },
         { parent: this, dependsOn: args.resourceManagerApi ? [args.resourceManagerApi] : [] },
       );
     }

@@ -70,6 +70,11 @@ export const CONFIG_KEYS = {
     kind: "object",
     description: "Create a Gemini API key bound to a service account: serviceAccount, readers, displayName.",
   },
+  ciIdentity: {
+    kind: "object",
+    description:
+      "Keyless CI from GitHub Actions: repository, repositoryId, deployBranch, deployEnvironment, stateBucket, kmsKey, poolId, providerId.",
+  },
 } as const satisfies Record<string, KeyDeclaration>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -9,6 +9,7 @@ import {
 } from "../naming.ts";
 import { currentPeriod, keySlots, periodStart } from "../rotation.ts";
 import { parseAccounts } from "./accounts.ts";
+import { parseCiIdentity } from "./ci.ts";
 import { CONFIG_KEYS, KEY_NAMES, NAMESPACE, type ConfigKey } from "./keys.ts";
 import { parseMembers } from "./members.ts";
 import { parseOauth } from "./oauth.ts";
@@ -122,13 +123,15 @@ function parseApiKey(
   return { keyId, displayName, accountKey: account.key, accountEmail: account.email, readers, secretId: n.apiKeySecretId() };
 }
 
-function parseApis(p: Problems, raw: unknown, roles: boolean, apiKey: boolean, fix: string): string[] {
+function parseApis(p: Problems, raw: unknown, uses: { roles: boolean; apiKey: boolean; ci: boolean }, fix: string): string[] {
   const extra = p.stringList("extraApis", raw, fix) ?? [];
   extra.forEach((api, i) => checkRule(p, `extraApis[${i}]`, api, { pattern: API_NAME, allowed: "a service name such as aiplatform.googleapis.com" }, "Correct the service name."));
   const apis = [...BASE_APIS, ...extra];
   // Project IAM bindings are written through the Resource Manager API.
-  if (roles) apis.push("cloudresourcemanager.googleapis.com");
-  if (apiKey) apis.push("apikeys.googleapis.com");
+  if (uses.roles || uses.ci) apis.push("cloudresourcemanager.googleapis.com");
+  if (uses.apiKey) apis.push("apikeys.googleapis.com");
+  // GitHub's tokens are exchanged for Google ones by the Security Token Service.
+  if (uses.ci) apis.push("sts.googleapis.com");
   return [...new Set(apis)].sort();
 }
 
@@ -178,7 +181,8 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): { config?: KitCo
     { project: project ?? "", stack: ctx.stack, stackFile, secretId: oauthSecretId, emails },
   );
   const apiKey = v.apiKey === undefined ? undefined : parseApiKey(p, v.apiKey, accounts, emails, n, fix);
-  const apis = parseApis(p, v.extraApis, accounts.some((a) => a.roles.length > 0), v.apiKey !== undefined, fix);
+  const ciIdentity = v.ciIdentity === undefined ? undefined : parseCiIdentity(p, v.ciIdentity, { names: n, accounts, stackFile });
+  const apis = parseApis(p, v.extraApis, { roles: accounts.some((a) => a.roles.length > 0), apiKey: v.apiKey !== undefined, ci: v.ciIdentity !== undefined }, fix);
   for (const id of [oauthSecretId, n.apiKeySecretId()]) checkRule(p, "namePrefix", id, SECRET_ID, "Shorten namePrefix or environment.");
   checkSecretIds(p, accounts, oauth !== undefined ? oauthSecretId : undefined, apiKey?.secretId);
 
@@ -186,6 +190,6 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): { config?: KitCo
   const labels = { environment, "managed-by": "gemini-access-kit" };
   return {
     problems: [],
-    config: { project, stack: ctx.stack, environment, namePrefix, apis, accounts, keyRotation, secretLocations, labels, oauth, apiKey },
+    config: { project, stack: ctx.stack, environment, namePrefix, apis, accounts, keyRotation, secretLocations, labels, oauth, apiKey, ciIdentity },
   };
 }

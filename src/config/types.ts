@@ -83,4 +83,33 @@ export interface KitConfig {
   labels: Record<string, string>;
   oauth?: OauthConfig;
   apiKey?: ApiKeyConfig;
+  ciIdentity?: CiIdentityConfig;
+}
+
+/** A service account the CI identity creates for one kind of pipeline job. */
+export interface CiAccount {
+  accountId: string;
+  email: string;
+}
+
+/** Keyless CI: a Workload Identity pool that trusts one GitHub repository, and its two accounts. */
+export interface CiIdentityConfig {
+  /** `owner/name` of the one repository whose workflows may get tokens. */
+  repository: string;
+  /** GitHub's numeric id of the repository; pins it even if the name is later reused. */
+  repositoryId?: string;
+  /** The branch deployments run from. */
+  deployBranch: string;
+  /** The GitHub environment the `up` job runs in, when deployments use environments. */
+  deployEnvironment?: string;
+  poolId: string;
+  providerId: string;
+  /** Runs `pulumi up` and the verify gate after it. */
+  deployer: CiAccount;
+  /** Runs `pulumi preview` on pull requests; reads only. */
+  previewer: CiAccount;
+  /** The state bucket (name only) both accounts need, when the backend is `gs://`. */
+  stateBucket?: string;
+  /** The `gcpkms://` secrets provider's key (resource name), when the stack uses one. */
+  kmsKey?: string;
 }

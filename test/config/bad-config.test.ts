@@ -5,6 +5,7 @@ const NS = "gemini-access-kit";
 const account = (fields: Record<string, unknown>) => ({
   [`${NS}:serviceAccounts`]: { runtime: { roles: [], createKey: true, keyReaders: ["group:team@example.com"], ...fields } },
 });
+const ci = (fields: Record<string, unknown>) => ({ [`${NS}:ciIdentity`]: { repository: "acme/gemini-platform", ...fields } });
 const consent = (fields: Record<string, unknown>) => ({
   [`${NS}:oauthConsent`]: { appName: "Test app", supportEmail: "team@example.com", ...fields },
 });
@@ -93,6 +94,22 @@ const cases: [string, Record<string, unknown>, string][] = [
     '[extraApis[0]] "Vertex AI" is not allowed; Google allows a service name such as aiplatform.googleapis.com. Correct the service name.'],
   ["two secrets with one id", { [`${NS}:serviceAccounts`]: { api: { createKey: true, keyReaders: ["group:team@example.com"] } }, [`${NS}:apiKey`]: { serviceAccount: "api", readers: ["group:team@example.com"] } },
     '[apiKey] "gemini-api-key-test" gives the secret id that serviceAccounts.api also gives. Rename one of them.'],
+  ["a CI identity without a repository", { [`${NS}:ciIdentity`]: { deployBranch: "main" } },
+    "[ciIdentity.repository] (not set) is not set; it names the one GitHub repository the CI identity trusts. Set it to owner/name."],
+  ["a CI repository given as a URL", ci({ repository: "https://github.com/acme/gemini-platform" }),
+    '[ciIdentity.repository] "https://github.com/acme/gemini-platform" is not allowed; expected owner/name, e.g. acme/gemini-platform. Write the repository as owner/name.'],
+  ["a repository id that is not GitHub's number", ci({ repositoryId: "acme/gemini-platform" }),
+    '[ciIdentity.repositoryId] "acme/gemini-platform" is not GitHub\'s numeric repository id. Find it with: gh api repos/OWNER/NAME --jq .id'],
+  ["a deploy branch with a quote", ci({ deployBranch: "main' || true || '" }),
+    '[ciIdentity.deployBranch] "main\' || true || \'" is not allowed; expected letters, digits, dots, hyphens, underscores and slashes. Name the branch deployments run from.'],
+  ["a pool id in IAM's reserved gcp- range", ci({ poolId: "gcp-github" }),
+    '[ciIdentity.poolId] "gcp-github" is not allowed; expected 4-32 lowercase letters, digits or hyphens, not starting with gcp-. Set ciIdentity.poolId, or shorten namePrefix or environment.'],
+  ["a KMS key that is not a key's resource name", ci({ kmsKey: "gcpkms://projects/acme-ops/keyRings/pulumi" }),
+    '[ciIdentity.kmsKey] "projects/acme-ops/keyRings/pulumi" is not allowed; expected projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY. Use the key of the gcpkms:// secrets provider.'],
+  ["a stack account that takes the CI deployer's id", { ...ci({}), [`${NS}:serviceAccounts`]: { deployer: {} } },
+    '[serviceAccounts.deployer] "deployer" has the id the CI identity gives its own account. Rename the entry, or set its accountId.'],
+  ["a misspelt CI setting", ci({ deployEnviroment: "dev" }),
+    '[ciIdentity.deployEnviroment] "dev" is not a setting the kit knows; allowed here: repository, repositoryId, deployBranch, deployEnvironment, stateBucket, kmsKey, poolId, providerId. Did you mean deployEnvironment?'],
 ];
 
 describe("a stack with bad config stops with a message that names the key, the value, what is allowed and what to do", () => {

@@ -86,6 +86,15 @@ export function fakeState(type: string, name: string, inputs: Record<string, unk
       const id = `projects/${project}/locations/global/keys/${str(inputs.name)}`;
       return { id, state: { ...inputs, keyString, uid: name }, secrets: [keyString] };
     }
+    case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": {
+      const id = `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/${str(inputs.workloadIdentityPoolId)}`;
+      return { id, state: { ...inputs, name: id, state: "ACTIVE" }, secrets: [] };
+    }
+    case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": {
+      const pool = `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/${str(inputs.workloadIdentityPoolId)}`;
+      const id = `${pool}/providers/${str(inputs.workloadIdentityPoolProviderId)}`;
+      return { id, state: { ...inputs, name: id, state: "ACTIVE" }, secrets: [] };
+    }
     default:
       return { id: `${name}-id`, state: inputs, secrets: [] };
   }
