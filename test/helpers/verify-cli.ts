@@ -1,6 +1,6 @@
 /**
- * Runs the real verify command as a child process, the way `npm run verify` does: the command line
- * comes from package.json's `verify` script, so a change there is what the tests run.
+ * Runs the project's real commands as child processes, the way `npm run <script>` does: the command
+ * line comes from package.json's script, so a change there is what the tests run.
  */
 
 import { spawn } from "node:child_process";
@@ -10,8 +10,7 @@ import { join, resolve } from "node:path";
 
 export const ROOT = resolve(__dirname, "../..");
 
-const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.verify!;
-const [program, ...baseArgs] = script.split(" ");
+const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
 
 export interface CliResult {
   code: number | null;
@@ -41,12 +40,17 @@ export interface RunOptions {
   /** Called with each chunk of stderr as it arrives (to act on a printed sign-in address). */
   onStderr?: (text: string) => void;
   timeoutMs?: number;
+  /** Written to the command's standard input, which is closed after it. */
+  stdin?: string;
 }
 
-export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
+/** Runs package.json's script `name` with `args`; `node` in the script is this test's Node. */
+export function runScript(name: string, args: string[], options: RunOptions): Promise<CliResult> {
+  const [program, ...baseArgs] = scripts[name]!.split(" ");
   return new Promise((resolvePromise, reject) => {
     const file = program === "node" ? process.execPath : program!;
-    const child = spawn(file, [...baseArgs, ...args], { cwd: ROOT, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(file, [...baseArgs, ...args], { cwd: ROOT, env: options.env, stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin.end(options.stdin ?? "");
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -61,4 +65,9 @@ export function runCli(args: string[], options: RunOptions): Promise<CliResult> 
       resolvePromise({ code, stdout, stderr });
     });
   });
+}
+
+/** The verify command. */
+export function runCli(args: string[], options: RunOptions): Promise<CliResult> {
+  return runScript("verify", args, options);
 }

@@ -1,0 +1,124 @@
+/**
+ * The offline plan: what it shows for the committed stacks, that it agrees with the program run
+ * under the tests' own mocks, and that it runs as `npm run plan` with nothing but the clone.
+ */
+
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { parseConfig } from "../../src/config";
+import { readStackFile } from "../../src/config/stack-file";
+import { runPlanCli, PLAN_HELP } from "../../src/plan/cli";
+import { buildStack } from "../../src/program";
+import { NOW } from "../helpers/fixtures";
+import { criticalPath, runMocked } from "../helpers/mocks";
+import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli";
+
+async function plan(args: string[], files: Record<string, string> = {}) {
+  let out = "";
+  let err = "";
+  const code = await runPlanCli(args, {
+    root: ROOT,
+    now: NOW,
+    readFile: (path) => files[path] ?? readFileSync(path, "utf8"),
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+  });
+  return { code, out, err };
+}
+
+interface PlanJson {
+  resources: { urn: string; type: string; name: string; custom: boolean; dependsOn: string[]; inputs: Record<string, unknown> }[];
+  manualSteps: { id: string; status: string }[];
+  criticalPath: string[];
+  mermaid: string;
+  notes: string[];
+}
+
+describe("npm run plan", () => {
+  test("runs from a clean environment with no credentials and no Pulumi CLI, and shows the tree, manual steps, critical path and graph", async () => {
+    const env = cleanEnv({ PATH: [join(ROOT, "node_modules", ".bin"), "/usr/bin", "/bin"].join(":") });
+    const result = await runScript("plan", ["--stack", "dev"], { env, timeoutMs: 60_000 });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Plan for stack dev (project acme-gemini-dev");
+    expect(result.stdout).toMatch(/Resources: \d+ to create, in \d+ components/);
+    expect(result.stdout).toMatch(/├─ \+ serviceaccount\.Account {2}gemini-runtime-account {2}accountId=gak-runtime-dev/);
+    expect(result.stdout).toContain("[pending] Create the Desktop OAuth client and hand its file to the stack");
+    expect(result.stdout).toMatch(/Critical path: 4 resources deep\n {4}projects\.Service {2}gemini-apis-iam\n {2}→ serviceaccount\.Account/);
+    expect(result.stdout).toContain("```mermaid\nflowchart LR\n");
+  }, 60_000);
+
+  test("agrees with the program under the tests' mocks: the same resources, the same dependencies, the same critical path", async () => {
+    const { code, out } = await plan(["--stack", "dev", "--json"]);
+    expect(code).toBe(0);
+    const planned = JSON.parse(out) as PlanJson;
+    const { config } = parseConfig(readStackFile(ROOT, "dev").raw, { stack: "dev", now: NOW });
+    const d = await runMocked(() => buildStack(config!), { stack: "dev" });
+    expect(planned.resources.map((r) => r.urn).sort()).toEqual(d.resources.map((r) => r.urn).sort());
+    const deps = (list: { urn: string; dependencies?: string[]; dependsOn?: string[] }[]) =>
+      Object.fromEntries(list.map((r) => [r.urn, [...new Set(r.dependencies ?? r.dependsOn)].sort()]));
+    expect(deps(planned.resources)).toEqual(deps(d.resources));
+    expect(planned.criticalPath).toHaveLength(criticalPath(d.resources).length);
+  });
+
+  test("draws every cloud resource once in the graph, and every arrow between two drawn resources", async () => {
+    const planned = JSON.parse((await plan(["--stack", "dev", "--json"])).out) as PlanJson;
+    const lines = planned.mermaid.split("\n");
+    const nodes = lines.filter((l) => /^ {2}r\d+\["/.test(l)).map((l) => /^ {2}(r\d+)/.exec(l)![1]!);
+    const edges = lines.filter((l) => l.includes("-->")).map((l) => l.trim().split(" --> "));
+    expect(nodes).toHaveLength(planned.resources.filter((r) => r.custom).length);
+    expect(new Set(nodes).size).toBe(nodes.length);
+    for (const [from, to] of edges) expect([nodes.includes(from!), nodes.includes(to!)]).toEqual([true, true]);
+    expect(edges.length).toBeGreaterThan(nodes.length / 2);
+    expect(lines.filter((l) => l.endsWith(":::critical"))).toHaveLength(planned.criticalPath.length);
+  });
+
+  test("plans prod, which refuses to deploy without its client, as if the client were set, and says so", async () => {
+    const { code, out } = await plan(["--stack", "prod"]);
+    expect(code).toBe(0);
+    expect(out).toContain("secretmanager.SecretVersion  gemini-oauth-client-version-current  secretData=[secret]");
+    expect(out).toContain("pulumi up refuses this stack until its Desktop OAuth client is set");
+  });
+
+  test("never prints an encrypted value, and says the client file was not checked", async () => {
+    const path = "/stacks/Pulumi.enc.yaml";
+    const text = `${readFileSync(join(ROOT, "stacks", "Pulumi.staging.yaml"), "utf8")}  gemini-access-kit:oauthClientJson:\n    secure: v1:c2VjcmV0LWNpcGhlcnRleHQ=\n`;
+    const { code, out } = await plan(["--file", path], { [path]: text });
+    expect(code).toBe(0);
+    expect(out).not.toContain("c2VjcmV0LWNpcGhlcnRleHQ");
+    expect(out).toContain("gemini-access-kit:oauthClientJson is encrypted in the stack file; the plan stands in a Desktop client");
+  });
+
+  test("plans a stack with 50 service accounts, each with a key, at the same depth", async () => {
+    const path = "/tmp/Pulumi.fleet.yaml";
+    const accounts = Array.from({ length: 50 }, (_, i) => `    svc${i}:\n      createKey: true\n      keyReaders: [group:team@example.com]\n`).join("");
+    const text = `config:\n  gcp:project: acme-gemini-fleet\n  gemini-access-kit:keyRotationStart: "2026-11-01"\n  gemini-access-kit:serviceAccounts:\n${accounts}`;
+    const planned = JSON.parse((await plan(["--file", path, "--json"], { [path]: text })).out) as PlanJson;
+    expect(planned.resources.filter((r) => r.type === "gcp:serviceaccount/account:Account")).toHaveLength(50);
+    expect(planned.criticalPath).toHaveLength(4);
+  });
+
+  test("stops with exit 2 and every config problem, listing nothing", async () => {
+    const path = "/stacks/Pulumi.bad.yaml";
+    const { code, out, err } = await plan(["--file", path], { [path]: "config:\n  gcp:project: Bad_Project\n  gemini-access-kit:keyRotationDays: 400\n" });
+    expect(code).toBe(2);
+    expect(out).toBe("");
+    expect(err).toMatch(/^\/stacks\/Pulumi\.bad\.yaml has 2 problems; nothing was created:\n {2}- \[gcp:project\]/);
+  });
+
+  test.each([
+    [[], "Which stack? Pass --stack NAME (committed: dev, prod, staging)."],
+    [["--stack", "qa"], "There is no stacks/Pulumi.qa.yaml. Committed stacks: dev, prod, staging."],
+    [["--stack", "dev", "--date", "yesterday"], "--date yesterday is not a date; expected YYYY-MM-DD."],
+    [["--file", "/tmp/config.yaml"], "--file /tmp/config.yaml: cannot tell the stack's name from the file name. Pass --stack NAME too."],
+  ])("refuses %j with exit 2: %s", async (args, message) => {
+    const { code, err } = await plan(args);
+    expect([code, err.trim()]).toEqual([2, message]);
+  });
+
+  test("explains itself with --help", async () => {
+    const { code, out } = await plan(["--help"]);
+    expect([code, out]).toEqual([0, PLAN_HELP]);
+    expect(PLAN_HELP).toContain("No credentials, no network, no Pulumi CLI.");
+  });
+});
