@@ -2,6 +2,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig } from "./config/index.ts";
+import type { StackOutputs } from "./outputs.ts";
 import { buildStack } from "./program.ts";
 
 function load() {
@@ -14,4 +15,10 @@ function load() {
   }
 }
 
-export = buildStack(load());
+// Each named export is one stack output.
+export const {
+  project, environment, enabledApis, serviceAccounts, keyRotation, oauthClient, apiKey, manualSteps, ciIdentity, verifyCommand,
+} = buildStack(load());
+
+// Fails to compile when StackOutputs gains a key that is not exported above.
+({ project, environment, enabledApis, serviceAccounts, keyRotation, oauthClient, apiKey, manualSteps, ciIdentity, verifyCommand }) satisfies Record<keyof StackOutputs, unknown>;
