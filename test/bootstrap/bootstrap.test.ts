@@ -1,0 +1,151 @@
+/**
+ * `npm run bootstrap` against the stand-in `pulumi` on PATH, and against the real CLI when one is
+ * installed. The steps must be idempotent, and the client secret must travel only on stdin.
+ */
+
+import { execFile, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BOOTSTRAP_HELP } from "../../src/bootstrap/args";
+import { runBootstrap } from "../../src/bootstrap/run";
+import type { Run } from "../../src/cli/process";
+import { clientFile } from "../helpers/fixtures";
+import { fakePulumi, type FakePulumi, type FakeState } from "../helpers/fake-pulumi";
+import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli";
+
+const KMS = "gcpkms://projects/acme-platform-ops/locations/global/keyRings/pulumi/cryptoKeys/stacks";
+const CHANGING = (args: string[]) => ["login", "init", "set"].includes(args[0] === "stack" || args[0] === "config" ? args[1]! : args[0]!);
+
+function bootstrap(pulumi: FakePulumi, args: string[]) {
+  const env = cleanEnv({ PATH: pulumi.path, FAKE_PULUMI_DIR: pulumi.dir });
+  return runScript("bootstrap", args, { env, timeoutMs: 60_000 });
+}
+
+function clientOnDisk(project: string) {
+  const file = clientFile(project);
+  const path = join(mkdtempSync(join(tmpdir(), "gak-client-")), "client_secret.json");
+  writeFileSync(path, file.text, { mode: 0o600 });
+  return { ...file, path };
+}
+
+describe("npm run bootstrap", () => {
+  test("logs in, creates the stack with its secrets provider and hands over the client file on stdin; a second run changes nothing", async () => {
+    const pulumi = fakePulumi({ stacks: {} });
+    const client = clientOnDisk("acme-gemini-dev");
+    const args = ["--stack", "dev", "--backend", "gs://acme-pulumi-state", "--secrets-provider", KMS, "--client-file", client.path];
+    const first = await bootstrap(pulumi, args);
+    expect(first.code).toBe(0);
+    expect(pulumi.calls().filter((c) => CHANGING(c.args)).map((c) => c.args)).toEqual([
+      ["login", "gs://acme-pulumi-state"],
+      ["stack", "init", "dev", "--secrets-provider", KMS],
+      ["config", "set", "--secret", "gemini-access-kit:oauthClientJson", "--stack", "dev"],
+    ]);
+    const set = pulumi.calls().find((c) => c.args[1] === "set")!;
+    expect(set.stdin).toBe(client.text);
+    expect(pulumi.state().stacks!.dev!.config!["gemini-access-kit:oauthClientJson"]).toEqual({ value: client.text, secret: true });
+    for (const call of pulumi.calls()) expect(call.args.join(" ")).not.toContain(client.clientSecret);
+    expect(first.stdout).not.toContain(client.clientSecret);
+
+    const before = pulumi.calls().length;
+    const second = await bootstrap(pulumi, args);
+    expect(second.code).toBe(0);
+    expect(pulumi.calls().slice(before).filter((c) => CHANGING(c.args))).toEqual([]);
+    expect(second.stdout).toMatch(/^already +backend: logged in to gs:\/\/acme-pulumi-state\nalready +stack: stack dev exists\n/);
+    expect(second.stdout).toContain("already   oauthClientJson: client ");
+  }, 60_000);
+
+  test("refuses a client file of the wrong kind before setting anything, and exits 1", async () => {
+    const pulumi = fakePulumi({ backend: "gs://b", stacks: { dev: {} } });
+    const path = join(mkdtempSync(join(tmpdir(), "gak-client-")), "client_secret.json");
+    writeFileSync(path, JSON.stringify({ web: { client_id: "1-x.apps.googleusercontent.com" } }));
+    const result = await bootstrap(pulumi, ["--stack", "dev", "--client-file", path]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("is not a usable Desktop client file:\n  - installed");
+    expect(pulumi.calls().filter((c) => CHANGING(c.args))).toEqual([]);
+  }, 60_000);
+
+  test("prints the GitHub variables from the stack's ciIdentity output once it has been deployed", async () => {
+    const ci = { workloadIdentityProvider: "projects/412345678901/locations/global/workloadIdentityPools/gak-github-dev/providers/github", deployer: "gak-deployer-dev@acme-gemini-dev.iam.gserviceaccount.com", previewer: "gak-previewer-dev@acme-gemini-dev.iam.gserviceaccount.com" };
+    const pulumi = fakePulumi({ backend: "gs://b", stacks: { dev: { outputs: { ciIdentity: ci } } } });
+    const result = await bootstrap(pulumi, ["--stack", "dev"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`gh variable set GAK_DEV_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`);
+    expect(result.stdout).toContain(`gh variable set GAK_DEV_DEPLOYER --body ${ci.deployer}`);
+    expect(result.stdout).toContain(`gh variable set GAK_DEV_PREVIEWER --body ${ci.previewer}`);
+  }, 60_000);
+
+  test("with --dry-run says what it would run and changes nothing", async () => {
+    const pulumi = fakePulumi({ stacks: {} });
+    const result = await bootstrap(pulumi, ["--stack", "dev", "--backend", "file:///tmp/state", "--secrets-provider", "passphrase", "--dry-run"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("would run backend: pulumi login file:///tmp/state");
+    expect(result.stdout).toContain("would run stack: pulumi stack init dev --secrets-provider passphrase");
+    expect(pulumi.calls().filter((c) => CHANGING(c.args))).toEqual([]);
+  }, 60_000);
+
+  test("will not create a stack without a secrets provider, and says which to pass", async () => {
+    const pulumi = fakePulumi({ backend: "gs://b", stacks: {} });
+    const result = await bootstrap(pulumi, ["--stack", "dev"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("failed    Stack dev does not exist yet. Pass --secrets-provider gcpkms://");
+  }, 60_000);
+
+  test.each([
+    [[], "Which stack? Pass --stack NAME."],
+    [["--stack", "dev", "--backend", "s3://bucket"], "--backend s3://bucket is not a backend URL; expected gs://BUCKET, file://DIR or https://api.pulumi.com."],
+    [["--stack", "dev", "--secrets-provider", "awskms://x"], "--secrets-provider awskms://x is not a secrets provider; expected gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K or passphrase."],
+  ])("refuses %j with exit 2", async (args, message) => {
+    const pulumi = fakePulumi({});
+    const result = await bootstrap(pulumi, args);
+    expect([result.code, result.stderr.trim()]).toEqual([2, message]);
+    expect(pulumi.calls()).toEqual([]);
+  }, 60_000);
+
+  test("explains itself with --help", async () => {
+    const result = await bootstrap(fakePulumi({}), ["--help"]);
+    expect([result.code, result.stdout]).toEqual([0, BOOTSTRAP_HELP]);
+  }, 60_000);
+});
+
+describe("bootstrap's steps", () => {
+  /** The stand-in pulumi, called directly: the steps run in this process with a stack file of the test's choosing. */
+  const runner = (pulumi: FakePulumi): Run => (file, args, options = {}) =>
+    new Promise((resolve) => {
+      const child = execFile(join(pulumi.path.split(":")[0]!, file), args, { env: { ...process.env, FAKE_PULUMI_DIR: pulumi.dir } }, (err, stdout, stderr) =>
+        resolve({ exitCode: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      child.stdin!.end(options.input ?? "");
+    });
+
+  test("sets keyRotationStart to today for a stack that issues keys and has no start date, once", async () => {
+    const state: FakeState = { backend: "gs://b", stacks: { qa: {} } };
+    const pulumi = fakePulumi(state);
+    const deps = {
+      run: runner(pulumi), readFile: () => "", today: "2026-11-22", say: () => undefined,
+      stackFile: { exists: true, project: "acme-gemini-qa", issuesKeys: true, hasRotationStart: false },
+    };
+    const { steps, exitCode } = await runBootstrap({ help: false, stack: "qa", dryRun: false }, deps);
+    expect(exitCode).toBe(0);
+    expect(steps.find((s) => s.step === "keyRotationStart")).toMatchObject({ status: "done", detail: "pulumi config set gemini-access-kit:keyRotationStart 2026-11-22 --stack qa" });
+    expect(pulumi.state().stacks!.qa!.config!["gemini-access-kit:keyRotationStart"]).toEqual({ value: "2026-11-22", secret: false });
+  });
+});
+
+/** The real Pulumi CLI, when this machine has it; these tests skip with the reason otherwise. */
+const realPulumi = spawnSync("pulumi", ["version"], { encoding: "utf8" });
+const skipReason = realPulumi.error ? "the Pulumi CLI is not on PATH" : undefined;
+(skipReason ? describe.skip : describe)(`with the real Pulumi CLI${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+  test("bootstraps a stack on a local file backend with a passphrase, and finds it done on a second run", () => {
+    const project = mkdtempSync(join(tmpdir(), "gak-real-pulumi-"));
+    cpSync(join(ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
+    cpSync(join(ROOT, "stacks"), join(project, "stacks"), { recursive: true });
+    const state = mkdtempSync(join(tmpdir(), "gak-real-state-"));
+    const env = { ...process.env, PULUMI_HOME: join(project, ".pulumi-home"), PULUMI_CONFIG_PASSPHRASE: "test-only", PULUMI_SKIP_UPDATE_CHECK: "true" };
+    const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.bootstrap!.split(" ").slice(1);
+    const args = [...script.map((a) => (a.startsWith("./") || a.startsWith("scripts/") ? join(ROOT, a) : a)), "--stack", "dev", "--backend", `file://${state}`, "--secrets-provider", "passphrase"];
+    const first = spawnSync(process.execPath, args, { cwd: project, env, encoding: "utf8" });
+    expect(first.status).toBe(0);
+    const second = spawnSync(process.execPath, args, { cwd: project, env, encoding: "utf8" });
+    expect(second.stdout).toMatch(/already +stack: stack dev exists/);
+  }, 120_000);
+});
