@@ -10,17 +10,9 @@ import { BOOTSTRAP_HELP, parseBootstrapArgs } from "../src/bootstrap/args.ts";
 import { runBootstrap } from "../src/bootstrap/run.ts";
 import { stackFileFacts } from "../src/bootstrap/stack-facts.ts";
 import { UsageError } from "../src/cli/process.ts";
-import { runProcess } from "./runner.ts";
+import { readOrUndefined, runMain, runProcess } from "./runner.ts";
 
 const root = resolve(dirname(process.argv[1]!), "..");
-
-function readOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
 
 async function main(): Promise<number> {
   let options;
@@ -45,12 +37,4 @@ async function main(): Promise<number> {
   return exitCode;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

@@ -4,7 +4,7 @@
  * src/deploy/. Exit codes: 0 all ok, 1 a stack failed, 2 usage error. See --help.
  */
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { stackNames, UsageError } from "../src/cli/process.ts";
@@ -12,17 +12,9 @@ import { DEPLOY_HELP, parseDeployArgs } from "../src/deploy/args.ts";
 import { LineDisplay, TtyDisplay } from "../src/deploy/display.ts";
 import { formatSummary, runDeploy } from "../src/deploy/run.ts";
 import { verifyOutcome } from "../src/deploy/verify-outcome.ts";
-import { runProcess } from "./runner.ts";
+import { readOrUndefined, runMain, runProcess } from "./runner.ts";
 
 const root = resolve(dirname(process.argv[1]!), "..");
-
-function readOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
 
 async function main(): Promise<number> {
   let options;
@@ -61,12 +53,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

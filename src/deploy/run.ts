@@ -82,9 +82,10 @@ async function deployOne(stack: string, o: DeployOptions, deps: DeployDeps): Pro
   const eventLog = join(deps.tempDir, `${stack}.events.jsonl`);
   const [result, progress] = await watching(eventLog, deps, (p) => deps.display.progress(stack, p), deps.run("pulumi", pulumiArgs(o, stack, eventLog)));
   const base = { stack, command: o.command, changes: progress.changes, seconds: Math.round((deps.now() - start) / 1000) };
-  if (result.missing) return { ...base, ok: false, errors: ["The Pulumi CLI is not on PATH. Install it: https://www.pulumi.com/docs/install/"] };
-  if (result.exitCode !== 0) {
-    const errors = progress.errors.length > 0 ? progress.errors : [result.stderr.trim().split("\n").slice(-5).join("\n") || `pulumi exited ${result.exitCode}`];
+  if (result.missing || result.exitCode !== 0) {
+    const errors = result.missing
+      ? ["The Pulumi CLI is not on PATH. Install it: https://www.pulumi.com/docs/install/"]
+      : progress.errors.length > 0 ? progress.errors : [result.stderr.trim().split("\n").slice(-5).join("\n") || `pulumi exited ${result.exitCode}`];
     deps.display.phase(stack, "failed");
     return { ...base, ok: false, errors };
   }
