@@ -6,21 +6,17 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { runPlanCli } from "../src/plan/cli.ts";
+import { runMain } from "./runner.ts";
 
 /** The project's root: stacks/ is read from there wherever the command is run from. */
 const root = resolve(dirname(process.argv[1]!), "..");
 
-void runPlanCli(process.argv.slice(2), {
-  root,
-  now: new Date(),
-  readFile: (path) => readFileSync(path, "utf8"),
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-})
-  .then((code) => {
-    process.exitCode = code;
-  })
-  .catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  });
+runMain(() =>
+  runPlanCli(process.argv.slice(2), {
+    root,
+    now: new Date(),
+    readFile: (path) => readFileSync(path, "utf8"),
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  }),
+);

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
+import { stackNames, UsageError } from "../cli/process.ts";
 import { ConfigError } from "../config/problems.ts";
 import { parseStackFile, stackFilePath } from "../config/stack-file.ts";
 import { planStack } from "./plan.ts";
@@ -35,12 +36,9 @@ export interface PlanIo {
   err: (text: string) => void;
 }
 
-class UsageError extends Error {}
-
 function stacksIn(root: string): string[] {
   const dir = join(root, "stacks");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).sort();
+  return existsSync(dir) ? stackNames(readdirSync(dir)) : [];
 }
 
 interface Target {
