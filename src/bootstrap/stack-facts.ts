@@ -1,14 +1,12 @@
 /** What bootstrap needs to know of a stack file before it changes anything. */
 
-import { parse } from "yaml";
 import { parseStackFile } from "../config/stack-file.ts";
 import type { StackFileFacts } from "./run.ts";
 
 /** `text` is the stack file's content, or undefined when there is none yet. */
 export function stackFileFacts(text: string | undefined): StackFileFacts {
   if (text === undefined) return { exists: false, issuesKeys: false, hasRotationStart: false };
-  const { raw } = parseStackFile(text);
-  const doc = (parse(text) ?? {}) as { secretsprovider?: string };
+  const { raw, secretsProvider } = parseStackFile(text);
   let accounts: Record<string, { createKey?: boolean } | null> = {};
   try {
     accounts = JSON.parse(raw["gemini-access-kit:serviceAccounts"] ?? "{}") as typeof accounts;
@@ -18,7 +16,7 @@ export function stackFileFacts(text: string | undefined): StackFileFacts {
   return {
     exists: true,
     project: raw["gcp:project"],
-    secretsProvider: doc.secretsprovider,
+    secretsProvider,
     issuesKeys: Object.values(accounts).some((a) => a?.createKey === true),
     hasRotationStart: raw["gemini-access-kit:keyRotationStart"] !== undefined,
   };

@@ -107,12 +107,12 @@ export class CiIdentity extends pulumi.ComponentResource {
       );
     const deployer = account("deployer", c.deployer, args.deployerGrants, "Runs pulumi up and the verify gate");
     const previewer = account("previewer", c.previewer, args.previewerGrants, "Runs pulumi preview on pull requests");
+    const deployerMember = pulumi.interpolate`serviceAccount:${deployer.email}`;
     const bindings = [
       this.trust(`${name}-deployer-trust`, deployer, pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.deployment/${deploymentValue(c)}`),
       this.trust(`${name}-previewer-trust`, previewer, pulumi.interpolate`principalSet://iam.googleapis.com/${pool.name}/attribute.repository/${c.repository}`),
-      ...this.backendAccess(name, c, deployer.email, previewer.email),
+      ...this.backendAccess(name, c, deployerMember, pulumi.interpolate`serviceAccount:${previewer.email}`),
     ];
-    const deployerMember = pulumi.interpolate`serviceAccount:${deployer.email}`;
     if (args.verifyAccountName !== undefined) {
       bindings.push(new gcp.serviceaccount.IAMMember(`${name}-deployer-verifies`, { serviceAccountId: args.verifyAccountName, role: "roles/iam.serviceAccountTokenCreator", member: deployerMember }, { parent: this }));
     }
@@ -132,19 +132,18 @@ export class CiIdentity extends pulumi.ComponentResource {
   }
 
   /** The state bucket and the secrets key: the deployer writes, the previewer only reads and decrypts. */
-  private backendAccess(name: string, c: CiIdentityConfig, deployer: pulumi.Output<string>, previewer: pulumi.Output<string>): pulumi.CustomResource[] {
-    const member = (email: pulumi.Output<string>) => pulumi.interpolate`serviceAccount:${email}`;
+  private backendAccess(name: string, c: CiIdentityConfig, deployerMember: pulumi.Output<string>, previewerMember: pulumi.Output<string>): pulumi.CustomResource[] {
     const out: pulumi.CustomResource[] = [];
     if (c.stateBucket !== undefined) {
       out.push(
-        new gcp.storage.BucketIAMMember(`${name}-deployer-state`, { bucket: c.stateBucket, role: "roles/storage.objectUser", member: member(deployer) }, { parent: this }),
-        new gcp.storage.BucketIAMMember(`${name}-previewer-state`, { bucket: c.stateBucket, role: "roles/storage.objectViewer", member: member(previewer) }, { parent: this }),
+        new gcp.storage.BucketIAMMember(`${name}-deployer-state`, { bucket: c.stateBucket, role: "roles/storage.objectUser", member: deployerMember }, { parent: this }),
+        new gcp.storage.BucketIAMMember(`${name}-previewer-state`, { bucket: c.stateBucket, role: "roles/storage.objectViewer", member: previewerMember }, { parent: this }),
       );
     }
     if (c.kmsKey !== undefined) {
       out.push(
-        new gcp.kms.CryptoKeyIAMMember(`${name}-deployer-secrets`, { cryptoKeyId: c.kmsKey, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: member(deployer) }, { parent: this }),
-        new gcp.kms.CryptoKeyIAMMember(`${name}-previewer-secrets`, { cryptoKeyId: c.kmsKey, role: "roles/cloudkms.cryptoKeyDecrypter", member: member(previewer) }, { parent: this }),
+        new gcp.kms.CryptoKeyIAMMember(`${name}-deployer-secrets`, { cryptoKeyId: c.kmsKey, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: deployerMember }, { parent: this }),
+        new gcp.kms.CryptoKeyIAMMember(`${name}-previewer-secrets`, { cryptoKeyId: c.kmsKey, role: "roles/cloudkms.cryptoKeyDecrypter", member: previewerMember }, { parent: this }),
       );
     }
     return out;

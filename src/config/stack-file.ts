@@ -12,6 +12,8 @@ export interface StackFile {
   raw: RawConfig;
   /** Keys whose committed value is encrypted (`secure:`); they cannot be read without the stack's secrets provider. */
   encrypted: string[];
+  /** The file's `secretsprovider:`, which `pulumi stack init --secrets-provider` records (absent for passphrase stacks). */
+  secretsProvider?: string;
 }
 
 /** Pulumi passes strings through and every other value as JSON text; this does the same. */
@@ -25,14 +27,14 @@ export function stackFilePath(root: string, stack: string): string {
 
 /** Parses a stack file's text. */
 export function parseStackFile(text: string): StackFile {
-  const doc = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+  const doc = (parse(text) ?? {}) as { config?: Record<string, unknown>; secretsprovider?: string };
   const raw: Record<string, string> = {};
   const encrypted: string[] = [];
   for (const [key, value] of Object.entries(doc.config ?? {})) {
     if (typeof value === "object" && value !== null && "secure" in value) encrypted.push(key);
     else raw[key] = toRaw(value);
   }
-  return { raw, encrypted };
+  return { raw, encrypted, secretsProvider: doc.secretsprovider };
 }
 
 /** Reads `stacks/Pulumi.<stack>.yaml` under `root`. */
