@@ -5,10 +5,10 @@
  */
 
 import type { Run } from "../cli/process.ts";
+import { NAMESPACE as NS } from "../config/keys.ts";
 import { parseInstalledClient } from "../oauth/client.ts";
 import type { BootstrapOptions } from "./args.ts";
 
-const NS = "gemini-access-kit";
 const CLIENT_KEY = `${NS}:oauthClientJson`;
 
 export interface StackFileFacts {

@@ -1,5 +1,6 @@
 /** What bootstrap needs to know of a stack file before it changes anything. */
 
+import { NAMESPACE } from "../config/keys.ts";
 import { parseStackFile } from "../config/stack-file.ts";
 import type { StackFileFacts } from "./run.ts";
 
@@ -9,7 +10,7 @@ export function stackFileFacts(text: string | undefined): StackFileFacts {
   const { raw, secretsProvider } = parseStackFile(text);
   let accounts: Record<string, { createKey?: boolean } | null> = {};
   try {
-    accounts = JSON.parse(raw["gemini-access-kit:serviceAccounts"] ?? "{}") as typeof accounts;
+    accounts = JSON.parse(raw[`${NAMESPACE}:serviceAccounts`] ?? "{}") as typeof accounts;
   } catch {
     // The config check reports a malformed map; bootstrap only needs to know whether keys are issued.
   }
@@ -18,6 +19,6 @@ export function stackFileFacts(text: string | undefined): StackFileFacts {
     project: raw["gcp:project"],
     secretsProvider,
     issuesKeys: Object.values(accounts).some((a) => a?.createKey === true),
-    hasRotationStart: raw["gemini-access-kit:keyRotationStart"] !== undefined,
+    hasRotationStart: raw[`${NAMESPACE}:keyRotationStart`] !== undefined,
   };
 }

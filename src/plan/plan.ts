@@ -4,6 +4,7 @@
  * except the ones Google derives from inputs by fixed rules (a service account's e-mail).
  */
 
+import { NAMESPACE } from "../config/keys.ts";
 import { parseConfig, type RawConfig } from "../config/parse.ts";
 import { ConfigError } from "../config/problems.ts";
 import type { StackFile } from "../config/stack-file.ts";
@@ -34,7 +35,7 @@ export interface Plan {
   notes: string[];
 }
 
-const OAUTH_CLIENT_KEY = "gemini-access-kit:oauthClientJson";
+const OAUTH_CLIENT_KEY = `${NAMESPACE}:oauthClientJson`;
 
 /**
  * An encrypted value cannot be read without the stack's secrets provider. The OAuth client file is
@@ -62,7 +63,7 @@ function standIns(file: StackFile, project: string, stack: string): { raw: RawCo
       notes.push(`${key} is encrypted in the stack file and was left out; the plan shows the stack as if it were unset.`);
     }
   }
-  if (raw["gemini-access-kit:oauthClientRequired"] === "true" && raw[OAUTH_CLIENT_KEY] === undefined) {
+  if (raw[`${NAMESPACE}:oauthClientRequired`] === "true" && raw[OAUTH_CLIENT_KEY] === undefined) {
     raw[OAUTH_CLIENT_KEY] = standInClient();
     notes.push(
       `pulumi up refuses this stack until its Desktop OAuth client is set (oauthClientRequired: true); the plan shows it as set. ` +
