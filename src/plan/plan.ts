@@ -8,7 +8,7 @@ import { NAMESPACE } from "../config/keys.ts";
 import { parseConfig, type RawConfig } from "../config/parse.ts";
 import { ConfigError } from "../config/problems.ts";
 import type { StackFile } from "../config/stack-file.ts";
-import type { ManualStep } from "../oauth/consent.ts";
+import { setClientCommand, type ManualStep } from "../oauth/consent.ts";
 import { buildStack } from "../program.ts";
 import { criticalPath, recordProgram, type RecordedResource } from "./record.ts";
 
@@ -67,7 +67,7 @@ function standIns(file: StackFile, project: string, stack: string): { raw: RawCo
     raw[OAUTH_CLIENT_KEY] = standInClient();
     notes.push(
       `pulumi up refuses this stack until its Desktop OAuth client is set (oauthClientRequired: true); the plan shows it as set. ` +
-        `See the manual steps, then: pulumi config set --secret --stack ${stack} ${OAUTH_CLIENT_KEY} < client_secret.json`,
+        `See the manual steps, then: ${setClientCommand(stack)}`,
     );
   }
   return { raw, notes };
