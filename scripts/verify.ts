@@ -1,17 +1,20 @@
 /**
  * `npm run verify -- [options]`: parses arguments, builds the real collaborators, runs the core and
- * sets the exit code (0 verified, 1 a check failed, 2 usage or input error). See --help.
- * Runs on Node's own TypeScript support: no compiler and no Pulumi SDK are loaded.
+ * prints its report. Runs on Node's own TypeScript support: no compiler and no Pulumi SDK are loaded.
+ * Exit codes: see --help (src/cli/failure.ts declares them).
  */
 
 import { spawn } from "node:child_process";
-import { HELP, parseVerifyArgs, type VerifyOptions } from "../src/verify/args.ts";
-import { Failure } from "../src/verify/errors.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { runMain } from "../src/cli/main.ts";
 import type { Runner } from "../src/verify/facts.ts";
+import { HELP, parseVerifyArgs } from "../src/verify/args.ts";
 import { readInputFile } from "../src/verify/files.ts";
-import { Redactor } from "../src/verify/redact.ts";
 import { formatJson, formatText } from "../src/verify/report.ts";
-import { runVerify, type VerifyResult } from "../src/verify/run.ts";
+import { runVerify } from "../src/verify/run.ts";
 import { nodeFetch } from "../src/verify/transport.ts";
 
 const runPulumi: Runner = async (file, args) => {
@@ -22,15 +25,26 @@ const runPulumi: Runner = async (file, args) => {
   return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 };
 
-/** $BROWSER, else the platform's opener; false if it could not be started. */
+/**
+ * $BROWSER, else the platform's opener; false if it could not be started. The sign-in address (its
+ * `state` and PKCE challenge) never goes on a command line, where other users of the machine can read
+ * it in the process list: the browser gets a file in a private folder that redirects to it, and the
+ * folder is removed when the command ends.
+ */
 function openBrowser(url: string): Promise<boolean> {
+  const dir = mkdtempSync(join(tmpdir(), "gak-signin-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const page = join(dir, "sign-in.html");
+  const href = url.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+  writeFileSync(page, `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><title>Sign in</title><a href="${href}">Sign in</a>\n`, { mode: 0o600 });
+  const target = pathToFileURL(page).href;
   const [command, ...args] = process.env.BROWSER
-    ? [process.env.BROWSER, url]
+    ? [process.env.BROWSER, target]
     : process.platform === "darwin"
-      ? ["open", url]
+      ? ["open", target]
       : process.platform === "win32"
-        ? ["rundll32", "url.dll,FileProtocolHandler", url]
-        : ["xdg-open", url];
+        ? ["rundll32", "url.dll,FileProtocolHandler", target]
+        : ["xdg-open", target];
   return new Promise((resolve) => {
     const child = spawn(command, args, { detached: true, stdio: "ignore" });
     child.once("error", () => resolve(false));
@@ -41,25 +55,18 @@ function openBrowser(url: string): Promise<boolean> {
   });
 }
 
-async function main(argv: string[]): Promise<void> {
-  const redactor = new Redactor();
-  const stderr = (line: string) => process.stderr.write(`${redactor.redact(line)}\n`);
-  const print = (text: string) => process.stdout.write(redactor.redact(text));
-  const json = argv.includes("--json");
-  let options: VerifyOptions;
-  try {
-    options = parseVerifyArgs(argv);
-  } catch (err) {
-    if (!(err instanceof Failure)) throw err;
-    const result: VerifyResult = { ok: false, command: "verify", error: { reason: err.reason, message: err.message, fix: err.fix }, exitCode: 2 };
-    print(json ? formatJson(result) : `${err.message} ${err.fix}\n`);
-    process.exitCode = 2;
-    return;
-  }
+// google-auth-library's debug log (google-logging-utils, switched on by this variable) prints
+// request and response bodies, access and refresh tokens among them, past every redactor.
+const libraryLogging = process.env.GOOGLE_SDK_NODE_LOGGING;
+delete process.env.GOOGLE_SDK_NODE_LOGGING;
+
+runMain("verify", async (ctx) => {
+  const options = parseVerifyArgs(ctx.argv);
   if (options.help) {
-    print(HELP);
-    return;
+    ctx.out(HELP);
+    return 0;
   }
+  if (libraryLogging) ctx.err("GOOGLE_SDK_NODE_LOGGING is ignored: google-auth-library's debug log would print tokens.\n");
   const result = await runVerify(options, {
     fetch: nodeFetch,
     clock: { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random: Math.random },
@@ -67,21 +74,11 @@ async function main(argv: string[]): Promise<void> {
     readFile: readInputFile,
     run: runPulumi,
     openBrowser,
-    progress: stderr,
-    redactor,
+    progress: (line) => ctx.err(`${line}\n`),
+    redactor: ctx.redactor,
   });
-  print(options.json ? formatJson(result) : formatText(result, { colour: process.stdout.isTTY && !process.env.NO_COLOR }));
-  process.exitCode = result.exitCode;
-}
-
-void main(process.argv.slice(2))
-  .catch((err: unknown) => {
-    // Not an expected failure: a bug, printed with its stack, still redacted.
-    process.stderr.write(`${new Redactor().redact(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
-    process.exitCode = 1;
-  })
-  .then(() => {
-    // fetch keeps idle connections pooled, which holds the process open for tens of milliseconds
-    // after the work is done; end once stdout has drained instead.
-    process.stdout.write("", () => process.exit());
-  });
+  const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  if (options.json) ctx.out(formatJson(result));
+  else ctx.styled.out(formatText(result, { colour }));
+  return result.exitCode;
+});

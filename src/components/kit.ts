@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AccountConfig, KitConfig } from "../config/index.ts";
 import { oauthSteps, type ManualStep } from "../oauth/consent.ts";
 import { deployerGrants, previewerGrants } from "../ci/grants.ts";
+import { impersonatedByVerify } from "../default-account.ts";
 import { GeminiApiKey } from "./api-key.ts";
 import { CiIdentity } from "./ci-identity.ts";
 import { ProjectApis } from "./apis.ts";
@@ -78,7 +79,9 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
       this.apiKey = { keyName: key.keyName, secret: key.secretName };
     }
     if (c.ciIdentity !== undefined) {
-      const verified = verifiedKeylessAccount(c);
+      // The verify gate after each up acts as the stack's default consumer; keyless, that means
+      // impersonating it, so the deployer may mint that one account's tokens.
+      const verified = impersonatedByVerify(c.accounts.map((a) => ({ key: a.key, keyed: a.createKey })), c.apiKey !== undefined);
       const ci = new CiIdentity(
         `${name}-ci`,
         {
@@ -128,15 +131,4 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
     );
     return { email: account.email, keySecret: key.secretName };
   }
-}
-
-/**
- * The account `npm run verify -- --stack` acts as on a stack without keys (it impersonates it; see
- * pickAccount in verify/facts.ts): the only account, else `runtime`. A stack with a key is verified
- * with the key, which the deployer can already read.
- */
-export function verifiedKeylessAccount(c: KitConfig): string | undefined {
-  if (c.accounts.some((a) => a.createKey)) return undefined;
-  if (c.accounts.length === 1) return c.accounts[0]!.key;
-  return c.accounts.find((a) => a.key === "runtime")?.key;
 }

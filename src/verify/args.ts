@@ -1,8 +1,9 @@
 /** The verify command's arguments and help. */
 
-import { parseArgs } from "node:util";
+import { exitCodesHelp, usage } from "../cli/failure.ts";
+import { commonHelp, parseCommandLine } from "../cli/main.ts";
+import { checkStackName } from "../cli/stacks.ts";
 import type { AuthKind } from "./diagnose.ts";
-import { usage } from "./errors.ts";
 import type { GranteeType, PermissionRole } from "./gemini.ts";
 
 export const AUTH_KINDS: AuthKind[] = ["service-account", "oauth", "adc", "impersonate", "api-key"];
@@ -68,16 +69,17 @@ Checks:
   --timeout SECONDS        per request (default 30)
   --retries N              retries on 429, 5xx and network errors (default 4)
 
-Output:
-  --json                   one JSON object: { ok, identity, project, models, error? }
-  -h, --help               this help
+One identity at a time: --key-file, --client-file and --impersonate each name one, and --auth must
+agree with the one named. --account needs --stack or --outputs.
 
+Output (--json prints one object: { ok, command, identity, project, models, error? }):
+${commonHelp(27)}
 Endpoints (for Private Service Connect, proxies, tests): GOOGLE_GEMINI_BASE_URL,
 GEMINI_KIT_OAUTH2_TOKEN_URL, GEMINI_KIT_OAUTH2_AUTH_URL, GEMINI_KIT_SECRETMANAGER_ENDPOINT,
-GEMINI_KIT_IAMCREDENTIALS_ENDPOINT.
+GEMINI_KIT_IAMCREDENTIALS_ENDPOINT. Each must be https://, or http:// to a loopback address; every
+one that is set is named on stderr.
 
-Exit codes: 0 verified, 1 a check failed, 2 usage or input error.
-`;
+${exitCodesHelp({ ok: "verified: the identity got a token and listed the models", failed: "a check failed (the reason and its fix are printed)" })}`;
 
 const USAGE_FIX = "Run with --help for the options.";
 
@@ -102,20 +104,14 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
 }
 
 export function parseVerifyArgs(argv: string[]): VerifyOptions {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    throw usage((err as Error).message.split("\n")[0]!.replace(/\. To specify.*$/, "."), USAGE_FIX);
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parse(argv);
   const [command, ...rest] = positionals;
   if (command !== undefined && command !== "share-tuned-model") throw usage(`Unknown command ${JSON.stringify(command)}.`, "The only command is share-tuned-model; run with --help.");
   if (v.stack !== undefined && v.outputs !== undefined) throw usage("--stack and --outputs both name the stack's facts; pass one.", USAGE_FIX);
   const options: VerifyOptions = {
     command: command === "share-tuned-model" ? "share-tuned-model" : v.logout ? "logout" : "verify",
-    help: v.help ?? false,
-    stack: v.stack,
+    help: v.help,
+    stack: v.stack === undefined ? undefined : checkStackName(v.stack),
     outputs: v.outputs,
     auth: oneOf("auth", v.auth, AUTH_KINDS),
     account: v.account,
@@ -133,12 +129,50 @@ export function parseVerifyArgs(argv: string[]): VerifyOptions {
     loginTimeoutSeconds: seconds("login-timeout", v["login-timeout"], 300)!,
     browser: !(v["no-browser"] ?? false),
     tokenCache: v["token-cache"],
-    json: v.json ?? false,
+    json: v.json,
   };
+  if (options.help) return options;
   if (options.timeoutSeconds <= 0) throw usage("--timeout must be more than 0 seconds.", USAGE_FIX);
+  checkIdentity(options);
   if (options.command === "share-tuned-model") options.share = shareArgs(rest, v);
   else if (rest.length > 0) throw usage(`Unexpected argument ${JSON.stringify(rest[0])}.`, USAGE_FIX);
   return options;
+}
+
+/** The flags that each name an identity, with the --auth kind they imply. */
+const IDENTITY_FLAGS = [
+  ["--key-file", "keyFile", "service-account"],
+  ["--client-file", "clientFile", "oauth"],
+  ["--impersonate", "impersonate", "impersonate"],
+] as const;
+
+/**
+ * One run proves one identity: flags that name two are refused rather than one of them silently
+ * winning, so a "Verified" line is always about the identity that was asked for.
+ */
+function checkIdentity(o: VerifyOptions): void {
+  const named = IDENTITY_FLAGS.filter(([, field]) => o[field] !== undefined);
+  const [first, second] = named;
+  if (first !== undefined && second !== undefined) {
+    throw usage(`${first[0]} and ${second[0]} name two identities; a run verifies one.`, `Drop one of them (--auth ${first[2]} or --auth ${second[2]}).`);
+  }
+  if (first !== undefined && o.auth !== undefined && o.auth !== first[2]) {
+    throw usage(`--auth ${o.auth} and ${first[0]} (which is --auth ${first[2]}) name two identities; a run verifies one.`, `Drop ${first[0]}, or use --auth ${first[2]}.`);
+  }
+  if (o.command === "logout" && ((o.auth !== undefined && o.auth !== "oauth") || o.keyFile !== undefined || o.impersonate !== undefined)) {
+    throw usage("--logout forgets a Desktop-client sign-in, which only --auth oauth makes.", "Pass --logout with --client-file FILE, or with --stack / --outputs alone.");
+  }
+  if (o.account === undefined) return;
+  if (first !== undefined && first[2] !== "oauth") {
+    throw usage(`--account picks one of the stack's accounts, but ${first[0]} already names the identity.`, `Drop --account, or drop ${first[0]}.`);
+  }
+  const kind = o.auth ?? first?.[2];
+  if (kind !== undefined && kind !== "service-account" && kind !== "impersonate") {
+    throw usage(`--account picks a service account of the stack, which --auth ${kind} does not act as.`, "Drop --account, or use --auth service-account or --auth impersonate.");
+  }
+  if (o.stack === undefined && o.outputs === undefined) {
+    throw usage("--account picks one of the stack's accounts, but no stack is named.", "Pass --stack NAME or --outputs FILE too.");
+  }
 }
 
 function shareArgs(rest: string[], v: ReturnType<typeof parse>["values"]): NonNullable<VerifyOptions["share"]> {
@@ -160,12 +194,10 @@ function shareArgs(rest: string[], v: ReturnType<typeof parse>["values"]): NonNu
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      help: { type: "boolean", short: "h" },
+  return parseCommandLine(
+    "verify",
+    argv,
+    {
       stack: { type: "string" },
       outputs: { type: "string" },
       auth: { type: "string" },
@@ -185,10 +217,10 @@ function parse(argv: string[]) {
       "no-browser": { type: "boolean" },
       "token-cache": { type: "string" },
       logout: { type: "boolean" },
-      json: { type: "boolean" },
       "grantee-type": { type: "string" },
       email: { type: "string" },
       role: { type: "string" },
     },
-  });
+    true,
+  );
 }

@@ -3,8 +3,8 @@
  * ones: `{"error": {"code", "message", "status", "details": [{"@type": "...ErrorInfo", "reason", "metadata"}]}}`.
  */
 
-import { Failure } from "./errors.ts";
-import { record } from "./json.ts";
+import { Failure } from "../cli/failure.ts";
+import { record } from "../json.ts";
 
 export type AuthKind = "service-account" | "oauth" | "adc" | "impersonate" | "api-key";
 

@@ -3,7 +3,7 @@
  * Service Connect address, a test server) through the environment.
  */
 
-import { usage } from "./errors.ts";
+import { usage } from "../cli/failure.ts";
 
 export interface Endpoints {
   /** The Gemini API's base URL; `GOOGLE_GEMINI_BASE_URL` is the variable Google's own SDK reads. */
@@ -34,7 +34,14 @@ export const ENDPOINT_VARIABLES: Record<keyof Endpoints, string> = {
   iamCredentials: "GEMINI_KIT_IAMCREDENTIALS_ENDPOINT",
 };
 
-/** The endpoints, with each variable that is set taking the place of Google's address. */
+/** Loopback hosts: plain http to them never leaves the machine. */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * The endpoints, with each variable that is set taking the place of Google's address. Each receives
+ * credentials (signed token requests, refresh tokens, the caller's own access token), so each must be
+ * https://, or plain http:// to a loopback address (a local proxy, a test server).
+ */
 export function endpointsFromEnv(env: Record<string, string | undefined>): Endpoints {
   const result = { ...GOOGLE_ENDPOINTS };
   for (const key of Object.keys(ENDPOINT_VARIABLES) as (keyof Endpoints)[]) {
@@ -45,14 +52,24 @@ export function endpointsFromEnv(env: Record<string, string | undefined>): Endpo
     try {
       url = new URL(value);
     } catch {
-      throw usage(`${variable}=${JSON.stringify(value)} is not a URL.`, `Set ${variable} to an http(s) URL, or unset it.`);
+      throw usage(`${variable}=${JSON.stringify(value)} is not a URL.`, `Set ${variable} to an https:// URL, or unset it.`);
     }
-    if (url.protocol !== "https:" && url.protocol !== "http:") {
-      throw usage(`${variable}=${JSON.stringify(value)} is not an http(s) URL.`, `Set ${variable} to an http(s) URL.`);
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.test(url.hostname))) {
+      throw usage(
+        `${variable}=${JSON.stringify(value)} is not an https:// URL; it would receive credentials${url.protocol === "http:" ? " unencrypted" : ""}.`,
+        `Set ${variable} to an https:// URL (plain http:// is allowed only to localhost, 127.0.0.1 or [::1]), or unset it.`,
+      );
     }
     result[key] = value.replace(/\/+$/, "");
   }
   return result;
+}
+
+/** One line per endpoint that is not Google's, for stderr: credentials go there, so the user sees where. */
+export function overrideNotices(endpoints: Endpoints): string[] {
+  return (Object.keys(ENDPOINT_VARIABLES) as (keyof Endpoints)[])
+    .filter((key) => endpoints[key] !== GOOGLE_ENDPOINTS[key])
+    .map((key) => `${ENDPOINT_VARIABLES[key]}: calling ${endpoints[key]} instead of ${GOOGLE_ENDPOINTS[key]}.`);
 }
 
 /**

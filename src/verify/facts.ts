@@ -3,8 +3,9 @@
  * (`--stack`) or from a saved copy of that JSON (`--outputs`, for CI jobs without the Pulumi CLI).
  */
 
-import { badInput, Failure } from "./errors.ts";
-import { record } from "./json.ts";
+import { badInput, Failure } from "../cli/failure.ts";
+import { chooseAccount, type AccountSummary } from "../default-account.ts";
+import { record } from "../json.ts";
 
 export interface AccountFacts {
   email: string;
@@ -78,27 +79,29 @@ export async function readStackOutputs(stack: string, run: Runner): Promise<Stac
   return parseOutputs(result.stdout, `stack ${stack}`, stack);
 }
 
-/** The account an identity acts as: `--account KEY`, or the stack's only one, or the one named "runtime". */
+/** The stack's accounts as the default-account rule sees them. */
+export function accountSummaries(facts: StackFacts): AccountSummary[] {
+  return Object.entries(facts.serviceAccounts).map(([key, a]) => ({ key, keyed: a.keySecret !== undefined }));
+}
+
+/** The account an identity acts as (see default-account.ts); a choice that cannot be made is one clear line. */
 export function pickAccount(facts: StackFacts, key: string | undefined, need?: "keySecret"): [string, AccountFacts] {
-  const accounts = Object.entries(facts.serviceAccounts).filter(([, a]) => need === undefined || a[need] !== undefined);
-  const names = accounts.map(([k]) => k).join(", ");
-  if (key !== undefined) {
-    const found = accounts.find(([k]) => k === key);
-    if (found) return found;
-    const all = Object.keys(facts.serviceAccounts).join(", ") || "none";
-    throw badInput(
-      `--account ${key}: ${facts.source} has no such account${need ? " with a key" : ""} (${need ? `accounts with keys: ${names || "none"}` : `accounts: ${all}`}).`,
-      "Pass one of the listed account keys.",
-    );
+  const choice = chooseAccount(accountSummaries(facts), key, need === "keySecret");
+  if (choice.ok) return [choice.key, facts.serviceAccounts[choice.key]!];
+  const names = choice.candidates.join(", ") || "none";
+  const withKey = need ? " with a key" : "";
+  switch (choice.problem) {
+    case "unknown":
+      throw badInput(
+        `--account ${key}: ${facts.source} has no such account${withKey} (${need ? "accounts with keys" : "accounts"}: ${names}).`,
+        "Pass one of the listed account keys.",
+      );
+    case "none":
+      throw badInput(
+        `${facts.source} has no service account${withKey}.`,
+        need ? "Use --auth impersonate (keyless), or set createKey: true for an account and run pulumi up." : "Add a service account to the stack and run pulumi up.",
+      );
+    case "ambiguous":
+      throw badInput(`${facts.source} has several accounts (${names}); which one?`, "Pass --account KEY.");
   }
-  if (accounts.length === 1) return accounts[0]!;
-  const runtime = accounts.find(([k]) => k === "runtime");
-  if (runtime) return runtime;
-  if (accounts.length === 0) {
-    throw badInput(
-      `${facts.source} has no service account${need ? " with a key" : ""}.`,
-      need ? "Use --auth impersonate (keyless), or set createKey: true for an account and run pulumi up." : "Add a service account to the stack and run pulumi up.",
-    );
-  }
-  throw badInput(`${facts.source} has several accounts (${names}); which one?`, "Pass --account KEY.");
 }

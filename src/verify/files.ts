@@ -1,7 +1,7 @@
 /** Reading the files a user names (key, client, outputs): a missing one is a usage error, not a crash. */
 
 import { readFile } from "node:fs/promises";
-import { badInput } from "./errors.ts";
+import { badInput } from "../cli/failure.ts";
 
 const LARGEST_INPUT = 1024 * 1024;
 

@@ -5,9 +5,9 @@
  */
 
 import type { CallContext } from "./diagnose.ts";
-import { Failure } from "./errors.ts";
+import { Failure } from "../cli/failure.ts";
 import { callJson, malformed, type Http } from "./http.ts";
-import { record } from "./json.ts";
+import { record } from "../json.ts";
 
 export interface Model {
   name: string;

@@ -5,7 +5,7 @@
  */
 
 import { diagnoseHttp, type CallContext } from "./diagnose.ts";
-import { Failure } from "./errors.ts";
+import { Failure } from "../cli/failure.ts";
 
 /** Time, injected so tests can run retries without waiting. */
 export interface Clock {
@@ -114,6 +114,7 @@ async function attemptJson(http: Http, context: CallContext, request: ApiRequest
       signal: AbortSignal.timeout(http.policy.timeoutMs),
     });
   } catch (err) {
+    if (err instanceof Failure) throw err;
     return { failure: networkFailure(err, origin, http.policy.timeoutMs), transient: true };
   }
   let text: string;

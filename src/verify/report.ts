@@ -1,5 +1,10 @@
-/** What the verify command prints: a readable summary, or one JSON object with `--json`. */
+/**
+ * What the verify command prints: a readable report whose last lines are the verdict (so it never
+ * scrolls away behind a long model list), or one JSON object with `--json`. Names, messages and
+ * every other string that came from a server pass through terminalSafe before they are styled.
+ */
 
+import { jsonText, terminalSafe } from "../cli/output.ts";
 import type { VerifyResult } from "./run.ts";
 
 export interface Style {
@@ -9,45 +14,53 @@ export interface Style {
 const paint = (style: Style, code: number, text: string): string => (style.colour ? `\u001b[${code}m${text}\u001b[0m` : text);
 
 function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd());
+  const clean = rows.map((r) => r.map(terminalSafe));
+  const widths = clean[0]!.map((_, i) => Math.max(...clean.map((r) => r[i]!.length)));
+  return clean.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd());
 }
 
-export function formatText(result: VerifyResult, style: Style): string {
+/** The verdict and its facts: who, with what, against which project, and how it went. */
+function verdict(result: VerifyResult, style: Style): string[] {
   const lines: string[] = [];
-  if (result.message !== undefined) lines.push(result.message);
   const head =
     result.error === undefined
       ? paint(style, 32, result.command === "share-tuned-model" ? "Shared" : "Verified")
       : paint(style, 31, `FAILED (${result.error.reason})`);
   if (result.identity !== undefined || result.error !== undefined) {
-    lines.push(result.identity ? `${head}: ${result.identity.kind} ${result.identity.principal}` : head);
+    lines.push(result.identity ? `${head}: ${result.identity.kind} ${terminalSafe(result.identity.principal)}` : head);
   }
-  if (result.identity !== undefined) lines.push(`  credential  ${result.identity.source}`);
-  if (result.project !== undefined) lines.push(`  project     ${result.project}`);
+  if (result.identity !== undefined) lines.push(`  credential  ${terminalSafe(result.identity.source)}`);
+  if (result.project !== undefined) lines.push(`  project     ${terminalSafe(result.project)}`);
   if (result.permission !== undefined) {
     const p = result.permission;
-    lines.push(`  permission  ${p.name} (${[p.granteeType, p.emailAddress, p.role].filter(Boolean).join(" ")})`);
+    lines.push(`  permission  ${terminalSafe(`${p.name} (${[p.granteeType, p.emailAddress, p.role].filter(Boolean).join(" ")})`)}`);
   }
   if (result.models !== undefined) lines.push(`  models      ${result.models.length}`);
-  for (const expected of result.expectedModels ?? []) lines.push(`  expected    ${expected.name}: ${expected.found ? "listed" : paint(style, 31, "NOT listed")}`);
-  if (result.tunedModels !== undefined) lines.push(`  tuned       ${result.tunedModels.length}`);
-  if (result.error !== undefined) {
-    lines.push(`  ${result.error.message}`, `  fix: ${result.error.fix}`);
+  for (const expected of result.expectedModels ?? []) {
+    lines.push(`  expected    ${terminalSafe(expected.name)}: ${expected.found ? "listed" : paint(style, 31, "NOT listed")}`);
   }
+  if (result.tunedModels !== undefined) lines.push(`  tuned       ${result.tunedModels.length}`);
+  if (result.error !== undefined) lines.push(`  ${terminalSafe(result.error.message)}`, `  fix: ${terminalSafe(result.error.fix)}`);
+  return lines;
+}
+
+export function formatText(result: VerifyResult, style: Style): string {
+  const lines: string[] = [];
+  if (result.message !== undefined) lines.push(terminalSafe(result.message));
   if (result.models !== undefined && result.models.length > 0) {
     const rows = [["MODEL", "DISPLAY NAME", "INPUT", "OUTPUT"]];
     for (const m of result.models) rows.push([m.name, m.displayName ?? "", String(m.inputTokenLimit ?? ""), String(m.outputTokenLimit ?? "")]);
-    lines.push("", ...table(rows));
+    lines.push(...table(rows), "");
   }
   if (result.tunedModels !== undefined && result.tunedModels.length > 0) {
     const rows = [["TUNED MODEL", "DISPLAY NAME", "STATE", "BASE MODEL"]];
     for (const m of result.tunedModels) rows.push([m.name, m.displayName ?? "", m.state ?? "", m.baseModel ?? ""]);
-    lines.push("", ...table(rows));
+    lines.push(...table(rows), "");
   }
+  lines.push(...verdict(result, style));
   return `${lines.join("\n")}\n`;
 }
 
 export function formatJson(result: VerifyResult): string {
-  return `${JSON.stringify({ ...result, exitCode: undefined }, null, 2)}\n`;
+  return jsonText({ ...result, exitCode: undefined });
 }

@@ -5,13 +5,13 @@
  */
 
 import type { VerifyOptions } from "./args.ts";
-import { endpointsFromEnv } from "./endpoints.ts";
-import { badInput, Failure } from "./errors.ts";
+import { endpointsFromEnv, overrideNotices } from "./endpoints.ts";
+import { badInput, Failure } from "../cli/failure.ts";
 import { parseOutputs, readStackOutputs, type Runner, type StackFacts } from "./facts.ts";
 import { listModels, listTunedModels, shareTunedModel, type GeminiTarget, type Model, type Permission, type TunedModel } from "./gemini.ts";
 import { DEFAULT_POLICY, type Clock, type Http } from "./http.ts";
 import { buildCaller, chooseAuth, scopesFor, tokenCache, type Identity, type IdentityDeps } from "./identities/index.ts";
-import type { Redactor } from "./redact.ts";
+import type { Redactor } from "../cli/redact.ts";
 
 export interface VerifyDeps {
   fetch: typeof fetch;
@@ -38,7 +38,7 @@ export interface VerifyResult {
   permission?: Permission;
   message?: string;
   error?: { reason: string; message: string; fix: string };
-  exitCode: 0 | 1 | 2;
+  exitCode: 0 | 1;
 }
 
 async function facts(options: VerifyOptions, deps: VerifyDeps): Promise<StackFacts | undefined> {
@@ -50,6 +50,10 @@ async function facts(options: VerifyOptions, deps: VerifyDeps): Promise<StackFac
   return undefined;
 }
 
+/**
+ * Runs the checks. A check that fails is part of the result (exit 1, with what was learnt before it);
+ * a usage or input error (exit 2) is thrown, for the command to print as one line.
+ */
 export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promise<VerifyResult> {
   const result: VerifyResult = { ok: false, command: options.command, exitCode: 1 };
   try {
@@ -57,16 +61,17 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
     result.ok = result.error === undefined;
     result.exitCode = result.ok ? 0 : 1;
   } catch (err) {
-    if (!(err instanceof Failure)) throw err;
+    if (!(err instanceof Failure) || err.exitCode === 2) throw err;
     result.ok = false;
     result.error = { reason: err.reason, message: err.message, fix: err.fix };
-    result.exitCode = err.exitCode;
+    result.exitCode = 1;
   }
   return result;
 }
 
 async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResult): Promise<void> {
   const endpoints = endpointsFromEnv(deps.env);
+  for (const notice of overrideNotices(endpoints)) deps.progress(notice);
   const stackFacts = await facts(options, deps);
   const http: Http = {
     fetch: deps.fetch,
@@ -106,6 +111,16 @@ async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResul
     return;
   }
   result.models = await listModels(http, target, options.pageSize);
+  if (result.models.length === 0) {
+    // Google lists dozens of models to anyone allowed to call the API; an empty answer (Google omits an
+    // empty list, so `{}`) means something else answered, or the listing is broken: not a pass.
+    result.error = {
+      reason: "NO_MODELS",
+      message: `${endpoints.gemini} listed no models to ${caller.identity.principal}.`,
+      fix: "Check that GOOGLE_GEMINI_BASE_URL (if set) points at the Gemini API or your Private Service Connect address, then run again.",
+    };
+    return;
+  }
   if (options.tuned) result.tunedModels = await listTunedModels(http, target, options.pageSize);
   const names = new Set(result.models.map((m) => m.name));
   result.expectedModels = options.expectModels.map((name) => ({ name, found: names.has(name) }));

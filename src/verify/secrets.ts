@@ -4,9 +4,9 @@
  */
 
 import type { CallContext } from "./diagnose.ts";
-import { Failure } from "./errors.ts";
+import { Failure } from "../cli/failure.ts";
 import { callJson, malformed, type Http } from "./http.ts";
-import { record } from "./json.ts";
+import { record } from "../json.ts";
 
 const SECRET_NAME = /^projects\/[^/]+\/secrets\/[A-Za-z0-9_-]{1,255}$/;
 

@@ -4,9 +4,9 @@
  */
 
 import type { AuthKind } from "./diagnose.ts";
-import { Failure } from "./errors.ts";
+import { Failure } from "../cli/failure.ts";
 import { networkFailure, parseRetryAfter, type Attempt, type Http } from "./http.ts";
-import { record } from "./json.ts";
+import { record } from "../json.ts";
 
 export interface TokenContext {
   identity: AuthKind;
@@ -42,6 +42,8 @@ export async function tokenAttempt<T>(http: Http, context: TokenContext, origin:
     return { value: await get() };
   } catch (err) {
     if (err instanceof Failure) throw err;
+    // google-auth-library's transport (gaxios) wraps what its fetch threw as the error's cause.
+    if (err instanceof Error && err.cause instanceof Failure) throw err.cause;
     const shape = read(err);
     if (shape.status === undefined) {
       if (err instanceof Error && /fetch failed|timeout|ECONN|ENOTFOUND|aborted/i.test(`${err.message} ${String(err.cause)}`)) {

@@ -1,7 +1,7 @@
 /** Runs the verify core in-process against the fake Google, with a clock that does not wait. */
 
 import { parseVerifyArgs } from "../../src/verify/args.ts";
-import { Redactor } from "../../src/verify/redact.ts";
+import { Redactor } from "../../src/cli/redact.ts";
 import { readInputFile } from "../../src/verify/files.ts";
 import { runVerify, type VerifyResult } from "../../src/verify/run.ts";
 import { nodeFetch } from "../../src/verify/transport.ts";
@@ -9,8 +9,10 @@ import type { FakeGoogle } from "./google/server.ts";
 
 export interface InProcessRun {
   result: VerifyResult;
-  /** Every progress line, in order. */
+  /** Every progress line, in order, but the notices of endpoints pointed at the fake. */
   progress: string[];
+  /** The lines that name an endpoint variable in use. */
+  notices: string[];
   /** Every sleep the retry logic asked for, in milliseconds. */
   sleeps: number[];
 }
@@ -40,7 +42,8 @@ export async function verifyInProcess(google: FakeGoogle, argv: string[], env: R
       progress: (line) => progress.push(line),
       redactor: new Redactor(),
     });
-    return { result, progress, sleeps };
+    const notice = (line: string) => / instead of https:\/\//.test(line);
+    return { result, progress: progress.filter((l) => !notice(l)), notices: progress.filter(notice), sleeps };
   } finally {
     process.env = saved;
   }

@@ -32,7 +32,7 @@ function json(result: CliResult): Record<string, unknown> & { identity: Record<s
 test("a service-account key file gets a token from the configured token endpoint and lists every model", async () => {
   const result = await verify(["--auth", "service-account", "--key-file", world.files.runtimeKey]);
   expect(result.code).toBe(0);
-  expect(result.stdout).toMatch(/^Verified: service-account gak-runtime-dev@/);
+  expect(result.stdout).toMatch(/\nVerified: service-account gak-runtime-dev@[^\n]+\n {2}credential {2}key file [^\n]+\n {2}project {5}acme-gemini-dev\n {2}models {6}57\n$/);
   expect(result.stdout).toContain("models      57");
   const token = world.google.requestsTo("token");
   expect(token).toHaveLength(1);
@@ -110,13 +110,13 @@ test("--stack reads the outputs through the pulumi CLI on PATH", async () => {
   expect(result.stderr).toContain("Reading the outputs of stack dev");
   const failing = await verify(["--stack", "prod"], { PATH: `${bin}:${process.env.PATH}` });
   expect(failing.code).toBe(2);
-  expect(failing.stdout).toContain("pulumi stack output --stack prod failed: unexpected: stack output --json --stack prod");
+  expect(failing.stderr).toContain("pulumi stack output --stack prod failed: unexpected: stack output --json --stack prod");
 });
 
 test("a missing Pulumi CLI is a usage error that points at --outputs", async () => {
   const result = await verify(["--stack", "dev"], { PATH: "/nonexistent" });
   expect(result.code).toBe(2);
-  expect(result.stdout).toContain("--outputs FILE");
+  expect(result.stderr).toContain("--outputs FILE");
 });
 
 test("share-tuned-model creates the permission the quickstart's REST appendix does", async () => {

@@ -3,8 +3,10 @@
  * plays the browser against the fake consent screen, and the loopback listener receives the code.
  */
 
-import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { TokenCache } from "../../src/verify/identities/token-cache.ts";
 import { browserFor } from "../helpers/browser.ts";
 import { cleanEnv, runCli } from "../helpers/verify-cli.ts";
 import { expectNoSecrets, startWorld, type World } from "../helpers/verify-world.ts";
@@ -100,3 +102,103 @@ test("20 concurrent sign-ins with different clients all land in one intact cache
   expect(Object.keys(saved.clients).sort()).toEqual(clients.map(({ client }) => client.clientId).sort());
   expect(statSync(cache).mode & 0o777).toBe(0o600);
 }, 90_000);
+
+describe("a token cache that cannot keep a refresh token safely is refused before the browser opens", () => {
+  const refused = async (cache: string, env: Record<string, string> = {}) => {
+    const authBefore = world.google.requestsTo("auth").length;
+    const result = await runCli(["--auth", "oauth", "--client-file", world.files.client, "--no-browser", "--token-cache", cache, "--json"], { env: cleanEnv({ ...world.google.env, ...env }) });
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toContain("Open this address");
+    expect(world.google.requestsTo("auth")).toHaveLength(authBefore);
+    return (JSON.parse(result.stdout) as { error: { reason: string; message: string } }).error;
+  };
+
+  test("a cache path that is a folder", async () => {
+    const cache = join(world.dir, "cache-is-a-folder");
+    mkdirSync(cache);
+    expect(await refused(cache)).toMatchObject({ reason: "TOKEN_CACHE_UNUSABLE", message: `The token cache ${cache} is a folder.` });
+  });
+
+  test("a cache folder that is a file", async () => {
+    const file = join(world.dir, "plain-file");
+    writeFileSync(file, "");
+    expect(await refused(join(file, "tokens.json"))).toMatchObject({ reason: "TOKEN_CACHE_UNUSABLE", message: `The token cache folder ${file} is not a folder.` });
+  });
+
+  test.each([[0o775], [0o777], [0o722]])("a cache folder other users may write to (mode %o)", async (mode) => {
+    const folder = join(world.dir, `shared-${mode.toString(8)}`);
+    mkdirSync(folder);
+    chmodSync(folder, mode);
+    const error = await refused(join(folder, "tokens.json"));
+    expect(error.message).toContain(`can be written by other users (mode ${mode.toString(8)})`);
+  });
+
+  test("a cache file that is a symbolic link (a planted refresh token is never read)", async () => {
+    const folder = join(world.dir, "linked");
+    mkdirSync(folder, { mode: 0o700 });
+    const planted = join(world.dir, "planted.json");
+    writeFileSync(planted, JSON.stringify({ version: 1, clients: { [world.client.clientId]: { refreshToken: "1//planted-refresh-token-value", scopes: [], savedAt: "" } } }));
+    symlinkSync(planted, join(folder, "tokens.json"));
+    expect((await refused(join(folder, "tokens.json"))).message).toContain("is a symbolic link");
+  });
+
+  test("a HOME that does not exist, with no --token-cache", async () => {
+    const result = await runCli(["--auth", "oauth", "--client-file", world.files.client, "--no-browser", "--json"], { env: { ...cleanEnv(world.google.env), HOME: "/nonexistent-home", XDG_CACHE_HOME: "" } });
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { reason: "TOKEN_CACHE_UNUSABLE", message: expect.stringContaining("is under /nonexistent-home, which is not an existing folder") } });
+  });
+
+  const asRoot = process.getuid?.() === 0;
+  (asRoot ? test : test.skip)(`a cache folder owned by another user${asRoot ? "" : " (skipped: only root can give a folder to another user)"}`, async () => {
+    const folder = join(world.dir, "someone-elses");
+    mkdirSync(folder, { mode: 0o700 });
+    chownSync(folder, 65534, 65534);
+    expect((await refused(join(folder, "tokens.json"))).message).toContain("belongs to another user (uid 65534)");
+  });
+
+  (asRoot ? test.skip : test)(`a read-only cache folder${asRoot ? " (skipped: root writes to read-only folders)" : ""}`, async () => {
+    const folder = join(world.dir, "read-only");
+    mkdirSync(folder, { mode: 0o500 });
+    expect((await refused(join(folder, "tokens.json"))).message).toContain("cannot be written (EACCES)");
+  });
+});
+
+test("a failed write of the cache leaves no temporary file with a refresh token behind", async () => {
+  const folder = mkdtempSync(join(tmpdir(), "gak-cache-"));
+  const failing = () => Promise.reject(Object.assign(new Error("no space left on device"), { code: "ENOSPC" }));
+  const cache = new TokenCache({ path: join(folder, "tokens.json"), root: dirname(folder) }, failing);
+  await expect(cache.put("client", { refreshToken: "1//refresh-token-that-must-not-stay", scopes: [], savedAt: "" })).rejects.toMatchObject({
+    reason: "TOKEN_CACHE_UNUSABLE",
+    message: `The token cache ${join(folder, "tokens.json")} could not be written (ENOSPC).`,
+  });
+  expect(readdirSync(folder)).toEqual([]);
+});
+
+test("the sign-in address never goes on a command line: the browser gets a private file that redirects to it", async () => {
+  const log = join(world.dir, "browser-log.json");
+  const browser = join(world.dir, "fake-browser.cjs");
+  // Plays the user's browser: records how it was started, then follows the page's redirect.
+  writeFileSync(
+    browser,
+    `#!${process.execPath}
+const fs = require("node:fs");
+const { fileURLToPath } = require("node:url");
+const page = fileURLToPath(process.argv[2]);
+fs.writeFileSync(${JSON.stringify(log)}, JSON.stringify({ argv: process.argv.slice(2), mode: fs.statSync(page).mode & 0o777, folderMode: fs.statSync(require("node:path").dirname(page)).mode & 0o777, page }));
+const href = /url=([^"]+)"/.exec(fs.readFileSync(page, "utf8"))[1].replace(/&amp;/g, "&");
+fetch(href, { redirect: "manual" }).then((r) => fetch(r.headers.get("location")));
+`,
+    { mode: 0o700 },
+  );
+  const result = await runCli(["--auth", "oauth", "--client-file", world.files.client, "--token-cache", join(world.dir, "via-browser", "tokens.json"), "--json"], {
+    env: cleanEnv({ ...world.google.env, BROWSER: browser }),
+  });
+  expect(result.code).toBe(0);
+  const seen = JSON.parse(readFileSync(log, "utf8")) as { argv: string[]; mode: number; folderMode: number; page: string };
+  expect(seen.argv).toHaveLength(1);
+  expect(seen.argv[0]).toMatch(/^file:\/\/\/.+\/sign-in\.html$/);
+  expect(seen.argv.join(" ")).not.toMatch(/state=|code_challenge|client_id/);
+  expect([seen.mode, seen.folderMode]).toEqual([0o600, 0o700]);
+  expect(existsSync(seen.page)).toBe(false);
+  expectNoSecrets(world, result.stdout, result.stderr);
+});

@@ -4,7 +4,7 @@
  * the x-goog-api-key header: a key in a URL ends up in proxy and server logs.
  */
 
-import { badInput } from "../errors.ts";
+import { badInput } from "../../cli/failure.ts";
 import { accessSecret } from "../secrets.ts";
 import { adcCaller } from "./adc.ts";
 import type { Caller, IdentityDeps } from "./caller.ts";

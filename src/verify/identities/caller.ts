@@ -5,10 +5,10 @@
 import type { AuthClient, JWTOptions } from "google-auth-library";
 import type { AuthKind } from "../diagnose.ts";
 import { rewritingFetch, type Endpoints } from "../endpoints.ts";
-import { Failure } from "../errors.ts";
+import { Failure } from "../../cli/failure.ts";
 import type { StackFacts } from "../facts.ts";
 import { withRetries, type Http } from "../http.ts";
-import type { Redactor } from "../redact.ts";
+import type { Redactor } from "../../cli/redact.ts";
 import { tokenAttempt, type TokenContext } from "../token-errors.ts";
 
 export interface Identity {

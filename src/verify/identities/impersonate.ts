@@ -3,10 +3,10 @@
  * (`generateAccessToken`), which needs roles/iam.serviceAccountTokenCreator on that account only.
  */
 
-import { badInput } from "../errors.ts";
+import { badInput } from "../../cli/failure.ts";
 import { pickAccount } from "../facts.ts";
 import { callJson, malformed } from "../http.ts";
-import { record } from "../json.ts";
+import { record } from "../../json.ts";
 import { adcCaller } from "./adc.ts";
 import { bearerCaller, type Caller, type IdentityDeps } from "./caller.ts";
 

@@ -2,25 +2,24 @@
 
 import type { VerifyOptions } from "../args.ts";
 import type { AuthKind } from "../diagnose.ts";
-import type { StackFacts } from "../facts.ts";
+import { defaultAuth } from "../../default-account.ts";
+import { accountSummaries, pickAccount, type StackFacts } from "../facts.ts";
 import type { Caller, IdentityDeps } from "./caller.ts";
-import { TokenCache, defaultCachePath } from "./token-cache.ts";
+import { TokenCache, cacheLocation } from "./token-cache.ts";
 
 export type { Caller, Identity, IdentityDeps } from "./caller.ts";
 export { scopesFor } from "./caller.ts";
 
-/** `--auth`, else what the other options and the stack imply. */
+/** `--auth`, else the identity another option names, else the stack's default consumer (see default-account.ts). */
 export function chooseAuth(options: VerifyOptions, facts: StackFacts | undefined): AuthKind {
   if (options.auth !== undefined) return options.auth;
   if (options.keyFile !== undefined) return "service-account";
   if (options.clientFile !== undefined) return "oauth";
   if (options.impersonate !== undefined) return "impersonate";
   if (facts === undefined) return "adc";
-  const accounts = Object.entries(facts.serviceAccounts);
-  const chosen = options.account === undefined ? accounts : accounts.filter(([k]) => k === options.account);
-  if (chosen.some(([, a]) => a.keySecret !== undefined)) return "service-account";
-  if (chosen.length > 0) return "impersonate";
-  return facts.apiKey !== undefined ? "api-key" : "adc";
+  // An --account the stack does not have is an error, never a quiet fall-back to another identity.
+  if (options.account !== undefined) pickAccount(facts, options.account);
+  return defaultAuth(accountSummaries(facts), facts.apiKey !== undefined, options.account);
 }
 
 export interface InteractiveDeps {
@@ -29,7 +28,7 @@ export interface InteractiveDeps {
 }
 
 export function tokenCache(options: VerifyOptions, env: Record<string, string | undefined>): TokenCache {
-  return new TokenCache(options.tokenCache ?? defaultCachePath(env));
+  return new TokenCache(cacheLocation(env, options.tokenCache));
 }
 
 /** Builds the identity; each kind's module is loaded only when used, keeping the command's start fast. */

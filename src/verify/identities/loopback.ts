@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CodeChallengeMethod, type OAuth2Client } from "google-auth-library";
-import { Failure } from "../errors.ts";
+import { Failure } from "../../cli/failure.ts";
 
 export interface SignInOptions {
   scopes: string[];

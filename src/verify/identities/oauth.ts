@@ -6,7 +6,7 @@
 
 import { OAuth2Client, type Credentials } from "google-auth-library";
 import { parseInstalledClient, type InstalledClient } from "../../oauth/client.ts";
-import { badInput, Failure } from "../errors.ts";
+import { badInput, Failure } from "../../cli/failure.ts";
 import { withRetries } from "../http.ts";
 import { accessSecret } from "../secrets.ts";
 import { tokenAttempt, type TokenContext } from "../token-errors.ts";
@@ -74,6 +74,11 @@ export async function oauthCaller(deps: IdentityDeps, options: OauthOptions): Pr
   const context: TokenContext = { identity: "oauth", what: "Get a token for the signed-in user", user: true };
   const saved = await options.cache.get(client.clientId);
   let how: string;
+  if (saved === undefined || !covers(saved.scopes, deps.scopes)) {
+    // A sign-in whose refresh token could not be kept would have to be repeated every run: find out
+    // before the browser opens.
+    await options.cache.check();
+  }
   if (saved !== undefined && covers(saved.scopes, deps.scopes)) {
     deps.redactor.add(saved.refreshToken);
     oauth2.setCredentials({ refresh_token: saved.refreshToken });
@@ -86,7 +91,9 @@ export async function oauthCaller(deps: IdentityDeps, options: OauthOptions): Pr
     deps.redactor.add(tokens.access_token);
     if (tokens.refresh_token && tokens.refresh_token !== saved?.refreshToken) {
       deps.redactor.add(tokens.refresh_token);
-      void options.cache.put(client.clientId, { refreshToken: tokens.refresh_token, scopes: deps.scopes, savedAt: new Date().toISOString() });
+      options.cache.put(client.clientId, { refreshToken: tokens.refresh_token, scopes: deps.scopes, savedAt: new Date().toISOString() }).catch((err: unknown) => {
+        options.progress(`The new refresh token could not be saved: ${err instanceof Error ? err.message : String(err)}`);
+      });
     }
   });
   const caller = tokenCaller(oauth2, { kind: "oauth", principal: "user", source: `Desktop client ${client.clientId} from ${source}; ${how}`, project }, deps, context, project);

@@ -7,9 +7,10 @@
 // The JWT client's own module, not the package index: the index loads every client the library
 // has (AWS, external accounts, ...), which costs this path about 30 ms of its start-up budget.
 import { JWT } from "google-auth-library/build/src/auth/jwtclient.js";
-import { badInput } from "../errors.ts";
+import { createPrivateKey, type KeyObject } from "node:crypto";
+import { badInput, Failure } from "../../cli/failure.ts";
 import { pickAccount } from "../facts.ts";
-import { record } from "../json.ts";
+import { record } from "../../json.ts";
 import { accessSecret } from "../secrets.ts";
 import { tokenCaller, transport, type Caller, type IdentityDeps } from "./caller.ts";
 
@@ -38,15 +39,41 @@ export function parseKeyFile(text: string, source: string): ServiceAccountKey {
   const missing = ["client_email", "private_key", "private_key_id", "project_id"].filter((f) => typeof key[f] !== "string" || key[f] === "");
   if (missing.length > 0) throw badInput(`${source} lacks ${missing.join(", ")}.`, KEY_FIX);
   const privateKey = key.private_key as string;
-  if (!/-{5}BEGIN PRIVATE KEY-{5}[\s\S]+-{5}END PRIVATE KEY-{5}/.test(privateKey)) {
-    throw badInput(`${source}: private_key is not a PEM private key.`, KEY_FIX);
-  }
+  checkPrivateKey(privateKey, source);
   return {
     clientEmail: key.client_email as string,
     privateKey,
     privateKeyId: key.private_key_id as string,
     projectId: key.project_id as string,
   };
+}
+
+/**
+ * Google's key files hold a 2048-bit RSA key as PKCS#8 PEM (`BEGIN PRIVATE KEY`). Anything else is
+ * named here, from the key itself, before it can fail later as a signing error that looks like a
+ * network problem. Messages describe the key, never quote it.
+ */
+function checkPrivateKey(pem: string, source: string): void {
+  const invalid = (what: string, fix = KEY_FIX) => new Failure("KEY_INVALID", `${source}: private_key ${what}.`, fix, 2);
+  if (/-{5}BEGIN RSA PRIVATE KEY-{5}/.test(pem)) {
+    throw invalid(
+      "is a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY), not the PKCS#8 key (BEGIN PRIVATE KEY) Google's key files hold",
+      "Use the JSON key file exactly as Google issued it; the stack's key secret holds one.",
+    );
+  }
+  const begin = /-{5}BEGIN ([A-Z ]*)-{5}/.exec(pem);
+  if (begin === null) throw invalid("is not a PEM key (no BEGIN line)");
+  if (begin[1] !== "PRIVATE KEY") throw invalid(`is a PEM "${begin[1]}", not a private key`);
+  if (!/-{5}END PRIVATE KEY-{5}/.test(pem)) throw invalid("is cut short: its PEM has no END PRIVATE KEY line");
+  let parsed: KeyObject;
+  try {
+    parsed = createPrivateKey({ key: pem, format: "pem" });
+  } catch {
+    throw invalid("is damaged: its PEM does not decode to a private key (a line may be missing or changed)");
+  }
+  if (parsed.asymmetricKeyType !== "rsa") {
+    throw invalid(`is an ${String(parsed.asymmetricKeyType).toUpperCase()} key; service-account keys are RSA (Google signs and checks RS256)`);
+  }
 }
 
 export interface ServiceAccountOptions {

@@ -1,6 +1,6 @@
 /**
- * The last guard between a credential and the terminal: every line the command prints passes
- * through `redact`, which removes each secret value the run has handled and anything shaped like one.
+ * The last guard between a credential and the terminal: every line a command prints passes through
+ * `redact`, which removes each secret value the run has handled and anything shaped like one.
  */
 
 const SHAPES: RegExp[] = [
@@ -8,6 +8,7 @@ const SHAPES: RegExp[] = [
   /1\/\/[A-Za-z0-9_-]{20,}/g, // Google refresh tokens
   /GOCSPX-[A-Za-z0-9_-]+/g, // OAuth client secrets
   /AIza[0-9A-Za-z_-]{35}/g, // API keys
+  /AQ\.[0-9A-Za-z_-]{20,}/g, // API keys made in AI Studio since 2026
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
 ];
 

@@ -1,0 +1,25 @@
+/**
+ * Text a command prints that it did not write itself (a model's name, Google's error message, a line
+ * of Pulumi's output) can carry terminal escape sequences that clear the screen, retitle the window,
+ * hide text or make a link lie about its target. Every such string passes through `terminalSafe`
+ * before it reaches a terminal; `jsonText` does the same for every string in a JSON document.
+ */
+
+/** CSI, OSC, DCS/SOS/PM/APC strings and two-character escapes (ECMA-48). */
+const ESCAPE_SEQUENCES = /\u001b(?:\[[0-?]*[ -/]*[@-~]?|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[PX^_][^\u001b]*(?:\u001b\\)?|[\u0020-\u007e])/g;
+/**
+ * C0 controls but tab and newline (carriage return included: it overwrites a line), DEL, C1 controls
+ * (U+009B is a one-byte CSI on some terminals), and the bidirectional overrides and isolates that make
+ * a terminal show characters in another order than they are.
+ */
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** The text without escape sequences or control characters; newlines and tabs stay. */
+export function terminalSafe(text: string): string {
+  return text.replace(ESCAPE_SEQUENCES, "").replace(CONTROLS, "");
+}
+
+/** A JSON document for stdout: indented, every string made terminal-safe, ending in a newline. */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" ? terminalSafe(v) : v), 2)}\n`;
+}

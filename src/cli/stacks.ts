@@ -1,0 +1,37 @@
+/**
+ * Stack names and where their files live. Pure, so every command checks a name the same way before
+ * it uses one, and the verify path (whose start-up time counts) loads nothing heavy for it.
+ */
+
+import { usage } from "./failure.ts";
+
+/**
+ * A stack name as the kit accepts it: Pulumi's characters (letters, digits, `-`, `_`, `.`; at most
+ * 100), starting with a letter or digit. A name can therefore never reach outside stacks/.
+ */
+export const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** Where a stack's file is, as messages name it. */
+export function stackFileName(stack: string): string {
+  return `stacks/Pulumi.${stack}.yaml`;
+}
+
+/** The stack names committed under `stacks/` (Pulumi.<name>.yaml), sorted. */
+export function stackNames(files: string[]): string[] {
+  return files.flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).filter((s) => STACK_NAME.test(s)).sort();
+}
+
+/** The stack a file is for, from its name (`Pulumi.<stack>.yaml`), if it follows that pattern. */
+export function stackOfFile(path: string): string | undefined {
+  const name = /^Pulumi\.(.+)\.ya?ml$/.exec(path.split(/[\\/]/).pop() ?? "")?.[1];
+  return name !== undefined && STACK_NAME.test(name) ? name : undefined;
+}
+
+/** `--stack VALUE`, checked: a stack name, never a path. */
+export function checkStackName(value: string, flag = "--stack"): string {
+  if (STACK_NAME.test(value)) return value;
+  throw usage(
+    `${flag} ${JSON.stringify(value)} is not a stack name: Pulumi stack names are 1-100 letters, digits, hyphens, underscores or dots.`,
+    "Pass the name of a file in stacks/ (Pulumi.NAME.yaml), e.g. --stack dev; for a file elsewhere use --file where the command has it.",
+  );
+}
