@@ -28,6 +28,17 @@ export interface KeySlot {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Whether `text` is a real calendar day as YYYY-MM-DD. `Date.parse` rolls impossible days over
+ * (2026-02-30 becomes March 2nd), so the day is rebuilt from its parts and compared.
+ */
+export function isCalendarDate(text: string): boolean {
+  const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (parts === null) return false;
+  const day = new Date(Date.UTC(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3])));
+  return day.toISOString().slice(0, 10) === text;
+}
+
 /** Days from startDate (YYYY-MM-DD, UTC) to now, rounded down; negative before the start date. */
 export function daysSince(startDate: string, now: Date): number {
   const start = Date.parse(`${startDate}T00:00:00Z`);

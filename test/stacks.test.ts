@@ -9,7 +9,7 @@ import { readStackFile } from "../src/config/stack-file";
 import { decodeKeyFile } from "../src/components/rotating-key";
 import { BASIC_ROLES } from "../src/config/members";
 import { buildStack } from "../src/program";
-import { clientFile, NOW } from "./helpers/fixtures";
+import { clientFile, NOW, SECRET_KEYS } from "./helpers/fixtures";
 import { criticalPath, runMocked, type Deployment, type RecordedResource } from "./helpers/mocks";
 
 const ROOT = join(__dirname, "..");
@@ -27,7 +27,7 @@ function committed(stack: string): { raw: RawConfig; clientSecret?: string } {
 }
 
 function configOf(raw: RawConfig, stack: string): KitConfig {
-  const { config, problems } = parseConfig(raw, { stack, now: NOW });
+  const { config, problems } = parseConfig(raw, { stack, now: NOW, secretKeys: SECRET_KEYS });
   if (config === undefined) throw new ConfigError(stack, problems);
   return config;
 }
@@ -151,7 +151,7 @@ describe("stack-specific settings", () => {
 
   test("prod refuses to deploy until its Desktop OAuth client has been set", () => {
     const { raw } = readStackFile(ROOT, "prod");
-    const { config, problems } = parseConfig(raw, { stack: "prod", now: NOW });
+    const { config, problems } = parseConfig(raw, { stack: "prod", now: NOW, secretKeys: SECRET_KEYS });
     expect(config).toBeUndefined();
     expect(problems.map(formatProblem)).toEqual([
       expect.stringContaining("[oauthClientJson] (not set) is required by oauthClientRequired: true"),

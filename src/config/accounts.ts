@@ -6,8 +6,17 @@ import type { Problems } from "./problems.ts";
 import type { AccountConfig } from "./types.ts";
 
 const FIELDS = ["displayName", "description", "accountId", "roles", "impersonators", "createKey", "keyReaders"] as const;
-/** IAM caps a service account's display name at 100 characters. */
-const MAX_DISPLAY_NAME = 100;
+/**
+ * IAM's limits on a service account's texts, in UTF-8 bytes (iam.googleapis.com v1, ServiceAccount:
+ * "displayName ... The maximum length is 100 UTF-8 bytes", "description ... 256 UTF-8 bytes").
+ */
+const MAX_DISPLAY_NAME_BYTES = 100;
+const MAX_DESCRIPTION_BYTES = 256;
+
+function checkBytes(p: Problems, path: string, value: string, max: number): void {
+  const bytes = Buffer.byteLength(value, "utf8");
+  if (bytes > max) p.add(path, value, `is ${bytes} bytes in UTF-8; IAM allows ${max}`, "Shorten it.");
+}
 
 export interface AccountsContext {
   names: Names;
@@ -35,10 +44,8 @@ function checkAccountId(p: Problems, path: string, accountId: string, derived: b
   const message = tooLong
     ? `is ${accountId.length} characters; Google allows 6-30`
     : `is not a valid service-account id; Google allows ${ACCOUNT_ID.allowed}`;
-  const fix = derived
-    ? `It is derived as <namePrefix>-<key>-<environment>: shorten the key, or shorten [namePrefix] in ${stackFile}, or set accountId.`
-    : "Shorten or correct it.";
-  p.add(path, accountId, message, fix);
+  if (derived) p.derived(path, accountId, message, `It is derived as <namePrefix>-<key>-<environment>: shorten the key, or shorten [namePrefix] in ${stackFile}, or set accountId.`);
+  else p.add(path, accountId, message, "Shorten or correct it.");
 }
 
 /** Parses one account entry; undefined when it has problems (they are recorded). */
@@ -51,7 +58,8 @@ function parseAccount(
 ): AccountConfig | undefined {
   const path = `serviceAccounts.${key}`;
   const before = p.list.length;
-  if (!MAP_KEY.pattern.test(key)) {
+  const keyOk = MAP_KEY.pattern.test(key);
+  if (!keyOk) {
     p.add(path, key, `is not a usable account key; allowed: ${MAP_KEY.allowed}`, "Rename the entry.");
   }
   const entry = p.record(path, value ?? {}, "Write the account as a map: displayName, roles, createKey, keyReaders.");
@@ -61,18 +69,26 @@ function parseAccount(
   const fix = `Correct it in ${ctx.stackFile}.`;
   const override = p.string(`${path}.accountId`, entry.accountId, fix);
   const accountId = override ?? ctx.names.accountId(key);
-  checkAccountId(p, `${path}.accountId`, accountId, override === undefined, ctx.stackFile);
+  // An id derived from a bad key is wrong for the key's sake, which is reported above.
+  if (keyOk || override !== undefined) checkAccountId(p, `${path}.accountId`, accountId, override === undefined, ctx.stackFile);
 
   const displayName = p.string(`${path}.displayName`, entry.displayName, fix) ?? `Gemini ${key} (${ctx.environment})`;
-  if (displayName.length > MAX_DISPLAY_NAME) {
-    p.add(`${path}.displayName`, displayName, `is ${displayName.length} characters; IAM allows 100`, "Shorten it.");
-  }
+  checkBytes(p, `${path}.displayName`, displayName, MAX_DISPLAY_NAME_BYTES);
   const description = p.string(`${path}.description`, entry.description, fix) ?? "";
+  checkBytes(p, `${path}.description`, description, MAX_DESCRIPTION_BYTES);
   const roles = parseRoles(p, `${path}.roles`, p.stringList(`${path}.roles`, entry.roles, fix) ?? []);
   const impersonatorsRaw = p.stringList(`${path}.impersonators`, entry.impersonators, fix) ?? [];
   const impersonators = parseMembers(p, `${path}.impersonators`, impersonatorsRaw, emails);
-  const createKey = p.boolean(`${path}.createKey`, entry.createKey, fix) ?? false;
+  const createKeyRead = p.boolean(`${path}.createKey`, entry.createKey, fix);
+  const createKey = createKeyRead ?? false;
   const readersRaw = p.stringList(`${path}.keyReaders`, entry.keyReaders, fix) ?? [];
+  // Whether keyReaders applies depends on createKey; when createKey itself is wrong (reported just
+  // above), nothing that depends on it is judged.
+  if (entry.createKey !== undefined && createKeyRead === undefined) return undefined;
+  if (!createKey && readersRaw.length > 0) {
+    p.add(`${path}.keyReaders`, readersRaw, "is set, but createKey is not true, so there is no key to read", "Set createKey: true, or remove keyReaders.");
+    return undefined;
+  }
   const keyReaders = parseMembers(p, `${path}.keyReaders`, readersRaw, emails);
 
   if (createKey && readersRaw.length === 0) {
@@ -83,12 +99,9 @@ function parseAccount(
       "List who may read it, e.g. serviceAccount:workload@other-project.iam.gserviceaccount.com or group:team@example.com.",
     );
   }
-  if (!createKey && readersRaw.length > 0) {
-    p.add(`${path}.keyReaders`, readersRaw, "is set, but createKey is not true, so there is no key to read", "Set createKey: true, or remove keyReaders.");
-  }
   const keySecretId = ctx.names.keySecretId(key);
-  if (createKey && !SECRET_ID.pattern.test(keySecretId)) {
-    p.add(path, keySecretId, `gives a key secret id that is not allowed; Google allows ${SECRET_ID.allowed}`, "Shorten the key or the prefix.");
+  if (createKey && keyOk && !SECRET_ID.pattern.test(keySecretId)) {
+    p.derived(path, keySecretId, `gives a key secret id that is not allowed; Google allows ${SECRET_ID.allowed}`, "Shorten the key or the prefix.");
   }
   if (p.list.length > before) return undefined;
   return {

@@ -19,6 +19,13 @@ export interface CiContext {
   stackFile: string;
 }
 
+/** An id the kit derives: a problem with it is the prefix's or environment's (see Problems.collapseDerived). */
+function derivedId(p: Problems, path: string, value: string, rule: NameRule, fix: string): string | undefined {
+  if (rule.pattern.test(value)) return value;
+  p.derived(path, value, `is not allowed; expected ${rule.allowed}`, fix);
+  return undefined;
+}
+
 function checked(p: Problems, path: string, value: string | undefined, rule: NameRule, fix: string): string | undefined {
   if (value === undefined) return undefined;
   if (rule.pattern.test(value)) return value;
@@ -50,7 +57,10 @@ export function parseCiIdentity(p: Problems, raw: unknown, ctx: CiContext): CiId
   }
   const deployBranch = checked(p, "ciIdentity.deployBranch", p.string("ciIdentity.deployBranch", entry.deployBranch, fix) ?? "main", GIT_NAME, "Name the branch deployments run from.");
   const deployEnvironment = checked(p, "ciIdentity.deployEnvironment", p.string("ciIdentity.deployEnvironment", entry.deployEnvironment, fix), GIT_NAME, "Name the GitHub environment of the up job.");
-  const poolId = checked(p, "ciIdentity.poolId", p.string("ciIdentity.poolId", entry.poolId, fix) ?? ctx.names.workloadIdentityPoolId(), WORKLOAD_IDENTITY_ID, "Set ciIdentity.poolId, or shorten namePrefix or environment.");
+  const poolIdSet = p.string("ciIdentity.poolId", entry.poolId, fix);
+  const poolId = poolIdSet !== undefined
+    ? checked(p, "ciIdentity.poolId", poolIdSet, WORKLOAD_IDENTITY_ID, "Choose another pool id.")
+    : derivedId(p, "ciIdentity.poolId", ctx.names.workloadIdentityPoolId(), WORKLOAD_IDENTITY_ID, "Set ciIdentity.poolId, or shorten namePrefix or environment.");
   const providerId = checked(p, "ciIdentity.providerId", p.string("ciIdentity.providerId", entry.providerId, fix) ?? "github", WORKLOAD_IDENTITY_ID, "Choose another provider id.");
   const stateBucket = checked(p, "ciIdentity.stateBucket", bucketName(p.string("ciIdentity.stateBucket", entry.stateBucket, fix)), BUCKET, "Name the bucket of the gs:// backend.");
   const kmsKey = checked(p, "ciIdentity.kmsKey", p.string("ciIdentity.kmsKey", entry.kmsKey, fix)?.replace(/^gcpkms:\/\//, ""), KMS_KEY, "Use the key of the gcpkms:// secrets provider.");
@@ -68,7 +78,7 @@ export function parseCiIdentity(p: Problems, raw: unknown, ctx: CiContext): CiId
   const accounts = Object.values(CI_ACCOUNT_KEYS).map(account);
   for (const { accountId } of accounts) {
     if (!ACCOUNT_ID.pattern.test(accountId)) {
-      p.add("ciIdentity", accountId, `gives a CI account id that is not allowed; Google allows ${ACCOUNT_ID.allowed}`, "Shorten namePrefix or environment.");
+      p.derived("ciIdentity", accountId, `gives a CI account id that is not allowed; Google allows ${ACCOUNT_ID.allowed}`, "Shorten namePrefix or environment.");
     }
   }
   if (p.list.length > before) return undefined;

@@ -1,6 +1,7 @@
 /** The oauthConsent description and the Desktop client file, checked before anything is created. */
 
 import { EMAIL } from "../naming.ts";
+import { NAMESPACE } from "./keys.ts";
 import { parseInstalledClient } from "../oauth/client.ts";
 import { KNOWN_SCOPES, MAX_TEST_USERS, setClientCommand, type ConsentScreen } from "../oauth/consent.ts";
 import { parseMembers } from "./members.ts";
@@ -25,12 +26,14 @@ function emails(p: Problems, path: string, values: readonly string[]): void {
 }
 
 function parseScopes(p: Problems, values: readonly string[]): void {
+  const unknown = values.filter((scope) => !KNOWN_SCOPES.includes(scope));
   values.forEach((scope, i) => {
     if (!KNOWN_SCOPES.includes(scope)) {
       p.add(`oauthConsent.scopes[${i}]`, scope, `is not a scope the Gemini API uses; allowed: ${KNOWN_SCOPES.join(", ")}`, "Use the full scope URL.");
     }
   });
-  if (values.length > 0 && !values.some((s) => s.includes("/generative-language"))) {
+  // Judged only when every scope is known: a misspelt Gemini scope is reported once, above.
+  if (unknown.length === 0 && values.length > 0 && !values.some((s) => s.includes("/generative-language"))) {
     p.add(
       "oauthConsent.scopes",
       values,
@@ -81,20 +84,23 @@ export interface OauthInput {
   consent: unknown;
   clientRequired: boolean | undefined;
   clientReaders: unknown;
+  /** The client file's text, to check and store; undefined when unset or refused (plain text). */
   clientJson: string | undefined;
+  /** Whether the stack sets a client at all, even one refused for another reason. */
+  clientSet: boolean;
 }
 
 /** Parses the OAuth settings; undefined when the stack has no consent screen and no client. */
 export function parseOauth(
   p: Problems,
   input: OauthInput,
-  ctx: { project: string; stack: string; stackFile: string; secretId: string; emails: ReadonlyMap<string, string> },
+  ctx: { project: string; stack: string; stackFile: string; secretId: string; emails: ReadonlyMap<string, string>; misplaced: ReadonlySet<string> },
 ): OauthConfig | undefined {
   const fix = `Correct it in ${ctx.stackFile}.`;
   const consentRaw = p.record("oauthConsent", input.consent, fix);
-  const wantsClient = input.clientRequired === true || input.clientJson !== undefined;
+  const wantsClient = input.clientRequired === true || input.clientSet;
   if (consentRaw === undefined) {
-    if (wantsClient && input.consent === undefined) {
+    if (wantsClient && input.consent === undefined && !ctx.misplaced.has(`${NAMESPACE}:oauthConsent`)) {
       p.add("oauthConsent", undefined, "is not set, but the stack uses a Desktop OAuth client, which needs a consent screen", `Describe the consent screen under gemini-access-kit:oauthConsent in ${ctx.stackFile}.`);
     }
     return undefined;
@@ -110,10 +116,12 @@ export function parseOauth(
       p.add(`oauthClientJson: ${problem.field}`, HIDDEN, problem.message, `${problem.fix} Then: ${setClientCommand(ctx.stack)}`);
     }
     if (parsed.client !== undefined) client = { clientId: parsed.client.clientId, json: input.clientJson.trim() };
+  }
+  if (input.clientSet) {
     if (readersRaw.length === 0) {
       p.add("oauthClientReaders", undefined, "is empty, so nobody could read the OAuth client from the secret store", "List the developers' group, e.g. group:gemini-developers@example.com.");
     }
-  } else if (input.clientRequired === true) {
+  } else if (input.clientRequired === true && !ctx.misplaced.has(`${NAMESPACE}:oauthClientJson`)) {
     p.add(
       "oauthClientJson",
       undefined,

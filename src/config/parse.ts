@@ -4,15 +4,17 @@
  * a stack with bad config stops before anything is created.
  */
 
+import { stackFileName } from "../cli/stacks.ts";
 import {
-  API_KEY_ID, LABEL_VALUE, LOCATION, NAME_PREFIX, PROJECT_ID, SECRET_ID, names as makeNames,
+  API_KEY_ID, LABEL_VALUE, LOCATION, MAP_KEY, NAME_PREFIX, PROJECT_ID, SECRET_ID, names as makeNames,
 } from "../naming.ts";
-import { currentPeriod, keySlots, periodStart } from "../rotation.ts";
-import { parseAccounts } from "./accounts.ts";
+import { currentPeriod, isCalendarDate, keySlots, periodStart } from "../rotation.ts";
+import { accountEmails, parseAccounts } from "./accounts.ts";
 import { parseCiIdentity } from "./ci.ts";
 import { CONFIG_KEYS, KEY_NAMES, NAMESPACE, type ConfigKey } from "./keys.ts";
 import { parseMembers } from "./members.ts";
 import { parseOauth } from "./oauth.ts";
+import { setClientCommand } from "../oauth/consent.ts";
 import { closest, HIDDEN, Problems, type Problem } from "./problems.ts";
 import type { AccountConfig, ApiKeyConfig, KeyRotation, KitConfig } from "./types.ts";
 
@@ -23,7 +25,18 @@ export interface ParseContext {
   stack: string;
   /** Decides which key slots exist; the caller passes the clock so the function stays pure. */
   now: Date;
+  /**
+   * The full keys whose value Pulumi holds as a secret (`pulumi config set --secret`): under `pulumi
+   * up` the runtime says which, offline the stack file's `secure:` entries. A secret key whose value
+   * is not among them was committed as plain text.
+   */
+  secretKeys: ReadonlySet<string>;
+  /** The stack file as fixes should name it; `stacks/Pulumi.<stack>.yaml` unless read from elsewhere. */
+  stackFile?: string;
 }
+
+/** Namespaces a stack file may use: the kit's own and the Google provider's. */
+const PROVIDER_NAMESPACE = "gcp";
 
 /** The APIs every stack enables: the Gemini API and what the kit itself calls. */
 export const BASE_APIS = [
@@ -33,32 +46,73 @@ export const BASE_APIS = [
   "secretmanager.googleapis.com",
 ];
 const API_NAME = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.googleapis\.com$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_ROTATION_DAYS = 90;
 const DEFAULT_ROTATION_DAYS = 45;
 
 type Values = Partial<Record<ConfigKey, unknown>>;
 
-/** Turns Pulumi's strings into values by each key's kind, reporting unknown keys and bad JSON. */
-function decode(p: Problems, raw: RawConfig): Values {
+/** The key's value as a problem may show it: secret keys never show theirs. */
+function shown(fullKey: string, text: string, secretKeys: ReadonlySet<string>): unknown {
+  const key = fullKey.slice(fullKey.indexOf(":") + 1);
+  return secretKeys.has(fullKey) || (key in CONFIG_KEYS && "secret" in CONFIG_KEYS[key as ConfigKey]) ? HIDDEN : text;
+}
+
+/**
+ * A key outside the kit's namespace and the provider's would be dropped without a word (Pulumi hands
+ * it to nobody), so a misspelt namespace silently loses the setting: refused, with the likely key.
+ */
+function foreignKey(p: Problems, fullKey: string, text: string, secretKeys: ReadonlySet<string>): string | undefined {
+  const colon = fullKey.indexOf(":");
+  const key = colon < 0 ? fullKey : fullKey.slice(colon + 1);
+  const known = (KEY_NAMES as string[]).includes(key) ? key : closest(key, KEY_NAMES);
+  const suggestion = known === undefined ? undefined : `${NAMESPACE}:${known}`;
+  const value = shown(`${NAMESPACE}:${key}`, text, secretKeys);
+  if (colon < 0) {
+    p.add(fullKey, value, `has no namespace; the kit reads only ${NAMESPACE}:KEY and ${PROVIDER_NAMESPACE}:KEY settings`, suggestion ? `Did you mean ${suggestion}?` : `Write it as ${NAMESPACE}:${key}, or remove it.`);
+    return suggestion;
+  }
+  const namespace = fullKey.slice(0, colon);
+  const guess = closest(namespace, [NAMESPACE, PROVIDER_NAMESPACE]);
+  const meant = guess === NAMESPACE ? suggestion : guess === PROVIDER_NAMESPACE ? `${PROVIDER_NAMESPACE}:${key}` : undefined;
+  p.add(
+    fullKey, value,
+    `is in the namespace "${namespace}", which nothing in this project reads; only ${NAMESPACE}: and ${PROVIDER_NAMESPACE}: keys belong in a stack file`,
+    meant ? `Did you mean ${meant}?` : "Remove it.",
+  );
+  return meant;
+}
+
+/**
+ * Turns Pulumi's strings into values by each key's kind, reporting unknown keys and bad JSON. Keys
+ * that look misspelt are reported once, and their likely meaning is returned as `misplaced`, so a
+ * check that needs the key says nothing more about it.
+ */
+function decode(p: Problems, raw: RawConfig, secretKeys: ReadonlySet<string>): { values: Values; misplaced: Set<string> } {
   const values: Values = {};
+  const misplaced = new Set<string>();
   for (const [fullKey, text] of Object.entries(raw)) {
-    if (!fullKey.startsWith(`${NAMESPACE}:`)) continue;
+    if (fullKey.startsWith(`${PROVIDER_NAMESPACE}:`)) continue;
+    if (!fullKey.startsWith(`${NAMESPACE}:`)) {
+      const meant = foreignKey(p, fullKey, text, secretKeys);
+      if (meant !== undefined) misplaced.add(meant);
+      continue;
+    }
     const key = fullKey.slice(NAMESPACE.length + 1);
     if (!(KEY_NAMES as string[]).includes(key)) {
       const guess = closest(key, KEY_NAMES);
-      p.add(key, text, "is not a key the kit reads", guess ? `Did you mean ${guess}?` : "Remove it; the README lists every key.");
+      p.add(key, shown(fullKey, text, secretKeys), "is not a key the kit reads", guess ? `Did you mean ${guess}?` : "Remove it; the README lists every key.");
+      if (guess !== undefined) misplaced.add(`${NAMESPACE}:${guess}`);
       continue;
     }
     const decl = CONFIG_KEYS[key as ConfigKey];
-    const shown = "secret" in decl ? HIDDEN : text;
+    const value = shown(fullKey, text, secretKeys);
     if (decl.kind === "string") values[key as ConfigKey] = text;
     else if (decl.kind === "boolean") {
       if (text === "true" || text === "false") values[key as ConfigKey] = text === "true";
-      else p.add(key, shown, "is not true or false", "Set true or false.");
+      else p.add(key, value, "is not true or false", "Set true or false.");
     } else if (decl.kind === "integer") {
       if (/^-?\d+$/.test(text)) values[key as ConfigKey] = Number(text);
-      else p.add(key, shown, "is not a whole number", "Set a whole number.");
+      else p.add(key, value, "is not a whole number", "Set a whole number.");
     } else {
       // Unparseable JSON stays a string, which the typed readers then report with its path.
       try {
@@ -68,22 +122,34 @@ function decode(p: Problems, raw: RawConfig): Values {
       }
     }
   }
-  return values;
+  return { values, misplaced };
 }
 
-function checkRule(p: Problems, path: string, value: string, rule: { pattern: RegExp; allowed: string }, fix: string): void {
-  if (!rule.pattern.test(value)) p.add(path, value, `is not allowed; Google allows ${rule.allowed}`, fix);
+function checkRule(p: Problems, path: string, value: string, rule: { pattern: RegExp; allowed: string }, fix: string, derived = false): void {
+  if (rule.pattern.test(value)) return;
+  if (derived) p.derived(path, value, `is not allowed; Google allows ${rule.allowed}`, fix);
+  else p.add(path, value, `is not allowed; Google allows ${rule.allowed}`, fix);
 }
 
-function parseRotation(p: Problems, v: Values, accounts: AccountConfig[], now: Date, stackFile: string): KeyRotation | undefined {
+/** Whether any entry of the serviceAccounts map asks for keys, whether or not the entry is otherwise valid. */
+function issuesKeys(entries: Record<string, unknown>): boolean {
+  return Object.values(entries).some((e) => (e as Record<string, unknown> | null)?.createKey === true);
+}
+
+function parseRotation(p: Problems, v: Values, keyed: boolean, now: Date, stackFile: string, misplaced: ReadonlySet<string>): KeyRotation | undefined {
   const days = (v.keyRotationDays as number | undefined) ?? DEFAULT_ROTATION_DAYS;
   if (days < 1 || days > MAX_ROTATION_DAYS) {
     p.add("keyRotationDays", days, `is outside 1-${MAX_ROTATION_DAYS}; Google advises rotating keys at least every 90 days`, "Set a period of 90 days or less.");
   }
-  if (!accounts.some((a) => a.createKey)) return undefined;
   const start = v.keyRotationStart as string | undefined;
   const today = now.toISOString().slice(0, 10);
-  if (start === undefined || !DATE.test(start) || Number.isNaN(Date.parse(`${start}T00:00:00Z`))) {
+  if (start !== undefined && !isCalendarDate(start)) {
+    p.add("keyRotationStart", start, "is not a day of the calendar as YYYY-MM-DD", `Set a real date, e.g. ${today}, in ${stackFile}.`);
+    return undefined;
+  }
+  if (!keyed) return undefined;
+  if (start === undefined) {
+    if (misplaced.has(`${NAMESPACE}:keyRotationStart`)) return undefined;
     p.add("keyRotationStart", start, "must be a date (YYYY-MM-DD) when an account has createKey: true", `Set it to the day of the first deploy, e.g. ${today}, in ${stackFile}.`);
     return undefined;
   }
@@ -97,18 +163,23 @@ function parseRotation(p: Problems, v: Values, accounts: AccountConfig[], now: D
 }
 
 function parseApiKey(
-  p: Problems, raw: unknown, accounts: AccountConfig[], emails: ReadonlyMap<string, string>, n: ReturnType<typeof makeNames>, fix: string,
+  p: Problems, raw: unknown, accounts: AccountConfig[] | "unreadable", emails: ReadonlyMap<string, string>, n: ReturnType<typeof makeNames>, fix: string,
 ): ApiKeyConfig | undefined {
   const entry = p.record("apiKey", raw, fix);
   if (entry === undefined) return undefined;
   p.unknownFields("apiKey", entry, ["serviceAccount", "readers", "displayName"]);
   const accountKey = p.string("apiKey.serviceAccount", entry.serviceAccount, fix);
-  const account = accounts.find((a) => a.key === accountKey);
-  if (account === undefined) {
+  const account = accounts === "unreadable" ? undefined : accounts.find((a) => a.key === accountKey);
+  // An account that is in the file but has problems of its own (a key misspelt into an unusable
+  // one included) is reported there, and a serviceAccounts map that cannot be read at all is
+  // reported once: neither again here.
+  const unusableKeys = [...emails.keys()].filter((k) => !MAP_KEY.pattern.test(k));
+  const reportedElsewhere = accountKey !== undefined && (emails.has(accountKey) || closest(accountKey, unusableKeys) !== undefined);
+  if (accounts !== "unreadable" && account === undefined && !reportedElsewhere) {
     p.add(
       "apiKey.serviceAccount", accountKey,
       "must name an account of this stack: since September 2026 the Gemini API accepts only keys bound to a service account",
-      `Set it to one of: ${accounts.map((a) => a.key).join(", ") || "(add an account under serviceAccounts first)"}.`,
+      `Set it to one of: ${[...emails.keys()].join(", ") || "(add an account under serviceAccounts first)"}.`,
     );
   }
   const readersRaw = p.stringList("apiKey.readers", entry.readers, fix) ?? [];
@@ -117,7 +188,7 @@ function parseApiKey(
     p.add("apiKey.readers", undefined, "is empty, so nobody could read the API key from the secret store", "List who may read it.");
   }
   const keyId = n.apiKeyId();
-  checkRule(p, "apiKey", keyId, API_KEY_ID, "Shorten namePrefix or environment.");
+  checkRule(p, "apiKey", keyId, API_KEY_ID, "Shorten namePrefix or environment.", true);
   const displayName = p.string("apiKey.displayName", entry.displayName, fix) ?? `Gemini API (${keyId})`;
   if (account === undefined) return undefined;
   return { keyId, displayName, accountKey: account.key, accountEmail: account.email, readers, secretId: n.apiKeySecretId() };
@@ -152,38 +223,61 @@ function checkSecretIds(p: Problems, accounts: AccountConfig[], oauthId: string 
 /** Checks a stack's raw config; returns the resolved config, or every problem found. */
 export function parseConfig(raw: RawConfig, ctx: ParseContext): { config?: KitConfig; problems: Problem[] } {
   const p = new Problems();
-  const stackFile = `stacks/Pulumi.${ctx.stack}.yaml`;
+  const stackFile = ctx.stackFile ?? stackFileName(ctx.stack);
   const fix = `Correct it in ${stackFile}.`;
-  const v = decode(p, raw);
+  const { values: v, misplaced } = decode(p, raw, ctx.secretKeys);
 
   const project = raw["gcp:project"];
-  if (project === undefined) p.add("gcp:project", undefined, "is not set; it names the project the stack deploys to", `Set gcp:project in ${stackFile}.`);
-  else checkRule(p, "gcp:project", project, PROJECT_ID, "Use the project id (not its name or number).");
+  if (project === undefined && !misplaced.has("gcp:project")) {
+    const typo = closest("gcp:project", Object.keys(raw).filter((k) => k.startsWith(`${PROVIDER_NAMESPACE}:`)));
+    p.add("gcp:project", undefined, "is not set; it names the project the stack deploys to", typo ? `Did you mean gcp:project (the file has ${typo})?` : `Set gcp:project in ${stackFile}.`);
+  } else if (project !== undefined) checkRule(p, "gcp:project", project, PROJECT_ID, "Use the project id (not its name or number).");
   const environment = p.string("environment", v.environment, fix) ?? ctx.stack;
   checkRule(p, "environment", environment, LABEL_VALUE, "Set environment to a short name such as dev or prod.");
   const namePrefix = p.string("namePrefix", v.namePrefix, fix) ?? "gemini";
   checkRule(p, "namePrefix", namePrefix, NAME_PREFIX, "Choose a shorter prefix.");
 
-  const n = makeNames(project ?? "", namePrefix, environment);
-  const entries = p.record("serviceAccounts", v.serviceAccounts, fix) ?? {};
+  // Ids derive from the prefix and environment. When either is itself wrong (already reported), ids
+  // are derived from stand-ins, so one bad value is one problem, not one more per derived id.
+  const n = makeNames(
+    project ?? "",
+    NAME_PREFIX.pattern.test(namePrefix) ? namePrefix : "gemini",
+    LABEL_VALUE.pattern.test(environment) ? environment : "env",
+  );
+  const entriesRead = p.record("serviceAccounts", v.serviceAccounts, fix);
+  const entries = entriesRead ?? {};
   const accounts = parseAccounts(p, entries, { names: n, environment, stackFile });
-  const emails = new Map(accounts.map((a) => [a.key, a.email]));
-  const keyRotation = parseRotation(p, v, accounts, ctx.now, stackFile);
+  const emails = accountEmails(entries, { names: n, environment, stackFile });
+  const keyRotation = parseRotation(p, v, issuesKeys(entries), ctx.now, stackFile, misplaced);
 
   const secretLocations = p.stringList("secretLocations", v.secretLocations, fix) ?? [];
   secretLocations.forEach((l, i) => checkRule(p, `secretLocations[${i}]`, l, LOCATION, "Use a region name."));
   p.duplicates("secretLocations", secretLocations);
 
+  const clientKey = `${NAMESPACE}:oauthClientJson`;
+  let clientJson = v.oauthClientJson as string | undefined;
+  if (clientJson !== undefined && !ctx.secretKeys.has(clientKey)) {
+    p.add(
+      "oauthClientJson", HIDDEN,
+      "is in the stack file as plain text, so everyone who can read the repository has the OAuth client's secret",
+      `Delete it from ${stackFile}, add a new secret to the client in the console (Google Auth Platform > Clients; the exposed one should be deleted there), then: ${setClientCommand(ctx.stack)}`,
+    );
+    clientJson = undefined;
+  }
   const oauthSecretId = n.oauthClientSecretId();
   const oauth = parseOauth(
     p,
-    { consent: v.oauthConsent, clientRequired: p.boolean("oauthClientRequired", v.oauthClientRequired, fix), clientReaders: v.oauthClientReaders, clientJson: v.oauthClientJson as string | undefined },
-    { project: project ?? "", stack: ctx.stack, stackFile, secretId: oauthSecretId, emails },
+    { consent: v.oauthConsent, clientRequired: p.boolean("oauthClientRequired", v.oauthClientRequired, fix), clientReaders: v.oauthClientReaders, clientJson, clientSet: v.oauthClientJson !== undefined },
+    { project: project ?? "", stack: ctx.stack, stackFile, secretId: oauthSecretId, emails, misplaced },
   );
-  const apiKey = v.apiKey === undefined ? undefined : parseApiKey(p, v.apiKey, accounts, emails, n, fix);
+  const readable = (entriesRead !== undefined || v.serviceAccounts === undefined) && !misplaced.has(`${NAMESPACE}:serviceAccounts`);
+  const apiKey = v.apiKey === undefined ? undefined : parseApiKey(p, v.apiKey, readable ? accounts : "unreadable", emails, n, fix);
   const ciIdentity = v.ciIdentity === undefined ? undefined : parseCiIdentity(p, v.ciIdentity, { names: n, accounts, stackFile });
   const apis = parseApis(p, v.extraApis, { roles: accounts.some((a) => a.roles.length > 0), apiKey: v.apiKey !== undefined, ci: v.ciIdentity !== undefined }, fix);
-  for (const id of [oauthSecretId, n.apiKeySecretId()]) checkRule(p, "namePrefix", id, SECRET_ID, "Shorten namePrefix or environment.");
+  for (const id of [oauthSecretId, n.apiKeySecretId()]) checkRule(p, "namePrefix", id, SECRET_ID, "Shorten namePrefix or environment.", true);
+  p.collapseDerived(environment.length >= namePrefix.length
+    ? { path: "environment", value: environment, other: `namePrefix "${namePrefix}"` }
+    : { path: "namePrefix", value: namePrefix, other: `environment "${environment}"` });
   checkSecretIds(p, accounts, oauth !== undefined ? oauthSecretId : undefined, apiKey?.secretId);
 
   if (p.list.length > 0 || project === undefined) return { problems: p.list };

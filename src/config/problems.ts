@@ -3,6 +3,8 @@
  * person needs: which key, the value it got, what is allowed, and what to do.
  */
 
+import { Failure } from "../cli/failure.ts";
+
 /** Stands in for a value that must never be shown (a client secret, a key). */
 export const HIDDEN = Symbol("hidden");
 
@@ -16,6 +18,8 @@ export interface Problem {
   message: string;
   /** What to do about it. */
   fix: string;
+  /** An id the kit derived from namePrefix and environment broke a limit (see collapseDerived). */
+  derived?: boolean;
 }
 
 function show(got: unknown): string {
@@ -30,14 +34,21 @@ export function formatProblem(p: Problem): string {
   return `[${p.path}] ${show(p.got)} ${p.message}. ${p.fix}`;
 }
 
-/** The error a stack's program stops with when its config is wrong; it lists every problem. */
-export class ConfigError extends Error {
+/**
+ * The error a stack's program stops with when its config is wrong; it lists every problem, each with
+ * its own fix. Under `pulumi up` it becomes a RunError (src/index.ts); the commands print it as any
+ * other Failure, and `--json` readers get the problems as a list.
+ */
+export class ConfigError extends Failure {
   readonly problems: Problem[];
   constructor(stackFile: string, problems: Problem[]) {
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
     super(
-      `${stackFile} has ${count}; nothing was created:\n` +
-        problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+      "CONFIG_INVALID",
+      `${stackFile} has ${count}; nothing was created:\n` + problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+      `Correct ${problems.length === 1 ? "it" : "each"} in ${stackFile} as the line says, then run again.`,
+      2,
+      { stackFile, problems: problems.map((p) => ({ path: p.path, problem: formatProblem(p) })) },
     );
     this.name = "ConfigError";
     this.problems = problems;
@@ -79,6 +90,27 @@ export class Problems {
 
   add(path: string, got: unknown, message: string, fix: string): void {
     this.list.push({ path, got, message, fix });
+  }
+
+  /** A problem with an id derived from namePrefix and environment, rather than one the file sets. */
+  derived(path: string, got: unknown, message: string, fix: string): void {
+    this.list.push({ path, got, message, fix, derived: true });
+  }
+
+  /**
+   * When several derived ids break Google's limits, the cause is one value (a long environment or
+   * prefix), so they become one problem naming it and every id it breaks.
+   */
+  collapseDerived(cause: { path: string; value: string; other: string }): void {
+    const derived = this.list.filter((x) => x.derived);
+    if (derived.length < 2) return;
+    this.list.splice(0, this.list.length, ...this.list.filter((x) => !x.derived));
+    this.add(
+      cause.path,
+      cause.value,
+      `with ${cause.other}, gives ids too long or otherwise not allowed by Google: ${derived.map((x) => `${x.path} ${JSON.stringify(x.got)}`).join(", ")}`,
+      "Shorten environment or namePrefix (derived ids are <namePrefix>-<what>-<environment>), or set those ids explicitly (serviceAccounts.KEY.accountId, ciIdentity.poolId).",
+    );
   }
 
   /** Reports fields of `obj` that are not in `known`, suggesting the closest known name. */

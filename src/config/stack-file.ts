@@ -1,11 +1,16 @@
 /**
  * Reads a committed stack file (`stacks/Pulumi.<stack>.yaml`) into the raw form Pulumi hands a
- * program, so the same check and program run offline (tests, `plan`) as under `pulumi up`.
+ * program, so the same check and program run offline (tests, `plan`, `bootstrap`) as under `pulumi
+ * up`. A file that is not YAML, or not a stack file, is one clear Failure naming the file, the line
+ * and the column, never a parser's stack trace.
  */
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { Failure } from "../cli/failure.ts";
+import { stackFileName } from "../cli/stacks.ts";
+import { parseYaml } from "../cli/yaml.ts";
+import { record } from "../json.ts";
 import type { RawConfig } from "./parse.ts";
 
 export interface StackFile {
@@ -16,28 +21,51 @@ export interface StackFile {
   secretsProvider?: string;
 }
 
+/** Keys only a stack file has at its top level. */
+const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptionsalt", "encryptedkey", "environment"];
+
+function invalid(file: string, message: string, fix: string): Failure {
+  return new Failure("STACK_FILE_INVALID", `${file}: ${message}`, fix, 2);
+}
+
 /** Pulumi passes strings through and every other value as JSON text; this does the same. */
 function toRaw(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-export function stackFilePath(root: string, stack: string): string {
-  return join(root, "stacks", `Pulumi.${stack}.yaml`);
-}
-
-/** Parses a stack file's text. */
-export function parseStackFile(text: string): StackFile {
-  const doc = (parse(text) ?? {}) as { config?: Record<string, unknown>; secretsprovider?: string };
+/** Parses a stack file's text; `file` names it in messages. */
+export function parseStackFile(text: string, file: string): StackFile {
+  const top = parseYaml(text, file, "STACK_FILE_INVALID");
+  const fields = record(top);
+  if (fields === undefined) {
+    const what = top === null || top === undefined ? "is empty" : Array.isArray(top) ? "holds a list" : `holds a single ${typeof top}`;
+    throw invalid(file, `${what}, so it is not a Pulumi stack file (one starts with a config: map)`, "Pass a stack file such as stacks/Pulumi.dev.yaml.");
+  }
+  if ("runtime" in fields && "name" in fields) {
+    throw invalid(file, "is a Pulumi project file (it has name: and runtime:), not a stack file", "Pass a stack file such as stacks/Pulumi.dev.yaml.");
+  }
+  if (!STACK_FILE_KEYS.some((k) => k in fields)) {
+    throw invalid(file, `has none of ${STACK_FILE_KEYS.join(", ")}, so it is not a Pulumi stack file`, "Pass a stack file such as stacks/Pulumi.dev.yaml; its settings go under config:.");
+  }
+  const config = fields.config ?? {};
+  const entries = record(config);
+  if (entries === undefined) throw invalid(file, "has a config: that is not a map of keys to values", "Write each setting under config: as KEY: VALUE.");
   const raw: Record<string, string> = {};
   const encrypted: string[] = [];
-  for (const [key, value] of Object.entries(doc.config ?? {})) {
-    if (typeof value === "object" && value !== null && "secure" in value) encrypted.push(key);
+  for (const [key, value] of Object.entries(entries)) {
+    const object = record(value);
+    if (object !== undefined && "secure" in object) encrypted.push(key);
     else raw[key] = toRaw(value);
   }
-  return { raw, encrypted, secretsProvider: doc.secretsprovider };
+  const provider = fields.secretsprovider;
+  return { raw, encrypted, secretsProvider: typeof provider === "string" ? provider : undefined };
+}
+
+export function stackFilePath(root: string, stack: string): string {
+  return join(root, stackFileName(stack));
 }
 
 /** Reads `stacks/Pulumi.<stack>.yaml` under `root`. */
 export function readStackFile(root: string, stack: string): StackFile {
-  return parseStackFile(readFileSync(stackFilePath(root, stack), "utf8"));
+  return parseStackFile(readFileSync(stackFilePath(root, stack), "utf8"), stackFileName(stack));
 }

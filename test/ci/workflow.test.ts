@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { parseConfig } from "../../src/config";
 import { readStackFile } from "../../src/config/stack-file";
-import { NOW } from "../helpers/fixtures";
+import { NOW, SECRET_KEYS } from "../helpers/fixtures";
 
 const ROOT = join(__dirname, "..", "..");
 const WORKFLOWS = join(ROOT, ".github", "workflows");
@@ -100,7 +100,7 @@ describe("the GitHub Actions workflows", () => {
 
   test("runs on a schedule more often than the shortest key rotation period of any committed stack", () => {
     const cron = (main.on.schedule as { cron: string }[])[0]!.cron;
-    const rotation = stacks.flatMap((stack) => parseConfig(readStackFile(ROOT, stack).raw, { stack, now: NOW }).config?.keyRotation?.periodDays ?? []);
+    const rotation = stacks.flatMap((stack) => parseConfig(readStackFile(ROOT, stack).raw, { stack, now: NOW, secretKeys: SECRET_KEYS }).config?.keyRotation?.periodDays ?? []);
     expect(rotation.length).toBeGreaterThan(0);
     expect(longestGapDays(cron)).toBeLessThan(Math.min(...rotation));
   });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parseConfig, type KitConfig, type RawConfig } from "../../src/config";
 import { readStackFile } from "../../src/config/stack-file";
 import { buildStack } from "../../src/program";
-import { NOW } from "../helpers/fixtures";
+import { NOW, SECRET_KEYS } from "../helpers/fixtures";
 import { runMocked, type Deployment } from "../helpers/mocks";
 
 const ROOT = join(__dirname, "..", "..");
@@ -20,7 +20,7 @@ const SA_IAM = "gcp:serviceaccount/iAMMember:IAMMember";
 const PROJECT_IAM = "gcp:projects/iAMMember:IAMMember";
 
 function configOf(raw: RawConfig, stack = "dev"): KitConfig {
-  const { config, problems } = parseConfig(raw, { stack, now: NOW });
+  const { config, problems } = parseConfig(raw, { stack, now: NOW, secretKeys: SECRET_KEYS });
   if (config === undefined) throw new Error(JSON.stringify(problems));
   return config;
 }

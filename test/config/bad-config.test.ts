@@ -1,5 +1,5 @@
 import { formatProblem, parseConfig } from "../../src/config";
-import { baseRaw, clientFile, NOW, PROJECT } from "../helpers/fixtures";
+import { baseRaw, clientFile, NOW, PROJECT, SECRET_KEYS } from "../helpers/fixtures";
 
 const NS = "gemini-access-kit";
 const account = (fields: Record<string, unknown>) => ({
@@ -103,18 +103,36 @@ const cases: [string, Record<string, unknown>, string][] = [
   ["a deploy branch with a quote", ci({ deployBranch: "main' || true || '" }),
     '[ciIdentity.deployBranch] "main\' || true || \'" is not allowed; expected letters, digits, dots, hyphens, underscores and slashes. Name the branch deployments run from.'],
   ["a pool id in IAM's reserved gcp- range", ci({ poolId: "gcp-github" }),
-    '[ciIdentity.poolId] "gcp-github" is not allowed; expected 4-32 lowercase letters, digits or hyphens, not starting with gcp-. Set ciIdentity.poolId, or shorten namePrefix or environment.'],
+    '[ciIdentity.poolId] "gcp-github" is not allowed; expected 4-32 lowercase letters, digits or hyphens, not starting with gcp-. Choose another pool id.'],
   ["a KMS key that is not a key's resource name", ci({ kmsKey: "gcpkms://projects/acme-ops/keyRings/pulumi" }),
     '[ciIdentity.kmsKey] "projects/acme-ops/keyRings/pulumi" is not allowed; expected projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY. Use the key of the gcpkms:// secrets provider.'],
   ["a stack account that takes the CI deployer's id", { ...ci({}), [`${NS}:serviceAccounts`]: { deployer: {} } },
     '[serviceAccounts.deployer] "deployer" has the id the CI identity gives its own account. Rename the entry, or set its accountId.'],
   ["a misspelt CI setting", ci({ deployEnviroment: "dev" }),
     '[ciIdentity.deployEnviroment] "dev" is not a setting the kit knows; allowed here: repository, repositoryId, deployBranch, deployEnvironment, stateBucket, kmsKey, poolId, providerId. Did you mean deployEnvironment?'],
+  ["an impossible rotation start date, which Date.parse would roll over to March", { [`${NS}:keyRotationStart`]: "2026-02-30" },
+    '[keyRotationStart] "2026-02-30" is not a day of the calendar as YYYY-MM-DD. Set a real date, e.g. 2026-11-22, in stacks/Pulumi.test.yaml.'],
+  ["a key in a misspelt namespace, which Pulumi would hand to nobody", { [`${NS}:oauthClientRequired`]: undefined, "gemini-acess-kit:oauthClientRequired": "true" },
+    '[gemini-acess-kit:oauthClientRequired] "true" is in the namespace "gemini-acess-kit", which nothing in this project reads; only gemini-access-kit: and gcp: keys belong in a stack file. Did you mean gemini-access-kit:oauthClientRequired?'],
+  ["a key without a namespace", { [`${NS}:keyRotationStart`]: undefined, keyRotationStart: "2026-11-01" },
+    '[keyRotationStart] "2026-11-01" has no namespace; the kit reads only gemini-access-kit:KEY and gcp:KEY settings. Did you mean gemini-access-kit:keyRotationStart?'],
+  ["the project in a misspelt provider namespace", { "gcp:project": undefined, "gpc:project": PROJECT },
+    `[gpc:project] "${PROJECT}" is in the namespace "gpc", which nothing in this project reads; only gemini-access-kit: and gcp: keys belong in a stack file. Did you mean gcp:project?`],
+  ["a misspelt project key in the provider namespace", { "gcp:project": undefined, "gcp:projet": PROJECT },
+    "[gcp:project] (not set) is not set; it names the project the stack deploys to. Did you mean gcp:project (the file has gcp:projet)?"],
+  ["a client secret committed as plain text", { [`${NS}:oauthClientJson`]: "PLAINTEXT", [`${NS}:oauthClientReaders`]: ["group:team@example.com"] },
+    "[oauthClientJson] (secret value, not shown) is in the stack file as plain text, so everyone who can read the repository has the OAuth client's secret. Delete it from stacks/Pulumi.test.yaml, add a new secret to the client in the console (Google Auth Platform > Clients; the exposed one should be deleted there), then: pulumi config set --secret --stack test gemini-access-kit:oauthClientJson < client_secret.json"],
+  ["an account description over IAM's 256 bytes", account({ description: "x".repeat(200) + "é".repeat(29) }),
+    `[serviceAccounts.runtime.description] "${"x".repeat(116)}... is 258 bytes in UTF-8; IAM allows 256. Shorten it.`],
+  ["an account display name over IAM's 100 bytes, counted in bytes, not characters", account({ displayName: "é".repeat(51) }),
+    `[serviceAccounts.runtime.displayName] "${"é".repeat(51)}" is 102 bytes in UTF-8; IAM allows 100. Shorten it.`],
 ];
 
 describe("a stack with bad config stops with a message that names the key, the value, what is allowed and what to do", () => {
   test.each(cases)("%s", (_name, overrides, expected) => {
-    const { config, problems } = parseConfig(baseRaw(overrides), { stack: "test", now: NOW });
+    // The plain-text case is the one whose client file Pulumi does not hold as a secret.
+    const secretKeys = overrides[`${NS}:oauthClientJson`] === "PLAINTEXT" ? new Set<string>() : SECRET_KEYS;
+    const { config, problems } = parseConfig(baseRaw(overrides), { stack: "test", now: NOW, secretKeys });
     expect(config).toBeUndefined();
     expect(problems.map(formatProblem)).toContain(expected);
   });
@@ -122,4 +140,17 @@ describe("a stack with bad config stops with a message that names the key, the v
   test("the table covers at least 25 distinct mistakes", () => {
     expect(new Set(cases.map(([name]) => name)).size).toBeGreaterThanOrEqual(25);
   });
+});
+
+test("fixes name the file the stack was read from, not stacks/Pulumi.<stack>.yaml", () => {
+  const { problems } = parseConfig(baseRaw({ [`${NS}:keyRotationStart`]: undefined }), { stack: "qa", now: NOW, secretKeys: SECRET_KEYS, stackFile: "fleet/qa.yaml" });
+  expect(problems.map(formatProblem)).toEqual([expect.stringContaining("in fleet/qa.yaml.")]);
+  expect(problems.map(formatProblem).join("\n")).not.toContain("stacks/");
+});
+
+test("a plain-text client secret is refused without showing it, and without checking the file further", () => {
+  const file = clientFile(PROJECT);
+  const { problems } = parseConfig(baseRaw({ [`${NS}:oauthClientJson`]: file.text, [`${NS}:oauthClientReaders`]: ["group:team@example.com"] }), { stack: "test", now: NOW, secretKeys: new Set() });
+  expect(problems.map((p) => p.path)).toEqual(["oauthClientJson"]);
+  expect(JSON.stringify(problems) + problems.map(formatProblem).join("")).not.toContain(file.clientSecret);
 });

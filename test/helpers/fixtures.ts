@@ -4,6 +4,8 @@ import { parseConfig, type KitConfig, type RawConfig } from "../../src/config";
 import { desktopClient } from "./google/credentials.ts";
 
 export const NOW = new Date("2026-11-22T12:00:00Z");
+/** The keys Pulumi holds as secrets in the tests' stacks: the client file, set with --secret. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(["gemini-access-kit:oauthClientJson"]);
 export const PROJECT = "acme-gemini-test";
 
 /** A minimal valid stack: one account with a key, a consent screen, no client. */
@@ -27,7 +29,7 @@ export function baseRaw(overrides: Record<string, unknown> = {}): Record<string,
 
 /** Parses raw config that must be valid; a test fails with the problems otherwise. */
 export function mustParse(raw: RawConfig, stack = "test", now = NOW): KitConfig {
-  const { config, problems } = parseConfig(raw, { stack, now });
+  const { config, problems } = parseConfig(raw, { stack, now, secretKeys: SECRET_KEYS });
   if (config === undefined) throw new Error(`expected valid config, got:\n${problems.map((p) => `${p.path}: ${p.message}`).join("\n")}`);
   return config;
 }
