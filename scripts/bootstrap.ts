@@ -1,7 +1,7 @@
 /**
  * `npm run bootstrap -- --stack NAME [--backend URL] [--secrets-provider URL] [--client-file FILE]`:
  * the one-time human steps for a new environment, idempotent. Thin: the core is src/bootstrap/.
- * Exit codes: 0 done, 1 a step failed, 2 usage error. See --help.
+ * Exit codes: see --help (src/cli/failure.ts declares them).
  */
 
 import { readFileSync } from "node:fs";
@@ -9,32 +9,28 @@ import { dirname, join, resolve } from "node:path";
 import { BOOTSTRAP_HELP, parseBootstrapArgs } from "../src/bootstrap/args.ts";
 import { runBootstrap } from "../src/bootstrap/run.ts";
 import { stackFileFacts } from "../src/bootstrap/stack-facts.ts";
-import { UsageError } from "../src/cli/process.ts";
-import { readOrUndefined, runMain, runProcess } from "./runner.ts";
+import { runMain } from "../src/cli/main.ts";
+import { jsonText } from "../src/cli/output.ts";
+import { stackFileName } from "../src/cli/stacks.ts";
+import { readOrUndefined, runProcess } from "./runner.ts";
 
 const root = resolve(dirname(process.argv[1]!), "..");
 
-async function main(): Promise<number> {
-  let options;
-  try {
-    options = parseBootstrapArgs(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    return 2;
-  }
+runMain("bootstrap", async (ctx) => {
+  const options = parseBootstrapArgs(ctx.argv);
   if (options.help) {
-    process.stdout.write(BOOTSTRAP_HELP);
+    ctx.out(BOOTSTRAP_HELP);
     return 0;
   }
-  const { exitCode } = await runBootstrap(options, {
+  const { steps, exitCode } = await runBootstrap(options, {
     run: runProcess,
     readFile: (path) => readFileSync(path, "utf8"),
-    stackFile: stackFileFacts(readOrUndefined(join(root, "stacks", `Pulumi.${options.stack}.yaml`))),
+    stackFile: stackFileFacts(options.stack, readOrUndefined(join(root, stackFileName(options.stack)))),
     today: new Date().toISOString().slice(0, 10),
-    say: (line) => process.stdout.write(`${line}\n`),
+    say: (line) => {
+      if (!options.json) ctx.out(`${line}\n`);
+    },
   });
+  if (options.json) ctx.out(jsonText({ ok: exitCode === 0, command: "bootstrap", stack: options.stack, steps }));
   return exitCode;
-}
-
-runMain(main);
+});

@@ -1,56 +1,65 @@
 /**
  * `npm run deploy -- (--stack NAME ... | --all) [--preview]`: pulumi up or preview for many stacks,
- * a few at a time, with progress, a summary table and a verify gate per stack. Thin: the core is
- * src/deploy/. Exit codes: 0 all ok, 1 a stack failed, 2 usage error. See --help.
+ * wave by wave, with progress, a summary table and a verify gate per stack. Thin: the core is
+ * src/deploy/. Exit codes: see --help (src/cli/failure.ts declares them).
  */
 
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { stackNames, UsageError } from "../src/cli/process.ts";
+import { badInput } from "../src/cli/failure.ts";
+import { runMain } from "../src/cli/main.ts";
+import { jsonText } from "../src/cli/output.ts";
+import { Interruption } from "../src/cli/process.ts";
+import { stackNames } from "../src/cli/stacks.ts";
 import { DEPLOY_HELP, parseDeployArgs } from "../src/deploy/args.ts";
 import { LineDisplay, TtyDisplay } from "../src/deploy/display.ts";
 import { formatSummary, runDeploy } from "../src/deploy/run.ts";
 import { verifyOutcome } from "../src/deploy/verify-outcome.ts";
-import { readOrUndefined, runMain, runProcess } from "./runner.ts";
+import { parseWaves, WAVES_FILE } from "../src/deploy/waves.ts";
+import { readOrUndefined, runProcess } from "./runner.ts";
 
 const root = resolve(dirname(process.argv[1]!), "..");
 
-async function main(): Promise<number> {
-  let options;
-  try {
-    options = parseDeployArgs(process.argv.slice(2), stackNames(readdirSync(join(root, "stacks"))));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    return 2;
-  }
+function waves(committed: string[]): string[][] {
+  const text = readOrUndefined(join(root, WAVES_FILE));
+  if (text === undefined) throw badInput(`There is no ${WAVES_FILE}, so deploy cannot tell which stacks go first.`, "Restore it from the repository, or write one: waves: [[dev], [staging], [prod]].");
+  return parseWaves(text, committed);
+}
+
+runMain("deploy", async (ctx) => {
+  const committed = stackNames(readdirSync(join(root, "stacks")));
+  const options = parseDeployArgs(ctx.argv, committed, () => waves(committed));
   if (options.help) {
-    process.stdout.write(DEPLOY_HELP);
+    ctx.out(DEPLOY_HELP);
     return 0;
   }
+  const interruption = new Interruption();
+  process.on("SIGINT", () => {
+    ctx.err("\nInterrupted: passing it to the running pulumi commands; no more stacks start. Ctrl-C again forces them to stop.\n");
+    interruption.interrupt();
+  });
   const tempDir = mkdtempSync(join(tmpdir(), "gak-deploy-"));
-  const write = (text: string) => process.stderr.write(text);
-  const display = process.stderr.isTTY && !options.json ? new TtyDisplay(write, Date.now) : new LineDisplay(write);
+  const tty = process.stderr.isTTY === true && !options.json;
+  const display = tty ? new TtyDisplay(ctx.styled.err, Date.now, () => process.stderr.columns || 80) : new LineDisplay(ctx.err);
   // The verify command with this process's Node and its flags (the stripped-TypeScript cache).
   const verifyScript = join(root, "scripts", "verify.ts");
   try {
     const summary = await runDeploy(options, {
       run: runProcess,
       verify: async (stack) => {
-        const r = await runProcess(process.execPath, [...process.execArgv, verifyScript, "--stack", stack, "--json"]);
+        const r = await runProcess(process.execPath, [...process.execArgv, verifyScript, "--stack", stack, "--json"], { interruption });
         return verifyOutcome(r.exitCode, r.stdout, r.stderr);
       },
       readText: readOrUndefined,
       tempDir,
       now: Date.now,
       display,
+      interruption,
     });
-    process.stdout.write(options.json ? `${JSON.stringify({ ok: summary.ok, stacks: summary.stacks }, null, 2)}\n` : formatSummary(summary));
+    ctx.out(options.json ? jsonText({ ok: summary.ok, interrupted: summary.interrupted, stacks: summary.stacks }) : formatSummary(summary));
     return summary.exitCode;
   } finally {
     rmSync(tempDir, { recursive: true, force: true });
   }
-}
-
-runMain(main);
+});

@@ -6,9 +6,30 @@ import type { Run } from "../src/cli/process.ts";
 export const runProcess: Run = async (file, args, options = {}) => {
   // Loaded on first use, so commands that never run a program do not pay for it.
   const { execa } = await import("execa");
-  const result = await execa(file, args, { reject: false, input: options.input, stdin: options.input === undefined ? "ignore" : undefined, stripFinalNewline: false });
-  const missing = (result as { code?: string }).code === "ENOENT";
-  return { exitCode: result.exitCode ?? (missing ? 127 : 1), stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? ""), missing };
+  const interruptible = options.interruption !== undefined;
+  const child = execa(file, args, {
+    reject: false,
+    input: options.input,
+    stdin: options.input === undefined ? "ignore" : undefined,
+    stripFinalNewline: false,
+    // See RunOptions.interruption: a process group of its own, and no SIGKILL after an interrupt.
+    detached: interruptible,
+    forceKillAfterDelay: interruptible ? false : undefined,
+  });
+  const untrack = options.interruption?.track({ kill: (signal) => child.kill(signal) });
+  try {
+    const result = await child;
+    const missing = (result as { code?: string }).code === "ENOENT";
+    return {
+      exitCode: result.exitCode ?? (missing ? 127 : 1),
+      stdout: String(result.stdout ?? ""),
+      stderr: String(result.stderr ?? ""),
+      missing,
+      signal: result.signal ?? undefined,
+    };
+  } finally {
+    untrack?.();
+  }
 };
 
 /** A file's text, or undefined when it does not exist (yet). */
@@ -18,17 +39,4 @@ export function readOrUndefined(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Runs a command's main and sets the exit code; an unexpected error prints its stack and exits 1. */
-export function runMain(main: () => Promise<number>): void {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
 }

@@ -1,7 +1,8 @@
 /** The bootstrap command's arguments and help. */
 
-import { parseArgs } from "node:util";
-import { UsageError } from "../cli/process.ts";
+import { exitCodesHelp, usage } from "../cli/failure.ts";
+import { commonHelp, parseCommandLine } from "../cli/main.ts";
+import { checkStackName } from "../cli/stacks.ts";
 
 export const BOOTSTRAP_HELP = `Usage: npm run bootstrap -- --stack NAME [--backend URL] [--secrets-provider URL] [--client-file FILE]
 
@@ -16,16 +17,16 @@ it again is safe:
      never on a command line);
   5. once the stack has been deployed, print the GitHub variables the CI workflow reads.
 
+The client file is checked before anything is changed.
+
 Options:
   --stack NAME              the stack (stacks/Pulumi.NAME.yaml)
   --backend URL             the state backend to log in to
   --secrets-provider URL    the secrets provider for a new stack
   --client-file FILE        the Desktop OAuth client file
   --dry-run                 print what would run; change nothing
-  -h, --help                show this help
-
-Exit codes: 0 done, 1 a step failed, 2 usage error or a bad client file.
-`;
+${commonHelp(28)}
+${exitCodesHelp({ ok: "every step is done", failed: "a step failed (the steps before it are done; running again resumes)" })}`;
 
 export interface BootstrapOptions {
   help: boolean;
@@ -34,33 +35,29 @@ export interface BootstrapOptions {
   secretsProvider?: string;
   clientFile?: string;
   dryRun: boolean;
+  json: boolean;
 }
 
 const BACKEND = /^(gs:\/\/[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](\/.*)?|file:\/\/.+|https:\/\/.+)$/;
 const PROVIDER = /^(gcpkms:\/\/projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+|passphrase|default)$/;
 
 export function parseBootstrapArgs(argv: string[]): BootstrapOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        stack: { type: "string" }, backend: { type: "string" }, "secrets-provider": { type: "string" },
-        "client-file": { type: "string" }, "dry-run": { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}. See npm run bootstrap -- --help.`);
-  }
-  if (values.help) return { help: true, stack: "", dryRun: false };
-  if (values.stack === undefined || !/^[A-Za-z0-9._-]+$/.test(values.stack)) throw new UsageError("Which stack? Pass --stack NAME.");
+  const { values } = parseCommandLine("bootstrap", argv, {
+    stack: { type: "string" },
+    backend: { type: "string" },
+    "secrets-provider": { type: "string" },
+    "client-file": { type: "string" },
+    "dry-run": { type: "boolean", default: false },
+  });
+  if (values.help) return { help: true, stack: "", dryRun: false, json: values.json };
+  if (values.stack === undefined) throw usage("Which stack?", "Pass --stack NAME.");
+  const stack = checkStackName(values.stack);
   if (values.backend !== undefined && !BACKEND.test(values.backend)) {
-    throw new UsageError(`--backend ${values.backend} is not a backend URL; expected gs://BUCKET, file://DIR or https://api.pulumi.com.`);
+    throw usage(`--backend ${values.backend} is not a backend URL.`, "Pass gs://BUCKET, file://DIR or https://api.pulumi.com.");
   }
   const provider = values["secrets-provider"];
   if (provider !== undefined && !PROVIDER.test(provider)) {
-    throw new UsageError(`--secrets-provider ${provider} is not a secrets provider; expected gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K or passphrase.`);
+    throw usage(`--secrets-provider ${provider} is not a secrets provider.`, "Pass gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K, or passphrase.");
   }
-  return { help: false, stack: values.stack, backend: values.backend, secretsProvider: provider, clientFile: values["client-file"], dryRun: values["dry-run"] };
+  return { help: false, stack, backend: values.backend, secretsProvider: provider, clientFile: values["client-file"], dryRun: values["dry-run"], json: values.json };
 }

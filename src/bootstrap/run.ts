@@ -4,9 +4,10 @@
  * set --secret` on standard input.
  */
 
+import { badInput, Failure } from "../cli/failure.ts";
 import type { Run } from "../cli/process.ts";
 import { NAMESPACE as NS } from "../config/keys.ts";
-import { parseInstalledClient } from "../oauth/client.ts";
+import { parseInstalledClient, type InstalledClient } from "../oauth/client.ts";
 import type { BootstrapOptions } from "./args.ts";
 
 const CLIENT_KEY = `${NS}:oauthClientJson`;
@@ -42,8 +43,17 @@ class StepFailed extends Error {}
 
 async function pulumi(deps: BootstrapDeps, args: string[], input?: string) {
   const r = await deps.run("pulumi", args, { input });
-  if (r.missing) throw new StepFailed("The Pulumi CLI is not on PATH. Install it: https://www.pulumi.com/docs/install/");
+  if (r.missing) throw new Failure("PULUMI_MISSING", "The Pulumi CLI (pulumi) is not on PATH.", "Install it: https://www.pulumi.com/docs/install/", 2);
   return r;
+}
+
+/** The JSON a `pulumi ... --json` command printed; anything else fails the step, never the command. */
+function printed<T>(r: { stdout: string }, command: string): T {
+  try {
+    return JSON.parse(r.stdout || "null") as T;
+  } catch {
+    throw new StepFailed(`pulumi ${command} printed something other than JSON: ${r.stdout.trim().split("\n")[0]!.slice(0, 120)}`);
+  }
 }
 
 /** Runs a changing command, or says it would in a dry run. */
@@ -57,7 +67,7 @@ async function change(deps: BootstrapDeps, o: BootstrapOptions, step: string, ar
 
 async function login(deps: BootstrapDeps, o: BootstrapOptions): Promise<StepResult> {
   const who = await pulumi(deps, ["whoami", "--json"]);
-  const url = who.exitCode === 0 ? (JSON.parse(who.stdout) as { url?: string }).url : undefined;
+  const url = who.exitCode === 0 ? printed<{ url?: string } | null>(who, "whoami")?.url : undefined;
   if (o.backend === undefined) {
     if (url === undefined) throw new StepFailed("The Pulumi CLI is not logged in to any backend. Pass --backend gs://BUCKET (or file://DIR, https://api.pulumi.com).");
     return { step: "backend", status: "already", detail: `logged in to ${url}` };
@@ -69,7 +79,8 @@ async function login(deps: BootstrapDeps, o: BootstrapOptions): Promise<StepResu
 async function createStack(deps: BootstrapDeps, o: BootstrapOptions): Promise<StepResult> {
   const ls = await pulumi(deps, ["stack", "ls", "--json"]);
   if (ls.exitCode !== 0) throw new StepFailed(`pulumi stack ls failed: ${ls.stderr.trim()}`);
-  const exists = (JSON.parse(ls.stdout) as { name: string }[]).some((s) => s.name === o.stack || s.name.endsWith(`/${o.stack}`));
+  const list = printed<{ name?: unknown }[] | null>(ls, "stack ls") ?? [];
+  const exists = Array.isArray(list) && list.some((s) => typeof s.name === "string" && (s.name === o.stack || s.name.endsWith(`/${o.stack}`)));
   if (exists) {
     const current = deps.stackFile.secretsProvider;
     if (o.secretsProvider?.startsWith("gcpkms://") && current !== undefined && current !== o.secretsProvider) {
@@ -87,18 +98,30 @@ async function rotationStart(deps: BootstrapDeps, o: BootstrapOptions): Promise<
   return change(deps, o, "keyRotationStart", ["config", "set", `${NS}:keyRotationStart`, deps.today, "--stack", o.stack]);
 }
 
-async function clientFile(deps: BootstrapDeps, o: BootstrapOptions): Promise<StepResult> {
-  if (o.clientFile === undefined) return { step: "oauthClientJson", status: "skipped", detail: "no --client-file" };
+/** The client file, read and checked before any step changes anything: a bad file is exit 2. */
+function checkedClient(deps: BootstrapDeps, o: BootstrapOptions): { text: string; client: InstalledClient } | undefined {
+  if (o.clientFile === undefined) return undefined;
   let text: string;
   try {
     text = deps.readFile(o.clientFile);
-  } catch {
-    throw new StepFailed(`Cannot read ${o.clientFile}.`);
+  } catch (err) {
+    throw badInput(`Cannot read ${o.clientFile} (${(err as NodeJS.ErrnoException).code ?? "error"}).`, "Check the path of the downloaded client_secret.json.");
   }
   const { client, problems } = parseInstalledClient(text, deps.stackFile.project);
-  if (client === undefined) throw new StepFailed(`${o.clientFile} is not a usable Desktop client file:\n${problems.map((p) => `  - ${p.field} ${p.message}. ${p.fix}`).join("\n")}`);
+  if (client === undefined) {
+    throw badInput(
+      `${o.clientFile} is not a usable Desktop client file; nothing was changed:\n${problems.map((p) => `  - ${p.field} ${p.message}. ${p.fix}`).join("\n")}`,
+      "Download the right client's JSON and run bootstrap again.",
+    );
+  }
+  return { text, client };
+}
+
+async function clientFile(deps: BootstrapDeps, o: BootstrapOptions, checked: ReturnType<typeof checkedClient>): Promise<StepResult> {
+  if (checked === undefined) return { step: "oauthClientJson", status: "skipped", detail: "no --client-file" };
+  const { text, client } = checked;
   const current = await pulumi(deps, ["config", "get", CLIENT_KEY, "--stack", o.stack, "--json"]);
-  if (current.exitCode === 0 && (JSON.parse(current.stdout) as { value?: string }).value === text) {
+  if (current.exitCode === 0 && printed<{ value?: string } | null>(current, "config get")?.value === text) {
     return { step: "oauthClientJson", status: "already", detail: `client ${client.clientId} is set` };
   }
   const result = await change(deps, o, "oauthClientJson", ["config", "set", "--secret", CLIENT_KEY, "--stack", o.stack], text);
@@ -107,7 +130,7 @@ async function clientFile(deps: BootstrapDeps, o: BootstrapOptions): Promise<Ste
 
 async function githubVariables(deps: BootstrapDeps, o: BootstrapOptions): Promise<StepResult> {
   const r = await pulumi(deps, ["stack", "output", "ciIdentity", "--json", "--stack", o.stack]);
-  const ci = r.exitCode === 0 ? (JSON.parse(r.stdout || "null") as { workloadIdentityProvider?: string; deployer?: string; previewer?: string } | null) : null;
+  const ci = r.exitCode === 0 ? printed<{ workloadIdentityProvider?: string; deployer?: string; previewer?: string } | null>(r, "stack output") : null;
   if (ci?.workloadIdentityProvider === undefined) {
     return { step: "github variables", status: "skipped", detail: `no ciIdentity output yet: deploy once as an administrator (npm run deploy -- --stack ${o.stack}), then run bootstrap again` };
   }
@@ -120,18 +143,29 @@ async function githubVariables(deps: BootstrapDeps, o: BootstrapOptions): Promis
   return { step: "github variables", status: "done", detail: `set these in the repository (they are not secret):\n${lines.map((l) => `    ${l}`).join("\n")}` };
 }
 
-/** Runs every step in order; stops at the first that fails. */
+/**
+ * Runs every step in order; stops at the first that fails (exit 1). A bad client file is found
+ * before the first step (a Failure, exit 2).
+ */
 export async function runBootstrap(o: BootstrapOptions, deps: BootstrapDeps): Promise<{ steps: StepResult[]; exitCode: 0 | 1 }> {
+  const client = checkedClient(deps, o);
   const steps: StepResult[] = [];
-  for (const step of [login, createStack, rotationStart, clientFile, githubVariables]) {
+  const all: [string, () => Promise<StepResult>][] = [
+    ["backend", () => login(deps, o)],
+    ["stack", () => createStack(deps, o)],
+    ["keyRotationStart", () => rotationStart(deps, o)],
+    ["oauthClientJson", () => clientFile(deps, o, client)],
+    ["github variables", () => githubVariables(deps, o)],
+  ];
+  for (const [name, step] of all) {
     try {
-      const result = await step(deps, o);
+      const result = await step();
       steps.push(result);
       deps.say(`${result.status.padEnd(9)} ${result.step}: ${result.detail}`);
     } catch (err) {
       if (!(err instanceof StepFailed)) throw err;
-      steps.push({ step: step.name, status: "failed", detail: err.message });
-      deps.say(`failed    ${err.message}`);
+      steps.push({ step: name, status: "failed", detail: err.message });
+      deps.say(`failed    ${name}: ${err.message}`);
       return { steps, exitCode: 1 };
     }
   }

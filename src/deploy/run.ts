@@ -1,13 +1,14 @@
 /**
- * Deploys (or previews) several stacks a few at a time: each stack's `pulumi` run reports its
- * progress through its event log, then the stack is verified. The summary says, per stack, what
- * happened; the exit code says whether all of it worked.
+ * Deploys (or previews) stacks wave by wave, a few stacks of one wave at a time: each stack's
+ * `pulumi` run reports its progress through its event log, then the stack is verified. The summary
+ * says, per stack, what happened; the exit code says whether all of it worked.
  */
 
 import { join } from "node:path";
-import type { Run } from "../cli/process.ts";
+import { EXIT, Failure } from "../cli/failure.ts";
+import type { Interruption, Run } from "../cli/process.ts";
 import type { DeployOptions } from "./args.ts";
-import type { Display } from "./display.ts";
+import { elapsedSeconds, type Display } from "./display.ts";
 import { consume, emptyProgress, formatChanges, type StackProgress } from "./events.ts";
 
 export interface VerifyOutcome {
@@ -25,16 +26,22 @@ export interface DeployDeps {
   tempDir: string;
   now: () => number;
   display: Display;
+  /** Ctrl-C: passed on to the running pulumi commands; no stack starts after it. */
+  interruption: Interruption;
   /** How often the event logs are read. */
   pollMs?: number;
 }
 
+/** ok, failed, interrupted while it ran, or not started (skipped: an earlier wave failed, or Ctrl-C). */
+export type StackOutcome = "ok" | "failed" | "interrupted" | "skipped";
+
 export interface StackResult {
   stack: string;
   command: "preview" | "up";
+  result: StackOutcome;
   ok: boolean;
   changes?: Record<string, number>;
-  /** The pulumi run's errors, or why it could not start. */
+  /** The pulumi run's errors, why it could not start, or why it was not started. */
   errors: string[];
   verify?: VerifyOutcome;
   seconds: number;
@@ -42,9 +49,12 @@ export interface StackResult {
 
 export interface DeploySummary {
   ok: boolean;
+  interrupted: boolean;
   stacks: StackResult[];
-  exitCode: 0 | 1;
+  exitCode: 0 | 1 | 130;
 }
+
+const INSTALL = "Install it (https://www.pulumi.com/docs/install/) and log in to the stacks' backend (npm run bootstrap).";
 
 function pulumiArgs(o: DeployOptions, stack: string, eventLog: string): string[] {
   const args = [o.command, "--stack", stack, "--non-interactive", "--color", "never", "--event-log", eventLog];
@@ -78,49 +88,89 @@ async function watching<T>(path: string, deps: DeployDeps, onProgress: (p: Stack
 
 async function deployOne(stack: string, o: DeployOptions, deps: DeployDeps): Promise<StackResult> {
   const start = deps.now();
-  deps.display.phase(stack, o.command === "up" ? "up" : "preview");
+  const finish = (result: StackOutcome, phase: string, rest: Partial<StackResult> = {}): StackResult => {
+    const end = deps.now();
+    deps.display.finish(stack, phase, end);
+    return { stack, command: o.command, result, ok: result === "ok", errors: [], seconds: elapsedSeconds(end - start), ...rest };
+  };
+  deps.display.start(stack, o.command, start);
   const eventLog = join(deps.tempDir, `${stack}.events.jsonl`);
-  const [result, progress] = await watching(eventLog, deps, (p) => deps.display.progress(stack, p), deps.run("pulumi", pulumiArgs(o, stack, eventLog)));
-  const base = { stack, command: o.command, changes: progress.changes, seconds: Math.round((deps.now() - start) / 1000) };
-  if (result.missing || result.exitCode !== 0) {
-    const errors = result.missing
-      ? ["The Pulumi CLI is not on PATH. Install it: https://www.pulumi.com/docs/install/"]
-      : progress.errors.length > 0 ? progress.errors : [result.stderr.trim().split("\n").slice(-5).join("\n") || `pulumi exited ${result.exitCode}`];
-    deps.display.phase(stack, "failed");
-    return { ...base, ok: false, errors };
+  const [result, progress] = await watching(
+    eventLog, deps, (p) => deps.display.progress(stack, p),
+    deps.run("pulumi", pulumiArgs(o, stack, eventLog), { interruption: deps.interruption }),
+  );
+  const changes = progress.changes;
+  if (deps.interruption.interrupted && (result.signal !== undefined || result.exitCode !== 0)) {
+    const why = `Interrupted (Ctrl-C) while pulumi ran; if it left pending operations, run pulumi refresh --stack ${stack} before the next up.`;
+    return finish("interrupted", "interrupted", { changes, errors: [why] });
   }
-  if (o.command === "preview" || !o.verify) {
-    deps.display.phase(stack, "done");
-    return { ...base, ok: true, errors: [] };
+  if (result.missing) throw new Failure("PULUMI_MISSING", "The Pulumi CLI (pulumi) is not on PATH.", INSTALL, 2);
+  if (result.exitCode !== 0) {
+    const errors = progress.errors.length > 0 ? progress.errors : [result.stderr.trim().split("\n").slice(-5).join("\n") || `pulumi exited ${result.exitCode}`];
+    return finish("failed", "failed", { changes, errors });
   }
+  if (o.command === "preview" || !o.verify || deps.interruption.interrupted) return finish("ok", "done", { changes });
   deps.display.phase(stack, "verifying");
   const verify = await deps.verify(stack);
-  deps.display.phase(stack, verify.ok ? "verified" : "did not verify");
-  return { ...base, ok: verify.ok, errors: [], verify, seconds: Math.round((deps.now() - start) / 1000) };
+  return verify.ok ? finish("ok", "verified", { changes, verify }) : finish("failed", "did not verify", { changes, verify });
 }
 
-/** Runs every stack, at most `concurrency` at a time, in the order given. */
-export async function runDeploy(o: DeployOptions, deps: DeployDeps): Promise<DeploySummary> {
-  const results: StackResult[] = new Array<StackResult>(o.stacks.length);
+function notStarted(stack: string, o: DeployOptions, why: string): StackResult {
+  return { stack, command: o.command, result: "skipped", ok: false, errors: [why], seconds: 0 };
+}
+
+/** One wave: at most `concurrency` stacks at a time, none started after an interrupt. */
+async function runWave(wave: string[], o: DeployOptions, deps: DeployDeps, results: Map<string, StackResult>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < o.stacks.length) {
-      const i = next++;
-      results[i] = await deployOne(o.stacks[i]!, o, deps);
+    while (next < wave.length) {
+      const stack = wave[next++]!;
+      results.set(stack, deps.interruption.interrupted ? notStarted(stack, o, "Not started: interrupted (Ctrl-C).") : await deployOne(stack, o, deps));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(o.concurrency, o.stacks.length) }, worker));
-  deps.display.close();
-  const ok = results.every((r) => r.ok);
-  return { ok, stacks: results, exitCode: ok ? 0 : 1 };
+  await Promise.all(Array.from({ length: Math.min(o.concurrency, wave.length) }, worker));
 }
 
-/** The summary table, then each failure's errors. */
+/** Fails with one line, before any stack runs, when the Pulumi CLI cannot be started. */
+async function checkPulumi(deps: DeployDeps): Promise<void> {
+  const version = await deps.run("pulumi", ["version"]);
+  if (version.missing) throw new Failure("PULUMI_MISSING", "The Pulumi CLI (pulumi) is not on PATH.", INSTALL, 2);
+}
+
+/** Runs every wave in order; a wave with a failure stops the later ones unless --keep-going. */
+export async function runDeploy(o: DeployOptions, deps: DeployDeps): Promise<DeploySummary> {
+  await checkPulumi(deps);
+  const results = new Map<string, StackResult>();
+  let stop: string | undefined;
+  try {
+    for (const wave of o.waves) {
+      if (deps.interruption.interrupted) stop ??= "Not started: interrupted (Ctrl-C).";
+      if (stop !== undefined) {
+        for (const stack of wave) results.set(stack, notStarted(stack, o, stop));
+        continue;
+      }
+      await runWave(wave, o, deps, results);
+      const failed = wave.filter((s) => results.get(s)!.result === "failed");
+      if (deps.interruption.interrupted) stop = "Not started: interrupted (Ctrl-C).";
+      else if (failed.length > 0 && !o.keepGoing) stop = `Not started: ${failed.join(", ")} failed in an earlier wave (--keep-going runs the later waves anyway).`;
+    }
+  } finally {
+    deps.display.close();
+  }
+  const stacks = o.waves.flat().map((s) => results.get(s)!);
+  const ok = stacks.every((r) => r.ok);
+  const interrupted = deps.interruption.interrupted;
+  return { ok, interrupted, stacks, exitCode: interrupted ? EXIT.interrupted : ok ? EXIT.ok : EXIT.failed };
+}
+
+const RESULT_WORDS: Record<StackOutcome, string> = { ok: "ok", failed: "FAILED", interrupted: "INTERRUPTED", skipped: "not started" };
+
+/** The summary table, then each failure's errors, then one line for the whole run. */
 export function formatSummary(s: DeploySummary): string {
   const rows = [["STACK", "COMMAND", "RESULT", "CHANGES", "VERIFY", "TIME"]];
   for (const r of s.stacks) {
     const verify = r.verify === undefined ? "-" : r.verify.ok ? "ok" : "failed";
-    rows.push([r.stack, r.command, r.ok ? "ok" : "FAILED", formatChanges(r.changes), verify, `${r.seconds}s`]);
+    rows.push([r.stack, r.command, RESULT_WORDS[r.result], formatChanges(r.changes), verify, `${r.seconds}s`]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const lines = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
@@ -129,7 +179,15 @@ export function formatSummary(s: DeploySummary): string {
     for (const e of r.errors) lines.push(...e.split("\n").map((l) => `  ${l}`));
     if (r.verify && !r.verify.ok) lines.push(`  verify: ${r.verify.message}`);
   }
+  const count = (outcome: StackOutcome) => s.stacks.filter((r) => r.result === outcome).length;
   const failed = s.stacks.filter((r) => !r.ok).length;
-  lines.push("", failed === 0 ? `All ${s.stacks.length} stacks succeeded.` : `${failed} of ${s.stacks.length} stacks failed.`);
+  lines.push(
+    "",
+    s.interrupted
+      ? `Interrupted: ${count("ok")} finished, ${count("failed")} failed, ${count("interrupted")} interrupted, ${count("skipped")} not started.`
+      : failed === 0
+        ? `All ${s.stacks.length} stacks succeeded.`
+        : `${failed} of ${s.stacks.length} stacks did not succeed.`,
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -1,11 +1,13 @@
 /** The plan command's arguments, help and run: everything but process wiring, so tests call it directly. */
 
 import { existsSync, readdirSync } from "node:fs";
-import { basename, join } from "node:path";
-import { parseArgs } from "node:util";
-import { stackNames, UsageError } from "../cli/process.ts";
-import { ConfigError } from "../config/problems.ts";
+import { join } from "node:path";
+import { badInput, exitCodesHelp, usage } from "../cli/failure.ts";
+import { commonHelp, parseCommandLine, type MainContext } from "../cli/main.ts";
+import { jsonText } from "../cli/output.ts";
+import { checkStackName, stackFileName, stackNames, stackOfFile } from "../cli/stacks.ts";
 import { parseStackFile, stackFilePath } from "../config/stack-file.ts";
+import { isCalendarDate } from "../rotation.ts";
 import { planStack } from "./plan.ts";
 import { planJson, renderMermaid, renderPlan } from "./render.ts";
 
@@ -19,91 +21,67 @@ Options:
   --stack NAME        plan stacks/Pulumi.NAME.yaml
   --file PATH         plan another stack file (the stack name comes from Pulumi.NAME.yaml, or --stack)
   --date YYYY-MM-DD   plan as of this day (key rotation slots depend on it; default: today)
-  --json              print the plan as JSON: resources with inputs and dependencies, manual steps,
-                      critical path, Mermaid text
   --mermaid           print only the Mermaid graph
-  -h, --help          show this help
+${commonHelp(22)}
+With --json the plan is one document: resources with inputs and dependencies, manual steps, critical
+path, Mermaid text.
 
-Exit codes: 0 planned, 2 usage error or a config problem (every problem is listed).
-`;
+${exitCodesHelp({ ok: "planned" })}`;
 
-export interface PlanIo {
+/** What the plan command needs besides its arguments. */
+export interface PlanDeps {
   /** The project's root, where stacks/ is. */
   root: string;
   now: Date;
   readFile: (path: string) => string;
-  out: (text: string) => void;
-  err: (text: string) => void;
 }
 
-function stacksIn(root: string): string[] {
+function committed(root: string): string {
   const dir = join(root, "stacks");
-  return existsSync(dir) ? stackNames(readdirSync(dir)) : [];
+  return (existsSync(dir) ? stackNames(readdirSync(dir)) : []).join(", ") || "none";
 }
 
 interface Target {
   stack: string;
+  /** Where to read it. */
   path: string;
+  /** How messages name it. */
+  shown: string;
 }
 
 function target(root: string, stack: string | undefined, file: string | undefined): Target {
   if (file !== undefined) {
-    const fromName = /^Pulumi\.(.+)\.ya?ml$/.exec(basename(file))?.[1];
-    const name = stack ?? fromName;
-    if (name === undefined) throw new UsageError(`--file ${file}: cannot tell the stack's name from the file name. Pass --stack NAME too.`);
-    return { stack: name, path: file };
+    const name = stack ?? stackOfFile(file);
+    if (name === undefined) throw usage(`--file ${file}: cannot tell the stack's name from the file name.`, "Pass --stack NAME too, or name the file Pulumi.NAME.yaml.");
+    return { stack: name, path: file, shown: file };
   }
-  if (stack === undefined) throw new UsageError(`Which stack? Pass --stack NAME (committed: ${stacksIn(root).join(", ") || "none"}).`);
+  if (stack === undefined) throw usage("Which stack?", `Pass --stack NAME (committed: ${committed(root)}).`);
   const path = stackFilePath(root, stack);
-  if (!existsSync(path)) throw new UsageError(`There is no stacks/Pulumi.${stack}.yaml. Committed stacks: ${stacksIn(root).join(", ") || "none"}.`);
-  return { stack, path };
+  if (!existsSync(path)) throw usage(`There is no ${stackFileName(stack)}.`, `Committed stacks: ${committed(root)}.`);
+  return { stack, path, shown: stackFileName(stack) };
 }
 
 function day(value: string | undefined, now: Date): Date {
   if (value === undefined) return now;
-  const date = new Date(`${value}T12:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(date.getTime())) throw new UsageError(`--date ${value} is not a date; expected YYYY-MM-DD.`);
-  return date;
+  if (!isCalendarDate(value)) throw usage(`--date ${value} is not a day of the calendar.`, "Pass the day as YYYY-MM-DD, e.g. --date 2026-11-22.");
+  return new Date(`${value}T12:00:00Z`);
 }
 
-/** Runs the command; returns its exit code. */
-export async function runPlanCli(argv: string[], io: PlanIo): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        stack: { type: "string" }, file: { type: "string" }, date: { type: "string" },
-        json: { type: "boolean", default: false }, mermaid: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    io.err(`${(err as Error).message}. See npm run plan -- --help.\n`);
-    return 2;
-  }
+/** Runs the command; returns its exit code, or throws a Failure (see cli/main.ts). */
+export async function planMain(ctx: MainContext, deps: PlanDeps): Promise<number> {
+  const { values } = parseCommandLine("plan", ctx.argv, { stack: { type: "string" }, file: { type: "string" }, date: { type: "string" }, mermaid: { type: "boolean", default: false } });
   if (values.help) {
-    io.out(PLAN_HELP);
+    ctx.out(PLAN_HELP);
     return 0;
   }
+  const t = target(deps.root, values.stack === undefined ? undefined : checkStackName(values.stack), values.file);
+  let text: string;
   try {
-    const t = target(io.root, values.stack, values.file);
-    let text: string;
-    try {
-      text = io.readFile(t.path);
-    } catch {
-      throw new UsageError(`Cannot read ${t.path}.`);
-    }
-    const shown = values.file ?? `stacks/Pulumi.${t.stack}.yaml`;
-    const plan = await planStack({ stack: t.stack, stackFile: shown, file: parseStackFile(text), now: day(values.date, io.now) });
-    io.out(values.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : values.mermaid ? `${renderMermaid(plan)}\n` : renderPlan(plan));
-    return 0;
+    text = deps.readFile(t.path);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      io.err(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    throw badInput(`Cannot read ${t.shown} (${(err as NodeJS.ErrnoException).code ?? "error"}).`, "Check the path.");
   }
+  const plan = await planStack({ stack: t.stack, stackFile: t.shown, file: parseStackFile(text, t.shown), now: day(values.date, deps.now) });
+  ctx.out(values.json ? jsonText(planJson(plan)) : values.mermaid ? `${renderMermaid(plan)}\n` : renderPlan(plan));
+  return 0;
 }

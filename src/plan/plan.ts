@@ -37,13 +37,17 @@ export interface Plan {
 
 const OAUTH_CLIENT_KEY = `${NAMESPACE}:oauthClientJson`;
 
+/** Why the plan stood in a client: the stack's is encrypted, or still missing though required. */
+type ClientStandIn = "encrypted" | "missing";
+
 /**
  * An encrypted value cannot be read without the stack's secrets provider. The OAuth client file is
  * the only secret key; a stand-in with the right shape lets the plan show the secret it would fill.
  */
-function standIns(file: StackFile, project: string, stack: string): { raw: RawConfig; notes: string[] } {
+function standIns(file: StackFile, project: string, stack: string): { raw: RawConfig; notes: string[]; client?: ClientStandIn } {
   const raw: Record<string, string> = { ...file.raw };
   const notes: string[] = [];
+  let client: ClientStandIn | undefined;
   const standInClient = () =>
     JSON.stringify({
       installed: {
@@ -58,6 +62,7 @@ function standIns(file: StackFile, project: string, stack: string): { raw: RawCo
   for (const key of file.encrypted) {
     if (key === OAUTH_CLIENT_KEY) {
       raw[key] = standInClient();
+      client = "encrypted";
       notes.push(`${key} is encrypted in the stack file; the plan stands in a Desktop client of the right shape, so its secret shows but the file itself is not checked.`);
     } else {
       notes.push(`${key} is encrypted in the stack file and was left out; the plan shows the stack as if it were unset.`);
@@ -65,12 +70,21 @@ function standIns(file: StackFile, project: string, stack: string): { raw: RawCo
   }
   if (raw[`${NAMESPACE}:oauthClientRequired`] === "true" && raw[OAUTH_CLIENT_KEY] === undefined) {
     raw[OAUTH_CLIENT_KEY] = standInClient();
+    client = "missing";
     notes.push(
-      `pulumi up refuses this stack until its Desktop OAuth client is set (oauthClientRequired: true); the plan shows it as set. ` +
+      `pulumi up refuses this stack until its Desktop OAuth client is set (oauthClientRequired: true); the plan shows the resources as if it were set. ` +
         `See the manual steps, then: ${setClientCommand(stack)}`,
     );
   }
-  return { raw, notes };
+  return { raw, notes, client };
+}
+
+/** The client step as it really stands, where the plan stood in a client for the program. */
+function clientStep(step: ManualStep, standIn: ClientStandIn | undefined): ManualStep {
+  if (step.id !== "oauth-desktop-client" || standIn === undefined) return step;
+  return standIn === "missing"
+    ? { ...step, status: "pending", title: "Create the Desktop OAuth client and hand its file to the stack (pulumi up refuses the stack until then)" }
+    : { ...step, title: "Desktop OAuth client is set (encrypted in the stack file, not checked offline)" };
 }
 
 /** Google derives these from inputs by fixed rules, so a plan may show them; the rest stay unknown. */
@@ -84,8 +98,10 @@ function predictedState(type: string, inputs: Record<string, unknown>): Record<s
 
 /** Checks the stack's config and runs the program under mocks; throws ConfigError on bad config. */
 export async function planStack(req: PlanRequest): Promise<Plan> {
-  const { raw, notes } = standIns(req.file, req.file.raw["gcp:project"] ?? "", req.stack);
-  const { config, problems } = parseConfig(raw, { stack: req.stack, now: req.now });
+  const { raw, notes, client } = standIns(req.file, req.file.raw["gcp:project"] ?? "", req.stack);
+  // Encrypted values, and the stand-in for a missing client, are what Pulumi would hold as secrets.
+  const secretKeys = new Set([...req.file.encrypted, ...(client === undefined ? [] : [OAUTH_CLIENT_KEY])]);
+  const { config, problems } = parseConfig(raw, { stack: req.stack, now: req.now, secretKeys, stackFile: req.stackFile });
   if (config === undefined) throw new ConfigError(req.stackFile, problems);
   const recording = await recordProgram(() => buildStack(config), {
     project: "gemini-access-kit",
@@ -99,7 +115,7 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
     environment: config.environment,
     stackFile: req.stackFile,
     resources: recording.resources,
-    manualSteps: recording.outputs.manualSteps,
+    manualSteps: recording.outputs.manualSteps.map((step) => clientStep(step, client)),
     criticalPath: criticalPath(recording.resources),
     notes,
   };

@@ -12,6 +12,7 @@ import { runBootstrap } from "../../src/bootstrap/run";
 import type { Run } from "../../src/cli/process";
 import { clientFile } from "../helpers/fixtures";
 import { fakePulumi, type FakePulumi, type FakeState } from "../helpers/fake-pulumi";
+import { projectCopy } from "../helpers/project-copy";
 import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli";
 
 const KMS = "gcpkms://projects/acme-platform-ops/locations/global/keyRings/pulumi/cryptoKeys/stacks";
@@ -55,14 +56,47 @@ describe("npm run bootstrap", () => {
     expect(second.stdout).toContain("already   oauthClientJson: client ");
   }, 60_000);
 
-  test("refuses a client file of the wrong kind before setting anything, and exits 1", async () => {
+  test("refuses a client file of the wrong kind before running anything, with exit 2 as its help says", async () => {
     const pulumi = fakePulumi({ backend: "gs://b", stacks: { dev: {} } });
     const path = join(mkdtempSync(join(tmpdir(), "gak-client-")), "client_secret.json");
     writeFileSync(path, JSON.stringify({ web: { client_id: "1-x.apps.googleusercontent.com" } }));
-    const result = await bootstrap(pulumi, ["--stack", "dev", "--client-file", path]);
+    const result = await bootstrap(pulumi, ["--stack", "dev", "--backend", "gs://other", "--client-file", path]);
+    expect([result.code, result.stdout]).toEqual([2, ""]);
+    expect(result.stderr).toContain(`${path} is not a usable Desktop client file; nothing was changed:\n  - installed`);
+    expect(pulumi.calls()).toEqual([]);
+    expect(BOOTSTRAP_HELP).toMatch(/^ {2}2 +a usage or input error/m);
+  }, 60_000);
+
+  test("refuses a stack file that is not valid YAML before running anything", () => {
+    const pulumi = fakePulumi({ backend: "gs://b", stacks: {} });
+    const project = projectCopy({ "Pulumi.qa.yaml": "config:\n\tgcp:project: acme-gemini-qa\n" });
+    const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.bootstrap!.split(" ").slice(1);
+    const run = spawnSync(process.execPath, [...script, "--stack", "qa", "--backend", "gs://acme-state"], { cwd: project, env: cleanEnv({ PATH: pulumi.path, FAKE_PULUMI_DIR: pulumi.dir }), encoding: "utf8" });
+    expect([run.status, run.stdout]).toEqual([2, ""]);
+    expect(run.stderr).toBe("stacks/Pulumi.qa.yaml:2:1: Tabs are not allowed as indentation (the file is not valid YAML). Indent with spaces: YAML does not allow tabs for indentation.\n");
+    expect(pulumi.calls()).toEqual([]);
+  }, 60_000);
+
+  test("says in one line, exit 2, when the Pulumi CLI is not installed", async () => {
+    const env = cleanEnv({ PATH: [join(ROOT, "node_modules", ".bin"), "/usr/bin", "/bin"].join(":") });
+    const result = await runScript("bootstrap", ["--stack", "dev", "--backend", "gs://acme-state"], { env, timeoutMs: 60_000 });
+    expect([result.code, result.stdout]).toEqual([2, ""]);
+    expect(result.stderr).toBe("The Pulumi CLI (pulumi) is not on PATH. Install it: https://www.pulumi.com/docs/install/\n");
+  }, 60_000);
+
+  test("with --json prints one document: every step, and whether all of them are done", async () => {
+    const pulumi = fakePulumi({ backend: "gs://b", stacks: {} });
+    const result = await bootstrap(pulumi, ["--stack", "dev", "--json"]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("is not a usable Desktop client file:\n  - installed");
-    expect(pulumi.calls().filter((c) => CHANGING(c.args))).toEqual([]);
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      command: "bootstrap",
+      stack: "dev",
+      steps: [
+        { step: "backend", status: "already", detail: "logged in to gs://b" },
+        { step: "stack", status: "failed", detail: expect.stringContaining("Stack dev does not exist yet.") },
+      ],
+    });
   }, 60_000);
 
   test("prints the GitHub variables from the stack's ciIdentity output once it has been deployed", async () => {
@@ -88,17 +122,21 @@ describe("npm run bootstrap", () => {
     const pulumi = fakePulumi({ backend: "gs://b", stacks: {} });
     const result = await bootstrap(pulumi, ["--stack", "dev"]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("failed    Stack dev does not exist yet. Pass --secrets-provider gcpkms://");
+    expect(result.stdout).toContain("failed    stack: Stack dev does not exist yet. Pass --secrets-provider gcpkms://");
   }, 60_000);
 
   test.each([
     [[], "Which stack? Pass --stack NAME."],
-    [["--stack", "dev", "--backend", "s3://bucket"], "--backend s3://bucket is not a backend URL; expected gs://BUCKET, file://DIR or https://api.pulumi.com."],
-    [["--stack", "dev", "--secrets-provider", "awskms://x"], "--secrets-provider awskms://x is not a secrets provider; expected gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K or passphrase."],
-  ])("refuses %j with exit 2", async (args, message) => {
+    [["--stack", "../prod"], '--stack "../prod" is not a stack name'],
+    [["--stack", "dev", "--backend", "s3://bucket"], "--backend s3://bucket is not a backend URL. Pass gs://BUCKET, file://DIR or https://api.pulumi.com."],
+    [["--stack", "dev", "--secrets-provider", "awskms://x"], "--secrets-provider awskms://x is not a secrets provider. Pass gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K, or passphrase."],
+    [["--stack", "dev", "--client-file", "/nonexistent/client_secret.json"], "Cannot read /nonexistent/client_secret.json (ENOENT). Check the path of the downloaded client_secret.json."],
+  ])("refuses %j with exit 2 and one line on stderr, running nothing", async (args, message) => {
     const pulumi = fakePulumi({});
     const result = await bootstrap(pulumi, args);
-    expect([result.code, result.stderr.trim()]).toEqual([2, message]);
+    expect([result.code, result.stdout]).toEqual([2, ""]);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(pulumi.calls()).toEqual([]);
   }, 60_000);
 
@@ -124,7 +162,7 @@ describe("bootstrap's steps", () => {
       run: runner(pulumi), readFile: () => "", today: "2026-11-22", say: () => undefined,
       stackFile: { exists: true, project: "acme-gemini-qa", issuesKeys: true, hasRotationStart: false },
     };
-    const { steps, exitCode } = await runBootstrap({ help: false, stack: "qa", dryRun: false }, deps);
+    const { steps, exitCode } = await runBootstrap({ help: false, stack: "qa", dryRun: false, json: false }, deps);
     expect(exitCode).toBe(0);
     expect(steps.find((s) => s.step === "keyRotationStart")).toMatchObject({ status: "done", detail: "pulumi config set gemini-access-kit:keyRotationStart 2026-11-22 --stack qa" });
     expect(pulumi.state().stacks!.qa!.config!["gemini-access-kit:keyRotationStart"]).toEqual({ value: "2026-11-22", secret: false });

@@ -32,13 +32,27 @@ export interface FakeCall {
   backendUrl: string | null;
 }
 
+export interface FakeRun {
+  args: string[];
+  /** Epoch milliseconds. */
+  started: number;
+  ended: number;
+  code: number;
+}
+
 export interface FakePulumi {
   dir: string;
   /** PATH with the stand-in first, then Node and the system tools. */
   path: string;
   calls(): FakeCall[];
+  /** Every run that has ended, with when it started and ended. */
+  runs(): FakeRun[];
+  /** Every SIGINT a run received. */
+  signals(): { args: string[]; signal: string; interrupts: number }[];
   state(): FakeState;
 }
+
+const lines = <T>(file: string): T[] => (existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as T) : []);
 
 export function fakePulumi(state: FakeState): FakePulumi {
   const dir = mkdtempSync(join(tmpdir(), "gak-fake-pulumi-"));
@@ -47,7 +61,9 @@ export function fakePulumi(state: FakeState): FakePulumi {
   return {
     dir,
     path: [BIN, dirname(process.execPath), "/usr/bin", "/bin"].join(":"),
-    calls: () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as FakeCall) : []),
+    calls: () => lines<FakeCall>(log),
+    runs: () => lines<FakeRun>(join(dir, "runs.jsonl")),
+    signals: () => lines(join(dir, "signals.jsonl")),
     state: () => JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as FakeState,
   };
 }

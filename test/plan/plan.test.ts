@@ -7,22 +7,19 @@ import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { parseConfig } from "../../src/config";
 import { readStackFile } from "../../src/config/stack-file";
-import { runPlanCli, PLAN_HELP } from "../../src/plan/cli";
+import { commandContext, runCommand } from "../../src/cli/main";
+import { planMain, PLAN_HELP } from "../../src/plan/cli";
 import { buildStack } from "../../src/program";
-import { NOW } from "../helpers/fixtures";
+import { NOW, SECRET_KEYS } from "../helpers/fixtures";
 import { criticalPath, runMocked } from "../helpers/mocks";
 import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli";
 
+/** The plan command in this process, printed exactly as its entry prints it. */
 async function plan(args: string[], files: Record<string, string> = {}) {
   let out = "";
   let err = "";
-  const code = await runPlanCli(args, {
-    root: ROOT,
-    now: NOW,
-    readFile: (path) => files[path] ?? readFileSync(path, "utf8"),
-    out: (t) => (out += t),
-    err: (t) => (err += t),
-  });
+  const ctx = commandContext(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+  const code = await runCommand("plan", (c) => planMain(c, { root: ROOT, now: NOW, readFile: (path) => files[path] ?? readFileSync(path, "utf8") }), ctx);
   return { code, out, err };
 }
 
@@ -52,7 +49,7 @@ describe("npm run plan", () => {
     const { code, out } = await plan(["--stack", "dev", "--json"]);
     expect(code).toBe(0);
     const planned = JSON.parse(out) as PlanJson;
-    const { config } = parseConfig(readStackFile(ROOT, "dev").raw, { stack: "dev", now: NOW });
+    const { config } = parseConfig(readStackFile(ROOT, "dev").raw, { stack: "dev", now: NOW, secretKeys: SECRET_KEYS });
     const d = await runMocked(() => buildStack(config!), { stack: "dev" });
     expect(planned.resources.map((r) => r.urn).sort()).toEqual(d.resources.map((r) => r.urn).sort());
     const deps = (list: { urn: string; dependencies?: string[]; dependsOn?: string[] }[]) =>
@@ -80,6 +77,14 @@ describe("npm run plan", () => {
     expect(out).toContain("pulumi up refuses this stack until its Desktop OAuth client is set");
   });
 
+  test("shows prod's missing client as a pending step where the step is listed, not as done", async () => {
+    const { out } = await plan(["--stack", "prod"]);
+    const steps = out.slice(out.indexOf("Manual steps:"), out.indexOf("Critical path:"));
+    expect(steps).toContain("2. [pending] Create the Desktop OAuth client and hand its file to the stack (pulumi up refuses the stack until then)");
+    expect(steps).not.toContain("[done]");
+    expect(out).not.toContain("000000000000-planned");
+  });
+
   test("never prints an encrypted value, and says the client file was not checked", async () => {
     const path = "/stacks/Pulumi.enc.yaml";
     const text = `${readFileSync(join(ROOT, "stacks", "Pulumi.staging.yaml"), "utf8")}  gemini-access-kit:oauthClientJson:\n    secure: v1:c2VjcmV0LWNpcGhlcnRleHQ=\n`;
@@ -98,27 +103,69 @@ describe("npm run plan", () => {
     expect(planned.criticalPath).toHaveLength(4);
   });
 
-  test("stops with exit 2 and every config problem, listing nothing", async () => {
+  test("stops with exit 2 and every config problem, listing nothing, each fix naming the file planned", async () => {
     const path = "/stacks/Pulumi.bad.yaml";
     const { code, out, err } = await plan(["--file", path], { [path]: "config:\n  gcp:project: Bad_Project\n  gemini-access-kit:keyRotationDays: 400\n" });
     expect(code).toBe(2);
     expect(out).toBe("");
     expect(err).toMatch(/^\/stacks\/Pulumi\.bad\.yaml has 2 problems; nothing was created:\n {2}- \[gcp:project\]/);
+    expect(err).toMatch(/\nCorrect each in \/stacks\/Pulumi\.bad\.yaml as the line says, then run again\.\n$/);
+  });
+
+  test("with --json a config error is one document on stdout with the problems as a list", async () => {
+    const path = "/stacks/Pulumi.bad.yaml";
+    const { code, out, err } = await plan(["--file", path, "--json"], { [path]: "config:\n  gcp:project: Bad_Project\n" });
+    expect([code, err]).toEqual([2, ""]);
+    expect(JSON.parse(out)).toMatchObject({
+      ok: false,
+      command: "plan",
+      error: { reason: "CONFIG_INVALID", stackFile: path, problems: [{ path: "gcp:project", problem: expect.stringContaining('"Bad_Project" is not allowed') }] },
+    });
+  });
+
+  test("a YAML mistake is one line with the file, line and column, exit 2, never a stack trace", async () => {
+    const path = "/stacks/Pulumi.typo.yaml";
+    const { code, out, err } = await plan(["--file", path], { [path]: "config:\n  gcp:project: acme-gemini-dev\n gemini-access-kit:environment: dev\n" });
+    expect([code, out]).toEqual([2, ""]);
+    expect(err).toBe(`${path}:3:1: All mapping items must start at the same column (the file is not valid YAML). Line the entry up with the other entries of its map or list, and close every [ or { that was opened.\n`);
+  });
+
+  test("a file that is not a stack file says so instead of naming a missing project", async () => {
+    const path = "/Pulumi.other.yaml";
+    const { code, err } = await plan(["--file", path], { [path]: readFileSync(join(ROOT, "Pulumi.yaml"), "utf8") });
+    expect(code).toBe(2);
+    expect(err).toContain(`${path}: is a Pulumi project file (it has name: and runtime:), not a stack file`);
+    expect(err).not.toContain("gcp:project");
+  });
+
+  test("refuses a client secret committed as plain text, naming the command that stores it encrypted", async () => {
+    const path = "/stacks/Pulumi.leaky.yaml";
+    const text = `${readFileSync(join(ROOT, "stacks", "Pulumi.staging.yaml"), "utf8")}  gemini-access-kit:oauthClientJson: '{"installed": {"client_secret": "GOCSPX-committed-by-mistake"}}'\n`;
+    const { code, out, err } = await plan(["--file", path], { [path]: text });
+    expect([code, out]).toEqual([2, ""]);
+    expect(err).toContain("[oauthClientJson] (secret value, not shown) is in the stack file as plain text");
+    expect(err).toContain("pulumi config set --secret --stack leaky gemini-access-kit:oauthClientJson < client_secret.json");
+    expect(err).not.toContain("GOCSPX-committed-by-mistake");
   });
 
   test.each([
     [[], "Which stack? Pass --stack NAME (committed: dev, prod, staging)."],
     [["--stack", "qa"], "There is no stacks/Pulumi.qa.yaml. Committed stacks: dev, prod, staging."],
-    [["--stack", "dev", "--date", "yesterday"], "--date yesterday is not a date; expected YYYY-MM-DD."],
-    [["--file", "/tmp/config.yaml"], "--file /tmp/config.yaml: cannot tell the stack's name from the file name. Pass --stack NAME too."],
-  ])("refuses %j with exit 2: %s", async (args, message) => {
-    const { code, err } = await plan(args);
-    expect([code, err.trim()]).toEqual([2, message]);
+    [["--stack", "x/../../y"], '--stack "x/../../y" is not a stack name: Pulumi stack names are 1-100 letters, digits, hyphens, underscores or dots. Pass the name of a file in stacks/ (Pulumi.NAME.yaml), e.g. --stack dev; for a file elsewhere use --file where the command has it.'],
+    [["--stack", "dev", "--date", "yesterday"], "--date yesterday is not a day of the calendar. Pass the day as YYYY-MM-DD, e.g. --date 2026-11-22."],
+    [["--stack", "dev", "--date", "2026-02-30"], "--date 2026-02-30 is not a day of the calendar. Pass the day as YYYY-MM-DD, e.g. --date 2026-11-22."],
+    [["--file", "/tmp/config.yaml"], "--file /tmp/config.yaml: cannot tell the stack's name from the file name. Pass --stack NAME too, or name the file Pulumi.NAME.yaml."],
+    [["--file", "/nonexistent/Pulumi.qa.yaml"], "Cannot read /nonexistent/Pulumi.qa.yaml (ENOENT). Check the path."],
+    [["--stak", "dev"], "Unknown option '--stak'. Run npm run plan -- --help for the options."],
+  ])("refuses %j with exit 2 and one line on stderr: %s", async (args, message) => {
+    const { code, out, err } = await plan(args);
+    expect([code, out, err]).toEqual([2, "", `${message}\n`]);
   });
 
-  test("explains itself with --help", async () => {
+  test("explains itself with --help, exit codes included", async () => {
     const { code, out } = await plan(["--help"]);
     expect([code, out]).toEqual([0, PLAN_HELP]);
     expect(PLAN_HELP).toContain("No credentials, no network, no Pulumi CLI.");
+    expect(PLAN_HELP).toMatch(/Exit codes:\n {2}0 +planned\n {2}1 +an unexpected error/);
   });
 });
