@@ -35,9 +35,6 @@ export interface GeminiTarget {
 
 const MAX_PAGES = 1000;
 
-function optional<T>(value: unknown, check: (v: unknown) => v is T): T | undefined {
-  return check(value) ? value : undefined;
-}
 const isString = (v: unknown): v is string => typeof v === "string";
 const isNumber = (v: unknown): v is number => typeof v === "number";
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
@@ -88,28 +85,23 @@ async function listAll<T>(
   throw malformed(what, target.baseUrl, 200, `still had more pages after ${MAX_PAGES}`);
 }
 
-function parseModel(item: Record<string, unknown>): Model | undefined {
-  if (typeof item.name !== "string" || !item.name.startsWith("models/")) return undefined;
-  return {
-    name: item.name,
-    displayName: optional(item.displayName, isString),
-    version: optional(item.version, isString),
-    baseModelId: optional(item.baseModelId, isString),
-    inputTokenLimit: optional(item.inputTokenLimit, isNumber),
-    outputTokenLimit: optional(item.outputTokenLimit, isNumber),
-    supportedGenerationMethods: optional(item.supportedGenerationMethods, isStrings),
+/**
+ * A listed item: its `name` must have the resource's prefix; each other field is kept when it has the
+ * documented type and dropped otherwise, so one odd field never fails a whole listing.
+ */
+function parseNamed<T extends { name: string }>(prefix: string, fields: Record<Exclude<keyof T, "name">, (v: unknown) => boolean>) {
+  return (item: Record<string, unknown>): T | undefined => {
+    if (typeof item.name !== "string" || !item.name.startsWith(prefix)) return undefined;
+    const parsed: Record<string, unknown> = { name: item.name };
+    for (const [field, check] of Object.entries(fields) as [string, (v: unknown) => boolean][]) if (check(item[field])) parsed[field] = item[field];
+    return parsed as T;
   };
 }
 
-function parseTuned(item: Record<string, unknown>): TunedModel | undefined {
-  if (typeof item.name !== "string" || !item.name.startsWith("tunedModels/")) return undefined;
-  return {
-    name: item.name,
-    displayName: optional(item.displayName, isString),
-    state: optional(item.state, isString),
-    baseModel: optional(item.baseModel, isString),
-  };
-}
+const parseModel = parseNamed<Model>("models/", {
+  displayName: isString, version: isString, baseModelId: isString, inputTokenLimit: isNumber, outputTokenLimit: isNumber, supportedGenerationMethods: isStrings,
+});
+const parseTuned = parseNamed<TunedModel>("tunedModels/", { displayName: isString, state: isString, baseModel: isString });
 
 /** `GET /v1beta/models`, every page. */
 export function listModels(http: Http, target: GeminiTarget, pageSize?: number): Promise<Model[]> {
@@ -131,6 +123,8 @@ export interface Permission {
   role?: string;
 }
 
+const parsePermission = parseNamed<Permission>("", { granteeType: isString, emailAddress: isString, role: isString });
+
 /** `POST /v1beta/{tunedModel}/permissions`: share a tuned model with a user, a group or everyone. */
 export async function shareTunedModel(
   http: Http,
@@ -143,11 +137,7 @@ export async function shareTunedModel(
   const body = record(
     await callJson(http, { ...target.context, what, service: "gemini" }, { method: "POST", url, headers: await target.headers(), body: grant }),
   );
-  if (body === undefined || typeof body.name !== "string") throw malformed(what, new URL(url).origin, 200, 'has no permission "name"');
-  return {
-    name: body.name,
-    granteeType: optional(body.granteeType, isString),
-    emailAddress: optional(body.emailAddress, isString),
-    role: optional(body.role, isString),
-  };
+  const permission = body && parsePermission(body);
+  if (permission === undefined) throw malformed(what, new URL(url).origin, 200, 'has no permission "name"');
+  return permission;
 }
