@@ -2,14 +2,14 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { readStackFile } from "../src/config/stack-file";
-import { baseRaw } from "./helpers/fixtures";
+import { baseRaw, clientFile } from "./helpers/fixtures";
 import { runMocked } from "./helpers/mocks";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 
 /** Loads src/index.ts afresh, as `pulumi up` would, with `config` as the stack's config. */
-function runEntryModule(config: Record<string, string>): Record<string, unknown> {
-  pulumi.runtime.setAllConfig(config, ["gemini-access-kit:oauthClientJson"]);
+function runEntryModule(config: Record<string, string>, secretKeys = ["gemini-access-kit:oauthClientJson"]): Record<string, unknown> {
+  pulumi.runtime.setAllConfig(config, secretKeys);
   let exported: unknown;
   jest.isolateModules(() => {
     exported = jest.requireActual("../src/index");
@@ -45,6 +45,35 @@ describe("the Pulumi entry", () => {
     expect(d.outputs.message).toMatch(
       /stacks\/Pulumi\.test\.yaml has 2 problems; nothing was created:\n {2}- \[gcp:project\] "Bad_Project".*\n {2}- \[keyRotationDays\] 400/,
     );
+  });
+
+  /** Runs the entry and returns how it stopped: a RunError (printed by Pulumi without a trace) and its message. */
+  async function stopped(config: Record<string, string>, secretKeys?: string[]) {
+    const d = await runMocked(() => {
+      try {
+        runEntryModule(config, secretKeys);
+        return { runError: false, message: "" };
+      } catch (err) {
+        return { runError: pulumi.RunError.isInstance(err), message: (err as Error).message };
+      }
+    });
+    return { resources: d.resources, ...d.outputs };
+  }
+
+  test("refuses a client file that Pulumi does not hold as a secret (committed as plain text), before any resource", async () => {
+    const file = clientFile();
+    const result = await stopped(baseRaw({ "gemini-access-kit:oauthClientJson": file.text, "gemini-access-kit:oauthClientReaders": ["group:team@example.com"] }), []);
+    expect(result.resources).toEqual([]);
+    expect(result.runError).toBe(true);
+    expect(result.message).toContain("[oauthClientJson] (secret value, not shown) is in the stack file as plain text");
+    expect(result.message).not.toContain(file.clientSecret);
+  });
+
+  test("refuses a setting in a misspelt namespace, which would otherwise be dropped without a word (prod's guard among them)", async () => {
+    const result = await stopped({ ...baseRaw(), "gemini-acess-kit:oauthClientRequired": "true" });
+    expect(result.resources).toEqual([]);
+    expect(result.message).toContain("[gemini-acess-kit:oauthClientRequired] \"true\" is in the namespace \"gemini-acess-kit\"");
+    expect(result.message).toContain("Did you mean gemini-access-kit:oauthClientRequired?");
   });
 
   test("loads through ts-node with type checking, as `pulumi up` runs it, and reaches the config check", () => {
