@@ -26,6 +26,8 @@ export interface RecordedResource {
   state: Record<string, unknown>;
   retainOnDelete: boolean;
   deleteBeforeReplace: boolean;
+  /** The `aliases` option: earlier identities this resource keeps (a URN, or the parts that changed). */
+  aliases: string[];
 }
 
 export interface Recording<T> {
@@ -60,6 +62,20 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getRetainondelete(): boolean | undefined;
   getDeletebeforereplace(): boolean;
+  getAliasesList?(): AliasMessage[];
+  getAliasurnsList?(): string[];
+}
+/** pulumirpc.Alias: a full URN, or a spec of the parts of the old identity that differ. */
+interface AliasMessage {
+  getUrn(): string;
+  getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
+function aliasText(alias: AliasMessage): string {
+  const spec = alias.getSpec();
+  if (alias.getUrn() !== "" || spec === undefined) return alias.getUrn();
+  const parts = { name: spec.getName(), type: spec.getType(), stack: spec.getStack(), project: spec.getProject(), parent: spec.getNoparent() ? "(none)" : spec.getParenturn() };
+  return Object.entries(parts).filter(([, v]) => v !== "").map(([k, v]) => `${k}=${v}`).join(" ");
 }
 interface RegisterResponse {
   getUrn(): string;
@@ -149,6 +165,7 @@ export async function recordProgram<T>(program: () => T, options: RecordOptions)
       dependencies: req.getDependenciesList(),
       retainOnDelete: req.getRetainondelete() === true,
       deleteBeforeReplace: req.getDeletebeforereplace(),
+      aliases: [...(req.getAliasesList?.() ?? []).map(aliasText), ...(req.getAliasurnsList?.() ?? [])],
     };
     register(req, (err, resp) => {
       if (!err && resp) resources.push({ ...record, urn: resp.getUrn(), state: states.get(`${type}::${name}`) ?? {} });

@@ -1,0 +1,94 @@
+/**
+ * The committed inventories pin every resource's URN and identity inputs: a change to the program
+ * that renames, adds, removes or replaces a resource fails here until `npm run inventory` is run and
+ * its result committed, so every such change shows in review.
+ */
+
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { commandContext, runCommand } from "../../src/cli/main";
+import { stackNames } from "../../src/cli/stacks";
+import { readStackFile } from "../../src/config/stack-file";
+import { inventoryDiff, inventoryOf, inventoryText, type Inventory } from "../../src/plan/inventory";
+import { INVENTORY_HELP, inventoryMain, inventoryPath } from "../../src/plan/inventory-cli";
+import { planStack } from "../../src/plan/plan";
+import { NOW } from "../helpers/fixtures";
+import { ROOT } from "../helpers/verify-cli";
+
+const STACKS = stackNames(readdirSync(join(ROOT, "stacks")));
+const committed = (stack: string) => JSON.parse(readFileSync(join(ROOT, inventoryPath(stack)), "utf8")) as Inventory;
+
+async function inventory(args: string[], files: Record<string, string> = {}) {
+  let out = "";
+  const written: Record<string, string> = {};
+  const ctx = commandContext(args, { stdout: (t) => (out += t), stderr: (t) => (out += t) });
+  const code = await runCommand("inventory", (c) => inventoryMain(c, {
+    root: ROOT,
+    now: NOW,
+    readFile: (path) => files[path] ?? readFileSync(path, "utf8"),
+    writeFile: (path, text) => (written[path] = text),
+  }), ctx);
+  return { code, out, written };
+}
+
+describe.each(STACKS)("the committed inventory of %s", (stack) => {
+  test("is what the program registers today (after a change, run npm run inventory and commit it)", async () => {
+    const pinned = committed(stack);
+    const plan = await planStack({ stack, stackFile: `stacks/Pulumi.${stack}.yaml`, file: readStackFile(ROOT, stack), now: new Date(`${pinned.asOf}T12:00:00Z`) });
+    const current = inventoryOf(plan, pinned.asOf);
+    expect(inventoryDiff(pinned, current)).toEqual([]);
+    expect(readFileSync(join(ROOT, inventoryPath(stack)), "utf8")).toBe(inventoryText(current));
+  });
+
+  test("names every cloud resource with the inputs that would replace it, and no secret value", () => {
+    const pinned = committed(stack);
+    expect(pinned.resources.length).toBeGreaterThan(10);
+    for (const r of pinned.resources.filter((x) => x.type.startsWith("gcp:"))) expect([r.urn, Object.keys(r.identity).length > 0]).toEqual([r.urn, true]);
+    const versions = pinned.resources.filter((r) => r.type === "gcp:secretmanager/secretVersion:SecretVersion");
+    for (const v of versions) expect(v.identity.secretData).toBe("[secret]");
+  });
+});
+
+describe("npm run inventory", () => {
+  test("with --check exits 0 when every committed inventory is current, writing nothing", async () => {
+    const { code, out, written } = await inventory(["--check"]);
+    expect(code).toBe(0);
+    expect(written).toEqual({});
+    for (const stack of STACKS) expect(out).toContain(`unchanged inventory/${stack}.json`);
+  });
+
+  test("with --check names a renamed resource as removed and added, says it needs an alias, and exits 1", async () => {
+    const pinned = committed("dev");
+    const renamed = { ...pinned, resources: pinned.resources.map((r) => (r.name === "gemini-apis-iam" ? { ...r, urn: r.urn.replace("::gemini-apis-iam", "::gemini-apis-iam-old"), name: "gemini-apis-iam-old" } : r)) };
+    const path = join(ROOT, inventoryPath("dev"));
+    const { code, out, written } = await inventory(["--check", "--stack", "dev"], { [path]: inventoryText(renamed) });
+    expect(code).toBe(1);
+    expect(written).toEqual({});
+    expect(out).toContain("differs   inventory/dev.json");
+    expect(out).toMatch(/- removed \(or renamed\): urn:pulumi:dev::gemini-access-kit::.*::gemini-apis-iam-old \(a rename that must keep the cloud resource needs an alias\)/);
+    expect(out).toMatch(/\+ added \(or renamed to\): urn:pulumi:dev::.*::gemini-apis-iam\n/);
+    expect(out).toContain("1 inventory differs from the program: run npm run inventory and commit the result with the change.");
+  });
+
+  test("with --check shows a change of an input that would replace the resource", async () => {
+    const pinned = committed("dev");
+    const changed = { ...pinned, resources: pinned.resources.map((r) => (r.name === "gemini-api-key-store-secret" ? { ...r, identity: { ...r.identity, secretId: "old-id" } } : r)) };
+    const { code, out } = await inventory(["--check", "--stack", "dev"], { [join(ROOT, inventoryPath("dev"))]: inventoryText(changed) });
+    expect(code).toBe(1);
+    expect(out).toMatch(/~ changed: urn:pulumi:dev::.*Secret::gemini-api-key-store-secret: \{.*"secretId":"old-id".*\} -> \{.*"secretId":"gak-api-key-dev"/);
+  });
+
+  test("writes a stale inventory again, keeping the day it was made as of", async () => {
+    const pinned = committed("prod");
+    const stale = { ...pinned, resources: pinned.resources.slice(1) };
+    const path = join(ROOT, inventoryPath("prod"));
+    const { code, written } = await inventory(["--stack", "prod"], { [path]: inventoryText(stale) });
+    expect(code).toBe(0);
+    expect(written[path]).toBe(readFileSync(path, "utf8"));
+  });
+
+  test("explains itself with --help", async () => {
+    const { code, out } = await inventory(["--help"]);
+    expect([code, out]).toEqual([0, INVENTORY_HELP]);
+  });
+});
