@@ -93,7 +93,7 @@ function parseNamed<T extends { name: string }>(prefix: string, fields: Record<E
   return (item: Record<string, unknown>): T | undefined => {
     if (typeof item.name !== "string" || !item.name.startsWith(prefix)) return undefined;
     const parsed: Record<string, unknown> = { name: item.name };
-    for (const [field, check] of Object.entries(fields) as [string, (v: unknown) => boolean][]) if (check(item[field])) parsed[field] = item[field];
+    for (const [field, check] of Object.entries<(v: unknown) => boolean>(fields)) if (check(item[field])) parsed[field] = item[field];
     return parsed as T;
   };
 }
