@@ -70,18 +70,17 @@ export function parseCiIdentity(p: Problems, raw: unknown, ctx: CiContext): CiId
       p.add(`serviceAccounts.${key}`, key, "has the id the CI identity gives its own account", "Rename the entry, or set its accountId.");
     }
   }
-  if (p.list.length > before || repository === undefined || deployBranch === undefined || poolId === undefined || providerId === undefined) return undefined;
   const account = (key: string) => {
     const accountId = ctx.names.accountId(key);
     return { accountId, email: ctx.names.accountEmail(accountId) };
   };
-  const accounts = Object.values(CI_ACCOUNT_KEYS).map(account);
-  for (const { accountId } of accounts) {
+  for (const key of Object.values(CI_ACCOUNT_KEYS)) {
+    const { accountId } = account(key);
     if (!ACCOUNT_ID.pattern.test(accountId)) {
-      p.derived("ciIdentity", accountId, `gives a CI account id that is not allowed; Google allows ${ACCOUNT_ID.allowed}`, "Shorten namePrefix or environment.");
+      p.derived(`ciIdentity (its ${key} account)`, accountId, `is not a service-account id Google allows: ${ACCOUNT_ID.allowed}`, "Shorten namePrefix or environment.");
     }
   }
-  if (p.list.length > before) return undefined;
+  if (p.list.length > before || repository === undefined || deployBranch === undefined || poolId === undefined || providerId === undefined) return undefined;
   return {
     repository, repositoryId, deployBranch, deployEnvironment, poolId, providerId, stateBucket, kmsKey,
     deployer: account(CI_ACCOUNT_KEYS.deployer),

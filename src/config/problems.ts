@@ -108,7 +108,7 @@ export class Problems {
     this.add(
       cause.path,
       cause.value,
-      `with ${cause.other}, gives ids too long or otherwise not allowed by Google: ${derived.map((x) => `${x.path} ${JSON.stringify(x.got)}`).join(", ")}`,
+      `with ${cause.other} gives ids that Google does not allow (too long, most often): ${derived.map((x) => `${x.path} ${JSON.stringify(x.got)}`).join(", ")}`,
       "Shorten environment or namePrefix (derived ids are <namePrefix>-<what>-<environment>), or set those ids explicitly (serviceAccounts.KEY.accountId, ciIdentity.poolId).",
     );
   }

@@ -102,6 +102,6 @@ test("the derived ids of a too-long environment are one problem that names each 
   const raw: Raw = { ...readStackFile(ROOT, "dev").raw, [`${NS}:environment`]: "development-environment-for-gemini" };
   const { problems } = parseConfig(raw, { stack: "dev", now: NOW, secretKeys: SECRET_KEYS });
   expect(problems.map(formatProblem)).toEqual([
-    expect.stringMatching(/^\[environment\] "development-environment-for-gemini" with namePrefix "gak", gives ids too long or otherwise not allowed by Google: serviceAccounts\.runtime\.accountId "gak-runtime-development-environment-for-gemini", .*ciIdentity\.poolId "gak-github-development-environment-for-gemini".* Shorten environment or namePrefix/),
+    expect.stringMatching(/^\[environment\] "development-environment-for-gemini" with namePrefix "gak" gives ids that Google does not allow \(too long, most often\): serviceAccounts\.runtime\.accountId "gak-runtime-development-environment-for-gemini", .*ciIdentity\.poolId "gak-github-development-environment-for-gemini".* Shorten environment or namePrefix/),
   ]);
 });

@@ -1,0 +1,75 @@
+/**
+ * The README's sample output is the current code's real output: every block marked
+ * `<!-- sample: NAME -->` is produced here by running the code, and must match to the character.
+ */
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { commandContext, runCommand, type MainContext } from "../src/cli/main";
+import { formatSummary, type DeploySummary } from "../src/deploy/run";
+import { planMain } from "../src/plan/cli";
+import { parseVerifyArgs } from "../src/verify/args";
+import { NOW } from "./helpers/fixtures";
+import { ROOT } from "./helpers/verify-cli";
+
+/** Runs a command's main in this process; returns what it printed on stdout and stderr together. */
+async function printed(command: string, argv: string[], main: (ctx: MainContext) => Promise<number>): Promise<string> {
+  let text = "";
+  const ctx = commandContext(argv, { stdout: (t) => (text += t), stderr: (t) => (text += t) });
+  await runCommand(command, main, ctx);
+  return text;
+}
+
+const plan = (argv: string[], files: Record<string, string>) =>
+  printed("plan", argv, (ctx) => planMain(ctx, { root: ROOT, now: NOW, readFile: (path) => files[path] ?? readFileSync(path, "utf8") }));
+
+const prod = () => readFileSync(join(ROOT, "stacks", "Pulumi.prod.yaml"), "utf8");
+
+/** Each sample's producer: the command and input the README describes next to it. */
+const SAMPLES: Record<string, () => Promise<string>> = {
+  "config-problems": () =>
+    plan(["--file", "stacks/Pulumi.prod.yaml"], {
+      "stacks/Pulumi.prod.yaml": prod()
+        .replace("  gemini-access-kit:environment: prod\n", "  gemini-access-kit:environment: production-europe-west\n")
+        .replace("gemini-access-kit:oauthClientRequired: true", "gemini-acess-kit:oauthClientRequired: true"),
+    }),
+  "yaml-error": () => plan(["--file", "stacks/Pulumi.prod.yaml"], { "stacks/Pulumi.prod.yaml": prod().replace("  gcp:project:", "\tgcp:project:") }),
+  "two-identities": () =>
+    printed("verify", ["--key-file", "runtime.json", "--impersonate", "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com"], (ctx) => {
+      parseVerifyArgs(ctx.argv);
+      return Promise.resolve(0);
+    }),
+  "deploy-summary": () => {
+    const summary: DeploySummary = {
+      ok: false,
+      interrupted: false,
+      exitCode: 1,
+      stacks: [
+        { stack: "dev", command: "up", result: "ok", ok: true, changes: { create: 2, update: 1, same: 50 }, errors: [], verify: { ok: true, message: "57 models listed as gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" }, seconds: 48 },
+        { stack: "staging", command: "up", result: "failed", ok: false, changes: { create: 1, same: 31 }, errors: ["googleapi: Error 403: Permission 'iam.serviceAccounts.create' denied on resource"], seconds: 22 },
+        { stack: "prod", command: "up", result: "skipped", ok: false, errors: ["Not started: staging failed in an earlier wave (--keep-going runs the later waves anyway)."], seconds: 0 },
+      ],
+    };
+    return Promise.resolve(formatSummary(summary));
+  },
+};
+
+const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+const marked = new Map([...readme.matchAll(/<!-- sample: (\S+) -->\n```text\n([\s\S]*?)```/g)].map((m) => [m[1]!, m[2]!]));
+
+describe("the README's sample output", () => {
+  test("has a producer here for every marked sample, and a sample for every producer", () => {
+    expect([...marked.keys()].sort()).toEqual(Object.keys(SAMPLES).sort());
+  });
+
+  test.each(Object.keys(SAMPLES))("%s is what the code prints", async (name) => {
+    expect(marked.get(name)).toBe(await SAMPLES[name]!());
+  });
+});
+
+/** `SHOW_SAMPLES=1 npm run test:unit -- test/readme.test.ts` prints each sample, to paste into the README. */
+if (process.env.SHOW_SAMPLES) {
+  test("prints the samples", async () => {
+    for (const [name, make] of Object.entries(SAMPLES)) process.stdout.write(`<!-- sample: ${name} -->\n\`\`\`text\n${await make()}\`\`\`\n\n`);
+  });
+}
