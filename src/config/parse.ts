@@ -35,8 +35,14 @@ export interface ParseContext {
   stackFile?: string;
 }
 
-/** Namespaces a stack file may use: the kit's own and the Google provider's. */
+/** The Google provider's namespace: its settings (gcp:project, gcp:region, ...) belong in a stack file. */
 const PROVIDER_NAMESPACE = "gcp";
+/**
+ * Pulumi's own namespace, for settings the engine reads (pulumi:disable-default-providers in
+ * pkg/resource/deploy/default_providers.go, pulumi:tags in sdk/go/common/apitype/core.go).
+ */
+const PULUMI_NAMESPACE = "pulumi";
+const NAMESPACES = [NAMESPACE, PROVIDER_NAMESPACE, PULUMI_NAMESPACE];
 
 /** The APIs every stack enables: the Gemini API and what the kit itself calls. */
 export const BASE_APIS = [
@@ -47,6 +53,7 @@ export const BASE_APIS = [
 ];
 const API_NAME = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.googleapis\.com$/;
 const MAX_ROTATION_DAYS = 90;
+const MAX_API_KEY_DISPLAY_NAME = 63;
 const DEFAULT_ROTATION_DAYS = 45;
 
 type Values = Partial<Record<ConfigKey, unknown>>;
@@ -58,25 +65,20 @@ function shown(fullKey: string, text: string, secretKeys: ReadonlySet<string>): 
 }
 
 /**
- * A key outside the kit's namespace and the provider's would be dropped without a word (Pulumi hands
- * it to nobody), so a misspelt namespace silently loses the setting: refused, with the likely key.
+ * A key outside the kit's, the provider's and Pulumi's namespaces would be dropped without a word
+ * (Pulumi hands it to nobody), so a misspelt namespace silently loses the setting: refused, with the
+ * likely key. Returns that key, for the checks that would otherwise call it missing.
  */
 function foreignKey(p: Problems, fullKey: string, text: string, secretKeys: ReadonlySet<string>): string | undefined {
   const colon = fullKey.indexOf(":");
-  const key = colon < 0 ? fullKey : fullKey.slice(colon + 1);
-  const known = (KEY_NAMES as string[]).includes(key) ? key : closest(key, KEY_NAMES);
-  const suggestion = known === undefined ? undefined : `${NAMESPACE}:${known}`;
-  const value = shown(`${NAMESPACE}:${key}`, text, secretKeys);
-  if (colon < 0) {
-    p.add(fullKey, value, `has no namespace; the kit reads only ${NAMESPACE}:KEY and ${PROVIDER_NAMESPACE}:KEY settings`, suggestion ? `Did you mean ${suggestion}?` : `Write it as ${NAMESPACE}:${key}, or remove it.`);
-    return suggestion;
-  }
   const namespace = fullKey.slice(0, colon);
-  const guess = closest(namespace, [NAMESPACE, PROVIDER_NAMESPACE]);
-  const meant = guess === NAMESPACE ? suggestion : guess === PROVIDER_NAMESPACE ? `${PROVIDER_NAMESPACE}:${key}` : undefined;
+  const key = fullKey.slice(colon + 1);
+  const guess = closest(namespace, NAMESPACES);
+  const kitKey = (KEY_NAMES as string[]).includes(key) ? key : closest(key, KEY_NAMES);
+  const meant = guess === NAMESPACE ? (kitKey && `${NAMESPACE}:${kitKey}`) : guess === undefined ? undefined : `${guess}:${key}`;
   p.add(
-    fullKey, value,
-    `is in the namespace "${namespace}", which nothing in this project reads; only ${NAMESPACE}: and ${PROVIDER_NAMESPACE}: keys belong in a stack file`,
+    fullKey, shown(`${NAMESPACE}:${key}`, text, secretKeys),
+    `is in the namespace "${namespace}", which nothing in this project reads; a stack file holds ${NAMESPACE}:, ${PROVIDER_NAMESPACE}: and ${PULUMI_NAMESPACE}: keys`,
     meant ? `Did you mean ${meant}?` : "Remove it.",
   );
   return meant;
@@ -91,7 +93,7 @@ function decode(p: Problems, raw: RawConfig, secretKeys: ReadonlySet<string>): {
   const values: Values = {};
   const misplaced = new Set<string>();
   for (const [fullKey, text] of Object.entries(raw)) {
-    if (fullKey.startsWith(`${PROVIDER_NAMESPACE}:`)) continue;
+    if (fullKey.startsWith(`${PROVIDER_NAMESPACE}:`) || fullKey.startsWith(`${PULUMI_NAMESPACE}:`)) continue;
     if (!fullKey.startsWith(`${NAMESPACE}:`)) {
       const meant = foreignKey(p, fullKey, text, secretKeys);
       if (meant !== undefined) misplaced.add(meant);
@@ -99,9 +101,11 @@ function decode(p: Problems, raw: RawConfig, secretKeys: ReadonlySet<string>): {
     }
     const key = fullKey.slice(NAMESPACE.length + 1);
     if (!(KEY_NAMES as string[]).includes(key)) {
-      const guess = closest(key, KEY_NAMES);
-      p.add(key, shown(fullKey, text, secretKeys), "is not a key the kit reads", guess ? `Did you mean ${guess}?` : "Remove it; the README lists every key.");
-      if (guess !== undefined) misplaced.add(`${NAMESPACE}:${guess}`);
+      // `project:` written without the provider's namespace means gcp:project.
+      const guess = key === "project" ? undefined : closest(key, KEY_NAMES);
+      const meant = key === "project" ? "gcp:project" : guess;
+      p.add(key, shown(fullKey, text, secretKeys), "is not a key the kit reads", meant ? `Did you mean ${meant}?` : "Remove it; the README lists every key.");
+      if (meant !== undefined) misplaced.add(meant === "gcp:project" ? meant : `${NAMESPACE}:${meant}`);
       continue;
     }
     const decl = CONFIG_KEYS[key as ConfigKey];
@@ -190,6 +194,10 @@ function parseApiKey(
   const keyId = n.apiKeyId();
   checkRule(p, "apiKey", keyId, API_KEY_ID, "Shorten namePrefix or environment.", true);
   const displayName = p.string("apiKey.displayName", entry.displayName, fix) ?? `Gemini API (${keyId})`;
+  // API Keys v2, Key.displayName: "The maximum length is 63 characters."
+  if (displayName.length > MAX_API_KEY_DISPLAY_NAME) {
+    p.add(entry.displayName === undefined ? "apiKey" : "apiKey.displayName", displayName, `is ${displayName.length} characters; the API Keys API allows ${MAX_API_KEY_DISPLAY_NAME}`, entry.displayName === undefined ? "Set apiKey.displayName, or shorten namePrefix or environment." : "Shorten it.");
+  }
   if (account === undefined) return undefined;
   return { keyId, displayName, accountKey: account.key, accountEmail: account.email, readers, secretId: n.apiKeySecretId() };
 }

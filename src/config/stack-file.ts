@@ -11,6 +11,7 @@ import { Failure } from "../cli/failure.ts";
 import { stackFileName } from "../cli/stacks.ts";
 import { parseYaml } from "../cli/yaml.ts";
 import { record } from "../json.ts";
+import { NAMESPACE } from "./keys.ts";
 import type { RawConfig } from "./parse.ts";
 
 export interface StackFile {
@@ -52,7 +53,10 @@ export function parseStackFile(text: string, file: string): StackFile {
   if (entries === undefined) throw invalid(file, "has a config: that is not a map of keys to values", "Write each setting under config: as KEY: VALUE.");
   const raw: Record<string, string> = {};
   const encrypted: string[] = [];
-  for (const [key, value] of Object.entries(entries)) {
+  for (const [written, value] of Object.entries(entries)) {
+    // Pulumi's stack loader gives a key without a namespace the project's, which is the kit's
+    // (pulumi/pulumi sdk/go/common/workspace/loaders.go, stackConfigNamespacedWithProject).
+    const key = written.includes(":") ? written : `${NAMESPACE}:${written}`;
     const object = record(value);
     if (object !== undefined && "secure" in object) encrypted.push(key);
     else raw[key] = toRaw(value);

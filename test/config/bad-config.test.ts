@@ -113,11 +113,15 @@ const cases: [string, Record<string, unknown>, string][] = [
   ["an impossible rotation start date, which Date.parse would roll over to March", { [`${NS}:keyRotationStart`]: "2026-02-30" },
     '[keyRotationStart] "2026-02-30" is not a day of the calendar as YYYY-MM-DD. Set a real date, e.g. 2026-11-22, in stacks/Pulumi.test.yaml.'],
   ["a key in a misspelt namespace, which Pulumi would hand to nobody", { [`${NS}:oauthClientRequired`]: undefined, "gemini-acess-kit:oauthClientRequired": "true" },
-    '[gemini-acess-kit:oauthClientRequired] "true" is in the namespace "gemini-acess-kit", which nothing in this project reads; only gemini-access-kit: and gcp: keys belong in a stack file. Did you mean gemini-access-kit:oauthClientRequired?'],
-  ["a key without a namespace", { [`${NS}:keyRotationStart`]: undefined, keyRotationStart: "2026-11-01" },
-    '[keyRotationStart] "2026-11-01" has no namespace; the kit reads only gemini-access-kit:KEY and gcp:KEY settings. Did you mean gemini-access-kit:keyRotationStart?'],
+    '[gemini-acess-kit:oauthClientRequired] "true" is in the namespace "gemini-acess-kit", which nothing in this project reads; a stack file holds gemini-access-kit:, gcp: and pulumi: keys. Did you mean gemini-access-kit:oauthClientRequired?'],
+  ["a setting in a misspelt Pulumi namespace", { "pulumu:disable-default-providers": '["gcp"]' },
+    '[pulumu:disable-default-providers] "[\\"gcp\\"]" is in the namespace "pulumu", which nothing in this project reads; a stack file holds gemini-access-kit:, gcp: and pulumi: keys. Did you mean pulumi:disable-default-providers?'],
   ["the project in a misspelt provider namespace", { "gcp:project": undefined, "gpc:project": PROJECT },
-    `[gpc:project] "${PROJECT}" is in the namespace "gpc", which nothing in this project reads; only gemini-access-kit: and gcp: keys belong in a stack file. Did you mean gcp:project?`],
+    `[gpc:project] "${PROJECT}" is in the namespace "gpc", which nothing in this project reads; a stack file holds gemini-access-kit:, gcp: and pulumi: keys. Did you mean gcp:project?`],
+  ["the project written without its namespace, which Pulumi files under the kit's", { "gcp:project": undefined, [`${NS}:project`]: PROJECT },
+    `[project] "${PROJECT}" is not a key the kit reads. Did you mean gcp:project?`],
+  ["an API key display name over the API Keys API's 63 characters", { [`${NS}:apiKey`]: { serviceAccount: "runtime", readers: ["group:team@example.com"], displayName: "k".repeat(64) } },
+    `[apiKey.displayName] "${"k".repeat(64)}" is 64 characters; the API Keys API allows 63. Shorten it.`],
   ["a misspelt project key in the provider namespace", { "gcp:project": undefined, "gcp:projet": PROJECT },
     "[gcp:project] (not set) is not set; it names the project the stack deploys to. Did you mean gcp:project (the file has gcp:projet)?"],
   ["a client secret committed as plain text", { [`${NS}:oauthClientJson`]: "PLAINTEXT", [`${NS}:oauthClientReaders`]: ["group:team@example.com"] },
@@ -153,4 +157,9 @@ test("a plain-text client secret is refused without showing it, and without chec
   const { problems } = parseConfig(baseRaw({ [`${NS}:oauthClientJson`]: file.text, [`${NS}:oauthClientReaders`]: ["group:team@example.com"] }), { stack: "test", now: NOW, secretKeys: new Set() });
   expect(problems.map((p) => p.path)).toEqual(["oauthClientJson"]);
   expect(JSON.stringify(problems) + problems.map(formatProblem).join("")).not.toContain(file.clientSecret);
+});
+
+test("settings in the provider's and Pulumi's own namespaces are theirs, and pass", () => {
+  const { problems } = parseConfig(baseRaw({ "gcp:region": "europe-west1", "pulumi:disable-default-providers": '["gcp"]', "pulumi:tags": '{"team":"platform"}' }), { stack: "test", now: NOW, secretKeys: SECRET_KEYS });
+  expect(problems).toEqual([]);
 });

@@ -52,7 +52,6 @@ function mutations(raw: Raw): Mutation[] {
     if (WRONG[key] !== undefined) list.push([`${key} set to a wrong value`, set(key, WRONG[key])]);
     if (key.startsWith(`${NS}:`)) {
       list.push([`${key} in a misspelt namespace`, rename(key, `gemini-acess-kit:${short}`)]);
-      list.push([`${key} without a namespace`, rename(key, short)]);
       list.push([`${key} misspelt`, rename(key, `${NS}:${short.slice(0, -1)}`)]);
     } else {
       list.push([`${key} in a misspelt namespace`, rename(key, `gpc:${short}`)]);

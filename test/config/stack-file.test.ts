@@ -67,3 +67,8 @@ test("reads config as Pulumi hands it to a program: strings as they are, other v
     secretsProvider: "gcpkms://projects/p/locations/global/keyRings/r/cryptoKeys/k",
   });
 });
+
+test("a key written without a namespace is the kit's, as Pulumi's stack loader files it under the project's name", () => {
+  const file = parseStackFile("config:\n  gcp:project: acme-gemini-qa\n  keyRotationDays: 30\n  keyRotationStrat: 2026-11-01\n", FILE);
+  expect(file.raw).toEqual({ "gcp:project": "acme-gemini-qa", "gemini-access-kit:keyRotationDays": "30", "gemini-access-kit:keyRotationStrat": "2026-11-01" });
+});
