@@ -16,12 +16,12 @@ import { DEPLOY_HELP, parseDeployArgs } from "../src/deploy/args.ts";
 import { LineDisplay, TtyDisplay } from "../src/deploy/display.ts";
 import { formatSummary, runDeploy } from "../src/deploy/run.ts";
 import { verifyOutcome } from "../src/deploy/verify-outcome.ts";
-import { parseWaves, WAVES_FILE } from "../src/deploy/waves.ts";
+import { parseWaves, WAVES_FILE, type DeployOrder } from "../src/deploy/waves.ts";
 import { readOrUndefined, runProcess } from "./runner.ts";
 
 const root = resolve(dirname(process.argv[1]!), "..");
 
-function waves(committed: string[]): string[][] {
+function waves(committed: string[]): DeployOrder {
   const text = readOrUndefined(join(root, WAVES_FILE));
   if (text === undefined) throw badInput(`There is no ${WAVES_FILE}, so deploy cannot tell which stacks go first.`, "Restore it from the repository, or write one: waves: [[dev], [staging], [prod]].");
   return parseWaves(text, committed);

@@ -19,18 +19,34 @@ export const runProcess: Run = async (file, args, options = {}) => {
   const untrack = options.interruption?.track({ kill: (signal) => child.kill(signal) });
   try {
     const result = await child;
-    const missing = (result as { code?: string }).code === "ENOENT";
+    const stdout = String(result.stdout ?? "");
+    const stderr = String(result.stderr ?? "");
+    const notFound = (result as { code?: string }).code === "ENOENT";
+    const launcher = notFound ? undefined : launcherFailure(result.exitCode, stdout, stderr);
     return {
-      exitCode: result.exitCode ?? (missing ? 127 : 1),
-      stdout: String(result.stdout ?? ""),
-      stderr: String(result.stderr ?? ""),
-      missing,
+      exitCode: result.exitCode ?? (notFound ? 127 : 1),
+      stdout,
+      stderr,
+      missing: notFound || launcher !== undefined,
+      missingDetail: launcher,
       signal: result.signal ?? undefined,
     };
   } finally {
     untrack?.();
   }
 };
+
+/**
+ * The `pulumi` npm package's launcher (node_modules/.bin/pulumi, run.js) downloads the pinned CLI
+ * into ~/.pulumi/versions/VERSION on first use; when it cannot, it prints "Downloading pulumi
+ * vVERSION..." and "pulumi: REASON" and exits 1 without running anything. That is a CLI that is not
+ * there, not a failed command. Returns the one-line reason, or undefined for any other outcome.
+ */
+export function launcherFailure(exitCode: number | undefined, stdout: string, stderr: string): string | undefined {
+  if (exitCode === 0 || stdout !== "") return undefined;
+  const m = /^Downloading pulumi v(\S+)\.\.\.\n(?:[^\n]*\n)*?pulumi: ([^\n]*)\n?$/.exec(stderr);
+  return m === null ? undefined : `the pulumi npm package could not download Pulumi ${m[1]} (${m[2]})`;
+}
 
 /** A file's text, or undefined when it does not exist (yet). */
 export function readOrUndefined(path: string): string | undefined {

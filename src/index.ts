@@ -1,9 +1,9 @@
-/** The Pulumi entry: check the stack's config, build the kit, export its outputs. */
+/** The Pulumi entry: check the stack's config, build the stack (an environment's, or the CI stack), export its outputs. */
 
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig } from "./config/index.ts";
-import type { StackOutputs } from "./outputs.ts";
-import { buildStack } from "./program.ts";
+import type { CiStackOutputs, StackOutputs } from "./outputs.ts";
+import { buildProgram } from "./program.ts";
 
 function load() {
   try {
@@ -15,10 +15,10 @@ function load() {
   }
 }
 
-// Each named export is one stack output.
+// Each named export is one stack output; a stack of either kind leaves the other kind's undefined.
 export const {
-  project, environment, enabledApis, serviceAccounts, keyRotation, oauthClient, apiKey, manualSteps, ciIdentity, verifyCommand,
-} = buildStack(load());
+  project, environment, enabledApis, serviceAccounts, keyRotation, oauthClient, apiKey, manualSteps, verifyCommand, ci,
+} = buildProgram(load());
 
-// Fails to compile when StackOutputs gains a key that is not exported above.
-({ project, environment, enabledApis, serviceAccounts, keyRotation, oauthClient, apiKey, manualSteps, ciIdentity, verifyCommand }) satisfies Record<keyof StackOutputs, unknown>;
+// Fails to compile when either kind's outputs gain a key that is not exported above.
+({ project, environment, enabledApis, serviceAccounts, keyRotation, oauthClient, apiKey, manualSteps, verifyCommand, ci }) satisfies Record<keyof (StackOutputs & CiStackOutputs), unknown>;

@@ -4,7 +4,9 @@
  */
 
 import type * as pulumi from "@pulumi/pulumi";
-import type { KitConfig } from "./config/index.ts";
+import type { CiConfig, KitConfig } from "./config/index.ts";
+import type { CiPlatform } from "./components/ci-platform.ts";
+import type { EnvironmentOutputs, GovernedEnvironment } from "./components/governed-environment.ts";
 import type { GeminiAccessKit } from "./components/kit.ts";
 import type { ManualStep } from "./oauth/consent.ts";
 
@@ -15,10 +17,8 @@ export interface StackOutputs {
   serviceAccounts: Record<string, { email: pulumi.Output<string>; keySecret?: pulumi.Output<string> }>;
   keyRotation?: { periodDays: number; period: number; nextRotation: string };
   oauthClient: { status: "stored" | "pending" | "not-configured"; clientId?: string; secret?: pulumi.Output<string> };
-  apiKey?: { keyName: pulumi.Output<string>; secret: pulumi.Output<string>; boundTo: string };
+  apiKey?: { secret: pulumi.Output<string>; boundTo: string };
   manualSteps: ManualStep[];
-  /** What the CI workflow's variables hold: see the README's CI set-up. */
-  ciIdentity?: { workloadIdentityProvider: pulumi.Output<string>; deployer: pulumi.Output<string>; previewer: pulumi.Output<string>; repository: string };
   verifyCommand: string;
 }
 
@@ -42,7 +42,28 @@ export function stackOutputs(config: KitConfig, kit: GeminiAccessKit): StackOutp
           : { status: "stored", clientId: client.clientId, secret: kit.oauthClientSecret },
     apiKey: kit.apiKey && config.apiKey && { ...kit.apiKey, boundTo: config.apiKey.accountEmail },
     manualSteps: kit.manualSteps,
-    ciIdentity: kit.ciIdentity && config.ciIdentity && { ...kit.ciIdentity, repository: config.ciIdentity.repository },
     verifyCommand: `npm run verify -- --stack ${config.stack}`,
+  };
+}
+
+/** The CI stack's outputs: what the workflow's variables and each environment stack's set-up need. */
+export interface CiStackOutputs {
+  project: string;
+  ci: {
+    repository: string;
+    /** What the workflow's auth step names (`workload_identity_provider`). */
+    workloadIdentityProvider: pulumi.Output<string>;
+    environments: Record<string, EnvironmentOutputs>;
+  };
+}
+
+export function ciOutputs(config: CiConfig, platform: CiPlatform, environments: GovernedEnvironment[]): CiStackOutputs {
+  return {
+    project: config.project,
+    ci: {
+      repository: config.repository,
+      workloadIdentityProvider: platform.providerName,
+      environments: Object.fromEntries(config.environments.map((e, i) => [e.name, environments[i]!.outputs])),
+    },
   };
 }

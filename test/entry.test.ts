@@ -26,7 +26,7 @@ describe("the Pulumi entry", () => {
     const { raw } = readStackFile(join(__dirname, ".."), "dev");
     const d = await runEntry({ ...raw }, "dev");
     expect(d.outputs.verifyCommand).toBe("npm run verify -- --stack dev");
-    expect(d.ofType("gcp:serviceaccount/account:Account").length).toBeGreaterThan(0);
+    expect(d.ofType("gcp:secretmanager/secret:Secret").map((r) => r.inputs.secretId).sort()).toEqual(["gak-api-key-dev", "gak-runtime-key-dev"]);
   });
 
   test("stops on bad config with every problem listed, before any resource is registered", async () => {

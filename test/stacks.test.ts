@@ -1,20 +1,27 @@
 /**
- * The three committed stacks, run end to end under Pulumi's mocks, checked against the kit's
- * invariants: what a reviewer of a real `pulumi up` would want to be true of every stack.
+ * The committed stacks, run end to end under Pulumi's mocks, checked against the kit's invariants:
+ * what a reviewer of a real `pulumi up` would want to be true of every stack. The environment stacks
+ * apply only their workload plane; the CI stack applies every environment's foundation.
  */
 
 import { join } from "node:path";
 import { ConfigError, formatProblem, parseConfig, type KitConfig, type RawConfig } from "../src/config";
-import { readStackFile } from "../src/config/stack-file";
-import { decodeKeyFile } from "../src/components/rotating-key";
+import { parseCiConfig } from "../src/config/ci";
 import { BASIC_ROLES } from "../src/config/members";
-import { buildStack } from "../src/program";
+import { readStackFile, stackReader } from "../src/config/stack-file";
+import { buildCiStack, buildStack } from "../src/program";
 import { clientFile, NOW, SECRET_KEYS } from "./helpers/fixtures";
+import { CI_INVOKES } from "./helpers/fake-cloud";
 import { criticalPath, runMocked, type Deployment, type RecordedResource } from "./helpers/mocks";
+import { readFileSync } from "node:fs";
 
 const ROOT = join(__dirname, "..");
 const STACKS = ["dev", "staging", "prod"] as const;
 const ACCESSOR = "roles/secretmanager.secretAccessor";
+/** The resource types whose state holds key material: none may be registered by any stack. */
+const KEY_CARRYING = ["gcp:serviceaccount/key:Key", "gcp:projects/apiKey:ApiKey"];
+/** The foundation's resource types: an environment stack with foundation: ci registers none. */
+const FOUNDATION = ["gcp:projects/service:Service", "gcp:serviceaccount/account:Account", "gcp:projects/iAMMember:IAMMember", "gcp:serviceaccount/iAMMember:IAMMember"];
 
 /** The stack's committed config, plus the client file a person would have set for prod. */
 function committed(stack: string): { raw: RawConfig; clientSecret?: string } {
@@ -33,6 +40,7 @@ function configOf(raw: RawConfig, stack: string): KitConfig {
 }
 
 const deployments = new Map<string, { d: Deployment<unknown>; config: KitConfig; clientSecret?: string }>();
+let ci: Deployment<unknown>;
 
 beforeAll(async () => {
   for (const stack of STACKS) {
@@ -41,6 +49,9 @@ beforeAll(async () => {
     const d = await runMocked(() => buildStack(config), { stack });
     deployments.set(stack, { d, config, clientSecret });
   }
+  const { config, problems } = parseCiConfig(readStackFile(ROOT, "ci").raw, { stack: "ci", now: NOW, secretKeys: new Set(), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
+  if (config === undefined) throw new ConfigError("ci", problems);
+  ci = await runMocked(() => buildCiStack(config), { stack: "ci", invokes: CI_INVOKES });
 });
 
 const custom = (d: Deployment<unknown>) => d.resources.filter((r) => r.custom);
@@ -48,61 +59,46 @@ const custom = (d: Deployment<unknown>) => d.resources.filter((r) => r.custom);
 describe.each(STACKS)("the committed %s stack", (stack) => {
   const get = () => deployments.get(stack)!;
 
-  test("the critical path of a fresh up is at most 4 resources deep", () => {
-    const path = criticalPath(get().d.resources);
-    expect(path.length).toBeGreaterThan(0);
-    expect(path.length).toBeLessThanOrEqual(4);
+  test("registers no resource that carries key material: keys are the rotator's, never in the state", () => {
+    for (const type of KEY_CARRYING) expect([type, get().d.ofType(type)]).toEqual([type, []]);
   });
 
-  test("no output holds key material, a key string or a client secret, in any form", () => {
+  test("registers none of its foundation, which the CI stack applies (foundation: ci)", () => {
+    expect(get().config.foundation).toBe("ci");
+    for (const type of FOUNDATION) expect([type, get().d.ofType(type).length]).toEqual([type, 0]);
+  });
+
+  test("no output holds key material or a client secret, in any form", () => {
     const { d, clientSecret } = get();
     const exported = JSON.stringify(d.outputs);
-    const secrets = [...d.generatedSecrets, ...(clientSecret ? [clientSecret] : [])];
-    for (const secret of secrets) expect(exported).not.toContain(secret);
+    for (const secret of [...d.generatedSecrets, ...(clientSecret ? [clientSecret] : [])]) expect(exported).not.toContain(secret);
     expect(d.secretOutputPaths).toEqual([]);
   });
 
-  test("secret material reaches the engine only as the secret data of a secret version", () => {
+  test("the client secret reaches the engine only as a write-only secret version, which the state never keeps", () => {
     const { d, clientSecret } = get();
-    const secrets = [...d.generatedSecrets, ...(clientSecret ? [clientSecret] : [])];
     for (const r of d.resources) {
       for (const [field, value] of Object.entries(r.inputs)) {
-        const text = JSON.stringify(value);
-        if (!secrets.some((s) => text.includes(s))) continue;
-        expect([r.type, field]).toEqual(["gcp:secretmanager/secretVersion:SecretVersion", "secretData"]);
-        expect(r.secretInputs).toContain("secretData");
+        if (clientSecret === undefined || !JSON.stringify(value).includes(clientSecret)) continue;
+        expect([r.type, field]).toEqual(["gcp:secretmanager/secretVersion:SecretVersion", "secretDataWo"]);
+        expect(r.secretInputs).toContain("secretDataWo");
       }
+      expect(JSON.stringify(r.state)).not.toContain(clientSecret ?? "\u0000none");
     }
-  });
-
-  test("every key reaches a secret version, decoded", () => {
-    const { d } = get();
-    const versions = d.ofType("gcp:secretmanager/secretVersion:SecretVersion").map((v) => v.inputs.secretData);
-    for (const key of d.ofType("gcp:serviceaccount/key:Key")) {
-      expect(versions).toContain(decodeKeyFile(key.state.privateKey as string));
-    }
-    for (const key of d.ofType("gcp:projects/apiKey:ApiKey")) expect(versions).toContain(key.state.keyString);
+    for (const v of d.ofType("gcp:secretmanager/secretVersion:SecretVersion")) expect(v.inputs.secretData).toBeUndefined();
   });
 
   test("secretAccessor is granted on single secrets only, never on the project", () => {
     const { d } = get();
-    const projectRoles = d.ofType("gcp:projects/iAMMember:IAMMember").map((r) => r.inputs.role);
-    expect(projectRoles).not.toContain(ACCESSOR);
     for (const grant of d.ofType("gcp:secretmanager/secretIamMember:SecretIamMember")) {
       expect(grant.inputs.role).toBe(ACCESSOR);
       expect(grant.inputs.member).not.toMatch(/^all(Authenticated)?Users$/);
     }
   });
 
-  test("no resource grants a basic role", () => {
-    const roles = custom(get().d).map((r) => r.inputs.role).filter((r) => r !== undefined);
-    for (const role of roles) expect(BASIC_ROLES).not.toContain(role);
-  });
-
-  test("APIs stay enabled when the stack is destroyed", () => {
-    const apis = get().d.ofType("gcp:projects/service:Service");
-    expect(apis.map((a) => a.inputs.service)).toContain("generativelanguage.googleapis.com");
-    for (const api of apis) expect(api.inputs.disableOnDestroy).toBe(false);
+  test("every secret is named with the stack's prefix, which bounds what its CI deployer may manage", () => {
+    const { d, config } = get();
+    for (const secret of d.ofType("gcp:secretmanager/secret:Secret")) expect(String(secret.inputs.secretId)).toMatch(new RegExp(`^${config.namePrefix}-`));
   });
 
   test("secrets carry the environment and managed-by labels", () => {
@@ -116,25 +112,55 @@ describe.each(STACKS)("the committed %s stack", (stack) => {
     const { d, config } = get();
     const outputs = d.outputs as { verifyCommand: string; serviceAccounts: Record<string, { email: string }> };
     expect(outputs.verifyCommand).toBe(`npm run verify -- --stack ${stack}`);
-    expect(Object.keys(outputs.serviceAccounts).sort()).toEqual(config.accounts.map((a) => a.key));
+    expect(Object.entries(outputs.serviceAccounts).map(([k, a]) => [k, a.email])).toEqual(config.accounts.map((a) => [a.key, a.email]));
+  });
+});
+
+describe("the committed CI stack", () => {
+  test("applies each environment's foundation: its APIs, its accounts and their roles, in the environment's project", () => {
+    for (const stack of STACKS) {
+      const config = deployments.get(stack)!.config;
+      const accounts = ci.ofType("gcp:serviceaccount/account:Account").filter((a) => a.inputs.project === config.project).map((a) => a.inputs.accountId);
+      expect([stack, accounts.sort()]).toEqual([stack, config.accounts.map((a) => a.accountId).sort()]);
+      const apis = ci.ofType("gcp:projects/service:Service").filter((s) => s.inputs.project === config.project).map((s) => s.inputs.service);
+      expect([stack, apis.sort()]).toEqual([stack, [...config.apis].sort()]);
+      for (const a of config.accounts) {
+        const roles = ci.ofType("gcp:projects/iAMMember:IAMMember").filter((b) => b.inputs.member === `serviceAccount:${a.email}`).map((b) => b.inputs.role);
+        expect([a.email, roles.sort()]).toEqual([a.email, [...a.roles].sort()]);
+      }
+    }
+  });
+
+  test("registers no key-carrying resource either", () => {
+    for (const type of KEY_CARRYING) expect(ci.ofType(type)).toEqual([]);
+  });
+
+  test("APIs stay enabled when a stack is destroyed", () => {
+    for (const api of ci.ofType("gcp:projects/service:Service")) expect(api.inputs.disableOnDestroy).toBe(false);
+  });
+
+  test("grants no basic role and no project-wide secret access", () => {
+    for (const r of custom(ci)) {
+      expect(BASIC_ROLES).not.toContain(r.inputs.role);
+      if (r.type === "gcp:projects/iAMMember:IAMMember") expect(r.inputs.role).not.toBe(ACCESSOR);
+    }
   });
 });
 
 describe("stack-specific settings", () => {
   const outputs = (stack: string) => deployments.get(stack)!.d.outputs as Record<string, unknown>;
 
-  test("dev routes a rotating runtime key and an API key into the secret store", () => {
+  test("dev keeps a secret for its runtime key and one for its API key, each read only by its readers", () => {
     const d = deployments.get("dev")!.d;
-    expect(d.ofType("gcp:serviceaccount/key:Key")).toHaveLength(1);
-    expect(d.ofType("gcp:projects/apiKey:ApiKey")).toHaveLength(1);
+    expect(d.ofType("gcp:secretmanager/secret:Secret").map((s) => s.inputs.secretId).sort()).toEqual(["gak-api-key-dev", "gak-runtime-key-dev"]);
     const accounts = outputs("dev").serviceAccounts as Record<string, { keySecret?: string }>;
     expect(accounts.runtime?.keySecret).toMatch(/\/secrets\/gak-runtime-key-dev$/);
+    expect(outputs("dev").apiKey).toEqual({ secret: expect.stringMatching(/\/secrets\/gak-api-key-dev$/), boundTo: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" });
   });
 
   test("staging and prod are keyless and replicate secrets to the regions they name", () => {
     for (const stack of ["staging", "prod"]) {
       const d = deployments.get(stack)!.d;
-      expect(d.ofType("gcp:serviceaccount/key:Key")).toHaveLength(0);
       for (const secret of d.ofType("gcp:secretmanager/secret:Secret")) {
         expect(secret.inputs.replication).toEqual({ userManaged: { replicas: [{ location: "europe-west1" }, { location: "europe-west4" }] } });
       }
@@ -167,16 +193,31 @@ describe("stack-specific settings", () => {
     const urns = (rs: RecordedResource[]) => rs.map((r) => r.urn).sort();
     expect(urns(d.resources)).toEqual(urns(deployments.get("dev")!.d.resources));
   });
+});
 
-  test("a stack with many accounts keeps the same critical-path depth", async () => {
+describe("a stack that applies its own foundation (foundation: stack, no CI stack)", () => {
+  const standalone = () => {
+    const { raw } = committed("dev");
+    return configOf({ ...raw, "gemini-access-kit:foundation": "stack" }, "dev");
+  };
+
+  test("creates its APIs, accounts, roles and impersonators, under the names the kit has always given them", async () => {
+    const d = await runMocked(() => buildStack(standalone()), { stack: "dev" });
+    const names = (type: string) => d.ofType(type).map((r) => r.name).sort();
+    expect(names("gcp:serviceaccount/account:Account")).toEqual(["gemini-runtime-account", "gemini-tuning-account"]);
+    expect(names("gcp:projects/service:Service")).toContain("gemini-apis-generativelanguage");
+    expect(names("gcp:projects/iAMMember:IAMMember")).toEqual(["gemini-runtime-role-serviceusage.serviceUsageConsumer", "gemini-tuning-role-serviceusage.serviceUsageConsumer"]);
+    for (const type of KEY_CARRYING) expect(d.ofType(type)).toEqual([]);
+  });
+
+  test("keeps the same critical-path depth however many accounts it has", async () => {
     const { raw } = committed("dev");
     const many = Object.fromEntries(
       Array.from({ length: 30 }, (_, i) => [`svc${i}`, { roles: ["roles/aiplatform.user"], createKey: true, keyReaders: [`account:svc${(i + 1) % 30}`] }]),
     );
-    const config = configOf({ ...raw, "gemini-access-kit:serviceAccounts": JSON.stringify(many), "gemini-access-kit:apiKey": JSON.stringify({ serviceAccount: "svc0", readers: ["account:svc1"] }) }, "dev");
+    const config = configOf({ ...raw, "gemini-access-kit:foundation": "stack", "gemini-access-kit:serviceAccounts": JSON.stringify(many), "gemini-access-kit:apiKey": JSON.stringify({ serviceAccount: "svc0", readers: ["account:svc1"] }) }, "dev");
     const d = await runMocked(() => buildStack(config), { stack: "dev" });
-    // The stack's 30, and the CI identity's deployer and previewer.
-    expect(d.ofType("gcp:serviceaccount/account:Account")).toHaveLength(30 + 2);
+    expect(d.ofType("gcp:serviceaccount/account:Account")).toHaveLength(30);
     expect(criticalPath(d.resources).length).toBeLessThanOrEqual(4);
   });
 });

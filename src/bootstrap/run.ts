@@ -4,8 +4,8 @@
  * set --secret` on standard input.
  */
 
-import { badInput, Failure } from "../cli/failure.ts";
-import type { Run } from "../cli/process.ts";
+import { badInput } from "../cli/failure.ts";
+import { pulumiMissing, type Run } from "../cli/process.ts";
 import { NAMESPACE as NS } from "../config/keys.ts";
 import { parseInstalledClient, type InstalledClient } from "../oauth/client.ts";
 import type { BootstrapOptions } from "./args.ts";
@@ -15,6 +15,10 @@ const CLIENT_KEY = `${NS}:oauthClientJson`;
 export interface StackFileFacts {
   /** Whether stacks/Pulumi.<stack>.yaml exists. */
   exists: boolean;
+  /** The CI stack (it has a gemini-access-kit:ci setting), not an environment's. */
+  ci: boolean;
+  /** production: true, for which a passphrase secrets provider is refused. */
+  production: boolean;
   project?: string;
   /** The file's `secretsprovider:` (absent for passphrase stacks). */
   secretsProvider?: string;
@@ -43,7 +47,7 @@ class StepFailed extends Error {}
 
 async function pulumi(deps: BootstrapDeps, args: string[], input?: string) {
   const r = await deps.run("pulumi", args, { input });
-  if (r.missing) throw new Failure("PULUMI_MISSING", "The Pulumi CLI (pulumi) is not on PATH.", "Install it: https://www.pulumi.com/docs/install/", 2);
+  if (r.missing) throw pulumiMissing(r, "run bootstrap again");
   return r;
 }
 
@@ -128,19 +132,51 @@ async function clientFile(deps: BootstrapDeps, o: BootstrapOptions, checked: Ret
   return { ...result, detail: `${result.detail} (client ${client.clientId})` };
 }
 
+/** One governed environment in the CI stack's `ci` output (src/outputs.ts, CiStackOutputs). */
+interface CiEnvironmentOutput {
+  githubEnvironment?: string;
+  deployer?: string;
+  previewer?: string;
+  backendUrl?: string;
+  secretsProvider?: string;
+}
+
+/** A stack name as it appears in the workflow's variable names: DEV for dev, QA_EU for qa-eu. */
+export function variablesName(stack: string): string {
+  return stack.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}
+
+/**
+ * The CI stack's outputs, as what to do next: the repository variables the workflow reads, and for
+ * each environment the bootstrap that puts its stack in its own backend with its own KMS key. An
+ * environment stack has no CI output of its own; the CI stack's bootstrap prints its variables.
+ */
 async function githubVariables(deps: BootstrapDeps, o: BootstrapOptions): Promise<StepResult> {
-  const r = await pulumi(deps, ["stack", "output", "ciIdentity", "--json", "--stack", o.stack]);
-  const ci = r.exitCode === 0 ? printed<{ workloadIdentityProvider?: string; deployer?: string; previewer?: string } | null>(r, "stack output") : null;
-  if (ci?.workloadIdentityProvider === undefined) {
-    return { step: "github variables", status: "skipped", detail: `no ciIdentity output yet: deploy once as an administrator (npm run deploy -- --stack ${o.stack}), then run bootstrap again` };
+  if (!deps.stackFile.ci) {
+    return { step: "github variables", status: "skipped", detail: "the CI stack's bootstrap prints them, once an administrator has deployed it: npm run bootstrap -- --stack ci" };
   }
-  const name = o.stack.toUpperCase().replace(/[^A-Z0-9]/g, "_");
-  const lines = [
-    `gh variable set GAK_${name}_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
-    `gh variable set GAK_${name}_DEPLOYER --body ${ci.deployer}`,
-    `gh variable set GAK_${name}_PREVIEWER --body ${ci.previewer}`,
-  ];
-  return { step: "github variables", status: "done", detail: `set these in the repository (they are not secret):\n${lines.map((l) => `    ${l}`).join("\n")}` };
+  const r = await pulumi(deps, ["stack", "output", "ci", "--json", "--stack", o.stack]);
+  const ci = r.exitCode === 0 ? printed<{ workloadIdentityProvider?: string; environments?: Record<string, CiEnvironmentOutput> } | null>(r, "stack output") : null;
+  if (typeof ci?.workloadIdentityProvider !== "string" || typeof ci.environments !== "object" || ci.environments === null) {
+    return { step: "github variables", status: "skipped", detail: `no ci output yet: an administrator deploys the CI stack first (npm run deploy -- --stack ${o.stack}), then runs bootstrap again` };
+  }
+  const lines: string[] = [];
+  for (const [env, out] of Object.entries(ci.environments).sort(([a], [b]) => a.localeCompare(b))) {
+    const name = variablesName(env);
+    lines.push(
+      `gh variable set GAK_${name}_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
+      `gh variable set GAK_${name}_DEPLOYER --body ${out.deployer ?? "(missing)"}`,
+      ...(out.previewer !== undefined ? [`gh variable set GAK_${name}_PREVIEWER --body ${out.previewer}`] : []),
+      `gh variable set GAK_${name}_BACKEND --body ${out.backendUrl ?? "(missing)"}`,
+    );
+  }
+  const stacks = Object.entries(ci.environments).sort(([a], [b]) => a.localeCompare(b))
+    .map(([env, out]) => `npm run bootstrap -- --stack ${env} --backend ${out.backendUrl ?? "(missing)"} --secrets-provider ${out.secretsProvider ?? "(missing)"}`);
+  return {
+    step: "github variables",
+    status: "done",
+    detail: `set these in the repository (they are not secret):\n${lines.map((l) => `    ${l}`).join("\n")}\n  and set up each environment's stack in its own backend, with its own key:\n${stacks.map((l) => `    ${l}`).join("\n")}`,
+  };
 }
 
 /**
@@ -149,6 +185,12 @@ async function githubVariables(deps: BootstrapDeps, o: BootstrapOptions): Promis
  */
 export async function runBootstrap(o: BootstrapOptions, deps: BootstrapDeps): Promise<{ steps: StepResult[]; exitCode: 0 | 1 }> {
   const client = checkedClient(deps, o);
+  if (deps.stackFile.production && o.secretsProvider === "passphrase") {
+    throw badInput(
+      `Stack ${o.stack} is a production stack (production: true); a passphrase would let whoever learns it decrypt every secret in its state, offline. Nothing was changed.`,
+      "Pass its KMS key: --secrets-provider gcpkms://... (the CI stack's ci.environments.<stack>.secretsProvider output).",
+    );
+  }
   const steps: StepResult[] = [];
   const all: [string, () => Promise<StepResult>][] = [
     ["backend", () => login(deps, o)],

@@ -8,7 +8,7 @@ import type { StackFileFacts } from "./run.ts";
 
 /** `text` is the stack file's content, or undefined when there is none yet; a malformed file is a Failure. */
 export function stackFileFacts(stack: string, text: string | undefined): StackFileFacts {
-  if (text === undefined) return { exists: false, issuesKeys: false, hasRotationStart: false };
+  if (text === undefined) return { exists: false, ci: false, production: false, issuesKeys: false, hasRotationStart: false };
   const { raw, secretsProvider } = parseStackFile(text, stackFileName(stack));
   let accounts: Record<string, unknown> = {};
   try {
@@ -18,6 +18,8 @@ export function stackFileFacts(stack: string, text: string | undefined): StackFi
   }
   return {
     exists: true,
+    ci: raw[`${NAMESPACE}:ci`] !== undefined,
+    production: raw[`${NAMESPACE}:production`] === "true",
     project: raw["gcp:project"],
     secretsProvider,
     issuesKeys: Object.values(accounts).some((a) => record(a)?.createKey === true),

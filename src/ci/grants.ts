@@ -1,66 +1,84 @@
 /**
- * What each CI account may do, derived from what the stack's resources are. Pure, so a test and the
- * plan can state the grants without running the program.
+ * What each CI identity may do, fixed by kind rather than derived from what an environment stack
+ * currently holds: adding a role, a key, an API key or a secret to an environment changes none of
+ * these. Pure, so the CI stack, the plan and the tests state the same grants.
  *
- * The deployer manages the stack's resources, not the CI identity itself: it gets no right on the
- * pool, the provider, or its own bindings, so a change to ciIdentity is applied by an administrator
- * (see the README), and a workflow cannot widen its own access.
+ * The deployer applies an environment stack's workload plane (its secrets, their readers, the OAuth
+ * client's version) and nothing else: the foundation (APIs, accounts, their roles, impersonators)
+ * is the CI stack's, keys and API keys the rotator's. It holds no permission on any IAM resource but
+ * the environment's secrets, none to read a secret or a key, and none in the CI project beyond its
+ * own state bucket and KMS key.
  */
 
-import type { KitConfig } from "../config/types.ts";
+/**
+ * Creating a secret is checked on the project, where IAM Conditions see no secret name (Secret
+ * Manager's REST reference: "permission on the specified resource parent: secretmanager.secrets.create";
+ * resource.name is available only for secrets and versions, iam/docs/conditions-resource-attributes),
+ * so this one permission is granted without a condition. It gives no access to other secrets.
+ */
+export const DEPLOYER_CREATE_PERMISSIONS = ["secretmanager.secrets.create"] as const;
 
-/** One project-level role and why the account holds it. */
-export interface RoleGrant {
-  role: string;
-  /** What of the kit's resources needs it; shown by the plan and the README. */
-  reason: string;
-  condition?: { title: string; description: string; expression: string };
-}
+/** Managing the stack's own secrets, their versions and readers: granted only on secrets named with the stack's prefix. */
+export const DEPLOYER_SECRET_PERMISSIONS = [
+  "secretmanager.secrets.delete",
+  "secretmanager.secrets.get",
+  "secretmanager.secrets.getIamPolicy",
+  "secretmanager.secrets.setIamPolicy",
+  "secretmanager.secrets.update",
+  "secretmanager.versions.add",
+  "secretmanager.versions.destroy",
+  "secretmanager.versions.disable",
+  "secretmanager.versions.enable",
+  "secretmanager.versions.get",
+  "secretmanager.versions.list",
+] as const;
 
-/** `roles/resourcemanager.projectIamAdmin` limited to the roles the stack's accounts are given. */
-function delegatedGrant(roles: string[]): RoleGrant {
-  const list = roles.map((r) => `'${r}'`).join(", ");
-  return {
-    role: "roles/resourcemanager.projectIamAdmin",
-    reason: "grants the stack's accounts their project roles, and only those roles",
-    condition: {
-      title: "kit-account-roles-only",
-      description: "May grant or revoke only the roles the stack's service accounts hold.",
-      expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${list}])`,
-    },
-  };
-}
-
-/** The deployer's project roles: one per kind of resource the stack manages. */
-export function deployerGrants(c: KitConfig): RoleGrant[] {
-  const grants: RoleGrant[] = [{ role: "roles/serviceusage.serviceUsageAdmin", reason: "enables the stack's APIs" }];
-  if (c.accounts.length > 0) {
-    grants.push({ role: "roles/iam.serviceAccountAdmin", reason: "creates the stack's service accounts and sets who may impersonate them" });
-  }
-  if (c.accounts.some((a) => a.createKey)) {
-    grants.push({ role: "roles/iam.serviceAccountKeyAdmin", reason: "issues and revokes the rotating keys" });
-  }
-  if (c.accounts.some((a) => a.createKey) || c.oauth?.client !== undefined || c.apiKey !== undefined) {
-    grants.push({ role: "roles/secretmanager.admin", reason: "creates the secrets, writes their versions and sets their readers" });
-  }
-  if (c.apiKey !== undefined) {
-    grants.push({ role: "roles/serviceusage.apiKeysAdmin", reason: "creates the API key" });
-  }
-  const roles = [...new Set(c.accounts.flatMap((a) => a.roles))].sort();
-  if (roles.length > 0) grants.push(delegatedGrant(roles));
-  return grants;
+/** An IAM condition on one role binding. */
+export interface Condition {
+  title: string;
+  description: string;
+  expression: string;
 }
 
 /**
- * The previewer's project roles. `pulumi preview` reads the state, not the cloud, so these only
- * matter for `preview --refresh`; none of them can read a secret's value or an API key string
- * (which is why apiKeysViewer, which includes getKeyString, is not among them).
+ * Limits a binding to the secrets (and their versions) whose id starts with the environment stack's
+ * name prefix. Secret Manager names secrets `projects/PROJECT_NUMBER/secrets/SECRET_ID` in
+ * conditions, with the project's number, never its id (iam/docs/conditions-resource-attributes).
  */
-export function previewerGrants(c: KitConfig): RoleGrant[] {
-  const grants: RoleGrant[] = [{ role: "roles/serviceusage.serviceUsageViewer", reason: "reads which APIs are enabled" }];
-  if (c.accounts.length > 0) grants.push({ role: "roles/iam.serviceAccountViewer", reason: "reads the service accounts" });
-  if (c.accounts.some((a) => a.createKey) || c.oauth?.client !== undefined || c.apiKey !== undefined) {
-    grants.push({ role: "roles/secretmanager.viewer", reason: "reads the secrets' metadata, never their values" });
-  }
-  return grants;
+export function secretsCondition(projectNumber: string, namePrefix: string): Condition {
+  return {
+    title: "kit-secrets-only",
+    description: `Only the secrets named ${namePrefix}-*, which the environment stack manages.`,
+    expression: `resource.name.startsWith('projects/${projectNumber}/secrets/${namePrefix}-')`,
+  };
 }
+
+/** A custom role's id: letters, digits, `_` and `.`, 3-64 (IAM projects.roles.create). */
+export function customRoleId(prefix: string, what: string, environment: string): string {
+  return `${prefix}_${what}_${environment}`.replace(/[^A-Za-z0-9_.]/g, "_");
+}
+
+/** The predefined roles CI identities hold on their own state bucket and KMS key. */
+export const STATE_ROLES = {
+  deployer: { bucket: "roles/storage.objectUser", key: "roles/cloudkms.cryptoKeyEncrypterDecrypter" },
+  previewer: { bucket: "roles/storage.objectViewer", key: "roles/cloudkms.cryptoKeyDecrypter" },
+} as const;
+
+/** Lets the deployer's verify gate act as the environment's default account (impersonation, one account). */
+export const GATE_ROLE = "roles/iam.serviceAccountTokenCreator";
+
+/**
+ * The APIs the CI project enables: what the CI accounts call with the CI project as the quota
+ * project. Cloud KMS charges its requests to the caller's project (cloud.google.com/kms/quotas), so
+ * without it there every CI decryption of state fails with "KMS API has not been used in project".
+ */
+export const CI_PROJECT_APIS = [
+  "cloudkms.googleapis.com",
+  "cloudresourcemanager.googleapis.com",
+  "iam.googleapis.com",
+  "iamcredentials.googleapis.com",
+  "secretmanager.googleapis.com",
+  "serviceusage.googleapis.com",
+  "storage.googleapis.com",
+  "sts.googleapis.com",
+] as const;

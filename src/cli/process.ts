@@ -1,5 +1,7 @@
 /** How the kit's commands run other programs: an argument array, never a shell string. */
 
+import { Failure } from "./failure.ts";
+
 export interface RunOptions {
   /** Written to the program's standard input, which is then closed. */
   input?: string;
@@ -14,8 +16,10 @@ export interface RunResult {
   exitCode: number;
   stdout: string;
   stderr: string;
-  /** The program is not installed (not on PATH). */
+  /** The program is not installed (not on PATH), or its launcher could not fetch it. */
   missing?: boolean;
+  /** Why a program on PATH could not be started after all, e.g. the pulumi launcher's failed download. */
+  missingDetail?: string;
   /** The program ended on a signal (after an interrupt, SIGINT). */
   signal?: string;
 }
@@ -51,4 +55,20 @@ export class Interruption {
     this.#count++;
     for (const child of this.#running) child.kill("SIGINT");
   }
+}
+
+/**
+ * The Pulumi CLI cannot be started: not on PATH, or (under npm run, where node_modules/.bin comes
+ * first) the pinned launcher could not download it. One Failure for every command, exit 2.
+ */
+export function pulumiMissing(result: RunResult, after = "log in to the stacks' backend (npm run bootstrap)"): Failure {
+  if (result.missingDetail !== undefined) {
+    return new Failure(
+      "PULUMI_MISSING",
+      `The Pulumi CLI could not be started: ${result.missingDetail}.`,
+      `It downloads once from get.pulumi.com into $PULUMI_HOME/versions (default ~/.pulumi/versions); allow that, or put that version's pulumi binary there, then ${after}.`,
+      2,
+    );
+  }
+  return new Failure("PULUMI_MISSING", "The Pulumi CLI (pulumi) is not on PATH.", `Install it (https://www.pulumi.com/docs/install/) and ${after}.`, 2);
 }

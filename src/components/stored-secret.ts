@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { memberSlug } from "../naming.ts";
@@ -19,8 +20,13 @@ export interface StoredSecretArgs {
    * replaces it, so the new version becomes `latest` and the old one is destroyed.
    */
   versions: Record<string, pulumi.Input<string>>;
-  /** The resource that enables Secret Manager. */
-  secretManagerApi: pulumi.Resource;
+  /** The resource that enables Secret Manager, when this stack enables it (not when the CI stack does). */
+  secretManagerApi?: pulumi.Resource;
+}
+
+/** A number that changes when the data does (a digest's first 28 bits): what tells the provider a write-only value changed. */
+export function contentVersion(data: string): number {
+  return Number.parseInt(createHash("sha256").update(data).digest("hex").slice(0, 7), 16);
 }
 
 /** Everything about a secret but its data: what a component that produces secret data passes on. */
@@ -43,12 +49,16 @@ export class StoredSecret extends pulumi.ComponentResource {
     const secret = new gcp.secretmanager.Secret(
       `${name}-secret`,
       { project: args.project, secretId: args.secretId, labels: args.labels, replication },
-      { parent: this, dependsOn: [args.secretManagerApi] },
+      { parent: this, dependsOn: args.secretManagerApi ? [args.secretManagerApi] : [] },
     );
     for (const [version, data] of Object.entries(args.versions)) {
+      // Written write-only: the provider keeps no copy in the state (secretDataWo), and reading the
+      // version back then never calls :access (magic-modules custom_flatten/secret_version_access),
+      // so whoever applies the stack needs no right to read the secret. A new value is a new
+      // write-only version number, which replaces the version.
       new gcp.secretmanager.SecretVersion(
         `${name}-version-${version}`,
-        { secret: secret.id, secretData: pulumi.secret(data) },
+        { secret: secret.id, secretDataWo: pulumi.secret(data), secretDataWoVersion: pulumi.output(data).apply(contentVersion) },
         { parent: this },
       );
     }

@@ -1,7 +1,7 @@
 /** The serviceAccounts map: one entry per account, keyed by a stable short name. */
 
 import { ACCOUNT_ID, MAP_KEY, SECRET_ID, type Names } from "../naming.ts";
-import { parseMembers, parseRoles } from "./members.ts";
+import { parseMembers, parseRoles, type RolePolicy } from "./members.ts";
 import type { Problems } from "./problems.ts";
 import type { AccountConfig } from "./types.ts";
 
@@ -22,18 +22,17 @@ export interface AccountsContext {
   names: Names;
   environment: string;
   stackFile: string;
+  /** Which roles the accounts may hold (see members.ts). */
+  roles: RolePolicy;
 }
 
 /** The e-mail each account will have, by key; `account:<key>` members resolve through it. */
-export function accountEmails(
-  entries: Record<string, unknown>,
-  ctx: AccountsContext,
-): Map<string, string> {
+export function accountEmails(entries: Record<string, unknown>, names: Names): Map<string, string> {
   const emails = new Map<string, string>();
   for (const [key, entry] of Object.entries(entries)) {
     const override = (entry as Record<string, unknown> | null)?.accountId;
-    const accountId = typeof override === "string" ? override : ctx.names.accountId(key);
-    emails.set(key, ctx.names.accountEmail(accountId));
+    const accountId = typeof override === "string" ? override : names.accountId(key);
+    emails.set(key, names.accountEmail(accountId));
   }
   return emails;
 }
@@ -76,7 +75,7 @@ function parseAccount(
   checkBytes(p, `${path}.displayName`, displayName, MAX_DISPLAY_NAME_BYTES);
   const description = p.string(`${path}.description`, entry.description, fix) ?? "";
   checkBytes(p, `${path}.description`, description, MAX_DESCRIPTION_BYTES);
-  const roles = parseRoles(p, `${path}.roles`, p.stringList(`${path}.roles`, entry.roles, fix) ?? []);
+  const roles = parseRoles(p, `${path}.roles`, p.stringList(`${path}.roles`, entry.roles, fix) ?? [], ctx.roles);
   const impersonatorsRaw = p.stringList(`${path}.impersonators`, entry.impersonators, fix) ?? [];
   const impersonators = parseMembers(p, `${path}.impersonators`, impersonatorsRaw, emails);
   const createKeyRead = p.boolean(`${path}.createKey`, entry.createKey, fix);
@@ -116,7 +115,7 @@ export function parseAccounts(
   entries: Record<string, unknown>,
   ctx: AccountsContext,
 ): AccountConfig[] {
-  const emails = accountEmails(entries, ctx);
+  const emails = accountEmails(entries, ctx.names);
   const accounts = Object.keys(entries)
     .sort()
     .flatMap((key) => parseAccount(p, key, entries[key], emails, ctx) ?? []);

@@ -1,29 +1,35 @@
 /**
- * The ciIdentity setting: which GitHub repository (and, for deployments, which branch and
- * environment) may act in the project through Workload Identity Federation.
+ * The CI stack's config: which GitHub repository (by its numeric ids), which workflow file, branch
+ * and GitHub environments may act in which environment, where each environment's state lives, and
+ * which roles the environments' accounts may hold. The CI stack reads each environment's committed
+ * stack file with the same pure check the environment's own `pulumi up` runs, so what it grants
+ * follows from what is committed.
  */
 
-import {
-  ACCOUNT_ID, BUCKET, GIT_NAME, GITHUB_REPOSITORY, KMS_KEY, WORKLOAD_IDENTITY_ID, type NameRule, type Names,
-} from "../naming.ts";
-import type { Problems } from "./problems.ts";
-import type { AccountConfig, CiIdentityConfig } from "./types.ts";
+import { stackFileName } from "../cli/stacks.ts";
+import { ACCOUNT_ID, BUCKET, GIT_NAME, GITHUB_REPOSITORY, LOCATION, PROJECT_ID, WORKLOAD_IDENTITY_ID, type NameRule } from "../naming.ts";
+import { NAMESPACE } from "./keys.ts";
+import { parseRoles } from "./members.ts";
+import { Problems, type Problem } from "./problems.ts";
+import { checkKeys, parseConfig, type ParseContext, type RawConfig } from "./parse.ts";
+import type { StackFile } from "./stack-file.ts";
+import type { CiConfig, CiEnvironment } from "./types.ts";
 
-const FIELDS = ["repository", "repositoryId", "deployBranch", "deployEnvironment", "stateBucket", "kmsKey", "poolId", "providerId"] as const;
-/** The serviceAccounts keys the CI accounts' ids derive from; a stack's own accounts cannot use them. */
-export const CI_ACCOUNT_KEYS = { deployer: "deployer", previewer: "previewer" } as const;
+const FIELDS = [
+  "repository", "repositoryId", "repositoryOwnerId", "deployBranch", "deployWorkflow", "location",
+  "stateBucketPrefix", "grantableRoles", "previews", "environments", "poolId", "providerId",
+] as const;
+const ENVIRONMENT_FIELDS = ["githubEnvironment"] as const;
+const NUMERIC_ID = /^\d{1,20}$/;
+const WORKFLOW = /^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/;
+/** A Cloud KMS crypto key or key ring id. */
+const KMS_ID: NameRule = { pattern: /^[A-Za-z0-9_-]{1,63}$/, allowed: "1-63 letters, digits, hyphens or underscores" };
+/** IAM's limit on `google.subject`, which the pool maps from the token's `sub` (WorkloadIdentityPoolProvider.attributeMapping). */
+const MAX_SUBJECT_BYTES = 127;
 
-export interface CiContext {
-  names: Names;
-  accounts: AccountConfig[];
-  stackFile: string;
-}
-
-/** An id the kit derives: a problem with it is the prefix's or environment's (see Problems.collapseDerived). */
-function derivedId(p: Problems, path: string, value: string, rule: NameRule, fix: string): string | undefined {
-  if (rule.pattern.test(value)) return value;
-  p.derived(path, value, `is not allowed; expected ${rule.allowed}`, fix);
-  return undefined;
+export interface CiParseContext extends Omit<ParseContext, "governing"> {
+  /** An environment stack's committed file, by stack name; undefined when there is none. */
+  readStack: (stack: string) => StackFile | undefined;
 }
 
 function checked(p: Problems, path: string, value: string | undefined, rule: NameRule, fix: string): string | undefined {
@@ -33,57 +39,153 @@ function checked(p: Problems, path: string, value: string | undefined, rule: Nam
   return undefined;
 }
 
-/** Accepts the bucket as `gs://name` too, since that is how the backend URL names it. */
-function bucketName(value: string | undefined): string | undefined {
-  return value?.replace(/^gs:\/\//, "").replace(/\/.*$/, "");
+
+/** The GitHub subject of a deploy job in an environment: `repo:OWNER/NAME:environment:ENV` (GitHub's default format). */
+export function deploySubject(repository: string, githubEnvironment: string): string {
+  return `repo:${repository}:environment:${githubEnvironment}`;
 }
 
-/** Parses ciIdentity; undefined when it is absent or has problems (they are recorded). */
-export function parseCiIdentity(p: Problems, raw: unknown, ctx: CiContext): CiIdentityConfig | undefined {
-  const fix = `Correct it in ${ctx.stackFile}.`;
-  const entry = p.record("ciIdentity", raw, "Write ciIdentity as a map: repository, deployBranch, deployEnvironment.");
-  if (entry === undefined) return undefined;
+/** One governed environment: its stack file checked as the CI stack will apply its foundation. */
+function environment(
+  p: Problems,
+  name: string,
+  entry: Record<string, unknown>,
+  ctx: CiParseContext & { ci: { prefix: string; project: string; repository?: string; grantable?: ReadonlySet<string>; bucketPrefix?: string; previews: readonly string[] } },
+): CiEnvironment | undefined {
+  const path = `ci.environments.${name}`;
   const before = p.list.length;
-  p.unknownFields("ciIdentity", entry, FIELDS);
-
-  const repositoryRaw = p.string("ciIdentity.repository", entry.repository, fix);
-  if (repositoryRaw === undefined) {
-    p.add("ciIdentity.repository", undefined, "is not set; it names the one GitHub repository the CI identity trusts", "Set it to owner/name.");
+  p.unknownFields(path, entry, ENVIRONMENT_FIELDS);
+  const githubEnvironment = checked(p, `${path}.githubEnvironment`, p.string(`${path}.githubEnvironment`, entry.githubEnvironment, "Name the GitHub environment.") ?? name, GIT_NAME, "Name the GitHub environment of the deploy job.");
+  const file = ctx.readStack(name);
+  const fileName = stackFileName(name);
+  if (file === undefined) {
+    p.add(path, name, `names no environment stack: there is no ${fileName}`, "Name a committed stack, or add its stack file.");
+    return undefined;
   }
-  const repository = checked(p, "ciIdentity.repository", repositoryRaw, GITHUB_REPOSITORY, "Write the repository as owner/name.");
-  const repositoryId = p.string("ciIdentity.repositoryId", entry.repositoryId, "Quote the id in the stack file.");
-  if (repositoryId !== undefined && !/^\d{1,20}$/.test(repositoryId)) {
-    p.add("ciIdentity.repositoryId", repositoryId, "is not GitHub's numeric repository id", "Find it with: gh api repos/OWNER/NAME --jq .id");
+  // The client file is not the foundation's business, and is encrypted in the file anyway.
+  const raw: Record<string, string> = { ...file.raw };
+  delete raw[`${NAMESPACE}:oauthClientRequired`];
+  const { config, problems } = parseConfig(raw, {
+    stack: name, now: ctx.now, stackFile: fileName, secretKeys: new Set(file.encrypted), secretsProvider: file.secretsProvider,
+    governing: ctx.ci.grantable === undefined ? undefined : { grantable: ctx.ci.grantable, ciStackFile: ctx.stackFile ?? stackFileName(ctx.stack) },
+  });
+  for (const problem of problems) p.add(`${fileName} ${problem.path}`, problem.got, problem.message, problem.fix);
+  if (config === undefined) return undefined;
+  if (config.foundation !== "ci") {
+    p.add(path, name, `governs ${fileName}, which does not set foundation: ci, so both stacks would create its accounts`, `Set gemini-access-kit:foundation: ci in ${fileName}, or remove ${path}.`);
   }
-  const deployBranch = checked(p, "ciIdentity.deployBranch", p.string("ciIdentity.deployBranch", entry.deployBranch, fix) ?? "main", GIT_NAME, "Name the branch deployments run from.");
-  const deployEnvironment = checked(p, "ciIdentity.deployEnvironment", p.string("ciIdentity.deployEnvironment", entry.deployEnvironment, fix), GIT_NAME, "Name the GitHub environment of the up job.");
-  const poolIdSet = p.string("ciIdentity.poolId", entry.poolId, fix);
-  const poolId = poolIdSet !== undefined
-    ? checked(p, "ciIdentity.poolId", poolIdSet, WORKLOAD_IDENTITY_ID, "Choose another pool id.")
-    : derivedId(p, "ciIdentity.poolId", ctx.names.workloadIdentityPoolId(), WORKLOAD_IDENTITY_ID, "Set ciIdentity.poolId, or shorten namePrefix or environment.");
-  const providerId = checked(p, "ciIdentity.providerId", p.string("ciIdentity.providerId", entry.providerId, fix) ?? "github", WORKLOAD_IDENTITY_ID, "Choose another provider id.");
-  const stateBucket = checked(p, "ciIdentity.stateBucket", bucketName(p.string("ciIdentity.stateBucket", entry.stateBucket, fix)), BUCKET, "Name the bucket of the gs:// backend.");
-  const kmsKey = checked(p, "ciIdentity.kmsKey", p.string("ciIdentity.kmsKey", entry.kmsKey, fix)?.replace(/^gcpkms:\/\//, ""), KMS_KEY, "Use the key of the gcpkms:// secrets provider.");
-
-  for (const key of Object.values(CI_ACCOUNT_KEYS)) {
-    if (ctx.accounts.some((a) => a.key === key || a.accountId === ctx.names.accountId(key))) {
-      p.add(`serviceAccounts.${key}`, key, "has the id the CI identity gives its own account", "Rename the entry, or set its accountId.");
+  if (config.project === ctx.ci.project) {
+    p.add(path, config.project, "deploys to the CI project itself; CI's accounts and state must live apart from what CI deploys", "Give the CI stack its own project (gcp:project), or deploy the environment to another.");
+  }
+  if (ctx.ci.repository !== undefined && githubEnvironment !== undefined) {
+    const bytes = Buffer.byteLength(deploySubject(ctx.ci.repository, githubEnvironment));
+    if (bytes > MAX_SUBJECT_BYTES) {
+      p.add(`${path}.githubEnvironment`, githubEnvironment, `makes the deploy job's subject ${bytes} bytes; Workload Identity Federation allows ${MAX_SUBJECT_BYTES}`, "Shorten the GitHub environment's name (or the repository's).");
     }
   }
-  const account = (key: string) => {
-    const accountId = ctx.names.accountId(key);
-    return { accountId, email: ctx.names.accountEmail(accountId) };
+  const account = (role: string) => {
+    const accountId = `${ctx.ci.prefix}-${role}-${name}`;
+    if (!ACCOUNT_ID.pattern.test(accountId)) p.derived(`${path} (its ${role} account)`, accountId, `is not a service-account id Google allows: ${ACCOUNT_ID.allowed}`, "Shorten namePrefix or the environment's name.");
+    return { accountId, email: `${accountId}@${ctx.ci.project}.iam.gserviceaccount.com` };
   };
-  for (const key of Object.values(CI_ACCOUNT_KEYS)) {
-    const { accountId } = account(key);
-    if (!ACCOUNT_ID.pattern.test(accountId)) {
-      p.derived(`ciIdentity (its ${key} account)`, accountId, `is not a service-account id Google allows: ${ACCOUNT_ID.allowed}`, "Shorten namePrefix or environment.");
-    }
+  const stateBucket = ctx.ci.bucketPrefix === undefined ? undefined : `${ctx.ci.bucketPrefix}-${name}`;
+  if (stateBucket !== undefined && !BUCKET.pattern.test(stateBucket)) {
+    p.derived(`${path} (its state bucket)`, stateBucket, `is not a bucket name Cloud Storage allows: ${BUCKET.allowed}`, "Shorten ci.stateBucketPrefix or the environment's name.");
   }
-  if (p.list.length > before || repository === undefined || deployBranch === undefined || poolId === undefined || providerId === undefined) return undefined;
+  checked(p, path, name, KMS_ID, "Name the environment with letters, digits, hyphens or underscores.");
+  const deployer = account("deploy");
+  const previewer = ctx.ci.previews.includes(name) ? account("preview") : undefined;
+  // A preview decrypts the stack's config to run the program; a pull request's code runs with it.
+  if (previewer !== undefined && (file.encrypted.length > 0 || file.raw[`${NAMESPACE}:oauthClientRequired`] === "true")) {
+    p.add(
+      "ci.previews", name,
+      `would let every pull request decrypt ${fileName}'s secret settings (${file.encrypted.join(", ") || "the required OAuth client"}): a preview runs the pull request's code with the key that decrypts them`,
+      `Remove ${name} from ci.previews; pull requests get the offline plan (npm run plan) for it.`,
+    );
+  }
+  // A passphrase stack cannot even be opened without the passphrase, which decrypts every passphrase stack.
+  if (previewer !== undefined && file.secretsProvider === "passphrase") {
+    p.add(
+      "ci.previews", name,
+      `cannot be previewed by pull requests: ${fileName} uses a passphrase, and handing it to a pull request's code would let that code decrypt every stack that shares it`,
+      `Move ${name} to its KMS key (pulumi stack change-secrets-provider with the CI stack's ci.environments.${name}.secretsProvider output), or remove it from ci.previews.`,
+    );
+  }
+  if (p.list.length > before || githubEnvironment === undefined || stateBucket === undefined) return undefined;
+  return { name, githubEnvironment, config, stateBucket, kmsKeyId: name, deployer, previewer };
+}
+
+/** Checks a CI stack's raw config; returns the resolved config, or every problem found. */
+export function parseCiConfig(raw: RawConfig, ctx: CiParseContext): { config?: CiConfig; problems: Problem[] } {
+  const p = new Problems();
+  const stackFile = ctx.stackFile ?? stackFileName(ctx.stack);
+  const fix = `Correct it in ${stackFile}.`;
+  const v = checkKeys(p, raw, ctx.secretKeys, ["namePrefix", "ci"], stackFile);
+  const project = raw["gcp:project"];
+  if (project === undefined) p.add("gcp:project", undefined, "is not set; it names the CI project, where the pool, the CI accounts and the state live", `Set gcp:project in ${stackFile}.`);
+  checked(p, "gcp:project", project, PROJECT_ID, "Use the project id (not its name or number).");
+  const prefix = p.string("namePrefix", v.namePrefix, fix) ?? "gemini";
+
+  const entry = p.record("ci", v.ci, "Write ci as a map: repository, repositoryId, repositoryOwnerId, environments, ...") ?? {};
+  const misspelt = p.unknownFields("ci", entry, FIELDS);
+  const text = (field: (typeof FIELDS)[number]) => p.string(`ci.${field}`, entry[field], fix);
+  /** A required field's value; "not set" only when it is absent, not when it is of the wrong type (already said) or misspelt (already said). */
+  const required = (field: (typeof FIELDS)[number], value: string | undefined, what: string, fixIt: string): string | undefined => {
+    if (value === undefined && entry[field] === undefined && !misspelt.has(field)) p.add(`ci.${field}`, undefined, `is not set; ${what}`, fixIt);
+    return value;
+  };
+  const repository = checked(p, "ci.repository", required("repository", text("repository"), "it names the one GitHub repository CI runs from", "Set it to owner/name."), GITHUB_REPOSITORY, "Write the repository as owner/name.");
+  const ids = (["repositoryId", "repositoryOwnerId"] as const).map((field) => {
+    const find = `Find it with: gh api repos/OWNER/NAME --jq ${field === "repositoryId" ? ".id" : ".owner.id"}`;
+    const given = entry[field];
+    if (typeof given === "number") {
+      p.add(`ci.${field}`, given, "is a YAML number; an id must be quoted, since YAML numbers past 2^53 lose digits", `Quote it: ${field}: "${String(given)}".`);
+      return undefined;
+    }
+    const value = required(field, text(field), "the trust pins GitHub's numeric id, which a re-registered name cannot take over", find);
+    if (value !== undefined && !NUMERIC_ID.test(value)) p.add(`ci.${field}`, value, "is not a GitHub numeric id", find);
+    return value;
+  });
+  const deployBranch = checked(p, "ci.deployBranch", text("deployBranch") ?? "main", GIT_NAME, "Name the branch deployments run from.");
+  const deployWorkflow = text("deployWorkflow") ?? ".github/workflows/pulumi-up.yml";
+  if (!WORKFLOW.test(deployWorkflow)) p.add("ci.deployWorkflow", deployWorkflow, "is not a workflow file's path, .github/workflows/NAME.yml", "Name the workflow file whose jobs deploy.");
+  const location = checked(p, "ci.location", required("location", text("location"), "it is the region of the state buckets and the KMS key ring", "Set a region, e.g. europe-west1."), LOCATION, "Use a region name.");
+  const bucketPrefix = required("stateBucketPrefix", text("stateBucketPrefix"), "each environment's state bucket is <stateBucketPrefix>-<environment>", "Set a prefix that is yours in Cloud Storage's global namespace, e.g. acme-gemini-state.");
+  const grantableList = p.stringList("ci.grantableRoles", entry.grantableRoles, fix);
+  const grantable = parseRoles(p, "ci.grantableRoles", grantableList ?? [], { kind: "elsewhere" });
+  // When the list itself is wrong (or misspelt), the environments' roles are not also measured against it.
+  const grantableKnown = !misspelt.has("grantableRoles") && (entry.grantableRoles === undefined || grantableList !== undefined);
+  const previews = p.stringList("ci.previews", entry.previews, fix) ?? [];
+  const poolId = checked(p, "ci.poolId", text("poolId") ?? `${prefix}-github`, WORKLOAD_IDENTITY_ID, "Set ci.poolId, or shorten namePrefix.");
+  const providerId = checked(p, "ci.providerId", text("providerId") ?? "github", WORKLOAD_IDENTITY_ID, "Choose another provider id.");
+  const keyRingId = `${prefix}-state`;
+
+  const listed = p.record("ci.environments", entry.environments, fix);
+  const environmentsKnown = listed !== undefined || (entry.environments === undefined && !misspelt.has("environments"));
+  if (environmentsKnown && Object.keys(listed ?? {}).length === 0) {
+    p.add("ci.environments", entry.environments, "names no environment, so CI could deploy nothing", "List each environment stack under ci.environments, e.g. dev: {}.");
+  }
+  for (const name of environmentsKnown ? previews.filter((s) => !Object.keys(listed ?? {}).includes(s)) : []) {
+    p.add("ci.previews", name, "is not among ci.environments", "Name an environment the CI stack governs.");
+  }
+  const environments = Object.keys(listed ?? {}).sort().flatMap((name) =>
+    environment(p, name, p.record(`ci.environments.${name}`, listed![name] ?? {}, fix) ?? {}, {
+      ...ctx, stackFile, ci: { prefix, project: project ?? "", repository, grantable: grantableKnown ? new Set(grantable) : undefined, bucketPrefix, previews },
+    }) ?? [],
+  );
+  p.collapseDerived({ path: "namePrefix", value: prefix, other: "the environments' names" });
+
+  const [repositoryId, repositoryOwnerId] = ids;
+  if (p.list.length > 0 || project === undefined || repository === undefined || repositoryId === undefined || repositoryOwnerId === undefined
+    || deployBranch === undefined || location === undefined || poolId === undefined || providerId === undefined) {
+    return { problems: p.list };
+  }
   return {
-    repository, repositoryId, deployBranch, deployEnvironment, poolId, providerId, stateBucket, kmsKey,
-    deployer: account(CI_ACCOUNT_KEYS.deployer),
-    previewer: account(CI_ACCOUNT_KEYS.previewer),
+    problems: [],
+    config: {
+      project, stack: ctx.stack, namePrefix: prefix, repository, repositoryId, repositoryOwnerId, deployBranch, deployWorkflow,
+      location, keyRingId, poolId, providerId, grantableRoles: grantable, environments,
+      labels: { "managed-by": "gemini-access-kit", purpose: "ci" },
+    },
   };
 }

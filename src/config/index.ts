@@ -4,13 +4,13 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
-import { stackFileName } from "../cli/stacks.ts";
-import { parseConfig, type RawConfig } from "./parse.ts";
-import { ConfigError } from "./problems.ts";
-import type { KitConfig } from "./types.ts";
+import { checkAnyStack, type StackConfig } from "./any-stack.ts";
+import type { RawConfig } from "./parse.ts";
+import { readStackFile, type StackFile } from "./stack-file.ts";
 
 export { parseConfig, BASE_APIS, type RawConfig, type ParseContext } from "./parse.ts";
 export { ConfigError, formatProblem, type Problem } from "./problems.ts";
+export { checkAnyStack, parseAnyStack, type StackConfig } from "./any-stack.ts";
 export { CONFIG_KEYS, NAMESPACE } from "./keys.ts";
 export type * from "./types.ts";
 
@@ -35,11 +35,25 @@ function secretKeys(keys: string[]): Set<string> {
   return new Set(keys.filter((k) => isSecret(k)));
 }
 
-/** Reads and checks the current stack's config; throws a ConfigError listing every problem. */
-export function loadConfig(now: Date = new Date()): KitConfig {
+/** The committed stack file of `stack`, from the project's folder, where Pulumi runs the program. */
+function committedStack(stack: string): StackFile | undefined {
+  try {
+    return readStackFile(process.cwd(), stack);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Reads and checks the current stack's config; throws a ConfigError listing every problem. The CI
+ * stack also reads the committed files of the environments it governs; an environment stack reads
+ * its own file only to learn its secrets provider.
+ */
+export function loadConfig(now: Date = new Date()): StackConfig {
   const stack = pulumi.getStack();
   const raw = readRawConfig();
-  const { config, problems } = parseConfig(raw, { stack, now, secretKeys: secretKeys(Object.keys(raw)) });
-  if (config === undefined) throw new ConfigError(stackFileName(stack), problems);
-  return config;
+  return checkAnyStack(raw, {
+    stack, now, secretKeys: secretKeys(Object.keys(raw)), readStack: committedStack, secretsProvider: committedStack(stack)?.secretsProvider,
+  });
 }

@@ -70,10 +70,22 @@ export const CONFIG_KEYS = {
     kind: "object",
     description: "Create a Gemini API key bound to a service account: serviceAccount, readers, displayName.",
   },
-  ciIdentity: {
+  foundation: {
+    kind: "string",
+    description: "Who applies the environment's foundation (APIs, service accounts, their roles, impersonators): this stack (stack, the default) or the CI stack (ci).",
+  },
+  production: {
+    kind: "boolean",
+    description: "A production stack: its secrets provider must be a KMS key, never a passphrase (default false).",
+  },
+  privilegedRoles: {
+    kind: "array",
+    description: "Roles that can grant IAM or act as accounts, allowed for this stack's accounts by whoever owns this file (stacks whose foundation is their own).",
+  },
+  ci: {
     kind: "object",
     description:
-      "Keyless CI from GitHub Actions: repository, repositoryId, deployBranch, deployEnvironment, stateBucket, kmsKey, poolId, providerId.",
+      "Makes this the CI stack, applied by an administrator: repository, repositoryId, repositoryOwnerId, deployBranch, deployWorkflow, location, stateBucketPrefix, grantableRoles, previews, environments, poolId, providerId.",
   },
 } as const satisfies Record<string, KeyDeclaration>;
 

@@ -66,8 +66,41 @@ export function parseMembers(
   return [...new Set(resolved)];
 }
 
-/** Checks project roles: their shape, no basic roles, and no project-wide secret access. */
-export function parseRoles(p: Problems, path: string, values: readonly string[]): string[] {
+/**
+ * Roles that can change IAM or act as other principals: with one, an account (or whoever can act as
+ * it, the CI deployer included) could widen its own access. Refused unless the owner of the stack's
+ * foundation allows them. By name, since the kit cannot know every role's permissions: custom roles
+ * (their permissions are whatever their author chose), every `*Admin` / `*.admin` role (an admin role
+ * of a service sets IAM on that service's resources; `projectIamAdmin`, `securityAdmin` and
+ * `secretmanager.admin`, which reads every secret, among them), and IAM's roles for acting as an
+ * account, plus `apiKeysViewer`, which reads every API key string.
+ */
+export function isPrivilegedRole(role: string): boolean {
+  if (/^(projects|organizations)\//.test(role)) return true;
+  const name = role.slice(role.lastIndexOf("/") + 1);
+  if (/(^|\.)[a-zA-Z]*[aA]dmin$/.test(name)) return true;
+  return PRIVILEGED_BY_NAME.has(role);
+}
+
+const PRIVILEGED_BY_NAME = new Set([
+  "roles/iam.serviceAccountTokenCreator",
+  "roles/iam.serviceAccountUser",
+  "roles/iam.workloadIdentityUser",
+  "roles/iam.serviceAccountOpenIdTokenCreator",
+  "roles/serviceusage.apiKeysViewer",
+]);
+
+/** Which roles a stack's accounts may hold, by who applies them. */
+export type RolePolicy =
+  /** The stack applies its own foundation: privileged roles only when its file lists them. */
+  | { kind: "own"; privileged: ReadonlySet<string>; stackFile: string }
+  /** The CI stack applies it: every role must be on the administrator's list. */
+  | { kind: "governed"; grantable: ReadonlySet<string>; ciStackFile: string }
+  /** The CI stack applies it, and is not being checked here: the CI stack's own check decides. */
+  | { kind: "elsewhere" };
+
+/** Checks project roles: their shape, no basic roles, no project-wide secret access, and the policy. */
+export function parseRoles(p: Problems, path: string, values: readonly string[], policy: RolePolicy): string[] {
   values.forEach((role, i) => {
     const at = `${path}[${i}]`;
     if (BASIC_ROLES.includes(role)) {
@@ -86,6 +119,20 @@ export function parseRoles(p: Problems, path: string, values: readonly string[])
       );
     } else if (!ROLE.test(role)) {
       p.add(at, role, "is not a role name; expected roles/NAME or projects/ID/roles/NAME", "Fix the role's name.");
+    } else if (policy.kind === "governed" && !policy.grantable.has(role)) {
+      p.add(
+        at,
+        role,
+        `is not among the roles the CI stack may grant (ci.grantableRoles in ${policy.ciStackFile})`,
+        `Remove it, or an administrator adds it to ci.grantableRoles and applies the CI stack${isPrivilegedRole(role) ? " (it can grant IAM or act as other accounts: add it only knowingly)" : ""}.`,
+      );
+    } else if (policy.kind === "own" && isPrivilegedRole(role) && !policy.privileged.has(role)) {
+      p.add(
+        at,
+        role,
+        "can grant IAM or act as other accounts, so the account (and whoever can act as it) could widen its own access",
+        `Remove it, or, if the account must have it, list it under privilegedRoles in ${policy.stackFile}.`,
+      );
     }
   });
   p.duplicates(path, values);

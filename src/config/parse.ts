@@ -10,13 +10,12 @@ import {
 } from "../naming.ts";
 import { currentPeriod, isCalendarDate, keySlots, periodStart } from "../rotation.ts";
 import { accountEmails, parseAccounts } from "./accounts.ts";
-import { parseCiIdentity } from "./ci.ts";
 import { CONFIG_KEYS, KEY_NAMES, NAMESPACE, type ConfigKey } from "./keys.ts";
-import { parseMembers } from "./members.ts";
+import { parseMembers, type RolePolicy } from "./members.ts";
 import { parseOauth } from "./oauth.ts";
 import { setClientCommand } from "../oauth/consent.ts";
 import { closest, HIDDEN, Problems, type Problem } from "./problems.ts";
-import type { AccountConfig, ApiKeyConfig, KeyRotation, KitConfig } from "./types.ts";
+import type { AccountConfig, ApiKeyConfig, Foundation, KeyRotation, KitConfig } from "./types.ts";
 
 /** Config values as Pulumi hands them over: full keys (`gcp:project`, `gemini-access-kit:…`), string values. */
 export type RawConfig = Readonly<Record<string, string>>;
@@ -33,7 +32,24 @@ export interface ParseContext {
   secretKeys: ReadonlySet<string>;
   /** The stack file as fixes should name it; `stacks/Pulumi.<stack>.yaml` unless read from elsewhere. */
   stackFile?: string;
+  /**
+   * Set when the CI stack checks an environment it governs: the roles its administrator allows, and
+   * the CI stack's file, for messages. An environment stack checked on its own leaves its roles to
+   * that check.
+   */
+  governing?: { grantable: ReadonlySet<string>; ciStackFile: string };
+  /** The stack's secrets provider as its file records it (see StackFile), when the file was read. */
+  secretsProvider?: string;
 }
+
+/** Keys the kit no longer reads, and where what they held went. */
+const RETIRED: Partial<Record<string, { message: string; fix: string }>> = {
+  ciIdentity: {
+    message: "is no longer read here: CI identities are made by the CI stack (stacks/Pulumi.ci.yaml), which an administrator applies",
+    fix: "Remove it, set foundation: ci in this file, and describe CI in the CI stack's ci setting (see the README, CI from GitHub Actions).",
+  },
+};
+const FOUNDATIONS = ["stack", "ci"] as const;
 
 /** The Google provider's namespace: its settings (gcp:project, gcp:region, ...) belong in a stack file. */
 const PROVIDER_NAMESPACE = "gcp";
@@ -56,7 +72,7 @@ const MAX_ROTATION_DAYS = 90;
 const MAX_API_KEY_DISPLAY_NAME = 63;
 const DEFAULT_ROTATION_DAYS = 45;
 
-type Values = Partial<Record<ConfigKey, unknown>>;
+export type Values = Partial<Record<ConfigKey, unknown>>;
 
 /** The key's value as a problem may show it: secret keys never show theirs. */
 function shown(fullKey: string, text: string, secretKeys: ReadonlySet<string>): unknown {
@@ -89,7 +105,7 @@ function foreignKey(p: Problems, fullKey: string, text: string, secretKeys: Read
  * that look misspelt are reported once, and their likely meaning is returned as `misplaced`, so a
  * check that needs the key says nothing more about it.
  */
-function decode(p: Problems, raw: RawConfig, secretKeys: ReadonlySet<string>): { values: Values; misplaced: Set<string> } {
+function decode(p: Problems, raw: RawConfig, secretKeys: ReadonlySet<string>, only?: { keys: readonly ConfigKey[]; stackFile: string }): { values: Values; misplaced: Set<string> } {
   const values: Values = {};
   const misplaced = new Set<string>();
   for (const [fullKey, text] of Object.entries(raw)) {
@@ -100,12 +116,21 @@ function decode(p: Problems, raw: RawConfig, secretKeys: ReadonlySet<string>): {
       continue;
     }
     const key = fullKey.slice(NAMESPACE.length + 1);
+    const retired = RETIRED[key];
+    if (retired !== undefined) {
+      p.add(key, text, retired.message, retired.fix);
+      continue;
+    }
     if (!(KEY_NAMES as string[]).includes(key)) {
       // `project:` written without the provider's namespace means gcp:project.
       const guess = key === "project" ? undefined : closest(key, KEY_NAMES);
       const meant = key === "project" ? "gcp:project" : guess;
       p.add(key, shown(fullKey, text, secretKeys), "is not a key the kit reads", meant ? `Did you mean ${meant}?` : "Remove it; the README lists every key.");
       if (meant !== undefined) misplaced.add(meant === "gcp:project" ? meant : `${NAMESPACE}:${meant}`);
+      continue;
+    }
+    if (only !== undefined && !only.keys.includes(key as ConfigKey)) {
+      p.add(key, shown(fullKey, text, secretKeys), `is an environment stack's setting; a CI stack holds only gcp:project, ${only.keys.join(" and ")}`, `Remove it from ${only.stackFile}, or put it in an environment's stack file.`);
       continue;
     }
     const decl = CONFIG_KEYS[key as ConfigKey];
@@ -202,15 +227,20 @@ function parseApiKey(
   return { keyId, displayName, accountKey: account.key, accountEmail: account.email, readers, secretId: n.apiKeySecretId() };
 }
 
-function parseApis(p: Problems, raw: unknown, uses: { roles: boolean; apiKey: boolean; ci: boolean }, fix: string): string[] {
+function parseFoundation(p: Problems, v: Values, stackFile: string): Foundation {
+  const value = p.string("foundation", v.foundation, `Correct it in ${stackFile}.`) ?? "stack";
+  if ((FOUNDATIONS as readonly string[]).includes(value)) return value as Foundation;
+  p.add("foundation", value, "must be stack (this stack applies its foundation) or ci (the CI stack does)", `Correct it in ${stackFile}.`);
+  return "stack";
+}
+
+function parseApis(p: Problems, raw: unknown, uses: { roles: boolean; apiKey: boolean }, fix: string): string[] {
   const extra = p.stringList("extraApis", raw, fix) ?? [];
   extra.forEach((api, i) => checkRule(p, `extraApis[${i}]`, api, { pattern: API_NAME, allowed: "a service name such as aiplatform.googleapis.com" }, "Correct the service name."));
   const apis = [...BASE_APIS, ...extra];
   // Project IAM bindings are written through the Resource Manager API.
-  if (uses.roles || uses.ci) apis.push("cloudresourcemanager.googleapis.com");
+  if (uses.roles) apis.push("cloudresourcemanager.googleapis.com");
   if (uses.apiKey) apis.push("apikeys.googleapis.com");
-  // GitHub's tokens are exchanged for Google ones by the Security Token Service.
-  if (uses.ci) apis.push("sts.googleapis.com");
   return [...new Set(apis)].sort();
 }
 
@@ -226,6 +256,16 @@ function checkSecretIds(p: Problems, accounts: AccountConfig[], oauthId: string 
   accounts.filter((a) => a.createKey).forEach((a) => claim(a.keySecretId, `serviceAccounts.${a.key}`));
   claim(oauthId, "oauthConsent");
   claim(apiKeyId, "apiKey");
+}
+
+/** The values of a stack that may set only `keys` of the kit's, every other key reported. */
+export function checkKeys(p: Problems, raw: RawConfig, secretKeys: ReadonlySet<string>, keys: readonly ConfigKey[], stackFile: string): Values {
+  return decode(p, raw, secretKeys, { keys, stackFile }).values;
+}
+
+/** Whether a stack's raw config is the CI stack's (it sets `ci`). */
+export function isCiStack(raw: RawConfig): boolean {
+  return raw[`${NAMESPACE}:ci`] !== undefined;
 }
 
 /** Checks a stack's raw config; returns the resolved config, or every problem found. */
@@ -252,10 +292,30 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): { config?: KitCo
     NAME_PREFIX.pattern.test(namePrefix) ? namePrefix : "gemini",
     LABEL_VALUE.pattern.test(environment) ? environment : "env",
   );
+  const foundation = parseFoundation(p, v, stackFile);
+  const production = p.boolean("production", v.production, fix) ?? false;
+  if (production && ctx.secretsProvider === "passphrase") {
+    p.add(
+      "production", true,
+      "marks a production stack, and its secrets are encrypted with a passphrase: whoever learns the one passphrase (CI holds it) can decrypt every secret in its state, offline",
+      `Move the stack to a KMS key: pulumi stack change-secrets-provider --stack ${ctx.stack} gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K (the CI stack's output names the environment's key).`,
+    );
+  }
+  const privilegedRoles = p.stringList("privilegedRoles", v.privilegedRoles, fix) ?? [];
+  if (privilegedRoles.length > 0 && foundation === "ci") {
+    p.add("privilegedRoles", privilegedRoles, "applies to stacks that apply their own foundation; this one's is applied by the CI stack", "Remove it: the administrator's ci.grantableRoles in the CI stack decides which roles its accounts may hold.");
+  }
+  const roles: RolePolicy = foundation === "stack"
+    ? { kind: "own", privileged: new Set(privilegedRoles), stackFile }
+    : ctx.governing === undefined ? { kind: "elsewhere" } : { kind: "governed", grantable: ctx.governing.grantable, ciStackFile: ctx.governing.ciStackFile };
+  if (v.ci !== undefined) {
+    p.add("ci", v.ci, "makes a stack the CI stack, which holds only gcp:project, namePrefix and ci", `Move it to the CI stack's file, or move the other settings out of ${stackFile}.`);
+  }
+
   const entriesRead = p.record("serviceAccounts", v.serviceAccounts, fix);
   const entries = entriesRead ?? {};
-  const accounts = parseAccounts(p, entries, { names: n, environment, stackFile });
-  const emails = accountEmails(entries, { names: n, environment, stackFile });
+  const accounts = parseAccounts(p, entries, { names: n, environment, stackFile, roles });
+  const emails = accountEmails(entries, n);
   const keyRotation = parseRotation(p, v, issuesKeys(entries), ctx.now, stackFile, misplaced);
 
   const secretLocations = p.stringList("secretLocations", v.secretLocations, fix) ?? [];
@@ -280,8 +340,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): { config?: KitCo
   );
   const readable = (entriesRead !== undefined || v.serviceAccounts === undefined) && !misplaced.has(`${NAMESPACE}:serviceAccounts`);
   const apiKey = v.apiKey === undefined ? undefined : parseApiKey(p, v.apiKey, readable ? accounts : "unreadable", emails, n, fix);
-  const ciIdentity = v.ciIdentity === undefined ? undefined : parseCiIdentity(p, v.ciIdentity, { names: n, accounts, stackFile });
-  const apis = parseApis(p, v.extraApis, { roles: accounts.some((a) => a.roles.length > 0), apiKey: v.apiKey !== undefined, ci: v.ciIdentity !== undefined }, fix);
+  const apis = parseApis(p, v.extraApis, { roles: accounts.some((a) => a.roles.length > 0), apiKey: v.apiKey !== undefined }, fix);
   for (const id of [oauthSecretId, n.apiKeySecretId()]) checkRule(p, "namePrefix", id, SECRET_ID, "Shorten namePrefix or environment.", true);
   p.collapseDerived(environment.length >= namePrefix.length
     ? { path: "environment", value: environment, other: `namePrefix "${namePrefix}"` }
@@ -292,6 +351,6 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): { config?: KitCo
   const labels = { environment, "managed-by": "gemini-access-kit" };
   return {
     problems: [],
-    config: { project, stack: ctx.stack, environment, namePrefix, apis, accounts, keyRotation, secretLocations, labels, oauth, apiKey, ciIdentity },
+    config: { project, stack: ctx.stack, environment, namePrefix, foundation, production, apis, accounts, keyRotation, secretLocations, labels, oauth, apiKey },
   };
 }

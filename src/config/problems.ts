@@ -109,15 +109,18 @@ export class Problems {
       cause.path,
       cause.value,
       `with ${cause.other} gives ids that Google does not allow (too long, most often): ${derived.map((x) => `${x.path} ${JSON.stringify(x.got)}`).join(", ")}`,
-      "Shorten environment or namePrefix (derived ids are <namePrefix>-<what>-<environment>), or set those ids explicitly (serviceAccounts.KEY.accountId, ciIdentity.poolId).",
+      "Shorten environment or namePrefix (derived ids are <namePrefix>-<what>-<environment>), or set the ids the file allows explicitly (serviceAccounts.KEY.accountId, ci.poolId).",
     );
   }
 
   /** Reports fields of `obj` that are not in `known`, suggesting the closest known name. */
-  unknownFields(path: string, obj: Record<string, unknown>, known: readonly string[]): void {
+  /** Reports each field not in `known`; returns the known fields those look like misspellings of, so "not set" is not said of them too. */
+  unknownFields(path: string, obj: Record<string, unknown>, known: readonly string[]): Set<string> {
+    const meant = new Set<string>();
     for (const field of Object.keys(obj)) {
       if (known.includes(field)) continue;
       const guess = closest(field, known);
+      if (guess !== undefined) meant.add(guess);
       this.add(
         `${path}.${field}`,
         obj[field],
@@ -125,6 +128,7 @@ export class Problems {
         guess !== undefined ? `Did you mean ${guess}?` : "Remove it.",
       );
     }
+    return meant;
   }
 
   string(path: string, value: unknown, fix: string): string | undefined {

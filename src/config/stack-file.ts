@@ -18,7 +18,12 @@ export interface StackFile {
   raw: RawConfig;
   /** Keys whose committed value is encrypted (`secure:`); they cannot be read without the stack's secrets provider. */
   encrypted: string[];
-  /** The file's `secretsprovider:`, which `pulumi stack init --secrets-provider` records (absent for passphrase stacks). */
+  /**
+   * The stack's secrets provider as its file records it: the `secretsprovider:` URL that `pulumi
+   * stack init --secrets-provider` writes, `passphrase` for a file with an `encryptionsalt:` (a
+   * passphrase stack records no provider, only its salt), else undefined (not yet initialised, or
+   * Pulumi Cloud's default).
+   */
   secretsProvider?: string;
 }
 
@@ -62,7 +67,8 @@ export function parseStackFile(text: string, file: string): StackFile {
     else raw[key] = toRaw(value);
   }
   const provider = fields.secretsprovider;
-  return { raw, encrypted, secretsProvider: typeof provider === "string" ? provider : undefined };
+  const secretsProvider = typeof provider === "string" ? provider : fields.encryptionsalt !== undefined ? "passphrase" : undefined;
+  return { raw, encrypted, secretsProvider };
 }
 
 export function stackFilePath(root: string, stack: string): string {
@@ -72,4 +78,18 @@ export function stackFilePath(root: string, stack: string): string {
 /** Reads `stacks/Pulumi.<stack>.yaml` under `root`. */
 export function readStackFile(root: string, stack: string): StackFile {
   return parseStackFile(readFileSync(stackFilePath(root, stack), "utf8"), stackFileName(stack));
+}
+
+/** Reads committed stack files by name from `root`, through `readFile`; undefined for one that does not exist. */
+export function stackReader(root: string, readFile: (path: string) => string): (stack: string) => StackFile | undefined {
+  return (stack) => {
+    let text: string;
+    try {
+      text = readFile(stackFilePath(root, stack));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+    return parseStackFile(text, stackFileName(stack));
+  };
 }

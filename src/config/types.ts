@@ -66,12 +66,22 @@ export interface ApiKeyConfig {
   secretId: string;
 }
 
+/**
+ * Who applies an environment's foundation (its APIs, service accounts, their project roles and
+ * impersonators): the environment's own stack, run by someone who owns the project, or the CI stack,
+ * run by an administrator, so that CI's deployer never needs rights over identities.
+ */
+export type Foundation = "stack" | "ci";
+
 export interface KitConfig {
   project: string;
   stack: string;
   environment: string;
   namePrefix: string;
-  /** Every API the stack enables, sorted. */
+  foundation: Foundation;
+  /** A production stack: a passphrase secrets provider is refused for it. */
+  production: boolean;
+  /** Every API the stack's environment needs enabled, sorted. */
   apis: string[];
   /** Sorted by key, so the order accounts appear in the stack file never matters. */
   accounts: AccountConfig[];
@@ -83,33 +93,58 @@ export interface KitConfig {
   labels: Record<string, string>;
   oauth?: OauthConfig;
   apiKey?: ApiKeyConfig;
-  ciIdentity?: CiIdentityConfig;
 }
 
-/** A service account the CI identity creates for one kind of pipeline job. */
+/** A service account the CI stack creates in the CI project for one job of one environment. */
 export interface CiAccount {
   accountId: string;
   email: string;
 }
 
-/** Keyless CI: a Workload Identity pool that trusts one GitHub repository, and its two accounts. */
-export interface CiIdentityConfig {
-  /** `owner/name` of the one repository whose workflows may get tokens. */
+/** One environment the CI stack governs: its stack's config, its state and the identities acting on it. */
+export interface CiEnvironment {
+  /** The environment stack's name (stacks/Pulumi.<name>.yaml). */
+  name: string;
+  /** The GitHub environment its deploy job runs in. */
+  githubEnvironment: string;
+  /** The environment stack's checked config. */
+  config: KitConfig;
+  /** The environment's state bucket in the CI project (name only). */
+  stateBucket: string;
+  /** The id of the environment's KMS key, which encrypts its state's secrets. */
+  kmsKeyId: string;
+  /** Runs `pulumi up` of the environment stack and its verify gate. */
+  deployer: CiAccount;
+  /** Runs `pulumi preview` of pull requests, for environments that allow cloud previews. */
+  previewer?: CiAccount;
+}
+
+/**
+ * The CI stack: applied by an administrator in a dedicated CI project. It holds the Workload
+ * Identity pool and provider, each environment's state bucket, KMS key and CI accounts, and applies
+ * each governed environment's foundation in that environment's project.
+ */
+export interface CiConfig {
+  /** The CI project. */
+  project: string;
+  stack: string;
+  namePrefix: string;
+  /** `owner/name`, for messages and documents; the trust pins the ids below. */
   repository: string;
-  /** GitHub's numeric id of the repository; pins it even if the name is later reused. */
-  repositoryId?: string;
-  /** The branch deployments run from. */
+  /** GitHub's numeric ids: a name can be re-registered after a rename or deletion, an id cannot. */
+  repositoryId: string;
+  repositoryOwnerId: string;
   deployBranch: string;
-  /** The GitHub environment the `up` job runs in, when deployments use environments. */
-  deployEnvironment?: string;
+  /** The path of the workflow file whose jobs may deploy, e.g. `.github/workflows/pulumi-up.yml`. */
+  deployWorkflow: string;
+  /** The region of the state buckets and the KMS key ring. */
+  location: string;
+  keyRingId: string;
   poolId: string;
   providerId: string;
-  /** Runs `pulumi up` and the verify gate after it. */
-  deployer: CiAccount;
-  /** Runs `pulumi preview` on pull requests; reads only. */
-  previewer: CiAccount;
-  /** The state bucket (name only) both accounts need, when the backend is `gs://`. */
-  stateBucket?: string;
-  /** The `gcpkms://` secrets provider's key (resource name), when the stack uses one. */
-  kmsKey?: string;
+  /** The project roles environment accounts may hold: the administrator's allow-list. */
+  grantableRoles: string[];
+  /** Sorted by name. */
+  environments: CiEnvironment[];
+  labels: Record<string, string>;
 }

@@ -3,7 +3,7 @@
 import { exitCodesHelp, usage } from "../cli/failure.ts";
 import { commonHelp, parseCommandLine } from "../cli/main.ts";
 import { checkStackName } from "../cli/stacks.ts";
-import { inWaves, WAVES_FILE } from "./waves.ts";
+import { allStacks, inWaves, WAVES_FILE, type DeployOrder } from "./waves.ts";
 
 export const DEPLOY_HELP = `Usage: npm run deploy -- (--stack NAME ... | --all) [options]
 
@@ -15,7 +15,7 @@ Pulumi CLI must be on PATH and logged in to the stacks' backend (see npm run boo
 
 Options:
   --stack NAME        a stack to deploy (repeatable)
-  --all               every committed stack (stacks/Pulumi.*.yaml)
+  --all               every stack of a wave (not the administrators' stacks, such as ci)
   --preview           preview instead of up (no verify)
   --refresh           refresh the stack's state from the cloud first
   --concurrency N     how many stacks of one wave run at once (default 2)
@@ -40,7 +40,7 @@ export interface DeployOptions {
 }
 
 /** Parses the command line; `committed` is the list of stacks under stacks/, `waves` their order. */
-export function parseDeployArgs(argv: string[], committed: string[], waves: () => string[][]): DeployOptions {
+export function parseDeployArgs(argv: string[], committed: string[], order: () => DeployOrder): DeployOptions {
   const { values } = parseCommandLine("deploy", argv, {
     stack: { type: "string", multiple: true, default: [] },
     all: { type: "boolean", default: false },
@@ -56,12 +56,12 @@ export function parseDeployArgs(argv: string[], committed: string[], waves: () =
   } as const;
   if (values.help) return { ...base, waves: [], concurrency: 1 };
   if (values.all && values.stack.length > 0) throw usage("--stack and --all both choose stacks.", "Pass --stack NAME (repeatable) or --all, not both.");
-  const stacks = values.all ? committed : [...new Set(values.stack.map((s) => checkStackName(s)))];
+  const stacks = values.all ? allStacks(order()) : [...new Set(values.stack.map((s) => checkStackName(s)))];
   const list = committed.join(", ") || "none";
   if (stacks.length === 0) throw usage("Which stacks?", `Pass --stack NAME (repeatable) or --all (committed: ${list}).`);
   const unknown = stacks.filter((s) => !committed.includes(s));
   if (unknown.length > 0) throw usage(`No stack file for ${unknown.join(", ")}.`, `Committed stacks: ${list}.`);
   const concurrency = Number(values.concurrency);
   if (!/^\d+$/.test(values.concurrency) || concurrency < 1) throw usage(`--concurrency ${values.concurrency} is not a whole number of at least 1.`, "Pass --concurrency 1 or more.");
-  return { ...base, waves: inWaves(stacks, waves()), concurrency };
+  return { ...base, waves: inWaves(stacks, order()), concurrency };
 }

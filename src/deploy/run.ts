@@ -5,8 +5,8 @@
  */
 
 import { join } from "node:path";
-import { EXIT, Failure } from "../cli/failure.ts";
-import type { Interruption, Run } from "../cli/process.ts";
+import { EXIT } from "../cli/failure.ts";
+import { pulumiMissing, type Interruption, type Run } from "../cli/process.ts";
 import type { DeployOptions } from "./args.ts";
 import { elapsedSeconds, type Display } from "./display.ts";
 import { consume, emptyProgress, formatChanges, type StackProgress } from "./events.ts";
@@ -54,7 +54,6 @@ export interface DeploySummary {
   exitCode: 0 | 1 | 130;
 }
 
-const INSTALL = "Install it (https://www.pulumi.com/docs/install/) and log in to the stacks' backend (npm run bootstrap).";
 
 function pulumiArgs(o: DeployOptions, stack: string, eventLog: string): string[] {
   const args = [o.command, "--stack", stack, "--non-interactive", "--color", "never", "--event-log", eventLog];
@@ -104,7 +103,7 @@ async function deployOne(stack: string, o: DeployOptions, deps: DeployDeps): Pro
     const why = `Interrupted (Ctrl-C) while pulumi ran; if it left pending operations, run pulumi refresh --stack ${stack} before the next up.`;
     return finish("interrupted", "interrupted", { changes, errors: [why] });
   }
-  if (result.missing) throw new Failure("PULUMI_MISSING", "The Pulumi CLI (pulumi) is not on PATH.", INSTALL, 2);
+  if (result.missing) throw pulumiMissing(result);
   if (result.exitCode !== 0) {
     const errors = progress.errors.length > 0 ? progress.errors : [result.stderr.trim().split("\n").slice(-5).join("\n") || `pulumi exited ${result.exitCode}`];
     return finish("failed", "failed", { changes, errors });
@@ -134,7 +133,7 @@ async function runWave(wave: string[], o: DeployOptions, deps: DeployDeps, resul
 /** Fails with one line, before any stack runs, when the Pulumi CLI cannot be started. */
 async function checkPulumi(deps: DeployDeps): Promise<void> {
   const version = await deps.run("pulumi", ["version"]);
-  if (version.missing) throw new Failure("PULUMI_MISSING", "The Pulumi CLI (pulumi) is not on PATH.", INSTALL, 2);
+  if (version.missing) throw pulumiMissing(version);
 }
 
 /** Runs every wave in order; a wave with a failure stops the later ones unless --keep-going. */

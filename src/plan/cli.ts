@@ -6,7 +6,7 @@ import { badInput, exitCodesHelp, usage } from "../cli/failure.ts";
 import { commonHelp, parseCommandLine, type MainContext } from "../cli/main.ts";
 import { jsonText } from "../cli/output.ts";
 import { checkStackName, stackFileName, stackNames, stackOfFile } from "../cli/stacks.ts";
-import { parseStackFile, stackFilePath } from "../config/stack-file.ts";
+import { parseStackFile, stackFilePath, stackReader } from "../config/stack-file.ts";
 import { isCalendarDate } from "../rotation.ts";
 import { planStack } from "./plan.ts";
 import { planJson, renderMermaid, renderPlan } from "./render.ts";
@@ -81,7 +81,7 @@ export async function planMain(ctx: MainContext, deps: PlanDeps): Promise<number
   } catch (err) {
     throw badInput(`Cannot read ${t.shown} (${(err as NodeJS.ErrnoException).code ?? "error"}).`, "Check the path.");
   }
-  const plan = await planStack({ stack: t.stack, stackFile: t.shown, file: parseStackFile(text, t.shown), now: day(values.date, deps.now) });
+  const plan = await planStack({ stack: t.stack, stackFile: t.shown, file: parseStackFile(text, t.shown), now: day(values.date, deps.now), readStack: stackReader(deps.root, deps.readFile) });
   ctx.out(values.json ? jsonText(planJson(plan)) : values.mermaid ? `${renderMermaid(plan)}\n` : renderPlan(plan));
   return 0;
 }

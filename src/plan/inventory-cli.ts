@@ -6,7 +6,7 @@ import { badInput, exitCodesHelp, usage } from "../cli/failure.ts";
 import { commonHelp, parseCommandLine, type MainContext } from "../cli/main.ts";
 import { jsonText } from "../cli/output.ts";
 import { checkStackName, stackFileName, stackNames } from "../cli/stacks.ts";
-import { parseStackFile } from "../config/stack-file.ts";
+import { parseStackFile, stackReader } from "../config/stack-file.ts";
 import { record } from "../json.ts";
 import { isCalendarDate } from "../rotation.ts";
 import { inventoryDiff, inventoryOf, inventoryText, type Inventory } from "./inventory.ts";
@@ -68,7 +68,7 @@ export async function inventoryMain(ctx: MainContext, deps: InventoryDeps): Prom
     const old = committedInventory(deps, stack);
     const asOf = values.date ?? old?.asOf ?? deps.now.toISOString().slice(0, 10);
     const file = parseStackFile(deps.readFile(join(deps.root, stackFileName(stack))), stackFileName(stack));
-    const plan = await planStack({ stack, stackFile: stackFileName(stack), file, now: new Date(`${asOf}T12:00:00Z`) });
+    const plan = await planStack({ stack, stackFile: stackFileName(stack), file, now: new Date(`${asOf}T12:00:00Z`), readStack: stackReader(deps.root, deps.readFile) });
     const current = inventoryOf(plan, asOf);
     const changes = old === undefined ? [`+ ${inventoryPath(stack)} does not exist yet`] : inventoryDiff(old, current);
     const same = old !== undefined && inventoryText(old) === inventoryText(current);

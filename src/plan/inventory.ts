@@ -12,9 +12,16 @@ import { UNKNOWN, type RecordedResource } from "./record.ts";
 import { shortType } from "./render.ts";
 
 /**
- * The inputs whose change makes the provider replace the resource (ForceNew in terraform-provider-
- * google's schemas, `immutable` in magic-modules' product files, which @pulumi/gcp bridges one to one).
- * Types not listed (the kit's components) have no inputs of their own: their identity is their URN.
+ * The inputs whose change makes the provider replace the resource: ForceNew in terraform-provider-
+ * google's schemas, `immutable` in magic-modules' product files, which @pulumi/gcp bridges one to
+ * one (read at terraform-provider-google e03b7622, magic-modules d5778440: resourcemanager's
+ * project_service, service_account, iam_project and iam_service_account; tpgiamresource's
+ * resource_iam_member; secretmanager's Secret.yaml and SecretVersion.yaml; apikeys_key; iambeta's
+ * pools and providers; the storage and kms IAM members). Key rings, keys, buckets and custom roles
+ * take their ids at creation and cannot rename. Types not listed (the kit's components) have no
+ * inputs of their own: their identity is their URN. A secret version's data (secretData, and
+ * secretDataWoVersion, the kit's digest of write-only data) also replaces it, but that is a new
+ * value under the same name, the designed way to store one, not a move: it is left out.
  */
 export const IDENTITY_INPUTS: Readonly<Record<string, readonly string[]>> = {
   "gcp:projects/service:Service": ["project", "service"],
@@ -22,14 +29,18 @@ export const IDENTITY_INPUTS: Readonly<Record<string, readonly string[]>> = {
   "gcp:projects/iAMMember:IAMMember": ["project", "role", "member", "condition"],
   "gcp:serviceaccount/iAMMember:IAMMember": ["serviceAccountId", "role", "member", "condition"],
   "gcp:serviceaccount/key:Key": ["serviceAccountId", "keepers", "keyAlgorithm", "privateKeyType", "publicKeyType", "publicKeyData"],
-  "gcp:secretmanager/secret:Secret": ["project", "secretId", "replication"],
-  "gcp:secretmanager/secretVersion:SecretVersion": ["secret", "secretData"],
+  "gcp:secretmanager/secret:Secret": ["project", "secretId", "replication", "tags"],
+  "gcp:secretmanager/secretVersion:SecretVersion": ["secret", "isSecretDataBase64"],
   "gcp:secretmanager/secretIamMember:SecretIamMember": ["project", "secretId", "role", "member", "condition"],
   "gcp:projects/apiKey:ApiKey": ["project", "name", "serviceAccountEmail"],
   "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": ["project", "workloadIdentityPoolId"],
   "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": ["project", "workloadIdentityPoolId", "workloadIdentityPoolProviderId"],
   "gcp:storage/bucketIAMMember:BucketIAMMember": ["bucket", "role", "member", "condition"],
   "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": ["cryptoKeyId", "role", "member", "condition"],
+  "gcp:kms/keyRing:KeyRing": ["project", "name", "location"],
+  "gcp:kms/cryptoKey:CryptoKey": ["keyRing", "name", "purpose"],
+  "gcp:storage/bucket:Bucket": ["project", "name", "location"],
+  "gcp:projects/iAMCustomRole:IAMCustomRole": ["project", "roleId"],
 };
 
 export interface InventoryEntry {

@@ -5,11 +5,11 @@
  */
 
 import { NAMESPACE } from "../config/keys.ts";
-import { parseConfig, type RawConfig } from "../config/parse.ts";
-import { ConfigError } from "../config/problems.ts";
+import { checkAnyStack } from "../config/any-stack.ts";
+import type { RawConfig } from "../config/parse.ts";
 import type { StackFile } from "../config/stack-file.ts";
 import { setClientCommand, type ManualStep } from "../oauth/consent.ts";
-import { buildStack } from "../program.ts";
+import { buildCiStack, buildStack } from "../program.ts";
 import { criticalPath, recordProgram, type RecordedResource } from "./record.ts";
 
 export interface PlanRequest {
@@ -19,6 +19,8 @@ export interface PlanRequest {
   file: StackFile;
   /** Decides which key slots exist, as `pulumi up` on that day would. */
   now: Date;
+  /** The committed stack files the CI stack governs, by stack name (see config/ci.ts). */
+  readStack: (stack: string) => StackFile | undefined;
 }
 
 export interface Plan {
@@ -89,6 +91,9 @@ function clientStep(step: ManualStep, standIn: ClientStandIn | undefined): Manua
 
 /** Google derives these from inputs by fixed rules, so a plan may show them; the rest stay unknown. */
 function predictedState(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (type === "gcp:projects/iAMCustomRole:IAMCustomRole" && typeof inputs.roleId === "string" && typeof inputs.project === "string") {
+    return { ...inputs, name: `projects/${inputs.project}/roles/${inputs.roleId}` };
+  }
   if (type === "gcp:serviceaccount/account:Account" && typeof inputs.accountId === "string" && typeof inputs.project === "string") {
     const email = `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`;
     return { ...inputs, email, name: `projects/${inputs.project}/serviceAccounts/${email}`, member: `serviceAccount:${email}` };
@@ -96,26 +101,48 @@ function predictedState(type: string, inputs: Record<string, unknown>): Record<s
   return inputs;
 }
 
+/**
+ * What the CI stack looks up while it runs: a project's number, which IAM Conditions on secrets need.
+ * Offline it cannot be known; the plan shows where it goes.
+ */
+const CI_INVOKES = {
+  "gcp:organizations/getProject:getProject": (inputs: Record<string, unknown>) => ({ projectId: inputs.projectId, number: `NUMBER-OF-${String(inputs.projectId)}` }),
+};
+
 /** Checks the stack's config and runs the program under mocks; throws ConfigError on bad config. */
 export async function planStack(req: PlanRequest): Promise<Plan> {
   const { raw, notes, client } = standIns(req.file, req.file.raw["gcp:project"] ?? "", req.stack);
   // Encrypted values, and the stand-in for a missing client, are what Pulumi would hold as secrets.
   const secretKeys = new Set([...req.file.encrypted, ...(client === undefined ? [] : [OAUTH_CLIENT_KEY])]);
-  const { config, problems } = parseConfig(raw, { stack: req.stack, now: req.now, secretKeys, stackFile: req.stackFile });
-  if (config === undefined) throw new ConfigError(req.stackFile, problems);
-  const recording = await recordProgram(() => buildStack(config), {
-    project: "gemini-access-kit",
-    stack: req.stack,
-    preview: true,
-    newResource: (type, _name, inputs) => ({ state: predictedState(type, inputs) }),
+  const stack = checkAnyStack(raw, {
+    stack: req.stack, now: req.now, secretKeys, stackFile: req.stackFile, secretsProvider: req.file.secretsProvider, readStack: req.readStack,
   });
+  const record = (program: () => unknown) =>
+    recordProgram(program, {
+      project: "gemini-access-kit",
+      stack: req.stack,
+      preview: true,
+      invokes: CI_INVOKES,
+      newResource: (type, _name, inputs) => ({ state: predictedState(type, inputs) }),
+    });
+  if (stack.kind === "ci") {
+    const recording = await record(() => buildCiStack(stack.config));
+    notes.push("Project numbers (NUMBER-OF-<project>) in the deployers' conditions are looked up when the CI stack runs.");
+    return { stack: req.stack, project: stack.config.project, environment: "ci", stackFile: req.stackFile, resources: recording.resources, manualSteps: [], criticalPath: criticalPath(recording.resources), notes };
+  }
+  const config = stack.config;
+  if (config.foundation === "ci") {
+    notes.push(`The CI stack applies this environment's APIs, accounts, their roles and impersonators (foundation: ci): see them with npm run plan -- --stack ci.`);
+  }
+  const recording = await record(() => buildStack(config));
+  const outputs = recording.outputs as { manualSteps: ManualStep[] };
   return {
     stack: req.stack,
     project: config.project,
     environment: config.environment,
     stackFile: req.stackFile,
     resources: recording.resources,
-    manualSteps: recording.outputs.manualSteps.map((step) => clientStep(step, client)),
+    manualSteps: outputs.manualSteps.map((step) => clientStep(step, client)),
     criticalPath: criticalPath(recording.resources),
     notes,
   };

@@ -25,6 +25,8 @@ export interface RecordedResource {
   dependencies: string[];
   state: Record<string, unknown>;
   retainOnDelete: boolean;
+  /** The `protect` option: Pulumi refuses to delete the resource. */
+  protect: boolean;
   deleteBeforeReplace: boolean;
   /** The `aliases` option: earlier identities this resource keeps (a URN, or the parts that changed). */
   aliases: string[];
@@ -61,6 +63,7 @@ interface RegisterRequest {
   getParent(): string;
   getDependenciesList(): string[];
   getRetainondelete(): boolean | undefined;
+  getProtect(): boolean | undefined;
   getDeletebeforereplace(): boolean;
   getAliasesList?(): AliasMessage[];
   getAliasurnsList?(): string[];
@@ -164,6 +167,7 @@ export async function recordProgram<T>(program: () => T, options: RecordOptions)
       secretInputs: secretKeys(struct.toJavaScript()),
       dependencies: req.getDependenciesList(),
       retainOnDelete: req.getRetainondelete() === true,
+      protect: req.getProtect() === true,
       deleteBeforeReplace: req.getDeletebeforereplace(),
       aliases: [...(req.getAliasesList?.() ?? []).map(aliasText), ...(req.getAliasurnsList?.() ?? [])],
     };

@@ -11,13 +11,16 @@ const SUMMARY: Record<string, string[]> = {
   "gcp:serviceaccount/iAMMember:IAMMember": ["role", "member"],
   "gcp:serviceaccount/key:Key": ["keepers"],
   "gcp:secretmanager/secret:Secret": ["secretId"],
-  "gcp:secretmanager/secretVersion:SecretVersion": ["secretData"],
+  "gcp:secretmanager/secretVersion:SecretVersion": ["secretDataWo"],
   "gcp:secretmanager/secretIamMember:SecretIamMember": ["role", "member"],
   "gcp:projects/apiKey:ApiKey": ["name", "restrictions"],
   "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": ["workloadIdentityPoolId"],
   "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": ["workloadIdentityPoolProviderId", "attributeCondition"],
   "gcp:storage/bucketIAMMember:BucketIAMMember": ["bucket", "role", "member"],
   "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": ["role", "member"],
+  "gcp:projects/iAMCustomRole:IAMCustomRole": ["roleId", "permissions"],
+  "gcp:storage/bucket:Bucket": ["name", "location"],
+  "gcp:kms/cryptoKey:CryptoKey": ["name"],
 };
 
 /** `gcp:serviceaccount/account:Account` → `serviceaccount.Account`; `pkg:index:Name` → `Name`. */

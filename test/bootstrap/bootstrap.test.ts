@@ -4,8 +4,8 @@
  */
 
 import { execFile, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BOOTSTRAP_HELP } from "../../src/bootstrap/args";
 import { runBootstrap } from "../../src/bootstrap/run";
@@ -78,10 +78,10 @@ describe("npm run bootstrap", () => {
   }, 60_000);
 
   test("says in one line, exit 2, when the Pulumi CLI is not installed", async () => {
-    const env = cleanEnv({ PATH: [join(ROOT, "node_modules", ".bin"), "/usr/bin", "/bin"].join(":") });
+    const env = cleanEnv({ PATH: ["/usr/bin", "/bin"].join(":") });
     const result = await runScript("bootstrap", ["--stack", "dev", "--backend", "gs://acme-state"], { env, timeoutMs: 60_000 });
     expect([result.code, result.stdout]).toEqual([2, ""]);
-    expect(result.stderr).toBe("The Pulumi CLI (pulumi) is not on PATH. Install it: https://www.pulumi.com/docs/install/\n");
+    expect(result.stderr).toBe("The Pulumi CLI (pulumi) is not on PATH. Install it (https://www.pulumi.com/docs/install/) and run bootstrap again.\n");
   }, 60_000);
 
   test("with --json prints one document: every step, and whether all of them are done", async () => {
@@ -99,14 +99,49 @@ describe("npm run bootstrap", () => {
     });
   }, 60_000);
 
-  test("prints the GitHub variables from the stack's ciIdentity output once it has been deployed", async () => {
-    const ci = { workloadIdentityProvider: "projects/412345678901/locations/global/workloadIdentityPools/gak-github-dev/providers/github", deployer: "gak-deployer-dev@acme-gemini-dev.iam.gserviceaccount.com", previewer: "gak-previewer-dev@acme-gemini-dev.iam.gserviceaccount.com" };
-    const pulumi = fakePulumi({ backend: "gs://b", stacks: { dev: { outputs: { ciIdentity: ci } } } });
+  test("for the CI stack, prints every environment's GitHub variables and the bootstrap of its stack, from the ci output", async () => {
+    const kms = (env: string) => `gcpkms://projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${env}`;
+    const ci = {
+      repository: "acme/gemini-platform",
+      workloadIdentityProvider: "projects/412345678901/locations/global/workloadIdentityPools/gak-github/providers/github",
+      environments: {
+        dev: { githubEnvironment: "dev", deployer: "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com", previewer: "gak-preview-dev@acme-gemini-ci.iam.gserviceaccount.com", backendUrl: "gs://acme-gemini-state-dev", secretsProvider: kms("dev") },
+        prod: { githubEnvironment: "prod", deployer: "gak-deploy-prod@acme-gemini-ci.iam.gserviceaccount.com", backendUrl: "gs://acme-gemini-state-prod", secretsProvider: kms("prod") },
+      },
+    };
+    const pulumi = fakePulumi({ backend: "gs://acme-gemini-admin", stacks: { ci: { outputs: { ci } } } });
+    const result = await bootstrap(pulumi, ["--stack", "ci"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.slice(result.stdout.indexOf("done      github variables"))).toBe([
+      "done      github variables: set these in the repository (they are not secret):",
+      `    gh variable set GAK_DEV_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
+      "    gh variable set GAK_DEV_DEPLOYER --body gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com",
+      "    gh variable set GAK_DEV_PREVIEWER --body gak-preview-dev@acme-gemini-ci.iam.gserviceaccount.com",
+      "    gh variable set GAK_DEV_BACKEND --body gs://acme-gemini-state-dev",
+      `    gh variable set GAK_PROD_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
+      "    gh variable set GAK_PROD_DEPLOYER --body gak-deploy-prod@acme-gemini-ci.iam.gserviceaccount.com",
+      "    gh variable set GAK_PROD_BACKEND --body gs://acme-gemini-state-prod",
+      "  and set up each environment's stack in its own backend, with its own key:",
+      `    npm run bootstrap -- --stack dev --backend gs://acme-gemini-state-dev --secrets-provider ${kms("dev")}`,
+      `    npm run bootstrap -- --stack prod --backend gs://acme-gemini-state-prod --secrets-provider ${kms("prod")}`,
+      "",
+    ].join("\n"));
+  }, 60_000);
+
+  test("for an environment stack, points to the CI stack's bootstrap for the GitHub variables", async () => {
+    const pulumi = fakePulumi({ backend: "gs://b", stacks: { dev: {} } });
     const result = await bootstrap(pulumi, ["--stack", "dev"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`gh variable set GAK_DEV_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`);
-    expect(result.stdout).toContain(`gh variable set GAK_DEV_DEPLOYER --body ${ci.deployer}`);
-    expect(result.stdout).toContain(`gh variable set GAK_DEV_PREVIEWER --body ${ci.previewer}`);
+    expect(result.stdout).toContain("skipped   github variables: the CI stack's bootstrap prints them, once an administrator has deployed it: npm run bootstrap -- --stack ci");
+    expect(pulumi.calls().map((c) => c.args.slice(0, 2))).not.toContainEqual(["stack", "output"]);
+  }, 60_000);
+
+  test("refuses a passphrase for a production stack with exit 2, before changing anything", async () => {
+    const pulumi = fakePulumi({ backend: "gs://b", stacks: {} });
+    const result = await bootstrap(pulumi, ["--stack", "prod", "--secrets-provider", "passphrase"]);
+    expect([result.code, result.stdout]).toEqual([2, ""]);
+    expect(result.stderr).toBe("Stack prod is a production stack (production: true); a passphrase would let whoever learns it decrypt every secret in its state, offline. Nothing was changed. Pass its KMS key: --secrets-provider gcpkms://... (the CI stack's ci.environments.<stack>.secretsProvider output).\n");
+    expect(pulumi.calls()).toEqual([]);
   }, 60_000);
 
   test("with --dry-run says what it would run and changes nothing", async () => {
@@ -160,7 +195,7 @@ describe("bootstrap's steps", () => {
     const pulumi = fakePulumi(state);
     const deps = {
       run: runner(pulumi), readFile: () => "", today: "2026-11-22", say: () => undefined,
-      stackFile: { exists: true, project: "acme-gemini-qa", issuesKeys: true, hasRotationStart: false },
+      stackFile: { exists: true, ci: false, production: false, project: "acme-gemini-qa", issuesKeys: true, hasRotationStart: false },
     };
     const { steps, exitCode } = await runBootstrap({ help: false, stack: "qa", dryRun: false, json: false }, deps);
     expect(exitCode).toBe(0);
@@ -169,16 +204,28 @@ describe("bootstrap's steps", () => {
   });
 });
 
-/** The real Pulumi CLI, when this machine has it; these tests skip with the reason otherwise. */
+/**
+ * The real Pulumi CLI, when this machine has it: under npm that is the pinned launcher
+ * (node_modules/.bin/pulumi), which runs only once it has downloaded its CLI. These tests skip with
+ * the reason otherwise. The CLI the launcher downloaded goes first on PATH, so the test's own
+ * PULUMI_HOME (its isolated login) does not send the launcher to download it again.
+ */
 const realPulumi = spawnSync("pulumi", ["version"], { encoding: "utf8" });
-const skipReason = realPulumi.error ? "the Pulumi CLI is not on PATH" : undefined;
+const skipReason = realPulumi.error
+  ? "the Pulumi CLI is not on PATH"
+  : realPulumi.status !== 0
+    ? `pulumi version failed: ${realPulumi.stderr.trim().split("\n").pop() ?? `exit ${realPulumi.status}`}`
+    : undefined;
+const pinnedPulumi = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies.pulumi!;
+const launcherBin = join(process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"), "versions", pinnedPulumi, "bin");
 (skipReason ? describe.skip : describe)(`with the real Pulumi CLI${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
   test("bootstraps a stack on a local file backend with a passphrase, and finds it done on a second run", () => {
     const project = mkdtempSync(join(tmpdir(), "gak-real-pulumi-"));
     cpSync(join(ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
     cpSync(join(ROOT, "stacks"), join(project, "stacks"), { recursive: true });
     const state = mkdtempSync(join(tmpdir(), "gak-real-state-"));
-    const env = { ...process.env, PULUMI_HOME: join(project, ".pulumi-home"), PULUMI_CONFIG_PASSPHRASE: "test-only", PULUMI_SKIP_UPDATE_CHECK: "true" };
+    const path = existsSync(launcherBin) ? `${launcherBin}:${process.env.PATH ?? ""}` : process.env.PATH;
+    const env = { ...process.env, PATH: path, PULUMI_HOME: join(project, ".pulumi-home"), PULUMI_CONFIG_PASSPHRASE: "test-only", PULUMI_SKIP_UPDATE_CHECK: "true" };
     const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.bootstrap!.split(" ").slice(1);
     const args = [...script.map((a) => (a.startsWith("./") || a.startsWith("scripts/") ? join(ROOT, a) : a)), "--stack", "dev", "--backend", `file://${state}`, "--secrets-provider", "passphrase"];
     const first = spawnSync(process.execPath, args, { cwd: project, env, encoding: "utf8" });

@@ -1,5 +1,5 @@
 import * as gcp from "@pulumi/gcp";
-import { StoredSecret } from "../../src/components/stored-secret";
+import { contentVersion, StoredSecret } from "../../src/components/stored-secret";
 import { runMocked } from "../helpers/mocks";
 
 function store(locations: string[]) {
@@ -44,10 +44,18 @@ describe("StoredSecret", () => {
     });
   });
 
-  test("sends version data to the engine as a secret, and exports only the secret's resource name", async () => {
+  test("sends version data to the engine write-only and as a secret, never into the state, and exports only the secret's resource name", async () => {
     const d = await runMocked(() => store([]));
     const [version] = d.ofType("gcp:secretmanager/secretVersion:SecretVersion");
-    expect(version!.secretInputs).toContain("secretData");
+    expect(version!.secretInputs).toContain("secretDataWo");
+    expect(version!.inputs.secretData).toBeUndefined();
+    expect(version!.state.secretDataWo).toBeUndefined();
     expect(d.outputs).toBe("projects/412345678901/secrets/gak-oauth-client-dev");
+  });
+
+  test("gives a changed value a new write-only version number, which replaces the version; the same value keeps it", () => {
+    expect(contentVersion("a")).toBe(contentVersion("a"));
+    expect(contentVersion("a")).not.toBe(contentVersion("b"));
+    expect(Number.isInteger(contentVersion("x")) && contentVersion("x") < 2 ** 31).toBe(true);
   });
 });

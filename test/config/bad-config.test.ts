@@ -5,7 +5,6 @@ const NS = "gemini-access-kit";
 const account = (fields: Record<string, unknown>) => ({
   [`${NS}:serviceAccounts`]: { runtime: { roles: [], createKey: true, keyReaders: ["group:team@example.com"], ...fields } },
 });
-const ci = (fields: Record<string, unknown>) => ({ [`${NS}:ciIdentity`]: { repository: "acme/gemini-platform", ...fields } });
 const consent = (fields: Record<string, unknown>) => ({
   [`${NS}:oauthConsent`]: { appName: "Test app", supportEmail: "team@example.com", ...fields },
 });
@@ -94,22 +93,20 @@ const cases: [string, Record<string, unknown>, string][] = [
     '[extraApis[0]] "Vertex AI" is not allowed; Google allows a service name such as aiplatform.googleapis.com. Correct the service name.'],
   ["two secrets with one id", { [`${NS}:serviceAccounts`]: { api: { createKey: true, keyReaders: ["group:team@example.com"] } }, [`${NS}:apiKey`]: { serviceAccount: "api", readers: ["group:team@example.com"] } },
     '[apiKey] "gemini-api-key-test" gives the secret id that serviceAccounts.api also gives. Rename one of them.'],
-  ["a CI identity without a repository", { [`${NS}:ciIdentity`]: { deployBranch: "main" } },
-    "[ciIdentity.repository] (not set) is not set; it names the one GitHub repository the CI identity trusts. Set it to owner/name."],
-  ["a CI repository given as a URL", ci({ repository: "https://github.com/acme/gemini-platform" }),
-    '[ciIdentity.repository] "https://github.com/acme/gemini-platform" is not allowed; expected owner/name, e.g. acme/gemini-platform. Write the repository as owner/name.'],
-  ["a repository id that is not GitHub's number", ci({ repositoryId: "acme/gemini-platform" }),
-    '[ciIdentity.repositoryId] "acme/gemini-platform" is not GitHub\'s numeric repository id. Find it with: gh api repos/OWNER/NAME --jq .id'],
-  ["a deploy branch with a quote", ci({ deployBranch: "main' || true || '" }),
-    '[ciIdentity.deployBranch] "main\' || true || \'" is not allowed; expected letters, digits, dots, hyphens, underscores and slashes. Name the branch deployments run from.'],
-  ["a pool id in IAM's reserved gcp- range", ci({ poolId: "gcp-github" }),
-    '[ciIdentity.poolId] "gcp-github" is not allowed; expected 4-32 lowercase letters, digits or hyphens, not starting with gcp-. Choose another pool id.'],
-  ["a KMS key that is not a key's resource name", ci({ kmsKey: "gcpkms://projects/acme-ops/keyRings/pulumi" }),
-    '[ciIdentity.kmsKey] "projects/acme-ops/keyRings/pulumi" is not allowed; expected projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY. Use the key of the gcpkms:// secrets provider.'],
-  ["a stack account that takes the CI deployer's id", { ...ci({}), [`${NS}:serviceAccounts`]: { deployer: {} } },
-    '[serviceAccounts.deployer] "deployer" has the id the CI identity gives its own account. Rename the entry, or set its accountId.'],
-  ["a misspelt CI setting", ci({ deployEnviroment: "dev" }),
-    '[ciIdentity.deployEnviroment] "dev" is not a setting the kit knows; allowed here: repository, repositoryId, deployBranch, deployEnvironment, stateBucket, kmsKey, poolId, providerId. Did you mean deployEnvironment?'],
+  ["the CI identity an environment stack used to hold", { [`${NS}:ciIdentity`]: { repository: "acme/gemini-platform" } },
+    '[ciIdentity] "{\\"repository\\":\\"acme/gemini-platform\\"}" is no longer read here: CI identities are made by the CI stack (stacks/Pulumi.ci.yaml), which an administrator applies. Remove it, set foundation: ci in this file, and describe CI in the CI stack\'s ci setting (see the README, CI from GitHub Actions).'],
+  ["a role that lets the account widen its own access", account({ roles: ["roles/iam.serviceAccountTokenCreator"] }),
+    '[serviceAccounts.runtime.roles[0]] "roles/iam.serviceAccountTokenCreator" can grant IAM or act as other accounts, so the account (and whoever can act as it) could widen its own access. Remove it, or, if the account must have it, list it under privilegedRoles in stacks/Pulumi.test.yaml.'],
+  ["an admin role of any service", account({ roles: ["roles/storage.admin"] }),
+    '[serviceAccounts.runtime.roles[0]] "roles/storage.admin" can grant IAM or act as other accounts, so the account (and whoever can act as it) could widen its own access. Remove it, or, if the account must have it, list it under privilegedRoles in stacks/Pulumi.test.yaml.'],
+  ["a custom role, whose permissions the kit cannot see", account({ roles: ["projects/acme-gemini-test/roles/anything"] }),
+    '[serviceAccounts.runtime.roles[0]] "projects/acme-gemini-test/roles/anything" can grant IAM or act as other accounts, so the account (and whoever can act as it) could widen its own access. Remove it, or, if the account must have it, list it under privilegedRoles in stacks/Pulumi.test.yaml.'],
+  ["an unknown foundation", { [`${NS}:foundation`]: "admin" },
+    '[foundation] "admin" must be stack (this stack applies its foundation) or ci (the CI stack does). Correct it in stacks/Pulumi.test.yaml.'],
+  ["privileged roles on a stack whose foundation the CI stack applies", { [`${NS}:foundation`]: "ci", [`${NS}:privilegedRoles`]: ["roles/iam.serviceAccountUser"] },
+    '[privilegedRoles] ["roles/iam.serviceAccountUser"] applies to stacks that apply their own foundation; this one\'s is applied by the CI stack. Remove it: the administrator\'s ci.grantableRoles in the CI stack decides which roles its accounts may hold.'],
+  ["a production stack whose secrets are encrypted with a passphrase", { [`${NS}:production`]: "true" },
+    "[production] true marks a production stack, and its secrets are encrypted with a passphrase: whoever learns the one passphrase (CI holds it) can decrypt every secret in its state, offline. Move the stack to a KMS key: pulumi stack change-secrets-provider --stack test gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K (the CI stack's output names the environment's key)."],
   ["an impossible rotation start date, which Date.parse would roll over to March", { [`${NS}:keyRotationStart`]: "2026-02-30" },
     '[keyRotationStart] "2026-02-30" is not a day of the calendar as YYYY-MM-DD. Set a real date, e.g. 2026-11-22, in stacks/Pulumi.test.yaml.'],
   ["a key in a misspelt namespace, which Pulumi would hand to nobody", { [`${NS}:oauthClientRequired`]: undefined, "gemini-acess-kit:oauthClientRequired": "true" },
@@ -136,7 +133,7 @@ describe("a stack with bad config stops with a message that names the key, the v
   test.each(cases)("%s", (_name, overrides, expected) => {
     // The plain-text case is the one whose client file Pulumi does not hold as a secret.
     const secretKeys = overrides[`${NS}:oauthClientJson`] === "PLAINTEXT" ? new Set<string>() : SECRET_KEYS;
-    const { config, problems } = parseConfig(baseRaw(overrides), { stack: "test", now: NOW, secretKeys });
+    const { config, problems } = parseConfig(baseRaw(overrides), { stack: "test", now: NOW, secretKeys, secretsProvider: "passphrase" });
     expect(config).toBeUndefined();
     expect(problems.map(formatProblem)).toContain(expected);
   });
@@ -161,5 +158,15 @@ test("a plain-text client secret is refused without showing it, and without chec
 
 test("settings in the provider's and Pulumi's own namespaces are theirs, and pass", () => {
   const { problems } = parseConfig(baseRaw({ "gcp:region": "europe-west1", "pulumi:disable-default-providers": '["gcp"]', "pulumi:tags": '{"team":"platform"}' }), { stack: "test", now: NOW, secretKeys: SECRET_KEYS });
+  expect(problems).toEqual([]);
+});
+
+test("a privileged role the stack's own file allows is granted", () => {
+  const { problems } = parseConfig(baseRaw({ ...account({ roles: ["roles/iam.serviceAccountUser"] }), [`${NS}:privilegedRoles`]: ["roles/iam.serviceAccountUser"] }), { stack: "test", now: NOW, secretKeys: SECRET_KEYS });
+  expect(problems).toEqual([]);
+});
+
+test("a production stack on a KMS key passes", () => {
+  const { problems } = parseConfig(baseRaw({ [`${NS}:production`]: "true" }), { stack: "test", now: NOW, secretKeys: SECRET_KEYS, secretsProvider: "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k" });
   expect(problems).toEqual([]);
 });

@@ -41,7 +41,7 @@ const WRONG: Record<string, string> = {
   [`${NS}:serviceAccounts`]: "[]",
   [`${NS}:oauthConsent`]: "[]",
   [`${NS}:apiKey`]: "[]",
-  [`${NS}:ciIdentity`]: "[]",
+  [`${NS}:foundation`]: "admin",
   "gcp:project": "Acme Gemini",
 };
 
@@ -66,11 +66,6 @@ function mutations(raw: Raw): Mutation[] {
     }]);
     for (const [field, value] of [["roles", ["roles/owner"]], ["keyReaders", ["nobody"]], ["impersonators", ["someone@example.com"]], ["createKey", "yes"], ["displayName", "é".repeat(51)], ["description", "d".repeat(257)], ["accountId", "x"]] as const) {
       list.push([`account ${account}.${field} wrong`, setIn(`${NS}:serviceAccounts`, [account, field], value)]);
-    }
-  }
-  if (raw[`${NS}:ciIdentity`] !== undefined) {
-    for (const [field, value] of [["repository", "acme"], ["deployBranch", "main'"], ["poolId", "gcp-x"], ["kmsKey", "projects/x"], ["stateBucket", "B"]] as const) {
-      list.push([`ciIdentity.${field} wrong`, setIn(`${NS}:ciIdentity`, [field], value)]);
     }
   }
   if (raw[`${NS}:oauthConsent`] !== undefined) {
@@ -101,6 +96,6 @@ test("the derived ids of a too-long environment are one problem that names each 
   const raw: Raw = { ...readStackFile(ROOT, "dev").raw, [`${NS}:environment`]: "development-environment-for-gemini" };
   const { problems } = parseConfig(raw, { stack: "dev", now: NOW, secretKeys: SECRET_KEYS });
   expect(problems.map(formatProblem)).toEqual([
-    expect.stringMatching(/^\[environment\] "development-environment-for-gemini" with namePrefix "gak" gives ids that Google does not allow \(too long, most often\): serviceAccounts\.runtime\.accountId "gak-runtime-development-environment-for-gemini", .*ciIdentity\.poolId "gak-github-development-environment-for-gemini".* Shorten environment or namePrefix/),
+    expect.stringMatching(/^\[environment\] "development-environment-for-gemini" with namePrefix "gak" gives ids that Google does not allow \(too long, most often\): serviceAccounts\.runtime\.accountId "gak-runtime-development-environment-for-gemini", serviceAccounts\.tuning\.accountId "gak-tuning-development-environment-for-gemini"\. Shorten environment or namePrefix/),
   ]);
 });

@@ -4,10 +4,11 @@
  */
 
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { DEPLOY_HELP } from "../../src/deploy/args";
-import { inWaves, parseWaves } from "../../src/deploy/waves";
+import { allStacks, inWaves, parseWaves } from "../../src/deploy/waves";
 import { fakePulumi, type FakePulumi, type FakeState } from "../helpers/fake-pulumi";
 import { projectCopy } from "../helpers/project-copy";
 import { cleanEnv, ROOT, runScript, type CliResult } from "../helpers/verify-cli";
@@ -103,15 +104,30 @@ describe("npm run deploy", () => {
   }, 60_000);
 
   test("a missing Pulumi CLI is one line and exit 2, before anything runs", async () => {
-    const env = cleanEnv({ PATH: [join(ROOT, "node_modules", ".bin"), "/usr/bin", "/bin"].join(":") });
+    const env = cleanEnv({ PATH: ["/usr/bin", "/bin"].join(":") });
     const result = await runScript("deploy", ["--stack", "dev", "--no-verify"], { env, timeoutMs: 60_000 });
     expect([result.code, result.stdout]).toEqual([2, ""]);
     expect(result.stderr).toBe("The Pulumi CLI (pulumi) is not on PATH. Install it (https://www.pulumi.com/docs/install/) and log in to the stacks' backend (npm run bootstrap).\n");
   }, 60_000);
 
+  test("the pinned pulumi launcher that cannot download its CLI is the same one line and exit 2, naming the version", async () => {
+    const home = mkdtempSync(join(tmpdir(), "gak-pulumi-home-"));
+    const pinned = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies.pulumi!;
+    const env = cleanEnv({
+      PATH: [join(ROOT, "node_modules", ".bin"), dirname(process.execPath), "/usr/bin", "/bin"].join(":"),
+      PULUMI_HOME: home,
+      NODE_OPTIONS: `--require ${join(ROOT, "test", "helpers", "offline.cjs")}`,
+    });
+    const result = await runScript("deploy", ["--stack", "dev", "--no-verify"], { env, timeoutMs: 60_000 });
+    expect([result.code, result.stdout]).toEqual([2, ""]);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      `The Pulumi CLI could not be started: the pulumi npm package could not download Pulumi ${pinned} (fetch failed). It downloads once from get.pulumi.com into $PULUMI_HOME/versions (default ~/.pulumi/versions); allow that, or put that version's pulumi binary there, then log in to the stacks' backend (npm run bootstrap).`,
+    ]);
+  }, 60_000);
+
   test.each([
-    [[], "Which stacks? Pass --stack NAME (repeatable) or --all (committed: dev, prod, staging)."],
-    [["--stack", "qa"], "No stack file for qa. Committed stacks: dev, prod, staging."],
+    [[], "Which stacks? Pass --stack NAME (repeatable) or --all (committed: ci, dev, prod, staging)."],
+    [["--stack", "qa"], "No stack file for qa. Committed stacks: ci, dev, prod, staging."],
     [["--stack", "../prod"], '--stack "../prod" is not a stack name'],
     [["--all", "--stack", "dev"], "--stack and --all both choose stacks. Pass --stack NAME (repeatable) or --all, not both."],
     [["--all", "--concurrency", "0"], "--concurrency 0 is not a whole number of at least 1. Pass --concurrency 1 or more."],
@@ -126,7 +142,7 @@ describe("npm run deploy", () => {
   test("with --json a usage error is a JSON document too", async () => {
     const { result } = await deploy(["--stack", "qa", "--json"], { stacks: {} });
     expect([result.code, result.stderr]).toEqual([2, ""]);
-    expect(JSON.parse(result.stdout)).toEqual({ ok: false, command: "deploy", error: { reason: "USAGE", message: "No stack file for qa.", fix: "Committed stacks: dev, prod, staging." } });
+    expect(JSON.parse(result.stdout)).toEqual({ ok: false, command: "deploy", error: { reason: "USAGE", message: "No stack file for qa.", fix: "Committed stacks: ci, dev, prod, staging." } });
   }, 60_000);
 
   test("explains itself with --help, exit codes included", async () => {
@@ -170,6 +186,7 @@ function readScript(name: string): string[] {
 describe("the deploy order file", () => {
   test("lists every committed stack in exactly one wave", () => {
     expect(() => parseWaves("waves:\n  - [dev]\n  - [staging]\n", ["dev", "prod", "staging"])).toThrow("stacks/deploy-waves.yaml does not list prod");
+    expect(() => parseWaves("waves:\n  - [dev]\nadmin: [dev]\n", ["dev"])).toThrow("lists dev more than once");
     expect(() => parseWaves("waves:\n  - [dev, prod]\n  - [prod]\n", ["dev", "prod"])).toThrow("lists prod more than once");
     expect(() => parseWaves("waves:\n  - [dev, qa]\n", ["dev"])).toThrow("lists qa, which has no stack file");
     expect(() => parseWaves("waves: dev\n", ["dev"])).toThrow("has no waves: list of lists of stack names");
@@ -177,9 +194,11 @@ describe("the deploy order file", () => {
   });
 
   test("orders the chosen stacks by it, whatever order they were named in", () => {
-    const waves = parseWaves(readFileSync(join(ROOT, "stacks", "deploy-waves.yaml"), "utf8"), ["dev", "prod", "staging"]);
+    const waves = parseWaves(readFileSync(join(ROOT, "stacks", "deploy-waves.yaml"), "utf8"), ["ci", "dev", "prod", "staging"]);
     expect(inWaves(["prod", "dev"], waves)).toEqual([["dev"], ["prod"]]);
     expect(inWaves(["staging", "prod", "dev"], waves)).toEqual([["dev"], ["staging"], ["prod"]]);
+    expect(inWaves(["dev", "ci"], waves)).toEqual([["ci"], ["dev"]]);
+    expect(allStacks(waves)).toEqual(["dev", "staging", "prod"]);
   });
 });
 

@@ -6,7 +6,7 @@
 
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 
-const PROJECT_NUMBER = "412345678901";
+export const PROJECT_NUMBER = "412345678901";
 let rsaPem: string | undefined;
 
 /** One RSA key per test process: generating is slow, and uniqueness comes from the key id and email. */
@@ -53,8 +53,20 @@ export interface FakeState {
   secrets: string[];
 }
 
+/** What the CI stack looks up: `gcp.organizations.getProject` answers with the project's number. */
+export const CI_INVOKES = {
+  "gcp:organizations/getProject:getProject": (inputs: Record<string, unknown>) => ({ projectId: inputs.projectId, number: PROJECT_NUMBER }),
+};
+
+/**
+ * Write-only inputs, which the provider never keeps in the state (@pulumi/gcp secretmanager
+ * SecretVersion: "All arguments marked as write-only values will not be stored in the state").
+ */
+const WRITE_ONLY: Record<string, string[]> = { "gcp:secretmanager/secretVersion:SecretVersion": ["secretDataWo"] };
+
 /** The provider's state for one new resource of `type`. */
-export function fakeState(type: string, name: string, inputs: Record<string, unknown>): FakeState {
+export function fakeState(type: string, name: string, given: Record<string, unknown>): FakeState {
+  const inputs = Object.fromEntries(Object.entries(given).filter(([k]) => !(WRITE_ONLY[type] ?? []).includes(k)));
   const project = str(inputs.project);
   switch (type) {
     case "gcp:projects/service:Service":
@@ -95,6 +107,20 @@ export function fakeState(type: string, name: string, inputs: Record<string, unk
       const id = `${pool}/providers/${str(inputs.workloadIdentityPoolProviderId)}`;
       return { id, state: { ...inputs, name: id, state: "ACTIVE" }, secrets: [] };
     }
+    case "gcp:projects/iAMCustomRole:IAMCustomRole": {
+      const id = `projects/${project}/roles/${str(inputs.roleId)}`;
+      return { id, state: { ...inputs, name: id }, secrets: [] };
+    }
+    case "gcp:kms/keyRing:KeyRing": {
+      const id = `projects/${project}/locations/${str(inputs.location)}/keyRings/${str(inputs.name)}`;
+      return { id, state: inputs, secrets: [] };
+    }
+    case "gcp:kms/cryptoKey:CryptoKey": {
+      const id = `${str(inputs.keyRing)}/cryptoKeys/${str(inputs.name)}`;
+      return { id, state: inputs, secrets: [] };
+    }
+    case "gcp:storage/bucket:Bucket":
+      return { id: str(inputs.name), state: { ...inputs, url: `gs://${str(inputs.name)}` }, secrets: [] };
     default:
       return { id: `${name}-id`, state: inputs, secrets: [] };
   }

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { commandContext, runCommand } from "../../src/cli/main";
 import { stackNames } from "../../src/cli/stacks";
-import { readStackFile } from "../../src/config/stack-file";
+import { readStackFile, stackReader } from "../../src/config/stack-file";
 import { inventoryDiff, inventoryOf, inventoryText, type Inventory } from "../../src/plan/inventory";
 import { INVENTORY_HELP, inventoryMain, inventoryPath } from "../../src/plan/inventory-cli";
 import { planStack } from "../../src/plan/plan";
@@ -34,7 +34,7 @@ async function inventory(args: string[], files: Record<string, string> = {}) {
 describe.each(STACKS)("the committed inventory of %s", (stack) => {
   test("is what the program registers today (after a change, run npm run inventory and commit it)", async () => {
     const pinned = committed(stack);
-    const plan = await planStack({ stack, stackFile: `stacks/Pulumi.${stack}.yaml`, file: readStackFile(ROOT, stack), now: new Date(`${pinned.asOf}T12:00:00Z`) });
+    const plan = await planStack({ stack, stackFile: `stacks/Pulumi.${stack}.yaml`, file: readStackFile(ROOT, stack), now: new Date(`${pinned.asOf}T12:00:00Z`), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
     const current = inventoryOf(plan, pinned.asOf);
     expect(inventoryDiff(pinned, current)).toEqual([]);
     expect(readFileSync(join(ROOT, inventoryPath(stack)), "utf8")).toBe(inventoryText(current));
@@ -42,10 +42,10 @@ describe.each(STACKS)("the committed inventory of %s", (stack) => {
 
   test("names every cloud resource with the inputs that would replace it, and no secret value", () => {
     const pinned = committed(stack);
-    expect(pinned.resources.length).toBeGreaterThan(10);
+    expect(pinned.resources.length).toBeGreaterThan(0);
     for (const r of pinned.resources.filter((x) => x.type.startsWith("gcp:"))) expect([r.urn, Object.keys(r.identity).length > 0]).toEqual([r.urn, true]);
     const versions = pinned.resources.filter((r) => r.type === "gcp:secretmanager/secretVersion:SecretVersion");
-    for (const v of versions) expect(v.identity.secretData).toBe("[secret]");
+    for (const v of versions) expect([v.identity.secretData, v.identity.secretDataWo]).toEqual([undefined, undefined]);
   });
 });
 
@@ -58,15 +58,15 @@ describe("npm run inventory", () => {
   });
 
   test("with --check names a renamed resource as removed and added, says it needs an alias, and exits 1", async () => {
-    const pinned = committed("dev");
-    const renamed = { ...pinned, resources: pinned.resources.map((r) => (r.name === "gemini-apis-iam" ? { ...r, urn: r.urn.replace("::gemini-apis-iam", "::gemini-apis-iam-old"), name: "gemini-apis-iam-old" } : r)) };
-    const path = join(ROOT, inventoryPath("dev"));
-    const { code, out, written } = await inventory(["--check", "--stack", "dev"], { [path]: inventoryText(renamed) });
+    const pinned = committed("ci");
+    const renamed = { ...pinned, resources: pinned.resources.map((r) => (r.name === "ci-dev-apis-iam" ? { ...r, urn: r.urn.replace("::ci-dev-apis-iam", "::ci-dev-apis-iam-old"), name: "ci-dev-apis-iam-old" } : r)) };
+    const path = join(ROOT, inventoryPath("ci"));
+    const { code, out, written } = await inventory(["--check", "--stack", "ci"], { [path]: inventoryText(renamed) });
     expect(code).toBe(1);
     expect(written).toEqual({});
-    expect(out).toContain("differs   inventory/dev.json");
-    expect(out).toMatch(/- removed \(or renamed\): urn:pulumi:dev::gemini-access-kit::.*::gemini-apis-iam-old \(a rename that must keep the cloud resource needs an alias\)/);
-    expect(out).toMatch(/\+ added \(or renamed to\): urn:pulumi:dev::.*::gemini-apis-iam\n/);
+    expect(out).toContain("differs   inventory/ci.json");
+    expect(out).toMatch(/- removed \(or renamed\): urn:pulumi:ci::gemini-access-kit::.*::ci-dev-apis-iam-old \(a rename that must keep the cloud resource needs an alias\)/);
+    expect(out).toMatch(/\+ added \(or renamed to\): urn:pulumi:ci::.*::ci-dev-apis-iam\n/);
     expect(out).toContain("1 inventory differs from the program: run npm run inventory and commit the result with the change.");
   });
 

@@ -1,0 +1,26 @@
+/** Either kind of stack: an environment stack, or the CI stack (the one that sets `ci`). */
+
+import { stackFileName } from "../cli/stacks.ts";
+import { parseCiConfig, type CiParseContext } from "./ci.ts";
+import { isCiStack, parseConfig, type RawConfig } from "./parse.ts";
+import { ConfigError, type Problem } from "./problems.ts";
+import type { CiConfig, KitConfig } from "./types.ts";
+
+export type StackConfig = { kind: "environment"; config: KitConfig } | { kind: "ci"; config: CiConfig };
+
+/** Checks a stack's raw config of either kind; returns the resolved config, or every problem found. */
+export function parseAnyStack(raw: RawConfig, ctx: CiParseContext): { config?: StackConfig; problems: Problem[] } {
+  if (isCiStack(raw)) {
+    const { config, problems } = parseCiConfig(raw, ctx);
+    return { config: config && { kind: "ci", config }, problems };
+  }
+  const { config, problems } = parseConfig(raw, ctx);
+  return { config: config && { kind: "environment", config }, problems };
+}
+
+/** The same, or a ConfigError listing every problem. */
+export function checkAnyStack(raw: RawConfig, ctx: CiParseContext): StackConfig {
+  const { config, problems } = parseAnyStack(raw, ctx);
+  if (config === undefined) throw new ConfigError(ctx.stackFile ?? stackFileName(ctx.stack), problems);
+  return config;
+}

@@ -1,0 +1,386 @@
+/**
+ * The CI identities as Google would see them, from what the committed CI stack registers under
+ * Pulumi's mocks:
+ * - who may become which CI account: GitHub OIDC tokens (the claims of GitHub's OIDC reference,
+ *   "Understanding the OIDC token") run through the provider's recorded attribute condition and
+ *   mapping with a CEL evaluator, then matched against the recorded workloadIdentityUser grants;
+ * - what each CI account may then do: every binding naming it, expanded to permissions through the
+ *   recorded custom roles and the vendored predefined roles (src/ci/predefined-roles.json, whose
+ *   source and date it records).
+ * Every property of the README's "What CI can do" is one test here.
+ */
+
+import { run } from "@bufbuild/cel";
+import { strings } from "@bufbuild/cel/ext";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { ConfigError } from "../../src/config";
+import { parseCiConfig } from "../../src/config/ci";
+import { parseStackFile, readStackFile, type StackFile } from "../../src/config/stack-file";
+import type { CiConfig } from "../../src/config/types";
+import { buildCiStack } from "../../src/program";
+import { CI_INVOKES, PROJECT_NUMBER } from "../helpers/fake-cloud";
+import { NOW } from "../helpers/fixtures";
+import { runMocked, type Deployment, type RecordedResource } from "../helpers/mocks";
+
+const ROOT = join(__dirname, "..", "..");
+const PREDEFINED = (JSON.parse(readFileSync(join(ROOT, "src", "ci", "predefined-roles.json"), "utf8")) as { roles: Record<string, string[]> }).roles;
+
+type Files = Record<string, StackFile>;
+const committedFiles = (): Files => Object.fromEntries(["dev", "staging", "prod"].map((s) => [s, readStackFile(ROOT, s)]));
+
+function ciConfig(files: Files, raw = readStackFile(ROOT, "ci").raw): CiConfig {
+  const { config, problems } = parseCiConfig(raw, { stack: "ci", now: NOW, secretKeys: new Set(), readStack: (s) => files[s] });
+  if (config === undefined) throw new ConfigError("ci", problems);
+  return config;
+}
+
+const deploy = (config: CiConfig) => runMocked(() => buildCiStack(config), { stack: "ci", invokes: CI_INVOKES });
+
+let config: CiConfig;
+let ci: Deployment<unknown>;
+
+beforeAll(async () => {
+  config = ciConfig(committedFiles());
+  ci = await deploy(config);
+});
+
+// ---- Who may become which account ------------------------------------------------------------
+
+/** GitHub's claims for one job: the documented fields the pool's condition and mapping read. */
+interface Claims {
+  sub: string;
+  ref: string;
+  event_name: string;
+  repository: string;
+  repository_id: string;
+  repository_owner: string;
+  repository_owner_id: string;
+  job_workflow_ref: string;
+  environment?: string;
+}
+
+const REPO = "acme/gemini-platform";
+const IDS = { repository_id: "812345671", repository_owner_id: "112345678" };
+
+/** A job of the deploy workflow (called from pulumi.yml) on main, as GitHub issues its token. */
+function deployJob(environment: string, overrides: Partial<Claims> = {}): Claims {
+  return {
+    sub: `repo:${REPO}:environment:${environment}`, ref: "refs/heads/main", event_name: "push", repository: REPO, repository_owner: "acme",
+    job_workflow_ref: `${REPO}/.github/workflows/pulumi-up.yml@refs/heads/main`, environment, ...IDS, ...overrides,
+  };
+}
+
+/** A job of a pull request's run (pulumi.yml at the merge ref), optionally declaring a GitHub environment. */
+function pullRequestJob(environment?: string, overrides: Partial<Claims> = {}): Claims {
+  return {
+    sub: environment === undefined ? `repo:${REPO}:pull_request` : `repo:${REPO}:environment:${environment}`, ref: "refs/pull/7/merge", event_name: "pull_request",
+    repository: REPO, repository_owner: "acme", job_workflow_ref: `${REPO}/.github/workflows/pulumi.yml@refs/pull/7/merge`, environment, ...IDS, ...overrides,
+  };
+}
+
+const provider = () => ci.ofType("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")[0]!;
+const pool = () => ci.ofType("gcp:iam/workloadIdentityPool:WorkloadIdentityPool")[0]!;
+
+/** A CEL expression over the token's claims, as Workload Identity Federation evaluates it (`assertion` is the token's payload). */
+function cel(expression: string, claims: Claims): unknown {
+  const assertion = new Map(Object.entries(claims).filter(([, v]) => v !== undefined));
+  return run(expression, { assertion }, { funcs: strings });
+}
+
+/** The CI accounts (e-mails) a token may act as: none if the condition refuses it, else those whose workloadIdentityUser grant matches a mapped attribute. */
+function accountsFor(claims: Claims, deployment = ci): string[] {
+  const p = deployment.ofType("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")[0]!;
+  if (cel(String(p.inputs.attributeCondition), claims) !== true) return [];
+  const attributes = Object.entries(p.inputs.attributeMapping as Record<string, string>).map(([name, expr]) => [name, String(cel(expr, claims))]);
+  const poolName = String(deployment.ofType("gcp:iam/workloadIdentityPool:WorkloadIdentityPool")[0]!.state.name);
+  const principals = new Set(attributes.map(([name, value]) =>
+    name === "google.subject" ? `principal://iam.googleapis.com/${poolName}/subject/${value}` : `principalSet://iam.googleapis.com/${poolName}/${name}/${value}`,
+  ));
+  return deployment.ofType("gcp:serviceaccount/iAMMember:IAMMember")
+    .filter((b) => b.inputs.role === "roles/iam.workloadIdentityUser" && principals.has(String(b.inputs.member)))
+    .map((b) => String(b.inputs.serviceAccountId).split("/").pop()!)
+    .sort();
+}
+
+const deployer = (env: string) => `gak-deploy-${env}@acme-gemini-ci.iam.gserviceaccount.com`;
+const previewer = (env: string) => `gak-preview-${env}@acme-gemini-ci.iam.gserviceaccount.com`;
+
+describe("who may become a CI account (the provider's condition and mapping, evaluated as CEL)", () => {
+  test("the committed config is the repository these claims describe", () => {
+    expect([config.repository, config.repositoryId, config.repositoryOwnerId]).toEqual([REPO, IDS.repository_id, IDS.repository_owner_id]);
+    expect(pool().inputs.workloadIdentityPoolId).toBe("gak-github");
+  });
+
+  test.each(["dev", "staging", "prod"])("a push to main running the deploy workflow in the %s environment becomes that environment's deployer and nothing else", (env) => {
+    expect(accountsFor(deployJob(env))).toEqual([deployer(env)]);
+  });
+
+  test.each(["schedule", "workflow_dispatch"])("so does a %s run of the deploy workflow on main", (event) => {
+    expect(accountsFor(deployJob("prod", { event_name: event }))).toEqual([deployer("prod")]);
+  });
+
+  test("a pull request becomes only the previewers of the environments in ci.previews", () => {
+    expect(accountsFor(pullRequestJob())).toEqual([previewer("dev"), previewer("staging")]);
+  });
+
+  test("a pull request whose job declares environment: prod still becomes no deployer (its ref is the merge ref)", () => {
+    expect(accountsFor(pullRequestJob("prod"))).toEqual([previewer("dev"), previewer("staging")]);
+  });
+
+  test("a pull request that copies the deploy workflow's name and ref into its own claims cannot: GitHub sets ref, and the condition pins it", () => {
+    expect(accountsFor(pullRequestJob("prod", { job_workflow_ref: `${REPO}/.github/workflows/pulumi-up.yml@refs/heads/main` }))).toEqual([previewer("dev"), previewer("staging")]);
+  });
+
+  test.each([
+    ["pull_request_target (runs with the base branch's ref)", deployJob("prod", { event_name: "pull_request_target" })],
+    ["another workflow file on main", deployJob("prod", { job_workflow_ref: `${REPO}/.github/workflows/other.yml@refs/heads/main` })],
+    ["the deploy workflow on another branch", deployJob("prod", { ref: "refs/heads/feature", job_workflow_ref: `${REPO}/.github/workflows/pulumi-up.yml@refs/heads/feature` })],
+    ["a tag", deployJob("prod", { ref: "refs/tags/v1", job_workflow_ref: `${REPO}/.github/workflows/pulumi-up.yml@refs/tags/v1` })],
+    ["a re-registered repository of the same name (another id)", deployJob("prod", { repository_id: "999" })],
+    ["a repository moved to another owner (another owner id)", deployJob("prod", { repository_owner_id: "999" })],
+    ["a pull request from another repository", pullRequestJob(undefined, { repository: "mallory/gemini-platform", repository_id: "999", repository_owner_id: "998" })],
+    ["an issue comment", deployJob("prod", { event_name: "issue_comment" })],
+  ])("refuses %s", (_what, claims) => {
+    expect(accountsFor(claims)).toEqual([]);
+  });
+
+  test("the refusal is the condition's: the same token with the condition's pinned values is accepted", () => {
+    expect(cel(String(provider().inputs.attributeCondition), deployJob("prod"))).toBe(true);
+    expect(cel(String(provider().inputs.attributeCondition), deployJob("prod", { repository_id: "999" }))).toBe(false);
+  });
+
+  test("every committed environment's deploy subject fits google.subject's 127 bytes", () => {
+    for (const e of config.environments) expect(Buffer.byteLength(String(cel("assertion.sub", deployJob(e.githubEnvironment))))).toBeLessThanOrEqual(127);
+  });
+
+  test("without any preview, pull requests are refused outright", async () => {
+    const raw = readStackFile(ROOT, "ci").raw;
+    const entry = JSON.parse(raw["gemini-access-kit:ci"]!) as Record<string, unknown>;
+    const noPreviews = await deploy(ciConfig(committedFiles(), { ...raw, "gemini-access-kit:ci": JSON.stringify({ ...entry, previews: [] }) }));
+    expect(accountsFor(pullRequestJob(), noPreviews)).toEqual([]);
+    expect(accountsFor(deployJob("dev"), noPreviews)).toEqual([deployer("dev")]);
+  });
+});
+
+// ---- What each account may do ------------------------------------------------------------------
+
+/** One grant to a member: the resource it is on, the role, its condition, and the role's permissions. */
+interface Grant {
+  on: string;
+  role: string;
+  condition?: string;
+  permissions: string[];
+}
+
+function permissionsOf(role: string, deployment: Deployment<unknown>): string[] {
+  const custom = deployment.ofType("gcp:projects/iAMCustomRole:IAMCustomRole").find((r) => r.state.name === role);
+  if (custom !== undefined) return [...(custom.inputs.permissions as string[])].sort();
+  const predefined = PREDEFINED[role];
+  if (predefined === undefined) throw new Error(`${role} is neither a custom role of the stack nor in src/ci/predefined-roles.json: vendor its permissions first`);
+  return [...predefined].sort();
+}
+
+/** Where a binding resource grants: `TYPE NAME`. */
+function target(r: RecordedResource): string {
+  switch (r.type) {
+    case "gcp:projects/iAMMember:IAMMember": return `project ${String(r.inputs.project)}`;
+    case "gcp:serviceaccount/iAMMember:IAMMember": return `serviceAccount ${String(r.inputs.serviceAccountId).split("/").pop()}`;
+    case "gcp:storage/bucketIAMMember:BucketIAMMember": return `bucket ${String(r.inputs.bucket)}`;
+    case "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": return `cryptoKey ${String(r.inputs.cryptoKeyId)}`;
+    case "gcp:secretmanager/secretIamMember:SecretIamMember": return `secret ${String(r.inputs.secretId)}`;
+    default: throw new Error(`unexpected binding type ${r.type}`);
+  }
+}
+
+const BINDING_TYPES = [
+  "gcp:projects/iAMMember:IAMMember", "gcp:serviceaccount/iAMMember:IAMMember", "gcp:storage/bucketIAMMember:BucketIAMMember",
+  "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "gcp:secretmanager/secretIamMember:SecretIamMember",
+];
+
+function grantsTo(email: string, deployment = ci): Grant[] {
+  return deployment.resources
+    .filter((r) => BINDING_TYPES.includes(r.type) && r.inputs.member === `serviceAccount:${email}`)
+    .map((r) => {
+      const role = String(r.inputs.role);
+      const condition = (r.inputs.condition as { expression?: string } | undefined)?.expression;
+      return { on: target(r), role, ...(condition !== undefined ? { condition } : {}), permissions: permissionsOf(role, deployment) };
+    })
+    .sort((a, b) => `${a.on} ${a.role}`.localeCompare(`${b.on} ${b.role}`));
+}
+
+/** Every binding (CI identities' or not) that names a resource, for "nothing on X". */
+const bindingsOn = (on: string) => ci.resources.filter((r) => BINDING_TYPES.includes(r.type) && target(r) === on);
+
+const SECRET_MANAGEMENT = [
+  "secretmanager.secrets.delete", "secretmanager.secrets.get", "secretmanager.secrets.getIamPolicy", "secretmanager.secrets.setIamPolicy",
+  "secretmanager.secrets.update", "secretmanager.versions.add", "secretmanager.versions.destroy", "secretmanager.versions.disable",
+  "secretmanager.versions.enable", "secretmanager.versions.get", "secretmanager.versions.list",
+];
+
+describe.each(["dev", "staging", "prod"])("the %s deployer holds exactly", (env) => {
+  const project = `acme-gemini-${env}`;
+
+  test("secret creation in its environment's project, management of the secrets named gak-*, its state, and impersonation of one account", () => {
+    expect(grantsTo(deployer(env))).toEqual([
+      { on: `bucket acme-gemini-state-${env}`, role: "roles/storage.objectUser", permissions: PREDEFINED["roles/storage.objectUser"] },
+      { on: `cryptoKey projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${env}`, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", permissions: PREDEFINED["roles/cloudkms.cryptoKeyEncrypterDecrypter"] },
+      { on: `project ${project}`, role: `projects/${project}/roles/gak_create_${env}`, permissions: ["secretmanager.secrets.create"] },
+      { on: `project ${project}`, role: `projects/${project}/roles/gak_secrets_${env}`, condition: `resource.name.startsWith('projects/${PROJECT_NUMBER}/secrets/gak-')`, permissions: SECRET_MANAGEMENT },
+      { on: `serviceAccount gak-runtime-${env}@${project}.iam.gserviceaccount.com`, role: "roles/iam.serviceAccountTokenCreator", permissions: PREDEFINED["roles/iam.serviceAccountTokenCreator"] },
+    ]);
+  });
+});
+
+describe.each(["dev", "staging"])("the %s previewer holds exactly", (env) => {
+  test("read access to its own state and decryption with its own key", () => {
+    expect(grantsTo(previewer(env))).toEqual([
+      { on: `bucket acme-gemini-state-${env}`, role: "roles/storage.objectViewer", permissions: PREDEFINED["roles/storage.objectViewer"] },
+      { on: `cryptoKey projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${env}`, role: "roles/cloudkms.cryptoKeyDecrypter", permissions: PREDEFINED["roles/cloudkms.cryptoKeyDecrypter"] },
+    ]);
+  });
+});
+
+describe("what no CI identity holds", () => {
+  const identities = () => config.environments.flatMap((e) => [e.deployer.email, ...(e.previewer ? [e.previewer.email] : [])]);
+  const FORBIDDEN = [
+    "iam.serviceAccounts.setIamPolicy", "iam.serviceAccountKeys.create", "secretmanager.versions.access", "apikeys.keys.getKeyString",
+    "resourcemanager.projects.setIamPolicy", "iam.serviceAccounts.actAs", "iam.roles.update", "iam.workloadIdentityPools.update",
+    "iam.workloadIdentityPoolProviders.update", "storage.buckets.setIamPolicy", "cloudkms.cryptoKeys.setIamPolicy",
+  ];
+
+  test("the identities are the five the committed environments need: a deployer each, a previewer for dev and staging", () => {
+    expect(identities().sort()).toEqual([deployer("dev"), deployer("prod"), deployer("staging"), previewer("dev"), previewer("staging")]);
+  });
+
+  test.each(FORBIDDEN)("%s, on any resource", (permission) => {
+    for (const email of identities()) {
+      const holding = grantsTo(email).filter((g) => g.permissions.includes(permission)).map((g) => g.on);
+      expect([email, holding]).toEqual([email, []]);
+    }
+  });
+
+  test("any grant on the pool, the provider, a CI account or the CI project (beyond each one's own trust)", () => {
+    expect(ci.resources.filter((r) => r.type.includes("workloadIdentityPool") && r.type.includes("IAM"))).toEqual([]);
+    for (const email of identities()) {
+      const onAccount = bindingsOn(`serviceAccount ${email}`).map((b) => [b.inputs.role, b.inputs.member]);
+      expect(onAccount.every(([role, member]) => role === "roles/iam.workloadIdentityUser" && String(member).startsWith("principalSet://"))).toBe(true);
+      for (const other of identities()) expect(grantsTo(other).filter((g) => g.on === `serviceAccount ${email}`)).toEqual([]);
+    }
+    expect(bindingsOn("project acme-gemini-ci")).toEqual([]);
+  });
+
+  test("another environment's state: no identity of one environment is granted another's bucket or key", () => {
+    for (const e of config.environments) {
+      for (const email of [e.deployer.email, ...(e.previewer ? [e.previewer.email] : [])]) {
+        const state = grantsTo(email).filter((g) => g.on.startsWith("bucket") || g.on.startsWith("cryptoKey")).map((g) => g.on);
+        expect(state).toEqual([`bucket acme-gemini-state-${e.name}`, `cryptoKey projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${e.name}`]);
+      }
+    }
+  });
+
+  test("the accounts a deployer may impersonate hold only the administrator's grantable roles and read no secret", () => {
+    for (const e of config.environments) {
+      for (const grant of grantsTo(e.deployer.email).filter((g) => g.on.startsWith("serviceAccount"))) {
+        const email = grant.on.split(" ")[1]!;
+        for (const held of grantsTo(email)) {
+          expect([email, held.on, config.grantableRoles.includes(held.role)]).toEqual([email, `project ${e.config.project}`, true]);
+        }
+        const account = e.config.accounts.find((a) => a.email === email)!;
+        expect(e.config.accounts.every((a) => !a.keyReaders.includes(`serviceAccount:${account.email}`))).toBe(true);
+      }
+    }
+  });
+});
+
+describe("each environment's state is its own", () => {
+  test("one bucket and one KMS key per environment, in the CI project, where Cloud KMS is enabled", () => {
+    const buckets = ci.ofType("gcp:storage/bucket:Bucket");
+    expect(buckets.map((b) => [b.inputs.project, b.inputs.name]).sort()).toEqual(config.environments.map((e) => ["acme-gemini-ci", `acme-gemini-state-${e.name}`]).sort());
+    for (const b of buckets) {
+      expect(b.inputs).toMatchObject({ uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", versioning: { enabled: true }, forceDestroy: false });
+      expect(b.protect).toBe(true);
+    }
+    const keys = ci.ofType("gcp:kms/cryptoKey:CryptoKey");
+    expect(keys.map((k) => k.inputs.name).sort()).toEqual(config.environments.map((e) => e.name).sort());
+    const kms = ci.ofType("gcp:projects/service:Service").filter((s) => s.inputs.project === "acme-gemini-ci").map((s) => s.inputs.service);
+    expect(kms).toContain("cloudkms.googleapis.com");
+  });
+
+  test("each environment's outputs name its own backend and its own key", () => {
+    const outputs = ci.outputs as { ci: { environments: Record<string, { backendUrl: string; secretsProvider: string }> } };
+    for (const e of config.environments) {
+      expect(outputs.ci.environments[e.name]).toMatchObject({
+        backendUrl: `gs://acme-gemini-state-${e.name}`,
+        secretsProvider: `gcpkms://projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${e.name}`,
+      });
+    }
+  });
+});
+
+// ---- Environment stacks never change what CI may do ---------------------------------------------
+
+/** Every grant any CI identity holds, with the permissions of every role it names. */
+function ciGrants(deployment: Deployment<unknown>, c: CiConfig): string[] {
+  return c.environments
+    .flatMap((e) => [e.deployer.email, ...(e.previewer ? [e.previewer.email] : [])])
+    .flatMap((email) => grantsTo(email, deployment).map((g) => JSON.stringify({ email, ...g })))
+    .sort();
+}
+
+/** The dev stack file, changed by `edit` on its parsed config map, as a committed file would be. */
+function editedDev(edit: (config: Record<string, unknown>) => void): Files {
+  const text = readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
+  const doc = parseStackFile(text, "stacks/Pulumi.dev.yaml");
+  expect(doc.encrypted).toEqual([]);
+  const yaml = (JSON.parse(JSON.stringify({ config: Object.fromEntries(Object.entries(doc.raw).map(([k, v]) => [k, tryJson(v)])) })) as { config: Record<string, unknown> });
+  edit(yaml.config);
+  return { ...committedFiles(), dev: parseStackFile(stringify(yaml), "stacks/Pulumi.dev.yaml") };
+}
+
+function tryJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+type Accounts = Record<string, { roles?: string[]; createKey?: boolean; keyReaders?: string[]; impersonators?: string[]; displayName?: string; description?: string }>;
+
+describe("environment stacks never change what CI may do", () => {
+  /** The CI stack's config with one more grantable role, so an environment may add it. */
+  const widerCi = (files: Files) => {
+    const raw = readStackFile(ROOT, "ci").raw;
+    const entry = JSON.parse(raw["gemini-access-kit:ci"]!) as { grantableRoles: string[] };
+    return ciConfig(files, { ...raw, "gemini-access-kit:ci": JSON.stringify({ ...entry, grantableRoles: [...entry.grantableRoles, "roles/aiplatform.user"] }) });
+  };
+  let before: string[];
+  beforeAll(async () => {
+    const c = widerCi(committedFiles());
+    before = ciGrants(await deploy(c), c);
+  });
+
+  test.each<[string, (config: Record<string, unknown>) => void, (d: Deployment<unknown>) => void]>([
+    ["a role added to an account", (c) => (c["gemini-access-kit:serviceAccounts"] as Accounts).tuning!.roles!.push("roles/aiplatform.user"),
+      (d) => expect(d.ofType("gcp:projects/iAMMember:IAMMember").map((b) => b.inputs.role)).toContain("roles/aiplatform.user")],
+    ["a key issued for another account", (c) => Object.assign((c["gemini-access-kit:serviceAccounts"] as Accounts).tuning!, { createKey: true, keyReaders: ["group:gemini-dev@example.com"] }), () => undefined],
+    ["the API key removed", (c) => delete c["gemini-access-kit:apiKey"], () => undefined],
+    ["a new account with an impersonator", (c) => Object.assign(c["gemini-access-kit:serviceAccounts"] as Accounts, { batch: { displayName: "Batch (dev)", description: "Batch jobs.", roles: ["roles/serviceusage.serviceUsageConsumer"], impersonators: ["group:gemini-dev@example.com"] } }),
+      (d) => expect(d.ofType("gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId)).toContain("gak-batch-dev")],
+    ["a secret's readers and regions changed", (c) => Object.assign(c, { "gemini-access-kit:oauthClientReaders": ["group:other@example.com"], "gemini-access-kit:secretLocations": ["europe-west3"] }), () => undefined],
+  ])("%s: no CI identity's grant changes, though the change itself is applied", async (_what, edit, applied) => {
+    const files = editedDev(edit);
+    const c = widerCi(files);
+    const after = await deploy(c);
+    applied(after);
+    expect(ciGrants(after, c)).toEqual(before);
+  });
+
+  test("the check can fail: a new environment does add CI grants", async () => {
+    const c = widerCi(committedFiles());
+    const fewer = { ...c, environments: c.environments.filter((e) => e.name !== "staging") };
+    expect(ciGrants(await deploy(fewer), fewer)).not.toEqual(before);
+  });
+});
