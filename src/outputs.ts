@@ -10,6 +10,20 @@ import type { EnvironmentOutputs, GovernedEnvironment } from "./components/gover
 import type { GeminiAccessKit } from "./components/kit.ts";
 import type { ManualStep } from "./oauth/consent.ts";
 
+/**
+ * One key the rotator keeps (npm run rotate): which account it acts as and the secret it goes in,
+ * by resource name (`projects/P/secrets/ID`), never its value.
+ */
+export type RotatedKey =
+  | { kind: "service-account-key"; account: string; secret: pulumi.Output<string> }
+  | { kind: "api-key"; account: string; secret: pulumi.Output<string>; project: string; keyIdPrefix: string };
+
+/** What the rotator reads: the longest a key may live before the next is made, and every key of the stack. */
+export interface RotationOutput {
+  periodDays: number;
+  keys: RotatedKey[];
+}
+
 export interface StackOutputs {
   project: string;
   environment: string;
@@ -18,6 +32,7 @@ export interface StackOutputs {
   keyRotation?: { periodDays: number; period: number; nextRotation: string };
   oauthClient: { status: "stored" | "pending" | "not-configured"; clientId?: string; secret?: pulumi.Output<string> };
   apiKey?: { secret: pulumi.Output<string>; boundTo: string };
+  rotation: RotationOutput;
   manualSteps: ManualStep[];
   verifyCommand: string;
 }
@@ -41,6 +56,7 @@ export function stackOutputs(config: KitConfig, kit: GeminiAccessKit): StackOutp
           ? { status: "pending" }
           : { status: "stored", clientId: client.clientId, secret: kit.oauthClientSecret },
     apiKey: kit.apiKey && config.apiKey && { ...kit.apiKey, boundTo: config.apiKey.accountEmail },
+    rotation: rotationOutput(config, kit),
     manualSteps: kit.manualSteps,
     verifyCommand: `npm run verify -- --stack ${config.stack}`,
   };
@@ -66,4 +82,16 @@ export function ciOutputs(config: CiConfig, platform: CiPlatform, environments: 
       environments: Object.fromEntries(config.environments.map((e, i) => [e.name, environments[i]!.outputs])),
     },
   };
+}
+
+/** The rotator's list: each account with createKey, then the API key, in the stack file's order. */
+export function rotationOutput(config: KitConfig, kit: GeminiAccessKit): RotationOutput {
+  const keys: RotatedKey[] = config.accounts.flatMap((a): RotatedKey[] => {
+    const secret = kit.accounts[a.key]?.keySecret;
+    return a.createKey && secret !== undefined ? [{ kind: "service-account-key", account: a.email, secret }] : [];
+  });
+  if (config.apiKey !== undefined && kit.apiKey !== undefined) {
+    keys.push({ kind: "api-key", account: config.apiKey.accountEmail, secret: kit.apiKey.secret, project: config.project, keyIdPrefix: config.apiKey.keyId });
+  }
+  return { periodDays: config.rotationDays, keys };
 }

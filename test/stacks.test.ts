@@ -158,6 +158,20 @@ describe("stack-specific settings", () => {
     expect(outputs("dev").apiKey).toEqual({ secret: expect.stringMatching(/\/secrets\/gak-api-key-dev$/), boundTo: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" });
   });
 
+  test("dev exports for the rotator exactly its keyed account's secret and its API key's, by secret name, with the period", () => {
+    expect(outputs("dev").rotation).toEqual({
+      periodDays: 30,
+      keys: [
+        { kind: "service-account-key", account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secret: expect.stringMatching(/^projects\/\d+\/secrets\/gak-runtime-key-dev$/) },
+        { kind: "api-key", account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secret: expect.stringMatching(/^projects\/\d+\/secrets\/gak-api-key-dev$/), project: "acme-gemini-dev", keyIdPrefix: "gak-gemini-dev" },
+      ],
+    });
+  });
+
+  test("keyless stacks give the rotator nothing to do", () => {
+    for (const stack of ["staging", "prod"]) expect([stack, outputs(stack).rotation]).toEqual([stack, { periodDays: 45, keys: [] }]);
+  });
+
   test("staging and prod are keyless and replicate secrets to the regions they name", () => {
     for (const stack of ["staging", "prod"]) {
       const d = deployments.get(stack)!.d;

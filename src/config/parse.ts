@@ -351,6 +351,9 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): { config?: KitCo
   const labels = { environment, "managed-by": "gemini-access-kit" };
   return {
     problems: [],
-    config: { project, stack: ctx.stack, environment, namePrefix, foundation, production, apis, accounts, keyRotation, secretLocations, labels, oauth, apiKey },
+    config: {
+      project, stack: ctx.stack, environment, namePrefix, foundation, production, apis, accounts, keyRotation,
+      rotationDays: (v.keyRotationDays as number | undefined) ?? DEFAULT_ROTATION_DAYS, secretLocations, labels, oauth, apiKey,
+    },
   };
 }

@@ -87,6 +87,8 @@ export interface KitConfig {
   accounts: AccountConfig[];
   /** Present when at least one account has keys. */
   keyRotation?: KeyRotation;
+  /** keyRotationDays (default 45): how old a key may grow before the rotator makes the next one. */
+  rotationDays: number;
   /** Secret Manager replica locations; empty for automatic replication. */
   secretLocations: string[];
   /** Labels every secret carries. */
