@@ -1,6 +1,6 @@
 /**
  * Times `npm run plan` end to end (a new process each run, as a person or CI runs it) for the
- * committed dev stack and for a generated stack with 50 service accounts, each with a rotating key.
+ * committed dev stack and for a generated stack with 50 service accounts, each with a key secret.
  * Prints the median and the slowest run of each.
  *
  *   npm run bench:plan -- [--runs N]
@@ -19,7 +19,7 @@ function fleetStack(accounts: number): string {
   const entries = Array.from({ length: accounts }, (_, i) =>
     [`    svc${i}:`, "      roles: [roles/serviceusage.serviceUsageConsumer]", "      createKey: true", `      keyReaders: ["account:svc${(i + 1) % accounts}"]`].join("\n"),
   );
-  return ["config:", "  gcp:project: acme-gemini-fleet", '  gemini-access-kit:keyRotationStart: "2026-11-01"', "  gemini-access-kit:serviceAccounts:", ...entries, ""].join("\n");
+  return ["config:", "  gcp:project: acme-gemini-fleet", "  gemini-access-kit:serviceAccounts:", ...entries, ""].join("\n");
 }
 
 function median(list: number[]): number {

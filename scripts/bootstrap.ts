@@ -26,7 +26,6 @@ runMain("bootstrap", async (ctx) => {
     run: runProcess,
     readFile: (path) => readFileSync(path, "utf8"),
     stackFile: stackFileFacts(options.stack, readOrUndefined(join(root, stackFileName(options.stack)))),
-    today: new Date().toISOString().slice(0, 10),
     say: (line) => {
       if (!options.json) ctx.out(`${line}\n`);
     },

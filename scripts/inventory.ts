@@ -13,7 +13,6 @@ const root = resolve(dirname(process.argv[1]!), "..");
 runMain("inventory", (ctx) =>
   inventoryMain(ctx, {
     root,
-    now: new Date(),
     readFile: (path) => readFileSync(path, "utf8"),
     writeFile: (path, text) => {
       mkdirSync(dirname(path), { recursive: true });

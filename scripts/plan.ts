@@ -11,4 +11,4 @@ import { planMain } from "../src/plan/cli.ts";
 /** The project's root: stacks/ is read from there wherever the command is run from. */
 const root = resolve(dirname(process.argv[1]!), "..");
 
-runMain("plan", (ctx) => planMain(ctx, { root, now: new Date(), readFile: (path) => readFileSync(path, "utf8") }));
+runMain("plan", (ctx) => planMain(ctx, { root, readFile: (path) => readFileSync(path, "utf8") }));

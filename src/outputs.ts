@@ -11,12 +11,14 @@ import type { GeminiAccessKit } from "./components/kit.ts";
 import type { ManualStep } from "./oauth/consent.ts";
 
 /**
- * One key the rotator keeps (npm run rotate): which account it acts as and the secret it goes in,
- * by resource name (`projects/P/secrets/ID`), never its value.
+ * One key the rotator keeps (npm run rotate): the account it belongs to (or an API key is bound to)
+ * and the secret it goes in, by resource name (`projects/PROJECT_ID/secrets/ID`), never its value.
+ * Every field follows from the stack's config, so the offline plan (npm run plan -- --outputs) gives
+ * the rotator the same list as the stack's outputs without access to its state.
  */
 export type RotatedKey =
-  | { kind: "service-account-key"; account: string; secret: pulumi.Output<string> }
-  | { kind: "api-key"; account: string; secret: pulumi.Output<string>; project: string; keyIdPrefix: string };
+  | { kind: "service-account-key"; account: string; secret: string }
+  | { kind: "api-key"; account: string; secret: string; project: string; keyIdPrefix: string };
 
 /** What the rotator reads: the longest a key may live before the next is made, and every key of the stack. */
 export interface RotationOutput {
@@ -29,7 +31,6 @@ export interface StackOutputs {
   environment: string;
   enabledApis: pulumi.Output<string[]>;
   serviceAccounts: Record<string, { email: pulumi.Output<string>; keySecret?: pulumi.Output<string> }>;
-  keyRotation?: { periodDays: number; period: number; nextRotation: string };
   oauthClient: { status: "stored" | "pending" | "not-configured"; clientId?: string; secret?: pulumi.Output<string> };
   apiKey?: { secret: pulumi.Output<string>; boundTo: string };
   rotation: RotationOutput;
@@ -44,11 +45,6 @@ export function stackOutputs(config: KitConfig, kit: GeminiAccessKit): StackOutp
     environment: config.environment,
     enabledApis: kit.enabledApis,
     serviceAccounts: kit.accounts,
-    keyRotation: config.keyRotation && {
-      periodDays: config.keyRotation.periodDays,
-      period: config.keyRotation.period,
-      nextRotation: config.keyRotation.nextRotation,
-    },
     oauthClient:
       config.oauth === undefined
         ? { status: "not-configured" }
@@ -56,7 +52,7 @@ export function stackOutputs(config: KitConfig, kit: GeminiAccessKit): StackOutp
           ? { status: "pending" }
           : { status: "stored", clientId: client.clientId, secret: kit.oauthClientSecret },
     apiKey: kit.apiKey && config.apiKey && { ...kit.apiKey, boundTo: config.apiKey.accountEmail },
-    rotation: rotationOutput(config, kit),
+    rotation: rotationOutput(config),
     manualSteps: kit.manualSteps,
     verifyCommand: `npm run verify -- --stack ${config.stack}`,
   };
@@ -84,14 +80,14 @@ export function ciOutputs(config: CiConfig, platform: CiPlatform, environments: 
   };
 }
 
-/** The rotator's list: each account with createKey, then the API key, in the stack file's order. */
-export function rotationOutput(config: KitConfig, kit: GeminiAccessKit): RotationOutput {
-  const keys: RotatedKey[] = config.accounts.flatMap((a): RotatedKey[] => {
-    const secret = kit.accounts[a.key]?.keySecret;
-    return a.createKey && secret !== undefined ? [{ kind: "service-account-key", account: a.email, secret }] : [];
-  });
-  if (config.apiKey !== undefined && kit.apiKey !== undefined) {
-    keys.push({ kind: "api-key", account: config.apiKey.accountEmail, secret: kit.apiKey.secret, project: config.project, keyIdPrefix: config.apiKey.keyId });
+/** The rotator's list: each account with createKey (in the order of their keys), then the API key. */
+export function rotationOutput(config: KitConfig): RotationOutput {
+  const secret = (id: string) => `projects/${config.project}/secrets/${id}`;
+  const keys: RotatedKey[] = config.accounts
+    .filter((a) => a.createKey)
+    .map((a): RotatedKey => ({ kind: "service-account-key", account: a.email, secret: secret(a.keySecretId) }));
+  if (config.apiKey !== undefined) {
+    keys.push({ kind: "api-key", account: config.apiKey.accountEmail, secret: secret(config.apiKey.secretId), project: config.project, keyIdPrefix: config.apiKey.keyId });
   }
   return { periodDays: config.rotationDays, keys };
 }

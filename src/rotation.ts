@@ -1,65 +1,61 @@
 /**
- * Service-account key rotation as plain arithmetic on dates, so a stack decides which keys exist
- * before anything is registered.
+ * The rotation policy, as arithmetic on a secret's keys: what the rotator (npm run rotate) does with
+ * them at a given moment. Pure, so the stack's config check (which API key ids it leaves room for)
+ * and the rotator share it, and tests can check it for any history of runs.
  *
- * Time is cut into periods of `periodDays`, counted from the stack's `startDate` (period 0). Each
- * account has two key slots, "a" for even periods and "b" for odd ones. A slot holds the key issued
- * in the latest period of its parity, so at any time the current period's key and the previous
- * period's key both exist. When a new period begins, the next `pulumi up` replaces only the slot of
- * the new period's parity: the key issued two periods ago is revoked and a new key is issued, and the
- * key from the period just ended stays valid for one more period. A consumer that read `latest` from
- * the secret store therefore holds a key that lives at least until the rotation after next.
- *
- * A slot is declared only once its first period has begun, so a new stack issues exactly one key and
- * every key it ever issues is written to the secret store.
+ * A key secret holds the rotator's keys as versions. When the newest is `periodDays` old, or there is
+ * none, the rotator makes a key, proves it and adds it as the newest version. The key it supersedes
+ * stays valid one more period, until the next rotation; every key older than that one is deleted and
+ * its version destroyed. So a consumer that read `latest` holds a key that stays valid for at least
+ * one more period, and after any run at most two of the rotator's keys are live.
  */
 
-export type SlotName = "a" | "b";
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** One key slot: which period's key it holds. */
-export interface KeySlot {
-  /** The slot's stable name, part of the resource name, so a rotation replaces in place. */
-  slot: SlotName;
-  /** The period whose key the slot holds; a change of it is what replaces the key. */
-  period: number;
-  /** True for the slot holding the newest key, the one `latest` in the secret store points to. */
-  current: boolean;
+/** One of the rotator's keys, as its secret holds it. */
+export interface StoredKey {
+  /** The key's id: the service-account key id (= the key file's private_key_id), or the API key's id. */
+  keyId: string;
+  /** The secret version that holds it. */
+  version: number;
+  /** When that version was added (RFC 3339, as Secret Manager reports createTime). */
+  storedAt: string;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+export interface RotationPlan {
+  /** Make, prove and store a new key. */
+  create: boolean;
+  /** The keys that stay: the current one, and the previous one unless a new key supersedes the current. */
+  keep: StoredKey[];
+  /** Keys older than the previous key: deleted, and their versions destroyed (after the new key is stored, when one is made). */
+  retire: StoredKey[];
+  /** When the newest key is due for replacement; undefined when there is none. */
+  dueAt?: string;
+}
+
+/** Newest first: by version number, which Secret Manager increases with every version added. */
+export function newestFirst(keys: readonly StoredKey[]): StoredKey[] {
+  return [...keys].sort((a, b) => b.version - a.version);
+}
+
+/** What a run at `now` does with the keys a secret holds. */
+export function planRotation(stored: readonly StoredKey[], periodDays: number, now: Date): RotationPlan {
+  const [newest, ...older] = newestFirst(stored);
+  if (newest === undefined) return { create: true, keep: [], retire: [] };
+  const due = Date.parse(newest.storedAt) + periodDays * DAY_MS;
+  const dueAt = new Date(due).toISOString();
+  if (now.getTime() >= due) return { create: true, keep: [newest], retire: older, dueAt };
+  return { create: false, keep: [newest, ...older.slice(0, 1)], retire: older.slice(1), dueAt };
+}
+
+/** `-YYYYMMDD-HHMMSS`, in UTC: what the rotator appends to the stack's API key id prefix. */
+export const API_KEY_SUFFIX_LENGTH = 16;
 
 /**
- * Whether `text` is a real calendar day as YYYY-MM-DD. `Date.parse` rolls impossible days over
- * (2026-02-30 becomes March 2nd), so the day is rebuilt from its parts and compared.
+ * The id of an API key made at `at`: the stack's prefix and the UTC time to the second. A deleted
+ * key's id stays taken for 30 days (API Keys API, keys.delete), so every key gets an id of its own.
  */
-export function isCalendarDate(text: string): boolean {
-  const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (parts === null) return false;
-  const day = new Date(Date.UTC(Number(parts[1]), Number(parts[2]) - 1, Number(parts[3])));
-  return day.toISOString().slice(0, 10) === text;
-}
-
-/** Days from startDate (YYYY-MM-DD, UTC) to now, rounded down; negative before the start date. */
-export function daysSince(startDate: string, now: Date): number {
-  const start = Date.parse(`${startDate}T00:00:00Z`);
-  return Math.floor((now.getTime() - start) / DAY_MS);
-}
-
-/** The period that `now` falls in. */
-export function currentPeriod(startDate: string, periodDays: number, now: Date): number {
-  return Math.floor(daysSince(startDate, now) / periodDays);
-}
-
-/** The slots that exist in `period`, the current one last. */
-export function keySlots(period: number): KeySlot[] {
-  const current: KeySlot = { slot: period % 2 === 0 ? "a" : "b", period, current: true };
-  if (period === 0) return [current];
-  const previous: KeySlot = { slot: current.slot === "a" ? "b" : "a", period: period - 1, current: false };
-  return [previous, current];
-}
-
-/** The first day of a period, for outputs that tell when the next rotation is due. */
-export function periodStart(startDate: string, periodDays: number, period: number): string {
-  const start = Date.parse(`${startDate}T00:00:00Z`);
-  return new Date(start + period * periodDays * DAY_MS).toISOString().slice(0, 10);
+export function rotatedApiKeyId(prefix: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, "").slice(0, 15).replace("T", "-");
+  return `${prefix}-${stamp}`;
 }

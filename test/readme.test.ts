@@ -9,7 +9,6 @@ import { commandContext, runCommand, type MainContext } from "../src/cli/main";
 import { formatSummary, type DeploySummary } from "../src/deploy/run";
 import { planMain } from "../src/plan/cli";
 import { parseVerifyArgs } from "../src/verify/args";
-import { NOW } from "./helpers/fixtures";
 import { ROOT } from "./helpers/verify-cli";
 
 /** Runs a command's main in this process; returns what it printed on stdout and stderr together. */
@@ -21,7 +20,7 @@ async function printed(command: string, argv: string[], main: (ctx: MainContext)
 }
 
 const plan = (argv: string[], files: Record<string, string>) =>
-  printed("plan", argv, (ctx) => planMain(ctx, { root: ROOT, now: NOW, readFile: (path) => files[path] ?? readFileSync(path, "utf8") }));
+  printed("plan", argv, (ctx) => planMain(ctx, { root: ROOT, readFile: (path) => files[path] ?? readFileSync(path, "utf8") }));
 
 const prod = () => readFileSync(join(ROOT, "stacks", "Pulumi.prod.yaml"), "utf8");
 

@@ -10,7 +10,7 @@ import { parseCiConfig } from "../src/config/ci";
 import { BASIC_ROLES } from "../src/config/members";
 import { readStackFile, stackReader } from "../src/config/stack-file";
 import { buildCiStack, buildStack } from "../src/program";
-import { clientFile, NOW, SECRET_KEYS } from "./helpers/fixtures";
+import { clientFile, SECRET_KEYS } from "./helpers/fixtures";
 import { CI_INVOKES } from "./helpers/fake-cloud";
 import { criticalPath, runMocked, type Deployment, type RecordedResource } from "./helpers/mocks";
 import { readFileSync } from "node:fs";
@@ -34,7 +34,7 @@ function committed(stack: string): { raw: RawConfig; clientSecret?: string } {
 }
 
 function configOf(raw: RawConfig, stack: string): KitConfig {
-  const { config, problems } = parseConfig(raw, { stack, now: NOW, secretKeys: SECRET_KEYS });
+  const { config, problems } = parseConfig(raw, { stack, secretKeys: SECRET_KEYS });
   if (config === undefined) throw new ConfigError(stack, problems);
   return config;
 }
@@ -49,7 +49,7 @@ beforeAll(async () => {
     const d = await runMocked(() => buildStack(config), { stack });
     deployments.set(stack, { d, config, clientSecret });
   }
-  const { config, problems } = parseCiConfig(readStackFile(ROOT, "ci").raw, { stack: "ci", now: NOW, secretKeys: new Set(), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
+  const { config, problems } = parseCiConfig(readStackFile(ROOT, "ci").raw, { stack: "ci", secretKeys: new Set(), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
   if (config === undefined) throw new ConfigError("ci", problems);
   ci = await runMocked(() => buildCiStack(config), { stack: "ci", invokes: CI_INVOKES });
 });
@@ -162,10 +162,17 @@ describe("stack-specific settings", () => {
     expect(outputs("dev").rotation).toEqual({
       periodDays: 30,
       keys: [
-        { kind: "service-account-key", account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secret: expect.stringMatching(/^projects\/\d+\/secrets\/gak-runtime-key-dev$/) },
-        { kind: "api-key", account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secret: expect.stringMatching(/^projects\/\d+\/secrets\/gak-api-key-dev$/), project: "acme-gemini-dev", keyIdPrefix: "gak-gemini-dev" },
+        { kind: "service-account-key", account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secret: "projects/acme-gemini-dev/secrets/gak-runtime-key-dev" },
+        { kind: "api-key", account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secret: "projects/acme-gemini-dev/secrets/gak-api-key-dev", project: "acme-gemini-dev", keyIdPrefix: "gak-gemini-dev" },
       ],
     });
+  });
+
+  test("the secrets the rotator is given are the ones the stack creates", () => {
+    const d = deployments.get("dev")!.d;
+    const created = d.ofType("gcp:secretmanager/secret:Secret").map((s) => `projects/${String(s.inputs.project)}/secrets/${String(s.inputs.secretId)}`);
+    const rotation = outputs("dev").rotation as { keys: { secret: string }[] };
+    for (const key of rotation.keys) expect(created).toContain(key.secret);
   });
 
   test("keyless stacks give the rotator nothing to do", () => {
@@ -191,7 +198,7 @@ describe("stack-specific settings", () => {
 
   test("prod refuses to deploy until its Desktop OAuth client has been set", () => {
     const { raw } = readStackFile(ROOT, "prod");
-    const { config, problems } = parseConfig(raw, { stack: "prod", now: NOW, secretKeys: SECRET_KEYS });
+    const { config, problems } = parseConfig(raw, { stack: "prod", secretKeys: SECRET_KEYS });
     expect(config).toBeUndefined();
     expect(problems.map(formatProblem)).toEqual([
       expect.stringContaining("[oauthClientJson] (not set) is required by oauthClientRequired: true"),

@@ -12,11 +12,10 @@ it again is safe:
   2. create the stack with its secrets provider (--secrets-provider gcpkms://projects/P/locations/L/
      keyRings/R/cryptoKeys/K, or passphrase, which is refused for a production: true stack),
      unless it exists;
-  3. set keyRotationStart to today when the stack issues keys and has no start date;
-  4. hand the downloaded Desktop OAuth client file to the stack as an encrypted secret
+  3. hand the downloaded Desktop OAuth client file to the stack as an encrypted secret
      (--client-file client_secret.json; the file is checked first, and passed on standard input,
      never on a command line);
-  5. for the CI stack, once an administrator has deployed it: print the GitHub variables the
+  4. for the CI stack, once an administrator has deployed it: print the GitHub variables the
      workflow reads, and each environment's bootstrap command (its backend and KMS key).
 
 The client file is checked before anything is changed.

@@ -22,16 +22,12 @@ export interface StackFileFacts {
   project?: string;
   /** The file's `secretsprovider:` (absent for passphrase stacks). */
   secretsProvider?: string;
-  issuesKeys: boolean;
-  hasRotationStart: boolean;
 }
 
 export interface BootstrapDeps {
   run: Run;
   readFile: (path: string) => string;
   stackFile: StackFileFacts;
-  /** YYYY-MM-DD. */
-  today: string;
   say: (line: string) => void;
 }
 
@@ -94,12 +90,6 @@ async function createStack(deps: BootstrapDeps, o: BootstrapOptions): Promise<St
   }
   if (o.secretsProvider === undefined) throw new StepFailed(`Stack ${o.stack} does not exist yet. Pass --secrets-provider gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K (or passphrase) to create it.`);
   return change(deps, o, "stack", ["stack", "init", o.stack, "--secrets-provider", o.secretsProvider]);
-}
-
-async function rotationStart(deps: BootstrapDeps, o: BootstrapOptions): Promise<StepResult> {
-  if (!deps.stackFile.issuesKeys) return { step: "keyRotationStart", status: "skipped", detail: "the stack issues no keys" };
-  if (deps.stackFile.hasRotationStart) return { step: "keyRotationStart", status: "already", detail: "set in the stack file" };
-  return change(deps, o, "keyRotationStart", ["config", "set", `${NS}:keyRotationStart`, deps.today, "--stack", o.stack]);
 }
 
 /** The client file, read and checked before any step changes anything: a bad file is exit 2. */
@@ -195,7 +185,6 @@ export async function runBootstrap(o: BootstrapOptions, deps: BootstrapDeps): Pr
   const all: [string, () => Promise<StepResult>][] = [
     ["backend", () => login(deps, o)],
     ["stack", () => createStack(deps, o)],
-    ["keyRotationStart", () => rotationStart(deps, o)],
     ["oauthClientJson", () => clientFile(deps, o, client)],
     ["github variables", () => githubVariables(deps, o)],
   ];

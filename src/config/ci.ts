@@ -66,7 +66,7 @@ function environment(
   const raw: Record<string, string> = { ...file.raw };
   delete raw[`${NAMESPACE}:oauthClientRequired`];
   const { config, problems } = parseConfig(raw, {
-    stack: name, now: ctx.now, stackFile: fileName, secretKeys: new Set(file.encrypted), secretsProvider: file.secretsProvider,
+    stack: name, stackFile: fileName, secretKeys: new Set(file.encrypted), secretsProvider: file.secretsProvider,
     governing: ctx.ci.grantable === undefined ? undefined : { grantable: ctx.ci.grantable, ciStackFile: ctx.stackFile ?? stackFileName(ctx.stack) },
   });
   for (const problem of problems) p.add(`${fileName} ${problem.path}`, problem.got, problem.message, problem.fix);

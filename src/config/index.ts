@@ -50,10 +50,10 @@ function committedStack(stack: string): StackFile | undefined {
  * stack also reads the committed files of the environments it governs; an environment stack reads
  * its own file only to learn its secrets provider.
  */
-export function loadConfig(now: Date = new Date()): StackConfig {
+export function loadConfig(): StackConfig {
   const stack = pulumi.getStack();
   const raw = readRawConfig();
   return checkAnyStack(raw, {
-    stack, now, secretKeys: secretKeys(Object.keys(raw)), readStack: committedStack, secretsProvider: committedStack(stack)?.secretsProvider,
+    stack, secretKeys: secretKeys(Object.keys(raw)), readStack: committedStack, secretsProvider: committedStack(stack)?.secretsProvider,
   });
 }

@@ -38,11 +38,7 @@ export const CONFIG_KEYS = {
   },
   keyRotationDays: {
     kind: "integer",
-    description: "Days between key rotations, 1-90 (default 45); each key stays valid for two periods.",
-  },
-  keyRotationStart: {
-    kind: "string",
-    description: "Date (YYYY-MM-DD) rotation periods are counted from; set it to the day of the first key.",
+    description: "Days the newest key may age before the rotator makes the next, 1-90 (default 45); the key it replaces stays valid one more period.",
   },
   secretLocations: {
     kind: "array",

@@ -8,22 +8,20 @@ import { stackFileName } from "../cli/stacks.ts";
 import {
   API_KEY_ID, LABEL_VALUE, LOCATION, MAP_KEY, NAME_PREFIX, PROJECT_ID, SECRET_ID, names as makeNames,
 } from "../naming.ts";
-import { currentPeriod, isCalendarDate, keySlots, periodStart } from "../rotation.ts";
+import { API_KEY_SUFFIX_LENGTH } from "../rotation.ts";
 import { accountEmails, parseAccounts } from "./accounts.ts";
 import { CONFIG_KEYS, KEY_NAMES, NAMESPACE, type ConfigKey } from "./keys.ts";
 import { parseMembers, type RolePolicy } from "./members.ts";
 import { parseOauth } from "./oauth.ts";
 import { setClientCommand } from "../oauth/consent.ts";
 import { closest, HIDDEN, Problems, type Problem } from "./problems.ts";
-import type { AccountConfig, ApiKeyConfig, Foundation, KeyRotation, KitConfig } from "./types.ts";
+import type { AccountConfig, ApiKeyConfig, Foundation, KitConfig } from "./types.ts";
 
 /** Config values as Pulumi hands them over: full keys (`gcp:project`, `gemini-access-kit:…`), string values. */
 export type RawConfig = Readonly<Record<string, string>>;
 
 export interface ParseContext {
   stack: string;
-  /** Decides which key slots exist; the caller passes the clock so the function stays pure. */
-  now: Date;
   /**
    * The full keys whose value Pulumi holds as a secret (`pulumi config set --secret`): under `pulumi
    * up` the runtime says which, offline the stack file's `secure:` entries. A secret key whose value
@@ -48,6 +46,10 @@ const RETIRED: Partial<Record<string, { message: string; fix: string }>> = {
     message: "is no longer read here: CI identities are made by the CI stack (stacks/Pulumi.ci.yaml), which an administrator applies",
     fix: "Remove it, set foundation: ci in this file, and describe CI in the CI stack's ci setting (see the README, CI from GitHub Actions).",
   },
+  keyRotationStart: {
+    message: "is no longer read: the key rotator (npm run rotate) makes a new key when the newest is keyRotationDays old, counted from that key",
+    fix: "Remove it (see the README, Keys and API keys).",
+  },
 };
 const FOUNDATIONS = ["stack", "ci"] as const;
 
@@ -70,6 +72,8 @@ export const BASE_APIS = [
 const API_NAME = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.googleapis\.com$/;
 const MAX_ROTATION_DAYS = 90;
 const MAX_API_KEY_DISPLAY_NAME = 63;
+/** API Keys v2, keys.create: keyId "must match the regular expression [a-z]([a-z0-9-]{0,61}[a-z0-9])?". */
+const MAX_API_KEY_ID = 63;
 const DEFAULT_ROTATION_DAYS = 45;
 
 export type Values = Partial<Record<ConfigKey, unknown>>;
@@ -160,35 +164,12 @@ function checkRule(p: Problems, path: string, value: string, rule: { pattern: Re
   else p.add(path, value, `is not allowed; Google allows ${rule.allowed}`, fix);
 }
 
-/** Whether any entry of the serviceAccounts map asks for keys, whether or not the entry is otherwise valid. */
-function issuesKeys(entries: Record<string, unknown>): boolean {
-  return Object.values(entries).some((e) => (e as Record<string, unknown> | null)?.createKey === true);
-}
-
-function parseRotation(p: Problems, v: Values, keyed: boolean, now: Date, stackFile: string, misplaced: ReadonlySet<string>): KeyRotation | undefined {
+function parseRotationDays(p: Problems, v: Values): number {
   const days = (v.keyRotationDays as number | undefined) ?? DEFAULT_ROTATION_DAYS;
   if (days < 1 || days > MAX_ROTATION_DAYS) {
     p.add("keyRotationDays", days, `is outside 1-${MAX_ROTATION_DAYS}; Google advises rotating keys at least every 90 days`, "Set a period of 90 days or less.");
   }
-  const start = v.keyRotationStart as string | undefined;
-  const today = now.toISOString().slice(0, 10);
-  if (start !== undefined && !isCalendarDate(start)) {
-    p.add("keyRotationStart", start, "is not a day of the calendar as YYYY-MM-DD", `Set a real date, e.g. ${today}, in ${stackFile}.`);
-    return undefined;
-  }
-  if (!keyed) return undefined;
-  if (start === undefined) {
-    if (misplaced.has(`${NAMESPACE}:keyRotationStart`)) return undefined;
-    p.add("keyRotationStart", start, "must be a date (YYYY-MM-DD) when an account has createKey: true", `Set it to the day of the first deploy, e.g. ${today}, in ${stackFile}.`);
-    return undefined;
-  }
-  if (start > today) {
-    p.add("keyRotationStart", start, `is after today (${today}), so no key period has begun`, `Set it to ${today} or earlier.`);
-    return undefined;
-  }
-  if (days < 1 || days > MAX_ROTATION_DAYS) return undefined;
-  const period = currentPeriod(start, days, now);
-  return { periodDays: days, startDate: start, period, slots: keySlots(period), nextRotation: periodStart(start, days, period + 1) };
+  return days;
 }
 
 function parseApiKey(
@@ -218,6 +199,10 @@ function parseApiKey(
   }
   const keyId = n.apiKeyId();
   checkRule(p, "apiKey", keyId, API_KEY_ID, "Shorten namePrefix or environment.", true);
+  // The rotator names each key <keyId>-YYYYMMDD-HHMMSS, and an API key id is at most 63 characters.
+  if (API_KEY_ID.pattern.test(keyId) && keyId.length + API_KEY_SUFFIX_LENGTH > MAX_API_KEY_ID) {
+    p.derived("apiKey", keyId, `is ${keyId.length} characters, which leaves no room for the rotator's ${API_KEY_SUFFIX_LENGTH}-character date suffix in an API key id of at most ${MAX_API_KEY_ID}`, "Shorten namePrefix or environment.");
+  }
   const displayName = p.string("apiKey.displayName", entry.displayName, fix) ?? `Gemini API (${keyId})`;
   // API Keys v2, Key.displayName: "The maximum length is 63 characters."
   if (displayName.length > MAX_API_KEY_DISPLAY_NAME) {
@@ -316,7 +301,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): { config?: KitCo
   const entries = entriesRead ?? {};
   const accounts = parseAccounts(p, entries, { names: n, environment, stackFile, roles });
   const emails = accountEmails(entries, n);
-  const keyRotation = parseRotation(p, v, issuesKeys(entries), ctx.now, stackFile, misplaced);
+  const rotationDays = parseRotationDays(p, v);
 
   const secretLocations = p.stringList("secretLocations", v.secretLocations, fix) ?? [];
   secretLocations.forEach((l, i) => checkRule(p, `secretLocations[${i}]`, l, LOCATION, "Use a region name."));
@@ -352,8 +337,8 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): { config?: KitCo
   return {
     problems: [],
     config: {
-      project, stack: ctx.stack, environment, namePrefix, foundation, production, apis, accounts, keyRotation,
-      rotationDays: (v.keyRotationDays as number | undefined) ?? DEFAULT_ROTATION_DAYS, secretLocations, labels, oauth, apiKey,
+      project, stack: ctx.stack, environment, namePrefix, foundation, production, apis, accounts,
+      rotationDays, secretLocations, labels, oauth, apiKey,
     },
   };
 }

@@ -1,7 +1,6 @@
 /** The validated, fully resolved config of one stack: every id computed, every default applied. */
 
 import type { ConsentScreen } from "../oauth/consent.ts";
-import type { KeySlot } from "../rotation.ts";
 
 /** A service account the stack creates. */
 export interface AccountConfig {
@@ -25,18 +24,6 @@ export interface AccountConfig {
   keySecretId: string;
 }
 
-/** How keys rotate, and which key slots exist right now. */
-export interface KeyRotation {
-  periodDays: number;
-  startDate: string;
-  /** The period `now` falls in, counted from startDate. */
-  period: number;
-  /** The slots that exist in this period, the current one last. */
-  slots: KeySlot[];
-  /** The first day of the next period: the first `up` on or after it rotates the keys. */
-  nextRotation: string;
-}
-
 /** The Desktop OAuth client, once a person has handed its file to the stack. */
 export interface StoredClient {
   clientId: string;
@@ -55,7 +42,7 @@ export interface OauthConfig {
 }
 
 export interface ApiKeyConfig {
-  /** The API key resource's id. */
+  /** The prefix of the ids the rotator gives the API keys it makes (see rotation.ts). */
   keyId: string;
   displayName: string;
   /** The serviceAccounts key of the account the API key is bound to. */
@@ -85,8 +72,6 @@ export interface KitConfig {
   apis: string[];
   /** Sorted by key, so the order accounts appear in the stack file never matters. */
   accounts: AccountConfig[];
-  /** Present when at least one account has keys. */
-  keyRotation?: KeyRotation;
   /** keyRotationDays (default 45): how old a key may grow before the rotator makes the next one. */
   rotationDays: number;
   /** Secret Manager replica locations; empty for automatic replication. */

@@ -7,7 +7,6 @@ import { commonHelp, parseCommandLine, type MainContext } from "../cli/main.ts";
 import { jsonText } from "../cli/output.ts";
 import { checkStackName, stackFileName, stackNames, stackOfFile } from "../cli/stacks.ts";
 import { parseStackFile, stackFilePath, stackReader } from "../config/stack-file.ts";
-import { isCalendarDate } from "../rotation.ts";
 import { planStack } from "./plan.ts";
 import { planJson, renderMermaid, renderPlan } from "./render.ts";
 
@@ -20,8 +19,10 @@ Offline: runs the program under Pulumi's mocks. No credentials, no network, no P
 Options:
   --stack NAME        plan stacks/Pulumi.NAME.yaml
   --file PATH         plan another stack file (the stack name comes from Pulumi.NAME.yaml, or --stack)
-  --date YYYY-MM-DD   plan as of this day (key rotation slots depend on it; default: today)
   --mermaid           print only the Mermaid graph
+  --outputs           print only the stack outputs a fresh up would export, as JSON in the shape of
+                      \`pulumi stack output --json\`, less the values only Google can assign: what
+                      npm run rotate -- --outputs FILE needs, without access to the stack's state
 ${commonHelp(22)}
 With --json the plan is one document: resources with inputs and dependencies, manual steps, critical
 path, Mermaid text.
@@ -32,7 +33,6 @@ ${exitCodesHelp({ ok: "planned" })}`;
 export interface PlanDeps {
   /** The project's root, where stacks/ is. */
   root: string;
-  now: Date;
   readFile: (path: string) => string;
 }
 
@@ -61,19 +61,16 @@ function target(root: string, stack: string | undefined, file: string | undefine
   return { stack, path, shown: stackFileName(stack) };
 }
 
-function day(value: string | undefined, now: Date): Date {
-  if (value === undefined) return now;
-  if (!isCalendarDate(value)) throw usage(`--date ${value} is not a day of the calendar.`, "Pass the day as YYYY-MM-DD, e.g. --date 2026-11-22.");
-  return new Date(`${value}T12:00:00Z`);
-}
-
 /** Runs the command; returns its exit code, or throws a Failure (see cli/main.ts). */
 export async function planMain(ctx: MainContext, deps: PlanDeps): Promise<number> {
-  const { values } = parseCommandLine("plan", ctx.argv, { stack: { type: "string" }, file: { type: "string" }, date: { type: "string" }, mermaid: { type: "boolean", default: false } });
+  const { values } = parseCommandLine("plan", ctx.argv, {
+    stack: { type: "string" }, file: { type: "string" }, mermaid: { type: "boolean", default: false }, outputs: { type: "boolean", default: false },
+  });
   if (values.help) {
     ctx.out(PLAN_HELP);
     return 0;
   }
+  if (values.outputs && (values.mermaid || values.json)) throw usage("--outputs prints one JSON document of its own; it takes neither --mermaid nor --json.", "Drop one of them.");
   const t = target(deps.root, values.stack === undefined ? undefined : checkStackName(values.stack), values.file);
   let text: string;
   try {
@@ -81,7 +78,8 @@ export async function planMain(ctx: MainContext, deps: PlanDeps): Promise<number
   } catch (err) {
     throw badInput(`Cannot read ${t.shown} (${(err as NodeJS.ErrnoException).code ?? "error"}).`, "Check the path.");
   }
-  const plan = await planStack({ stack: t.stack, stackFile: t.shown, file: parseStackFile(text, t.shown), now: day(values.date, deps.now), readStack: stackReader(deps.root, deps.readFile) });
-  ctx.out(values.json ? jsonText(planJson(plan)) : values.mermaid ? `${renderMermaid(plan)}\n` : renderPlan(plan));
+  const plan = await planStack({ stack: t.stack, stackFile: t.shown, file: parseStackFile(text, t.shown), readStack: stackReader(deps.root, deps.readFile) });
+  if (values.outputs) ctx.out(jsonText(plan.outputs));
+  else ctx.out(values.json ? jsonText(planJson(plan)) : values.mermaid ? `${renderMermaid(plan)}\n` : renderPlan(plan));
   return 0;
 }

@@ -8,11 +8,10 @@ import { jsonText } from "../cli/output.ts";
 import { checkStackName, stackFileName, stackNames } from "../cli/stacks.ts";
 import { parseStackFile, stackReader } from "../config/stack-file.ts";
 import { record } from "../json.ts";
-import { isCalendarDate } from "../rotation.ts";
 import { inventoryDiff, inventoryOf, inventoryText, type Inventory } from "./inventory.ts";
 import { planStack } from "./plan.ts";
 
-export const INVENTORY_HELP = `Usage: npm run inventory -- [--stack NAME ...] [--check] [--date YYYY-MM-DD]
+export const INVENTORY_HELP = `Usage: npm run inventory -- [--stack NAME ...] [--check]
 
 Writes inventory/<stack>.json for every committed stack (or the ones named): each resource a fresh
 \`pulumi up\` registers, with its URN and the inputs whose change makes Google replace it. Commit the
@@ -23,42 +22,41 @@ which the inventory records. Offline, like npm run plan.
 Options:
   --stack NAME        only this stack (repeatable)
   --check             write nothing; exit 1 if a committed inventory differs from the program's
-  --date YYYY-MM-DD   plan as of this day (default: the day the inventory already records, else today)
 ${commonHelp(22)}
 ${exitCodesHelp({ ok: "every inventory written (or, with --check, up to date)", failed: "with --check, an inventory differs (each change is listed)" })}`;
 
 export interface InventoryDeps {
   root: string;
-  now: Date;
   readFile: (path: string) => string;
   writeFile: (path: string, text: string) => void;
 }
 
 export const inventoryPath = (stack: string) => join("inventory", `${stack}.json`);
 
-function committedInventory(deps: InventoryDeps, stack: string): Inventory | undefined {
+/** The committed inventory, and its text as committed (a file that parses the same may still be stale in form). */
+function committedInventory(deps: InventoryDeps, stack: string): { inventory: Inventory; text: string } | undefined {
   const path = join(deps.root, inventoryPath(stack));
   if (!existsSync(path)) return undefined;
+  const text = deps.readFile(path);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(deps.readFile(path));
+    parsed = JSON.parse(text);
   } catch {
     throw badInput(`${inventoryPath(stack)} is not valid JSON.`, "Run npm run inventory to write it again.");
   }
   const fields = record(parsed);
-  if (fields === undefined || typeof fields.asOf !== "string" || !Array.isArray(fields.resources)) {
-    throw badInput(`${inventoryPath(stack)} is not an inventory (no asOf, no resources).`, "Run npm run inventory to write it again.");
+  if (fields === undefined || typeof fields.stack !== "string" || !Array.isArray(fields.resources)) {
+    throw badInput(`${inventoryPath(stack)} is not an inventory (no stack, no resources).`, "Run npm run inventory to write it again.");
   }
-  return fields as unknown as Inventory;
+  return { inventory: fields as unknown as Inventory, text };
 }
 
 export async function inventoryMain(ctx: MainContext, deps: InventoryDeps): Promise<number> {
-  const { values } = parseCommandLine("inventory", ctx.argv, { stack: { type: "string", multiple: true, default: [] }, check: { type: "boolean", default: false }, date: { type: "string" } });
+  const { values } = parseCommandLine("inventory", ctx.argv, { stack: { type: "string", multiple: true, default: [] }, check: { type: "boolean", default: false } });
   if (values.help) {
     ctx.out(INVENTORY_HELP);
     return 0;
   }
-  if (values.date !== undefined && !isCalendarDate(values.date)) throw usage(`--date ${values.date} is not a day of the calendar.`, "Pass the day as YYYY-MM-DD.");
   const committed = stackNames(readdirSync(join(deps.root, "stacks")));
   const stacks = values.stack.length > 0 ? values.stack.map((s) => checkStackName(s)) : committed;
   const unknown = stacks.filter((s) => !committed.includes(s));
@@ -66,12 +64,11 @@ export async function inventoryMain(ctx: MainContext, deps: InventoryDeps): Prom
   const report: { stack: string; file: string; resources: number; status: "written" | "unchanged" | "differs"; changes: string[] }[] = [];
   for (const stack of stacks) {
     const old = committedInventory(deps, stack);
-    const asOf = values.date ?? old?.asOf ?? deps.now.toISOString().slice(0, 10);
     const file = parseStackFile(deps.readFile(join(deps.root, stackFileName(stack))), stackFileName(stack));
-    const plan = await planStack({ stack, stackFile: stackFileName(stack), file, now: new Date(`${asOf}T12:00:00Z`), readStack: stackReader(deps.root, deps.readFile) });
-    const current = inventoryOf(plan, asOf);
-    const changes = old === undefined ? [`+ ${inventoryPath(stack)} does not exist yet`] : inventoryDiff(old, current);
-    const same = old !== undefined && inventoryText(old) === inventoryText(current);
+    const plan = await planStack({ stack, stackFile: stackFileName(stack), file, readStack: stackReader(deps.root, deps.readFile) });
+    const current = inventoryOf(plan);
+    const changes = old === undefined ? [`+ ${inventoryPath(stack)} does not exist yet`] : inventoryDiff(old.inventory, current);
+    const same = old !== undefined && old.text === inventoryText(current);
     if (!values.check && !same) deps.writeFile(join(deps.root, inventoryPath(stack)), inventoryText(current));
     report.push({ stack, file: inventoryPath(stack), resources: current.resources.length, status: same ? "unchanged" : values.check ? "differs" : "written", changes: same ? [] : changes });
   }

@@ -56,8 +56,6 @@ export interface InventoryEntry {
 
 export interface Inventory {
   stack: string;
-  /** The day the plan was made as of: which key slots exist depends on it, so the inventory keeps it. */
-  asOf: string;
   resources: InventoryEntry[];
 }
 
@@ -67,8 +65,8 @@ function shown(r: RecordedResource, field: string): unknown {
   return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (v === UNKNOWN ? "(known after up)" : v))) as unknown;
 }
 
-/** The inventory of a plan made as of `asOf`, its resources sorted by URN so the file diffs cleanly. */
-export function inventoryOf(plan: Plan, asOf: string): Inventory {
+/** The inventory of a plan, its resources sorted by URN so the file diffs cleanly. */
+export function inventoryOf(plan: Plan): Inventory {
   const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
   const resources = plan.resources.map((r): InventoryEntry => {
     const parent = byUrn.get(r.parent);
@@ -83,13 +81,13 @@ export function inventoryOf(plan: Plan, asOf: string): Inventory {
       ...(r.aliases.length > 0 ? { aliases: r.aliases } : {}),
     };
   });
-  return { stack: plan.stack, asOf, resources: resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)) };
+  return { stack: plan.stack, resources: resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)) };
 }
 
 /** The file's text: one resource a line, so a review shows each added, removed or changed resource as one line. */
 export function inventoryText(inventory: Inventory): string {
   const lines = inventory.resources.map((r) => `    ${JSON.stringify(r)}`);
-  return `{\n  "stack": ${JSON.stringify(inventory.stack)},\n  "asOf": ${JSON.stringify(inventory.asOf)},\n  "resources": [\n${lines.join(",\n")}\n  ]\n}\n`;
+  return `{\n  "stack": ${JSON.stringify(inventory.stack)},\n  "resources": [\n${lines.join(",\n")}\n  ]\n}\n`;
 }
 
 /** What changed between two inventories, one line a resource, for a test failure or the command's output. */

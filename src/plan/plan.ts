@@ -10,15 +10,13 @@ import type { RawConfig } from "../config/parse.ts";
 import type { StackFile } from "../config/stack-file.ts";
 import { setClientCommand, type ManualStep } from "../oauth/consent.ts";
 import { buildCiStack, buildStack } from "../program.ts";
-import { criticalPath, recordProgram, type RecordedResource } from "./record.ts";
+import { criticalPath, recordProgram, UNKNOWN, type RecordedResource } from "./record.ts";
 
 export interface PlanRequest {
   stack: string;
   /** Where the stack file was read from, for messages. */
   stackFile: string;
   file: StackFile;
-  /** Decides which key slots exist, as `pulumi up` on that day would. */
-  now: Date;
   /** The committed stack files the CI stack governs, by stack name (see config/ci.ts). */
   readStack: (stack: string) => StackFile | undefined;
 }
@@ -35,6 +33,17 @@ export interface Plan {
   criticalPath: RecordedResource[];
   /** What the plan could not know offline, and what it assumed instead. */
   notes: string[];
+  /** The stack outputs a fresh `up` would export, those Google assigns (resource names with project numbers) left out. */
+  outputs: Record<string, unknown>;
+}
+
+/** The value without the parts only an `up` can know, as `pulumi stack output --json` would never show a placeholder. */
+export function knownOnly(value: unknown): unknown {
+  if (value === UNKNOWN) return undefined;
+  if (Array.isArray(value)) return value.map(knownOnly).filter((v) => v !== undefined);
+  if (typeof value !== "object" || value === null) return value;
+  const entries = Object.entries(value).map(([k, v]) => [k, knownOnly(v)] as const).filter(([, v]) => v !== undefined);
+  return Object.fromEntries(entries);
 }
 
 const OAUTH_CLIENT_KEY = `${NAMESPACE}:oauthClientJson`;
@@ -115,7 +124,7 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
   // Encrypted values, and the stand-in for a missing client, are what Pulumi would hold as secrets.
   const secretKeys = new Set([...req.file.encrypted, ...(client === undefined ? [] : [OAUTH_CLIENT_KEY])]);
   const stack = checkAnyStack(raw, {
-    stack: req.stack, now: req.now, secretKeys, stackFile: req.stackFile, secretsProvider: req.file.secretsProvider, readStack: req.readStack,
+    stack: req.stack, secretKeys, stackFile: req.stackFile, secretsProvider: req.file.secretsProvider, readStack: req.readStack,
   });
   const record = (program: () => unknown) =>
     recordProgram(program, {
@@ -128,7 +137,10 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
   if (stack.kind === "ci") {
     const recording = await record(() => buildCiStack(stack.config));
     notes.push("Project numbers (NUMBER-OF-<project>) in the deployers' conditions are looked up when the CI stack runs.");
-    return { stack: req.stack, project: stack.config.project, environment: "ci", stackFile: req.stackFile, resources: recording.resources, manualSteps: [], criticalPath: criticalPath(recording.resources), notes };
+    return {
+      stack: req.stack, project: stack.config.project, environment: "ci", stackFile: req.stackFile, resources: recording.resources, manualSteps: [],
+      criticalPath: criticalPath(recording.resources), notes, outputs: knownOnly(recording.outputs) as Record<string, unknown>,
+    };
   }
   const config = stack.config;
   if (config.foundation === "ci") {
@@ -145,5 +157,6 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
     manualSteps: outputs.manualSteps.map((step) => clientStep(step, client)),
     criticalPath: criticalPath(recording.resources),
     notes,
+    outputs: knownOnly({ ...outputs, manualSteps: outputs.manualSteps.map((step) => clientStep(step, client)) }) as Record<string, unknown>,
   };
 }

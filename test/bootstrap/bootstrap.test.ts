@@ -3,15 +3,13 @@
  * installed. The steps must be idempotent, and the client secret must travel only on stdin.
  */
 
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { BOOTSTRAP_HELP } from "../../src/bootstrap/args";
-import { runBootstrap } from "../../src/bootstrap/run";
-import type { Run } from "../../src/cli/process";
 import { clientFile } from "../helpers/fixtures";
-import { fakePulumi, type FakePulumi, type FakeState } from "../helpers/fake-pulumi";
+import { fakePulumi, type FakePulumi } from "../helpers/fake-pulumi";
 import { projectCopy } from "../helpers/project-copy";
 import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli";
 
@@ -182,26 +180,6 @@ describe("npm run bootstrap", () => {
 });
 
 describe("bootstrap's steps", () => {
-  /** The stand-in pulumi, called directly: the steps run in this process with a stack file of the test's choosing. */
-  const runner = (pulumi: FakePulumi): Run => (file, args, options = {}) =>
-    new Promise((resolve) => {
-      const child = execFile(join(pulumi.path.split(":")[0]!, file), args, { env: { ...process.env, FAKE_PULUMI_DIR: pulumi.dir } }, (err, stdout, stderr) =>
-        resolve({ exitCode: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-      child.stdin!.end(options.input ?? "");
-    });
-
-  test("sets keyRotationStart to today for a stack that issues keys and has no start date, once", async () => {
-    const state: FakeState = { backend: "gs://b", stacks: { qa: {} } };
-    const pulumi = fakePulumi(state);
-    const deps = {
-      run: runner(pulumi), readFile: () => "", today: "2026-11-22", say: () => undefined,
-      stackFile: { exists: true, ci: false, production: false, project: "acme-gemini-qa", issuesKeys: true, hasRotationStart: false },
-    };
-    const { steps, exitCode } = await runBootstrap({ help: false, stack: "qa", dryRun: false, json: false }, deps);
-    expect(exitCode).toBe(0);
-    expect(steps.find((s) => s.step === "keyRotationStart")).toMatchObject({ status: "done", detail: "pulumi config set gemini-access-kit:keyRotationStart 2026-11-22 --stack qa" });
-    expect(pulumi.state().stacks!.qa!.config!["gemini-access-kit:keyRotationStart"]).toEqual({ value: "2026-11-22", secret: false });
-  });
 });
 
 /**

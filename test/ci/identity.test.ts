@@ -21,7 +21,6 @@ import { parseStackFile, readStackFile, type StackFile } from "../../src/config/
 import type { CiConfig } from "../../src/config/types";
 import { buildCiStack } from "../../src/program";
 import { CI_INVOKES, PROJECT_NUMBER } from "../helpers/fake-cloud";
-import { NOW } from "../helpers/fixtures";
 import { runMocked, type Deployment, type RecordedResource } from "../helpers/mocks";
 
 const ROOT = join(__dirname, "..", "..");
@@ -31,7 +30,7 @@ type Files = Record<string, StackFile>;
 const committedFiles = (): Files => Object.fromEntries(["dev", "staging", "prod"].map((s) => [s, readStackFile(ROOT, s)]));
 
 function ciConfig(files: Files, raw = readStackFile(ROOT, "ci").raw): CiConfig {
-  const { config, problems } = parseCiConfig(raw, { stack: "ci", now: NOW, secretKeys: new Set(), readStack: (s) => files[s] });
+  const { config, problems } = parseCiConfig(raw, { stack: "ci", secretKeys: new Set(), readStack: (s) => files[s] });
   if (config === undefined) throw new ConfigError("ci", problems);
   return config;
 }

@@ -16,7 +16,6 @@ import { parseCiConfig } from "../../src/config/ci";
 import { readStackFile, stackReader } from "../../src/config/stack-file";
 import type { CiConfig } from "../../src/config/types";
 import { parseWaves, WAVES_FILE } from "../../src/deploy/waves";
-import { NOW } from "../helpers/fixtures";
 
 const ROOT = join(__dirname, "..", "..");
 const WORKFLOWS = join(ROOT, ".github", "workflows");
@@ -43,7 +42,7 @@ const order = parseWaves(readFileSync(join(ROOT, WAVES_FILE), "utf8"), stacks);
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
 
 function ciConfig(): CiConfig {
-  const { config, problems } = parseCiConfig(readStackFile(ROOT, "ci").raw, { stack: "ci", now: NOW, secretKeys: new Set(), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
+  const { config, problems } = parseCiConfig(readStackFile(ROOT, "ci").raw, { stack: "ci", secretKeys: new Set(), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
   expect(problems).toEqual([]);
   return config!;
 }

@@ -1,5 +1,5 @@
 import { formatProblem, parseConfig } from "../../src/config";
-import { baseRaw, clientFile, NOW, PROJECT, SECRET_KEYS } from "../helpers/fixtures";
+import { baseRaw, clientFile, PROJECT, SECRET_KEYS } from "../helpers/fixtures";
 
 const NS = "gemini-access-kit";
 const account = (fields: Record<string, unknown>) => ({
@@ -57,10 +57,10 @@ const cases: [string, Record<string, unknown>, string][] = [
     "[keyRotationDays] 0 is outside 1-90; Google advises rotating keys at least every 90 days. Set a period of 90 days or less."],
   ["a rotation period that is not a number", { [`${NS}:keyRotationDays`]: "monthly" },
     '[keyRotationDays] "monthly" is not a whole number. Set a whole number.'],
-  ["keys without a rotation start", { [`${NS}:keyRotationStart`]: undefined },
-    "[keyRotationStart] (not set) must be a date (YYYY-MM-DD) when an account has createKey: true. Set it to the day of the first deploy, e.g. 2026-11-22, in stacks/Pulumi.test.yaml."],
-  ["a rotation start in the future", { [`${NS}:keyRotationStart`]: "2027-01-01" },
-    '[keyRotationStart] "2027-01-01" is after today (2026-11-22), so no key period has begun. Set it to 2026-11-22 or earlier.'],
+  ["a rotation start date, which the rotator no longer reads (it counts from each key)", { [`${NS}:keyRotationStart`]: "2026-11-01" },
+    '[keyRotationStart] "2026-11-01" is no longer read: the key rotator (npm run rotate) makes a new key when the newest is keyRotationDays old, counted from that key. Remove it (see the README, Keys and API keys).'],
+  ["an API key id prefix that leaves no room for the rotator's date suffix", { [`${NS}:namePrefix`]: "geminiaccesskit", [`${NS}:environment`]: "production-europe-west-1-c", [`${NS}:serviceAccounts`]: { rt: { roles: [], accountId: "gemini-rt-prod" } }, [`${NS}:apiKey`]: { serviceAccount: "rt", readers: ["group:team@example.com"], displayName: "Gemini" } },
+    '[apiKey] "geminiaccesskit-gemini-production-europe-west-1-c" is 49 characters, which leaves no room for the rotator\'s 16-character date suffix in an API key id of at most 63. Shorten namePrefix or environment.'],
   ["a secret location that is not a region", { [`${NS}:secretLocations`]: ["EU"] },
     '[secretLocations[0]] "EU" is not allowed; Google allows a Google Cloud region such as europe-west1 or us-central1. Use a region name.'],
   ["101 test users", consent({ testUsers: Array.from({ length: 101 }, (_, i) => `user${i}@example.com`) }),
@@ -107,8 +107,6 @@ const cases: [string, Record<string, unknown>, string][] = [
     '[privilegedRoles] ["roles/iam.serviceAccountUser"] applies to stacks that apply their own foundation; this one\'s is applied by the CI stack. Remove it: the administrator\'s ci.grantableRoles in the CI stack decides which roles its accounts may hold.'],
   ["a production stack whose secrets are encrypted with a passphrase", { [`${NS}:production`]: "true" },
     "[production] true marks a production stack, and its secrets are encrypted with a passphrase: whoever learns the one passphrase (CI holds it) can decrypt every secret in its state, offline. Move the stack to a KMS key: pulumi stack change-secrets-provider --stack test gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K (the CI stack's output names the environment's key)."],
-  ["an impossible rotation start date, which Date.parse would roll over to March", { [`${NS}:keyRotationStart`]: "2026-02-30" },
-    '[keyRotationStart] "2026-02-30" is not a day of the calendar as YYYY-MM-DD. Set a real date, e.g. 2026-11-22, in stacks/Pulumi.test.yaml.'],
   ["a key in a misspelt namespace, which Pulumi would hand to nobody", { [`${NS}:oauthClientRequired`]: undefined, "gemini-acess-kit:oauthClientRequired": "true" },
     '[gemini-acess-kit:oauthClientRequired] "true" is in the namespace "gemini-acess-kit", which nothing in this project reads; a stack file holds gemini-access-kit:, gcp: and pulumi: keys. Did you mean gemini-access-kit:oauthClientRequired?'],
   ["a setting in a misspelt Pulumi namespace", { "pulumu:disable-default-providers": '["gcp"]' },
@@ -133,7 +131,7 @@ describe("a stack with bad config stops with a message that names the key, the v
   test.each(cases)("%s", (_name, overrides, expected) => {
     // The plain-text case is the one whose client file Pulumi does not hold as a secret.
     const secretKeys = overrides[`${NS}:oauthClientJson`] === "PLAINTEXT" ? new Set<string>() : SECRET_KEYS;
-    const { config, problems } = parseConfig(baseRaw(overrides), { stack: "test", now: NOW, secretKeys, secretsProvider: "passphrase" });
+    const { config, problems } = parseConfig(baseRaw(overrides), { stack: "test", secretKeys, secretsProvider: "passphrase" });
     expect(config).toBeUndefined();
     expect(problems.map(formatProblem)).toContain(expected);
   });
@@ -144,29 +142,29 @@ describe("a stack with bad config stops with a message that names the key, the v
 });
 
 test("fixes name the file the stack was read from, not stacks/Pulumi.<stack>.yaml", () => {
-  const { problems } = parseConfig(baseRaw({ [`${NS}:keyRotationStart`]: undefined }), { stack: "qa", now: NOW, secretKeys: SECRET_KEYS, stackFile: "fleet/qa.yaml" });
+  const { problems } = parseConfig(baseRaw({ [`${NS}:serviceAccounts`]: { runtime: { createKey: "yes" } } }), { stack: "qa", secretKeys: SECRET_KEYS, stackFile: "fleet/qa.yaml" });
   expect(problems.map(formatProblem)).toEqual([expect.stringContaining("in fleet/qa.yaml.")]);
   expect(problems.map(formatProblem).join("\n")).not.toContain("stacks/");
 });
 
 test("a plain-text client secret is refused without showing it, and without checking the file further", () => {
   const file = clientFile(PROJECT);
-  const { problems } = parseConfig(baseRaw({ [`${NS}:oauthClientJson`]: file.text, [`${NS}:oauthClientReaders`]: ["group:team@example.com"] }), { stack: "test", now: NOW, secretKeys: new Set() });
+  const { problems } = parseConfig(baseRaw({ [`${NS}:oauthClientJson`]: file.text, [`${NS}:oauthClientReaders`]: ["group:team@example.com"] }), { stack: "test", secretKeys: new Set() });
   expect(problems.map((p) => p.path)).toEqual(["oauthClientJson"]);
   expect(JSON.stringify(problems) + problems.map(formatProblem).join("")).not.toContain(file.clientSecret);
 });
 
 test("settings in the provider's and Pulumi's own namespaces are theirs, and pass", () => {
-  const { problems } = parseConfig(baseRaw({ "gcp:region": "europe-west1", "pulumi:disable-default-providers": '["gcp"]', "pulumi:tags": '{"team":"platform"}' }), { stack: "test", now: NOW, secretKeys: SECRET_KEYS });
+  const { problems } = parseConfig(baseRaw({ "gcp:region": "europe-west1", "pulumi:disable-default-providers": '["gcp"]', "pulumi:tags": '{"team":"platform"}' }), { stack: "test", secretKeys: SECRET_KEYS });
   expect(problems).toEqual([]);
 });
 
 test("a privileged role the stack's own file allows is granted", () => {
-  const { problems } = parseConfig(baseRaw({ ...account({ roles: ["roles/iam.serviceAccountUser"] }), [`${NS}:privilegedRoles`]: ["roles/iam.serviceAccountUser"] }), { stack: "test", now: NOW, secretKeys: SECRET_KEYS });
+  const { problems } = parseConfig(baseRaw({ ...account({ roles: ["roles/iam.serviceAccountUser"] }), [`${NS}:privilegedRoles`]: ["roles/iam.serviceAccountUser"] }), { stack: "test", secretKeys: SECRET_KEYS });
   expect(problems).toEqual([]);
 });
 
 test("a production stack on a KMS key passes", () => {
-  const { problems } = parseConfig(baseRaw({ [`${NS}:production`]: "true" }), { stack: "test", now: NOW, secretKeys: SECRET_KEYS, secretsProvider: "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k" });
+  const { problems } = parseConfig(baseRaw({ [`${NS}:production`]: "true" }), { stack: "test", secretKeys: SECRET_KEYS, secretsProvider: "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k" });
   expect(problems).toEqual([]);
 });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { formatProblem, NAMESPACE, type Problem, type RawConfig } from "../../src/config";
 import { parseCiConfig } from "../../src/config/ci";
 import { parseStackFile, stackReader, type StackFile } from "../../src/config/stack-file";
-import { NOW, SECRET_KEYS } from "../helpers/fixtures";
+import { SECRET_KEYS } from "../helpers/fixtures";
 
 const ROOT = join(__dirname, "..", "..");
 const CI_KEY = `${NAMESPACE}:ci`;
@@ -42,7 +42,7 @@ function envWith(stack: string, values: Record<string, string | undefined>): Sta
 function check(raw: RawConfig, files: Record<string, StackFile> = {}) {
   const stacks = new Map<string, StackFile>(ENVIRONMENTS.map((s) => [s, stackFile(s)]));
   for (const [name, file] of Object.entries(files)) stacks.set(name, file);
-  return parseCiConfig(raw, { stack: "ci", now: NOW, secretKeys: SECRET_KEYS, readStack: (name) => stacks.get(name) });
+  return parseCiConfig(raw, { stack: "ci", secretKeys: SECRET_KEYS, readStack: (name) => stacks.get(name) });
 }
 
 /** The one problem `raw` must produce, with its path and value; the test then checks its message and fix. */
@@ -54,7 +54,7 @@ function onlyProblem(result: { config?: unknown; problems: Problem[] }): Problem
 
 describe("the committed CI stack", () => {
   const { config, problems } = parseCiConfig(CI.raw, {
-    stack: "ci", now: NOW, secretKeys: SECRET_KEYS, readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
+    stack: "ci", secretKeys: SECRET_KEYS, readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
   });
   const project = CI.raw["gcp:project"]!;
   const prefix = CI.raw[`${NAMESPACE}:namePrefix`]!;

@@ -16,7 +16,6 @@ export function baseRaw(overrides: Record<string, unknown> = {}): Record<string,
     "gemini-access-kit:serviceAccounts": {
       runtime: { roles: ["roles/serviceusage.serviceUsageConsumer"], createKey: true, keyReaders: ["group:team@example.com"] },
     },
-    "gemini-access-kit:keyRotationStart": "2026-11-01",
     "gemini-access-kit:oauthConsent": { appName: "Test app", supportEmail: "team@example.com", testUsers: ["a@example.com"] },
     ...overrides,
   };
@@ -28,8 +27,8 @@ export function baseRaw(overrides: Record<string, unknown> = {}): Record<string,
 }
 
 /** Parses raw config that must be valid; a test fails with the problems otherwise. */
-export function mustParse(raw: RawConfig, stack = "test", now = NOW): KitConfig {
-  const { config, problems } = parseConfig(raw, { stack, now, secretKeys: SECRET_KEYS });
+export function mustParse(raw: RawConfig, stack = "test"): KitConfig {
+  const { config, problems } = parseConfig(raw, { stack, secretKeys: SECRET_KEYS });
   if (config === undefined) throw new Error(`expected valid config, got:\n${problems.map((p) => `${p.path}: ${p.message}`).join("\n")}`);
   return config;
 }

@@ -10,7 +10,7 @@ import { readStackFile } from "../../src/config/stack-file";
 import { commandContext, runCommand } from "../../src/cli/main";
 import { planMain, PLAN_HELP } from "../../src/plan/cli";
 import { buildStack } from "../../src/program";
-import { NOW, SECRET_KEYS } from "../helpers/fixtures";
+import { SECRET_KEYS } from "../helpers/fixtures";
 import { criticalPath, runMocked } from "../helpers/mocks";
 import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli";
 
@@ -19,7 +19,7 @@ async function plan(args: string[], files: Record<string, string> = {}) {
   let out = "";
   let err = "";
   const ctx = commandContext(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  const code = await runCommand("plan", (c) => planMain(c, { root: ROOT, now: NOW, readFile: (path) => files[path] ?? readFileSync(path, "utf8") }), ctx);
+  const code = await runCommand("plan", (c) => planMain(c, { root: ROOT, readFile: (path) => files[path] ?? readFileSync(path, "utf8") }), ctx);
   return { code, out, err };
 }
 
@@ -50,7 +50,7 @@ describe("npm run plan", () => {
     const { code, out } = await plan(["--stack", "dev", "--json"]);
     expect(code).toBe(0);
     const planned = JSON.parse(out) as PlanJson;
-    const { config } = parseConfig(readStackFile(ROOT, "dev").raw, { stack: "dev", now: NOW, secretKeys: SECRET_KEYS });
+    const { config } = parseConfig(readStackFile(ROOT, "dev").raw, { stack: "dev", secretKeys: SECRET_KEYS });
     const d = await runMocked(() => buildStack(config!), { stack: "dev" });
     expect(planned.resources.map((r) => r.urn).sort()).toEqual(d.resources.map((r) => r.urn).sort());
     const deps = (list: { urn: string; dependencies?: string[]; dependsOn?: string[] }[]) =>
@@ -95,10 +95,27 @@ describe("npm run plan", () => {
     expect(out).toContain("gemini-access-kit:oauthClientJson is encrypted in the stack file; the plan stands in a Desktop client");
   });
 
+  test("with --outputs prints the outputs a fresh up would export, the rotator's list whole, and no placeholder for what only Google assigns", async () => {
+    const { code, out } = await plan(["--stack", "dev", "--outputs"]);
+    expect(code).toBe(0);
+    const outputs = JSON.parse(out) as Record<string, unknown>;
+    expect(outputs.rotation).toEqual({
+      periodDays: 30,
+      keys: [
+        { kind: "service-account-key", account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secret: "projects/acme-gemini-dev/secrets/gak-runtime-key-dev" },
+        { kind: "api-key", account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secret: "projects/acme-gemini-dev/secrets/gak-api-key-dev", project: "acme-gemini-dev", keyIdPrefix: "gak-gemini-dev" },
+      ],
+    });
+    expect(outputs).toMatchObject({ project: "acme-gemini-dev", serviceAccounts: { runtime: { email: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" } } });
+    // The key secret's resource name carries the project number, which only Google knows.
+    expect((outputs.serviceAccounts as { runtime: Record<string, unknown> }).runtime.keySecret).toBeUndefined();
+    expect(out).not.toContain("04da6b54");
+  });
+
   test("plans a stack with 50 service accounts, each with a key, at the same depth", async () => {
     const path = "/tmp/Pulumi.fleet.yaml";
     const accounts = Array.from({ length: 50 }, (_, i) => `    svc${i}:\n      createKey: true\n      keyReaders: [group:team@example.com]\n`).join("");
-    const text = `config:\n  gcp:project: acme-gemini-fleet\n  gemini-access-kit:keyRotationStart: "2026-11-01"\n  gemini-access-kit:serviceAccounts:\n${accounts}`;
+    const text = `config:\n  gcp:project: acme-gemini-fleet\n  gemini-access-kit:serviceAccounts:\n${accounts}`;
     const planned = JSON.parse((await plan(["--file", path, "--json"], { [path]: text })).out) as PlanJson;
     expect(planned.resources.filter((r) => r.type === "gcp:serviceaccount/account:Account")).toHaveLength(50);
     expect(planned.criticalPath.length).toBeLessThanOrEqual(4);
@@ -153,8 +170,7 @@ describe("npm run plan", () => {
     [[], "Which stack? Pass --stack NAME (committed: ci, dev, prod, staging)."],
     [["--stack", "qa"], "There is no stacks/Pulumi.qa.yaml. Committed stacks: ci, dev, prod, staging."],
     [["--stack", "x/../../y"], '--stack "x/../../y" is not a stack name: Pulumi stack names are 1-100 letters, digits, hyphens, underscores or dots. Pass the name of a file in stacks/ (Pulumi.NAME.yaml), e.g. --stack dev; for a file elsewhere use --file where the command has it.'],
-    [["--stack", "dev", "--date", "yesterday"], "--date yesterday is not a day of the calendar. Pass the day as YYYY-MM-DD, e.g. --date 2026-11-22."],
-    [["--stack", "dev", "--date", "2026-02-30"], "--date 2026-02-30 is not a day of the calendar. Pass the day as YYYY-MM-DD, e.g. --date 2026-11-22."],
+    [["--stack", "dev", "--outputs", "--mermaid"], "--outputs prints one JSON document of its own; it takes neither --mermaid nor --json. Drop one of them."],
     [["--file", "/tmp/config.yaml"], "--file /tmp/config.yaml: cannot tell the stack's name from the file name. Pass --stack NAME too, or name the file Pulumi.NAME.yaml."],
     [["--file", "/nonexistent/Pulumi.qa.yaml"], "Cannot read /nonexistent/Pulumi.qa.yaml (ENOENT). Check the path."],
     [["--stak", "dev"], "Unknown option '--stak'. Run npm run plan -- --help for the options."],
