@@ -1,17 +1,16 @@
 /**
- * The fake's JSON APIs: Gemini's models.list / tunedModels.list / permissions.create and Secret
- * Manager's versions.access, each checking credentials the way Google does and answering with
- * Google's error shapes.
+ * The fake's Gemini API: models.list / tunedModels.list / permissions.create, checking credentials
+ * the way Google does (OAuth tokens, or API keys in x-goog-api-key with their API restrictions) and
+ * answering with Google's error shapes.
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { crc32c } from "../../../src/verify/secrets.ts";
 import { bearer } from "./auth.ts";
 import { googleError, json } from "./respond.ts";
-import type { GoogleState, Token } from "./state.ts";
+import { PROJECT_NUMBER, type GoogleState, type Token } from "./state.ts";
 
+export { PROJECT_NUMBER } from "./state.ts";
 const GEMINI = "generativelanguage.googleapis.com";
-export const PROJECT_NUMBER = "123456789012";
 /** The shared project Google bills user credentials to when no quota project is sent. */
 export const GCLOUD_SHARED_PROJECT = "764086051850";
 
@@ -35,8 +34,17 @@ function geminiCaller(state: GoogleState, req: IncomingMessage, res: ServerRespo
   const key = req.headers["x-goog-api-key"] ?? url.searchParams.get("key") ?? undefined;
   let caller: Token | "api-key";
   if (typeof key === "string") {
-    if (!state.apiKeys.has(key)) {
+    // The shape seen in the field for a wrong, deleted or not-yet-propagated key (400 INVALID_ARGUMENT, ErrorInfo API_KEY_INVALID).
+    const record = state.apiKeys.get(key);
+    const unknown = !state.apiKeys.has(key) || record?.deleteTime !== undefined;
+    if (unknown || (record !== undefined && record.refusalsLeft > 0)) {
+      if (!unknown && record !== undefined) record.refusalsLeft--;
       json(res, 400, googleError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", { reason: "API_KEY_INVALID", metadata: { service: GEMINI } }));
+      return undefined;
+    }
+    const targets = record?.restrictions?.apiTargets;
+    if (targets !== undefined && targets.length > 0 && !targets.some((t) => t.service === GEMINI)) {
+      json(res, 403, googleError(403, "PERMISSION_DENIED", `Requests to this API ${GEMINI} method google.ai.generativelanguage.v1beta.ModelService.ListModels are blocked.`, { reason: "API_KEY_SERVICE_BLOCKED", metadata: { service: GEMINI, consumer: `projects/${PROJECT_NUMBER}` } }));
       return undefined;
     }
     caller = "api-key";
@@ -116,16 +124,4 @@ export function createPermission(state: GoogleState, req: IncomingMessage, res: 
   const permission = { name: `${model}/permissions/p${list.length + 1}`, ...grant };
   state.permissions.set(model, [...list, permission]);
   json(res, 200, permission);
-}
-
-export function accessSecret(state: GoogleState, req: IncomingMessage, res: ServerResponse, name: string): void {
-  const { token } = bearer(state, req.headers.authorization);
-  if (token === undefined) return json(res, 401, googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."));
-  const secret = state.secrets.get(name);
-  if (secret === undefined || !secret.readers.has(token.principal)) {
-    // Google answers 403 for a secret the caller may not read whether or not it exists.
-    return json(res, 403, googleError(403, "PERMISSION_DENIED", `Permission 'secretmanager.versions.access' denied for resource '${name}/versions/latest' (or it may not exist).`, { reason: "IAM_PERMISSION_DENIED", domain: "secretmanager.googleapis.com" }));
-  }
-  const data = Buffer.from(secret.value);
-  json(res, 200, { name: `${name}/versions/1`, payload: { data: data.toString("base64"), dataCrc32c: String(crc32c(data)) } });
 }

@@ -36,8 +36,12 @@ function jwtBearer(state: GoogleState, res: ServerResponse, assertion: string): 
   if (header.alg !== "RS256") return oauthError(res, 400, "invalid_grant", "Invalid JWT: alg must be RS256.");
   if (keys === undefined) return oauthError(res, 400, "invalid_grant", "Invalid grant: account not found");
   // Without a kid, Google tries each of the account's active keys.
-  const candidates = header.kid === undefined ? [...keys.values()] : [keys.get(header.kid)].filter((k) => k !== undefined);
-  if (!candidates.some((key) => verify("RSA-SHA256", Buffer.from(`${h}.${p}`), key, b64url(s)))) {
+  const candidates = (header.kid === undefined ? [...keys.values()] : [keys.get(header.kid)]).filter((k) => k !== undefined && !k.disabled);
+  const key = candidates.find((k) => verify("RSA-SHA256", Buffer.from(`${h}.${p}`), k!.publicKeyPem, b64url(s)));
+  if (key === undefined) return oauthError(res, 400, "invalid_grant", "Invalid JWT Signature.");
+  // A key IAM made moments ago is not yet known everywhere; Google refuses it as an unknown signature until it is.
+  if (key.refusalsLeft > 0) {
+    key.refusalsLeft--;
     return oauthError(res, 400, "invalid_grant", "Invalid JWT Signature.");
   }
   const now = Date.now() / 1000;

@@ -25,6 +25,20 @@ export function googleError(
   };
 }
 
+/**
+ * The same shape with any details: `google.rpc.PreconditionFailure` for an organization policy
+ * (`{"@type": ".../google.rpc.PreconditionFailure", "violations": [{type, subject, description}]}`,
+ * google/rpc/error_details.proto), or none.
+ */
+export function googleErrorWith(code: number, status: string, message: string, details: unknown[]): unknown {
+  return { error: { code, message, status, details } };
+}
+
+/** 403 for a permission the caller lacks, as IAM-checked APIs answer it. */
+export function permissionDenied(res: ServerResponse, permission: string, resource: string, domain: string): void {
+  json(res, 403, googleError(403, "PERMISSION_DENIED", `Permission '${permission}' denied on resource '${resource}' (or it may not exist).`, { reason: "IAM_PERMISSION_DENIED", domain, metadata: { permission, resource } }));
+}
+
 /** The token endpoint's error shape: `{"error": "invalid_grant", "error_description": ...}`. */
 export function oauthError(res: ServerResponse, status: number, error: string, description: string): void {
   json(res, status, { error, error_description: description });

@@ -1,27 +1,34 @@
 /**
  * A fake Google on 127.0.0.1 for tests and the benchmark: one HTTP server that speaks the documented
- * shapes of the OAuth endpoints, the Gemini API, Secret Manager and IAM Credentials. The command
- * under test reaches it through the endpoint variables, exactly as it would reach a Private Service
- * Connect address.
+ * shapes of the OAuth endpoints, the Gemini API, Secret Manager, IAM Credentials, IAM's
+ * service-account keys and API Keys v2 (each module names its source). The command under test
+ * reaches it through the endpoint variables, exactly as it would reach a Private Service Connect
+ * address.
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { accessSecret, createPermission, models, tunedModels } from "./api.ts";
+import { createPermission, models, tunedModels } from "./api.ts";
+import { createApiKey, deleteApiKey, getApiKey, getKeyString, getOperation, listApiKeys } from "./api-keys.ts";
 import { authorizationEndpoint, generateAccessToken, stsEndpoint, tokenEndpoint } from "./auth.ts";
 import { apiKeyString, desktopClient, refreshToken, serviceAccountKey, type GeneratedClient, type GeneratedKey } from "./credentials.ts";
+import { createKey, deleteKey, listKeys } from "./iam.ts";
 import { json } from "./respond.ts";
-import { initialState, type Fault, type GoogleState, type Recorded, type Route } from "./state.ts";
+import { match, type RouteDef } from "./routes.ts";
+import { accessVersion, addVersion, destroyVersion, getSecret, listVersions, patchSecret } from "./secret-manager.ts";
+import { initialState, type AccountKey, type Fault, type GoogleState, type Recorded, type Route } from "./state.ts";
 
 export interface FakeGoogle {
   url: string;
   state: GoogleState;
-  /** The variables that point the verify command here. */
+  /** The variables that point the verify and rotate commands here. */
   env: Record<string, string>;
+  /** An account with one key (given to no one: the test writes the file where it needs it). */
   addServiceAccount(email: string, project: string): GeneratedKey;
   addClient(project: string): GeneratedClient;
   addApiKey(): string;
-  addSecret(name: string, value: string, readers: string[]): void;
+  /** A secret whose only version holds `value`, readable by `readers`. */
+  addSecret(name: string, value: string | undefined, readers: string[]): void;
   /** A refresh token for a user who consented earlier (an authorized_user ADC file holds one). */
   addRefreshToken(clientId: string, user: string, scopes: string[]): string;
   /** The next requests to `route` get these responses, in order. */
@@ -30,20 +37,35 @@ export interface FakeGoogle {
   close(): Promise<void>;
 }
 
-function route(method: string, path: string): { route: Route; param?: string } | undefined {
-  if (method === "POST" && path === "/token") return { route: "token" };
-  if (method === "GET" && path === "/o/oauth2/v2/auth") return { route: "auth" };
-  if (method === "POST" && path === "/sts/v1/token") return { route: "sts" };
-  if (method === "GET" && path === "/v1beta/models") return { route: "models" };
-  if (method === "GET" && path === "/v1beta/tunedModels") return { route: "tunedModels" };
-  const permission = /^\/v1beta\/(tunedModels\/[^/]+)\/permissions$/.exec(path);
-  if (method === "POST" && permission) return { route: "permissions", param: permission[1] };
-  const secret = /^\/v1\/(projects\/[^/]+\/secrets\/[^/]+)\/versions\/latest:access$/.exec(path);
-  if (method === "GET" && secret) return { route: "secrets", param: secret[1] };
-  const iam = /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/.exec(path);
-  if (method === "POST" && iam) return { route: "iamcredentials", param: decodeURIComponent(iam[1]!) };
-  return undefined;
-}
+const SECRET = "(projects/[^/]+/secrets/[^/:]+)";
+const ACCOUNT = "projects/([^/]+)/serviceAccounts/([^/:]+)";
+const API_KEYS = "projects/([^/]+)/locations/global/keys";
+
+/** Every path the fake answers, by method, with the handler that speaks that API's shapes. */
+const ROUTES: RouteDef[] = [
+  { route: "token", method: "POST", pattern: /^\/token$/, handle: (c) => tokenEndpoint(c.state, c.res, c.body) },
+  { route: "auth", method: "GET", pattern: /^\/o\/oauth2\/v2\/auth$/, handle: (c) => authorizationEndpoint(c.state, c.res, c.url.searchParams) },
+  { route: "sts", method: "POST", pattern: /^\/sts\/v1\/token$/, handle: (c) => stsEndpoint(c.state, c.res, c.body) },
+  { route: "models", method: "GET", pattern: /^\/v1beta\/models$/, handle: (c) => models(c.state, c.req, c.res, c.url) },
+  { route: "tunedModels", method: "GET", pattern: /^\/v1beta\/tunedModels$/, handle: (c) => tunedModels(c.state, c.req, c.res, c.url) },
+  { route: "permissions", method: "POST", pattern: /^\/v1beta\/(tunedModels\/[^/]+)\/permissions$/, handle: (c, [m]) => createPermission(c.state, c.req, c.res, c.url, m!, c.body) },
+  { route: "iamcredentials", method: "POST", pattern: /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/, handle: (c, [e]) => generateAccessToken(c.state, c.res, e!, c.req.headers.authorization, c.body) },
+  { route: "secrets", method: "GET", pattern: new RegExp(`^/v1/${SECRET}/versions/(latest|\\d+):access$`), handle: accessVersion },
+  { route: "versions.list", method: "GET", pattern: new RegExp(`^/v1/${SECRET}/versions$`), handle: listVersions },
+  { route: "versions.add", method: "POST", pattern: new RegExp(`^/v1/${SECRET}:addVersion$`), handle: addVersion },
+  { route: "versions.destroy", method: "POST", pattern: new RegExp(`^/v1/${SECRET}/versions/(\\d+):destroy$`), handle: destroyVersion },
+  { route: "secret.get", method: "GET", pattern: new RegExp(`^/v1/${SECRET}$`), handle: getSecret },
+  { route: "secret.patch", method: "PATCH", pattern: new RegExp(`^/v1/${SECRET}$`), handle: patchSecret },
+  { route: "iamKeys.list", method: "GET", pattern: new RegExp(`^/v1/${ACCOUNT}/keys$`), handle: listKeys },
+  { route: "iamKeys.create", method: "POST", pattern: new RegExp(`^/v1/${ACCOUNT}/keys$`), handle: createKey },
+  { route: "iamKeys.delete", method: "DELETE", pattern: new RegExp(`^/v1/${ACCOUNT}/keys/([^/]+)$`), handle: deleteKey },
+  { route: "apiKeys.list", method: "GET", pattern: new RegExp(`^/v2/${API_KEYS}$`), handle: listApiKeys },
+  { route: "apiKeys.create", method: "POST", pattern: new RegExp(`^/v2/${API_KEYS}$`), handle: createApiKey },
+  { route: "apiKeys.keyString", method: "GET", pattern: new RegExp(`^/v2/${API_KEYS}/([^/]+)/keyString$`), handle: getKeyString },
+  { route: "apiKeys.get", method: "GET", pattern: new RegExp(`^/v2/${API_KEYS}/([^/]+)$`), handle: getApiKey },
+  { route: "apiKeys.delete", method: "DELETE", pattern: new RegExp(`^/v2/${API_KEYS}/([^/]+)$`), handle: deleteApiKey },
+  { route: "operations.get", method: "GET", pattern: /^\/v2\/operations\/([^/]+)$/, handle: getOperation },
+];
 
 async function applyFault(res: ServerResponse, fault: Fault): Promise<void> {
   if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
@@ -58,35 +80,25 @@ async function applyFault(res: ServerResponse, fault: Fault): Promise<void> {
   json(res, fault.status, fault.body ?? {}, fault.headers);
 }
 
+/** A response that is not sent: the handler acts on the state, the fault answers instead. */
+function swallowed(res: ServerResponse): ServerResponse {
+  return Object.assign(Object.create(res) as ServerResponse, { writeHead: () => swallowed(res), end: () => swallowed(res) });
+}
+
 export async function startFakeGoogle(): Promise<FakeGoogle> {
   const state = initialState();
   const handle = async (req: IncomingMessage, res: ServerResponse, body: string): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const matched = route(req.method ?? "GET", url.pathname);
+    const matched = match(ROUTES, req.method ?? "GET", url.pathname);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
-    state.requests.push({ route: matched?.route ?? "other", method: req.method ?? "", path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body });
+    state.requests.push({ route: matched?.def.route ?? "other", method: req.method ?? "", path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body });
     if (matched === undefined) return json(res, 404, { error: { code: 404, message: "Not Found", status: "NOT_FOUND" } });
-    const fault = state.faults.get(matched.route)?.shift();
+    await state.hooks.get(matched.def.route)?.();
+    const fault = state.faults.get(matched.def.route)?.shift();
+    if (fault !== undefined && !fault.afterHandling) return applyFault(res, fault);
+    await matched.def.handle({ state, req, res: fault === undefined ? res : swallowed(res), url, body }, matched.params);
     if (fault !== undefined) return applyFault(res, fault);
-    switch (matched.route) {
-      case "token":
-        return tokenEndpoint(state, res, body);
-      case "auth":
-        return authorizationEndpoint(state, res, url.searchParams);
-      case "sts":
-        return stsEndpoint(state, res, body);
-      case "models":
-        return models(state, req, res, url);
-      case "tunedModels":
-        return tunedModels(state, req, res, url);
-      case "permissions":
-        return createPermission(state, req, res, url, matched.param!, body);
-      case "secrets":
-        return accessSecret(state, req, res, matched.param!);
-      case "iamcredentials":
-        return generateAccessToken(state, res, matched.param!, req.headers.authorization, body);
-    }
   };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -108,11 +120,13 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       GEMINI_KIT_OAUTH2_AUTH_URL: `${url}/o/oauth2/v2/auth`,
       GEMINI_KIT_SECRETMANAGER_ENDPOINT: url,
       GEMINI_KIT_IAMCREDENTIALS_ENDPOINT: url,
+      GEMINI_KIT_IAM_ENDPOINT: url,
+      GEMINI_KIT_APIKEYS_ENDPOINT: url,
     },
     addServiceAccount(email, project) {
       const key = serviceAccountKey(email, project);
-      const keys = state.accounts.get(email) ?? new Map<string, string>();
-      keys.set(key.keyId, key.publicKeyPem);
+      const keys = state.accounts.get(email) ?? new Map<string, AccountKey>();
+      keys.set(key.keyId, { keyId: key.keyId, validAfterTime: new Date(state.now()).toISOString(), publicKeyPem: key.publicKeyPem, disabled: false, refusalsLeft: 0 });
       state.accounts.set(email, keys);
       return key;
     },
@@ -123,11 +137,12 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     },
     addApiKey() {
       const key = apiKeyString();
-      state.apiKeys.add(key);
+      state.apiKeys.set(key, undefined);
       return key;
     },
     addSecret(name, value, readers) {
-      state.secrets.set(name, { value, readers: new Set(readers) });
+      const versions = value === undefined ? [] : [{ number: 1, createTime: new Date(state.now()).toISOString(), state: "ENABLED" as const, data: Buffer.from(value) }];
+      state.secrets.set(name, { name, readers: new Set(readers), managers: new Set(), annotations: {}, etag: 1, versions });
     },
     addRefreshToken(clientId, user, scopes) {
       const token = refreshToken();

@@ -1,4 +1,4 @@
-/** What the fake Google knows: accounts, clients, users, tokens, secrets, models, and injected faults. */
+/** What the fake Google knows: accounts and their keys, clients, users, tokens, secrets, API keys, models, and injected faults. */
 
 export interface Token {
   principal: string;
@@ -17,9 +17,15 @@ export interface Fault {
   delayMs?: number;
   /** Drop the connection without answering (network errors). */
   destroy?: boolean;
+  /** Carry out the request first, then answer with the fault: a response lost after the server acted. */
+  afterHandling?: boolean;
 }
 
-export type Route = "token" | "auth" | "sts" | "models" | "tunedModels" | "permissions" | "secrets" | "iamcredentials";
+export type Route =
+  | "token" | "auth" | "sts" | "models" | "tunedModels" | "permissions" | "secrets" | "iamcredentials"
+  | "iamKeys.list" | "iamKeys.create" | "iamKeys.delete"
+  | "secret.get" | "secret.patch" | "versions.list" | "versions.add" | "versions.destroy"
+  | "apiKeys.list" | "apiKeys.create" | "apiKeys.get" | "apiKeys.keyString" | "apiKeys.delete" | "operations.get";
 
 export interface Recorded {
   route: Route | "other";
@@ -30,9 +36,70 @@ export interface Recorded {
   body: string;
 }
 
+/** A user-managed service-account key: what IAM's keys.list shows, and the public half the token endpoint checks signatures with. */
+export interface AccountKey {
+  keyId: string;
+  validAfterTime: string;
+  publicKeyPem: string;
+  disabled: boolean;
+  /** Token requests signed with it that are refused before it is accepted (a new key takes a while to reach every server). */
+  refusalsLeft: number;
+}
+
+export interface SecretVersion {
+  number: number;
+  createTime: string;
+  state: "ENABLED" | "DISABLED" | "DESTROYED";
+  /** Gone once destroyed. */
+  data?: Buffer;
+  destroyTime?: string;
+}
+
+export interface StoredSecret {
+  /** `projects/PROJECT_ID/secrets/ID`. */
+  name: string;
+  /** Principals with secretmanager.versions.access (secretAccessor). */
+  readers: Set<string>;
+  /** Principals with the rotator's rights: secrets.get, secrets.update, versions.add, list, get, destroy. */
+  managers: Set<string>;
+  annotations: Record<string, string>;
+  etag: number;
+  versions: SecretVersion[];
+}
+
+/** An API key as API Keys v2 describes it (V2Key), with its string. */
+export interface ApiKeyRecord {
+  keyId: string;
+  uid: string;
+  displayName: string;
+  keyString: string;
+  createTime: string;
+  updateTime: string;
+  deleteTime?: string;
+  annotations: Record<string, string>;
+  restrictions?: { apiTargets?: { service: string; methods?: string[] }[] };
+  serviceAccountEmail?: string;
+  /** Gemini requests with it that are refused (API_KEY_INVALID) before it is accepted. */
+  refusalsLeft: number;
+}
+
+/** A long-running operation of API Keys v2: done after `pollsLeft` more operations.get calls. */
+export interface Operation {
+  name: string;
+  pollsLeft: number;
+  response?: () => Record<string, unknown>;
+  error?: { code: number; message: string; status?: string; details?: unknown[] };
+}
+
 export interface GoogleState {
-  /** Service-account e-mail to its keys' public halves, by key id. */
-  accounts: Map<string, Map<string, string>>;
+  /** Service-account e-mail to its user-managed keys, by key id. */
+  accounts: Map<string, Map<string, AccountKey>>;
+  /** Account e-mail to the principals holding iam.serviceAccountKeyAdmin on it. */
+  keyAdmins: Map<string, Set<string>>;
+  /** An organization policy that refuses key creation (iam.disableServiceAccountKeyCreation). */
+  keyCreationBlocked: boolean;
+  /** How many refusals a key created through the IAM API (or an API key made through API Keys) starts with. */
+  newKeyRefusals: number;
   /** Desktop client id to secret. */
   clients: Map<string, string>;
   /** What the authorization endpoint does: the user approves (granting these scopes, default all) or denies. */
@@ -44,9 +111,19 @@ export interface GoogleState {
   federated: Map<string, string>;
   /** Target account e-mail to the principals allowed to impersonate it. */
   impersonators: Map<string, Set<string>>;
-  /** Secret name (projects/P/secrets/S) to its latest value and who may read it. */
-  secrets: Map<string, { value: string; readers: Set<string> }>;
-  apiKeys: Set<string>;
+  /** By `projects/PROJECT_ID/secrets/ID`. */
+  secrets: Map<string, StoredSecret>;
+  /** API key strings the Gemini API accepts, to their record when API Keys made them (undefined for keys a test added). */
+  apiKeys: Map<string, ApiKeyRecord | undefined>;
+  /** API Keys v2 keys of the project, by key id, deleted ones included (a deleted id stays taken). */
+  apiKeyRecords: Map<string, ApiKeyRecord>;
+  /** Principals holding the API key rights on the project (create, delete, get, getKeyString, list, operations.get). */
+  apiKeyAdmins: Set<string>;
+  /** Account e-mail to the principals that may bind API keys to it (iam.serviceAccountApiKeyBindings.create). */
+  keyBinders: Map<string, Set<string>>;
+  operations: Map<string, Operation>;
+  /** Project numbers to ids, for resource names Google writes with the number. */
+  projects: Map<string, string>;
   /** Projects users may name in x-goog-user-project. */
   userProjects: Set<string>;
   /** SERVICE_DISABLED for the Gemini API until this epoch ms (freshly enabled API). */
@@ -59,9 +136,13 @@ export interface GoogleState {
   /** Answer every models page with the same nextPageToken. */
   repeatPageToken: boolean;
   faults: Map<Route, Fault[]>;
+  /** Called when a request to the route arrives, before it is handled (a test ends a command there). */
+  hooks: Map<Route, () => void | Promise<void>>;
   requests: Recorded[];
   /** Issued token lifetime, seconds. */
   tokenLifetime: number;
+  /** The time Google stamps on what it creates (createTime, validAfterTime), in epoch ms; tests move it. */
+  now: () => number;
 }
 
 export function generateModels(count: number): Record<string, unknown>[] {
@@ -80,9 +161,15 @@ export function generateModels(count: number): Record<string, unknown>[] {
   });
 }
 
+/** The number of the project the fake serves (the dev stack's, acme-gemini-dev). */
+export const PROJECT_NUMBER = "123456789012";
+
 export function initialState(): GoogleState {
   return {
     accounts: new Map(),
+    keyAdmins: new Map(),
+    keyCreationBlocked: false,
+    newKeyRefusals: 0,
     clients: new Map(),
     consent: { action: "approve", user: "dev@example.com" },
     codes: new Map(),
@@ -91,7 +178,12 @@ export function initialState(): GoogleState {
     federated: new Map(),
     impersonators: new Map(),
     secrets: new Map(),
-    apiKeys: new Set(),
+    apiKeys: new Map(),
+    apiKeyRecords: new Map(),
+    apiKeyAdmins: new Set(),
+    keyBinders: new Map(),
+    operations: new Map(),
+    projects: new Map([[PROJECT_NUMBER, "acme-gemini-dev"]]),
     userProjects: new Set(),
     disabledUntil: 0,
     disabled: false,
@@ -100,7 +192,23 @@ export function initialState(): GoogleState {
     permissions: new Map(),
     repeatPageToken: false,
     faults: new Map(),
+    hooks: new Map(),
     requests: [],
     tokenLifetime: 3599,
+    now: Date.now,
   };
+}
+
+/** `projects/NUMBER/...` as `projects/PROJECT_ID/...`, the form the fake keeps names in. */
+export function byProjectId(state: GoogleState, name: string): string {
+  return name.replace(/^projects\/(\d+)\//, (whole, number: string) => {
+    const id = state.projects.get(number);
+    return id === undefined ? whole : `projects/${id}/`;
+  });
+}
+
+/** `projects/PROJECT_ID/...` as `projects/NUMBER/...`, the form Google answers with. */
+export function byProjectNumber(state: GoogleState, name: string): string {
+  for (const [number, id] of state.projects) if (name.startsWith(`projects/${id}/`)) return `projects/${number}/${name.slice(`projects/${id}/`.length)}`;
+  return name;
 }
