@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { commandContext, runCommand, type MainContext } from "../src/cli/main";
 import { formatSummary, type DeploySummary } from "../src/deploy/run";
 import { planMain } from "../src/plan/cli";
+import { formatRotateText } from "../src/rotate/report";
 import { parseVerifyArgs } from "../src/verify/args";
 import { ROOT } from "./helpers/verify-cli";
 
@@ -51,6 +52,20 @@ const SAMPLES: Record<string, () => Promise<string>> = {
     };
     return Promise.resolve(formatSummary(summary));
   },
+  "rotate-report": () =>
+    Promise.resolve(formatRotateText({
+      ok: true, command: "rotate", source: "stack dev", periodDays: 30, now: "2027-01-03T04:17:02.000Z", dryRun: false, exitCode: 0,
+      caller: "gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com",
+      keys: [{
+        kind: "service-account-key", account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secret: "projects/acme-gemini-dev/secrets/gak-runtime-key-dev", status: "rotated",
+        keys: [
+          { action: "rotated", keyId: "8f3c2a0d6b1e4f597a2c0d9e8b7a6f5e4d3c2b1a", version: 3, detail: "made, proven (57 models listed, 3 attempts in 14 s), added as the newest version" },
+          { action: "kept", keyId: "2b9e7d4c1a0f8e6d5c4b3a29180f7e6d5c4b3a2f", version: 2, detail: "previous; valid until the next rotation, due 2027-02-02" },
+          { action: "pruned", keyId: "c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0", version: 1, detail: "older than the previous key; deleted, its version destroyed" },
+          { action: "unmanaged", keyId: "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f", detail: "not made by the rotator (made 2026-10-30); left alone, --prune deletes it" },
+        ],
+      }],
+    })),
 };
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");

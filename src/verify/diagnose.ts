@@ -12,7 +12,7 @@ export type AuthKind = "service-account" | "oauth" | "adc" | "impersonate" | "ap
 export interface CallContext {
   /** "List models", "Read secret projects/p/secrets/s", ... */
   what: string;
-  service: "gemini" | "secretmanager" | "iamcredentials";
+  service: "gemini" | "secretmanager" | "iamcredentials" | "iam" | "apikeys";
   identity: AuthKind;
   /** The principal making the call, when known (an e-mail). */
   principal?: string;
@@ -20,6 +20,8 @@ export interface CallContext {
   grantKey?: string;
   /** The stack, for naming its file in a fix. */
   stack?: string;
+  /** The fix when the call is refused (403) or its resource is not found (404), where the grant is not a stack key's (the rotator's). */
+  denied?: string;
 }
 
 interface GoogleError {
@@ -27,6 +29,8 @@ interface GoogleError {
   message?: string;
   reason?: string;
   metadata: Record<string, string>;
+  /** The `type` of each google.rpc.PreconditionFailure violation, e.g. `constraints/iam.disableServiceAccountKeyCreation`. */
+  violations: string[];
 }
 
 /**
@@ -39,9 +43,13 @@ export const SCOPE_FIX_SCOPES = "cloud-platform and generative-language.retrieve
 
 function readError(body: unknown): GoogleError {
   const e = record(record(body)?.error);
-  if (e === undefined) return { metadata: {} };
-  const details = Array.isArray(e.details) ? (e.details as unknown[]) : [];
-  const info = details.map(record).find((d) => d !== undefined && String(d["@type"]).endsWith("google.rpc.ErrorInfo"));
+  if (e === undefined) return { metadata: {}, violations: [] };
+  const details = (Array.isArray(e.details) ? (e.details as unknown[]) : []).map(record);
+  const info = details.find((d) => d !== undefined && String(d["@type"]).endsWith("google.rpc.ErrorInfo"));
+  const precondition = details.find((d) => d !== undefined && String(d["@type"]).endsWith("google.rpc.PreconditionFailure"));
+  const violations = (Array.isArray(precondition?.violations) ? (precondition.violations as unknown[]) : [])
+    .map((v) => record(v)?.type)
+    .filter((t): t is string => typeof t === "string");
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(record(info?.metadata) ?? {})) if (typeof v === "string") metadata[k] = v;
   return {
@@ -49,6 +57,7 @@ function readError(body: unknown): GoogleError {
     message: typeof e.message === "string" ? e.message.slice(0, 300) : undefined,
     reason: typeof info?.reason === "string" ? info.reason : undefined,
     metadata,
+    violations,
   };
 }
 
@@ -60,7 +69,7 @@ function stackFile(context: CallContext): string {
 export function diagnoseHttp(status: number, body: unknown, context: CallContext): Failure {
   const e = readError(body);
   const said = e.message === undefined ? `HTTP ${status}` : `HTTP ${status} ${e.status ?? ""}: ${e.message}`.replace(" :", ":");
-  const byReason = e.reason === undefined ? undefined : diagnoseReason(e, context);
+  const byReason = (e.reason === undefined ? undefined : diagnoseReason(e, context)) ?? orgPolicy(e, context, said);
   if (byReason) return byReason;
   if (status === 429) {
     return new Failure("RATE_LIMITED", `${context.what} was rate limited (${said}).`, "Wait and run again; if it persists, check the project's quota for the API.");
@@ -69,6 +78,9 @@ export function diagnoseHttp(status: number, body: unknown, context: CallContext
     return new Failure("SERVER_ERROR", `${context.what} failed on Google's side (${said}).`, "Run again in a few minutes; check status.cloud.google.com if it persists.");
   }
   if (status === 401) return unauthenticated(said, context);
+  if (context.denied !== undefined && (status === 403 || status === 404)) {
+    return new Failure(status === 403 ? "PERMISSION_DENIED" : "NOT_FOUND", `${context.what} was refused (${said}).`, context.denied);
+  }
   if (context.service === "secretmanager" && (status === 403 || status === 404)) return secretDenied(status, said, context);
   if (context.service === "iamcredentials" && status === 403) {
     return new Failure(
@@ -115,7 +127,7 @@ function diagnoseReason(e: GoogleError, context: CallContext): Failure | undefin
       return new Failure(
         "API_KEY_INVALID",
         `${context.what}: the API key was rejected as not valid.`,
-        "The key was deleted, rotated or mistyped: read the current one from the stack's apiKey secret, or run pulumi up to recreate it.",
+        "The key was deleted, rotated or mistyped: read the current one from the stack's apiKey secret, or make a new one with npm run rotate -- --stack NAME.",
       );
     case "API_KEY_SERVICE_BLOCKED":
       return new Failure(
@@ -132,6 +144,31 @@ function diagnoseReason(e: GoogleError, context: CallContext): Failure | undefin
     default:
       return undefined;
   }
+}
+
+/**
+ * An organization policy that refuses what the call makes: key creation
+ * (`constraints/iam.disableServiceAccountKeyCreation`, or its managed form; the violation as
+ * cloud.google.com/iam/docs/troubleshoot-org-policies describes it), or binding an API key to a
+ * service account (`iam.managed.disableServiceAccountApiKeyCreation`, from which Google exempts keys
+ * restricted to the Gemini API: googleapis/python-genai#2391).
+ */
+function orgPolicy(e: GoogleError, context: CallContext, said: string): Failure | undefined {
+  if (e.violations.some((v) => /disableServiceAccountKeyCreation$/.test(v))) {
+    return new Failure(
+      "KEY_CREATION_BLOCKED",
+      `${context.what}: an organization policy (${e.violations.join(", ")}) refuses service-account keys here (${said}).`,
+      "Use the keyless path instead: list the consumers as the account's impersonators and set createKey: false. Or have an organization policy administrator exempt this project: gcloud org-policies reset iam.disableServiceAccountKeyCreation --project PROJECT (and the managed constraint iam.managed.disableServiceAccountKeyCreation).",
+    );
+  }
+  if (e.violations.some((v) => /disableServiceAccountApiKeyCreation$/.test(v))) {
+    return new Failure(
+      "API_KEY_BINDING_BLOCKED",
+      `${context.what}: an organization policy (${e.violations.join(", ")}) refuses API keys bound to a service account (${said}).`,
+      "Google exempts keys restricted to generativelanguage.googleapis.com alone, which is how the kit makes them; if this one is refused, have an organization policy administrator allow the binding for this project (iam.managed.disableServiceAccountApiKeyCreation).",
+    );
+  }
+  return undefined;
 }
 
 /** How to get a token with the right scopes, for each way of signing in. */
@@ -159,7 +196,7 @@ function secretDenied(status: number, said: string, context: CallContext): Failu
     return new Failure(
       "SECRET_NOT_FOUND",
       `${context.what}: the secret or its latest version does not exist (${said}).`,
-      "Run pulumi up for the stack (it writes the first version), or check --stack / --outputs.",
+      "Run pulumi up for the stack, then npm run rotate for a key secret (the rotator writes its first version), or check --stack / --outputs.",
     );
   }
   return new Failure(

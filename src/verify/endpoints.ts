@@ -1,6 +1,6 @@
 /**
- * Every Google endpoint the verify command calls, each of which can be pointed elsewhere (a Private
- * Service Connect address, a test server) through the environment.
+ * Every Google endpoint the verify and rotate commands call, each of which can be pointed elsewhere
+ * (a Private Service Connect address, a test server) through the environment.
  */
 
 import { usage } from "../cli/failure.ts";
@@ -16,6 +16,10 @@ export interface Endpoints {
   secretManager: string;
   /** IAM Service Account Credentials' base URL (impersonation). */
   iamCredentials: string;
+  /** IAM's base URL (service-account keys, for the rotator). */
+  iam: string;
+  /** API Keys' base URL (the Gemini API key, for the rotator). */
+  apiKeys: string;
 }
 
 export const GOOGLE_ENDPOINTS: Endpoints = {
@@ -24,6 +28,8 @@ export const GOOGLE_ENDPOINTS: Endpoints = {
   oauth2Auth: "https://accounts.google.com/o/oauth2/v2/auth",
   secretManager: "https://secretmanager.googleapis.com",
   iamCredentials: "https://iamcredentials.googleapis.com",
+  iam: "https://iam.googleapis.com",
+  apiKeys: "https://apikeys.googleapis.com",
 };
 
 export const ENDPOINT_VARIABLES: Record<keyof Endpoints, string> = {
@@ -32,6 +38,8 @@ export const ENDPOINT_VARIABLES: Record<keyof Endpoints, string> = {
   oauth2Auth: "GEMINI_KIT_OAUTH2_AUTH_URL",
   secretManager: "GEMINI_KIT_SECRETMANAGER_ENDPOINT",
   iamCredentials: "GEMINI_KIT_IAMCREDENTIALS_ENDPOINT",
+  iam: "GEMINI_KIT_IAM_ENDPOINT",
+  apiKeys: "GEMINI_KIT_APIKEYS_ENDPOINT",
 };
 
 /** Loopback hosts: plain http to them never leaves the machine. */

@@ -64,8 +64,8 @@ export function parseOutputs(json: string, source: string, stack?: string): Stac
   };
 }
 
-/** The stack's outputs through the Pulumi CLI. */
-export async function readStackOutputs(stack: string, run: Runner): Promise<StackFacts> {
+/** The JSON text of `pulumi stack output --json --stack STACK`; a CLI that is missing or fails is one clear line. */
+export async function stackOutputJson(stack: string, run: Runner): Promise<string> {
   let result: Awaited<ReturnType<Runner>>;
   try {
     result = await run("pulumi", ["stack", "output", "--json", "--stack", stack]);
@@ -76,7 +76,12 @@ export async function readStackOutputs(stack: string, run: Runner): Promise<Stac
     const said = result.stderr.trim().split("\n").filter(Boolean).pop() ?? `exit code ${result.exitCode}`;
     throw new Failure("PULUMI_FAILED", `pulumi stack output --stack ${stack} failed: ${said.slice(0, 300)}`, PULUMI_FIX, 2);
   }
-  return parseOutputs(result.stdout, `stack ${stack}`, stack);
+  return result.stdout;
+}
+
+/** The stack's outputs through the Pulumi CLI. */
+export async function readStackOutputs(stack: string, run: Runner): Promise<StackFacts> {
+  return parseOutputs(await stackOutputJson(stack, run), `stack ${stack}`, stack);
 }
 
 /** The stack's accounts as the default-account rule sees them. */

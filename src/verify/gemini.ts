@@ -108,6 +108,18 @@ export function listModels(http: Http, target: GeminiTarget, pageSize?: number):
   return listAll(http, target, "/v1beta/models", "models", parseModel, pageSize);
 }
 
+/**
+ * Google lists dozens of models to anyone allowed to call the API; an empty answer (Google omits an
+ * empty list, so `{}`) means something else answered, or the listing is broken: never a pass.
+ */
+export function noModels(baseUrl: string, principal: string): Failure {
+  return new Failure(
+    "NO_MODELS",
+    `${baseUrl} listed no models to ${principal}.`,
+    "Check that GOOGLE_GEMINI_BASE_URL (if set) points at the Gemini API or your Private Service Connect address, then run again.",
+  );
+}
+
 /** `GET /v1beta/tunedModels`, every page. */
 export function listTunedModels(http: Http, target: GeminiTarget, pageSize?: number): Promise<TunedModel[]> {
   return listAll(http, target, "/v1beta/tunedModels", "tunedModels", parseTuned, pageSize);

@@ -91,7 +91,7 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 }
 
 export interface ApiRequest {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   url: string;
   headers: Record<string, string>;
   /** Sent as JSON. */
@@ -103,7 +103,11 @@ export async function callJson(http: Http, context: CallContext, request: ApiReq
   return withRetries(http, context.what, () => attemptJson(http, context, request));
 }
 
-async function attemptJson(http: Http, context: CallContext, request: ApiRequest): Promise<Attempt<unknown>> {
+/**
+ * One attempt of a JSON API call, never retried here: for calls that are not idempotent (creating a
+ * key), whose caller must first find out whether a failed attempt took effect.
+ */
+export async function attemptJson(http: Http, context: CallContext, request: ApiRequest): Promise<Attempt<unknown>> {
   const origin = new URL(request.url).origin;
   let response: Response;
   try {

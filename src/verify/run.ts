@@ -8,7 +8,7 @@ import type { VerifyOptions } from "./args.ts";
 import { endpointsFromEnv, overrideNotices } from "./endpoints.ts";
 import { badInput, Failure } from "../cli/failure.ts";
 import { parseOutputs, readStackOutputs, type Runner, type StackFacts } from "./facts.ts";
-import { listModels, listTunedModels, shareTunedModel, type GeminiTarget, type Model, type Permission, type TunedModel } from "./gemini.ts";
+import { listModels, listTunedModels, noModels, shareTunedModel, type GeminiTarget, type Model, type Permission, type TunedModel } from "./gemini.ts";
 import { DEFAULT_POLICY, type Clock, type Http } from "./http.ts";
 import { buildCaller, chooseAuth, scopesFor, tokenCache, type Identity, type IdentityDeps } from "./identities/index.ts";
 import type { Redactor } from "../cli/redact.ts";
@@ -112,13 +112,8 @@ async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResul
   }
   result.models = await listModels(http, target, options.pageSize);
   if (result.models.length === 0) {
-    // Google lists dozens of models to anyone allowed to call the API; an empty answer (Google omits an
-    // empty list, so `{}`) means something else answered, or the listing is broken: not a pass.
-    result.error = {
-      reason: "NO_MODELS",
-      message: `${endpoints.gemini} listed no models to ${caller.identity.principal}.`,
-      fix: "Check that GOOGLE_GEMINI_BASE_URL (if set) points at the Gemini API or your Private Service Connect address, then run again.",
-    };
+    const failure = noModels(endpoints.gemini, caller.identity.principal);
+    result.error = { reason: failure.reason, message: failure.message, fix: failure.fix };
     return;
   }
   if (options.tuned) result.tunedModels = await listTunedModels(http, target, options.pageSize);

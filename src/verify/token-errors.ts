@@ -83,7 +83,7 @@ function diagnoseTokenError(shape: TokenErrorShape, context: TokenContext): Fail
       return new Failure(
         "INVALID_GRANT",
         `${context.what}: the service-account key was refused (${said}).`,
-        "The key was deleted or disabled (rotation revokes a key two periods after it was issued): use the key secret's latest version. Also check this machine's clock.",
+        "The key was deleted or disabled (the rotator deletes a key one period after a newer one replaced it): use the key secret's latest version. Also check this machine's clock.",
       );
     case "invalid_client":
     case "unauthorized_client":

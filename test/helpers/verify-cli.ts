@@ -3,7 +3,7 @@
  * line comes from package.json's script, so a change there is what the tests run.
  */
 
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,6 +14,8 @@ const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as
 
 export interface CliResult {
   code: number | null;
+  /** The signal that ended it, if one did. */
+  signal?: NodeJS.Signals;
   stdout: string;
   stderr: string;
 }
@@ -42,6 +44,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Written to the command's standard input, which is closed after it. */
   stdin?: string;
+  /** Called with the child once it is started (to end it midway). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** Runs package.json's script `name` with `args`; `node` in the script is this test's Node. */
@@ -50,6 +54,7 @@ export function runScript(name: string, args: string[], options: RunOptions): Pr
   return new Promise((resolvePromise, reject) => {
     const file = program === "node" ? process.execPath : program!;
     const child = spawn(file, [...baseArgs, ...args], { cwd: ROOT, env: options.env, stdio: ["pipe", "pipe", "pipe"] });
+    options.onSpawn?.(child);
     child.stdin.end(options.stdin ?? "");
     let stdout = "";
     let stderr = "";
@@ -60,9 +65,9 @@ export function runScript(name: string, args: string[], options: RunOptions): Pr
     });
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
     child.on("error", reject);
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
+      resolvePromise({ code, stdout, stderr, ...(signal ? { signal } : {}) });
     });
   });
 }

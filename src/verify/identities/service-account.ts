@@ -102,10 +102,20 @@ export async function serviceAccountCaller(deps: IdentityDeps, options: ServiceA
   } else {
     throw badInput("--auth service-account needs a key: --key-file FILE, or --stack / --outputs to read the stack's key secret.", "Pass one of them.");
   }
+  const { caller, keyId } = keyFileCaller(deps, text, source);
+  // The verify report names no key, so even the key's id (not a secret: keys.list shows it) stays out of it.
+  deps.redactor.add(keyId);
+  return caller;
+}
+
+/**
+ * The account a key file's text authenticates as, the file checked first. The file and its private
+ * key are known to the redactor before anything can print them.
+ */
+export function keyFileCaller(deps: Pick<IdentityDeps, "http" | "endpoints" | "redactor" | "scopes" | "facts">, text: string, source: string): { caller: Caller; keyId: string } {
   deps.redactor.add(text);
   const key = parseKeyFile(text, source);
   deps.redactor.add(key.privateKey);
-  deps.redactor.add(key.privateKeyId);
   const client = new JWT({
     email: key.clientEmail,
     key: key.privateKey,
@@ -113,10 +123,11 @@ export async function serviceAccountCaller(deps: IdentityDeps, options: ServiceA
     scopes: deps.scopes,
     transporterOptions: transport(deps),
   });
-  return tokenCaller(
+  const caller = tokenCaller(
     client,
     { kind: "service-account", principal: key.clientEmail, source, project: deps.facts?.project ?? key.projectId },
     deps,
     { identity: "service-account", what: `Get a token for ${key.clientEmail}`, user: false },
   );
+  return { caller, keyId: key.privateKeyId };
 }

@@ -56,7 +56,7 @@ function admin(ctx: RequestContext, permission: string, resource: string): strin
 
 function operation(state: GoogleState, result: () => Record<string, unknown>): Record<string, unknown> {
   const name = `operations/akmf.p7-${PROJECT_NUMBER}-${randomUUID()}`;
-  state.operations.set(name, { name, pollsLeft: 1, response: result });
+  state.operations.set(name, { name, pollsLeft: state.operationPolls, response: result });
   return { name };
 }
 

@@ -92,9 +92,13 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     const matched = match(ROUTES, req.method ?? "GET", url.pathname);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
-    state.requests.push({ route: matched?.def.route ?? "other", method: req.method ?? "", path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body });
+    const recorded: Recorded = { route: matched?.def.route ?? "other", method: req.method ?? "", path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body };
+    state.requests.push(recorded);
     if (matched === undefined) return json(res, 404, { error: { code: 404, message: "Not Found", status: "NOT_FOUND" } });
-    await state.hooks.get(matched.def.route)?.();
+    if ((await state.hooks.get(matched.def.route)?.(recorded)) === "drop") {
+      res.socket?.destroy();
+      return;
+    }
     const fault = state.faults.get(matched.def.route)?.shift();
     if (fault !== undefined && !fault.afterHandling) return applyFault(res, fault);
     await matched.def.handle({ state, req, res: fault === undefined ? res : swallowed(res), url, body }, matched.params);

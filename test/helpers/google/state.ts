@@ -122,6 +122,8 @@ export interface GoogleState {
   /** Account e-mail to the principals that may bind API keys to it (iam.serviceAccountApiKeyBindings.create). */
   keyBinders: Map<string, Set<string>>;
   operations: Map<string, Operation>;
+  /** How many operations.get calls answer "not done yet" before one answers done. */
+  operationPolls: number;
   /** Project numbers to ids, for resource names Google writes with the number. */
   projects: Map<string, string>;
   /** Projects users may name in x-goog-user-project. */
@@ -136,8 +138,8 @@ export interface GoogleState {
   /** Answer every models page with the same nextPageToken. */
   repeatPageToken: boolean;
   faults: Map<Route, Fault[]>;
-  /** Called when a request to the route arrives, before it is handled (a test ends a command there). */
-  hooks: Map<Route, () => void | Promise<void>>;
+  /** Called when a request to the route arrives, before it is handled (a test ends a command there); "drop" ends it unhandled. */
+  hooks: Map<Route, (request: Recorded) => void | "drop" | Promise<void | "drop">>;
   requests: Recorded[];
   /** Issued token lifetime, seconds. */
   tokenLifetime: number;
@@ -183,6 +185,7 @@ export function initialState(): GoogleState {
     apiKeyAdmins: new Set(),
     keyBinders: new Map(),
     operations: new Map(),
+    operationPolls: 1,
     projects: new Map([[PROJECT_NUMBER, "acme-gemini-dev"]]),
     userProjects: new Set(),
     disabledUntil: 0,

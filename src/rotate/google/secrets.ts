@@ -1,0 +1,102 @@
+/**
+ * The Secret Manager v1 calls the rotator makes (discovery document secretmanager v1; the methods'
+ * shapes as googleapis/google-api-nodejs-client discovery/secretmanager-v1.json, revision 20250324,
+ * gives them): secrets.get and secrets.patch for the ledger in the secret's annotations (the etag
+ * travels in the body; a stale one is refused with 400 FAILED_PRECONDITION,
+ * cloud.google.com/secret-manager/docs/etags), versions.list with `filter=state:ENABLED`,
+ * addVersion with base64 `payload.data` and its `dataCrc32c`, and versions.destroy. Never
+ * versions.access: the rotator adds what it makes, and reads nothing.
+ */
+
+import { Failure } from "../../cli/failure.ts";
+import { record } from "../../json.ts";
+import { attemptJson, callJson, malformed, type Attempt } from "../../verify/http.ts";
+import { crc32c } from "../../verify/secrets.ts";
+import { context, GRANTED_BY, type Api } from "./api.ts";
+
+const MANAGE = `The caller needs, on this secret only, secretmanager.secrets.get and .update (the ledger in its annotations) and secretmanager.versions.add, .list and .destroy, never .access. ${GRANTED_BY}`;
+
+export interface SecretState {
+  annotations: Record<string, string>;
+  etag?: string;
+}
+
+export interface Version {
+  number: number;
+  createTime: string;
+}
+
+function url(api: Api, path: string): string {
+  return `${api.endpoints.secretManager}/v1/${path}`;
+}
+
+function versionOf(value: unknown, what: string, origin: string): Version {
+  const v = record(value);
+  const number = typeof v?.name === "string" ? /\/versions\/(\d+)$/.exec(v.name)?.[1] : undefined;
+  if (number === undefined || typeof v?.createTime !== "string") throw malformed(what, origin, 200, "has a version without a name or createTime");
+  return { number: Number(number), createTime: v.createTime };
+}
+
+export async function getSecret(api: Api, secret: string): Promise<SecretState> {
+  const what = `Read the metadata of secret ${secret}`;
+  const denied = `${MANAGE} If the secret does not exist, run pulumi up for the stack first: it creates the secret the key goes in.`;
+  const body = record(await callJson(api.http, context(api, what, "secretmanager", denied), { method: "GET", url: url(api, secret), headers: await api.headers() }));
+  if (body === undefined || typeof body.name !== "string") throw malformed(what, api.endpoints.secretManager, 200, "is not a secret");
+  const annotations: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record(body.annotations) ?? {})) if (typeof v === "string") annotations[k] = v;
+  return { annotations, etag: typeof body.etag === "string" ? body.etag : undefined };
+}
+
+/**
+ * Replaces the secret's annotations (updateMask=annotations), provided nobody changed the secret
+ * since `etag`; returns the new etag (`{ stale: true }` when someone did).
+ */
+export async function patchAnnotations(api: Api, secret: string, state: SecretState): Promise<{ etag?: string; stale: boolean }> {
+  const what = `Record the rotator's keys in the annotations of ${secret}`;
+  const request = { method: "PATCH" as const, url: `${url(api, secret)}?updateMask=annotations`, headers: await api.headers(), body: { annotations: state.annotations, etag: state.etag } };
+  try {
+    const body = record(await callJson(api.http, context(api, what, "secretmanager", MANAGE), request));
+    return { etag: typeof body?.etag === "string" ? body.etag : undefined, stale: false };
+  } catch (err) {
+    if (err instanceof Failure && state.etag !== undefined && /FAILED_PRECONDITION/.test(err.message)) return { stale: true };
+    throw err;
+  }
+}
+
+/** The secret's enabled versions, newest first (every page). */
+export async function enabledVersions(api: Api, secret: string): Promise<Version[]> {
+  const what = `List the enabled versions of ${secret}`;
+  const versions: Version[] = [];
+  let token = "";
+  for (let page = 0; page < 100; page++) {
+    const u = new URL(`${url(api, secret)}/versions`);
+    u.searchParams.set("filter", "state:ENABLED");
+    if (token !== "") u.searchParams.set("pageToken", token);
+    const body = record(await callJson(api.http, context(api, what, "secretmanager", MANAGE), { method: "GET", url: u.href, headers: await api.headers() }));
+    if (body === undefined) throw malformed(what, u.origin, 200, "is not a JSON object");
+    for (const v of Array.isArray(body.versions) ? body.versions : []) versions.push(versionOf(v, what, u.origin));
+    token = typeof body.nextPageToken === "string" ? body.nextPageToken : "";
+    if (token === "") return versions.sort((a, b) => b.number - a.number);
+  }
+  throw malformed(what, api.endpoints.secretManager, 200, "still had more pages after 100");
+}
+
+/** One attempt to add `data` as the secret's newest version (not retried here: a lost answer may still have added it). */
+export async function addVersionAttempt(api: Api, secret: string, data: string): Promise<Attempt<Version>> {
+  const what = `Add the new key to ${secret}`;
+  const bytes = Buffer.from(data, "utf8");
+  const body = { payload: { data: bytes.toString("base64"), dataCrc32c: String(crc32c(bytes)) } };
+  const attempt = await attemptJson(api.http, context(api, what, "secretmanager", MANAGE), { method: "POST", url: `${url(api, secret)}:addVersion`, headers: await api.headers(), body });
+  return "value" in attempt ? { value: versionOf(attempt.value, what, api.endpoints.secretManager) } : attempt;
+}
+
+/** Destroys a version's data for good; a version already destroyed is done. */
+export async function destroyVersion(api: Api, secret: string, version: number): Promise<void> {
+  const what = `Destroy version ${version} of ${secret}`;
+  try {
+    await callJson(api.http, context(api, what, "secretmanager", MANAGE), { method: "POST", url: `${url(api, secret)}/versions/${version}:destroy`, headers: await api.headers(), body: {} });
+  } catch (err) {
+    if (err instanceof Failure && /DESTROYED state/.test(err.message)) return;
+    throw err;
+  }
+}

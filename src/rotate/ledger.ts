@@ -1,0 +1,74 @@
+/**
+ * Which key each version of a key secret holds, kept in the secret's own annotations, since the
+ * rotator may manage versions but never read them. Secret Manager annotations exist "to allow client
+ * tools to store their own state information without requiring a database"; keys are 1-63
+ * characters, alphanumeric at both ends with `-`, `_` and `.` between, and all of them together must
+ * be under 16 KiB (Secret.annotations, secretmanager v1). A version has no annotations of its own.
+ * The stack's Secret resource leaves annotations it does not set alone (@pulumi/gcp
+ * secretmanager/secret.d.ts: "non-authoritative"), so `pulumi up` does not undo these.
+ *
+ *   gemini-access-kit.v7        the key id version 7 holds
+ *   gemini-access-kit.pending   {"since", "existing"?, "keyId"?}: a key is being made (since; the
+ *                               ids that existed before, where Google chooses the new one's), or
+ *                               was made (keyId) and is not yet stored; written before each step,
+ *                               so a run that dies leaves a note the next run recovers from
+ * Pure.
+ */
+
+const PREFIX = "gemini-access-kit.";
+const VERSION_KEY = /^gemini-access-kit\.v(\d{1,9})$/;
+const PENDING_KEY = `${PREFIX}pending`;
+
+export interface Pending {
+  /** When the run began making the key. */
+  since: string;
+  /** The keys that existed before: one that exists now and is not among them (nor in the ledger) is that run's. */
+  existing?: string[];
+  /** The key, once it exists (an API key's id is chosen before it is made). */
+  keyId?: string;
+}
+
+export interface Ledger {
+  /** Version number to the key id it holds. */
+  versions: Map<number, string>;
+  pending?: Pending;
+  /** Annotations that are not the rotator's, kept as they are. */
+  others: Record<string, string>;
+}
+
+function parsePending(text: string): Pending {
+  try {
+    const value = JSON.parse(text) as { since?: unknown; keyId?: unknown; existing?: unknown };
+    if (typeof value.since === "string" && !Number.isNaN(Date.parse(value.since))) {
+      const existing = Array.isArray(value.existing) && value.existing.every((id) => typeof id === "string") ? (value.existing) : undefined;
+      return { since: value.since, ...(existing ? { existing } : {}), ...(typeof value.keyId === "string" ? { keyId: value.keyId } : {}) };
+    }
+  } catch {
+    // A note that cannot be read is still a note that a run was interrupted; treated as from any time.
+  }
+  return { since: new Date(0).toISOString() };
+}
+
+export function readLedger(annotations: Readonly<Record<string, string>>): Ledger {
+  const ledger: Ledger = { versions: new Map(), others: {} };
+  for (const [key, value] of Object.entries(annotations)) {
+    const version = VERSION_KEY.exec(key);
+    if (version !== null) ledger.versions.set(Number(version[1]), value);
+    else if (key === PENDING_KEY) ledger.pending = parsePending(value);
+    else ledger.others[key] = value;
+  }
+  return ledger;
+}
+
+export function ledgerAnnotations(ledger: Ledger): Record<string, string> {
+  const annotations: Record<string, string> = { ...ledger.others };
+  for (const [version, keyId] of [...ledger.versions].sort(([a], [b]) => a - b)) annotations[`${PREFIX}v${version}`] = keyId;
+  if (ledger.pending !== undefined) annotations[PENDING_KEY] = JSON.stringify(ledger.pending);
+  return annotations;
+}
+
+/** The version that holds `keyId`, if the ledger has it. */
+export function versionOf(ledger: Ledger, keyId: string): number | undefined {
+  for (const [version, id] of ledger.versions) if (id === keyId) return version;
+  return undefined;
+}

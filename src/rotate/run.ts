@@ -1,0 +1,96 @@
+/**
+ * The rotate command's core: read what the stack declares, act as the caller (ADC, or an account it
+ * impersonates), and rotate each key in turn. Collaborators (fetch, clock, files, the process runner)
+ * come in as parameters, so tests run it against the fake Google in-process.
+ */
+
+import type { Redactor } from "../cli/redact.ts";
+import { endpointsFromEnv, overrideNotices } from "../verify/endpoints.ts";
+import { stackOutputJson, type Runner } from "../verify/facts.ts";
+import { DEFAULT_POLICY, type Clock, type Http } from "../verify/http.ts";
+import { adcCaller } from "../verify/identities/adc.ts";
+import { SCOPES, type IdentityDeps } from "../verify/identities/caller.ts";
+import { impersonateCaller } from "../verify/identities/impersonate.ts";
+import type { RotateOptions } from "./args.ts";
+import { rotateEntry, type EntryOutcome } from "./entry.ts";
+import type { Api } from "./google/api.ts";
+import { parseRotation, type RotationKey } from "./outputs.ts";
+import { geminiApiKeys, serviceAccountKeys } from "./stores.ts";
+
+export interface RotateDeps {
+  fetch: typeof fetch;
+  clock: Clock;
+  env: Record<string, string | undefined>;
+  readFile: (path: string) => Promise<string>;
+  run: Runner;
+  progress: (line: string) => void;
+  redactor: Redactor;
+}
+
+export interface EntryResult extends EntryOutcome {
+  kind: RotationKey["kind"];
+  account: string;
+  secret: string;
+}
+
+export interface RotateResult {
+  ok: boolean;
+  command: "rotate";
+  source: string;
+  periodDays: number;
+  /** The moment the policy was applied at. */
+  now: string;
+  dryRun: boolean;
+  /** Who acted. */
+  caller?: string;
+  keys: EntryResult[];
+  exitCode: 0 | 1;
+}
+
+/** The rotation list, from the stack (through the Pulumi CLI) or a saved outputs file. */
+async function rotationList(options: RotateOptions, deps: RotateDeps) {
+  if (options.stack !== undefined) {
+    deps.progress(`Reading the outputs of stack ${options.stack}...`);
+    return parseRotation(await stackOutputJson(options.stack, deps.run), `stack ${options.stack}`);
+  }
+  return parseRotation(await deps.readFile(options.outputs!), options.outputs!);
+}
+
+/** The transport the command's calls share: the user's timeout and retries, Google's endpoints or their overrides. */
+export function rotateHttp(options: Pick<RotateOptions, "retries" | "timeoutSeconds">, deps: Pick<RotateDeps, "fetch" | "clock" | "progress">): Http {
+  return { fetch: deps.fetch, clock: deps.clock, progress: deps.progress, policy: { ...DEFAULT_POLICY, retries: options.retries, timeoutMs: options.timeoutSeconds * 1000 } };
+}
+
+/** The caller the management calls are made as: ADC, or the account it impersonates. */
+export async function rotatorApi(options: Pick<RotateOptions, "auth" | "impersonate">, http: Http, deps: Pick<RotateDeps, "env" | "readFile" | "redactor" | "progress">): Promise<Api> {
+  const endpoints = endpointsFromEnv(deps.env);
+  for (const notice of overrideNotices(endpoints)) deps.progress(notice);
+  const identity: IdentityDeps = { http, endpoints, redactor: deps.redactor, env: deps.env, readFile: deps.readFile, scopes: [SCOPES.cloudPlatform] };
+  const caller = options.auth === "impersonate" ? await impersonateCaller(identity, { email: options.impersonate }) : await adcCaller(identity);
+  // Once, before any key: credentials that do not work are one failure, not one per key.
+  await caller.headers();
+  return { http, endpoints, headers: () => caller.headers(), principal: caller.identity.principal, identity: options.auth };
+}
+
+export async function runRotate(options: RotateOptions, deps: RotateDeps): Promise<RotateResult> {
+  const list = await rotationList(options, deps);
+  const now = options.now ?? new Date(deps.clock.now());
+  const result: RotateResult = { ok: true, command: "rotate", source: list.source, periodDays: list.periodDays, now: now.toISOString(), dryRun: options.dryRun, keys: [], exitCode: 0 };
+  if (list.keys.length === 0) return result;
+  const http = rotateHttp(options, deps);
+  const api = await rotatorApi(options, http, deps);
+  result.caller = api.principal;
+  const proof = { http, endpoints: api.endpoints, redactor: deps.redactor, deadlineMs: options.proofTimeoutSeconds * 1000, progress: deps.progress };
+  for (const key of list.keys) {
+    deps.progress(`${key.kind === "api-key" ? "The API key bound to" : "The key of"} ${key.account} (${key.secret})...`);
+    const store = key.kind === "api-key" ? geminiApiKeys(api, key, proof, deps.redactor) : serviceAccountKeys(api, key, proof, deps.redactor);
+    const outcome = await rotateEntry({
+      api, store, secret: key.secret, periodDays: list.periodDays, now, clock: deps.clock, retries: options.retries,
+      dryRun: options.dryRun, prune: options.prune, progress: deps.progress,
+    });
+    result.keys.push({ kind: key.kind, account: key.account, secret: key.secret, ...outcome });
+  }
+  result.ok = result.keys.every((k) => k.status !== "failed");
+  result.exitCode = result.ok ? 0 : 1;
+  return result;
+}

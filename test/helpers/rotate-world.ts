@@ -1,0 +1,123 @@
+/**
+ * The dev stack as the rotator finds it in the fake Google: its runtime account, the two key secrets
+ * `pulumi up` created (empty), and the rotator's identity (ADC from a key file) holding exactly the
+ * rights the CI stack grants it: key admin on the runtime account, the binding of API keys to it,
+ * version management on the two secrets (no read), and the project's API key rights. One clock,
+ * moved by the tests, stamps what Google makes and tells the rotator the time.
+ */
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redactor } from "../../src/cli/redact.ts";
+import { parseRotateArgs } from "../../src/rotate/args.ts";
+import { runRotate, type RotateResult } from "../../src/rotate/run.ts";
+import { readInputFile } from "../../src/verify/files.ts";
+import { nodeFetch } from "../../src/verify/transport.ts";
+import type { GeneratedKey } from "./google/credentials.ts";
+import { startFakeGoogle, type FakeGoogle } from "./google/server.ts";
+import type { Route } from "./google/state.ts";
+
+export const PROJECT = "acme-gemini-dev";
+export const RUNTIME = `gak-runtime-dev@${PROJECT}.iam.gserviceaccount.com`;
+export const ROTATOR = "gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com";
+export const KEY_SECRET = `projects/${PROJECT}/secrets/gak-runtime-key-dev`;
+export const API_KEY_SECRET = `projects/${PROJECT}/secrets/gak-api-key-dev`;
+export const START = Date.parse("2026-12-04T03:17:00Z");
+export const DAY = 86_400_000;
+
+/** The dev stack's rotation output, as its outputs (and npm run plan -- --outputs) give it. */
+export const ROTATION = {
+  periodDays: 30,
+  keys: [
+    { kind: "service-account-key", account: RUNTIME, secret: KEY_SECRET },
+    { kind: "api-key", account: RUNTIME, secret: API_KEY_SECRET, project: PROJECT, keyIdPrefix: "gak-gemini-dev" },
+  ],
+};
+
+/** The routes whose calls change something in Google. */
+export const CHANGING: Route[] = ["iamKeys.create", "iamKeys.delete", "secret.patch", "versions.add", "versions.destroy", "apiKeys.create", "apiKeys.delete"];
+
+export interface RotateWorld {
+  google: FakeGoogle;
+  dir: string;
+  rotatorKey: GeneratedKey;
+  files: { rotator: string; outputs: string };
+  /** The shared clock, epoch ms. */
+  time: { now: number };
+  advance(days: number): void;
+  /** Every secret the world holds, for scanning output: key files, private keys, API key strings, tokens. */
+  secrets(): string[];
+}
+
+export async function startRotateWorld(rotation: unknown = ROTATION): Promise<RotateWorld> {
+  const google = await startFakeGoogle();
+  const time = { now: START };
+  google.state.now = () => time.now;
+  const dir = mkdtempSync(join(tmpdir(), "gak-rotate-"));
+  google.state.accounts.set(RUNTIME, new Map());
+  const rotatorKey = google.addServiceAccount(ROTATOR, "acme-gemini-ci");
+  google.state.keyAdmins.set(RUNTIME, new Set([ROTATOR]));
+  google.state.keyBinders.set(RUNTIME, new Set([ROTATOR]));
+  google.state.apiKeyAdmins.add(ROTATOR);
+  for (const name of [KEY_SECRET, API_KEY_SECRET]) {
+    google.addSecret(name, undefined, ["group:gemini-dev@example.com"]);
+    google.state.secrets.get(name)!.managers.add(ROTATOR);
+  }
+  const files = { rotator: join(dir, "rotator-adc.json"), outputs: join(dir, "outputs.json") };
+  writeFileSync(files.rotator, rotatorKey.file);
+  writeFileSync(files.outputs, JSON.stringify({ project: PROJECT, environment: "dev", rotation }, null, 2));
+  const secrets = () => {
+    const values: string[] = [...google.state.apiKeys.keys(), ...google.state.tokens.keys()];
+    for (const secret of google.state.secrets.values()) {
+      for (const v of secret.versions) {
+        const text = v.data?.toString("utf8");
+        if (text === undefined) continue;
+        values.push(text);
+        if (text.startsWith("{")) values.push(...(JSON.parse(text) as { private_key: string }).private_key.split("\n").filter((l) => l.length > 40));
+      }
+    }
+    values.push(...(JSON.parse(rotatorKey.file) as { private_key: string }).private_key.split("\n").filter((l) => l.length > 40));
+    return values;
+  };
+  return { google, dir, rotatorKey, files, time, advance: (days) => void (time.now += days * DAY), secrets };
+}
+
+export interface InProcessRotation {
+  result: RotateResult;
+  progress: string[];
+}
+
+/** Runs the rotate core in this process against the world, its clock the world's (sleeping moves it). */
+export async function rotateInProcess(world: RotateWorld, argv: string[], env: Record<string, string> = {}): Promise<InProcessRotation> {
+  const progress: string[] = [];
+  const full = { METADATA_SERVER_DETECTION: "none", HOME: "/nonexistent", GOOGLE_APPLICATION_CREDENTIALS: world.files.rotator, ...world.google.env, ...env };
+  // google-auth-library reads these from the process itself, not from the env the core is given.
+  const saved = { ...process.env };
+  Object.assign(process.env, full);
+  try {
+    const result = await runRotate(parseRotateArgs(["--outputs", world.files.outputs, ...argv]), {
+      fetch: nodeFetch,
+      clock: { now: () => world.time.now, sleep: (ms) => ((world.time.now += ms), Promise.resolve()), random: () => 0.5 },
+      env: full,
+      readFile: readInputFile,
+      run: () => Promise.reject(new Error("no pulumi in in-process tests")),
+      progress: (line) => progress.push(line),
+      redactor: new Redactor(),
+    });
+    return { result, progress };
+  } finally {
+    process.env = saved;
+  }
+}
+
+/** What the secret holds, newest last: each version's number, state, and key id (for a key file) or API key id. */
+export function secretVersions(world: RotateWorld, secret: string): { number: number; state: string; holds?: string }[] {
+  return world.google.state.secrets.get(secret)!.versions.map((v) => {
+    const text = v.data?.toString("utf8");
+    let holds: string | undefined;
+    if (text?.startsWith("{")) holds = (JSON.parse(text) as { private_key_id: string }).private_key_id;
+    else if (text !== undefined) holds = [...world.google.state.apiKeyRecords.values()].find((k) => k.keyString === text)?.keyId;
+    return { number: v.number, state: v.state, ...(holds ? { holds } : {}) };
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * `npm run rotate` as a process, against the fake Google: what it prints (never a key), and what
+ * the next run finds after one was killed at the worst moments: between making a key and storing
+ * it, and between storing it and recording it.
+ */
+
+import type { ChildProcess } from "node:child_process";
+import { keyIds } from "../helpers/google/iam";
+import type { Recorded } from "../helpers/google/state";
+import { API_KEY_SECRET, KEY_SECRET, RUNTIME, rotateInProcess, secretVersions, startRotateWorld, type RotateWorld } from "../helpers/rotate-world";
+import { cleanEnv, runScript } from "../helpers/verify-cli";
+import { ROTATE_HELP } from "../../src/rotate/args";
+
+let world: RotateWorld;
+beforeEach(async () => {
+  world = await startRotateWorld();
+  // A child process keeps its own time, so Google's stamps here are the real clock's too.
+  world.google.state.now = Date.now;
+  world.time.now = Date.now();
+  // Real sleeps in a child process: operations are done at the first poll.
+  world.google.state.operationPolls = 0;
+});
+afterEach(() => world.google.close());
+
+const env = () => cleanEnv({ ...world.google.env, GOOGLE_APPLICATION_CREDENTIALS: world.files.rotator });
+const rotate = (args: string[], onSpawn?: (child: ChildProcess) => void) => runScript("rotate", ["--outputs", world.files.outputs, ...args], { env: env(), onSpawn, timeoutMs: 60_000 });
+
+/** Ends the run with SIGKILL when the first request matching `when` arrives, which Google then never carries out. */
+function killAt(route: Recorded["route"], when: (r: Recorded) => boolean = () => true): (child: ChildProcess) => void {
+  return (child) => {
+    world.google.state.hooks.set(route as never, async (request) => {
+      if (!when(request) || child.exitCode !== null || child.signalCode !== null) return undefined;
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("close", resolve));
+      return "drop";
+    });
+  };
+}
+
+describe("npm run rotate", () => {
+  test("prints one line per key with its id and action, a summary last, and no key material in text or JSON", async () => {
+    const text = await rotate([]);
+    expect([text.code, text.stderr.includes("Traceback")]).toEqual([0, false]);
+    const [key] = keyIds(world.google.state, RUNTIME);
+    expect(text.stdout).toMatch(new RegExp(`^Keys of .*outputs\\.json, rotated every 30 days, as of \\S+, acting as gak-rotate-dev@acme-gemini-ci\\.iam\\.gserviceaccount\\.com:\\n\\nKey of ${RUNTIME}, in ${KEY_SECRET}\\n  rotated +${key} +v1 +made, proven \\(57 models listed, first attempt\\), added as the newest version\\n`));
+    expect(text.stdout).toMatch(/\nAPI key bound to .*\n {2}rotated +gak-gemini-dev-\d{8}-\d{6} +v1 +made, proven/);
+    expect(text.stdout).toMatch(/\n2 keys, 2 rotated, 0 current\.\n$/);
+    const json = await rotate(["--json"]);
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as { ok: boolean; keys: { status: string; keys: { action: string }[] }[] };
+    expect(doc.ok).toBe(true);
+    expect(doc.keys.map((k) => [k.status, k.keys.map((l) => l.action)])).toEqual([["current", ["kept"]], ["current", ["kept"]]]);
+    const printed = [text.stdout, text.stderr, json.stdout, json.stderr].join("\n");
+    const secrets = world.secrets();
+    expect(secrets.length).toBeGreaterThan(8);
+    for (const secret of secrets) expect(printed.includes(secret) ? `output contains a secret starting ${secret.slice(0, 6)}` : "clean").toBe("clean");
+  }, 60_000);
+
+  test("a run killed after making a key and before storing it: the next run deletes that key as an orphan and makes another", async () => {
+    const killed = await rotate([], killAt("versions.add"));
+    expect(killed.signal).toBe("SIGKILL");
+    const [orphan] = keyIds(world.google.state, RUNTIME);
+    expect(orphan).toBeDefined();
+    expect(JSON.parse(world.google.state.secrets.get(KEY_SECRET)!.annotations["gemini-access-kit.pending"]!)).toMatchObject({ keyId: orphan, existing: [] });
+    const next = await rotateInProcess(world, []);
+    expect(next.result.keys[0]!.keys.map((l) => [l.action, l.keyId])).toEqual([["orphan", orphan], ["rotated", expect.any(String)]]);
+    const [stored] = keyIds(world.google.state, RUNTIME);
+    expect(stored).not.toBe(orphan);
+    expect(secretVersions(world, KEY_SECRET)).toEqual([{ number: 1, state: "ENABLED", holds: stored }]);
+    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({ "gemini-access-kit.v1": stored });
+  }, 60_000);
+
+  test("a run killed after storing a key and before recording it: the next run adopts that key, and makes none", async () => {
+    const killed = await rotate([], killAt("secret.patch", (r) => r.body.includes("gemini-access-kit.v1")));
+    expect(killed.signal).toBe("SIGKILL");
+    const [key] = keyIds(world.google.state, RUNTIME);
+    expect(secretVersions(world, KEY_SECRET)).toEqual([{ number: 1, state: "ENABLED", holds: key }]);
+    const next = await rotateInProcess(world, []);
+    expect(next.result.keys[0]!.keys.map((l) => [l.action, l.keyId, l.version])).toEqual([["adopted", key, 1]]);
+    expect(next.result.keys[0]!.keys[0]!.detail).toMatch(/^stored by a run that was interrupted before it recorded it; recorded now; current; the next is due /);
+    expect(keyIds(world.google.state, RUNTIME)).toEqual([key]);
+    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({ "gemini-access-kit.v1": key });
+  }, 60_000);
+
+  test("an API key run killed after the key was made: the next run deletes it by its annotation and makes another", async () => {
+    const killed = await rotate([], killAt("versions.add", (r) => r.path.includes("gak-api-key-dev")));
+    expect(killed.signal).toBe("SIGKILL");
+    const orphan = [...world.google.state.apiKeyRecords.keys()][0]!;
+    const next = await rotateInProcess(world, []);
+    expect(next.result.keys[1]!.keys.map((l) => [l.action, l.keyId])).toEqual([["orphan", orphan], ["rotated", expect.any(String)]]);
+    expect(world.google.state.apiKeyRecords.get(orphan)!.deleteTime).toBeDefined();
+    expect(secretVersions(world, API_KEY_SECRET)).toHaveLength(1);
+  }, 60_000);
+
+  test.each([
+    [[], "Which stack? Pass --stack NAME or --outputs FILE. Run npm run rotate -- --help for the options."],
+    [["--stack", "dev", "--outputs", "x.json"], "--stack and --outputs both name what to rotate; pass one. Run npm run rotate -- --help for the options."],
+    [["--outputs", "x.json", "--now", "2026-02-30"], '--now "2026-02-30" is not an ISO 8601 moment. Pass it as 2026-12-04T03:00:00Z (or a day, 2026-12-04).'],
+    [["--outputs", "x.json", "--auth", "impersonate"], "--auth impersonate needs --impersonate EMAIL: the account to act as. Run npm run rotate -- --help for the options."],
+    [["--outputs", "x.json", "--proof-timeout", "0"], '--proof-timeout "0" is not a number from 1 to 3600. Run npm run rotate -- --help for the options.'],
+    [["--outputs", "/nonexistent/outputs.json"], "/nonexistent/outputs.json does not exist. Check the path."],
+  ])("refuses %j with exit 2 and one line: %s", async (args, message) => {
+    const result = await runScript("rotate", args, { env: env() });
+    expect([result.code, result.stdout, result.stderr]).toEqual([2, "", `${message}\n`]);
+  }, 60_000);
+
+  test("explains itself with --help, exit codes included", async () => {
+    const result = await runScript("rotate", ["--help"], { env: env() });
+    expect([result.code, result.stdout]).toEqual([0, ROTATE_HELP]);
+    expect(ROTATE_HELP).toMatch(/Exit codes:\n {2}0 +every key is current, and every new key proven\n {2}1 +a key could not be rotated or proven/);
+  }, 60_000);
+});

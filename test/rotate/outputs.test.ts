@@ -1,0 +1,66 @@
+/** What the rotator accepts as its list, and the ledger it keeps in a secret's annotations. */
+
+import { readFileSync } from "node:fs";
+import { Failure } from "../../src/cli/failure";
+import { readStackFile, stackReader } from "../../src/config/stack-file";
+import { planStack } from "../../src/plan/plan";
+import { ledgerAnnotations, readLedger } from "../../src/rotate/ledger";
+import { parseRotation } from "../../src/rotate/outputs";
+import { ROTATION } from "../helpers/rotate-world";
+import { ROOT } from "../helpers/verify-cli";
+
+const outputs = (rotation: unknown) => JSON.stringify({ project: "acme-gemini-dev", rotation });
+const refusal = (json: string): string => {
+  try {
+    parseRotation(json, "outputs.json");
+  } catch (err) {
+    if (err instanceof Failure) return `${err.exitCode} ${err.message}`;
+    throw err;
+  }
+  return "accepted";
+};
+
+describe("the rotation list", () => {
+  test("is the rotation output as the stack exports it", () => {
+    expect(parseRotation(outputs(ROTATION), "outputs.json")).toEqual({ source: "outputs.json", ...ROTATION });
+  });
+
+  test("the committed dev stack gives, offline, exactly the list these tests rotate", async () => {
+    const plan = await planStack({ stack: "dev", stackFile: "stacks/Pulumi.dev.yaml", file: readStackFile(ROOT, "dev"), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
+    expect(parseRotation(JSON.stringify(plan.outputs), "plan")).toEqual({ source: "plan", ...ROTATION });
+  });
+
+  test.each([
+    ["not JSON", "{", "2 outputs.json is not valid JSON."],
+    ["another kit's outputs", JSON.stringify({ rotation: ROTATION }), '2 outputs.json has no "project" output, so it is not this kit\'s stack outputs.'],
+    ["a stack from before the rotator", JSON.stringify({ project: "p" }), '2 outputs.json has no "rotation" output: the stack was last deployed by an earlier version of the kit.'],
+    ["a period over 90 days", outputs({ ...ROTATION, periodDays: 400 }), "2 outputs.json: rotation.periodDays is 400, not a whole number of days from 1 to 90."],
+    ["a secret that is not a resource name", outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[0], secret: "gak-runtime-key-dev" }] }), '2 outputs.json: rotation.keys[0].secret is "gak-runtime-key-dev", not what the kit exports.'],
+    ["an account that is not a service account", outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[0], account: "alice@example.com" }] }), '2 outputs.json: rotation.keys[0].account is "alice@example.com", not what the kit exports.'],
+    ["an unknown kind", outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[0], kind: "hmac-key" }] }), '2 outputs.json: rotation.keys[0].kind is "hmac-key"; the kit rotates "service-account-key" and "api-key".'],
+    ["an API key prefix with no room for the date", outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[1], keyIdPrefix: "a".repeat(48) }] }), `2 outputs.json: rotation.keys[0].keyIdPrefix is "${"a".repeat(48)}", not what the kit exports.`],
+    ["two keys in one secret", outputs({ ...ROTATION, keys: [ROTATION.keys[0], { ...ROTATION.keys[1], secret: ROTATION.keys[0]!.secret }] }), `2 outputs.json: two keys go in the secret ${ROTATION.keys[0]!.secret}; each key needs its own.`],
+  ])("refuses %s with exit 2 and a message that says what is wrong", (_what, json, message) => {
+    expect(refusal(json)).toBe(message);
+  });
+});
+
+describe("the ledger in a secret's annotations", () => {
+  test("keeps which version holds which key, the note of a run under way, and everyone else's annotations as they are", () => {
+    const annotations = { owner: "platform", "gemini-access-kit.v3": "k3", "gemini-access-kit.v12": "k12", "gemini-access-kit.pending": '{"since":"2026-12-04T03:00:00.000Z","existing":["k3"],"keyId":"k13"}' };
+    const ledger = readLedger(annotations);
+    expect([...ledger.versions]).toEqual([[3, "k3"], [12, "k12"]]);
+    expect(ledger.pending).toEqual({ since: "2026-12-04T03:00:00.000Z", existing: ["k3"], keyId: "k13" });
+    expect(ledger.others).toEqual({ owner: "platform" });
+    expect(ledgerAnnotations(ledger)).toEqual(annotations);
+  });
+
+  test("a note it cannot read still counts as a run that was interrupted, from any time", () => {
+    expect(readLedger({ "gemini-access-kit.pending": "{not json" }).pending).toEqual({ since: "1970-01-01T00:00:00.000Z" });
+  });
+
+  test("every annotation key it writes is one Secret Manager accepts (1-63 characters, alphanumeric at both ends)", () => {
+    const keys = Object.keys(ledgerAnnotations({ versions: new Map([[999_999_999, "k"]]), pending: { since: "x" }, others: {} }));
+    for (const key of keys) expect(key).toMatch(/^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{0,61}[a-zA-Z0-9])?$/);
+  });
+});
