@@ -16,7 +16,7 @@ it again is safe:
      (--client-file client_secret.json; the file is checked first, and passed on standard input,
      never on a command line);
   4. for the CI stack, once an administrator has deployed it: print the GitHub variables the
-     workflow reads, and each environment's bootstrap command (its backend and KMS key).
+     workflows read, and each environment's bootstrap command (its backend and KMS key).
 
 The client file is checked before anything is changed.
 

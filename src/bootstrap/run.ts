@@ -127,6 +127,7 @@ interface CiEnvironmentOutput {
   githubEnvironment?: string;
   deployer?: string;
   previewer?: string;
+  rotator?: string;
   backendUrl?: string;
   secretsProvider?: string;
 }
@@ -157,6 +158,7 @@ async function githubVariables(deps: BootstrapDeps, o: BootstrapOptions): Promis
       `gh variable set GAK_${name}_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
       `gh variable set GAK_${name}_DEPLOYER --body ${out.deployer ?? "(missing)"}`,
       ...(out.previewer !== undefined ? [`gh variable set GAK_${name}_PREVIEWER --body ${out.previewer}`] : []),
+      ...(out.rotator !== undefined ? [`gh variable set GAK_${name}_ROTATOR --body ${out.rotator}`] : []),
       `gh variable set GAK_${name}_BACKEND --body ${out.backendUrl ?? "(missing)"}`,
     );
   }

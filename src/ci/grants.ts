@@ -8,6 +8,11 @@
  * is the CI stack's, keys and API keys the rotator's. It holds no permission on any IAM resource but
  * the environment's secrets, none to read a secret or a key, and none in the CI project beyond its
  * own state bucket and KMS key.
+ *
+ * The rotator, for an environment whose stack declares keys, makes and deletes the keys of exactly
+ * the keyed accounts, manages exactly the key secrets' versions (never reading one), and the
+ * project's API keys. Its grants follow what the environment declares, and change only through the
+ * CI stack, which an administrator applies.
  */
 
 /**
@@ -53,6 +58,54 @@ export function secretsCondition(projectNumber: string, namePrefix: string): Con
   };
 }
 
+/**
+ * The rotator's rights on the key secrets: its ledger in their annotations (secrets.get, .update)
+ * and their versions (add, list, destroy). Never versions.access: it adds what it makes and reads
+ * nothing back. Narrower than roles/secretmanager.secretVersionManager, which lacks the annotations.
+ */
+export const ROTATOR_SECRET_PERMISSIONS = [
+  "secretmanager.secrets.get",
+  "secretmanager.secrets.update",
+  "secretmanager.versions.add",
+  "secretmanager.versions.destroy",
+  "secretmanager.versions.list",
+] as const;
+
+/**
+ * The project's API keys: make, list, read, read the string of (the rotator hands it to the
+ * secret), delete, and wait for the long-running create and delete (operations.get is
+ * serviceusage.operations.get, cloud.google.com/api-keys/docs/access-control). API Keys takes no
+ * IAM Conditions on resource names, so this is the project's every key.
+ */
+export const ROTATOR_API_KEY_PERMISSIONS = [
+  "apikeys.keys.create",
+  "apikeys.keys.delete",
+  "apikeys.keys.get",
+  "apikeys.keys.getKeyString",
+  "apikeys.keys.list",
+  "serviceusage.operations.get",
+] as const;
+
+/**
+ * Binding an API key to the one account it is for, and deleting such a key: the permissions Google
+ * names for bound keys (ai.google.dev/gemini-api/docs/api-key), which only roles/iam.serviceAccountAdmin
+ * holds among predefined roles. Granted on that account alone.
+ */
+export const ROTATOR_BINDING_PERMISSIONS = ["iam.serviceAccountApiKeyBindings.create", "iam.serviceAccountApiKeyBindings.delete"] as const;
+
+/** Making and deleting the keys of one account, granted on that account, not the project. */
+export const KEY_ADMIN_ROLE = "roles/iam.serviceAccountKeyAdmin";
+
+/** Limits a binding to exactly the named secrets (and their versions), by `projects/NUMBER/secrets/ID`. */
+export function keySecretsCondition(projectNumber: string, secretIds: readonly string[]): Condition {
+  const each = secretIds.map((id) => `resource.name == 'projects/${projectNumber}/secrets/${id}' || resource.name.startsWith('projects/${projectNumber}/secrets/${id}/')`);
+  return {
+    title: "key-secrets-only",
+    description: `Only the key secrets ${secretIds.join(", ")}`.slice(0, 256),
+    expression: each.join(" || "),
+  };
+}
+
 /** A custom role's id: letters, digits, `_` and `.`, 3-64 (IAM projects.roles.create). */
 export function customRoleId(prefix: string, what: string, environment: string): string {
   return `${prefix}_${what}_${environment}`.replace(/[^A-Za-z0-9_.]/g, "_");
@@ -73,6 +126,8 @@ export const GATE_ROLE = "roles/iam.serviceAccountTokenCreator";
  * without it there every CI decryption of state fails with "KMS API has not been used in project".
  */
 export const CI_PROJECT_APIS = [
+  // The rotator's calls to API Keys are charged to its own project, as the caller's (client-based quota).
+  "apikeys.googleapis.com",
   "cloudkms.googleapis.com",
   "cloudresourcemanager.googleapis.com",
   "iam.googleapis.com",

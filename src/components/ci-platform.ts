@@ -11,32 +11,43 @@ export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 export const TRUSTED_EVENTS = ["push", "schedule", "workflow_dispatch"] as const;
 
 /**
- * The token claims the pool keeps (GitHub's OIDC reference: sub, ref, event_name,
- * repository_id). `deploy` joins the subject (which names the GitHub environment of a job that has
- * one) and the ref, so a pull request that declares an environment, whose ref is refs/pull/N/merge,
- * can never take a deployer's value.
+ * The token claims the pool keeps (GitHub's OIDC reference: sub, ref, job_workflow_ref, event_name,
+ * repository_id). `job` joins the workflow file the job runs (at the ref it was taken from), the
+ * ref the run is for, and the job's subject (which names its GitHub environment), so a binding to it
+ * names one workflow file, run for one branch, in one environment. A pull request's run is for
+ * refs/pull/N/merge, even when it calls the deploy workflow as it is on main and names environment
+ * prod; a job of the rotation workflow in environment prod is not the prod deployer. Refs and
+ * workflow paths hold no ':' (git refuses it in a ref name), so the join cannot be forged.
  */
 export const ATTRIBUTE_MAPPING = {
   "google.subject": "assertion.sub",
   "attribute.repository_id": "assertion.repository_id",
   "attribute.event_name": "assertion.event_name",
-  "attribute.deploy": "assertion.sub + ':' + assertion.ref",
+  "attribute.job": "assertion.job_workflow_ref + ':' + assertion.ref + ':' + assertion.sub",
 };
 
-/** `OWNER/NAME/PATH@refs/heads/BRANCH`: GitHub's `job_workflow_ref` of a job in the deploy workflow, which names the called (reusable) workflow. */
-export function deployWorkflowRef(c: CiConfig): string {
-  return `${c.repository}/${c.deployWorkflow}@refs/heads/${c.deployBranch}`;
+/** `OWNER/NAME/PATH@refs/heads/BRANCH`: GitHub's `job_workflow_ref` of a job in a reusable workflow called on the deploy branch. */
+export function workflowRef(c: CiConfig, path: string): string {
+  return `${c.repository}/${path}@refs/heads/${c.deployBranch}`;
+}
+
+/** Whether some environment's stack declares keys, so the rotation workflow is trusted at all. */
+export function rotates(c: CiConfig): boolean {
+  return c.environments.some((e) => e.rotator !== undefined);
 }
 
 /**
  * Which tokens the pool accepts at all: the repository and its owner by their numeric ids (a name
  * can be registered again; an id is never reused), and then either a run of the deploy workflow
- * file on the deploy branch for a trusted event, or, when some environment allows cloud previews, a
- * pull request. Names and paths come from the config check, which admits no quote or backslash.
+ * file (or, when some stack declares keys, the rotation workflow file) on the deploy branch for a
+ * trusted event, or, when some environment allows cloud previews, a pull request. Names and paths
+ * come from the config check, which admits no quote or backslash.
  */
 export function attributeCondition(c: CiConfig): string {
   const events = TRUSTED_EVENTS.map((e) => `'${e}'`).join(", ");
-  const deploy = `(assertion.ref == 'refs/heads/${c.deployBranch}' && assertion.event_name in [${events}] && assertion.job_workflow_ref == '${deployWorkflowRef(c)}')`;
+  const files = [c.deployWorkflow, ...(rotates(c) ? [c.rotateWorkflow] : [])].map((f) => `'${workflowRef(c, f)}'`);
+  const workflow = files.length === 1 ? `assertion.job_workflow_ref == ${files[0]!}` : `assertion.job_workflow_ref in [${files.join(", ")}]`;
+  const deploy = `(assertion.ref == 'refs/heads/${c.deployBranch}' && assertion.event_name in [${events}] && ${workflow})`;
   const previews = c.environments.some((e) => e.previewer !== undefined);
   const runs = previews ? `(${deploy} || assertion.event_name == 'pull_request')` : deploy;
   return `assertion.repository_id == '${c.repositoryId}' && assertion.repository_owner_id == '${c.repositoryOwnerId}' && ${runs}`;

@@ -1,11 +1,13 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { customRoleId, DEPLOYER_CREATE_PERMISSIONS, DEPLOYER_SECRET_PERMISSIONS, GATE_ROLE, secretsCondition, STATE_ROLES } from "../ci/grants.ts";
+import { jobSubjects } from "../config/ci.ts";
 import type { CiAccount, CiConfig, CiEnvironment } from "../config/types.ts";
 import { chooseAccount } from "../default-account.ts";
 import { serviceAccountMember } from "../naming.ts";
-import type { CiPlatform } from "./ci-platform.ts";
+import { workflowRef, type CiPlatform } from "./ci-platform.ts";
 import { buildFoundation } from "./foundation.ts";
+import { grantRotator } from "./rotator.ts";
 
 /** Arguments of GovernedEnvironment. */
 export interface GovernedEnvironmentArgs {
@@ -22,6 +24,8 @@ export interface EnvironmentOutputs {
   githubEnvironment: string;
   deployer: pulumi.Output<string>;
   previewer?: pulumi.Output<string>;
+  /** The account the rotation job acts as, for environments whose stack declares keys. */
+  rotator?: pulumi.Output<string>;
   /** The environment stack's state backend, `gs://BUCKET`. */
   backendUrl: string;
   /** The environment stack's secrets provider, `gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K`. */
@@ -64,16 +68,22 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
       );
     const deployer = account("deployer", e.deployer, "Runs pulumi up and the verify gate");
     const deployerMember = deployer.email.apply(serviceAccountMember);
-    const deploy = `repo:${ci.repository}:environment:${e.githubEnvironment}:refs/heads/${ci.deployBranch}`;
-    this.trust(`${name}-deployer-trust`, deployer, pulumi.interpolate`principalSet://iam.googleapis.com/${platform.poolName}/attribute.deploy/${deploy}`);
+    this.jobTrust(`${name}-deployer-trust`, deployer, platform, ci, ci.deployWorkflow, e.githubEnvironment);
     this.stateAccess(`${name}-deployer`, bucket, key, deployerMember, STATE_ROLES.deployer);
-    this.workloadGrants(name, ci, e, deployerMember);
+    const number = gcp.organizations.getProjectOutput({ projectId: e.config.project }, { parent: this }).apply((p) => p.number ?? "");
+    this.workloadGrants(name, ci, e, deployerMember, number);
 
     let previewer: gcp.serviceaccount.Account | undefined;
     if (e.previewer !== undefined) {
       previewer = account("previewer", e.previewer, "Runs pulumi preview for pull requests");
       this.trust(`${name}-previewer-trust`, previewer, pulumi.interpolate`principalSet://iam.googleapis.com/${platform.poolName}/attribute.event_name/pull_request`);
       this.stateAccess(`${name}-previewer`, bucket, key, previewer.email.apply(serviceAccountMember), STATE_ROLES.previewer);
+    }
+    let rotator: gcp.serviceaccount.Account | undefined;
+    if (e.rotator !== undefined) {
+      rotator = account("rotator", e.rotator, "Rotates the keys (npm run rotate)");
+      this.jobTrust(`${name}-rotator-trust`, rotator, platform, ci, ci.rotateWorkflow, e.rotationEnvironment);
+      grantRotator(this, `${name}-rotator`, { ci, environment: e, foundation, member: rotator.email.apply(serviceAccountMember), projectNumber: number });
     }
     // The verify gate after each up impersonates the environment's default account, and only it.
     const gate = chooseAccount(e.config.accounts.map((a) => ({ key: a.key, keyed: a.createKey })));
@@ -88,6 +98,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
       githubEnvironment: e.githubEnvironment,
       deployer: deployer.email,
       previewer: previewer?.email,
+      rotator: rotator?.email,
       backendUrl: `gs://${e.stateBucket}`,
       secretsProvider: pulumi.interpolate`gcpkms://${key.id}`,
     };
@@ -96,6 +107,17 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
 
   private trust(name: string, account: gcp.serviceaccount.Account, member: pulumi.Output<string>): void {
     new gcp.serviceaccount.IAMMember(name, { serviceAccountId: account.name, role: "roles/iam.workloadIdentityUser", member }, { parent: this });
+  }
+
+  /**
+   * Lets exactly the jobs of one workflow file, on the deploy branch, in one GitHub environment act
+   * as the account: one binding for each form of subject GitHub may give the repository.
+   */
+  private jobTrust(name: string, account: gcp.serviceaccount.Account, platform: CiPlatform, ci: CiConfig, workflow: string, githubEnvironment: string): void {
+    const [named, immutable] = jobSubjects(ci.repository, ci, githubEnvironment);
+    const member = (subject: string) => pulumi.interpolate`principalSet://iam.googleapis.com/${platform.poolName}/attribute.job/${workflowRef(ci, workflow)}:refs/heads/${ci.deployBranch}:${subject}`;
+    this.trust(name, account, member(named!));
+    this.trust(`${name}-ids`, account, member(immutable!));
   }
 
   /** The environment's own state: its bucket's objects and its key, nothing of another environment's. */
@@ -109,9 +131,8 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
    * stack's prefix, through two custom roles (no predefined role is that narrow: secretmanager.admin
    * reads every secret, secretVersionManager cannot set readers).
    */
-  private workloadGrants(name: string, ci: CiConfig, e: CiEnvironment, member: pulumi.Output<string>): void {
+  private workloadGrants(name: string, ci: CiConfig, e: CiEnvironment, member: pulumi.Output<string>, number: pulumi.Output<string>): void {
     const project = e.config.project;
-    const number = gcp.organizations.getProjectOutput({ projectId: project }, { parent: this }).apply((p) => p.number ?? "");
     const role = (what: string, title: string, permissions: readonly string[]) =>
       new gcp.projects.IAMCustomRole(
         `${name}-${what}-role`,

@@ -16,10 +16,10 @@ import type { StackFile } from "./stack-file.ts";
 import type { CiConfig, CiEnvironment } from "./types.ts";
 
 const FIELDS = [
-  "repository", "repositoryId", "repositoryOwnerId", "deployBranch", "deployWorkflow", "location",
+  "repository", "repositoryId", "repositoryOwnerId", "deployBranch", "deployWorkflow", "rotateWorkflow", "location",
   "stateBucketPrefix", "grantableRoles", "previews", "environments", "poolId", "providerId",
 ] as const;
-const ENVIRONMENT_FIELDS = ["githubEnvironment"] as const;
+const ENVIRONMENT_FIELDS = ["githubEnvironment", "rotationEnvironment"] as const;
 const NUMERIC_ID = /^\d{1,20}$/;
 const WORKFLOW = /^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/;
 /** A Cloud KMS crypto key or key ring id. */
@@ -40,9 +40,18 @@ function checked(p: Problems, path: string, value: string | undefined, rule: Nam
 }
 
 
-/** The GitHub subject of a deploy job in an environment: `repo:OWNER/NAME:environment:ENV` (GitHub's default format). */
-export function deploySubject(repository: string, githubEnvironment: string): string {
-  return `repo:${repository}:environment:${githubEnvironment}`;
+/**
+ * The subjects GitHub gives a job in an environment: `repo:OWNER/NAME:environment:ENV`, and, for
+ * repositories created, renamed or transferred since 2026-07-15, the immutable form with the ids,
+ * `repo:OWNER@OWNER_ID/NAME@REPO_ID:environment:ENV` (GitHub's OpenID Connect reference, "Immutable
+ * subject claims"). The trust binds both, since which one a repository has is GitHub's to decide.
+ */
+export function jobSubjects(repository: string, ids: { repositoryId: string; repositoryOwnerId: string }, githubEnvironment: string): string[] {
+  const [owner, name] = repository.split("/");
+  return [
+    `repo:${repository}:environment:${githubEnvironment}`,
+    `repo:${owner!}@${ids.repositoryOwnerId}/${name!}@${ids.repositoryId}:environment:${githubEnvironment}`,
+  ];
 }
 
 /** One governed environment: its stack file checked as the CI stack will apply its foundation. */
@@ -50,12 +59,17 @@ function environment(
   p: Problems,
   name: string,
   entry: Record<string, unknown>,
-  ctx: CiParseContext & { ci: { prefix: string; project: string; repository?: string; grantable?: ReadonlySet<string>; bucketPrefix?: string; previews: readonly string[] } },
+  ctx: CiParseContext & { ci: { prefix: string; project: string; repository?: string; ids?: { repositoryId: string; repositoryOwnerId: string }; grantable?: ReadonlySet<string>; bucketPrefix?: string; previews: readonly string[] } },
 ): CiEnvironment | undefined {
   const path = `ci.environments.${name}`;
   const before = p.list.length;
   p.unknownFields(path, entry, ENVIRONMENT_FIELDS);
   const githubEnvironment = checked(p, `${path}.githubEnvironment`, p.string(`${path}.githubEnvironment`, entry.githubEnvironment, "Name the GitHub environment.") ?? name, GIT_NAME, "Name the GitHub environment of the deploy job.");
+  const rotationEnvironment = checked(
+    p, `${path}.rotationEnvironment`,
+    p.string(`${path}.rotationEnvironment`, entry.rotationEnvironment, "Name the GitHub environment.") ?? `${githubEnvironment ?? name}-rotation`,
+    GIT_NAME, "Name the GitHub environment of the rotation job.",
+  );
   const file = ctx.readStack(name);
   const fileName = stackFileName(name);
   if (file === undefined) {
@@ -77,10 +91,12 @@ function environment(
   if (config.project === ctx.ci.project) {
     p.add(path, config.project, "deploys to the CI project itself; CI's accounts and state must live apart from what CI deploys", "Give the CI stack its own project (gcp:project), or deploy the environment to another.");
   }
-  if (ctx.ci.repository !== undefined && githubEnvironment !== undefined) {
-    const bytes = Buffer.byteLength(deploySubject(ctx.ci.repository, githubEnvironment));
+  const jobs = [["githubEnvironment", githubEnvironment, "deploy"], ["rotationEnvironment", rotationEnvironment, "rotation"]] as const;
+  for (const [field, env, job] of ctx.ci.repository !== undefined && ctx.ci.ids !== undefined ? jobs : []) {
+    if (env === undefined) continue;
+    const bytes = Math.max(...jobSubjects(ctx.ci.repository!, ctx.ci.ids!, env).map((s) => Buffer.byteLength(s)));
     if (bytes > MAX_SUBJECT_BYTES) {
-      p.add(`${path}.githubEnvironment`, githubEnvironment, `makes the deploy job's subject ${bytes} bytes; Workload Identity Federation allows ${MAX_SUBJECT_BYTES}`, "Shorten the GitHub environment's name (or the repository's).");
+      p.add(`${path}.${field}`, env, `makes the ${job} job's subject ${bytes} bytes; Workload Identity Federation allows ${MAX_SUBJECT_BYTES}`, "Shorten the GitHub environment's name (or the repository's).");
     }
   }
   const account = (role: string) => {
@@ -95,6 +111,7 @@ function environment(
   checked(p, path, name, KMS_ID, "Name the environment with letters, digits, hyphens or underscores.");
   const deployer = account("deploy");
   const previewer = ctx.ci.previews.includes(name) ? account("preview") : undefined;
+  const rotator = config.accounts.some((a) => a.createKey) || config.apiKey !== undefined ? account("rotate") : undefined;
   // A preview decrypts the stack's config to run the program; a pull request's code runs with it.
   if (previewer !== undefined && (file.encrypted.length > 0 || file.raw[`${NAMESPACE}:oauthClientRequired`] === "true")) {
     p.add(
@@ -111,8 +128,8 @@ function environment(
       `Move ${name} to its KMS key (pulumi stack change-secrets-provider with the CI stack's ci.environments.${name}.secretsProvider output), or remove it from ci.previews.`,
     );
   }
-  if (p.list.length > before || githubEnvironment === undefined || stateBucket === undefined) return undefined;
-  return { name, githubEnvironment, config, stateBucket, kmsKeyId: name, deployer, previewer };
+  if (p.list.length > before || githubEnvironment === undefined || rotationEnvironment === undefined || stateBucket === undefined) return undefined;
+  return { name, githubEnvironment, config, stateBucket, kmsKeyId: name, deployer, previewer, rotator, rotationEnvironment };
 }
 
 /** Checks a CI stack's raw config; returns the resolved config, or every problem found. */
@@ -149,6 +166,9 @@ export function parseCiConfig(raw: RawConfig, ctx: CiParseContext): { config?: C
   const deployBranch = checked(p, "ci.deployBranch", text("deployBranch") ?? "main", GIT_NAME, "Name the branch deployments run from.");
   const deployWorkflow = text("deployWorkflow") ?? ".github/workflows/pulumi-up.yml";
   if (!WORKFLOW.test(deployWorkflow)) p.add("ci.deployWorkflow", deployWorkflow, "is not a workflow file's path, .github/workflows/NAME.yml", "Name the workflow file whose jobs deploy.");
+  const rotateWorkflow = text("rotateWorkflow") ?? ".github/workflows/rotate-keys.yml";
+  if (!WORKFLOW.test(rotateWorkflow)) p.add("ci.rotateWorkflow", rotateWorkflow, "is not a workflow file's path, .github/workflows/NAME.yml", "Name the workflow file whose jobs rotate keys.");
+  else if (rotateWorkflow === deployWorkflow) p.add("ci.rotateWorkflow", rotateWorkflow, "is the deploy workflow; each job's trust is told apart by its workflow file", "Name a workflow file of its own.");
   const location = checked(p, "ci.location", required("location", text("location"), "it is the region of the state buckets and the KMS key ring", "Set a region, e.g. europe-west1."), LOCATION, "Use a region name.");
   const bucketPrefix = required("stateBucketPrefix", text("stateBucketPrefix"), "each environment's state bucket is <stateBucketPrefix>-<environment>", "Set a prefix that is yours in Cloud Storage's global namespace, e.g. acme-gemini-state.");
   const grantableList = p.stringList("ci.grantableRoles", entry.grantableRoles, fix);
@@ -170,7 +190,10 @@ export function parseCiConfig(raw: RawConfig, ctx: CiParseContext): { config?: C
   }
   const environments = Object.keys(listed ?? {}).sort().flatMap((name) =>
     environment(p, name, p.record(`ci.environments.${name}`, listed![name] ?? {}, fix) ?? {}, {
-      ...ctx, stackFile, ci: { prefix, project: project ?? "", repository, grantable: grantableKnown ? new Set(grantable) : undefined, bucketPrefix, previews },
+      ...ctx, stackFile, ci: {
+        prefix, project: project ?? "", repository, grantable: grantableKnown ? new Set(grantable) : undefined, bucketPrefix, previews,
+        ids: ids[0] !== undefined && ids[1] !== undefined ? { repositoryId: ids[0], repositoryOwnerId: ids[1] } : undefined,
+      },
     }) ?? [],
   );
   p.collapseDerived({ path: "namePrefix", value: prefix, other: "the environments' names" });
@@ -183,7 +206,7 @@ export function parseCiConfig(raw: RawConfig, ctx: CiParseContext): { config?: C
   return {
     problems: [],
     config: {
-      project, stack: ctx.stack, namePrefix: prefix, repository, repositoryId, repositoryOwnerId, deployBranch, deployWorkflow,
+      project, stack: ctx.stack, namePrefix: prefix, repository, repositoryId, repositoryOwnerId, deployBranch, deployWorkflow, rotateWorkflow,
       location, keyRingId, poolId, providerId, grantableRoles: grantable, environments,
       labels: { "managed-by": "gemini-access-kit", purpose: "ci" },
     },

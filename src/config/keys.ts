@@ -81,7 +81,7 @@ export const CONFIG_KEYS = {
   ci: {
     kind: "object",
     description:
-      "Makes this the CI stack, applied by an administrator: repository, repositoryId, repositoryOwnerId, deployBranch, deployWorkflow, location, stateBucketPrefix, grantableRoles, previews, environments, poolId, providerId.",
+      "Makes this the CI stack, applied by an administrator: repository, repositoryId, repositoryOwnerId, deployBranch, deployWorkflow, rotateWorkflow, location, stateBucketPrefix, grantableRoles, previews, environments, poolId, providerId.",
   },
 } as const satisfies Record<string, KeyDeclaration>;
 

@@ -104,6 +104,10 @@ export interface CiEnvironment {
   deployer: CiAccount;
   /** Runs `pulumi preview` of pull requests, for environments that allow cloud previews. */
   previewer?: CiAccount;
+  /** Runs `npm run rotate` from the scheduled rotation workflow, for environments whose stack declares keys. */
+  rotator?: CiAccount;
+  /** The GitHub environment the rotation job runs in: its own, so prod's required reviewers never hold up a daily job. */
+  rotationEnvironment: string;
 }
 
 /**
@@ -124,6 +128,8 @@ export interface CiConfig {
   deployBranch: string;
   /** The path of the workflow file whose jobs may deploy, e.g. `.github/workflows/pulumi-up.yml`. */
   deployWorkflow: string;
+  /** The path of the workflow file whose jobs may rotate keys, e.g. `.github/workflows/rotate-keys.yml`. */
+  rotateWorkflow: string;
   /** The region of the state buckets and the KMS key ring. */
   location: string;
   keyRingId: string;

@@ -103,7 +103,7 @@ describe("npm run bootstrap", () => {
       repository: "acme/gemini-platform",
       workloadIdentityProvider: "projects/412345678901/locations/global/workloadIdentityPools/gak-github/providers/github",
       environments: {
-        dev: { githubEnvironment: "dev", deployer: "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com", previewer: "gak-preview-dev@acme-gemini-ci.iam.gserviceaccount.com", backendUrl: "gs://acme-gemini-state-dev", secretsProvider: kms("dev") },
+        dev: { githubEnvironment: "dev", deployer: "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com", previewer: "gak-preview-dev@acme-gemini-ci.iam.gserviceaccount.com", rotator: "gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com", backendUrl: "gs://acme-gemini-state-dev", secretsProvider: kms("dev") },
         prod: { githubEnvironment: "prod", deployer: "gak-deploy-prod@acme-gemini-ci.iam.gserviceaccount.com", backendUrl: "gs://acme-gemini-state-prod", secretsProvider: kms("prod") },
       },
     };
@@ -115,6 +115,7 @@ describe("npm run bootstrap", () => {
       `    gh variable set GAK_DEV_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
       "    gh variable set GAK_DEV_DEPLOYER --body gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com",
       "    gh variable set GAK_DEV_PREVIEWER --body gak-preview-dev@acme-gemini-ci.iam.gserviceaccount.com",
+      "    gh variable set GAK_DEV_ROTATOR --body gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com",
       "    gh variable set GAK_DEV_BACKEND --body gs://acme-gemini-state-dev",
       `    gh variable set GAK_PROD_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
       "    gh variable set GAK_PROD_DEPLOYER --body gak-deploy-prod@acme-gemini-ci.iam.gserviceaccount.com",

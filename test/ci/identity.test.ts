@@ -103,8 +103,19 @@ function accountsFor(claims: Claims, deployment = ci): string[] {
     .sort();
 }
 
+/** A job of the rotation workflow (called from rotate.yml) on main, in the environment's rotation GitHub environment. */
+function rotateJob(environment: string, overrides: Partial<Claims> = {}): Claims {
+  return deployJob(environment, { event_name: "schedule", job_workflow_ref: `${REPO}/.github/workflows/rotate-keys.yml@refs/heads/main`, ...overrides });
+}
+
+/** The same job as GitHub writes its subject for repositories created, renamed or transferred since 2026-07-15. */
+function withImmutableSubject(claims: Claims): Claims {
+  return { ...claims, sub: claims.sub.replace(`repo:${REPO}:`, `repo:acme@${IDS.repository_owner_id}/gemini-platform@${IDS.repository_id}:`) };
+}
+
 const deployer = (env: string) => `gak-deploy-${env}@acme-gemini-ci.iam.gserviceaccount.com`;
 const previewer = (env: string) => `gak-preview-${env}@acme-gemini-ci.iam.gserviceaccount.com`;
+const rotator = (env: string) => `gak-rotate-${env}@acme-gemini-ci.iam.gserviceaccount.com`;
 
 describe("who may become a CI account (the provider's condition and mapping, evaluated as CEL)", () => {
   test("the committed config is the repository these claims describe", () => {
@@ -118,6 +129,31 @@ describe("who may become a CI account (the provider's condition and mapping, eva
 
   test.each(["schedule", "workflow_dispatch"])("so does a %s run of the deploy workflow on main", (event) => {
     expect(accountsFor(deployJob("prod", { event_name: event }))).toEqual([deployer("prod")]);
+  });
+
+  test.each(["dev", "staging", "prod"])("the same deploy job with GitHub's immutable subject (owner and repository ids in it) is the same deployer", (env) => {
+    expect(accountsFor(withImmutableSubject(deployJob(env)))).toEqual([deployer(env)]);
+  });
+
+  test.each(["schedule", "workflow_dispatch"])("a %s run of the rotation workflow on main in dev-rotation becomes the dev rotator and nothing else", (event) => {
+    expect(accountsFor(rotateJob("dev-rotation", { event_name: event }))).toEqual([rotator("dev")]);
+    expect(accountsFor(withImmutableSubject(rotateJob("dev-rotation", { event_name: event })))).toEqual([rotator("dev")]);
+  });
+
+  test.each([
+    ["the rotation workflow in the deploy environment dev", rotateJob("dev")],
+    ["the rotation workflow in prod, whose stack has no keys", rotateJob("prod-rotation")],
+    ["the deploy workflow in the rotation environment", deployJob("dev-rotation")],
+    ["the rotation workflow on another branch", rotateJob("dev-rotation", { ref: "refs/heads/feature", job_workflow_ref: `${REPO}/.github/workflows/rotate-keys.yml@refs/heads/feature` })],
+    ["a pull_request_target run of the rotation workflow", rotateJob("dev-rotation", { event_name: "pull_request_target" })],
+  ])("%s becomes no account", (_what, claims) => {
+    expect(accountsFor(claims)).toEqual([]);
+  });
+
+  test("a pull request that calls the deploy and rotation workflows as they are on main, in prod and dev-rotation, still becomes no deployer and no rotator (its ref is the merge ref)", () => {
+    const called = (file: string, environment: string) => pullRequestJob(environment, { job_workflow_ref: `${REPO}/.github/workflows/${file}@refs/heads/main` });
+    expect(accountsFor(called("pulumi-up.yml", "prod"))).toEqual([previewer("dev"), previewer("staging")]);
+    expect(accountsFor(called("rotate-keys.yml", "dev-rotation"))).toEqual([previewer("dev"), previewer("staging")]);
   });
 
   test("a pull request becomes only the previewers of the environments in ci.previews", () => {
@@ -150,8 +186,12 @@ describe("who may become a CI account (the provider's condition and mapping, eva
     expect(cel(String(provider().inputs.attributeCondition), deployJob("prod", { repository_id: "999" }))).toBe(false);
   });
 
-  test("every committed environment's deploy subject fits google.subject's 127 bytes", () => {
-    for (const e of config.environments) expect(Buffer.byteLength(String(cel("assertion.sub", deployJob(e.githubEnvironment))))).toBeLessThanOrEqual(127);
+  test("every committed environment's deploy and rotation subjects, in both of GitHub's forms, fit google.subject's 127 bytes", () => {
+    for (const e of config.environments) {
+      for (const job of [deployJob(e.githubEnvironment), rotateJob(e.rotationEnvironment)]) {
+        for (const claims of [job, withImmutableSubject(job)]) expect(Buffer.byteLength(String(cel("assertion.sub", claims)))).toBeLessThanOrEqual(127);
+      }
+    }
   });
 
   test("without any preview, pull requests are refused outright", async () => {
@@ -232,6 +272,29 @@ describe.each(["dev", "staging", "prod"])("the %s deployer holds exactly", (env)
   });
 });
 
+describe("the dev rotator holds exactly", () => {
+  const project = "acme-gemini-dev";
+  const runtime = `serviceAccount gak-runtime-dev@${project}.iam.gserviceaccount.com`;
+  const secrets = ["gak-runtime-key-dev", "gak-api-key-dev"].map((id) => `resource.name == 'projects/${PROJECT_NUMBER}/secrets/${id}' || resource.name.startsWith('projects/${PROJECT_NUMBER}/secrets/${id}/')`).join(" || ");
+
+  test("key admin on the keyed account alone, its key secrets' versions and annotations (never reading one), the project's API keys and binding them to that account", () => {
+    expect(grantsTo(rotator("dev"))).toEqual([
+      { on: `project ${project}`, role: `projects/${project}/roles/gak_rotate_apikeys_dev`, permissions: ["apikeys.keys.create", "apikeys.keys.delete", "apikeys.keys.get", "apikeys.keys.getKeyString", "apikeys.keys.list", "serviceusage.operations.get"] },
+      { on: `project ${project}`, role: `projects/${project}/roles/gak_rotate_secrets_dev`, condition: secrets, permissions: ["secretmanager.secrets.get", "secretmanager.secrets.update", "secretmanager.versions.add", "secretmanager.versions.destroy", "secretmanager.versions.list"] },
+      { on: runtime, role: `projects/${project}/roles/gak_rotate_binding_dev`, permissions: ["iam.serviceAccountApiKeyBindings.create", "iam.serviceAccountApiKeyBindings.delete"] },
+      { on: runtime, role: "roles/iam.serviceAccountKeyAdmin", permissions: PREDEFINED["roles/iam.serviceAccountKeyAdmin"] },
+    ]);
+  });
+
+  test("nothing of any environment's state: it learns what to rotate from the committed stack file, offline", () => {
+    expect(grantsTo(rotator("dev")).filter((g) => g.on.startsWith("bucket") || g.on.startsWith("cryptoKey"))).toEqual([]);
+  });
+
+  test("keyless environments have no rotator", () => {
+    expect(config.environments.filter((e) => e.rotator !== undefined).map((e) => e.name)).toEqual(["dev"]);
+  });
+});
+
 describe.each(["dev", "staging"])("the %s previewer holds exactly", (env) => {
   test("read access to its own state and decryption with its own key", () => {
     expect(grantsTo(previewer(env))).toEqual([
@@ -242,22 +305,34 @@ describe.each(["dev", "staging"])("the %s previewer holds exactly", (env) => {
 });
 
 describe("what no CI identity holds", () => {
-  const identities = () => config.environments.flatMap((e) => [e.deployer.email, ...(e.previewer ? [e.previewer.email] : [])]);
+  const identities = () => config.environments.flatMap((e) => [e.deployer.email, ...(e.previewer ? [e.previewer.email] : []), ...(e.rotator ? [e.rotator.email] : [])]);
   const FORBIDDEN = [
-    "iam.serviceAccounts.setIamPolicy", "iam.serviceAccountKeys.create", "secretmanager.versions.access", "apikeys.keys.getKeyString",
-    "resourcemanager.projects.setIamPolicy", "iam.serviceAccounts.actAs", "iam.roles.update", "iam.workloadIdentityPools.update",
-    "iam.workloadIdentityPoolProviders.update", "storage.buckets.setIamPolicy", "cloudkms.cryptoKeys.setIamPolicy",
+    "iam.serviceAccounts.setIamPolicy", "secretmanager.versions.access", "resourcemanager.projects.setIamPolicy", "iam.serviceAccounts.actAs",
+    "iam.serviceAccounts.getAccessToken", "iam.roles.update", "iam.workloadIdentityPools.update", "iam.workloadIdentityPoolProviders.update",
+    "storage.buckets.setIamPolicy", "cloudkms.cryptoKeys.setIamPolicy", "secretmanager.secrets.setIamPolicy",
   ];
+  /** What only the rotator may hold, and there only where its list says. */
+  const KEY_MAKING = ["iam.serviceAccountKeys.create", "apikeys.keys.getKeyString"];
 
-  test("the identities are the five the committed environments need: a deployer each, a previewer for dev and staging", () => {
-    expect(identities().sort()).toEqual([deployer("dev"), deployer("prod"), deployer("staging"), previewer("dev"), previewer("staging")]);
+  test("the identities are the six the committed environments need: a deployer each, a previewer for dev and staging, a rotator for dev (the one with keys)", () => {
+    expect(identities().sort()).toEqual([deployer("dev"), deployer("prod"), deployer("staging"), previewer("dev"), previewer("staging"), rotator("dev")]);
   });
 
-  test.each(FORBIDDEN)("%s, on any resource", (permission) => {
+  test.each(FORBIDDEN.filter((p) => p !== "secretmanager.secrets.setIamPolicy" && p !== "iam.serviceAccounts.getAccessToken"))("%s, on any resource", (permission) => {
     for (const email of identities()) {
       const holding = grantsTo(email).filter((g) => g.permissions.includes(permission)).map((g) => g.on);
       expect([email, holding]).toEqual([email, []]);
     }
+  });
+
+  test.each(["secretmanager.secrets.setIamPolicy", "iam.serviceAccounts.getAccessToken"])("%s: the rotator holds it nowhere (it can neither add a reader nor act as an account)", (permission) => {
+    expect(grantsTo(rotator("dev")).filter((g) => g.permissions.includes(permission))).toEqual([]);
+  });
+
+  test.each(KEY_MAKING)("%s: no deployer or previewer holds it; the rotator only on the keyed account or its project's API keys", (permission) => {
+    for (const email of identities().filter((e) => e !== rotator("dev"))) expect([email, grantsTo(email).filter((g) => g.permissions.includes(permission))]).toEqual([email, []]);
+    const on = grantsTo(rotator("dev")).filter((g) => g.permissions.includes(permission)).map((g) => g.on);
+    expect(on).toEqual([permission.startsWith("iam.") ? "serviceAccount gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" : "project acme-gemini-dev"]);
   });
 
   test("any grant on the pool, the provider, a CI account or the CI project (beyond each one's own trust)", () => {
@@ -320,7 +395,7 @@ describe("each environment's state is its own", () => {
 
 // ---- Environment stacks never change what CI may do ---------------------------------------------
 
-/** Every grant any CI identity holds, with the permissions of every role it names. */
+/** Every grant any deployer or previewer holds, with the permissions of every role it names. */
 function ciGrants(deployment: Deployment<unknown>, c: CiConfig): string[] {
   return c.environments
     .flatMap((e) => [e.deployer.email, ...(e.previewer ? [e.previewer.email] : [])])
@@ -348,7 +423,7 @@ function tryJson(v: string): unknown {
 
 type Accounts = Record<string, { roles?: string[]; createKey?: boolean; keyReaders?: string[]; impersonators?: string[]; displayName?: string; description?: string }>;
 
-describe("environment stacks never change what CI may do", () => {
+describe("environment stacks never change what a deployer or previewer may do", () => {
   /** The CI stack's config with one more grantable role, so an environment may add it. */
   const widerCi = (files: Files) => {
     const raw = readStackFile(ROOT, "ci").raw;
@@ -381,5 +456,36 @@ describe("environment stacks never change what CI may do", () => {
     const c = widerCi(committedFiles());
     const fewer = { ...c, environments: c.environments.filter((e) => e.name !== "staging") };
     expect(ciGrants(await deploy(fewer), fewer)).not.toEqual(before);
+  });
+});
+
+describe("the rotator's grants follow the keys an environment declares, through the CI stack", () => {
+  const rotatorGrants = async (edit: (config: Record<string, unknown>) => void) => grantsTo(rotator("dev"), await deploy(ciConfig(editedDev(edit))));
+
+  test("a key issued for another account adds key admin on that account alone, and its secret to the condition", async () => {
+    const grants = await rotatorGrants((c) => Object.assign((c["gemini-access-kit:serviceAccounts"] as Accounts).tuning!, { createKey: true, keyReaders: ["group:gemini-dev@example.com"] }));
+    expect(grants.filter((g) => g.role === "roles/iam.serviceAccountKeyAdmin").map((g) => g.on).sort()).toEqual([
+      "serviceAccount gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", "serviceAccount gak-tuning-dev@acme-gemini-dev.iam.gserviceaccount.com",
+    ]);
+    expect(grants.find((g) => g.role.endsWith("gak_rotate_secrets_dev"))!.condition).toContain(`'projects/${PROJECT_NUMBER}/secrets/gak-tuning-key-dev'`);
+  });
+
+  test("the API key removed takes the project's API key rights and the binding with it", async () => {
+    const grants = await rotatorGrants((c) => delete c["gemini-access-kit:apiKey"]);
+    expect(grants.map((g) => g.role).sort()).toEqual([`projects/acme-gemini-dev/roles/gak_rotate_secrets_dev`, "roles/iam.serviceAccountKeyAdmin"]);
+    expect(grants.find((g) => g.role.endsWith("gak_rotate_secrets_dev"))!.condition).not.toContain("gak-api-key-dev");
+  });
+
+  test("an environment with no key left has no rotator at all", async () => {
+    const files = editedDev((c) => {
+      delete c["gemini-access-kit:apiKey"];
+      Object.assign((c["gemini-access-kit:serviceAccounts"] as Accounts).runtime!, { createKey: false, keyReaders: undefined });
+    });
+    const c = ciConfig(files);
+    expect(c.environments.find((e) => e.name === "dev")!.rotator).toBeUndefined();
+    const d = await deploy(c);
+    expect(d.ofType("gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId)).not.toContain("gak-rotate-dev");
+    // Nor does the pool trust the rotation workflow then.
+    expect(String(d.ofType("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")[0]!.inputs.attributeCondition)).not.toContain("rotate-keys.yml");
   });
 });

