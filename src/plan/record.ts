@@ -13,6 +13,11 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface RecordedResource {
+  /**
+   * The URN the engine gives it: its type prefixed by every ancestor's, as `pulumi up` computes it
+   * (pkg/resource/deploy/deployment.go: the parent's QualifiedType, then `$`, then the type). Pulumi's
+   * mock monitor prefixes only the parent's own type, so the recorder rebuilds the full chain.
+   */
   urn: string;
   type: string;
   name: string;
@@ -124,6 +129,12 @@ async function resolveDeep(value: unknown, path: string, secrets: string[]): Pro
   return value;
 }
 
+/** The engine's URN of a resource, from its parent's engine URN (none for a top-level resource). */
+function engineUrn(options: RecordOptions, type: string, name: string, parent: string | undefined): string {
+  const qualified = parent === undefined ? type : `${parent.split("::")[2]!}$${type}`;
+  return `urn:pulumi:${options.stack}::${options.project}::${qualified}::${name}`;
+}
+
 /** Runs `program` under mocks and returns what it registered and exported. */
 export async function recordProgram<T>(program: () => T, options: RecordOptions): Promise<Recording<Resolved<T>>> {
   const unexpectedInvokes: string[] = [];
@@ -150,6 +161,9 @@ export async function recordProgram<T>(program: () => T, options: RecordOptions)
   );
 
   const resources: RecordedResource[] = [];
+  // The mock's URN of each resource to the engine's; a parent is registered before its children.
+  const engine = new Map<string, string>();
+  const asEngine = (urn: string) => engine.get(urn) ?? urn;
   let pending = 0;
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
   const register = monitor.registerResource.bind(monitor);
@@ -172,7 +186,12 @@ export async function recordProgram<T>(program: () => T, options: RecordOptions)
       aliases: [...(req.getAliasesList?.() ?? []).map(aliasText), ...(req.getAliasurnsList?.() ?? [])],
     };
     register(req, (err, resp) => {
-      if (!err && resp) resources.push({ ...record, urn: resp.getUrn(), state: states.get(`${type}::${name}`) ?? {} });
+      if (!err && resp) {
+        const parent = record.parent === "" ? undefined : engine.get(record.parent);
+        const urn = engineUrn(options, type, name, parent);
+        engine.set(resp.getUrn(), urn);
+        resources.push({ ...record, urn, parent: parent ?? record.parent, dependencies: record.dependencies.map(asEngine), state: states.get(`${type}::${name}`) ?? {} });
+      }
       pending--;
       callback(err, resp);
     });
