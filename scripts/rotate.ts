@@ -6,6 +6,7 @@
 
 import { execa } from "execa";
 import { runMain } from "../src/cli/main.ts";
+import { jsonText } from "../src/cli/output.ts";
 import { parseRotateArgs, ROTATE_HELP } from "../src/rotate/args.ts";
 import { formatRotateJson, formatRotateText } from "../src/rotate/report.ts";
 import { runRotate } from "../src/rotate/run.ts";
@@ -39,6 +40,12 @@ runMain("rotate", async (ctx) => {
     progress: (line: string) => ctx.err(`${line}\n`),
     redactor: ctx.redactor,
   };
+  if (options.command === "migrate") {
+    const { formatMigrate, runMigrate } = await import("../src/rotate/migrate.ts");
+    const migrated = await runMigrate(options, deps);
+    ctx.out(options.json ? jsonText({ ...migrated, exitCode: undefined }) : formatMigrate(migrated));
+    return migrated.exitCode;
+  }
   const result = await runRotate(options, deps);
   ctx.out(options.json ? formatRotateJson(result) : formatRotateText(result));
   return result.exitCode;

@@ -19,6 +19,8 @@ export interface FakeStack {
   outputs?: Record<string, unknown>;
   config?: Record<string, { value: string; secret: boolean }>;
   secretsProvider?: string;
+  /** The stack's state, as `pulumi stack export` prints it under `deployment` (apitype.DeploymentV3). */
+  deployment?: { manifest?: unknown; secrets_providers?: unknown; resources: Record<string, unknown>[] };
 }
 
 export interface FakeState {
