@@ -5,9 +5,11 @@
  */
 
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { keyIds } from "../helpers/google/iam";
 import type { Recorded } from "../helpers/google/state";
 import { API_KEY_SECRET, KEY_SECRET, RUNTIME, rotateInProcess, secretVersions, startRotateWorld, type RotateWorld } from "../helpers/rotate-world";
+import { fakePulumi } from "../helpers/fake-pulumi";
 import { cleanEnv, runScript } from "../helpers/verify-cli";
 import { ROTATE_HELP } from "../../src/rotate/args";
 
@@ -90,6 +92,15 @@ describe("npm run rotate", () => {
     expect(next.result.keys[1]!.keys.map((l) => [l.action, l.keyId])).toEqual([["orphan", orphan], ["rotated", expect.any(String)]]);
     expect(world.google.state.apiKeyRecords.get(orphan)!.deleteTime).toBeDefined();
     expect(secretVersions(world, API_KEY_SECRET)).toHaveLength(1);
+  }, 60_000);
+
+  test("with --stack, reads what to rotate from the stack's outputs through the Pulumi CLI", async () => {
+    const outputs = JSON.parse(readFileSync(world.files.outputs, "utf8")) as Record<string, unknown>;
+    const pulumi = fakePulumi({ backend: "gs://acme-gemini-state-dev", stacks: { dev: { outputs } } });
+    const result = await runScript("rotate", ["--stack", "dev", "--json"], { env: { ...env(), PATH: pulumi.path, FAKE_PULUMI_DIR: pulumi.dir }, timeoutMs: 60_000 });
+    expect(result.code).toBe(0);
+    expect(pulumi.calls().map((c) => c.args)).toEqual([["stack", "output", "--json", "--stack", "dev"]]);
+    expect((JSON.parse(result.stdout) as { source: string; keys: unknown[] })).toMatchObject({ source: "stack dev", keys: [{ status: "rotated" }, { status: "rotated" }] });
   }, 60_000);
 
   test.each([
