@@ -2,6 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import type { Run } from "../src/cli/process.ts";
+import type { Runner } from "../src/verify/facts.ts";
 
 export const runProcess: Run = async (file, args, options = {}) => {
   // Loaded on first use, so commands that never run a program do not pay for it.
@@ -55,4 +56,23 @@ export function readOrUndefined(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Runs a program for its output (`pulumi stack output`, `pulumi stack export`); execa is loaded on first use. */
+export const runForOutput: Runner = async (file, args) => {
+  const { execa } = await import("execa");
+  const result = await execa(file, args, { reject: false, stdin: "ignore" });
+  if (result.exitCode === undefined) throw new Error(`${file} could not be started`);
+  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+};
+
+/**
+ * google-auth-library's debug log (google-logging-utils, switched on by GOOGLE_SDK_NODE_LOGGING)
+ * prints request and response bodies, access and refresh tokens among them, past every redactor:
+ * switched off for this process. Returns the notice to print when it was on.
+ */
+export function silenceLibraryLog(): string | undefined {
+  const was = process.env.GOOGLE_SDK_NODE_LOGGING;
+  delete process.env.GOOGLE_SDK_NODE_LOGGING;
+  return was ? "GOOGLE_SDK_NODE_LOGGING is ignored: google-auth-library's debug log would print tokens.\n" : undefined;
 }

@@ -10,20 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { runMain } from "../src/cli/main.ts";
-import type { Runner } from "../src/verify/facts.ts";
 import { HELP, parseVerifyArgs } from "../src/verify/args.ts";
 import { readInputFile } from "../src/verify/files.ts";
 import { formatJson, formatText } from "../src/verify/report.ts";
 import { runVerify } from "../src/verify/run.ts";
 import { nodeFetch } from "../src/verify/transport.ts";
-
-const runPulumi: Runner = async (file, args) => {
-  // Loaded only for --stack, so the other paths do not pay for it.
-  const { execa } = await import("execa");
-  const result = await execa(file, args, { reject: false, stdin: "ignore" });
-  if (result.exitCode === undefined) throw new Error(`${file} could not be started`);
-  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-};
+import { runForOutput, silenceLibraryLog } from "./runner.ts";
 
 /**
  * $BROWSER, else the platform's opener; false if it could not be started. The sign-in address (its
@@ -55,10 +47,7 @@ function openBrowser(url: string): Promise<boolean> {
   });
 }
 
-// google-auth-library's debug log (google-logging-utils, switched on by this variable) prints
-// request and response bodies, access and refresh tokens among them, past every redactor.
-const libraryLogging = process.env.GOOGLE_SDK_NODE_LOGGING;
-delete process.env.GOOGLE_SDK_NODE_LOGGING;
+const libraryLog = silenceLibraryLog();
 
 runMain("verify", async (ctx) => {
   const options = parseVerifyArgs(ctx.argv);
@@ -66,13 +55,13 @@ runMain("verify", async (ctx) => {
     ctx.out(HELP);
     return 0;
   }
-  if (libraryLogging) ctx.err("GOOGLE_SDK_NODE_LOGGING is ignored: google-auth-library's debug log would print tokens.\n");
+  if (libraryLog) ctx.err(libraryLog);
   const result = await runVerify(options, {
     fetch: nodeFetch,
     clock: { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random: Math.random },
     env: process.env,
     readFile: readInputFile,
-    run: runPulumi,
+    run: runForOutput,
     openBrowser,
     progress: (line) => ctx.err(`${line}\n`),
     redactor: ctx.redactor,

@@ -11,7 +11,7 @@ import { Failure } from "../../cli/failure.ts";
 import { record } from "../../json.ts";
 import { diagnoseHttp } from "../../verify/diagnose.ts";
 import { callJson, malformed } from "../../verify/http.ts";
-import { context, GRANTED_BY, type Api } from "./api.ts";
+import { context, GRANTED_BY, listPages, type Api } from "./api.ts";
 
 const ADMIN = `The caller needs apikeys.keys.create, .delete, .get, .getKeyString and .list and serviceusage.operations.get on the project, and iam.serviceAccountApiKeyBindings.create on the account the key is bound to. ${GRANTED_BY}`;
 /** How long a create or delete may take before the rotator gives up on it. */
@@ -56,20 +56,10 @@ function apiKeyOf(value: unknown, what: string, origin: string): ApiKey {
 /** The project's keys, those deleted in the last 30 days too (their ids are still taken); every page. */
 export async function listApiKeys(api: Api, project: string): Promise<ApiKey[]> {
   const what = `List the API keys of ${project}`;
-  const keys: ApiKey[] = [];
-  let token = "";
-  for (let page = 0; page < 100; page++) {
-    const u = new URL(keysUrl(api, project));
-    u.searchParams.set("pageSize", "300");
-    u.searchParams.set("showDeleted", "true");
-    if (token !== "") u.searchParams.set("pageToken", token);
-    const body = record(await callJson(api.http, context(api, what, "apikeys", ADMIN), { method: "GET", url: u.href, headers: await api.headers() }));
-    if (body === undefined) throw malformed(what, u.origin, 200, "is not a JSON object");
-    for (const k of Array.isArray(body.keys) ? body.keys : []) keys.push(apiKeyOf(k, what, u.origin));
-    token = typeof body.nextPageToken === "string" ? body.nextPageToken : "";
-    if (token === "") return keys;
-  }
-  throw malformed(what, api.endpoints.apiKeys, 200, "still had more pages after 100");
+  const u = new URL(keysUrl(api, project));
+  u.searchParams.set("pageSize", "300");
+  u.searchParams.set("showDeleted", "true");
+  return listPages(api, context(api, what, "apikeys", ADMIN), u, "keys", (k, origin) => apiKeyOf(k, what, origin));
 }
 
 /** Polls an operation until it is done; its `error` becomes a Failure. */

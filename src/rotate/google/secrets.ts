@@ -12,7 +12,7 @@ import { Failure } from "../../cli/failure.ts";
 import { record } from "../../json.ts";
 import { attemptJson, callJson, malformed, type Attempt } from "../../verify/http.ts";
 import { crc32c } from "../../verify/secrets.ts";
-import { context, GRANTED_BY, type Api } from "./api.ts";
+import { context, GRANTED_BY, listPages, type Api } from "./api.ts";
 
 const MANAGE = `The caller needs, on this secret only, secretmanager.secrets.get and .update (the ledger in its annotations) and secretmanager.versions.add, .list and .destroy, never .access. ${GRANTED_BY}`;
 
@@ -66,19 +66,10 @@ export async function patchAnnotations(api: Api, secret: string, state: SecretSt
 /** The secret's enabled versions, newest first (every page). */
 export async function enabledVersions(api: Api, secret: string): Promise<Version[]> {
   const what = `List the enabled versions of ${secret}`;
-  const versions: Version[] = [];
-  let token = "";
-  for (let page = 0; page < 100; page++) {
-    const u = new URL(`${url(api, secret)}/versions`);
-    u.searchParams.set("filter", "state:ENABLED");
-    if (token !== "") u.searchParams.set("pageToken", token);
-    const body = record(await callJson(api.http, context(api, what, "secretmanager", MANAGE), { method: "GET", url: u.href, headers: await api.headers() }));
-    if (body === undefined) throw malformed(what, u.origin, 200, "is not a JSON object");
-    for (const v of Array.isArray(body.versions) ? body.versions : []) versions.push(versionOf(v, what, u.origin));
-    token = typeof body.nextPageToken === "string" ? body.nextPageToken : "";
-    if (token === "") return versions.sort((a, b) => b.number - a.number);
-  }
-  throw malformed(what, api.endpoints.secretManager, 200, "still had more pages after 100");
+  const u = new URL(`${url(api, secret)}/versions`);
+  u.searchParams.set("filter", "state:ENABLED");
+  const versions = await listPages(api, context(api, what, "secretmanager", MANAGE), u, "versions", (v, origin) => versionOf(v, what, origin));
+  return versions.sort((a, b) => b.number - a.number);
 }
 
 /** One attempt to add `data` as the secret's newest version (not retried here: a lost answer may still have added it). */
