@@ -15,6 +15,8 @@ interface History {
   /** When each key stopped being the newest, and when it was retired. */
   superseded: Map<string, number>;
   retired: Map<string, number>;
+  /** For each retirement, whether the retired key was the newest key the secret held when it went. */
+  retiredNewest: boolean[];
 }
 
 /** Runs the policy at START + each gap in turn, creating and retiring keys as it says. */
@@ -22,7 +24,7 @@ function simulate(periodDays: number, gapsHours: number[]): History {
   let stored: StoredKey[] = [];
   let version = 0;
   let now = START;
-  const history: History = { after: [], superseded: new Map(), retired: new Map() };
+  const history: History = { after: [], superseded: new Map(), retired: new Map(), retiredNewest: [] };
   for (const gap of gapsHours) {
     now += gap * 3_600_000;
     const plan = planRotation(stored, periodDays, new Date(now));
@@ -32,7 +34,11 @@ function simulate(periodDays: number, gapsHours: number[]): History {
       version++;
       stored = [...plan.keep, { keyId: `k${version}`, version, storedAt: new Date(now).toISOString() }];
     } else stored = plan.keep;
-    for (const key of plan.retire) history.retired.set(key.keyId, now);
+    const newest = Math.max(...stored.map((k) => k.version));
+    for (const key of plan.retire) {
+      history.retired.set(key.keyId, now);
+      history.retiredNewest.push(key.version >= newest);
+    }
     history.after.push(stored);
   }
   return history;
@@ -66,9 +72,10 @@ describe("the rotation policy, for any period and any spacing of runs", () => {
     }));
   });
 
-  test("a key is never retired while it is the newest", () => {
+  test("a key is never retired while it is the newest, nor before a newer one replaced it", () => {
     fc.assert(fc.property(runs, ({ periodDays, gapsHours }) => {
-      const { superseded, retired } = simulate(periodDays, gapsHours);
+      const { superseded, retired, retiredNewest } = simulate(periodDays, gapsHours);
+      expect(retiredNewest.every((wasNewest) => !wasNewest)).toBe(true);
       for (const keyId of retired.keys()) expect(superseded.has(keyId)).toBe(true);
     }));
   });

@@ -60,14 +60,15 @@ export function secretsCondition(projectNumber: string, namePrefix: string): Con
 
 /**
  * The rotator's rights on the key secrets: its ledger in their annotations (secrets.get, .update)
- * and their versions (add, list, destroy). Never versions.access: it adds what it makes and reads
- * nothing back. Narrower than roles/secretmanager.secretVersionManager, which lacks the annotations.
+ * and their versions (add, list, get: a version read by its number, where a list may lag, and
+ * destroy). Never versions.access: it adds what it makes and reads nothing back. Narrower than roles/secretmanager.secretVersionManager, which lacks the annotations.
  */
 export const ROTATOR_SECRET_PERMISSIONS = [
   "secretmanager.secrets.get",
   "secretmanager.secrets.update",
   "secretmanager.versions.add",
   "secretmanager.versions.destroy",
+  "secretmanager.versions.get",
   "secretmanager.versions.list",
 ] as const;
 

@@ -132,6 +132,23 @@ function environment(
   return { name, githubEnvironment, config, stateBucket, kmsKeyId: name, deployer, previewer, rotator, rotationEnvironment };
 }
 
+/**
+ * A GitHub environment is what tells one job's trust from another's: two jobs in one environment
+ * (dev's rotation and prod's, or a deploy and a rotation) would each be trusted as the other.
+ */
+function checkGithubEnvironments(p: Problems, environments: CiEnvironment[]): void {
+  const owner = new Map<string, string>();
+  for (const e of environments) {
+    // The rotation environment of a keyless stack too: it is trusted the day the stack gets a key.
+    const jobs: [string, string][] = [[`ci.environments.${e.name}.githubEnvironment`, e.githubEnvironment], [`ci.environments.${e.name}.rotationEnvironment`, e.rotationEnvironment]];
+    for (const [path, name] of jobs) {
+      const other = owner.get(name);
+      if (other !== undefined) p.add(path, name, `is also ${other}: each job's trust is told apart by its GitHub environment`, "Give every environment's deploy and rotation jobs GitHub environments of their own.");
+      else owner.set(name, path);
+    }
+  }
+}
+
 /** Checks a CI stack's raw config; returns the resolved config, or every problem found. */
 export function parseCiConfig(raw: RawConfig, ctx: CiParseContext): { config?: CiConfig; problems: Problem[] } {
   const p = new Problems();
@@ -196,6 +213,7 @@ export function parseCiConfig(raw: RawConfig, ctx: CiParseContext): { config?: C
       },
     }) ?? [],
   );
+  checkGithubEnvironments(p, environments);
   p.collapseDerived({ path: "namePrefix", value: prefix, other: "the environments' names" });
 
   const [repositoryId, repositoryOwnerId] = ids;

@@ -1,18 +1,20 @@
 /**
  * One key the stack declares, rotated: read what exists (the secret's ledger and enabled versions,
- * the account's keys), recover from an interrupted run, decide with the rotation policy, then make,
- * prove and store a new key before any old one goes. Every step that changes something is written
- * to the ledger first, so a run that dies at any point leaves a state the next run recognises.
+ * the account's keys), refuse a secret another run holds, recover from an interrupted run, confirm
+ * by direct reads what a list seems to say is gone (lists lag), decide with the rotation policy,
+ * then make, prove and store a new key before any old one goes.
  */
 
 import { Failure } from "../cli/failure.ts";
 import type { Clock } from "../verify/http.ts";
-import { newestFirst, planRotation, type StoredKey } from "../rotation.ts";
+import { newestFirst, planRotation, type RotationPlan, type StoredKey } from "../rotation.ts";
 import type { Api } from "./google/api.ts";
-import { addVersionAttempt, destroyVersion, enabledVersions, type Version } from "./google/secrets.ts";
+import { destroyVersion, enabledVersions, getVersion, type Version } from "./google/secrets.ts";
 import { SecretLedger } from "./ledger-store.ts";
+import { makeProveStore, type Made } from "./make.ts";
 import type { Proof } from "./prove.ts";
-import type { KeyStore, LiveKey, MadeKey } from "./stores.ts";
+import { leaseHeld, recover } from "./recover.ts";
+import type { KeyStore, LiveKey } from "./stores.ts";
 
 export type Action = "rotated" | "kept" | "pruned" | "unmanaged" | "orphan" | "adopted";
 
@@ -44,12 +46,14 @@ export interface EntryDeps {
   clock: Clock;
   /** Retries of a step that failed in a way worth another try (the transport's setting). */
   retries: number;
+  /** How long a run may hold a secret: no other run touches it until then. */
+  leaseMs: number;
   dryRun: boolean;
   prune: boolean;
   progress: (line: string) => void;
 }
 
-/** Rotates one entry; a failure is part of the outcome, with everything as it was before the failing step. */
+/** Rotates one entry; a failure is part of the outcome, with the key in place untouched. */
 export async function rotateEntry(d: EntryDeps): Promise<EntryOutcome> {
   const lines: KeyLine[] = [];
   try {
@@ -60,25 +64,54 @@ export async function rotateEntry(d: EntryDeps): Promise<EntryOutcome> {
   }
 }
 
+interface Retired {
+  keyId: string;
+  version: number;
+  /** What is still there to delete or destroy. */
+  keyLive: boolean;
+  versionEnabled: boolean;
+  detail: string;
+}
+
+/**
+ * The ledger's keys as they stand: usable (version enabled, key there and not disabled), or retired
+ * for a reason. Absence from a list is confirmed by reading the version or key directly before
+ * anything is concluded from it.
+ */
+async function standing(d: EntryDeps, book: SecretLedger, versions: Version[], live: LiveKey[]): Promise<{ stored: StoredKey[]; stale: Retired[]; newestUnusable: boolean }> {
+  const listed = new Map(versions.map((v) => [v.number, v]));
+  const keys = new Map(live.map((k) => [k.id, k]));
+  const stored: StoredKey[] = [];
+  const stale: Retired[] = [];
+  for (const [version, keyId] of book.ledger.versions) {
+    const v = listed.get(version);
+    const enabled = v !== undefined || (await getVersion(d.api, d.secret, version))?.state === "ENABLED";
+    const key = keys.get(keyId) ?? (await d.store.get(keyId));
+    if (enabled && key !== undefined && !key.disabled) {
+      stored.push({ keyId, version, storedAt: v?.createTime ?? new Date(d.clock.now()).toISOString() });
+      continue;
+    }
+    const why = !enabled && key === undefined ? "its key and version are gone already; forgotten"
+      : key?.disabled ? "disabled in Google (by hand, or as exposed), so it authenticates no one; deleted, its version destroyed"
+        : !enabled ? "its version was disabled or destroyed outside the rotator; the key is deleted too"
+          : "its key was deleted outside the rotator; the version is destroyed too";
+    stale.push({ keyId, version, keyLive: key !== undefined, versionEnabled: enabled, detail: why });
+  }
+  const newest = Math.max(0, ...book.ledger.versions.keys());
+  return { stored, stale, newestUnusable: stale.some((s) => s.version === newest && s.versionEnabled) };
+}
+
 async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
   const book = await SecretLedger.open(d.api, d.secret, d.dryRun);
-  const { ledger } = book;
+  const held = leaseHeld(book.ledger.pending, d.clock.now(), d.secret);
+  if (held !== undefined) throw held;
   const versions = await enabledVersions(d.api, d.secret);
-  let live = await d.store.list();
-  live = await recover(d, book, versions, live, lines);
-
-  const enabled = new Map(versions.map((v) => [v.number, v]));
-  const liveIds = new Set(live.map((k) => k.id));
-  const stored: StoredKey[] = [];
-  const stale: { keyId: string; version: number; detail: string }[] = [];
-  for (const [version, keyId] of ledger.versions) {
-    const v = enabled.get(version);
-    if (v !== undefined && liveIds.has(keyId)) stored.push({ keyId, version, storedAt: v.createTime });
-    else if (v === undefined && !liveIds.has(keyId)) stale.push({ keyId, version, detail: "its key and version are gone already; forgotten" });
-    else stale.push({ keyId, version, detail: v === undefined ? "its version was disabled or destroyed outside the rotator; the key is deleted too" : "its key was deleted outside the rotator; the version is destroyed too" });
-  }
-  const plan = planRotation(stored, d.periodDays, d.now);
-  let made: { keyId: string; version: number; proof: Proof } | undefined;
+  const live = await recover({ api: d.api, store: d.store, secret: d.secret, now: d.clock.now(), dryRun: d.dryRun }, book, versions, await d.store.list(), lines);
+  const { stored, stale, newestUnusable } = await standing(d, book, versions, live);
+  let plan: RotationPlan = planRotation(stored, d.periodDays, d.now);
+  // Consumers read the newest version: when its key no longer works, a new one is due now.
+  if (newestUnusable && !plan.create) plan = { ...plan, create: true, keep: newestFirst(stored).slice(0, 1), retire: newestFirst(stored).slice(1) };
+  let made: Made | undefined;
   if (plan.create) {
     if (d.store.maxKeys !== undefined && live.length >= d.store.maxKeys) {
       throw new Failure("KEY_LIMIT_REACHED", `The account has ${live.length} keys, the most IAM allows; a new one cannot be made.`, "Delete keys it no longer needs (run again with --prune to delete those the rotator did not make).");
@@ -91,6 +124,27 @@ async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
     }
   }
   const dueAt = made ? new Date(d.clock.now() + d.periodDays * 86_400_000).toISOString() : plan.dueAt;
+  keptLines(plan, made, dueAt, lines);
+  const retired: Retired[] = [
+    ...plan.retire.map((k) => ({ ...k, keyLive: true, versionEnabled: true, detail: `older than the previous key; ${d.dryRun ? "would be deleted, its version destroyed" : "deleted, its version destroyed"}` })),
+    ...stale,
+  ];
+  for (const r of retired) {
+    if (!d.dryRun) {
+      // The key first: revoking it is what matters; a run that dies here leaves a version the next run destroys.
+      if (r.keyLive) await d.store.remove(r.keyId);
+      if (r.versionEnabled) await destroyVersion(d.api, d.secret, r.version);
+      book.ledger.versions.delete(r.version);
+      await book.save();
+    }
+    lines.push({ action: "pruned", keyId: r.keyId, version: r.version, detail: r.detail });
+  }
+  const retiredVersions = new Set(retired.map((r) => r.version));
+  await strangers(d, book, live, versions.filter((v) => !retiredVersions.has(v.number)), made?.version, lines);
+  return { status: made ? "rotated" : "current", keys: lines, dueAt, proof: made?.proof };
+}
+
+function keptLines(plan: RotationPlan, made: Made | undefined, dueAt: string | undefined, lines: KeyLine[]): void {
   const keep = newestFirst(plan.keep);
   for (const k of keep) {
     const current = made === undefined && k === keep[0];
@@ -100,116 +154,18 @@ async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
     if (adopted !== undefined) adopted.detail = `${adopted.detail}; ${detail}`;
     else lines.push({ action: "kept", keyId: k.keyId, version: k.version, detail });
   }
-  const retired = plan.retire.map((k) => ({ ...k, detail: `older than the previous key; ${d.dryRun ? "would be deleted, its version destroyed" : "deleted, its version destroyed"}` }));
-  for (const r of [...retired, ...stale]) {
-    if (!d.dryRun) {
-      // The key first: revoking it is what matters; a run that dies here leaves a version the next run destroys.
-      if (liveIds.has(r.keyId)) await d.store.remove(r.keyId);
-      if (enabled.has(r.version)) await destroyVersion(d.api, d.secret, r.version);
-      ledger.versions.delete(r.version);
-      await book.save();
-    }
-    lines.push({ action: "pruned", keyId: r.keyId, version: r.version, detail: r.detail });
-  }
-  const retiredVersions = new Set([...retired, ...stale].map((r) => r.version));
-  await strangers(d, book, live, versions.filter((v) => !retiredVersions.has(v.number)), made?.version, lines);
-  return { status: made ? "rotated" : "current", keys: lines, dueAt, proof: made?.proof };
 }
 
-/** A run that died leaves a note: a key made and stored but not recorded is recorded; one never stored is deleted. */
-async function recover(d: EntryDeps, book: SecretLedger, versions: Version[], live: LiveKey[], lines: KeyLine[]): Promise<LiveKey[]> {
-  const { ledger } = book;
-  const pending = ledger.pending;
-  const known = new Set(ledger.versions.values());
-  if (pending?.keyId !== undefined && live.some((k) => k.id === pending.keyId) && !known.has(pending.keyId)) {
-    const stored = versions.find((v) => !ledger.versions.has(v.number) && Date.parse(v.createTime) >= Date.parse(pending.since));
-    if (stored !== undefined) {
-      ledger.versions.set(stored.number, pending.keyId);
-      known.add(pending.keyId);
-      lines.push({ action: "adopted", keyId: pending.keyId, version: stored.number, detail: "stored by a run that was interrupted before it recorded it; recorded now" });
-    }
-  }
-  const orphans = d.store.leftBy(live, pending, known);
-  for (const o of orphans) {
-    if (!d.dryRun) await d.store.remove(o.id);
-    lines.push({ action: "orphan", keyId: o.id, detail: `made by an interrupted run and never stored; ${d.dryRun ? "would be deleted" : "deleted"}` });
-  }
-  if (pending !== undefined || lines.length > 0) {
-    ledger.pending = undefined;
-    await book.save();
-  }
-  const gone = new Set(orphans.map((o) => o.id));
-  return live.filter((k) => !gone.has(k.id));
-}
-
-async function makeProveStore(d: EntryDeps, book: SecretLedger, live: LiveKey[], versions: Version[]): Promise<{ keyId: string; version: number; proof: Proof }> {
-  const { ledger } = book;
-  const since = new Date(d.clock.now()).toISOString();
-  const id = d.store.nextId(new Date(d.clock.now()));
-  ledger.pending = { since, existing: live.map((k) => k.id), ...(id !== undefined ? { keyId: id } : {}) };
-  await book.save();
-  const known = new Set(ledger.versions.values());
-  // After a failure: whatever this run made goes again, and the note with it. When that cannot be
-  // done either, the note stays, and the next run finishes it.
-  const discard = async (failure: unknown): Promise<never> => {
-    try {
-      for (const o of d.store.leftBy(await d.store.list(), ledger.pending, known)) await d.store.remove(o.id);
-      ledger.pending = undefined;
-      await book.save();
-    } catch (cleanup) {
-      if (failure instanceof Failure) {
-        const said = cleanup instanceof Error ? cleanup.message : String(cleanup);
-        throw new Failure(failure.reason, failure.message, `${failure.fix} Removing what this run made failed too (${said}); the next run removes it.`);
-      }
-    }
-    throw failure;
-  };
-  d.progress(`Making a new ${d.store.noun}...`);
-  let made: MadeKey | undefined;
-  for (let tries = 0; made === undefined; tries++) {
-    const attempt = await d.store.make(id).catch(discard);
-    if ("value" in attempt) made = attempt.value;
-    else {
-      // A lost answer may still have made a key, whose private half went with the answer: it must not stay.
-      for (const o of d.store.leftBy(await d.store.list(), ledger.pending, known)) await d.store.remove(o.id);
-      if (!attempt.transient || tries >= d.retries) await discard(attempt.failure);
-      d.progress(`${attempt.failure.message} Trying again (${tries + 1} of ${d.retries}).`);
-      await d.clock.sleep(Math.min(1000 * 2 ** tries, 16_000));
-    }
-  }
-  ledger.pending = { ...ledger.pending, keyId: made.id };
-  await book.save();
-  d.progress(`Made ${d.store.noun} ${made.id}; proving it with a models call (a new key can take minutes to be accepted)...`);
-  const proof = await d.store.prove(made).catch(discard);
-  const version = await store(d, made, versions, since).catch(discard);
-  ledger.versions.set(version, made.id);
-  ledger.pending = undefined;
-  await book.save();
-  return { keyId: made.id, version, proof };
-}
-
-/** Adds the proven key as the newest version; after a lost answer, a version that appeared since is that one. */
-async function store(d: EntryDeps, made: MadeKey, before: Version[], since: string): Promise<number> {
-  const newestBefore = Math.max(0, ...before.map((v) => v.number));
-  for (let tries = 0; ; tries++) {
-    const attempt = await addVersionAttempt(d.api, d.secret, made.material);
-    if ("value" in attempt) return attempt.value.number;
-    const appeared = (await enabledVersions(d.api, d.secret)).find((v) => v.number > newestBefore && Date.parse(v.createTime) >= Date.parse(since) - 60_000);
-    if (appeared !== undefined) return appeared.number;
-    if (!attempt.transient || tries >= d.retries) throw attempt.failure;
-    await d.clock.sleep(Math.min(1000 * 2 ** tries, 16_000));
-  }
-}
-
-/** Keys the rotator did not make, and versions no key is recorded for: reported, deleted only with --prune. */
+/** Keys the rotator did not make (or did not record), and versions no key is recorded for: reported, deleted only with --prune. */
 async function strangers(d: EntryDeps, book: SecretLedger, live: LiveKey[], versions: Version[], madeVersion: number | undefined, lines: KeyLine[]): Promise<void> {
   const ours = new Set(book.ledger.versions.values());
   const acted = new Set(lines.map((l) => l.keyId));
   for (const k of live.filter((k) => !ours.has(k.id) && !acted.has(k.id))) {
     if (d.prune && !d.dryRun) await d.store.remove(k.id);
+    const what = k.madeForThis ? "made by the rotator for this secret but never recorded as stored" : "not made by the rotator";
     lines.push(d.prune
-      ? { action: "pruned", keyId: k.id, detail: `not made by the rotator; ${d.dryRun ? "would be deleted" : "deleted"} (--prune)` }
-      : { action: "unmanaged", keyId: k.id, detail: `not made by the rotator (made ${day(k.createdAt)}); left alone, --prune deletes it` });
+      ? { action: "pruned", keyId: k.id, detail: `${what}; ${d.dryRun ? "would be deleted" : "deleted"} (--prune)` }
+      : { action: "unmanaged", keyId: k.id, detail: `${what} (made ${day(k.createdAt)}); left alone, --prune deletes it` });
   }
   const newest = Math.max(0, madeVersion ?? 0, ...book.ledger.versions.keys());
   for (const v of versions.filter((v) => !book.ledger.versions.has(v.number) && v.number !== madeVersion)) {

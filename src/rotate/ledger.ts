@@ -8,10 +8,12 @@
  * secretmanager/secret.d.ts: "non-authoritative"), so `pulumi up` does not undo these.
  *
  *   gemini-access-kit.v7        the key id version 7 holds
- *   gemini-access-kit.pending   {"since", "existing"?, "keyId"?}: a key is being made (since; the
- *                               ids that existed before, where Google chooses the new one's), or
- *                               was made (keyId) and is not yet stored; written before each step,
- *                               so a run that dies leaves a note the next run recovers from
+ *   gemini-access-kit.pending   a run under way: when it began and until when it may take (its
+ *                               lease; another run before then refuses the secret), the newest
+ *                               version before it, the keys that existed before it (where Google
+ *                               chooses the new key's id), and the new key's id once known.
+ *                               Written before each step, so a run that dies leaves a note the
+ *                               next run, after the lease, recovers from
  * Pure.
  */
 
@@ -22,7 +24,11 @@ const PENDING_KEY = `${PREFIX}pending`;
 export interface Pending {
   /** When the run began making the key. */
   since: string;
-  /** The keys that existed before: one that exists now and is not among them (nor in the ledger) is that run's. */
+  /** The end of its lease: until then the run may still be working, and no other run touches the secret. */
+  until: string;
+  /** The newest version number before the run: a version it added is numbered above. */
+  newestVersion: number;
+  /** The keys that existed before: one made in the lease that is not among them (nor in the ledger) is that run's. */
   existing?: string[];
   /** The key, once it exists (an API key's id is chosen before it is made). */
   keyId?: string;
@@ -32,21 +38,23 @@ export interface Ledger {
   /** Version number to the key id it holds. */
   versions: Map<number, string>;
   pending?: Pending;
+  /** A note was there that could not be read (written by hand, or damaged): nothing is inferred from it. */
+  unreadableNote?: boolean;
   /** Annotations that are not the rotator's, kept as they are. */
   others: Record<string, string>;
 }
 
-function parsePending(text: string): Pending {
+function parsePending(text: string): Pending | undefined {
+  let value: Record<string, unknown>;
   try {
-    const value = JSON.parse(text) as { since?: unknown; keyId?: unknown; existing?: unknown };
-    if (typeof value.since === "string" && !Number.isNaN(Date.parse(value.since))) {
-      const existing = Array.isArray(value.existing) && value.existing.every((id) => typeof id === "string") ? (value.existing) : undefined;
-      return { since: value.since, ...(existing ? { existing } : {}), ...(typeof value.keyId === "string" ? { keyId: value.keyId } : {}) };
-    }
+    value = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    // A note that cannot be read is still a note that a run was interrupted; treated as from any time.
+    return undefined;
   }
-  return { since: new Date(0).toISOString() };
+  const time = (v: unknown): v is string => typeof v === "string" && !Number.isNaN(Date.parse(v));
+  if (!time(value.since) || !time(value.until) || typeof value.newestVersion !== "number") return undefined;
+  const existing = Array.isArray(value.existing) && value.existing.every((id) => typeof id === "string") ? (value.existing) : undefined;
+  return { since: value.since, until: value.until, newestVersion: value.newestVersion, ...(existing ? { existing } : {}), ...(typeof value.keyId === "string" ? { keyId: value.keyId } : {}) };
 }
 
 export function readLedger(annotations: Readonly<Record<string, string>>): Ledger {
@@ -54,7 +62,10 @@ export function readLedger(annotations: Readonly<Record<string, string>>): Ledge
   for (const [key, value] of Object.entries(annotations)) {
     const version = VERSION_KEY.exec(key);
     if (version !== null) ledger.versions.set(Number(version[1]), value);
-    else if (key === PENDING_KEY) ledger.pending = parsePending(value);
+    else if (key === PENDING_KEY) {
+      ledger.pending = parsePending(value);
+      ledger.unreadableNote = ledger.pending === undefined;
+    }
     else ledger.others[key] = value;
   }
   return ledger;

@@ -17,6 +17,9 @@ import type { Api } from "./google/api.ts";
 import { parseRotation, type RotationKey } from "./outputs.ts";
 import { geminiApiKeys, serviceAccountKeys } from "./stores.ts";
 
+/** What a run may take besides its proof (make, store, record, the transport's retries). */
+const LEASE_MARGIN_MS = 15 * 60_000;
+
 export interface RotateDeps {
   fetch: typeof fetch;
   clock: Clock;
@@ -86,6 +89,8 @@ export async function runRotate(options: RotateOptions, deps: RotateDeps): Promi
     const store = key.kind === "api-key" ? geminiApiKeys(api, key, proof, deps.redactor) : serviceAccountKeys(api, key, proof, deps.redactor);
     const outcome = await rotateEntry({
       api, store, secret: key.secret, periodDays: list.periodDays, now, clock: deps.clock, retries: options.retries,
+      // Long enough for a make, the whole proof and the store: a run that holds the secret longer has died.
+      leaseMs: options.proofTimeoutSeconds * 1000 + LEASE_MARGIN_MS,
       dryRun: options.dryRun, prune: options.prune, progress: deps.progress,
     });
     result.keys.push({ kind: key.kind, account: key.account, secret: key.secret, ...outcome });

@@ -5,13 +5,13 @@
  * Gemini API and bound to its service account, whose string can be read again.
  */
 
+import { Failure } from "../cli/failure.ts";
 import type { Redactor } from "../cli/redact.ts";
 import type { Attempt } from "../verify/http.ts";
 import { rotatedApiKeyId } from "../rotation.ts";
 import type { Api } from "./google/api.ts";
-import { apiKeyString, createApiKey, deleteApiKey, listApiKeys } from "./google/api-keys.ts";
-import { createAccountKeyAttempt, deleteAccountKey, listAccountKeys, MAX_ACCOUNT_KEYS } from "./google/iam-keys.ts";
-import type { Pending } from "./ledger.ts";
+import { apiKeyString, createApiKey, deleteApiKey, getApiKey, listApiKeys, type ApiKey } from "./google/api-keys.ts";
+import { createAccountKeyAttempt, deleteAccountKey, getAccountKey, listAccountKeys, MAX_ACCOUNT_KEYS } from "./google/iam-keys.ts";
 import type { RotationKey } from "./outputs.ts";
 import { proveApiKey, proveKeyFile, type Proof, type ProofDeps } from "./prove.ts";
 
@@ -19,12 +19,14 @@ import { proveApiKey, proveKeyFile, type Proof, type ProofDeps } from "./prove.t
 export const GEMINI_SERVICE = "generativelanguage.googleapis.com";
 /** Marks an API key the rotator made, with the secret it is for (API keys carry annotations; IAM keys do not). */
 export const MADE_FOR = "gemini-access-kit.secret";
-/** How far Google's clock and this one may disagree when telling which keys a run made. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface LiveKey {
   id: string;
   createdAt: string;
+  /** Google disabled it (by hand, or as exposed): it authenticates no one. */
+  disabled?: boolean;
+  /** An API key that says the rotator made it for this secret. */
+  madeForThis?: boolean;
 }
 
 export interface MadeKey extends LiveKey {
@@ -37,29 +39,28 @@ export interface KeyStore {
   noun: string;
   /** How many keys Google allows (IAM: ten an account); none where the limit is far off. */
   maxKeys?: number;
-  /** The keys of this entry that exist now (for an API key: those bound to its account or named with its prefix). */
+  /** The keys of this entry that exist now (for an API key: those bound to its account or named with its prefix). A list may lag. */
   list(): Promise<LiveKey[]>;
+  /** One key read by its id, which reflects what was just made or deleted; undefined when it is gone. */
+  get(id: string): Promise<LiveKey | undefined>;
   /** The id the next key will have, where the rotator chooses it; undefined where Google does. */
   nextId(now: Date): string | undefined;
-  /** One attempt to make a key. */
-  make(id: string | undefined): Promise<Attempt<MadeKey>>;
   /**
-   * The keys among `live` the rotator made and never stored: those a run interrupted at `pending` (or
-   * an attempt whose answer was lost) left behind, and any other it can tell it made.
+   * One attempt to make a key. A failure is `transient` when trying again may succeed; `acted`
+   * says whether the request may have made a key anyway (its answer lost).
    */
-  leftBy(live: LiveKey[], pending: Pending | undefined, known: ReadonlySet<string>): LiveKey[];
+  make(id: string | undefined): Promise<Attempt<MadeKey> & { acted?: boolean }>;
   remove(id: string): Promise<void>;
   prove(key: MadeKey): Promise<Proof>;
 }
 
-function madeSince(live: LiveKey[], pending: Pending | undefined, known: ReadonlySet<string>): LiveKey[] {
-  if (pending === undefined) return [];
-  const made = (k: LiveKey) =>
-    pending.keyId !== undefined ? k.id === pending.keyId
-      : pending.existing !== undefined ? !pending.existing.includes(k.id)
-        // A note without the list (written by hand, or damaged): what was made since, by Google's clock.
-        : Date.parse(k.createdAt) >= Date.parse(pending.since) - CLOCK_SKEW_MS;
-  return live.filter((k) => !known.has(k.id) && made(k));
+/**
+ * Whether a failed request may still have taken effect: its answer was lost (a timeout, a dropped
+ * connection, a 5xx, an answer that was not Google's). A 429 is refused before anything is done, and
+ * a 4xx is refused outright.
+ */
+function mayHaveActed(failure: Failure): boolean {
+  return ["SERVER_ERROR", "TIMEOUT", "NETWORK", "MALFORMED_RESPONSE"].includes(failure.reason);
 }
 
 export function serviceAccountKeys(api: Api, key: Extract<RotationKey, { kind: "service-account-key" }>, proof: ProofDeps, redactor: Redactor): KeyStore {
@@ -67,23 +68,22 @@ export function serviceAccountKeys(api: Api, key: Extract<RotationKey, { kind: "
     noun: "key",
     maxKeys: MAX_ACCOUNT_KEYS,
     list: () => listAccountKeys(api, key.account),
+    get: (id) => getAccountKey(api, key.account, id),
     nextId: () => undefined,
     async make() {
       const attempt = await createAccountKeyAttempt(api, key.account);
-      if (!("value" in attempt)) return attempt;
+      if (!("value" in attempt)) return { ...attempt, acted: mayHaveActed(attempt.failure) };
       redactor.add(attempt.value.file);
       return { value: { id: attempt.value.id, createdAt: attempt.value.createdAt, material: attempt.value.file } };
     },
-    leftBy: madeSince,
     remove: (id) => deleteAccountKey(api, key.account, id),
     prove: (made) => proveKeyFile(proof, made.id, made.material),
   };
 }
 
 export function geminiApiKeys(api: Api, key: Extract<RotationKey, { kind: "api-key" }>, proof: ProofDeps, redactor: Redactor): KeyStore {
-  const ours = (k: { id: string; annotations: Record<string, string>; serviceAccountEmail?: string }) =>
-    k.annotations[MADE_FOR] === key.secret || k.serviceAccountEmail === key.account || k.id === key.keyIdPrefix || k.id.startsWith(`${key.keyIdPrefix}-`);
-  let annotated = new Set<string>();
+  const ours = (k: ApiKey) => k.annotations[MADE_FOR] === key.secret || k.serviceAccountEmail === key.account || k.id === key.keyIdPrefix || k.id.startsWith(`${key.keyIdPrefix}-`);
+  const live = (k: ApiKey): LiveKey => ({ id: k.id, createdAt: k.createdAt, madeForThis: k.annotations[MADE_FOR] === key.secret });
   // A deleted key's id stays taken for 30 days: the next key's id is the first free second from now.
   let taken = new Set<string>();
   return {
@@ -91,9 +91,16 @@ export function geminiApiKeys(api: Api, key: Extract<RotationKey, { kind: "api-k
     async list() {
       const all = await listApiKeys(api, key.project);
       taken = new Set(all.map((k) => k.id));
-      const keys = all.filter((k) => k.deletedAt === undefined && ours(k));
-      annotated = new Set(keys.filter((k) => k.annotations[MADE_FOR] === key.secret).map((k) => k.id));
-      return keys;
+      return all.filter((k) => k.deletedAt === undefined && ours(k)).map(live);
+    },
+    async get(id) {
+      try {
+        const k = await getApiKey(api, key.project, id);
+        return k.deletedAt === undefined ? live(k) : undefined;
+      } catch (err) {
+        if (err instanceof Failure && err.reason === "NOT_FOUND") return undefined;
+        throw err;
+      }
     },
     nextId(now) {
       for (let at = now.getTime(); ; at += 1000) {
@@ -101,19 +108,24 @@ export function geminiApiKeys(api: Api, key: Extract<RotationKey, { kind: "api-k
         if (!taken.has(id)) return id;
       }
     },
+    // Making the key of a chosen id is safe to retry: the transport retries it, and a key an answer
+    // was lost for is found by its id. So a failure here is final, and may have made the key.
     async make(id) {
-      const made = await createApiKey(api, key.project, id!, {
-        displayName: `Gemini (${id!})`.slice(0, 63),
-        service: GEMINI_SERVICE,
-        serviceAccountEmail: key.account,
-        annotations: { [MADE_FOR]: key.secret },
-      });
-      const material = await apiKeyString(api, key.project, made.id);
-      redactor.add(material);
-      return { value: { id: made.id, createdAt: made.createdAt, material } };
+      try {
+        const made = await createApiKey(api, key.project, id!, {
+          displayName: `Gemini (${id!})`.slice(0, 63),
+          service: GEMINI_SERVICE,
+          serviceAccountEmail: key.account,
+          annotations: { [MADE_FOR]: key.secret },
+        });
+        const material = await apiKeyString(api, key.project, made.id);
+        redactor.add(material);
+        return { value: { id: made.id, createdAt: made.createdAt, material } };
+      } catch (err) {
+        if (!(err instanceof Failure)) throw err;
+        return { failure: err, transient: false, acted: mayHaveActed(err) };
+      }
     },
-    // A key the rotator made for this secret and never stored is known by its annotation, whenever it was made.
-    leftBy: (live, pending, known) => [...new Map([...madeSince(live, pending, known), ...live.filter((k) => annotated.has(k.id) && !known.has(k.id))].map((k) => [k.id, k])).values()],
     remove: (id) => deleteApiKey(api, key.project, id),
     prove: (made) => proveApiKey(proof, made.id, made.material),
   };

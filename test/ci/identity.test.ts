@@ -142,7 +142,6 @@ describe("who may become a CI account (the provider's condition and mapping, eva
 
   test.each([
     ["the rotation workflow in the deploy environment dev", rotateJob("dev")],
-    ["the rotation workflow in prod, whose stack has no keys", rotateJob("prod-rotation")],
     ["the deploy workflow in the rotation environment", deployJob("dev-rotation")],
     ["the rotation workflow on another branch", rotateJob("dev-rotation", { ref: "refs/heads/feature", job_workflow_ref: `${REPO}/.github/workflows/rotate-keys.yml@refs/heads/feature` })],
     ["a pull_request_target run of the rotation workflow", rotateJob("dev-rotation", { event_name: "pull_request_target" })],
@@ -280,7 +279,7 @@ describe("the dev rotator holds exactly", () => {
   test("key admin on the keyed account alone, its key secrets' versions and annotations (never reading one), the project's API keys and binding them to that account", () => {
     expect(grantsTo(rotator("dev"))).toEqual([
       { on: `project ${project}`, role: `projects/${project}/roles/gak_rotate_apikeys_dev`, permissions: ["apikeys.keys.create", "apikeys.keys.delete", "apikeys.keys.get", "apikeys.keys.getKeyString", "apikeys.keys.list", "serviceusage.operations.get"] },
-      { on: `project ${project}`, role: `projects/${project}/roles/gak_rotate_secrets_dev`, condition: secrets, permissions: ["secretmanager.secrets.get", "secretmanager.secrets.update", "secretmanager.versions.add", "secretmanager.versions.destroy", "secretmanager.versions.list"] },
+      { on: `project ${project}`, role: `projects/${project}/roles/gak_rotate_secrets_dev`, condition: secrets, permissions: ["secretmanager.secrets.get", "secretmanager.secrets.update", "secretmanager.versions.add", "secretmanager.versions.destroy", "secretmanager.versions.get", "secretmanager.versions.list"] },
       { on: runtime, role: `projects/${project}/roles/gak_rotate_binding_dev`, permissions: ["iam.serviceAccountApiKeyBindings.create", "iam.serviceAccountApiKeyBindings.delete"] },
       { on: runtime, role: "roles/iam.serviceAccountKeyAdmin", permissions: PREDEFINED["roles/iam.serviceAccountKeyAdmin"] },
     ]);

@@ -235,8 +235,11 @@ describe("the GitHub Actions workflows", () => {
   test("the CI stack trusts exactly the rotation workflow's file on its branch for rotators, and names it apart from the deploy workflow", () => {
     const ci = ciConfig();
     expect(ci.rotateWorkflow).toBe(".github/workflows/rotate-keys.yml");
-    expect(files).toContain("rotate-keys.yml");
     expect(ci.rotateWorkflow).not.toBe(ci.deployWorkflow);
+    // The jobs that authenticate as a rotator are this file's, called by the scheduled workflow.
+    for (const job of Object.values(rotate.jobs)) expect(job.uses).toBe(`./${ci.rotateWorkflow}`);
+    expect(texts[ci.rotateWorkflow.split("/").pop()!]).toContain("GAK_{0}_ROTATOR");
+    expect(Object.values(texts).filter((t) => t.includes("GAK_{0}_ROTATOR"))).toHaveLength(1);
   });
 
   test("the CI stack trusts exactly the job this workflow runs per environment: its file, its branch, a GitHub environment named after the stack", () => {

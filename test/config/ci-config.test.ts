@@ -129,6 +129,16 @@ test.each([
   expect([problem.path, problem.got, problem.message, problem.fix]).toEqual(["ci.rotateWorkflow", value, message, fix]);
 });
 
+test.each([
+  ["prod's rotation in dev's", { dev: {}, staging: {}, prod: { rotationEnvironment: "dev-rotation" } }, "ci.environments.prod.rotationEnvironment"],
+  ["dev's rotation in its own deploy environment", { dev: { rotationEnvironment: "dev" }, staging: {}, prod: {} }, "ci.environments.dev.rotationEnvironment"],
+  ["two stacks deploying in one environment", { dev: {}, staging: { githubEnvironment: "dev" }, prod: {} }, "ci.environments.staging.githubEnvironment"],
+])("a GitHub environment shared by two jobs (%s) is refused: each job's trust is told apart by it", (_what, environments, path) => {
+  const { problems } = check(ciRaw((ci) => { ci.environments = environments; }));
+  expect(problems.map((p) => p.path)).toContain(path);
+  expect(problems.find((p) => p.path === path)!.message).toContain("each job's trust is told apart by its GitHub environment");
+});
+
 describe("the environments CI deploys and previews", () => {
   test("a CI stack that lists no environment is refused: CI could deploy nothing", () => {
     const problem = onlyProblem(check(ciRaw((ci) => { ci.environments = {}; ci.previews = []; })));

@@ -73,7 +73,8 @@ export async function startRotateWorld(rotation: unknown = ROTATION): Promise<Ro
       for (const v of secret.versions) {
         const text = v.data?.toString("utf8");
         if (text === undefined) continue;
-        values.push(text);
+        // The key as stored, as IAM hands it over (privateKeyData, base64), and its private key's lines.
+        values.push(text, v.data!.toString("base64"));
         if (text.startsWith("{")) values.push(...(JSON.parse(text) as { private_key: string }).private_key.split("\n").filter((l) => l.length > 40));
       }
     }

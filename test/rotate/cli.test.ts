@@ -13,6 +13,9 @@ import { fakePulumi } from "../helpers/fake-pulumi";
 import { cleanEnv, runScript } from "../helpers/verify-cli";
 import { ROTATE_HELP } from "../../src/rotate/args";
 
+/** A dead run's lease (the default proof timeout, 600 s, and 15 minutes), and a minute, in days. */
+const LEASE_DAYS = (600 + 15 * 60 + 60) / 86_400;
+
 let world: RotateWorld;
 beforeEach(async () => {
   world = await startRotateWorld();
@@ -47,12 +50,16 @@ describe("npm run rotate", () => {
     expect(text.stdout).toMatch(new RegExp(`^Keys of .*outputs\\.json, rotated every 30 days, as of \\S+, acting as gak-rotate-dev@acme-gemini-ci\\.iam\\.gserviceaccount\\.com:\\n\\nKey of ${RUNTIME}, in ${KEY_SECRET}\\n  rotated +${key} +v1 +made, proven \\(57 models listed, first attempt\\), added as the newest version\\n`));
     expect(text.stdout).toMatch(/\nAPI key bound to .*\n {2}rotated +gak-gemini-dev-\d{8}-\d{6} +v1 +made, proven/);
     expect(text.stdout).toMatch(/\n2 keys, 2 rotated, 0 current\.\n$/);
-    const json = await rotate(["--json"]);
+    // A month on (--now), the JSON run makes and proves keys too; then a run whose proofs fail prints its errors.
+    const json = await rotate(["--json", "--now", new Date(Date.now() + 31 * 86_400_000).toISOString()]);
     expect(json.code).toBe(0);
     const doc = JSON.parse(json.stdout) as { ok: boolean; keys: { status: string; keys: { action: string }[] }[] };
     expect(doc.ok).toBe(true);
-    expect(doc.keys.map((k) => [k.status, k.keys.map((l) => l.action)])).toEqual([["current", ["kept"]], ["current", ["kept"]]]);
-    const printed = [text.stdout, text.stderr, json.stdout, json.stderr].join("\n");
+    expect(doc.keys.map((k) => [k.status, k.keys.map((l) => l.action)])).toEqual([["rotated", ["rotated", "kept"]], ["rotated", ["rotated", "kept"]]]);
+    world.google.state.disabled = true;
+    const failed = await rotate(["--json", "--now", new Date(Date.now() + 62 * 86_400_000).toISOString()]);
+    expect(failed.code).toBe(1);
+    const printed = [text.stdout, text.stderr, json.stdout, json.stderr, failed.stdout, failed.stderr].join("\n");
     const secrets = world.secrets();
     expect(secrets.length).toBeGreaterThan(8);
     for (const secret of secrets) expect(printed.includes(secret) ? `output contains a secret starting ${secret.slice(0, 6)}` : "clean").toBe("clean");
@@ -63,7 +70,12 @@ describe("npm run rotate", () => {
     expect(killed.signal).toBe("SIGKILL");
     const [orphan] = keyIds(world.google.state, RUNTIME);
     expect(orphan).toBeDefined();
-    expect(JSON.parse(world.google.state.secrets.get(KEY_SECRET)!.annotations["gemini-access-kit.pending"]!)).toMatchObject({ keyId: orphan, existing: [] });
+    expect(JSON.parse(world.google.state.secrets.get(KEY_SECRET)!.annotations["gemini-access-kit.pending"]!)).toMatchObject({ keyId: orphan, existing: [], newestVersion: 0 });
+    // Within the dead run's lease, another run leaves the secret alone: that run might still be at work.
+    const early = await rotateInProcess(world, []);
+    expect(early.result.keys[0]).toMatchObject({ status: "failed", error: { reason: "ROTATION_UNSAFE" } });
+    expect(keyIds(world.google.state, RUNTIME)).toEqual([orphan]);
+    world.advance(LEASE_DAYS);
     const next = await rotateInProcess(world, []);
     expect(next.result.keys[0]!.keys.map((l) => [l.action, l.keyId])).toEqual([["orphan", orphan], ["rotated", expect.any(String)]]);
     const [stored] = keyIds(world.google.state, RUNTIME);
@@ -77,6 +89,7 @@ describe("npm run rotate", () => {
     expect(killed.signal).toBe("SIGKILL");
     const [key] = keyIds(world.google.state, RUNTIME);
     expect(secretVersions(world, KEY_SECRET)).toEqual([{ number: 1, state: "ENABLED", holds: key }]);
+    world.advance(LEASE_DAYS);
     const next = await rotateInProcess(world, []);
     expect(next.result.keys[0]!.keys.map((l) => [l.action, l.keyId, l.version])).toEqual([["adopted", key, 1]]);
     expect(next.result.keys[0]!.keys[0]!.detail).toMatch(/^stored by a run that was interrupted before it recorded it; recorded now; current; the next is due /);
@@ -88,6 +101,7 @@ describe("npm run rotate", () => {
     const killed = await rotate([], killAt("versions.add", (r) => r.path.includes("gak-api-key-dev")));
     expect(killed.signal).toBe("SIGKILL");
     const orphan = [...world.google.state.apiKeyRecords.keys()][0]!;
+    world.advance(LEASE_DAYS);
     const next = await rotateInProcess(world, []);
     expect(next.result.keys[1]!.keys.map((l) => [l.action, l.keyId])).toEqual([["orphan", orphan], ["rotated", expect.any(String)]]);
     expect(world.google.state.apiKeyRecords.get(orphan)!.deleteTime).toBeDefined();

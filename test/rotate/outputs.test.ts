@@ -47,20 +47,24 @@ describe("the rotation list", () => {
 
 describe("the ledger in a secret's annotations", () => {
   test("keeps which version holds which key, the note of a run under way, and everyone else's annotations as they are", () => {
-    const annotations = { owner: "platform", "gemini-access-kit.v3": "k3", "gemini-access-kit.v12": "k12", "gemini-access-kit.pending": '{"since":"2026-12-04T03:00:00.000Z","existing":["k3"],"keyId":"k13"}' };
+    const note = { since: "2026-12-04T03:00:00.000Z", until: "2026-12-04T03:25:00.000Z", newestVersion: 12, existing: ["k3"], keyId: "k13" };
+    const annotations = { owner: "platform", "gemini-access-kit.v3": "k3", "gemini-access-kit.v12": "k12", "gemini-access-kit.pending": JSON.stringify(note) };
     const ledger = readLedger(annotations);
     expect([...ledger.versions]).toEqual([[3, "k3"], [12, "k12"]]);
-    expect(ledger.pending).toEqual({ since: "2026-12-04T03:00:00.000Z", existing: ["k3"], keyId: "k13" });
+    expect(ledger.pending).toEqual(note);
     expect(ledger.others).toEqual({ owner: "platform" });
     expect(ledgerAnnotations(ledger)).toEqual(annotations);
   });
 
-  test("a note it cannot read still counts as a run that was interrupted, from any time", () => {
-    expect(readLedger({ "gemini-access-kit.pending": "{not json" }).pending).toEqual({ since: "1970-01-01T00:00:00.000Z" });
+  test("a note it cannot read is marked as such, and nothing is taken from it", () => {
+    for (const text of ["{not json", '{"since":"2026-12-04T03:00:00Z"}', '{"since":"x","until":"y","newestVersion":1}']) {
+      const ledger = readLedger({ "gemini-access-kit.pending": text });
+      expect([ledger.pending, ledger.unreadableNote]).toEqual([undefined, true]);
+    }
   });
 
   test("every annotation key it writes is one Secret Manager accepts (1-63 characters, alphanumeric at both ends)", () => {
-    const keys = Object.keys(ledgerAnnotations({ versions: new Map([[999_999_999, "k"]]), pending: { since: "x" }, others: {} }));
+    const keys = Object.keys(ledgerAnnotations({ versions: new Map([[999_999_999, "k"]]), pending: { since: "x", until: "y", newestVersion: 1 }, others: {} }));
     for (const key of keys) expect(key).toMatch(/^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{0,61}[a-zA-Z0-9])?$/);
   });
 });

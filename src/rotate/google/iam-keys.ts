@@ -50,6 +50,17 @@ export async function listAccountKeys(api: Api, email: string): Promise<AccountK
   return (Array.isArray(body.keys) ? body.keys : []).map((k) => keyOf(k, what, u.origin));
 }
 
+/** One key read by its id (a list may not show a key made or deleted moments ago); undefined when it is gone. */
+export async function getAccountKey(api: Api, email: string, id: string): Promise<AccountKey | undefined> {
+  const what = `Read key ${id} of ${email}`;
+  try {
+    return keyOf(await callJson(api.http, context(api, what, "iam", KEY_ADMIN), { method: "GET", url: `${api.endpoints.iam}/v1/${accountPath(email)}/keys/${id}`, headers: await api.headers() }), what, api.endpoints.iam);
+  } catch (err) {
+    if (err instanceof Failure && err.reason === "NOT_FOUND" && /does not exist|not found/i.test(err.message)) return undefined;
+    throw err;
+  }
+}
+
 /** One attempt to make a key (not retried here: a lost answer may still have made one, whose private half is then lost). */
 export async function createAccountKeyAttempt(api: Api, email: string): Promise<Attempt<NewAccountKey>> {
   const what = `Make a key for ${email}`;

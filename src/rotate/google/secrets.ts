@@ -14,7 +14,7 @@ import { attemptJson, callJson, malformed, type Attempt } from "../../verify/htt
 import { crc32c } from "../../verify/secrets.ts";
 import { context, GRANTED_BY, listPages, type Api } from "./api.ts";
 
-const MANAGE = `The caller needs, on this secret only, secretmanager.secrets.get and .update (the ledger in its annotations) and secretmanager.versions.add, .list and .destroy, never .access. ${GRANTED_BY}`;
+const MANAGE = `The caller needs, on this secret only, secretmanager.secrets.get and .update (the ledger in its annotations) and secretmanager.versions.add, .get, .list and .destroy, never .access. ${GRANTED_BY}`;
 
 export interface SecretState {
   annotations: Record<string, string>;
@@ -70,6 +70,22 @@ export async function enabledVersions(api: Api, secret: string): Promise<Version
   u.searchParams.set("filter", "state:ENABLED");
   const versions = await listPages(api, context(api, what, "secretmanager", MANAGE), u, "versions", (v, origin) => versionOf(v, what, origin));
   return versions.sort((a, b) => b.number - a.number);
+}
+
+/**
+ * One version read by its number, which Secret Manager answers consistently right after a change
+ * (unlike a list, which may lag minutes behind: cloud.google.com/secret-manager/docs/reference/
+ * consistency). Undefined when there is no such version.
+ */
+export async function getVersion(api: Api, secret: string, version: number): Promise<{ state: string } | undefined> {
+  const what = `Read version ${version} of ${secret}`;
+  try {
+    const body = record(await callJson(api.http, context(api, what, "secretmanager", MANAGE), { method: "GET", url: `${url(api, secret)}/versions/${version}`, headers: await api.headers() }));
+    return { state: typeof body?.state === "string" ? body.state : "STATE_UNSPECIFIED" };
+  } catch (err) {
+    if (err instanceof Failure && err.reason === "NOT_FOUND" && /not found/i.test(err.message)) return undefined;
+    throw err;
+  }
 }
 
 /** One attempt to add `data` as the secret's newest version (not retried here: a lost answer may still have added it). */

@@ -1,6 +1,6 @@
 /**
  * The fake's IAM service-account keys (iam v1, googleapis/google-api-nodejs-client
- * discovery/iam-v1.json, revision 20250116): keys.list (`keyTypes=USER_MANAGED`), keys.create
+ * discovery/iam-v1.json, revision 20250116): keys.list (`keyTypes=USER_MANAGED`), keys.get, keys.create
  * (`privateKeyData` is the base64 of the key file; its `name` ends in the key id, the file's
  * `private_key_id`) and keys.delete. Key creation refused by the organization policy
  * iam.disableServiceAccountKeyCreation answers 400 FAILED_PRECONDITION with a
@@ -60,6 +60,14 @@ export const listKeys: Handler = (ctx, [, email]) => {
     listed.push({ ...keyJson(email!, { keyId: "0f5e1c2d3b4a59687786950a4b3c2d1e0f9a8b7c", validAfterTime: "2026-11-20T00:00:00Z", publicKeyPem: "", disabled: false, refusalsLeft: 0 }), keyType: "SYSTEM_MANAGED", validBeforeTime: "2026-12-06T00:00:00Z" });
   }
   json(ctx.res, 200, listed.length > 0 ? { keys: listed } : {});
+};
+
+export const getKey: Handler = (ctx, [, email, keyId]) => {
+  const keys = keysOf(ctx, email!, "iam.serviceAccountKeys.get");
+  if (keys === undefined) return;
+  const key = keys.get(keyId!);
+  if (key === undefined) return json(ctx.res, 404, googleError(404, "NOT_FOUND", `Service account key projects/${accountProject(email!)}/serviceAccounts/${email!}/keys/${keyId!} does not exist.`));
+  json(ctx.res, 200, keyJson(email!, key));
 };
 
 export const createKey: Handler = (ctx, [, email]) => {

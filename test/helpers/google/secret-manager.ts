@@ -4,7 +4,7 @@
  * secrets.get and secrets.patch (annotations, with an etag that a stale patch fails on, 400
  * FAILED_PRECONDITION as cloud.google.com/secret-manager/docs/etags says), versions.list (newest
  * first, `filter=state:ENABLED`), addVersion (base64 `payload.data`, checked against
- * `payload.dataCrc32c`), versions.destroy, and versions.access (`latest` is the most recently created
+ * `payload.dataCrc32c`), versions.get, versions.destroy, and versions.access (`latest` is the most recently created
  * version, whatever its state). Names come back with the project number, as Google writes them.
  */
 
@@ -102,6 +102,14 @@ export const listVersions: Handler = (ctx, [name]) => {
     ...(offset + size < matching.length ? { nextPageToken: String(offset + size) } : {}),
     totalSize: filter === null ? matching.length : 0,
   });
+};
+
+export const getVersion: Handler = (ctx, [name, number]) => {
+  const secret = authorized(ctx, name!, "secretmanager.versions.get", `${name!}/versions/${number!}`);
+  if (secret === undefined) return;
+  const version = secret.versions.find((v) => v.number === Number(number));
+  if (version === undefined) return json(ctx.res, 404, googleError(404, "NOT_FOUND", `Secret Version [${name!}/versions/${number!}] not found.`));
+  json(ctx.res, 200, versionJson(ctx.state, secret, version));
 };
 
 export const addVersion: Handler = (ctx, [name]) => {

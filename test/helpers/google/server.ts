@@ -12,10 +12,10 @@ import { createPermission, models, tunedModels } from "./api.ts";
 import { createApiKey, deleteApiKey, getApiKey, getKeyString, getOperation, listApiKeys } from "./api-keys.ts";
 import { authorizationEndpoint, generateAccessToken, stsEndpoint, tokenEndpoint } from "./auth.ts";
 import { apiKeyString, desktopClient, refreshToken, serviceAccountKey, type GeneratedClient, type GeneratedKey } from "./credentials.ts";
-import { createKey, deleteKey, listKeys } from "./iam.ts";
+import { createKey, deleteKey, getKey, listKeys } from "./iam.ts";
 import { json } from "./respond.ts";
 import { match, type RouteDef } from "./routes.ts";
-import { accessVersion, addVersion, destroyVersion, getSecret, listVersions, patchSecret } from "./secret-manager.ts";
+import { accessVersion, addVersion, destroyVersion, getSecret, getVersion, listVersions, patchSecret } from "./secret-manager.ts";
 import { initialState, type AccountKey, type Fault, type GoogleState, type Recorded, type Route } from "./state.ts";
 
 export interface FakeGoogle {
@@ -52,12 +52,14 @@ const ROUTES: RouteDef[] = [
   { route: "iamcredentials", method: "POST", pattern: /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/, handle: (c, [e]) => generateAccessToken(c.state, c.res, e!, c.req.headers.authorization, c.body) },
   { route: "secrets", method: "GET", pattern: new RegExp(`^/v1/${SECRET}/versions/(latest|\\d+):access$`), handle: accessVersion },
   { route: "versions.list", method: "GET", pattern: new RegExp(`^/v1/${SECRET}/versions$`), handle: listVersions },
+  { route: "versions.get", method: "GET", pattern: new RegExp(`^/v1/${SECRET}/versions/(\\d+)$`), handle: getVersion },
   { route: "versions.add", method: "POST", pattern: new RegExp(`^/v1/${SECRET}:addVersion$`), handle: addVersion },
   { route: "versions.destroy", method: "POST", pattern: new RegExp(`^/v1/${SECRET}/versions/(\\d+):destroy$`), handle: destroyVersion },
   { route: "secret.get", method: "GET", pattern: new RegExp(`^/v1/${SECRET}$`), handle: getSecret },
   { route: "secret.patch", method: "PATCH", pattern: new RegExp(`^/v1/${SECRET}$`), handle: patchSecret },
   { route: "iamKeys.list", method: "GET", pattern: new RegExp(`^/v1/${ACCOUNT}/keys$`), handle: listKeys },
   { route: "iamKeys.create", method: "POST", pattern: new RegExp(`^/v1/${ACCOUNT}/keys$`), handle: createKey },
+  { route: "iamKeys.get", method: "GET", pattern: new RegExp(`^/v1/${ACCOUNT}/keys/([^/]+)$`), handle: getKey },
   { route: "iamKeys.delete", method: "DELETE", pattern: new RegExp(`^/v1/${ACCOUNT}/keys/([^/]+)$`), handle: deleteKey },
   { route: "apiKeys.list", method: "GET", pattern: new RegExp(`^/v2/${API_KEYS}$`), handle: listApiKeys },
   { route: "apiKeys.create", method: "POST", pattern: new RegExp(`^/v2/${API_KEYS}$`), handle: createApiKey },

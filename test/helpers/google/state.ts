@@ -23,8 +23,8 @@ export interface Fault {
 
 export type Route =
   | "token" | "auth" | "sts" | "models" | "tunedModels" | "permissions" | "secrets" | "iamcredentials"
-  | "iamKeys.list" | "iamKeys.create" | "iamKeys.delete"
-  | "secret.get" | "secret.patch" | "versions.list" | "versions.add" | "versions.destroy"
+  | "iamKeys.list" | "iamKeys.get" | "iamKeys.create" | "iamKeys.delete"
+  | "secret.get" | "secret.patch" | "versions.list" | "versions.get" | "versions.add" | "versions.destroy"
   | "apiKeys.list" | "apiKeys.create" | "apiKeys.get" | "apiKeys.keyString" | "apiKeys.delete" | "operations.get";
 
 export interface Recorded {

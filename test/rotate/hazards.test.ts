@@ -1,0 +1,197 @@
+/**
+ * The rotator where Google is not tidy: lists that lag behind a change by minutes (Secret Manager's
+ * and IAM's are eventually consistent: cloud.google.com/secret-manager/docs/reference/consistency),
+ * clocks that disagree, answers lost after Google acted, two runs at once, keys Google disabled, and
+ * keys someone else made. In none may the key the secret's newest version holds be revoked, or a
+ * key the rotator did not make be deleted without --prune.
+ */
+
+import { keyIds } from "../helpers/google/iam";
+import { googleError } from "../helpers/google/respond";
+import type { SecretVersion } from "../helpers/google/state";
+import { KEY_SECRET, API_KEY_SECRET, RUNTIME, rotateInProcess, secretVersions, startRotateWorld, type RotateWorld } from "../helpers/rotate-world";
+
+let world: RotateWorld;
+beforeEach(async () => {
+  world = await startRotateWorld();
+});
+afterEach(() => world.google.close());
+
+/** The default proof timeout's lease (600 s and 15 minutes) and a minute, in days. */
+const LEASE_DAYS = (600 + 15 * 60 + 60) / 86_400;
+const newest = () => secretVersions(world, KEY_SECRET).filter((v) => v.state === "ENABLED").at(-1);
+const live = () => keyIds(world.google.state, RUNTIME);
+const actions = (r: Awaited<ReturnType<typeof rotateInProcess>>, entry = 0) => r.result.keys[entry]!.keys.map((l) => [l.action, l.keyId]);
+const unavailable = { status: 503, body: googleError(503, "UNAVAILABLE", "The service is currently unavailable.") };
+
+/** Leaves out of the next list of versions the ones `hide` picks, as a list that has not caught up does. */
+function lagVersionsOnce(hide: (v: SecretVersion) => boolean): void {
+  const secret = world.google.state.secrets.get(KEY_SECRET)!;
+  world.google.state.hooks.set("versions.list", () => {
+    world.google.state.hooks.delete("versions.list");
+    const all = secret.versions;
+    secret.versions = all.filter((v) => !hide(v));
+    setImmediate(() => (secret.versions = all));
+  });
+}
+
+describe("the key the newest version holds is never revoked", () => {
+  test("when a list of versions does not show the newest yet: it is read by its number, and kept", async () => {
+    await rotateInProcess(world, []);
+    world.advance(30);
+    await rotateInProcess(world, []);
+    const v2 = newest()!;
+    lagVersionsOnce((v) => v.number === v2.number);
+    const run = await rotateInProcess(world, []);
+    expect(run.result.exitCode).toBe(0);
+    expect(live()).toContain(v2.holds);
+    expect(newest()).toEqual(v2);
+  });
+
+  test("when a list of keys does not show the newest key yet: it is read by its id, and its version kept", async () => {
+    await rotateInProcess(world, []);
+    world.advance(30);
+    await rotateInProcess(world, []);
+    const v2 = newest()!;
+    const keys = world.google.state.accounts.get(RUNTIME)!;
+    world.google.state.hooks.set("iamKeys.list", () => {
+      world.google.state.hooks.delete("iamKeys.list");
+      const hidden = keys.get(v2.holds!)!;
+      keys.delete(v2.holds!);
+      setImmediate(() => keys.set(hidden.keyId, hidden));
+    });
+    await rotateInProcess(world, []);
+    expect(newest()).toEqual(v2);
+    expect(live()).toContain(v2.holds);
+  });
+
+  test("when the answer to adding the version is lost and the lists fail too: the key stays, and the next run records it", async () => {
+    world.google.state.hooks.set("versions.add", () => {
+      world.google.state.hooks.delete("versions.add");
+      world.google.failNext("versions.add", { ...unavailable, afterHandling: true });
+      world.google.failNext("versions.list", unavailable, unavailable, unavailable, unavailable, unavailable, unavailable);
+    });
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.status).toBe("failed");
+    expect(run.result.keys[0]!.error!.fix).toContain("The note in the secret lets the next run (after its lease) finish it");
+    const stored = newest()!;
+    expect(live()).toEqual([stored.holds]);
+    world.advance(LEASE_DAYS);
+    const next = await rotateInProcess(world, []);
+    expect(actions(next)).toEqual([["adopted", stored.holds]]);
+    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({ "gemini-access-kit.v1": stored.holds });
+  });
+
+  test("when the rotator's clock runs ahead of Google's: a run killed after storing its key is recorded, not taken for an orphan", async () => {
+    world.google.state.now = () => world.time.now - 90_000;
+    // Every write that would record version 1 is lost, as when the run dies right after adding it.
+    world.google.state.hooks.set("secret.patch", (r) => (r.body.includes("gemini-access-kit.v1") ? "drop" : undefined));
+    await rotateInProcess(world, ["--retries", "0"]);
+    world.google.state.hooks.delete("secret.patch");
+    const stored = newest()!;
+    world.advance(LEASE_DAYS);
+    const next = await rotateInProcess(world, []);
+    expect(actions(next)).toEqual([["adopted", stored.holds]]);
+    expect(live()).toEqual([stored.holds]);
+  });
+
+  test("when Google disabled the newest key (as exposed): a new key is made at once, and the disabled one retired after it", async () => {
+    await rotateInProcess(world, []);
+    const [exposed] = live();
+    world.google.state.accounts.get(RUNTIME)!.get(exposed!)!.disabled = true;
+    world.advance(1);
+    const run = await rotateInProcess(world, []);
+    expect(actions(run)).toEqual([["rotated", expect.any(String)], ["pruned", exposed]]);
+    expect(run.result.keys[0]!.keys[1]!.detail).toContain("disabled in Google");
+    expect(newest()!.holds).not.toBe(exposed);
+  });
+});
+
+describe("two runs at once", () => {
+  test("a second run while the first proves its key leaves the secret alone, and the first finishes as if alone", async () => {
+    await rotateInProcess(world, []);
+    world.advance(30);
+    let second: Awaited<ReturnType<typeof rotateInProcess>> | undefined;
+    world.google.state.hooks.set("models", async () => {
+      if (second !== undefined) return;
+      world.google.state.hooks.delete("models");
+      second = await rotateInProcess(world, []);
+    });
+    const first = await rotateInProcess(world, []);
+    expect(second!.result.keys.map((k) => k.error?.reason)).toEqual(["ROTATION_UNSAFE", undefined]);
+    expect(second!.result.keys[0]!.error!.message).toMatch(/Another rotation of .* began at .* and may still be running/);
+    expect(first.result.keys[0]!.status).toBe("rotated");
+    expect(live()).toContain(newest()!.holds);
+    expect(secretVersions(world, KEY_SECRET).map((v) => v.state)).toEqual(["ENABLED", "ENABLED"]);
+  });
+
+  test("a ledger another run changed meanwhile stops this run instead of being overwritten", async () => {
+    world.google.state.hooks.set("secret.patch", () => {
+      world.google.state.hooks.delete("secret.patch");
+      const secret = world.google.state.secrets.get(KEY_SECRET)!;
+      secret.annotations = { ...secret.annotations, "gemini-access-kit.v7": "another-runs-key" };
+      secret.etag++;
+    });
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.error).toMatchObject({ reason: "ROTATION_UNSAFE", message: expect.stringContaining("Another rotation changed the ledger") });
+    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations["gemini-access-kit.v7"]).toBe("another-runs-key");
+  });
+});
+
+describe("keys the rotator did not make are never deleted without --prune", () => {
+  test("a key someone makes after an interrupted run's lease is not taken for that run's orphan", async () => {
+    await rotateInProcess(world, []);
+    const [k1] = live();
+    const secret = world.google.state.secrets.get(KEY_SECRET)!;
+    const since = world.time.now;
+    secret.annotations = { ...secret.annotations, "gemini-access-kit.pending": JSON.stringify({ since: new Date(since).toISOString(), until: new Date(since + 25 * 60_000).toISOString(), newestVersion: 1, existing: [k1] }) };
+    secret.etag++;
+    world.advance(1);
+    const person = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    const run = await rotateInProcess(world, []);
+    expect(live()).toContain(person.keyId);
+    expect(run.result.keys[0]!.keys.find((l) => l.keyId === person.keyId)!.action).toBe("unmanaged");
+  });
+
+  test("a note that cannot be read deletes nothing, says so, and is cleared", async () => {
+    const person = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    world.google.state.secrets.get(KEY_SECRET)!.annotations = { "gemini-access-kit.pending": "{written by hand" };
+    const run = await rotateInProcess(world, []);
+    expect(live()).toContain(person.keyId);
+    expect(run.result.keys[0]!.keys[0]!.detail).toContain("the rotator's note in the secret could not be read; nothing was inferred from it");
+    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations["gemini-access-kit.pending"]).toBeUndefined();
+  });
+
+  test("an API key that says the rotator made it, but that no version is recorded for, is left alone without a note", async () => {
+    await rotateInProcess(world, []);
+    world.google.state.secrets.get(API_KEY_SECRET)!.annotations = {};
+    const [apiKey] = [...world.google.state.apiKeyRecords.keys()];
+    world.advance(1);
+    const run = await rotateInProcess(world, []);
+    expect(world.google.state.apiKeyRecords.get(apiKey!)!.deleteTime).toBeUndefined();
+    expect(run.result.keys[1]!.keys.find((l) => l.keyId === apiKey)).toMatchObject({ action: "unmanaged", detail: expect.stringContaining("made by the rotator for this secret but never recorded as stored") });
+  });
+});
+
+describe("never two new keys", () => {
+  test("a lost answer to making a key, with a list that does not show it yet: no second key now; the next run deletes the first and makes one", async () => {
+    world.google.failNext("iamKeys.create", { ...unavailable, afterHandling: true });
+    const keys = world.google.state.accounts.get(RUNTIME)!;
+    world.google.state.hooks.set("iamKeys.list", () => {
+      if (keys.size === 0) return;
+      world.google.state.hooks.delete("iamKeys.list");
+      const stash = [...keys.entries()];
+      keys.clear();
+      setImmediate(() => stash.forEach(([k, v]) => keys.set(k, v)));
+    });
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.status).toBe("failed");
+    expect(world.google.requestsTo("iamKeys.create")).toHaveLength(1);
+    const [lost] = live();
+    world.advance(LEASE_DAYS);
+    const next = await rotateInProcess(world, []);
+    expect(actions(next)).toEqual([["orphan", lost], ["rotated", expect.any(String)]]);
+    expect(live()).toHaveLength(1);
+    expect(live()).not.toContain(lost);
+  });
+});
