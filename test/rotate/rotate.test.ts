@@ -156,6 +156,14 @@ describe("when something goes wrong, the old key stays in place", () => {
     expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({});
   });
 
+  test("an organization policy that refuses binding the API key to its account fails the API key, named, with nothing left", async () => {
+    world.google.state.apiKeyBindingBlocked = true;
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[1]).toMatchObject({ status: "failed", error: { reason: "API_KEY_BINDING_BLOCKED", fix: expect.stringContaining("Google exempts keys restricted to generativelanguage.googleapis.com") } });
+    expect(run.result.keys[0]!.status).toBe("rotated");
+    expect(world.google.state.secrets.get(API_KEY_SECRET)!.annotations).toEqual({});
+  });
+
   test("a caller without key admin on the account is told which role, on which resource, and who grants it", async () => {
     world.google.state.keyAdmins.delete(RUNTIME);
     const run = await rotateInProcess(world, []);

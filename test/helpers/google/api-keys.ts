@@ -86,6 +86,16 @@ export const createApiKey: Handler = (ctx, [project]) => {
   if (body.serviceAccountEmail !== undefined && !ctx.state.keyBinders.get(body.serviceAccountEmail)?.has(caller)) {
     return permissionDenied(ctx.res, "iam.serviceAccountApiKeyBindings.create", `projects/-/serviceAccounts/${body.serviceAccountEmail}`, "iam.googleapis.com");
   }
+  if (body.serviceAccountEmail !== undefined && ctx.state.apiKeyBindingBlocked) {
+    // The operation fails with the policy's violation. No Google page shows this body; it follows
+    // the key-creation constraint's (400 FAILED_PRECONDITION, google.rpc.PreconditionFailure).
+    const name = `operations/akmf.p7-${PROJECT_NUMBER}-${randomUUID()}`;
+    ctx.state.operations.set(name, {
+      name, pollsLeft: ctx.state.operationPolls,
+      error: { code: 9, message: "Binding API keys to service accounts is not allowed by the organization policy.", details: [{ "@type": "type.googleapis.com/google.rpc.PreconditionFailure", violations: [{ type: "constraints/iam.managed.disableServiceAccountApiKeyCreation", subject: `projects/${project!}`, description: "API key binding to service accounts is disabled." }] }] },
+    });
+    return json(ctx.res, 200, { name });
+  }
   const now = new Date(ctx.state.now()).toISOString();
   const key: ApiKeyRecord = {
     keyId, uid: randomUUID(), displayName: body.displayName ?? "", keyString: apiKeyString(), createTime: now, updateTime: now,

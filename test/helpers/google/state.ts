@@ -98,6 +98,8 @@ export interface GoogleState {
   keyAdmins: Map<string, Set<string>>;
   /** An organization policy that refuses key creation (iam.disableServiceAccountKeyCreation). */
   keyCreationBlocked: boolean;
+  /** An organization policy that refuses binding API keys to service accounts (iam.managed.disableServiceAccountApiKeyCreation). */
+  apiKeyBindingBlocked: boolean;
   /** How many refusals a key created through the IAM API (or an API key made through API Keys) starts with. */
   newKeyRefusals: number;
   /** Desktop client id to secret. */
@@ -171,6 +173,7 @@ export function initialState(): GoogleState {
     accounts: new Map(),
     keyAdmins: new Map(),
     keyCreationBlocked: false,
+    apiKeyBindingBlocked: false,
     newKeyRefusals: 0,
     clients: new Map(),
     consent: { action: "approve", user: "dev@example.com" },
