@@ -12,7 +12,7 @@ export type AuthKind = "service-account" | "oauth" | "adc" | "impersonate" | "ap
 export interface CallContext {
   /** "List models", "Read secret projects/p/secrets/s", ... */
   what: string;
-  service: "gemini" | "secretmanager" | "iamcredentials" | "iam" | "apikeys";
+  service: "gemini" | "secretmanager" | "iamcredentials" | "iam" | "apikeys" | "orgpolicy" | "cloudbilling" | "cloudresourcemanager" | "serviceusage";
   identity: AuthKind;
   /** The principal making the call, when known (an e-mail). */
   principal?: string;

@@ -1,5 +1,5 @@
 /**
- * Every Google endpoint the verify and rotate commands call, each of which can be pointed elsewhere
+ * Every Google endpoint the verify, rotate and preflight commands call, each of which can be pointed elsewhere
  * (a Private Service Connect address, a test server) through the environment.
  */
 
@@ -18,8 +18,16 @@ export interface Endpoints {
   iamCredentials: string;
   /** IAM's base URL (service-account keys, for the rotator). */
   iam: string;
-  /** API Keys' base URL (the Gemini API key, for the rotator). */
+  /** API Keys' base URL (the Gemini API key, for the rotator; the project's keys, for preflight). */
   apiKeys: string;
+  /** Organization Policy v2's base URL (effective policies, for preflight). */
+  orgPolicy: string;
+  /** Cloud Billing's base URL (the project's billing state, for preflight). */
+  cloudBilling: string;
+  /** Cloud Resource Manager's base URL (the project, and the caller's permissions on it, for preflight). */
+  cloudResourceManager: string;
+  /** Service Usage's base URL (which APIs are enabled, for preflight). */
+  serviceUsage: string;
 }
 
 export const GOOGLE_ENDPOINTS: Endpoints = {
@@ -30,6 +38,10 @@ export const GOOGLE_ENDPOINTS: Endpoints = {
   iamCredentials: "https://iamcredentials.googleapis.com",
   iam: "https://iam.googleapis.com",
   apiKeys: "https://apikeys.googleapis.com",
+  orgPolicy: "https://orgpolicy.googleapis.com",
+  cloudBilling: "https://cloudbilling.googleapis.com",
+  cloudResourceManager: "https://cloudresourcemanager.googleapis.com",
+  serviceUsage: "https://serviceusage.googleapis.com",
 };
 
 export const ENDPOINT_VARIABLES: Record<keyof Endpoints, string> = {
@@ -40,6 +52,10 @@ export const ENDPOINT_VARIABLES: Record<keyof Endpoints, string> = {
   iamCredentials: "GEMINI_KIT_IAMCREDENTIALS_ENDPOINT",
   iam: "GEMINI_KIT_IAM_ENDPOINT",
   apiKeys: "GEMINI_KIT_APIKEYS_ENDPOINT",
+  orgPolicy: "GEMINI_KIT_ORGPOLICY_ENDPOINT",
+  cloudBilling: "GEMINI_KIT_CLOUDBILLING_ENDPOINT",
+  cloudResourceManager: "GEMINI_KIT_CLOUDRESOURCEMANAGER_ENDPOINT",
+  serviceUsage: "GEMINI_KIT_SERVICEUSAGE_ENDPOINT",
 };
 
 /** Loopback hosts: plain http to them never leaves the machine. */

@@ -128,6 +128,10 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       GEMINI_KIT_IAMCREDENTIALS_ENDPOINT: url,
       GEMINI_KIT_IAM_ENDPOINT: url,
       GEMINI_KIT_APIKEYS_ENDPOINT: url,
+      GEMINI_KIT_ORGPOLICY_ENDPOINT: url,
+      GEMINI_KIT_CLOUDBILLING_ENDPOINT: url,
+      GEMINI_KIT_CLOUDRESOURCEMANAGER_ENDPOINT: url,
+      GEMINI_KIT_SERVICEUSAGE_ENDPOINT: url,
     },
     addServiceAccount(email, project) {
       const key = serviceAccountKey(email, project);
