@@ -7,7 +7,7 @@
  * client's version) and nothing else: the foundation (APIs, accounts, their roles, impersonators)
  * is the CI stack's, keys and API keys the rotator's. It holds no permission on any IAM resource but
  * the environment's secrets, none to read a secret or a key, and none in the CI project beyond its
- * own state bucket and KMS key.
+ * own state bucket and KMS key; before its up, preflight reads the project's state (read-only).
  *
  * The rotator, for an environment whose stack declares keys, makes and deletes the keys of exactly
  * the keyed accounts, manages exactly the key secrets' versions (never reading one), and the
@@ -15,27 +15,45 @@
  * CI stack, which an administrator applies.
  */
 
+import { typePermissions } from "../plan/permissions.ts";
+
+/** What the deployer applies: an environment stack's workload plane (its secrets, their readers, the OAuth client's version). */
+export const WORKLOAD_TYPES = [
+  "gcp:secretmanager/secret:Secret",
+  "gcp:secretmanager/secretIamMember:SecretIamMember",
+  "gcp:secretmanager/secretVersion:SecretVersion",
+] as const;
+
+const WORKLOAD = typePermissions(WORKLOAD_TYPES);
+
 /**
  * Creating a secret is checked on the project, where IAM Conditions see no secret name (Secret
  * Manager's REST reference: "permission on the specified resource parent: secretmanager.secrets.create";
  * resource.name is available only for secrets and versions, iam/docs/conditions-resource-attributes),
  * so this one permission is granted without a condition. It gives no access to other secrets.
+ * The workload plane's project permissions, from the table preflight checks too (plan/permissions.ts).
  */
-export const DEPLOYER_CREATE_PERMISSIONS = ["secretmanager.secrets.create"] as const;
+export const DEPLOYER_CREATE_PERMISSIONS: readonly string[] = WORKLOAD.project;
 
-/** Managing the stack's own secrets, their versions and readers: granted only on secrets named with the stack's prefix. */
-export const DEPLOYER_SECRET_PERMISSIONS = [
-  "secretmanager.secrets.delete",
-  "secretmanager.secrets.get",
-  "secretmanager.secrets.getIamPolicy",
-  "secretmanager.secrets.setIamPolicy",
-  "secretmanager.secrets.update",
-  "secretmanager.versions.add",
-  "secretmanager.versions.destroy",
-  "secretmanager.versions.disable",
-  "secretmanager.versions.enable",
-  "secretmanager.versions.get",
-  "secretmanager.versions.list",
+/**
+ * Managing the stack's own secrets, their versions and readers: granted only on secrets named with
+ * the stack's prefix. The workload plane's permissions on a secret, from the same table.
+ */
+export const DEPLOYER_SECRET_PERMISSIONS: readonly string[] = WORKLOAD.secret;
+
+/**
+ * What preflight reads in the environment's project before the deployer's up, and nothing else:
+ * the project (also what Cloud Billing's billingInfo asks for: cloud.google.com/billing/docs/reference/rest/v1/projects/getBillingInfo),
+ * its effective organization policies (orgpolicy.policy.get, the permission roles/orgpolicy.policyViewer
+ * grants for getEffectivePolicy), which services are enabled, and the names and restrictions of its
+ * API keys (apikeys.keys.list lists no key string; getKeyString is another permission). All read-only.
+ */
+export const PREFLIGHT_READ_PERMISSIONS = [
+  "apikeys.keys.list",
+  "orgpolicy.policy.get",
+  "resourcemanager.projects.get",
+  "serviceusage.services.get",
+  "serviceusage.services.list",
 ] as const;
 
 /** An IAM condition on one role binding. */
@@ -127,12 +145,16 @@ export const GATE_ROLE = "roles/iam.serviceAccountTokenCreator";
  * without it there every CI decryption of state fails with "KMS API has not been used in project".
  */
 export const CI_PROJECT_APIS = [
-  // The rotator's calls to API Keys are charged to its own project, as the caller's (client-based quota).
+  // The rotator's calls to API Keys, and the deployer's preflight calls (API Keys, Cloud Billing,
+  // Organization Policy, Resource Manager, Service Usage), are charged to the caller's own project
+  // (client-based quota: a service account's calls to the project it belongs to).
   "apikeys.googleapis.com",
+  "cloudbilling.googleapis.com",
   "cloudkms.googleapis.com",
   "cloudresourcemanager.googleapis.com",
   "iam.googleapis.com",
   "iamcredentials.googleapis.com",
+  "orgpolicy.googleapis.com",
   "secretmanager.googleapis.com",
   "serviceusage.googleapis.com",
   "storage.googleapis.com",

@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { customRoleId, DEPLOYER_CREATE_PERMISSIONS, DEPLOYER_SECRET_PERMISSIONS, GATE_ROLE, secretsCondition, STATE_ROLES } from "../ci/grants.ts";
+import { customRoleId, DEPLOYER_CREATE_PERMISSIONS, DEPLOYER_SECRET_PERMISSIONS, GATE_ROLE, PREFLIGHT_READ_PERMISSIONS, secretsCondition, STATE_ROLES } from "../ci/grants.ts";
 import { jobSubjects } from "../config/ci.ts";
 import type { CiAccount, CiConfig, CiEnvironment } from "../config/types.ts";
 import { chooseAccount } from "../default-account.ts";
@@ -129,7 +129,8 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
   /**
    * In the environment's project: creating secrets, and managing those named with the environment
    * stack's prefix, through two custom roles (no predefined role is that narrow: secretmanager.admin
-   * reads every secret, secretVersionManager cannot set readers).
+   * reads every secret, secretVersionManager cannot set readers); and reading what preflight checks,
+   * through a third (serviceusage.apiKeysViewer would read key strings too).
    */
   private workloadGrants(name: string, ci: CiConfig, e: CiEnvironment, member: pulumi.Output<string>, number: pulumi.Output<string>): void {
     const project = e.config.project;
@@ -141,7 +142,9 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
       );
     const create = role("create", `CI deployer of ${e.name}: create secrets`, DEPLOYER_CREATE_PERMISSIONS);
     const secrets = role("secrets", `CI deployer of ${e.name}: manage the stack's secrets`, DEPLOYER_SECRET_PERMISSIONS);
+    const preflight = role("preflight", `CI deployer of ${e.name}: read what preflight checks`, PREFLIGHT_READ_PERMISSIONS);
     new gcp.projects.IAMMember(`${name}-deployer-creates`, { project, role: create.name, member }, { parent: this });
+    new gcp.projects.IAMMember(`${name}-deployer-preflight`, { project, role: preflight.name, member }, { parent: this });
     new gcp.projects.IAMMember(
       `${name}-deployer-manages`,
       { project, role: secrets.name, member, condition: number.apply((n) => secretsCondition(n, e.config.namePrefix)) },

@@ -260,11 +260,12 @@ const SECRET_MANAGEMENT = [
 describe.each(["dev", "staging", "prod"])("the %s deployer holds exactly", (env) => {
   const project = `acme-gemini-${env}`;
 
-  test("secret creation in its environment's project, management of the secrets named gak-*, its state, and impersonation of one account", () => {
+  test("secret creation in its environment's project, management of the secrets named gak-*, a read-only view of what preflight checks (no key string), its state, and impersonation of one account", () => {
     expect(grantsTo(deployer(env))).toEqual([
       { on: `bucket acme-gemini-state-${env}`, role: "roles/storage.objectUser", permissions: PREDEFINED["roles/storage.objectUser"] },
       { on: `cryptoKey projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${env}`, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", permissions: PREDEFINED["roles/cloudkms.cryptoKeyEncrypterDecrypter"] },
       { on: `project ${project}`, role: `projects/${project}/roles/gak_create_${env}`, permissions: ["secretmanager.secrets.create"] },
+      { on: `project ${project}`, role: `projects/${project}/roles/gak_preflight_${env}`, permissions: ["apikeys.keys.list", "orgpolicy.policy.get", "resourcemanager.projects.get", "serviceusage.services.get", "serviceusage.services.list"] },
       { on: `project ${project}`, role: `projects/${project}/roles/gak_secrets_${env}`, condition: `resource.name.startsWith('projects/${PROJECT_NUMBER}/secrets/gak-')`, permissions: SECRET_MANAGEMENT },
       { on: `serviceAccount gak-runtime-${env}@${project}.iam.gserviceaccount.com`, role: "roles/iam.serviceAccountTokenCreator", permissions: PREDEFINED["roles/iam.serviceAccountTokenCreator"] },
     ]);
