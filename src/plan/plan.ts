@@ -5,7 +5,7 @@
  */
 
 import { NAMESPACE } from "../config/keys.ts";
-import { checkAnyStack } from "../config/any-stack.ts";
+import { checkAnyStack, type StackConfig } from "../config/any-stack.ts";
 import type { RawConfig } from "../config/parse.ts";
 import type { StackFile } from "../config/stack-file.ts";
 import { setClientCommand, type ManualStep } from "../oauth/consent.ts";
@@ -35,6 +35,8 @@ export interface Plan {
   notes: string[];
   /** The stack outputs a fresh `up` would export, those Google assigns (resource names with project numbers) left out. */
   outputs: Record<string, unknown>;
+  /** The checked config the program ran with. */
+  config: StackConfig;
 }
 
 /** The value without the parts only an `up` can know, as `pulumi stack output --json` would never show a placeholder. */
@@ -139,7 +141,7 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
     notes.push("Project numbers (NUMBER-OF-<project>) in the deployers' conditions are looked up when the CI stack runs.");
     return {
       stack: req.stack, project: stack.config.project, environment: "ci", stackFile: req.stackFile, resources: recording.resources, manualSteps: [],
-      criticalPath: criticalPath(recording.resources), notes, outputs: knownOnly(recording.outputs) as Record<string, unknown>,
+      criticalPath: criticalPath(recording.resources), notes, outputs: knownOnly(recording.outputs) as Record<string, unknown>, config: stack,
     };
   }
   const config = stack.config;
@@ -158,5 +160,6 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
     criticalPath: criticalPath(recording.resources),
     notes,
     outputs: knownOnly({ ...outputs, manualSteps: outputs.manualSteps.map((step) => clientStep(step, client)) }) as Record<string, unknown>,
+    config: stack,
   };
 }

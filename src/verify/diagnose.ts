@@ -113,6 +113,8 @@ function diagnoseReason(e: GoogleError, context: CallContext): Failure | undefin
         "SERVICE_DISABLED",
         `${service} is not enabled in ${consumer}.`,
         `Enable it: pulumi up enables it for the stack's project${url ? `, or open ${url}` : ""}. Just enabled? It can take minutes to reach every server: run again with --wait 300.`,
+        1,
+        { service, consumer },
       );
     }
     case "ACCESS_TOKEN_SCOPE_INSUFFICIENT":

@@ -13,6 +13,7 @@
 import { randomUUID } from "node:crypto";
 import { bearer } from "./auth.ts";
 import { apiKeyString } from "./credentials.ts";
+import { findProject, holds } from "./projects.ts";
 import { googleError, json, permissionDenied } from "./respond.ts";
 import { PROJECT_NUMBER, type ApiKeyRecord, type GoogleState } from "./state.ts";
 import type { Handler, RequestContext } from "./routes.ts";
@@ -47,7 +48,9 @@ function admin(ctx: RequestContext, permission: string, resource: string): strin
     json(ctx.res, 401, googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."));
     return undefined;
   }
-  if (!ctx.state.apiKeyAdmins.has(token.principal)) {
+  // The rotator's rights, or this one permission held through a grant on the project (preflight lists keys).
+  const project = /^projects\/([^/]+)/.exec(resource)?.[1];
+  if (!ctx.state.apiKeyAdmins.has(token.principal) && !(project !== undefined && holds(ctx.state, token.principal, findProject(ctx.state, project)?.projectId ?? project, permission))) {
     permissionDenied(ctx.res, permission, resource, "apikeys.googleapis.com");
     return undefined;
   }

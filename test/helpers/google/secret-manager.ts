@@ -10,6 +10,7 @@
 
 import { crc32c } from "../../../src/verify/secrets.ts";
 import { bearer } from "./auth.ts";
+import { holds } from "./projects.ts";
 import { googleError, json, permissionDenied } from "./respond.ts";
 import { byProjectId, byProjectNumber, type GoogleState, type SecretVersion, type StoredSecret } from "./state.ts";
 import type { Handler } from "./routes.ts";
@@ -52,8 +53,11 @@ function authorized(ctx: Parameters<Handler>[0], name: string, permission: strin
   }
   const secret = ctx.state.secrets.get(byProjectId(ctx.state, name));
   const allowed = permission === "secretmanager.versions.access" ? secret?.readers : secret?.managers;
+  // Or the permission held through a grant on the project, perhaps limited by a condition on the secret's id.
+  const [, project, id] = /^projects\/([^/]+)\/secrets\/([^/]+)/.exec(byProjectId(ctx.state, name)) ?? [];
+  const granted = project !== undefined && holds(ctx.state, token.principal, project, permission, id);
   // Google answers 403 for a secret the caller may not use whether or not it exists.
-  if (secret === undefined || !allowed?.has(token.principal)) {
+  if (secret === undefined || !(allowed?.has(token.principal) || granted)) {
     if (secret !== undefined || permission === "secretmanager.versions.access") permissionDenied(ctx.res, permission, resource, DOMAIN);
     else json(ctx.res, 404, googleError(404, "NOT_FOUND", `Secret [${name}] not found or has no versions.`));
     return undefined;

@@ -13,6 +13,7 @@ import { createApiKey, deleteApiKey, getApiKey, getKeyString, getOperation, list
 import { authorizationEndpoint, generateAccessToken, stsEndpoint, tokenEndpoint } from "./auth.ts";
 import { apiKeyString, desktopClient, refreshToken, serviceAccountKey, type GeneratedClient, type GeneratedKey } from "./credentials.ts";
 import { createKey, deleteKey, getKey, listKeys } from "./iam.ts";
+import { batchGetServices, getBillingInfo, getEffectivePolicy, getProject, testProjectPermissions, testSecretPermissions } from "./projects.ts";
 import { json } from "./respond.ts";
 import { match, type RouteDef } from "./routes.ts";
 import { accessVersion, addVersion, destroyVersion, getSecret, getVersion, listVersions, patchSecret } from "./secret-manager.ts";
@@ -67,6 +68,12 @@ const ROUTES: RouteDef[] = [
   { route: "apiKeys.get", method: "GET", pattern: new RegExp(`^/v2/${API_KEYS}/([^/]+)$`), handle: getApiKey },
   { route: "apiKeys.delete", method: "DELETE", pattern: new RegExp(`^/v2/${API_KEYS}/([^/]+)$`), handle: deleteApiKey },
   { route: "operations.get", method: "GET", pattern: /^\/v2\/operations\/([^/]+)$/, handle: getOperation },
+  { route: "projects.get", method: "GET", pattern: /^\/v1\/projects\/([^/:]+)$/, handle: getProject },
+  { route: "projects.testIamPermissions", method: "POST", pattern: /^\/v1\/projects\/([^/:]+):testIamPermissions$/, handle: testProjectPermissions },
+  { route: "secret.testIamPermissions", method: "POST", pattern: /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+):testIamPermissions$/, handle: testSecretPermissions },
+  { route: "billingInfo", method: "GET", pattern: /^\/v1\/projects\/([^/]+)\/billingInfo$/, handle: getBillingInfo },
+  { route: "effectivePolicy", method: "GET", pattern: /^\/v2\/projects\/([^/]+)\/policies\/([^/:]+):getEffectivePolicy$/, handle: getEffectivePolicy },
+  { route: "services.batchGet", method: "GET", pattern: /^\/v1\/projects\/([^/]+)\/services:batchGet$/, handle: batchGetServices },
 ];
 
 async function applyFault(res: ServerResponse, fault: Fault): Promise<void> {

@@ -25,7 +25,8 @@ export type Route =
   | "token" | "auth" | "sts" | "models" | "tunedModels" | "permissions" | "secrets" | "iamcredentials"
   | "iamKeys.list" | "iamKeys.get" | "iamKeys.create" | "iamKeys.delete"
   | "secret.get" | "secret.patch" | "versions.list" | "versions.get" | "versions.add" | "versions.destroy"
-  | "apiKeys.list" | "apiKeys.create" | "apiKeys.get" | "apiKeys.keyString" | "apiKeys.delete" | "operations.get";
+  | "apiKeys.list" | "apiKeys.create" | "apiKeys.get" | "apiKeys.keyString" | "apiKeys.delete" | "operations.get"
+  | "projects.get" | "projects.testIamPermissions" | "billingInfo" | "effectivePolicy" | "services.batchGet" | "secret.testIamPermissions";
 
 export interface Recorded {
   route: Route | "other";
@@ -91,7 +92,33 @@ export interface Operation {
   error?: { code: number; message: string; status?: string; details?: unknown[] };
 }
 
+/** A project as Resource Manager, Cloud Billing, Service Usage and Organization Policy describe it. */
+export interface CloudProject {
+  projectId: string;
+  number: string;
+  lifecycleState: "ACTIVE" | "DELETE_REQUESTED";
+  parent?: { type: "organization" | "folder"; id: string };
+  /** `billingAccounts/ID`, when one is linked. */
+  billingAccount?: string;
+  billingEnabled: boolean;
+  /** The services enabled in it. */
+  services: Set<string>;
+  /** The effective policy's `spec` of each constraint some policy sets, by bare constraint name. */
+  policies: Map<string, Record<string, unknown>>;
+}
+
+/** One role binding's permissions on a project; with `secretPrefix`, an IAM Condition limits it to the secrets whose id starts so. */
+export interface Grant {
+  project: string;
+  permissions: string[];
+  secretPrefix?: string;
+}
+
 export interface GoogleState {
+  /** By project id. */
+  cloudProjects: Map<string, CloudProject>;
+  /** Principal to the bindings it holds (what testIamPermissions, projects.get, billing, org policy and batchGet check). */
+  grants: Map<string, Grant[]>;
   /** Service-account e-mail to its user-managed keys, by key id. */
   accounts: Map<string, Map<string, AccountKey>>;
   /** Account e-mail to the principals holding iam.serviceAccountKeyAdmin on it. */
@@ -170,6 +197,8 @@ export const PROJECT_NUMBER = "123456789012";
 
 export function initialState(): GoogleState {
   return {
+    cloudProjects: new Map(),
+    grants: new Map(),
     accounts: new Map(),
     keyAdmins: new Map(),
     keyCreationBlocked: false,

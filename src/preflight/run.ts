@@ -1,0 +1,156 @@
+/**
+ * The preflight command's core: plan the stack offline (what a fresh up registers), derive what to
+ * check from it, act as the caller, and run every check that applies in parallel. Collaborators
+ * (fetch, clock, files, the process runner) come in as parameters, so tests run it against the fake
+ * Google in-process.
+ */
+
+import { badInput, Failure } from "../cli/failure.ts";
+import type { Redactor } from "../cli/redact.ts";
+import { stackFileName } from "../cli/stacks.ts";
+import { parseStackFile, stackFilePath, stackReader } from "../config/stack-file.ts";
+import { record } from "../json.ts";
+import { planStack } from "../plan/plan.ts";
+import type { Api } from "../rotate/google/api.ts";
+import { endpointsFromEnv, overrideNotices } from "../verify/endpoints.ts";
+import { stackOutputJson, type Runner } from "../verify/facts.ts";
+import { DEFAULT_POLICY, type Clock, type Http } from "../verify/http.ts";
+import { adcCaller } from "../verify/identities/adc.ts";
+import { SCOPES, type IdentityDeps } from "../verify/identities/caller.ts";
+import { impersonateCaller } from "../verify/identities/impersonate.ts";
+import type { PreflightOptions } from "./args.ts";
+import {
+  apiKeyBindingCheck, apiKeysCheck, apisCheck, billingCheck, defaultGrantsCheck, keyCreationCheck, keyExpiryCheck, memberDomainsCheck, oauthCheck,
+  permissionsCheck, projectCheck, serviceUsageCheck, type CheckResult, type DeployedOauth, type Status,
+} from "./checks.ts";
+import { getEffectivePolicy, type PolicyRule } from "./google.ts";
+import { preflightTarget, type PreflightTarget } from "./targets.ts";
+
+export interface PreflightDeps {
+  fetch: typeof fetch;
+  clock: Clock;
+  env: Record<string, string | undefined>;
+  /** Reads a file the user named (--outputs, credential files); a missing one is a Failure with exit code 2. */
+  readFile: (path: string) => Promise<string>;
+  /** The project's root, where stacks/ is, and how its files are read. */
+  root: string;
+  readText: (path: string) => string;
+  /** Runs the Pulumi CLI, for the stack's outputs. */
+  run: Runner;
+  progress: (line: string) => void;
+  redactor: Redactor;
+}
+
+export interface PreflightResult {
+  ok: boolean;
+  command: "preflight";
+  stack: string;
+  project: string;
+  /** Who the checks ran as. */
+  caller: string;
+  counts: Record<Status, number>;
+  checks: CheckResult[];
+  exitCode: 0 | 1;
+}
+
+const GEMINI = "generativelanguage.googleapis.com";
+
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
+
+function planFor(stack: string, deps: PreflightDeps) {
+  const path = stackFilePath(deps.root, stack);
+  let text: string;
+  try {
+    text = deps.readText(path);
+  } catch {
+    throw badInput(`There is no ${stackFileName(stack)}.`, "Pass the name of a stack under stacks/.");
+  }
+  return planStack({ stack, stackFile: stackFileName(stack), file: parseStackFile(text, stackFileName(stack)), readStack: stackReader(deps.root, deps.readText) });
+}
+
+async function callerApi(options: PreflightOptions, t: PreflightTarget, http: Http, deps: PreflightDeps): Promise<Api> {
+  const endpoints = endpointsFromEnv(deps.env);
+  for (const notice of overrideNotices(endpoints)) deps.progress(notice);
+  const identity: IdentityDeps = {
+    http, endpoints, redactor: deps.redactor, env: deps.env, readFile: deps.readFile, scopes: [SCOPES.cloudPlatform],
+    // User credentials bill the stack's project when neither --project nor the ADC file names one.
+    facts: { source: `stack ${t.stack}`, stack: t.stack, project: t.project, serviceAccounts: {} },
+  };
+  const caller = options.auth === "impersonate"
+    ? await impersonateCaller({ ...identity, facts: undefined }, { email: options.impersonate })
+    : await adcCaller(identity, { project: options.project });
+  // Once, before the checks: credentials that do not work are one failure, not one per check.
+  await caller.headers();
+  return { http, endpoints, headers: () => caller.headers(), principal: caller.identity.principal, identity: options.auth };
+}
+
+/** The OAuth step as the stack's outputs say (the file, or the Pulumi CLI), else as its committed config gives it. */
+async function oauthState(options: PreflightOptions, t: PreflightTarget, deps: PreflightDeps): Promise<DeployedOauth> {
+  const planned: DeployedOauth = { source: "the committed config", steps: t.oauth?.steps ?? [] };
+  let json: string;
+  let source: string;
+  if (options.outputs !== undefined) {
+    json = await deps.readFile(options.outputs);
+    source = options.outputs;
+  } else {
+    try {
+      json = await stackOutputJson(t.stack, deps.run);
+      source = `stack ${t.stack}'s outputs`;
+    } catch (err) {
+      if (!(err instanceof Failure)) throw err;
+      return { ...planned, source: `the committed config (the stack's outputs could not be read: ${err.message})` };
+    }
+  }
+  let outputs: Record<string, unknown> | undefined;
+  try {
+    outputs = record(JSON.parse(json));
+  } catch {
+    outputs = undefined;
+  }
+  if (outputs === undefined) throw badInput(`${source} is not valid JSON.`, "Save the outputs with `pulumi stack output --json > FILE`.");
+  // A stack never deployed has no outputs: what its config gives is all there is.
+  if (Object.keys(outputs).length === 0) return { ...planned, source: `the committed config (stack ${t.stack} has no outputs yet)` };
+  const steps = (Array.isArray(outputs.manualSteps) ? outputs.manualSteps : []).map(record).filter((s) => s !== undefined)
+    .map((s) => ({ id: str(s.id), status: str(s.status), title: str(s.title) }));
+  const status = record(outputs.oauthClient)?.status;
+  return { source, status: typeof status === "string" ? status : undefined, steps: steps.length > 0 ? steps : planned.steps };
+}
+
+/** Every check that applies to the stack, each a promise of its result. */
+function checksFor(api: Api, t: PreflightTarget, oauth: () => Promise<DeployedOauth>): Promise<CheckResult>[] {
+  const checks: Promise<CheckResult>[] = [];
+  for (const p of t.projects) {
+    // One read of each constraint a project, however many checks use it.
+    const policies = new Map<string, Promise<PolicyRule[]>>();
+    const read = (constraint: string) => {
+      let rules = policies.get(constraint);
+      if (rules === undefined) policies.set(constraint, (rules = getEffectivePolicy(api, p.project, constraint)));
+      return rules;
+    };
+    checks.push(projectCheck(api, t, p), billingCheck(api, t, p));
+    if (p.needs.permissions.length > 0 || p.needs.secrets.size > 0) checks.push(permissionsCheck(api, t, p));
+    if (p.apis.length > 0) checks.push(apisCheck(api, t, p), serviceUsageCheck(read, t, p));
+    if (t.keys?.project === p.project) checks.push(keyCreationCheck(read, t), keyExpiryCheck(read, t));
+    if (t.apiKey?.project === p.project) checks.push(apiKeyBindingCheck(read, t));
+    if (p.members.length > 0) checks.push(memberDomainsCheck(read, t, p));
+    checks.push(defaultGrantsCheck(read, p));
+    if (p.apis.includes(GEMINI)) checks.push(apiKeysCheck(api, p));
+  }
+  if (t.oauth !== undefined) checks.push(oauth().then((state) => oauthCheck(t, state)));
+  return checks;
+}
+
+export async function runPreflight(options: PreflightOptions, deps: PreflightDeps): Promise<PreflightResult> {
+  const stack = options.stack!;
+  deps.progress(`Planning stack ${stack} offline, for what up would create...`);
+  const target = preflightTarget(await planFor(stack, deps));
+  const http: Http = { fetch: deps.fetch, clock: deps.clock, progress: deps.progress, policy: { ...DEFAULT_POLICY, retries: options.retries, timeoutMs: options.timeoutSeconds * 1000 } };
+  const api = await callerApi(options, target, http, deps);
+  const checks = checksFor(api, target, () => oauthState(options, target, deps));
+  deps.progress(`Running ${checks.length} checks as ${api.principal}, in parallel...`);
+  const results = await Promise.all(checks);
+  const counts: Record<Status, number> = { pass: 0, warn: 0, fail: 0 };
+  for (const r of results) counts[r.status]++;
+  const ok = counts.fail === 0;
+  return { ok, command: "preflight", stack, project: target.project, caller: api.principal, counts, checks: results, exitCode: ok ? 0 : 1 };
+}
