@@ -339,6 +339,8 @@ export async function apiKeysCheck(api: Api, p: ProjectTarget): Promise<CheckRes
 export interface DeployedOauth {
   /** Where the state was read: "stack dev's outputs", or the committed config. */
   source: string;
+  /** Why the outputs were not the source, when they were not. */
+  note?: string;
   status?: string;
   steps: { id: string; status: string; title: string }[];
 }
@@ -346,14 +348,14 @@ export interface DeployedOauth {
 /** The manual consent-screen and Desktop-client step, as the stack's outputs (or, before any up, its config) say: nothing to ask Google. */
 export function oauthCheck(t: PreflightTarget, deployed: DeployedOauth): CheckResult {
   const oauth = t.oauth!;
-  const evidence = deployed.steps.map((s) => `${s.status}: ${s.title}`);
+  const evidence = [...(deployed.note === undefined ? [] : [`${deployed.note}; read from ${deployed.source}`]), ...deployed.steps.map((s) => `${s.status}: ${s.title}`)];
   const base = { id: "oauth", project: t.project, calls: [] as string[] };
   if (deployed.status === "stored" || oauth.clientSet) {
-    return { ...base, status: "pass", summary: `The Desktop OAuth client is handed to the stack (${deployed.source}); the consent screen is a console setting no API reads, so check it against the steps.`, evidence };
+    return { ...base, status: "pass", summary: `The Desktop OAuth client is handed to the stack, as ${deployed.source} says; the consent screen is a console setting no API reads, so check it against the steps.`, evidence };
   }
   const command = `pulumi config set --secret --stack ${t.stack} gemini-access-kit:oauthClientJson < client_secret.json`;
   if (oauth.required) {
     return { ...base, status: "fail", summary: `The Desktop OAuth client is not set, and the stack requires it (oauthClientRequired: true): up refuses the stack until it is.`, evidence, fix: `Follow the manual steps (npm run plan -- --stack ${t.stack} shows them), then: ${command}` };
   }
-  return { ...base, status: "warn", summary: `The Desktop OAuth client is pending (${deployed.source}): up deploys without it, and sign-in with --auth oauth waits for it.`, evidence, fix: `Follow the manual steps (npm run plan -- --stack ${t.stack} shows them), then: ${command}` };
+  return { ...base, status: "warn", summary: `The Desktop OAuth client is pending, as ${deployed.source} says: up deploys without it, and sign-in with --auth oauth waits for it.`, evidence, fix: `Follow the manual steps (npm run plan -- --stack ${t.stack} shows them), then: ${command}` };
 }

@@ -84,36 +84,48 @@ async function callerApi(options: PreflightOptions, t: PreflightTarget, http: Ht
   return { http, endpoints, headers: () => caller.headers(), principal: caller.identity.principal, identity: options.auth };
 }
 
+/** The stack's outputs as JSON text and where they came from: the --outputs file, else the Pulumi CLI; undefined when neither can answer. */
+interface OutputsText {
+  json?: string;
+  source: string;
+}
+
+/** Reads --outputs before anything is asked of Google: a file that is not there, or not JSON, is bad input and nothing has run. */
+async function outputsFile(options: PreflightOptions, deps: PreflightDeps): Promise<OutputsText | undefined> {
+  if (options.outputs === undefined) return undefined;
+  const json = await deps.readFile(options.outputs);
+  if (parsedOutputs(json) === undefined) throw badInput(`${options.outputs} is not a JSON object.`, "Save the outputs with `pulumi stack output --json > FILE`.");
+  return { json, source: options.outputs };
+}
+
+function parsedOutputs(json: string): Record<string, unknown> | undefined {
+  try {
+    return record(JSON.parse(json));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The OAuth step as the stack's outputs say (the file, or the Pulumi CLI), else as its committed config gives it. */
-async function oauthState(options: PreflightOptions, t: PreflightTarget, deps: PreflightDeps): Promise<DeployedOauth> {
+async function oauthState(file: OutputsText | undefined, t: PreflightTarget, deps: PreflightDeps): Promise<DeployedOauth> {
   const planned: DeployedOauth = { source: "the committed config", steps: t.oauth?.steps ?? [] };
-  let json: string;
-  let source: string;
-  if (options.outputs !== undefined) {
-    json = await deps.readFile(options.outputs);
-    source = options.outputs;
-  } else {
+  let read = file;
+  if (read === undefined) {
     try {
-      json = await stackOutputJson(t.stack, deps.run);
-      source = `stack ${t.stack}'s outputs`;
+      read = { json: await stackOutputJson(t.stack, deps.run), source: `stack ${t.stack}'s outputs` };
     } catch (err) {
       if (!(err instanceof Failure)) throw err;
-      return { ...planned, source: `the committed config (the stack's outputs could not be read: ${err.message})` };
+      return { ...planned, note: `the stack's outputs could not be read: ${err.message}` };
     }
   }
-  let outputs: Record<string, unknown> | undefined;
-  try {
-    outputs = record(JSON.parse(json));
-  } catch {
-    outputs = undefined;
-  }
-  if (outputs === undefined) throw badInput(`${source} is not valid JSON.`, "Save the outputs with `pulumi stack output --json > FILE`.");
+  const outputs = parsedOutputs(read.json ?? "");
+  if (outputs === undefined) return { ...planned, note: `${read.source} are not a JSON object` };
   // A stack never deployed has no outputs: what its config gives is all there is.
-  if (Object.keys(outputs).length === 0) return { ...planned, source: `the committed config (stack ${t.stack} has no outputs yet)` };
+  if (Object.keys(outputs).length === 0) return { ...planned, note: `stack ${t.stack} has no outputs yet` };
   const steps = (Array.isArray(outputs.manualSteps) ? outputs.manualSteps : []).map(record).filter((s) => s !== undefined)
     .map((s) => ({ id: str(s.id), status: str(s.status), title: str(s.title) }));
   const status = record(outputs.oauthClient)?.status;
-  return { source, status: typeof status === "string" ? status : undefined, steps: steps.length > 0 ? steps : planned.steps };
+  return { source: read.source, status: typeof status === "string" ? status : undefined, steps: steps.length > 0 ? steps : planned.steps };
 }
 
 /** Every check that applies to the stack, each a promise of its result. */
@@ -144,9 +156,10 @@ export async function runPreflight(options: PreflightOptions, deps: PreflightDep
   const stack = options.stack!;
   deps.progress(`Planning stack ${stack} offline, for what up would create...`);
   const target = preflightTarget(await planFor(stack, deps));
+  const file = await outputsFile(options, deps);
   const http: Http = { fetch: deps.fetch, clock: deps.clock, progress: deps.progress, policy: { ...DEFAULT_POLICY, retries: options.retries, timeoutMs: options.timeoutSeconds * 1000 } };
   const api = await callerApi(options, target, http, deps);
-  const checks = checksFor(api, target, () => oauthState(options, target, deps));
+  const checks = checksFor(api, target, () => oauthState(file, target, deps));
   deps.progress(`Running ${checks.length} checks as ${api.principal}, in parallel...`);
   const results = await Promise.all(checks);
   const counts: Record<Status, number> = { pass: 0, warn: 0, fail: 0 };
