@@ -14,6 +14,7 @@ import { Interruption } from "../src/cli/process.ts";
 import { stackNames } from "../src/cli/stacks.ts";
 import { DEPLOY_HELP, parseDeployArgs } from "../src/deploy/args.ts";
 import { LineDisplay, TtyDisplay } from "../src/deploy/display.ts";
+import { preflightOutcome } from "../src/deploy/preflight-outcome.ts";
 import { formatSummary, runDeploy } from "../src/deploy/run.ts";
 import { verifyOutcome } from "../src/deploy/verify-outcome.ts";
 import { parseWaves, WAVES_FILE, type DeployOrder } from "../src/deploy/waves.ts";
@@ -42,11 +43,17 @@ runMain("deploy", async (ctx) => {
   const tempDir = mkdtempSync(join(tmpdir(), "gak-deploy-"));
   const tty = process.stderr.isTTY === true && !options.json;
   const display = tty ? new TtyDisplay(ctx.styled.err, Date.now, () => process.stderr.columns || 80) : new LineDisplay(ctx.err);
-  // The verify command with this process's Node and its flags (the stripped-TypeScript cache).
+  // The verify and preflight commands with this process's Node and its flags (the stripped-TypeScript cache).
   const verifyScript = join(root, "scripts", "verify.ts");
+  const preflightScript = join(root, "scripts", "preflight.ts");
+  if (options.command === "up" && !options.preflight) ctx.err("Preflight skipped (--skip-preflight): no checks before up.\n");
   try {
     const summary = await runDeploy(options, {
       run: runProcess,
+      preflight: async (stack) => {
+        const r = await runProcess(process.execPath, [...process.execArgv, preflightScript, "--stack", stack, "--json"], { interruption });
+        return preflightOutcome(r.exitCode, r.stdout, r.stderr);
+      },
       verify: async (stack) => {
         const r = await runProcess(process.execPath, [...process.execArgv, verifyScript, "--stack", stack, "--json"], { interruption });
         return verifyOutcome(r.exitCode, r.stdout, r.stderr);

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { commandContext, runCommand, type MainContext } from "../src/cli/main";
+import { preflightOutcome } from "../src/deploy/preflight-outcome";
 import { formatSummary, type DeploySummary } from "../src/deploy/run";
 import { planMain } from "../src/plan/cli";
 import { formatRotateText } from "../src/rotate/report";
@@ -40,13 +41,26 @@ const SAMPLES: Record<string, () => Promise<string>> = {
       return Promise.resolve(0);
     }),
   "deploy-summary": () => {
+    const deployer = "gak-deploy-staging@acme-gemini-ci.iam.gserviceaccount.com";
+    const staging = preflightOutcome(1, JSON.stringify({
+      ok: false, counts: { pass: 9, warn: 0, fail: 1 },
+      checks: [{
+        id: "permissions", project: "acme-gemini-staging", status: "fail",
+        summary: `${deployer} lacks 1 permission that up of this stack needs in acme-gemini-staging: iam.serviceAccounts.create.`,
+        fix: "CI's deployer holds exactly these through the CI stack: have an administrator deploy it (npm run deploy -- --stack ci), or run as an identity that holds them.",
+      }],
+    }), "");
     const summary: DeploySummary = {
       ok: false,
       interrupted: false,
       exitCode: 1,
       stacks: [
-        { stack: "dev", command: "up", result: "ok", ok: true, changes: { create: 2, update: 1, same: 50 }, errors: [], verify: { ok: true, message: "57 models listed as gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" }, seconds: 48 },
-        { stack: "staging", command: "up", result: "failed", ok: false, changes: { create: 1, same: 31 }, errors: ["googleapi: Error 403: Permission 'iam.serviceAccounts.create' denied on resource"], seconds: 22 },
+        {
+          stack: "dev", command: "up", result: "ok", ok: true, changes: { create: 2, update: 1, same: 50 }, errors: [], seconds: 48,
+          preflight: preflightOutcome(0, JSON.stringify({ ok: true, counts: { pass: 9, warn: 1, fail: 0 }, checks: new Array(10).fill({}) }), ""),
+          verify: { ok: true, message: "57 models listed as gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" },
+        },
+        { stack: "staging", command: "up", result: "failed", ok: false, preflight: staging, errors: staging.failures, seconds: 3 },
         { stack: "prod", command: "up", result: "skipped", ok: false, errors: ["Not started: staging failed in an earlier wave (--keep-going runs the later waves anyway)."], seconds: 0 },
       ],
     };

@@ -9,7 +9,9 @@ export const DEPLOY_HELP = `Usage: npm run deploy -- (--stack NAME ... | --all) 
 
 Runs \`pulumi up\` (or \`pulumi preview\` with --preview) for one or many stacks, shows their
 progress, prints a summary table, and verifies each stack after its up with
-\`npm run verify -- --stack NAME --json\`. Stacks run in the waves ${WAVES_FILE} lists, one
+\`npm run verify -- --stack NAME --json\`. Before each up, \`npm run preflight -- --stack NAME\`
+checks, as your Application Default Credentials, what decides whether the up can succeed; a
+failed check stops that stack before pulumi runs, with the check's fix in the summary. Stacks run in the waves ${WAVES_FILE} lists, one
 wave after another (a few stacks of one wave at a time); a failure stops the later waves. The
 Pulumi CLI must be on PATH and logged in to the stacks' backend (see npm run bootstrap).
 
@@ -20,6 +22,7 @@ Options:
   --refresh           refresh the stack's state from the cloud first
   --concurrency N     how many stacks of one wave run at once (default 2)
   --no-verify         skip the verify gate after up
+  --skip-preflight    run up without the preflight checks (said on stderr and in the summary)
   --keep-going        run the later waves even when a stack of an earlier one failed
 ${commonHelp(22)}
 Ctrl-C passes the interrupt to the running pulumi commands (a second one forces them), starts no
@@ -35,6 +38,8 @@ export interface DeployOptions {
   refresh: boolean;
   concurrency: number;
   verify: boolean;
+  /** Preflight before each up (--skip-preflight turns it off). */
+  preflight: boolean;
   keepGoing: boolean;
   json: boolean;
 }
@@ -48,11 +53,12 @@ export function parseDeployArgs(argv: string[], committed: string[], order: () =
     refresh: { type: "boolean", default: false },
     concurrency: { type: "string", default: "2" },
     "no-verify": { type: "boolean", default: false },
+    "skip-preflight": { type: "boolean", default: false },
     "keep-going": { type: "boolean", default: false },
   });
   const base = {
     help: values.help, command: values.preview ? "preview" : "up", refresh: values.refresh,
-    verify: !values["no-verify"], keepGoing: values["keep-going"], json: values.json,
+    verify: !values["no-verify"], preflight: !values["skip-preflight"], keepGoing: values["keep-going"], json: values.json,
   } as const;
   if (values.help) return { ...base, waves: [], concurrency: 1 };
   if (values.all && values.stack.length > 0) throw usage("--stack and --all both choose stacks.", "Pass --stack NAME (repeatable) or --all, not both.");

@@ -17,8 +17,22 @@ export interface VerifyOutcome {
   message: string;
 }
 
+/** What preflight found before up: ok (warnings allowed), or the failures with their fixes. */
+export interface PreflightOutcome {
+  ok: boolean;
+  /** --skip-preflight: nothing was checked. */
+  skipped?: boolean;
+  warnings?: number;
+  /** One line: how many checks passed, or why it failed. */
+  message: string;
+  /** Each failed check, its fix on the next line. */
+  failures: string[];
+}
+
 export interface DeployDeps {
   run: Run;
+  /** `npm run preflight -- --stack NAME --json`, run before each up. */
+  preflight: (stack: string) => Promise<PreflightOutcome>;
   verify: (stack: string) => Promise<VerifyOutcome>;
   /** The event log's text so far, or undefined before pulumi has created it. */
   readText: (path: string) => string | undefined;
@@ -43,6 +57,8 @@ export interface StackResult {
   changes?: Record<string, number>;
   /** The pulumi run's errors, why it could not start, or why it was not started. */
   errors: string[];
+  /** Before an up only. */
+  preflight?: PreflightOutcome;
   verify?: VerifyOutcome;
   seconds: number;
 }
@@ -54,6 +70,8 @@ export interface DeploySummary {
   exitCode: 0 | 1 | 130;
 }
 
+
+const SKIPPED: PreflightOutcome = { ok: true, skipped: true, message: "skipped (--skip-preflight)", failures: [] };
 
 function pulumiArgs(o: DeployOptions, stack: string, eventLog: string): string[] {
   const args = [o.command, "--stack", stack, "--non-interactive", "--color", "never", "--event-log", eventLog];
@@ -92,7 +110,16 @@ async function deployOne(stack: string, o: DeployOptions, deps: DeployDeps): Pro
     deps.display.finish(stack, phase, end);
     return { stack, command: o.command, result, ok: result === "ok", errors: [], seconds: elapsedSeconds(end - start), ...rest };
   };
-  deps.display.start(stack, o.command, start);
+  // Preflight reads what decides whether up can succeed; a failure stops the stack before pulumi runs.
+  const checking = o.command === "up" && o.preflight;
+  deps.display.start(stack, checking ? "preflight" : o.command, start);
+  let preflight: PreflightOutcome | undefined = o.command === "up" && !o.preflight ? SKIPPED : undefined;
+  if (checking) {
+    preflight = await deps.preflight(stack);
+    if (deps.interruption.interrupted) return finish("interrupted", "interrupted", { preflight, errors: ["Interrupted (Ctrl-C) during preflight; pulumi up did not run."] });
+    if (!preflight.ok) return finish("failed", "failed preflight", { preflight, errors: preflight.failures });
+    deps.display.phase(stack, o.command);
+  }
   const eventLog = join(deps.tempDir, `${stack}.events.jsonl`);
   const [result, progress] = await watching(
     eventLog, deps, (p) => deps.display.progress(stack, p),
@@ -101,17 +128,17 @@ async function deployOne(stack: string, o: DeployOptions, deps: DeployDeps): Pro
   const changes = progress.changes;
   if (deps.interruption.interrupted && (result.signal !== undefined || result.exitCode !== 0)) {
     const why = `Interrupted (Ctrl-C) while pulumi ran; if it left pending operations, run pulumi refresh --stack ${stack} before the next up.`;
-    return finish("interrupted", "interrupted", { changes, errors: [why] });
+    return finish("interrupted", "interrupted", { preflight, changes, errors: [why] });
   }
   if (result.missing) throw pulumiMissing(result);
   if (result.exitCode !== 0) {
     const errors = progress.errors.length > 0 ? progress.errors : [result.stderr.trim().split("\n").slice(-5).join("\n") || `pulumi exited ${result.exitCode}`];
-    return finish("failed", "failed", { changes, errors });
+    return finish("failed", "failed", { preflight, changes, errors });
   }
-  if (o.command === "preview" || !o.verify || deps.interruption.interrupted) return finish("ok", "done", { changes });
+  if (o.command === "preview" || !o.verify || deps.interruption.interrupted) return finish("ok", "done", { preflight, changes });
   deps.display.phase(stack, "verifying");
   const verify = await deps.verify(stack);
-  return verify.ok ? finish("ok", "verified", { changes, verify }) : finish("failed", "did not verify", { changes, verify });
+  return verify.ok ? finish("ok", "verified", { preflight, changes, verify }) : finish("failed", "did not verify", { preflight, changes, verify });
 }
 
 function notStarted(stack: string, o: DeployOptions, why: string): StackResult {
@@ -164,12 +191,19 @@ export async function runDeploy(o: DeployOptions, deps: DeployDeps): Promise<Dep
 
 const RESULT_WORDS: Record<StackOutcome, string> = { ok: "ok", failed: "FAILED", interrupted: "INTERRUPTED", skipped: "not started" };
 
+function preflightWord(p: PreflightOutcome | undefined): string {
+  if (p === undefined) return "-";
+  if (p.skipped === true) return "skipped";
+  if (!p.ok) return "failed";
+  return p.warnings ? `ok (${p.warnings} warn)` : "ok";
+}
+
 /** The summary table, then each failure's errors, then one line for the whole run. */
 export function formatSummary(s: DeploySummary): string {
-  const rows = [["STACK", "COMMAND", "RESULT", "CHANGES", "VERIFY", "TIME"]];
+  const rows = [["STACK", "COMMAND", "RESULT", "PREFLIGHT", "CHANGES", "VERIFY", "TIME"]];
   for (const r of s.stacks) {
     const verify = r.verify === undefined ? "-" : r.verify.ok ? "ok" : "failed";
-    rows.push([r.stack, r.command, RESULT_WORDS[r.result], formatChanges(r.changes), verify, `${r.seconds}s`]);
+    rows.push([r.stack, r.command, RESULT_WORDS[r.result], preflightWord(r.preflight), formatChanges(r.changes), verify, `${r.seconds}s`]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const lines = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());

@@ -12,6 +12,7 @@ import { allStacks, inWaves, parseWaves } from "../../src/deploy/waves";
 import { fakePulumi, type FakePulumi, type FakeState } from "../helpers/fake-pulumi";
 import { projectCopy } from "../helpers/project-copy";
 import { cleanEnv, ROOT, runScript, type CliResult } from "../helpers/verify-cli";
+import { startPreflightWorld, type PreflightWorld } from "../helpers/preflight-world";
 import { expectNoSecrets, SECRETS, startWorld, type World } from "../helpers/verify-world";
 
 let world: World;
@@ -39,13 +40,14 @@ const stacks = (extra: FakeState["stacks"] = {}): FakeState["stacks"] => ({
 
 describe("npm run deploy", () => {
   test("ups every committed stack with --all as argument arrays, verifies each, and prints the summary table", async () => {
-    const { result, pulumi } = await deploy(["--all"], { backend: "gs://acme-pulumi-state", stacks: stacks() });
+    const { result, pulumi } = await deploy(["--all", "--skip-preflight"], { backend: "gs://acme-pulumi-state", stacks: stacks() });
     expect(result.code).toBe(0);
     const ups = pulumi.calls().filter((c) => c.args[0] === "up");
     expect(ups.map((c) => c.args.slice(0, 3))).toEqual([["up", "--stack", "dev"], ["up", "--stack", "staging"], ["up", "--stack", "prod"]]);
     for (const c of ups) expect(c.args).toEqual(expect.arrayContaining(["--non-interactive", "--yes", "--skip-preview", "--event-log"]));
     expect(pulumi.calls().filter((c) => c.args[0] === "stack" && c.args[1] === "output")).toHaveLength(3);
-    expect(result.stdout).toMatch(/^STACK {4}COMMAND {2}RESULT {2}CHANGES {7}VERIFY {2}TIME\ndev {6}up {7}ok {6}\+14 ~0 -0 =0 {2}ok/);
+    expect(result.stdout).toMatch(/^STACK {4}COMMAND {2}RESULT {2}PREFLIGHT {2}CHANGES {7}VERIFY {2}TIME\ndev {6}up {7}ok {6}skipped {4}\+14 ~0 -0 =0 {2}ok/);
+    expect(result.stderr).toMatch(/^Preflight skipped \(--skip-preflight\): no checks before up\.$/m);
     expect(result.stdout).toContain("All 3 stacks succeeded.");
     expect(result.stderr).toMatch(/^\[dev\] 1\d resources done$/m);
     expect(result.stderr).toMatch(/^\[dev\] verified$/m);
@@ -54,7 +56,7 @@ describe("npm run deploy", () => {
 
   test("runs the waves of stacks/deploy-waves.yaml in order, never a later wave alongside an earlier one", async () => {
     const slow = (resources: number) => ({ resources, delayMs: 40, outputs: outputs() });
-    const { result, pulumi } = await deploy(["--all", "--concurrency", "5", "--no-verify"], { backend: "gs://b", stacks: { dev: slow(8), staging: slow(4), prod: slow(4) } });
+    const { result, pulumi } = await deploy(["--all", "--concurrency", "5", "--no-verify", "--skip-preflight"], { backend: "gs://b", stacks: { dev: slow(8), staging: slow(4), prod: slow(4) } });
     expect(result.code).toBe(0);
     const run = (stack: string) => pulumi.runs().find((r) => r.args[0] === "up" && r.args[2] === stack)!;
     expect(run("dev").ended).toBeLessThanOrEqual(run("staging").started);
@@ -63,21 +65,21 @@ describe("npm run deploy", () => {
   }, 60_000);
 
   test("a failed stack stops the later waves, which are reported as not started; exit 1", async () => {
-    const { result, pulumi } = await deploy(["--all", "--no-verify"], {
+    const { result, pulumi } = await deploy(["--all", "--no-verify", "--skip-preflight"], {
       backend: "gs://acme-pulumi-state",
       stacks: stacks({ dev: { resources: 6, failAt: { up: 3 }, error: "googleapi: Error 403: Permission 'iam.serviceAccounts.create' denied" } }),
     });
     expect(result.code).toBe(1);
     expect(pulumi.calls().filter((c) => c.args[0] === "up").map((c) => c.args[2])).toEqual(["dev"]);
-    expect(result.stdout).toMatch(/\ndev +up +FAILED +\+3 ~0 -0 =0 +- /);
-    expect(result.stdout).toMatch(/\nstaging +up +not started +- +- +0s\nprod +up +not started/);
+    expect(result.stdout).toMatch(/\ndev +up +FAILED +skipped +\+3 ~0 -0 =0 +- /);
+    expect(result.stdout).toMatch(/\nstaging +up +not started +- +- +- +0s\nprod +up +not started/);
     expect(result.stdout).toContain("dev:\n  googleapi: Error 403: Permission 'iam.serviceAccounts.create' denied");
     expect(result.stdout).toContain("staging:\n  Not started: dev failed in an earlier wave (--keep-going runs the later waves anyway).");
     expect(result.stdout).toContain("3 of 3 stacks did not succeed.");
   }, 60_000);
 
   test("with --keep-going the later waves run after a failure", async () => {
-    const { result, pulumi } = await deploy(["--stack", "staging", "--stack", "dev", "--no-verify", "--keep-going"], {
+    const { result, pulumi } = await deploy(["--stack", "staging", "--stack", "dev", "--no-verify", "--keep-going", "--skip-preflight"], {
       backend: "gs://acme-pulumi-state",
       stacks: stacks({ dev: { resources: 6, failAt: { up: 3 } } }),
     });
@@ -88,7 +90,7 @@ describe("npm run deploy", () => {
 
   test("fails a stack whose verify gate fails, with verify's reason", async () => {
     const denied = { ...outputs(), serviceAccounts: { runtime: { email: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", keySecret: `${SECRETS.key}-missing` } } };
-    const { result } = await deploy(["--stack", "dev", "--json"], { backend: "gs://b", stacks: stacks({ dev: { resources: 2, outputs: denied } }) });
+    const { result } = await deploy(["--stack", "dev", "--json", "--skip-preflight"], { backend: "gs://b", stacks: stacks({ dev: { resources: 2, outputs: denied } }) });
     expect(result.code).toBe(1);
     const summary = JSON.parse(result.stdout) as { ok: boolean; stacks: { stack: string; ok: boolean; verify: { ok: boolean; message: string } }[] };
     expect(summary.ok).toBe(false);
@@ -100,7 +102,7 @@ describe("npm run deploy", () => {
     const { result, pulumi } = await deploy(["--all", "--preview", "--concurrency", "1"], { backend: "gs://b", stacks: stacks() });
     expect(result.code).toBe(0);
     expect(pulumi.calls().map((c) => c.args.slice(0, 3))).toEqual([["version"], ["preview", "--stack", "dev"], ["preview", "--stack", "staging"], ["preview", "--stack", "prod"]]);
-    expect(result.stdout).toContain("dev      preview  ok      +14 ~0 -0 =0  -");
+    expect(result.stdout).toContain("dev      preview  ok      -          +14 ~0 -0 =0  -");
   }, 60_000);
 
   test("a missing Pulumi CLI is one line and exit 2, before anything runs", async () => {
@@ -152,10 +154,65 @@ describe("npm run deploy", () => {
   }, 60_000);
 });
 
+describe("preflight before each up", () => {
+  let pw: PreflightWorld;
+  beforeEach(async () => {
+    pw = await startPreflightWorld();
+  });
+  afterEach(() => pw.google.close());
+
+  /** As CI's deployer: ADC is its key, Google is the fake organisation preflight reads. */
+  function deployAsDeployer(args: string[]) {
+    const pulumi = fakePulumi({ backend: "gs://b", stacks: stacks() });
+    const env = cleanEnv({ ...pw.google.env, PATH: pulumi.path, FAKE_PULUMI_DIR: pulumi.dir, GOOGLE_APPLICATION_CREDENTIALS: pw.adc });
+    return runScript("deploy", args, { env, timeoutMs: 60_000 }).then((result) => ({ result, pulumi }));
+  }
+  const ups = (pulumi: FakePulumi) => pulumi.calls().filter((c) => c.args[0] === "up").map((c) => c.args[2]);
+
+  test("runs preflight as the caller, then up when every check passes; the summary and the JSON say so", async () => {
+    const { result, pulumi } = await deployAsDeployer(["--stack", "dev", "--no-verify", "--json"]);
+    expect(result.code).toBe(0);
+    expect(ups(pulumi)).toEqual(["dev"]);
+    expect(result.stderr).toMatch(/^\[dev\] preflight\n\[dev\] up\n/m);
+    const summary = JSON.parse(result.stdout) as { stacks: { preflight: { ok: boolean; message: string; failures: string[] } }[] };
+    expect(summary.stacks[0]!.preflight).toMatchObject({ ok: true, failures: [] });
+    expect(summary.stacks[0]!.preflight.message).toMatch(/^\d+ checks passed/);
+    expect(pw.google.state.requests.some((r) => r.path.includes(":getEffectivePolicy"))).toBe(true);
+  }, 60_000);
+
+  test("an organisation that blocks key creation stops the dev stack before pulumi runs, with the fix, and the later stacks do not start", async () => {
+    pw.policy("iam.disableServiceAccountKeyCreation", { rules: [{ enforce: true }] });
+    const { result, pulumi } = await deployAsDeployer(["--stack", "dev", "--stack", "staging", "--no-verify"]);
+    expect(result.code).toBe(1);
+    expect(ups(pulumi)).toEqual([]);
+    expect(result.stdout).toMatch(/^dev +up +FAILED +failed +- +- +\d+s$/m);
+    expect(result.stdout).toMatch(/^dev:\n {2}preflight org-policy iam\.disableServiceAccountKeyCreation \(acme-gemini-dev\): .*\n {2}fix: .*keyless/m);
+    expect(result.stdout).toContain("staging:\n  Not started: dev failed in an earlier wave");
+    expect(result.stderr).toMatch(/^\[dev\] failed preflight$/m);
+  }, 60_000);
+
+  test("--skip-preflight runs up in that organisation all the same, and says so on stderr and in the JSON", async () => {
+    pw.policy("iam.disableServiceAccountKeyCreation", { rules: [{ enforce: true }] });
+    const { result, pulumi } = await deployAsDeployer(["--stack", "dev", "--no-verify", "--skip-preflight", "--json"]);
+    expect(result.code).toBe(0);
+    expect(ups(pulumi)).toEqual(["dev"]);
+    expect(result.stderr).toMatch(/^Preflight skipped \(--skip-preflight\)/m);
+    expect((JSON.parse(result.stdout) as { stacks: { preflight: unknown }[] }).stacks[0]!.preflight).toEqual({ ok: true, skipped: true, message: "skipped (--skip-preflight)", failures: [] });
+    expect(pw.google.state.requests.some((r) => r.path.includes(":getEffectivePolicy"))).toBe(false);
+  }, 60_000);
+
+  test("a preview runs no preflight", async () => {
+    const { result } = await deployAsDeployer(["--stack", "dev", "--preview"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain("preflight");
+    expect(pw.google.state.requests).toEqual([]);
+  }, 60_000);
+});
+
 describe("Ctrl-C during a deploy", () => {
   test("passes the interrupt to the running pulumi once, starts no more stacks, prints what finished, and exits 130", async () => {
     const pulumi = fakePulumi({ backend: "gs://b", stacks: stacks({ dev: { resources: 200, delayMs: 50, outputs: outputs() } }) });
-    const child = spawn(process.execPath, [...readScript("deploy"), "--all"], { cwd: ROOT, env: envFor(pulumi) });
+    const child = spawn(process.execPath, [...readScript("deploy"), "--all", "--skip-preflight"], { cwd: ROOT, env: envFor(pulumi) });
     let stderr = "";
     let stdout = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -217,7 +274,7 @@ const noTmux = tmux.error ? "tmux is not installed" : undefined;
     const pulumi = fakePulumi({ backend: "gs://b", stacks: { "development-europe-west1-primary": slow, "production-europe-west1-primary": { ...slow, failAt: { up: 100 } } } });
     const socket = `gak-test-${process.pid}`;
     const env = Object.entries(envFor(pulumi)).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
-    const command = `cd ${shellQuote(project)} && env -i ${env} TERM=xterm ${shellQuote(process.execPath)} ${readScript("deploy").map(shellQuote).join(" ")} --all --no-verify; echo DEPLOY-EXIT=$?; sleep 60`;
+    const command = `cd ${shellQuote(project)} && env -i ${env} TERM=xterm ${shellQuote(process.execPath)} ${readScript("deploy").map(shellQuote).join(" ")} --all --no-verify --skip-preflight; echo DEPLOY-EXIT=$?; sleep 60`;
     execFileSync("tmux", ["-L", socket, "new-session", "-d", "-x", "60", "-y", "30", "-s", "deploy", command]);
     try {
       let screen = "";
