@@ -43,21 +43,17 @@ runMain("deploy", async (ctx) => {
   const tempDir = mkdtempSync(join(tmpdir(), "gak-deploy-"));
   const tty = process.stderr.isTTY === true && !options.json;
   const display = tty ? new TtyDisplay(ctx.styled.err, Date.now, () => process.stderr.columns || 80) : new LineDisplay(ctx.err);
-  // The verify and preflight commands with this process's Node and its flags (the stripped-TypeScript cache).
-  const verifyScript = join(root, "scripts", "verify.ts");
-  const preflightScript = join(root, "scripts", "preflight.ts");
+  // Another command of the kit, with this process's Node and its flags (the stripped-TypeScript cache), read from its --json.
+  const command = <T>(name: string, read: (exitCode: number, stdout: string, stderr: string) => T) => async (stack: string): Promise<T> => {
+    const r = await runProcess(process.execPath, [...process.execArgv, join(root, "scripts", `${name}.ts`), "--stack", stack, "--json"], { interruption });
+    return read(r.exitCode, r.stdout, r.stderr);
+  };
   if (options.command === "up" && !options.preflight) ctx.err("Preflight skipped (--skip-preflight): no checks before up.\n");
   try {
     const summary = await runDeploy(options, {
       run: runProcess,
-      preflight: async (stack) => {
-        const r = await runProcess(process.execPath, [...process.execArgv, preflightScript, "--stack", stack, "--json"], { interruption });
-        return preflightOutcome(r.exitCode, r.stdout, r.stderr);
-      },
-      verify: async (stack) => {
-        const r = await runProcess(process.execPath, [...process.execArgv, verifyScript, "--stack", stack, "--json"], { interruption });
-        return verifyOutcome(r.exitCode, r.stdout, r.stderr);
-      },
+      preflight: command("preflight", preflightOutcome),
+      verify: command("verify", verifyOutcome),
       readText: readOrUndefined,
       tempDir,
       now: Date.now,

@@ -11,9 +11,9 @@ Runs \`pulumi up\` (or \`pulumi preview\` with --preview) for one or many stacks
 progress, prints a summary table, and verifies each stack after its up with
 \`npm run verify -- --stack NAME --json\`. Before each up, \`npm run preflight -- --stack NAME\`
 checks, as your Application Default Credentials, what decides whether the up can succeed; a
-failed check stops that stack before pulumi runs, with the check's fix in the summary. Stacks run in the waves ${WAVES_FILE} lists, one
-wave after another (a few stacks of one wave at a time); a failure stops the later waves. The
-Pulumi CLI must be on PATH and logged in to the stacks' backend (see npm run bootstrap).
+failed check stops that stack before pulumi runs, with the check's fix in the summary. Stacks
+run in the waves ${WAVES_FILE} lists, one wave after another (a few stacks of one wave at a
+time); a failure stops the later waves. The Pulumi CLI must be on PATH and logged in to the stacks' backend (see npm run bootstrap).
 
 Options:
   --stack NAME        a stack to deploy (repeatable)
@@ -28,7 +28,7 @@ ${commonHelp(22)}
 Ctrl-C passes the interrupt to the running pulumi commands (a second one forces them), starts no
 more stacks, and prints what finished.
 
-${exitCodesHelp({ ok: "every stack succeeded (and verified)", failed: "a stack failed or did not verify" })}`;
+${exitCodesHelp({ ok: "every stack succeeded (and verified)", failed: "a stack failed its preflight, failed, or did not verify" })}`;
 
 export interface DeployOptions {
   help: boolean;

@@ -3,6 +3,7 @@
  * line for the table's row, and each failure with its fix for the lines under the table.
  */
 
+import { commandJson, failureLine, type FailureDocument } from "./command-json.ts";
 import type { PreflightOutcome } from "./run.ts";
 
 interface Check {
@@ -18,27 +19,22 @@ interface Document {
   ok?: boolean;
   counts?: { pass?: number; warn?: number; fail?: number };
   checks?: Check[];
-  error?: { reason?: string; message?: string; fix?: string };
+  error?: FailureDocument;
 }
 
 const label = (c: Check): string => `${c.constraint === undefined ? (c.id ?? "check") : `org-policy ${c.constraint}`}${c.project === undefined ? "" : ` (${c.project})`}`;
 
 export function preflightOutcome(exitCode: number, stdout: string, stderr: string): PreflightOutcome {
-  let parsed: Document;
-  try {
-    parsed = JSON.parse(stdout) as Document;
-  } catch {
-    const why = `preflight printed no result (exit ${exitCode}): ${stderr.trim().split("\n").pop() ?? ""}`.trim();
-    return { ok: false, message: why, failures: [why] };
-  }
+  const read = commandJson<Document>("preflight", exitCode, stdout, stderr);
+  if ("none" in read) return { ok: false, message: read.none, failures: [read.none] };
+  const parsed = read.document;
   const warnings = parsed.counts?.warn ?? 0;
   if (parsed.ok === true && exitCode === 0) {
     const checks = parsed.checks?.length ?? 0;
     return { ok: true, warnings, message: `${checks} checks passed${warnings > 0 ? `, ${warnings} with ${warnings === 1 ? "a warning" : "warnings"} (npm run preflight -- --stack NAME shows them)` : ""}`, failures: [] };
   }
-  const e = parsed.error;
-  if (e !== undefined) {
-    const line = `preflight: ${e.reason ?? "FAILED"}: ${e.message ?? ""} ${e.fix ?? ""}`.trim();
+  if (parsed.error !== undefined) {
+    const line = `preflight: ${failureLine(parsed.error)}`;
     return { ok: false, message: line, failures: [line] };
   }
   const failed = (parsed.checks ?? []).filter((c) => c.status === "fail");

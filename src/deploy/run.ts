@@ -105,19 +105,19 @@ async function watching<T>(path: string, deps: DeployDeps, onProgress: (p: Stack
 
 async function deployOne(stack: string, o: DeployOptions, deps: DeployDeps): Promise<StackResult> {
   const start = deps.now();
+  // Preflight reads what decides whether up can succeed; a failure stops the stack before pulumi runs.
+  const checking = o.command === "up" && o.preflight;
+  let preflight: PreflightOutcome | undefined = o.command === "up" && !o.preflight ? SKIPPED : undefined;
   const finish = (result: StackOutcome, phase: string, rest: Partial<StackResult> = {}): StackResult => {
     const end = deps.now();
     deps.display.finish(stack, phase, end);
-    return { stack, command: o.command, result, ok: result === "ok", errors: [], seconds: elapsedSeconds(end - start), ...rest };
+    return { stack, command: o.command, result, ok: result === "ok", errors: [], preflight, seconds: elapsedSeconds(end - start), ...rest };
   };
-  // Preflight reads what decides whether up can succeed; a failure stops the stack before pulumi runs.
-  const checking = o.command === "up" && o.preflight;
   deps.display.start(stack, checking ? "preflight" : o.command, start);
-  let preflight: PreflightOutcome | undefined = o.command === "up" && !o.preflight ? SKIPPED : undefined;
   if (checking) {
     preflight = await deps.preflight(stack);
-    if (deps.interruption.interrupted) return finish("interrupted", "interrupted", { preflight, errors: ["Interrupted (Ctrl-C) during preflight; pulumi up did not run."] });
-    if (!preflight.ok) return finish("failed", "failed preflight", { preflight, errors: preflight.failures });
+    if (deps.interruption.interrupted) return finish("interrupted", "interrupted", { errors: ["Interrupted (Ctrl-C) during preflight; pulumi up did not run."] });
+    if (!preflight.ok) return finish("failed", "failed preflight", { errors: preflight.failures });
     deps.display.phase(stack, o.command);
   }
   const eventLog = join(deps.tempDir, `${stack}.events.jsonl`);
@@ -128,17 +128,17 @@ async function deployOne(stack: string, o: DeployOptions, deps: DeployDeps): Pro
   const changes = progress.changes;
   if (deps.interruption.interrupted && (result.signal !== undefined || result.exitCode !== 0)) {
     const why = `Interrupted (Ctrl-C) while pulumi ran; if it left pending operations, run pulumi refresh --stack ${stack} before the next up.`;
-    return finish("interrupted", "interrupted", { preflight, changes, errors: [why] });
+    return finish("interrupted", "interrupted", { changes, errors: [why] });
   }
   if (result.missing) throw pulumiMissing(result);
   if (result.exitCode !== 0) {
     const errors = progress.errors.length > 0 ? progress.errors : [result.stderr.trim().split("\n").slice(-5).join("\n") || `pulumi exited ${result.exitCode}`];
-    return finish("failed", "failed", { preflight, changes, errors });
+    return finish("failed", "failed", { changes, errors });
   }
-  if (o.command === "preview" || !o.verify || deps.interruption.interrupted) return finish("ok", "done", { preflight, changes });
+  if (o.command === "preview" || !o.verify || deps.interruption.interrupted) return finish("ok", "done", { changes });
   deps.display.phase(stack, "verifying");
   const verify = await deps.verify(stack);
-  return verify.ok ? finish("ok", "verified", { preflight, changes, verify }) : finish("failed", "did not verify", { preflight, changes, verify });
+  return verify.ok ? finish("ok", "verified", { changes, verify }) : finish("failed", "did not verify", { changes, verify });
 }
 
 function notStarted(stack: string, o: DeployOptions, why: string): StackResult {

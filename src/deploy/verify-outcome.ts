@@ -1,18 +1,22 @@
 /** Reads `npm run verify -- --json` output into the one line the deploy summary shows. */
 
+import { commandJson, failureLine, type FailureDocument } from "./command-json.ts";
 import type { VerifyOutcome } from "./run.ts";
 
+interface Document {
+  ok?: boolean;
+  models?: unknown[];
+  identity?: { kind?: string; principal?: string };
+  error?: FailureDocument;
+}
+
 export function verifyOutcome(exitCode: number, stdout: string, stderr: string): VerifyOutcome {
-  let parsed: { ok?: boolean; models?: unknown[]; identity?: { kind?: string; principal?: string }; error?: { reason?: string; message?: string; fix?: string } };
-  try {
-    parsed = JSON.parse(stdout) as typeof parsed;
-  } catch {
-    return { ok: false, message: `verify printed no result (exit ${exitCode}): ${stderr.trim().split("\n").pop() ?? ""}` };
-  }
+  const read = commandJson<Document>("verify", exitCode, stdout, stderr);
+  if ("none" in read) return { ok: false, message: read.none };
+  const parsed = read.document;
   if (parsed.ok === true && exitCode === 0) {
     const who = parsed.identity?.principal ?? parsed.identity?.kind ?? "the stack's identity";
     return { ok: true, message: `${parsed.models?.length ?? 0} models listed as ${who}` };
   }
-  const e = parsed.error;
-  return { ok: false, message: e ? `${e.reason ?? "FAILED"}: ${e.message ?? ""} ${e.fix ?? ""}`.trim() : `verify exited ${exitCode}` };
+  return { ok: false, message: parsed.error ? failureLine(parsed.error) : `verify exited ${exitCode}` };
 }
