@@ -44,8 +44,8 @@ runMain("deploy", async (ctx) => {
   const tty = process.stderr.isTTY === true && !options.json;
   const display = tty ? new TtyDisplay(ctx.styled.err, Date.now, () => process.stderr.columns || 80) : new LineDisplay(ctx.err);
   // Another command of the kit, with this process's Node and its flags (the stripped-TypeScript cache), read from its --json.
-  const command = <T>(name: string, read: (exitCode: number, stdout: string, stderr: string) => T) => async (stack: string): Promise<T> => {
-    const r = await runProcess(process.execPath, [...process.execArgv, join(root, "scripts", `${name}.ts`), "--stack", stack, "--json"], { interruption });
+  const command = <T>(name: string, read: (exitCode: number, stdout: string, stderr: string) => T, flags: string[] = []) => async (stack: string): Promise<T> => {
+    const r = await runProcess(process.execPath, [...process.execArgv, join(root, "scripts", `${name}.ts`), "--stack", stack, ...flags, "--json"], { interruption });
     return read(r.exitCode, r.stdout, r.stderr);
   };
   if (options.command === "up" && !options.preflight) ctx.err("Preflight skipped (--skip-preflight): no checks before up.\n");
@@ -53,7 +53,8 @@ runMain("deploy", async (ctx) => {
     const summary = await runDeploy(options, {
       run: runProcess,
       preflight: command("preflight", preflightOutcome),
-      verify: command("verify", verifyOutcome),
+      // --probe: the gate calls a model (countTokens, free), not only lists them.
+      verify: command("verify", verifyOutcome, ["--probe"]),
       readText: readOrUndefined,
       tempDir,
       now: Date.now,

@@ -219,12 +219,16 @@ describe("stack-specific settings", () => {
 
   test("reordering the accounts in a stack file changes no resource name", async () => {
     const { raw } = committed("dev");
-    const accounts = JSON.parse(raw["gemini-access-kit:serviceAccounts"]!) as Record<string, unknown>;
+    const accounts = {
+      ...(JSON.parse(raw["gemini-access-kit:serviceAccounts"]!) as Record<string, unknown>),
+      jobs: { roles: ["roles/serviceusage.serviceUsageConsumer"], impersonators: ["group:gemini-dev@example.com"] },
+    };
     const reversed = Object.fromEntries(Object.entries(accounts).reverse());
     expect(Object.keys(reversed)).not.toEqual(Object.keys(accounts));
-    const d = await runMocked(() => buildStack(configOf({ ...raw, "gemini-access-kit:serviceAccounts": JSON.stringify(reversed) }, "dev")), { stack: "dev" });
+    const build = (order: Record<string, unknown>) =>
+      runMocked(() => buildStack(configOf({ ...raw, "gemini-access-kit:serviceAccounts": JSON.stringify(order) }, "dev")), { stack: "dev" });
     const urns = (rs: RecordedResource[]) => rs.map((r) => r.urn).sort();
-    expect(urns(d.resources)).toEqual(urns(deployments.get("dev")!.d.resources));
+    expect(urns((await build(reversed)).resources)).toEqual(urns((await build(accounts)).resources));
   });
 });
 
@@ -237,9 +241,9 @@ describe("a stack that applies its own foundation (foundation: stack, no CI stac
   test("creates its APIs, accounts, roles and impersonators, under the names the kit has always given them", async () => {
     const d = await runMocked(() => buildStack(standalone()), { stack: "dev" });
     const names = (type: string) => d.ofType(type).map((r) => r.name).sort();
-    expect(names("gcp:serviceaccount/account:Account")).toEqual(["gemini-runtime-account", "gemini-tuning-account"]);
+    expect(names("gcp:serviceaccount/account:Account")).toEqual(["gemini-runtime-account"]);
     expect(names("gcp:projects/service:Service")).toContain("gemini-apis-generativelanguage");
-    expect(names("gcp:projects/iAMMember:IAMMember")).toEqual(["gemini-runtime-role-serviceusage.serviceUsageConsumer", "gemini-tuning-role-serviceusage.serviceUsageConsumer"]);
+    expect(names("gcp:projects/iAMMember:IAMMember")).toEqual(["gemini-runtime-role-serviceusage.serviceUsageConsumer"]);
     for (const type of KEY_CARRYING) expect(d.ofType(type)).toEqual([]);
   });
 

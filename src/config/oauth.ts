@@ -10,10 +10,14 @@ import type { OauthConfig } from "./types.ts";
 
 const FIELDS = ["appName", "supportEmail", "audience", "testUsers", "scopes", "developerContacts"] as const;
 const AUDIENCES = ["External", "Internal"] as const;
-/** The quickstart's scopes: what `gcloud auth application-default login --scopes` asks for. */
+/**
+ * The quickstart's scopes (what `gcloud auth application-default login --scopes` asks for) less
+ * generative-language.tuning: no model can be tuned on the Gemini API since May 2025
+ * (ai.google.dev/gemini-api/docs/model-tuning). A stack that still reads models tuned before then
+ * lists the tuning scope itself.
+ */
 export const DEFAULT_SCOPES = [
   "https://www.googleapis.com/auth/cloud-platform",
-  "https://www.googleapis.com/auth/generative-language.tuning",
   "https://www.googleapis.com/auth/generative-language.retriever",
 ];
 const MAX_APP_NAME = 120;

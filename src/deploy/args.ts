@@ -9,7 +9,7 @@ export const DEPLOY_HELP = `Usage: npm run deploy -- (--stack NAME ... | --all) 
 
 Runs \`pulumi up\` (or \`pulumi preview\` with --preview) for one or many stacks, shows their
 progress, prints a summary table, and verifies each stack after its up with
-\`npm run verify -- --stack NAME --json\`. Before each up, \`npm run preflight -- --stack NAME\`
+\`npm run verify -- --stack NAME --probe --json\`. Before each up, \`npm run preflight -- --stack NAME\`
 checks, as your Application Default Credentials, what decides whether the up can succeed; a
 failed check stops that stack before pulumi runs, with the check's fix in the summary. Stacks
 run in the waves ${WAVES_FILE} lists, one wave after another (a few stacks of one wave at a

@@ -36,6 +36,12 @@ export interface ClientProblem {
 const CLIENT_ID = /^[0-9]+-[a-z0-9]+\.apps\.googleusercontent\.com$/;
 const LOOPBACK = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?(\/.*)?$/;
 const DOWNLOAD_FIX = "Download the client again: Google Auth Platform > Clients > your Desktop client > Download JSON.";
+/**
+ * Google Auth Platform shows a client's secret only when it is made: a JSON downloaded later has no
+ * client_secret, so downloading again cannot restore a lost one (google-cloud-facts.md, "OAuth").
+ */
+const LOST_SECRET_FIX =
+  "Google shows a client's secret only when it is created, so a later download lacks it: in Google Auth Platform > Clients > your Desktop client, add a new secret and download the JSON from that dialog, then disable the old secret once nothing uses it.";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -96,7 +102,7 @@ function checkInstalled(
     problems.push({
       field: "installed.client_secret",
       message: "is missing or empty (its value is not shown)",
-      fix: DOWNLOAD_FIX,
+      fix: LOST_SECRET_FIX,
     });
   }
   if (typeof project_id !== "string" || project_id.length === 0) {

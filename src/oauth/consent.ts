@@ -105,7 +105,7 @@ export function oauthSteps(args: {
     url: consoleUrl("auth/clients/create", project),
     instructions: [
       "Application type: Desktop app; Name: anything that identifies this environment.",
-      "Create, then Download JSON (the file is client_secret_<id>.json).",
+      "Create, then Download JSON at once, in the dialog that shows the new client (the file is client_secret_<id>.json): Google shows the secret only then, and a later download lacks it.",
       `From this project's folder: ${setClientCommand(stack)}`,
       "Run pulumi up again: the client goes into its own secret, and the file can be deleted.",
     ],

@@ -20,6 +20,7 @@ export interface VerifyOptions {
   impersonate?: string;
   project?: string;
   expectModels: string[];
+  probe: boolean;
   tuned: boolean;
   pageSize?: number;
   scopes: string[];
@@ -36,8 +37,8 @@ export interface VerifyOptions {
 export const HELP = `Usage: npm run verify -- [options]
        npm run verify -- share-tuned-model tunedModels/ID --grantee-type USER|GROUP|EVERYONE [--email ADDRESS] [--role READER|WRITER|OWNER] [options]
 
-Authenticates the way a consumer of the stack will, lists the Gemini models (every page) and says
-why when it cannot.
+Authenticates the way a consumer of the stack will, lists the Gemini models (every page), with
+--probe calls one of them, and says why when it cannot.
 
 Where the stack's facts come from (optional):
   --stack NAME             read the stack's outputs with \`pulumi stack output --json\`
@@ -61,8 +62,11 @@ keyless, adc without a stack; --key-file or --client-file pick their own):
   --logout                 forget the saved sign-in for the Desktop client, then exit
 
 Checks:
-  --expect-model NAME      fail unless this model is listed, e.g. gemini-2.5-flash (repeatable)
-  --tuned                  also list tuned models
+  --expect-model NAME      fail unless this model is listed, e.g. gemini-3.8-flash or
+                           models/gemini-3.8-flash (repeatable)
+  --probe                  then call countTokens (free) on the first --expect-model, or else on the
+                           newest gemini-N-flash listed: proves the identity can call a model
+  --tuned                  also list tuned models (legacy: none can be tuned since May 2025)
   --page-size N            models per page (default: Google's, 50)
   --wait SECONDS           retry "API not enabled" with backoff for up to this long (a freshly
                            enabled API takes minutes to reach every server)
@@ -72,14 +76,14 @@ Checks:
 One identity at a time: --key-file, --client-file and --impersonate each name one, and --auth must
 agree with the one named. --account needs --stack or --outputs.
 
-Output (--json prints one object: { ok, command, identity, project, models, error? }):
+Output (--json prints one object: { ok, command, identity, project, models, probe?, error? }):
 ${commonHelp(27)}
 Endpoints (for Private Service Connect, proxies, tests): GOOGLE_GEMINI_BASE_URL,
 GEMINI_KIT_OAUTH2_TOKEN_URL, GEMINI_KIT_OAUTH2_AUTH_URL, GEMINI_KIT_SECRETMANAGER_ENDPOINT,
 GEMINI_KIT_IAMCREDENTIALS_ENDPOINT. Each must be https://, or http:// to a loopback address; every
 one that is set is named on stderr.
 
-${exitCodesHelp({ ok: "verified: the identity got a token and listed the models", failed: "a check failed (the reason and its fix are printed)" })}`;
+${exitCodesHelp({ ok: "verified: the identity got a token and listed the models (and, with --probe, called one)", failed: "a check failed (the reason and its fix are printed)" })}`;
 
 const USAGE_FIX = "Run with --help for the options.";
 
@@ -120,6 +124,7 @@ export function parseVerifyArgs(argv: string[]): VerifyOptions {
     impersonate: v.impersonate,
     project: v.project,
     expectModels: (v["expect-model"] ?? []).map((m) => (m.startsWith("models/") ? m : `models/${m}`)),
+    probe: v.probe ?? false,
     tuned: v.tuned ?? false,
     pageSize: count("page-size", v["page-size"], 1, 1000),
     scopes: v.scope ?? [],
@@ -207,6 +212,7 @@ function parse(argv: string[]) {
       impersonate: { type: "string" },
       project: { type: "string" },
       "expect-model": { type: "string", multiple: true },
+      probe: { type: "boolean" },
       tuned: { type: "boolean" },
       "page-size": { type: "string" },
       scope: { type: "string", multiple: true },

@@ -1,6 +1,6 @@
 /**
- * The Gemini API calls the verify command makes: models.list (every page), tunedModels.list, and
- * sharing a tuned model (the quickstart's REST appendix). Responses are checked against their
+ * The Gemini API calls the verify command makes: models.list (every page), models.countTokens (the
+ * probe), tunedModels.list, and sharing a tuned model (the quickstart's REST appendix). Responses are checked against their
  * documented shape, so a proxy's HTML page or a truncated body is an error, not a crash.
  */
 
@@ -118,6 +118,71 @@ export function noModels(baseUrl: string, principal: string): Failure {
     `${baseUrl} listed no models to ${principal}.`,
     "Check that GOOGLE_GEMINI_BASE_URL (if set) points at the Gemini API or your Private Service Connect address, then run again.",
   );
+}
+
+/** What the probe proved: the identity called a model, and what the model answered. */
+export interface Probe {
+  model: string;
+  totalTokens: number;
+}
+
+/** The text the probe counts: a few tokens, the same on every run. */
+export const PROBE_TEXT = "gemini-access-kit probe";
+
+/**
+ * `POST /v1beta/{model}:countTokens` with `{"contents": [{"parts": [{"text": ...}]}]}`, answered with
+ * `{"totalTokens": N}` (ai.google.dev/api/tokens). It is free and runs the model's own checks (quota,
+ * location, the key's type), so a pass proves the identity can call a model, not only list them.
+ * Proto3 JSON leaves a zero out, so a missing totalTokens is 0; any other type is malformed.
+ */
+export async function countTokens(http: Http, target: GeminiTarget, model: string): Promise<Probe> {
+  const what = `Count tokens with ${model}`;
+  const url = `${target.baseUrl}/v1beta/${model}:countTokens`;
+  const body = record(
+    await callJson(http, { ...target.context, what, service: "gemini" }, {
+      method: "POST",
+      url,
+      headers: await target.headers(),
+      body: { contents: [{ parts: [{ text: PROBE_TEXT }] }] },
+    }),
+  );
+  const origin = new URL(url).origin;
+  if (body === undefined) throw malformed(what, origin, 200, "is not a JSON object");
+  const total = body.totalTokens ?? 0;
+  if (!isNumber(total)) throw malformed(what, origin, 200, 'has a "totalTokens" that is not a number');
+  return { model, totalTokens: total };
+}
+
+const FLASH = /^models\/gemini-(\d+(?:\.\d+)?)-flash$/;
+
+/**
+ * The model the probe calls when no --expect-model names one: the newest stable Flash model listed
+ * (`models/gemini-N-flash` with the highest N), since models.list also returns retired models and
+ * nothing in an entry marks one retired, and the newest is the last to be retired. Failing that, the
+ * first listed `models/gemini-` model, by name, that supports countTokens; undefined if none does.
+ */
+export function defaultProbeModel(models: Model[]): string | undefined {
+  const counts = (m: Model) => m.supportedGenerationMethods === undefined || m.supportedGenerationMethods.includes("countTokens");
+  const usable = models.filter(counts);
+  let best: { name: string; version: number[] } | undefined;
+  for (const m of usable) {
+    const match = FLASH.exec(m.name);
+    if (match === null) continue;
+    const version = match[1]!.split(".").map(Number);
+    if (best === undefined || newer(version, best.version)) best = { name: m.name, version };
+  }
+  if (best !== undefined) return best.name;
+  return usable.map((m) => m.name).filter((n) => n.startsWith("models/gemini-")).sort()[0];
+}
+
+/** Whether version a (e.g. 3.10 as [3, 10]) is later than b. */
+function newer(a: number[], b: number[]): boolean {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return x > y;
+  }
+  return false;
 }
 
 /** `GET /v1beta/tunedModels`, every page. */

@@ -132,9 +132,11 @@ export async function attemptJson(http: Http, context: CallContext, request: Api
     if (body === undefined) throw malformed(context.what, origin, response.status, "is not JSON");
     return { value: body };
   }
+  const failure = diagnoseHttp(response.status, body, context);
   return {
-    failure: diagnoseHttp(response.status, body, context),
-    transient: TRANSIENT_STATUS.has(response.status),
+    failure,
+    // A quota of 0 is not exhausted for now but absent: another attempt cannot succeed.
+    transient: TRANSIENT_STATUS.has(response.status) && failure.reason !== "QUOTA_ZERO",
     retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), http.clock.now()),
   };
 }

@@ -39,6 +39,9 @@ function verdict(result: VerifyResult, style: Style): string[] {
   for (const expected of result.expectedModels ?? []) {
     lines.push(`  expected    ${terminalSafe(expected.name)}: ${expected.found ? "listed" : paint(style, 31, "NOT listed")}`);
   }
+  if (result.probe !== undefined) {
+    lines.push(`  probe       ${terminalSafe(result.probe.model)}: countTokens answered (${result.probe.totalTokens} tokens)`);
+  }
   if (result.tunedModels !== undefined) lines.push(`  tuned       ${result.tunedModels.length}`);
   if (result.error !== undefined) lines.push(`  ${terminalSafe(result.error.message)}`, `  fix: ${terminalSafe(result.error.fix)}`);
   return lines;

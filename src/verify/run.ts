@@ -8,7 +8,7 @@ import type { VerifyOptions } from "./args.ts";
 import { endpointsFromEnv, overrideNotices } from "./endpoints.ts";
 import { badInput, Failure } from "../cli/failure.ts";
 import { parseOutputs, readStackOutputs, type Runner, type StackFacts } from "./facts.ts";
-import { listModels, listTunedModels, noModels, shareTunedModel, type GeminiTarget, type Model, type Permission, type TunedModel } from "./gemini.ts";
+import { countTokens, defaultProbeModel, listModels, listTunedModels, noModels, shareTunedModel, type GeminiTarget, type Model, type Permission, type Probe, type TunedModel } from "./gemini.ts";
 import { DEFAULT_POLICY, type Clock, type Http } from "./http.ts";
 import { buildCaller, chooseAuth, scopesFor, tokenCache, type Identity, type IdentityDeps } from "./identities/index.ts";
 import type { Redactor } from "../cli/redact.ts";
@@ -35,6 +35,8 @@ export interface VerifyResult {
   models?: Model[];
   tunedModels?: TunedModel[];
   expectedModels?: { name: string; found: boolean }[];
+  /** With --probe: the model called and what it counted. */
+  probe?: Probe;
   permission?: Permission;
   message?: string;
   error?: { reason: string; message: string; fix: string };
@@ -126,7 +128,23 @@ async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResul
       message: `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not among the ${result.models.length} models ${caller.identity.principal} can list.`,
       fix: "Check the name against the list above (names change as models are retired), and the project's region and access.",
     };
+    return;
   }
+  if (options.probe) result.probe = await probe(http, target, result.models, options.expectModels[0], caller.identity.principal);
+}
+
+/** countTokens on the model asked for, or on the default one; no model to call is a failure, never a pass. */
+async function probe(http: Http, target: GeminiTarget, models: Model[], expected: string | undefined, principal: string): Promise<Probe> {
+  const model = expected ?? defaultProbeModel(models);
+  if (model === undefined) {
+    throw new Failure(
+      "NO_PROBE_MODEL",
+      `None of the ${models.length} models ${principal} can list is a Gemini model that supports countTokens, so --probe has nothing to call.`,
+      "Name the model to call with --expect-model NAME.",
+    );
+  }
+  http.progress(`Calling ${model} (countTokens)...`);
+  return countTokens(http, target, model);
 }
 
 async function logout(options: VerifyOptions, deps: IdentityDeps, stackFacts: StackFacts | undefined, result: VerifyResult): Promise<void> {

@@ -422,6 +422,12 @@ function tryJson(v: string): unknown {
 }
 
 type Accounts = Record<string, { roles?: string[]; createKey?: boolean; keyReaders?: string[]; impersonators?: string[]; displayName?: string; description?: string }>;
+/** A second, keyless account added to the dev stack, for edits that need one beside the runtime account. */
+function jobsAccount(c: Record<string, unknown>): Accounts[string] {
+  const accounts = c["gemini-access-kit:serviceAccounts"] as Accounts;
+  accounts.jobs ??= { displayName: "Jobs (dev)", description: "Batch jobs; keyless.", roles: ["roles/serviceusage.serviceUsageConsumer"], impersonators: ["group:gemini-dev@example.com"] };
+  return accounts.jobs;
+}
 
 describe("environment stacks never change what a deployer or previewer may do", () => {
   /** The CI stack's config with one more grantable role, so an environment may add it. */
@@ -437,9 +443,9 @@ describe("environment stacks never change what a deployer or previewer may do", 
   });
 
   test.each<[string, (config: Record<string, unknown>) => void, (d: Deployment<unknown>) => void]>([
-    ["a role added to an account", (c) => (c["gemini-access-kit:serviceAccounts"] as Accounts).tuning!.roles!.push("roles/aiplatform.user"),
+    ["a role added to an account", (c) => (c["gemini-access-kit:serviceAccounts"] as Accounts).runtime!.roles!.push("roles/aiplatform.user"),
       (d) => expect(d.ofType("gcp:projects/iAMMember:IAMMember").map((b) => b.inputs.role)).toContain("roles/aiplatform.user")],
-    ["a key issued for another account", (c) => Object.assign((c["gemini-access-kit:serviceAccounts"] as Accounts).tuning!, { createKey: true, keyReaders: ["group:gemini-dev@example.com"] }), () => undefined],
+    ["a key issued for another account", (c) => Object.assign(jobsAccount(c), { createKey: true, keyReaders: ["group:gemini-dev@example.com"] }), () => undefined],
     ["the API key removed", (c) => delete c["gemini-access-kit:apiKey"], () => undefined],
     ["a new account with an impersonator", (c) => Object.assign(c["gemini-access-kit:serviceAccounts"] as Accounts, { batch: { displayName: "Batch (dev)", description: "Batch jobs.", roles: ["roles/serviceusage.serviceUsageConsumer"], impersonators: ["group:gemini-dev@example.com"] } }),
       (d) => expect(d.ofType("gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId)).toContain("gak-batch-dev")],
@@ -463,11 +469,11 @@ describe("the rotator's grants follow the keys an environment declares, through 
   const rotatorGrants = async (edit: (config: Record<string, unknown>) => void) => grantsTo(rotator("dev"), await deploy(ciConfig(editedDev(edit))));
 
   test("a key issued for another account adds key admin on that account alone, and its secret to the condition", async () => {
-    const grants = await rotatorGrants((c) => Object.assign((c["gemini-access-kit:serviceAccounts"] as Accounts).tuning!, { createKey: true, keyReaders: ["group:gemini-dev@example.com"] }));
+    const grants = await rotatorGrants((c) => Object.assign(jobsAccount(c), { createKey: true, keyReaders: ["group:gemini-dev@example.com"] }));
     expect(grants.filter((g) => g.role === "roles/iam.serviceAccountKeyAdmin").map((g) => g.on).sort()).toEqual([
-      "serviceAccount gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", "serviceAccount gak-tuning-dev@acme-gemini-dev.iam.gserviceaccount.com",
+      "serviceAccount gak-jobs-dev@acme-gemini-dev.iam.gserviceaccount.com", "serviceAccount gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com",
     ]);
-    expect(grants.find((g) => g.role.endsWith("gak_rotate_secrets_dev"))!.condition).toContain(`'projects/${PROJECT_NUMBER}/secrets/gak-tuning-key-dev'`);
+    expect(grants.find((g) => g.role.endsWith("gak_rotate_secrets_dev"))!.condition).toContain(`'projects/${PROJECT_NUMBER}/secrets/gak-jobs-key-dev'`);
   });
 
   test("the API key removed takes the project's API key rights and the binding with it", async () => {

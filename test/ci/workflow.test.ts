@@ -120,22 +120,48 @@ describe("the GitHub Actions workflows", () => {
     const job = up.jobs.up!;
     expect(job.environment).toBe("${{ inputs.stack }}");
     expect(job.concurrency).toEqual({ group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
-    const names = job.steps!.map((s) => s.uses?.split("@")[0] ?? s.run?.split(" ").slice(0, 3).join(" "));
-    expect(names.indexOf("pulumi/actions")).toBeLessThan(names.indexOf("npm run -s"));
-    expect(names.indexOf("npm ci --no-audit")).toBeLessThan(names.indexOf("google-github-actions/auth"));
+    const names = job.steps!.map((s) => s.uses?.split("@")[0] ?? s.run?.split(" ").slice(0, 4).join(" "));
+    expect(names.indexOf("pulumi/actions")).toBeLessThan(names.indexOf("npm run -s verify"));
+    expect(names.indexOf("npm ci --no-audit --no-fund")).toBeLessThan(names.indexOf("google-github-actions/auth"));
     const gate = job.steps!.find((s) => s.run?.includes("verify"))!;
-    expect(gate.run).toBe('npm run -s verify -- --stack "$STACK" --auth impersonate --json | tee "verify-$STACK.json"');
+    expect(gate.run).toBe('npm run -s verify -- --stack "$STACK" --auth impersonate --probe --json | tee "verify-$STACK.json"');
     expect(gate.env).toEqual({ STACK: "${{ inputs.stack }}" });
     const pulumi = job.steps!.find((s) => s.uses?.startsWith("pulumi/actions"))!;
     expect(pulumi.with).toMatchObject({ command: "up", "stack-name": "${{ inputs.stack }}" });
+  });
+
+  test("preflight runs before each up as the deployer, stops the job when it fails, and keeps its JSON", () => {
+    const steps = up.jobs.up!.steps!;
+    const at = (find: (s: Step) => boolean) => steps.findIndex(find);
+    const preflight = steps.find((s) => s.run?.includes("run -s preflight"))!;
+    expect(preflight.run).toBe('npm run -s preflight -- --stack "$STACK" --auth adc --json | tee "preflight-$STACK.json"');
+    expect(preflight).toMatchObject({ shell: "bash", env: { STACK: "${{ inputs.stack }}" }, if: "${{ !inputs.skip_preflight }}" });
+    expect(preflight["continue-on-error" as keyof Step]).toBeUndefined();
+    const index = steps.indexOf(preflight);
+    expect(at((s) => s.uses?.startsWith("google-github-actions/auth") === true)).toBeLessThan(index);
+    expect(index).toBeLessThan(at((s) => s.uses?.startsWith("pulumi/actions") === true));
+    const saved = steps.filter((s) => s.uses?.startsWith("actions/upload-artifact")).map((s) => [s.if, s.with!.path]);
+    expect(saved).toContainEqual(["always()", "preflight-${{ inputs.stack }}.json"]);
+  });
+
+  test("skipping preflight is a manual run's choice, passed to every up, and each skipped stack logs a warning", () => {
+    const dispatch = (main.on.workflow_dispatch as { inputs: Record<string, Json> }).inputs.skip_preflight;
+    expect(dispatch).toMatchObject({ type: "boolean", default: false });
+    for (const job of Object.values(main.jobs).filter((j) => j.uses === "./.github/workflows/pulumi-up.yml")) {
+      expect(job.with!.skip_preflight).toBe("${{ inputs.skip_preflight == true }}");
+    }
+    expect((up.on.workflow_call as { inputs: Record<string, Json> }).inputs.skip_preflight).toMatchObject({ type: "boolean", default: false });
+    const skipped = up.jobs.up!.steps!.find((s) => s.name === "preflight skipped")!;
+    expect(skipped.if).toBe("${{ inputs.skip_preflight }}");
+    expect(skipped.run).toMatch(/^echo "::warning title=Preflight skipped::\$STACK was deployed without preflight/);
   });
 
   test("every pipe in a step runs under bash with pipefail, so a failing command before | fails the step", () => {
     for (const step of allSteps.filter((s) => s.run?.includes("|"))) expect([step.run, step.shell]).toEqual([step.run, "bash"]);
   });
 
-  describe("the verify gate's shell line, run as GitHub runs `shell: bash` (bash --noprofile --norc -eo pipefail)", () => {
-    const gate = up.jobs.up!.steps!.find((s) => s.run?.includes("verify"))!.run!;
+  describe.each(["verify", "preflight"])("the %s gate's shell line, run as GitHub runs `shell: bash` (bash --noprofile --norc -eo pipefail)", (command) => {
+    const gate = up.jobs.up!.steps!.find((s) => s.run?.includes(`run -s ${command}`))!.run!;
     /** Runs the gate's line with `npm` replaced by a program that prints a verdict and exits `code`. */
     const runGate = (code: number, bashFlags: string[]) => {
       const dir = mkdtempSync(join(tmpdir(), "gak-gate-"));
@@ -143,18 +169,18 @@ describe("the GitHub Actions workflows", () => {
       chmodSync(join(dir, "npm"), 0o755);
       writeFileSync(join(dir, "step.sh"), gate);
       const r = spawnSync("bash", [...bashFlags, join(dir, "step.sh")], { cwd: dir, env: { PATH: `${dir}:/usr/bin:/bin`, STACK: "dev" }, encoding: "utf8" });
-      return { status: r.status, saved: readFileSync(join(dir, "verify-dev.json"), "utf8") };
+      return { status: r.status, saved: readFileSync(join(dir, `${command}-dev.json`), "utf8") };
     };
 
-    test("fails the step when verify fails, and still saves verify's verdict", () => {
+    test("fails the step when the command fails, and still saves its verdict", () => {
       expect(runGate(1, ["--noprofile", "--norc", "-eo", "pipefail"])).toEqual({ status: 1, saved: '{"ok":false}\n' });
     });
 
-    test("passes when verify passes", () => {
+    test("passes when the command passes", () => {
       expect(runGate(0, ["--noprofile", "--norc", "-eo", "pipefail"])).toEqual({ status: 0, saved: '{"ok":true}\n' });
     });
 
-    test("the check can fail: without pipefail (GitHub's default `bash -e`), the same failing verify passes the step", () => {
+    test("the check can fail: without pipefail (GitHub's default `bash -e`), the same failing command passes the step", () => {
       expect(runGate(1, ["--noprofile", "--norc", "-e"]).status).toBe(0);
     });
   });

@@ -92,9 +92,11 @@ describe.each(["dev", "staging", "prod"])("the committed %s stack, changed in on
 });
 
 test("the derived ids of a too-long environment are one problem that names each id", () => {
-  const raw: Raw = { ...readStackFile(ROOT, "dev").raw, [`${NS}:environment`]: "development-environment-for-gemini" };
+  const dev = readStackFile(ROOT, "dev").raw;
+  const accounts = { ...(JSON.parse(dev[`${NS}:serviceAccounts`]!) as Record<string, unknown>), jobs: { roles: ["roles/serviceusage.serviceUsageConsumer"] } };
+  const raw: Raw = { ...dev, [`${NS}:environment`]: "development-environment-for-gemini", [`${NS}:serviceAccounts`]: JSON.stringify(accounts) };
   const { problems } = parseConfig(raw, { stack: "dev", secretKeys: SECRET_KEYS });
   expect(problems.map(formatProblem)).toEqual([
-    expect.stringMatching(/^\[environment\] "development-environment-for-gemini" with namePrefix "gak" gives ids that Google does not allow \(too long, most often\): serviceAccounts\.runtime\.accountId "gak-runtime-development-environment-for-gemini", serviceAccounts\.tuning\.accountId "gak-tuning-development-environment-for-gemini"\. Shorten environment or namePrefix/),
+    expect.stringMatching(/^\[environment\] "development-environment-for-gemini" with namePrefix "gak" gives ids that Google does not allow \(too long, most often\): serviceAccounts\.jobs\.accountId "gak-jobs-development-environment-for-gemini", serviceAccounts\.runtime\.accountId "gak-runtime-development-environment-for-gemini"\. Shorten environment or namePrefix/),
   ]);
 });

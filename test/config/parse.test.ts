@@ -22,7 +22,6 @@ describe("parseConfig", () => {
     expect(config.oauth?.consent.audience).toBe("External");
     expect(config.oauth?.consent.scopes).toEqual([
       "https://www.googleapis.com/auth/cloud-platform",
-      "https://www.googleapis.com/auth/generative-language.tuning",
       "https://www.googleapis.com/auth/generative-language.retriever",
     ]);
   });

@@ -17,7 +17,13 @@ export interface InProcessRun {
   sleeps: number[];
 }
 
-export async function verifyInProcess(google: FakeGoogle, argv: string[], env: Record<string, string | undefined> = {}): Promise<InProcessRun> {
+export async function verifyInProcess(
+  google: FakeGoogle,
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+  /** Sees each progress line as it is written (a test plays the browser from the sign-in address). */
+  onProgress?: (line: string) => void,
+): Promise<InProcessRun> {
   const progress: string[] = [];
   const sleeps: number[] = [];
   let now = Date.now();
@@ -39,7 +45,10 @@ export async function verifyInProcess(google: FakeGoogle, argv: string[], env: R
       env: { METADATA_SERVER_DETECTION: "none", HOME: "/nonexistent", ...google.env, ...env },
       readFile: readInputFile,
       run: () => Promise.reject(new Error("no pulumi in in-process tests")),
-      progress: (line) => progress.push(line),
+      progress: (line) => {
+        progress.push(line);
+        onProgress?.(`${line}\n`);
+      },
       redactor: new Redactor(),
     });
     const notice = (line: string) => / instead of https:\/\//.test(line);

@@ -38,6 +38,13 @@ describe("parseInstalledClient", () => {
     expect(fields).toEqual(["installed.client_id", "installed.client_secret"]);
   });
 
+  test("a file downloaded after the client was made, which lacks the secret, is fixed by adding a new secret, not by downloading again", () => {
+    const file = clientFile(PROJECT, (i) => { delete i.client_secret; });
+    const [problem] = parseInstalledClient(file.text, PROJECT).problems;
+    expect(problem).toMatchObject({ field: "installed.client_secret", fix: expect.stringContaining("add a new secret") });
+    expect(problem!.fix).not.toMatch(/^Download the client again/);
+  });
+
   test("without an expected project, any project id is accepted", () => {
     expect(parseInstalledClient(clientFile("some-other-project").text).problems).toEqual([]);
   });

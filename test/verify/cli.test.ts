@@ -97,9 +97,9 @@ describe("one identity per run", () => {
 
   test("an --account the stack does not have is an error, never a quiet fall-back to another identity", async () => {
     const before = world.google.requestsTo("models").length;
-    const result = await verify(["--outputs", world.files.outputs, "--account", "tuning", "--json"]);
+    const result = await verify(["--outputs", world.files.outputs, "--account", "batch", "--json"]);
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { reason: "BAD_INPUT", message: `--account tuning: ${world.files.outputs} has no such account (accounts: runtime).` } });
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { reason: "BAD_INPUT", message: `--account batch: ${world.files.outputs} has no such account (accounts: runtime).` } });
     expect(world.google.requestsTo("models")).toHaveLength(before);
   });
 

@@ -4,6 +4,10 @@
  */
 
 import { writeFileSync } from "node:fs";
+import { Redactor } from "../../src/cli/redact.ts";
+import {
+  apiKeyExpired, apiKeyServiceBlocked, consumerSuspended, locationUnsupported, quotaExhausted, quotaZero, quotaZeroInErrorInfo, standardKeyRejected, throwawayAuthKey, throwawayStandardKey,
+} from "../fixtures/gemini-errors.ts";
 import { serviceAccountKey } from "../helpers/google/credentials.ts";
 import { googleError } from "../helpers/google/respond.ts";
 import { generateModels } from "../helpers/google/state.ts";
@@ -99,10 +103,10 @@ test("a revoked key is INVALID_GRANT from the token endpoint", async () => {
 });
 
 test("a missing expected model fails with MODEL_MISSING but still reports the list", async () => {
-  const { result } = await verifyInProcess(world.google, [...keyArgs(), "--expect-model", "gemini-2.5-flash", "--expect-model", "gemini-9-ultra"]);
+  const { result } = await verifyInProcess(world.google, [...keyArgs(), "--expect-model", "gemini-3.8-flash", "--expect-model", "gemini-9-ultra"]);
   expect(result.error?.reason).toBe("MODEL_MISSING");
   expect(result.expectedModels).toEqual([
-    { name: "models/gemini-2.5-flash", found: true },
+    { name: "models/gemini-3.8-flash", found: true },
     { name: "models/gemini-9-ultra", found: false },
   ]);
   expect(result.models).toHaveLength(57);
@@ -180,5 +184,84 @@ describe("resilience", () => {
     } finally {
       world.google.state.models = saved;
     }
+  });
+});
+
+describe("the Gemini API's errors of 2026, each from a fixture that cites where Google's body was seen", () => {
+  const probe = () => [...keyArgs(), "--probe"];
+
+  test("429 with a quota limit of 0 is QUOTA_ZERO: not retried, and the fix links billing and the tiers' limits", async () => {
+    world.google.failNext("countTokens", quotaZero("gemini-3.8-flash"));
+    const { result, sleeps } = await verifyInProcess(world.google, probe());
+    expect(result.error).toMatchObject({
+      reason: "QUOTA_ZERO",
+      message: expect.stringContaining("generate_content_free_tier_input_token_count for gemini-3.8-flash) is 0"),
+      fix: expect.stringContaining("https://ai.google.dev/gemini-api/docs/billing"),
+    });
+    expect(result.error!.fix).toContain("https://ai.google.dev/gemini-api/docs/rate-limits");
+    expect(sleeps).toEqual([]);
+  });
+
+  test("the older 429 whose limit of 0 is in the ErrorInfo is QUOTA_ZERO too, with Google's help link", async () => {
+    world.google.failNext("models", quotaZeroInErrorInfo("123456789012"));
+    const { result } = await verifyInProcess(world.google, keyArgs());
+    expect(result.error).toMatchObject({ reason: "QUOTA_ZERO", fix: expect.stringContaining("https://cloud.google.com/docs/quotas/help/request_increase") });
+    expect(result.error!.message).toContain("generativelanguage.googleapis.com/generate_content_requests");
+  });
+
+  test("a 429 on a quota that exists is RATE_LIMITED, retried, and told apart from a quota of 0", async () => {
+    const exhausted = quotaExhausted("gemini-3.8-flash");
+    world.google.failNext("countTokens", exhausted, exhausted, exhausted);
+    const { result, sleeps } = await verifyInProcess(world.google, [...probe(), "--retries", "2"]);
+    expect(result.error).toMatchObject({ reason: "RATE_LIMITED", message: expect.stringContaining("generate_content_paid_tier_requests for gemini-3.8-flash") });
+    expect(sleeps).toHaveLength(2);
+  });
+
+  test("400 FAILED_PRECONDITION \"User location is not supported\" is LOCATION_UNSUPPORTED, with the regions page", async () => {
+    world.google.failNext("countTokens", locationUnsupported);
+    const { result } = await verifyInProcess(world.google, probe());
+    expect(result.error).toMatchObject({ reason: "LOCATION_UNSUPPORTED", fix: expect.stringContaining("https://ai.google.dev/gemini-api/docs/available-regions") });
+  });
+
+  test("a standard key refused for its type is STANDARD_KEY_REJECTED, with the way to an auth key", async () => {
+    world.google.failNext("models", standardKeyRejected);
+    const { result } = await verifyInProcess(world.google, ["--auth", "api-key"], { GEMINI_API_KEY: world.apiKey });
+    expect(result.error).toMatchObject({ reason: "STANDARD_KEY_REJECTED", fix: expect.stringContaining("bound to a service account") });
+  });
+
+  test("the same 401 for an OAuth caller is ACCESS_TOKEN_TYPE_UNSUPPORTED (a key sent as a Bearer token)", async () => {
+    world.google.failNext("models", standardKeyRejected);
+    const { result } = await verifyInProcess(world.google, keyArgs());
+    expect(result.error?.reason).toBe("ACCESS_TOKEN_TYPE_UNSUPPORTED");
+  });
+
+  test("an expired key (400 API_KEY_INVALID) says how to get the current one", async () => {
+    world.google.failNext("countTokens", apiKeyExpired);
+    const { result } = await verifyInProcess(world.google, ["--auth", "api-key", "--probe"], { GEMINI_API_KEY: world.apiKey });
+    expect(result.error).toMatchObject({ reason: "API_KEY_INVALID", fix: expect.stringContaining("npm run rotate") });
+  });
+
+  test("a key restricted to other APIs (403 API_KEY_SERVICE_BLOCKED) names the Gemini API restriction", async () => {
+    world.google.failNext("countTokens", apiKeyServiceBlocked("123456789012"));
+    const { result } = await verifyInProcess(world.google, ["--auth", "api-key", "--probe"], { GEMINI_API_KEY: world.apiKey });
+    expect(result.error).toMatchObject({ reason: "API_KEY_SERVICE_BLOCKED", fix: expect.stringContaining("generativelanguage.googleapis.com") });
+  });
+
+  test("a suspended key is CONSUMER_SUSPENDED, and the key string Google repeats is never printed", async () => {
+    for (const key of [throwawayAuthKey(), throwawayStandardKey()]) {
+      world.google.failNext("models", consumerSuspended(key, "123456789012"));
+      const { result } = await verifyInProcess(world.google, ["--auth", "api-key"], { GEMINI_API_KEY: world.apiKey });
+      expect(result.error).toMatchObject({ reason: "CONSUMER_SUSPENDED", message: expect.stringContaining("projects/123456789012"), fix: expect.stringContaining("make a new one") });
+      expect(JSON.stringify(result)).not.toContain(key);
+    }
+  });
+});
+
+describe("the redactor", () => {
+  test("blanks keys of both shapes, AI Studio's AQ. keys and AIza ones, wherever they appear in a line", () => {
+    const auth = throwawayAuthKey();
+    const standard = throwawayStandardKey();
+    const line = `Permission denied: Consumer 'api_key:${auth}' has been suspended; also ${standard}.`;
+    expect(new Redactor().redact(line)).toBe("Permission denied: Consumer 'api_key:[redacted]' has been suspended; also [redacted].");
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The fake's Gemini API: models.list / tunedModels.list / permissions.create, checking credentials
+ * The fake's Gemini API: models.list / models.countTokens / tunedModels.list / permissions.create, checking credentials
  * the way Google does (OAuth tokens, or API keys in x-goog-api-key with their API restrictions) and
  * answering with Google's error shapes.
  */
@@ -96,6 +96,33 @@ function page(state: GoogleState, items: Record<string, unknown>[], url: URL, fi
 export function models(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL): void {
   if (geminiCaller(state, req, res, url) === undefined) return;
   json(res, 200, page(state, state.models, url, "models"));
+}
+
+/**
+ * `POST /v1beta/{model}:countTokens` (ai.google.dev/api/tokens): `{"contents": [{"parts": [{"text"}]}]}`
+ * in, `{"totalTokens": N}` out (here one token per word). A model that is not listed is Google's 404,
+ * whose message is the one the API sends for an unknown model.
+ */
+export function countTokens(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL, model: string, body: string): void {
+  if (geminiCaller(state, req, res, url) === undefined) return;
+  if (!state.models.some((m) => m.name === model)) {
+    json(res, 404, googleError(404, "NOT_FOUND", `${model} is not found for API version v1beta, or is not supported for countTokens. Call ListModels to see the list of available models and their supported methods.`));
+    return;
+  }
+  let request: { contents?: { parts?: { text?: unknown }[] }[] };
+  try {
+    request = JSON.parse(body) as typeof request;
+  } catch {
+    json(res, 400, googleError(400, "INVALID_ARGUMENT", "Invalid JSON payload received."));
+    return;
+  }
+  const texts = (request.contents ?? []).flatMap((c) => c.parts ?? []).map((p) => p.text);
+  if (texts.length === 0 || texts.some((t) => typeof t !== "string")) {
+    json(res, 400, googleError(400, "INVALID_ARGUMENT", "* CountTokensRequest.contents: contents is not specified"));
+    return;
+  }
+  const totalTokens = (texts as string[]).reduce((n, t) => n + t.split(/\s+/).filter(Boolean).length, 0);
+  json(res, 200, { totalTokens });
 }
 
 export function tunedModels(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL): void {

@@ -8,7 +8,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createPermission, models, tunedModels } from "./api.ts";
+import { countTokens, createPermission, models, tunedModels } from "./api.ts";
 import { createApiKey, deleteApiKey, getApiKey, getKeyString, getOperation, listApiKeys } from "./api-keys.ts";
 import { authorizationEndpoint, generateAccessToken, stsEndpoint, tokenEndpoint } from "./auth.ts";
 import { apiKeyString, desktopClient, refreshToken, serviceAccountKey, type GeneratedClient, type GeneratedKey } from "./credentials.ts";
@@ -48,6 +48,7 @@ const ROUTES: RouteDef[] = [
   { route: "auth", method: "GET", pattern: /^\/o\/oauth2\/v2\/auth$/, handle: (c) => authorizationEndpoint(c.state, c.res, c.url.searchParams) },
   { route: "sts", method: "POST", pattern: /^\/sts\/v1\/token$/, handle: (c) => stsEndpoint(c.state, c.res, c.body) },
   { route: "models", method: "GET", pattern: /^\/v1beta\/models$/, handle: (c) => models(c.state, c.req, c.res, c.url) },
+  { route: "countTokens", method: "POST", pattern: /^\/v1beta\/(models\/[^/:]+):countTokens$/, handle: (c, [m]) => countTokens(c.state, c.req, c.res, c.url, m!, c.body) },
   { route: "tunedModels", method: "GET", pattern: /^\/v1beta\/tunedModels$/, handle: (c) => tunedModels(c.state, c.req, c.res, c.url) },
   { route: "permissions", method: "POST", pattern: /^\/v1beta\/(tunedModels\/[^/]+)\/permissions$/, handle: (c, [m]) => createPermission(c.state, c.req, c.res, c.url, m!, c.body) },
   { route: "iamcredentials", method: "POST", pattern: /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/, handle: (c, [e]) => generateAccessToken(c.state, c.res, e!, c.req.headers.authorization, c.body) },

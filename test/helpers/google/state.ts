@@ -22,7 +22,7 @@ export interface Fault {
 }
 
 export type Route =
-  | "token" | "auth" | "sts" | "models" | "tunedModels" | "permissions" | "secrets" | "iamcredentials"
+  | "token" | "auth" | "sts" | "models" | "countTokens" | "tunedModels" | "permissions" | "secrets" | "iamcredentials"
   | "iamKeys.list" | "iamKeys.get" | "iamKeys.create" | "iamKeys.delete"
   | "secret.get" | "secret.patch" | "versions.list" | "versions.get" | "versions.add" | "versions.destroy"
   | "apiKeys.list" | "apiKeys.create" | "apiKeys.get" | "apiKeys.keyString" | "apiKeys.delete" | "operations.get"
@@ -177,7 +177,9 @@ export interface GoogleState {
 }
 
 export function generateModels(count: number): Record<string, unknown>[] {
-  const named = ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash", "text-embedding-004"];
+  // Models Google serves in late 2026 (ai.google.dev/gemini-api/docs/deprecations), a retired one
+  // (models.list still returns those) and an embedding model, which has no generateContent.
+  const named = ["gemini-3.8-flash", "gemini-3.5-flash-lite", "gemini-2.5-flash", "gemini-embedding-001"];
   return Array.from({ length: count }, (_, i) => {
     const id = named[i] ?? `gemini-test-${String(i).padStart(3, "0")}`;
     return {
@@ -187,7 +189,7 @@ export function generateModels(count: number): Record<string, unknown>[] {
       displayName: id.replace(/-/g, " "),
       inputTokenLimit: 1048576,
       outputTokenLimit: 65536,
-      supportedGenerationMethods: ["generateContent", "countTokens"],
+      supportedGenerationMethods: id.includes("embedding") ? ["embedContent", "countTextTokens"] : ["generateContent", "countTokens"],
     };
   });
 }
