@@ -9,9 +9,11 @@ import { commandContext, runCommand, type MainContext } from "../src/cli/main";
 import { preflightOutcome } from "../src/deploy/preflight-outcome";
 import { formatSummary, type DeploySummary } from "../src/deploy/run";
 import { planMain } from "../src/plan/cli";
+import { formatPreflightText } from "../src/preflight/report";
 import { formatRotateText } from "../src/rotate/report";
 import { parseVerifyArgs } from "../src/verify/args";
 import { ROOT } from "./helpers/verify-cli";
+import { preflightInProcess, startPreflightWorld } from "./helpers/preflight-world";
 
 /** Runs a command's main in this process; returns what it printed on stdout and stderr together. */
 async function printed(command: string, argv: string[], main: (ctx: MainContext) => Promise<number>): Promise<string> {
@@ -65,6 +67,21 @@ const SAMPLES: Record<string, () => Promise<string>> = {
       ],
     };
     return Promise.resolve(formatSummary(summary));
+  },
+  "preflight-report": async () => {
+    // The dev stack as CI's deployer, in an organization that blocks key creation, with an old
+    // unrestricted API key in the project.
+    const world = await startPreflightWorld();
+    try {
+      world.policy("iam.disableServiceAccountKeyCreation", { rules: [{ enforce: true }] });
+      const now = "2025-03-02T10:00:00Z";
+      world.google.state.apiKeyRecords.set("legacy-maps", {
+        keyId: "legacy-maps", uid: "legacy-maps", displayName: "Maps (2023)", keyString: "", createTime: now, updateTime: now, annotations: {}, refusalsLeft: 0,
+      });
+      return formatPreflightText((await preflightInProcess(world, ["--stack", "dev"])).result);
+    } finally {
+      await world.google.close();
+    }
   },
   "rotate-report": () =>
     Promise.resolve(formatRotateText({

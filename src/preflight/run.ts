@@ -115,7 +115,7 @@ async function oauthState(file: OutputsText | undefined, t: PreflightTarget, dep
       read = { json: await stackOutputJson(t.stack, deps.run), source: `stack ${t.stack}'s outputs` };
     } catch (err) {
       if (!(err instanceof Failure)) throw err;
-      return { ...planned, note: `the stack's outputs could not be read: ${err.message}` };
+      return { ...planned, note: `the stack's outputs could not be read (${err.message.replace(/\.$/, "")})` };
     }
   }
   const outputs = parsedOutputs(read.json ?? "");
