@@ -201,6 +201,38 @@ describe("preflight before each up", () => {
     expect(pw.google.state.requests.some((r) => r.path.includes(":getEffectivePolicy"))).toBe(false);
   }, 60_000);
 
+  test("Ctrl-C while preflight is reading Google stops it, runs no up, reports the stack interrupted, and exits 130", async () => {
+    const pulumi = fakePulumi({ backend: "gs://b", stacks: stacks() });
+    const env = cleanEnv({ ...pw.google.env, PATH: pulumi.path, FAKE_PULUMI_DIR: pulumi.dir, GOOGLE_APPLICATION_CREDENTIALS: pw.adc });
+    // Google holds its answer to preflight's first read until the test lets go, so the interrupt lands mid-check.
+    let release!: () => void;
+    const held = new Promise<"drop">((resolve) => (release = () => resolve("drop")));
+    let reached!: () => void;
+    const reading = new Promise<void>((resolve) => (reached = resolve));
+    pw.google.state.hooks.set("projects.get", () => {
+      reached();
+      return held;
+    });
+    const child = spawn(process.execPath, [...readScript("deploy"), "--stack", "dev", "--stack", "staging", "--no-verify"], { cwd: ROOT, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    try {
+      await reading;
+      child.kill("SIGINT");
+      expect(await closed).toBe(130);
+    } finally {
+      release();
+    }
+    expect(ups(pulumi)).toEqual([]);
+    expect(stderr).toMatch(/^\[dev\] preflight$/m);
+    expect(stdout).toMatch(/^dev +up +INTERRUPTED /m);
+    expect(stdout).toMatch(/^staging +up +not started /m);
+    expect(stdout).toContain("staging:\n  Not started: interrupted (Ctrl-C).");
+  }, 60_000);
+
   test("a preview runs no preflight", async () => {
     const { result } = await deployAsDeployer(["--stack", "dev", "--preview"]);
     expect(result.code).toBe(0);
