@@ -60,7 +60,7 @@ const SAMPLES: Record<string, () => Promise<string>> = {
         {
           stack: "dev", command: "up", result: "ok", ok: true, changes: { create: 2, update: 1, same: 50 }, errors: [], seconds: 48,
           preflight: preflightOutcome(0, JSON.stringify({ ok: true, counts: { pass: 9, warn: 1, fail: 0 }, checks: new Array(10).fill({}) }), ""),
-          verify: { ok: true, message: "57 models listed as gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" },
+          verify: { ok: true, message: "57 models listed, models/gemini-3.8-flash called as gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" },
         },
         { stack: "staging", command: "up", result: "failed", ok: false, preflight: staging, errors: staging.failures, seconds: 3 },
         { stack: "prod", command: "up", result: "skipped", ok: false, errors: ["Not started: staging failed in an earlier wave (--keep-going runs the later waves anyway)."], seconds: 0 },

@@ -7,6 +7,7 @@ interface Document {
   ok?: boolean;
   models?: unknown[];
   identity?: { kind?: string; principal?: string };
+  probe?: { model?: string };
   error?: FailureDocument;
 }
 
@@ -16,7 +17,8 @@ export function verifyOutcome(exitCode: number, stdout: string, stderr: string):
   const parsed = read.document;
   if (parsed.ok === true && exitCode === 0) {
     const who = parsed.identity?.principal ?? parsed.identity?.kind ?? "the stack's identity";
-    return { ok: true, message: `${parsed.models?.length ?? 0} models listed as ${who}` };
+    const probed = typeof parsed.probe?.model === "string" ? `, ${parsed.probe.model} called` : "";
+    return { ok: true, message: `${parsed.models?.length ?? 0} models listed${probed} as ${who}` };
   }
   return { ok: false, message: parsed.error ? failureLine(parsed.error) : `verify exited ${exitCode}` };
 }

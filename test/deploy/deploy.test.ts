@@ -40,8 +40,11 @@ const stacks = (extra: FakeState["stacks"] = {}): FakeState["stacks"] => ({
 
 describe("npm run deploy", () => {
   test("ups every committed stack with --all as argument arrays, verifies each, and prints the summary table", async () => {
+    const probes = world.google.requestsTo("countTokens").length;
     const { result, pulumi } = await deploy(["--all", "--skip-preflight"], { backend: "gs://acme-pulumi-state", stacks: stacks() });
     expect(result.code).toBe(0);
+    // Each stack's verify gate calls a model (--probe), not only lists them.
+    expect(world.google.requestsTo("countTokens").length - probes).toBe(3);
     const ups = pulumi.calls().filter((c) => c.args[0] === "up");
     expect(ups.map((c) => c.args.slice(0, 3))).toEqual([["up", "--stack", "dev"], ["up", "--stack", "staging"], ["up", "--stack", "prod"]]);
     for (const c of ups) expect(c.args).toEqual(expect.arrayContaining(["--non-interactive", "--yes", "--skip-preview", "--event-log"]));
