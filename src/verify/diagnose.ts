@@ -238,7 +238,7 @@ function quotaFailure(e: GoogleError, context: CallContext, said: string): Failu
     return new Failure(
       "QUOTA_ZERO",
       `${context.what}: the project's quota for this${named} is 0, so no call can succeed, however long you wait.`,
-      `The project's tier gives it no quota for this model: the free tier does not cover it, or the tier needs billing and prepay set up. In AI Studio (${AI_STUDIO_KEYS}), click Set up billing for the project and prepay (${BILLING_DOC}), or call a model the tier includes; the limits of each tier: ${RATE_LIMITS_DOC}${help ? `; Google's help: ${help}` : ""}.`,
+      `The project's tier gives it no quota for this model: the free tier does not cover it, or the tier needs billing and prepay set up. In AI Studio (${AI_STUDIO_KEYS}), click Set up billing for the project and prepay (${BILLING_DOC}), or call a model the tier includes (for the probe: --expect-model NAME); the limits of each tier: ${RATE_LIMITS_DOC}${help ? `; Google's help: ${help}` : ""}.`,
     );
   }
   return new Failure(
