@@ -150,11 +150,13 @@ function diagnoseReason(e: GoogleError, context: CallContext): Failure | undefin
     case "ACCESS_TOKEN_SCOPE_INSUFFICIENT":
       return new Failure("ACCESS_TOKEN_SCOPE_INSUFFICIENT", `${context.what}: the access token does not carry a Gemini API scope.`, scopeFix(context.identity));
     case "ACCESS_TOKEN_TYPE_UNSUPPORTED":
-      if (context.identity === "api-key" && context.service === "gemini") return standardKeyRejected(e, context);
-      return new Failure(
-        "ACCESS_TOKEN_TYPE_UNSUPPORTED",
-        `${context.what}: the credential sent as a Bearer token is not an OAuth access token (an API key sent as a Bearer token is refused this way).`,
-        "Send an API key in the x-goog-api-key header (use --auth api-key), and OAuth access tokens as Bearer.",
+      return (
+        standardKeyRejected(e, context) ??
+        new Failure(
+          "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+          `${context.what}: the credential sent as a Bearer token is not an OAuth access token (an API key sent as a Bearer token is refused this way).`,
+          "Send an API key in the x-goog-api-key header (use --auth api-key), and OAuth access tokens as Bearer.",
+        )
       );
     case "API_KEY_INVALID":
       return new Failure(
@@ -216,21 +218,23 @@ function orgPolicy(e: GoogleError, context: CallContext, said: string): Failure 
 }
 
 /** ai.google.dev/gemini-api/docs/rate-limits: the limits of each tier, and how a project moves up. */
-export const RATE_LIMITS_DOC = "https://ai.google.dev/gemini-api/docs/rate-limits";
+const RATE_LIMITS_DOC = "https://ai.google.dev/gemini-api/docs/rate-limits";
 /** ai.google.dev/gemini-api/docs/billing: a project reaches the paid tiers through "Set up billing" in AI Studio, then prepay. */
-export const BILLING_DOC = "https://ai.google.dev/gemini-api/docs/billing";
+const BILLING_DOC = "https://ai.google.dev/gemini-api/docs/billing";
 const AI_STUDIO_KEYS = "https://aistudio.google.com/apikey";
-export const AVAILABLE_REGIONS_DOC = "https://ai.google.dev/gemini-api/docs/available-regions";
+const AVAILABLE_REGIONS_DOC = "https://ai.google.dev/gemini-api/docs/available-regions";
 
 /**
- * A 429. When the limit that was hit is 0, the project's tier has no quota for the model at all (a
- * free-tier project calling a paid-only model, or a tier that needs billing and prepay set up in AI
- * Studio): waiting cannot help, so it is not retried. Google sends the limit in the QuotaFailure's
- * quotaValue, in the older ErrorInfo's `quota_limit_value`, and in its message ("limit: 0").
+ * A 429. When the Gemini API's limit that was hit is 0, the project's tier has no quota for the
+ * model at all (a free-tier project calling a paid-only model, or a tier that needs billing and
+ * prepay set up in AI Studio): waiting cannot help, so it is not retried. Google sends the limit in
+ * the QuotaFailure's quotaValue, in the older ErrorInfo's `quota_limit_value`, and in its message
+ * ("limit: 0").
  */
 function quotaFailure(e: GoogleError, context: CallContext, said: string): Failure {
+  const gemini = context.service === "gemini";
   const zero =
-    e.quotas.some((q) => q.limit === 0) || e.metadata.quota_limit_value === "0" || /\blimit: 0\b/.test(e.fullMessage ?? "");
+    gemini && (e.quotas.some((q) => q.limit === 0) || e.metadata.quota_limit_value === "0" || /\blimit: 0\b/.test(e.fullMessage ?? ""));
   const quota = e.quotas.find((q) => q.metric !== undefined) ?? { metric: e.metadata.quota_metric, model: undefined };
   const named = quota.metric === undefined ? "" : ` (${quota.metric}${quota.model ? ` for ${quota.model}` : ""})`;
   if (zero) {
@@ -244,7 +248,9 @@ function quotaFailure(e: GoogleError, context: CallContext, said: string): Failu
   return new Failure(
     "RATE_LIMITED",
     `${context.what} was rate limited${named} (${said}).`,
-    `Wait and run again; if it persists, compare the project's usage with its tier's limits (${RATE_LIMITS_DOC}) and the quotas in the Cloud console.`,
+    gemini
+      ? `Wait and run again; if it persists, compare the project's usage with its tier's limits (${RATE_LIMITS_DOC}) and the quotas in the Cloud console.`
+      : "Wait and run again; if it persists, check the project's quota for the API in the Cloud console.",
   );
 }
 
