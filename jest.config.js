@@ -8,4 +8,6 @@ module.exports = {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }],
   },
   testTimeout: 30000,
+  // Removes the temporary folders each test file made (test/helpers/temp-dir.ts).
+  setupFilesAfterEnv: ["<rootDir>/test/helpers/cleanup.ts"],
 };

@@ -4,14 +4,15 @@
  */
 
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { BOOTSTRAP_HELP } from "../../src/bootstrap/args";
 import { clientFile } from "../helpers/fixtures";
 import { fakePulumi, type FakePulumi } from "../helpers/fake-pulumi";
 import { projectCopy } from "../helpers/project-copy";
 import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli";
+import { tempDir } from "../helpers/temp-dir";
 
 const KMS = "gcpkms://projects/acme-platform-ops/locations/global/keyRings/pulumi/cryptoKeys/stacks";
 const CHANGING = (args: string[]) => ["login", "init", "set"].includes(args[0] === "stack" || args[0] === "config" ? args[1]! : args[0]!);
@@ -23,7 +24,7 @@ function bootstrap(pulumi: FakePulumi, args: string[]) {
 
 function clientOnDisk(project: string) {
   const file = clientFile(project);
-  const path = join(mkdtempSync(join(tmpdir(), "gak-client-")), "client_secret.json");
+  const path = join(tempDir("client"), "client_secret.json");
   writeFileSync(path, file.text, { mode: 0o600 });
   return { ...file, path };
 }
@@ -56,7 +57,7 @@ describe("npm run bootstrap", () => {
 
   test("refuses a client file of the wrong kind before running anything, with exit 2 as its help says", async () => {
     const pulumi = fakePulumi({ backend: "gs://b", stacks: { dev: {} } });
-    const path = join(mkdtempSync(join(tmpdir(), "gak-client-")), "client_secret.json");
+    const path = join(tempDir("client"), "client_secret.json");
     writeFileSync(path, JSON.stringify({ web: { client_id: "1-x.apps.googleusercontent.com" } }));
     const result = await bootstrap(pulumi, ["--stack", "dev", "--backend", "gs://other", "--client-file", path]);
     expect([result.code, result.stdout]).toEqual([2, ""]);
@@ -199,10 +200,10 @@ const pinnedPulumi = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"
 const launcherBin = join(process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"), "versions", pinnedPulumi, "bin");
 (skipReason ? describe.skip : describe)(`with the real Pulumi CLI${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
   test("bootstraps a stack on a local file backend with a passphrase, and finds it done on a second run", () => {
-    const project = mkdtempSync(join(tmpdir(), "gak-real-pulumi-"));
+    const project = tempDir("real-pulumi");
     cpSync(join(ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
     cpSync(join(ROOT, "stacks"), join(project, "stacks"), { recursive: true });
-    const state = mkdtempSync(join(tmpdir(), "gak-real-state-"));
+    const state = tempDir("real-state");
     const path = existsSync(launcherBin) ? `${launcherBin}:${process.env.PATH ?? ""}` : process.env.PATH;
     const env = { ...process.env, PATH: path, PULUMI_HOME: join(project, ".pulumi-home"), PULUMI_CONFIG_PASSPHRASE: "test-only", PULUMI_SKIP_UPDATE_CHECK: "true" };
     const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.bootstrap!.split(" ").slice(1);

@@ -9,14 +9,14 @@
 
 import Ajv from "ajv";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { parseCiConfig } from "../../src/config/ci";
 import { readStackFile, stackReader } from "../../src/config/stack-file";
 import type { CiConfig } from "../../src/config/types";
 import { parseWaves, WAVES_FILE } from "../../src/deploy/waves";
+import { tempDir } from "../helpers/temp-dir";
 
 const ROOT = join(__dirname, "..", "..");
 const WORKFLOWS = join(ROOT, ".github", "workflows");
@@ -164,7 +164,7 @@ describe("the GitHub Actions workflows", () => {
     const gate = up.jobs.up!.steps!.find((s) => s.run?.includes(`run -s ${command}`))!.run!;
     /** Runs the gate's line with `npm` replaced by a program that prints a verdict and exits `code`. */
     const runGate = (code: number, bashFlags: string[]) => {
-      const dir = mkdtempSync(join(tmpdir(), "gak-gate-"));
+      const dir = tempDir("gate");
       writeFileSync(join(dir, "npm"), `#!/bin/sh\necho '{"ok":${code === 0}}'\nexit ${code}\n`);
       chmodSync(join(dir, "npm"), 0o755);
       writeFileSync(join(dir, "step.sh"), gate);

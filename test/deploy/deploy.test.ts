@@ -4,8 +4,7 @@
  */
 
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { DEPLOY_HELP } from "../../src/deploy/args";
 import { allStacks, inWaves, parseWaves } from "../../src/deploy/waves";
@@ -14,6 +13,7 @@ import { projectCopy } from "../helpers/project-copy";
 import { cleanEnv, ROOT, runScript, type CliResult } from "../helpers/verify-cli";
 import { startPreflightWorld, type PreflightWorld } from "../helpers/preflight-world";
 import { expectNoSecrets, SECRETS, startWorld, type World } from "../helpers/verify-world";
+import { tempDir } from "../helpers/temp-dir";
 
 let world: World;
 beforeAll(async () => {
@@ -116,7 +116,7 @@ describe("npm run deploy", () => {
   }, 60_000);
 
   test("the pinned pulumi launcher that cannot download its CLI is the same one line and exit 2, naming the version", async () => {
-    const home = mkdtempSync(join(tmpdir(), "gak-pulumi-home-"));
+    const home = tempDir("pulumi-home");
     const pinned = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies.pulumi!;
     const env = cleanEnv({
       PATH: [join(ROOT, "node_modules", ".bin"), dirname(process.execPath), "/usr/bin", "/bin"].join(":"),

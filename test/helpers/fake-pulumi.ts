@@ -3,9 +3,9 @@
  * state (backend, stacks, config, outputs, failures) and a log of every call it received.
  */
 
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { tempDir } from "./temp-dir";
 
 const BIN = join(__dirname, "fake-pulumi");
 
@@ -57,7 +57,7 @@ export interface FakePulumi {
 const lines = <T>(file: string): T[] => (existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as T) : []);
 
 export function fakePulumi(state: FakeState): FakePulumi {
-  const dir = mkdtempSync(join(tmpdir(), "gak-fake-pulumi-"));
+  const dir = tempDir("fake-pulumi");
   writeFileSync(join(dir, "state.json"), JSON.stringify(state));
   const log = join(dir, "calls.jsonl");
   return {

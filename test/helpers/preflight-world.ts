@@ -7,8 +7,7 @@
  * and the preflight reads. Tests change what they test from there.
  */
 
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redactor } from "../../src/cli/redact.ts";
 import { CI_PROJECT_APIS, DEPLOYER_CREATE_PERMISSIONS, DEPLOYER_SECRET_PERMISSIONS, PREFLIGHT_READ_PERMISSIONS } from "../../src/ci/grants.ts";
@@ -20,6 +19,7 @@ import type { GeneratedKey } from "./google/credentials.ts";
 import { startFakeGoogle, type FakeGoogle } from "./google/server.ts";
 import { PROJECT_NUMBER, type CloudProject } from "./google/state.ts";
 import { ROOT } from "./verify-cli.ts";
+import { tempDir } from "./temp-dir.ts";
 
 export const PROJECT = "acme-gemini-dev";
 export const CI_PROJECT = "acme-gemini-ci";
@@ -51,7 +51,7 @@ export function cloudProject(projectId: string, number: string, services: readon
 
 export async function startPreflightWorld(options: { secretsExist?: boolean; root?: string } = {}): Promise<PreflightWorld> {
   const google = await startFakeGoogle();
-  const dir = mkdtempSync(join(tmpdir(), "gak-preflight-"));
+  const dir = tempDir("preflight");
   google.state.cloudProjects.set(PROJECT, cloudProject(PROJECT, PROJECT_NUMBER, DEV_APIS));
   google.state.cloudProjects.set(CI_PROJECT, cloudProject(CI_PROJECT, CI_PROJECT_NUMBER, CI_PROJECT_APIS));
   google.state.projects.set(CI_PROJECT_NUMBER, CI_PROJECT);

@@ -4,13 +4,13 @@
  * their own scripts, so this is how a test runs them against other stacks.
  */
 
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./verify-cli.ts";
+import { tempDir } from "./temp-dir.ts";
 
 export function projectCopy(stacks: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "gak-project-"));
+  const dir = tempDir("project");
   for (const entry of ["scripts", "src"]) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
   cpSync(join(ROOT, "package.json"), join(dir, "package.json"));
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));

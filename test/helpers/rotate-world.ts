@@ -6,8 +6,7 @@
  * moved by the tests, stamps what Google makes and tells the rotator the time.
  */
 
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redactor } from "../../src/cli/redact.ts";
 import { parseRotateArgs } from "../../src/rotate/args.ts";
@@ -17,6 +16,7 @@ import { nodeFetch } from "../../src/verify/transport.ts";
 import type { GeneratedKey } from "./google/credentials.ts";
 import { startFakeGoogle, type FakeGoogle } from "./google/server.ts";
 import type { Route } from "./google/state.ts";
+import { tempDir } from "./temp-dir.ts";
 
 export const PROJECT = "acme-gemini-dev";
 export const RUNTIME = `gak-runtime-dev@${PROJECT}.iam.gserviceaccount.com`;
@@ -54,7 +54,7 @@ export async function startRotateWorld(rotation: unknown = ROTATION): Promise<Ro
   const google = await startFakeGoogle();
   const time = { now: START };
   google.state.now = () => time.now;
-  const dir = mkdtempSync(join(tmpdir(), "gak-rotate-"));
+  const dir = tempDir("rotate");
   google.state.accounts.set(RUNTIME, new Map());
   const rotatorKey = google.addServiceAccount(ROTATOR, "acme-gemini-ci");
   google.state.keyAdmins.set(RUNTIME, new Set([ROTATOR]));

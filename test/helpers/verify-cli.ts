@@ -4,9 +4,9 @@
  */
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { tempDir } from "./temp-dir";
 
 export const ROOT = resolve(__dirname, "../..");
 
@@ -25,7 +25,7 @@ export interface CliResult {
  * no metadata server, no API key variables.
  */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const home = mkdtempSync(join(tmpdir(), "gak-home-"));
+  const home = tempDir("home");
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: home,

@@ -4,11 +4,11 @@
  * to read them and to impersonate the runtime account; plus the stack outputs file pointing at it all.
  */
 
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GeneratedClient, GeneratedKey } from "./google/credentials.ts";
 import { startFakeGoogle, type FakeGoogle } from "./google/server.ts";
+import { tempDir } from "./temp-dir.ts";
 
 export const PROJECT = "acme-gemini-dev";
 export const RUNTIME = `gak-runtime-dev@${PROJECT}.iam.gserviceaccount.com`;
@@ -34,7 +34,7 @@ export interface World {
 
 export async function startWorld(): Promise<World> {
   const google = await startFakeGoogle();
-  const dir = mkdtempSync(join(tmpdir(), "gak-verify-"));
+  const dir = tempDir("verify");
   const runtimeKey = google.addServiceAccount(RUNTIME, PROJECT);
   const callerKey = google.addServiceAccount(CALLER, PROJECT);
   const client = google.addClient(PROJECT);

@@ -3,13 +3,13 @@
  * plays the browser against the fake consent screen, and the loopback listener receives the code.
  */
 
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { TokenCache } from "../../src/verify/identities/token-cache.ts";
 import { browserFor } from "../helpers/browser.ts";
 import { cleanEnv, runCli } from "../helpers/verify-cli.ts";
 import { expectNoSecrets, startWorld, type World } from "../helpers/verify-world.ts";
+import { tempDir } from "../helpers/temp-dir";
 
 let world: World;
 beforeAll(async () => {
@@ -164,7 +164,7 @@ describe("a token cache that cannot keep a refresh token safely is refused befor
 });
 
 test("a failed write of the cache leaves no temporary file with a refresh token behind", async () => {
-  const folder = mkdtempSync(join(tmpdir(), "gak-cache-"));
+  const folder = tempDir("cache");
   const failing = () => Promise.reject(Object.assign(new Error("no space left on device"), { code: "ENOSPC" }));
   const cache = new TokenCache({ path: join(folder, "tokens.json"), root: dirname(folder) }, failing);
   await expect(cache.put("client", { refreshToken: "1//refresh-token-that-must-not-stay", scopes: [], savedAt: "" })).rejects.toMatchObject({
