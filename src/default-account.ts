@@ -41,10 +41,3 @@ export function defaultAuth(accounts: readonly AccountSummary[], hasApiKey: bool
   if (chosen.length > 0) return "impersonate";
   return hasApiKey ? "api-key" : "adc";
 }
-
-/** The account the deployer must be able to impersonate for the verify gate, if verify impersonates one. */
-export function impersonatedByVerify(accounts: readonly AccountSummary[], hasApiKey: boolean): string | undefined {
-  if (defaultAuth(accounts, hasApiKey) !== "impersonate") return undefined;
-  const choice = chooseAccount(accounts);
-  return choice.ok ? choice.key : undefined;
-}

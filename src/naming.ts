@@ -91,12 +91,6 @@ export const BUCKET: NameRule = {
   allowed: "3-63 lowercase letters, digits, dots, hyphens or underscores",
 };
 
-/** A Cloud KMS key's resource name. */
-export const KMS_KEY: NameRule = {
-  pattern: /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/[a-z0-9-]+\/keyRings\/[A-Za-z0-9_-]{1,63}\/cryptoKeys\/[A-Za-z0-9_-]{1,63}$/,
-  allowed: "projects/PROJECT/locations/LOCATION/keyRings/RING/cryptoKeys/KEY",
-};
-
 /** The ids one stack derives from its prefix, environment and account keys. */
 export interface Names {
   accountId(key: string): string;

@@ -16,12 +16,12 @@ import type { ManualStep } from "./oauth/consent.ts";
  * Every field follows from the stack's config, so the offline plan (npm run plan -- --outputs) gives
  * the rotator the same list as the stack's outputs without access to its state.
  */
-export type RotatedKey =
+type RotatedKey =
   | { kind: "service-account-key"; account: string; secret: string }
   | { kind: "api-key"; account: string; secret: string; project: string; keyIdPrefix: string };
 
 /** What the rotator reads: the longest a key may live before the next is made, and every key of the stack. */
-export interface RotationOutput {
+interface RotationOutput {
   periodDays: number;
   keys: RotatedKey[];
 }
@@ -81,7 +81,7 @@ export function ciOutputs(config: CiConfig, platform: CiPlatform, environments: 
 }
 
 /** The rotator's list: each account with createKey (in the order of their keys), then the API key. */
-export function rotationOutput(config: KitConfig): RotationOutput {
+function rotationOutput(config: KitConfig): RotationOutput {
   const secret = (id: string) => `projects/${config.project}/secrets/${id}`;
   const keys: RotatedKey[] = config.accounts
     .filter((a) => a.createKey)

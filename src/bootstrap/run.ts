@@ -31,7 +31,7 @@ export interface BootstrapDeps {
   say: (line: string) => void;
 }
 
-export type StepStatus = "done" | "already" | "skipped" | "would run" | "failed";
+type StepStatus = "done" | "already" | "skipped" | "would run" | "failed";
 
 export interface StepResult {
   step: string;
@@ -133,7 +133,7 @@ interface CiEnvironmentOutput {
 }
 
 /** A stack name as it appears in the workflow's variable names: DEV for dev, QA_EU for qa-eu. */
-export function variablesName(stack: string): string {
+function variablesName(stack: string): string {
   return stack.toUpperCase().replace(/[^A-Z0-9]/g, "_");
 }
 

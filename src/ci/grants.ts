@@ -18,7 +18,7 @@
 import { typePermissions } from "../plan/permissions.ts";
 
 /** What the deployer applies: an environment stack's workload plane (its secrets, their readers, the OAuth client's version). */
-export const WORKLOAD_TYPES = [
+const WORKLOAD_TYPES = [
   "gcp:secretmanager/secret:Secret",
   "gcp:secretmanager/secretIamMember:SecretIamMember",
   "gcp:secretmanager/secretVersion:SecretVersion",

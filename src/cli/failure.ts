@@ -15,8 +15,6 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
-
 /** Why a command failed; stable strings that `--json` readers may switch on (the README lists them). */
 export type Reason =
   | "USAGE"

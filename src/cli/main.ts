@@ -10,7 +10,7 @@ import { jsonText, terminalSafe } from "./output.ts";
 import { Redactor } from "./redact.ts";
 
 /** The options every command takes, besides its own. */
-export const COMMON_OPTIONS = {
+const COMMON_OPTIONS = {
   help: { type: "boolean", short: "h", default: false },
   json: { type: "boolean", default: false },
   debug: { type: "boolean", default: false },
@@ -58,13 +58,13 @@ export interface MainContext {
 }
 
 /** One line (or lines, for a list of problems) for a Failure, redacted and terminal-safe. */
-export function failureText(failure: Failure): string {
+function failureText(failure: Failure): string {
   const sep = failure.message.includes("\n") ? "\n" : " ";
   return `${failure.message}${failure.fix ? `${sep}${failure.fix}` : ""}\n`;
 }
 
 /** The JSON document for a failure, with the command's name, whatever the command. */
-export function failureJson(command: string, failure: Failure): string {
+function failureJson(command: string, failure: Failure): string {
   return jsonText({ ok: false, command, error: { reason: failure.reason, message: failure.message, fix: failure.fix, ...failure.details } });
 }
 

@@ -2,7 +2,7 @@
 
 import { Failure } from "./failure.ts";
 
-export interface RunOptions {
+interface RunOptions {
   /** Written to the program's standard input, which is then closed. */
   input?: string;
   /**

@@ -9,7 +9,7 @@ import { usage } from "./failure.ts";
  * A stack name as Pulumi accepts it (pulumi/pulumi sdk/go/common/tokens/stack_name.go: letters,
  * digits, `-`, `_`, `.`, at most 100). No `/`, so a name can never reach outside stacks/.
  */
-export const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
 /** Where a stack's file is, as messages name it. */
 export function stackFileName(stack: string): string {

@@ -5,10 +5,10 @@ import type { CiConfig } from "../config/types.ts";
 import { ProjectApis } from "./apis.ts";
 
 /** GitHub Actions' OIDC issuer. */
-export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
+const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 
 /** The events a deploy (or the rotation job) runs on: never a pull request, never an event an outsider can trigger. */
-export const TRUSTED_EVENTS = ["push", "schedule", "workflow_dispatch"] as const;
+const TRUSTED_EVENTS = ["push", "schedule", "workflow_dispatch"] as const;
 
 /**
  * The token claims the pool keeps (GitHub's OIDC reference: sub, ref, job_workflow_ref, event_name,
@@ -19,7 +19,7 @@ export const TRUSTED_EVENTS = ["push", "schedule", "workflow_dispatch"] as const
  * prod; a job of the rotation workflow in environment prod is not the prod deployer. Refs and
  * workflow paths hold no ':' (git refuses it in a ref name), so the join cannot be forged.
  */
-export const ATTRIBUTE_MAPPING = {
+const ATTRIBUTE_MAPPING = {
   "google.subject": "assertion.sub",
   "attribute.repository_id": "assertion.repository_id",
   "attribute.event_name": "assertion.event_name",
@@ -32,7 +32,7 @@ export function workflowRef(c: CiConfig, path: string): string {
 }
 
 /** Whether some environment's stack declares keys, so the rotation workflow is trusted at all. */
-export function rotates(c: CiConfig): boolean {
+function rotates(c: CiConfig): boolean {
   return c.environments.some((e) => e.rotator !== undefined);
 }
 
@@ -43,7 +43,7 @@ export function rotates(c: CiConfig): boolean {
  * trusted event, or, when some environment allows cloud previews, a pull request. Names and paths
  * come from the config check, which admits no quote or backslash.
  */
-export function attributeCondition(c: CiConfig): string {
+function attributeCondition(c: CiConfig): string {
   const events = TRUSTED_EVENTS.map((e) => `'${e}'`).join(", ");
   const files = [c.deployWorkflow, ...(rotates(c) ? [c.rotateWorkflow] : [])].map((f) => `'${workflowRef(c, f)}'`);
   const workflow = files.length === 1 ? `assertion.job_workflow_ref == ${files[0]!}` : `assertion.job_workflow_ref in [${files.join(", ")}]`;

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { memberSlug } from "../naming.ts";
 
 /** An IAM condition on one role binding. */
-export interface RoleCondition {
+interface RoleCondition {
   title: string;
   description: string;
   expression: string;

@@ -9,7 +9,7 @@ import type { CiConfig, KitConfig } from "./types.ts";
 export type StackConfig = { kind: "environment"; config: KitConfig } | { kind: "ci"; config: CiConfig };
 
 /** Checks a stack's raw config of either kind; returns the resolved config, or every problem found. */
-export function parseAnyStack(raw: RawConfig, ctx: CiParseContext): { config?: StackConfig; problems: Problem[] } {
+function parseAnyStack(raw: RawConfig, ctx: CiParseContext): { config?: StackConfig; problems: Problem[] } {
   if (isCiStack(raw)) {
     const { config, problems } = parseCiConfig(raw, ctx);
     return { config: config && { kind: "ci", config }, problems };

@@ -8,9 +8,9 @@ import { checkAnyStack, type StackConfig } from "./any-stack.ts";
 import type { RawConfig } from "./parse.ts";
 import { readStackFile, type StackFile } from "./stack-file.ts";
 
-export { parseConfig, BASE_APIS, type RawConfig, type ParseContext } from "./parse.ts";
+export { parseConfig, type RawConfig } from "./parse.ts";
 export { ConfigError, formatProblem, type Problem } from "./problems.ts";
-export { checkAnyStack, parseAnyStack, type StackConfig } from "./any-stack.ts";
+export { type StackConfig } from "./any-stack.ts";
 export { CONFIG_KEYS, NAMESPACE } from "./keys.ts";
 export type * from "./types.ts";
 
@@ -20,7 +20,7 @@ export type * from "./types.ts";
  * check needs (the OAuth client file is validated before it is stored); the parsed config marks them
  * secret again where they flow into resources.
  */
-export function readRawConfig(): RawConfig {
+function readRawConfig(): RawConfig {
   return { ...pulumi.runtime.allConfig() };
 }
 

@@ -10,7 +10,7 @@ export const NAMESPACE = "gemini-access-kit";
  * The value's shape. Pulumi hands strings to the program as they are and everything else as JSON
  * text; Pulumi.yaml can type all but objects, which it declares with a description only.
  */
-export type KeyKind = "string" | "boolean" | "integer" | "array" | "object";
+type KeyKind = "string" | "boolean" | "integer" | "array" | "object";
 
 export interface KeyDeclaration {
   kind: KeyKind;

@@ -11,7 +11,7 @@ const ROLE = /^(roles\/[A-Za-z0-9_.]+|(projects|organizations)\/[A-Za-z0-9_.-]+\
 /** Basic roles grant thousands of permissions across every service; the kit never grants them. */
 export const BASIC_ROLES = ["roles/owner", "roles/editor", "roles/viewer"];
 /** Granted on the project, this role would read every secret in it, every other stack's keys included. */
-export const ACCESSOR_ROLE = "roles/secretmanager.secretAccessor";
+const ACCESSOR_ROLE = "roles/secretmanager.secretAccessor";
 
 const MEMBER_ALLOWED =
   "user:EMAIL, group:EMAIL, serviceAccount:EMAIL, domain:DOMAIN, principal://..., principalSet://..., " +
@@ -21,7 +21,7 @@ const MEMBER_ALLOWED =
  * Resolves one member. `account:<key>` names an account of this stack and becomes its
  * serviceAccount member; `emails` maps those keys to their e-mails.
  */
-export function parseMember(
+function parseMember(
   p: Problems,
   path: string,
   value: string,
@@ -75,7 +75,7 @@ export function parseMembers(
  * `secretmanager.admin`, which reads every secret, among them), and IAM's roles for acting as an
  * account, plus `apiKeysViewer`, which reads every API key string.
  */
-export function isPrivilegedRole(role: string): boolean {
+function isPrivilegedRole(role: string): boolean {
   if (/^(projects|organizations)\//.test(role)) return true;
   const name = role.slice(role.lastIndexOf("/") + 1);
   if (/(^|\.)[a-zA-Z]*[aA]dmin$/.test(name)) return true;

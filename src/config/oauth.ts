@@ -16,7 +16,7 @@ const AUDIENCES = ["External", "Internal"] as const;
  * (ai.google.dev/gemini-api/docs/model-tuning). A stack that still reads models tuned before then
  * lists the tuning scope itself.
  */
-export const DEFAULT_SCOPES = [
+const DEFAULT_SCOPES = [
   "https://www.googleapis.com/auth/cloud-platform",
   "https://www.googleapis.com/auth/generative-language.retriever",
 ];

@@ -63,7 +63,7 @@ const PULUMI_NAMESPACE = "pulumi";
 const NAMESPACES = [NAMESPACE, PROVIDER_NAMESPACE, PULUMI_NAMESPACE];
 
 /** The APIs every stack enables: the Gemini API and what the kit itself calls. */
-export const BASE_APIS = [
+const BASE_APIS = [
   "generativelanguage.googleapis.com",
   "iam.googleapis.com",
   "iamcredentials.googleapis.com",

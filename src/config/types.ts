@@ -25,7 +25,7 @@ export interface AccountConfig {
 }
 
 /** The Desktop OAuth client, once a person has handed its file to the stack. */
-export interface StoredClient {
+interface StoredClient {
   clientId: string;
   /** The file's text as downloaded; secret. */
   json: string;

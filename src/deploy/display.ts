@@ -55,7 +55,7 @@ export class LineDisplay implements Display {
 }
 
 /** The text cut to `width` columns, with an ellipsis where it was cut. */
-export function fit(text: string, width: number): string {
+function fit(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 

@@ -18,7 +18,7 @@ export function emptyProgress(): StackProgress {
 }
 
 /** Applies one event line; lines that are not events (a torn last line) are left for the next read. */
-export function applyEvent(p: StackProgress, line: string): boolean {
+function applyEvent(p: StackProgress, line: string): boolean {
   let event: Record<string, unknown>;
   try {
     event = JSON.parse(line) as Record<string, unknown>;

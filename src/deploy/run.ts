@@ -47,9 +47,9 @@ export interface DeployDeps {
 }
 
 /** ok, failed, interrupted while it ran, or not started (skipped: an earlier wave failed, or Ctrl-C). */
-export type StackOutcome = "ok" | "failed" | "interrupted" | "skipped";
+type StackOutcome = "ok" | "failed" | "interrupted" | "skipped";
 
-export interface StackResult {
+interface StackResult {
   stack: string;
   command: "preview" | "up";
   result: StackOutcome;

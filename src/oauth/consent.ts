@@ -18,7 +18,7 @@ export const KNOWN_SCOPES: readonly string[] = [
 /** A Testing-status External app may list at most this many test users. */
 export const MAX_TEST_USERS = 100;
 /** A Testing-status app's refresh tokens expire this many days after consent. */
-export const TESTING_TOKEN_DAYS = 7;
+const TESTING_TOKEN_DAYS = 7;
 
 /** The consent screen as the stack describes it. */
 export interface ConsentScreen {

@@ -23,7 +23,7 @@ import { shortType } from "./render.ts";
  * secretDataWoVersion, the kit's digest of write-only data) also replaces it, but that is a new
  * value under the same name, the designed way to store one, not a move: it is left out.
  */
-export const IDENTITY_INPUTS: Readonly<Record<string, readonly string[]>> = {
+const IDENTITY_INPUTS: Readonly<Record<string, readonly string[]>> = {
   "gcp:projects/service:Service": ["project", "service"],
   "gcp:serviceaccount/account:Account": ["project", "accountId"],
   "gcp:projects/iAMMember:IAMMember": ["project", "role", "member", "condition"],
@@ -43,7 +43,7 @@ export const IDENTITY_INPUTS: Readonly<Record<string, readonly string[]>> = {
   "gcp:projects/iAMCustomRole:IAMCustomRole": ["project", "roleId"],
 };
 
-export interface InventoryEntry {
+interface InventoryEntry {
   urn: string;
   type: string;
   name: string;

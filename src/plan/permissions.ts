@@ -12,13 +12,7 @@
 
 import type { RecordedResource } from "./record.ts";
 
-/**
- * Where a permission is checked: on the project, or on one secret (where IAM Conditions on the
- * secret's name can grant it without granting it on the project: ci/grants.ts secretsCondition).
- */
-export type PermissionScope = "project" | "secret";
-
-export interface TypePermissions {
+interface TypePermissions {
   /** Checked on the project the resource is in. */
   project: readonly string[];
   /** Checked on the secret itself (the resource is a secret, or belongs to one). */
@@ -37,7 +31,7 @@ const SECRET_VERSIONS = [
 ] as const;
 
 /** By Pulumi type token. Component types (gemini-access-kit:index:*) call no API. */
-export const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
+const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   "gcp:projects/service:Service": {
     // Enabling reads the project through Resource Manager, lists the enabled services, enables in a
     // batch and waits for the operation; disableOnDestroy is false, so nothing disables.

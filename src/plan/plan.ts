@@ -40,7 +40,7 @@ export interface Plan {
 }
 
 /** The value without the parts only an `up` can know, as `pulumi stack output --json` would never show a placeholder. */
-export function knownOnly(value: unknown): unknown {
+function knownOnly(value: unknown): unknown {
   if (value === UNKNOWN) return undefined;
   if (Array.isArray(value)) return value.map(knownOnly).filter((v) => v !== undefined);
   if (typeof value !== "object" || value === null) return value;

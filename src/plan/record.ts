@@ -46,7 +46,7 @@ export interface Recording<T> {
 }
 
 /** What the stand-in cloud answers when a resource is registered. */
-export type NewResource = (type: string, name: string, inputs: Record<string, unknown>) => { id?: string; state: Record<string, unknown> };
+type NewResource = (type: string, name: string, inputs: Record<string, unknown>) => { id?: string; state: Record<string, unknown> };
 
 export interface RecordOptions {
   project: string;

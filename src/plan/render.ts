@@ -50,7 +50,7 @@ function summary(r: RecordedResource): string {
 }
 
 /** The resource tree, children under their component, in registration order. */
-export function renderTree(plan: Plan): string[] {
+function renderTree(plan: Plan): string[] {
   const children = new Map<string, RecordedResource[]>();
   const urns = new Set(plan.resources.map((r) => r.urn));
   for (const r of plan.resources) {

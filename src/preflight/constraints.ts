@@ -25,7 +25,7 @@ export const CONSTRAINTS = {
  * automaticIamGrantsForDefaultServiceAccounts (cloud.google.com/resource-manager/docs/secure-by-default-organizations),
  * which an effective policy shows as rules.
  */
-export const ENFORCED_BY_DEFAULT: Readonly<Record<string, boolean>> = {
+const ENFORCED_BY_DEFAULT: Readonly<Record<string, boolean>> = {
   [CONSTRAINTS.keyCreation]: false,
   [CONSTRAINTS.keyCreationManaged]: false,
   [CONSTRAINTS.apiKeyBinding]: true,

@@ -16,7 +16,7 @@ import type { Proof } from "./prove.ts";
 import { leaseHeld, recover } from "./recover.ts";
 import type { KeyStore, LiveKey } from "./stores.ts";
 
-export type Action = "rotated" | "kept" | "pruned" | "unmanaged" | "orphan" | "adopted";
+type Action = "rotated" | "kept" | "pruned" | "unmanaged" | "orphan" | "adopted";
 
 /** One line of the report: what happened to one key (or to a version no key is recorded for). */
 export interface KeyLine {

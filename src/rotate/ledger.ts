@@ -77,9 +77,3 @@ export function ledgerAnnotations(ledger: Ledger): Record<string, string> {
   if (ledger.pending !== undefined) annotations[PENDING_KEY] = JSON.stringify(ledger.pending);
   return annotations;
 }
-
-/** The version that holds `keyId`, if the ledger has it. */
-export function versionOf(ledger: Ledger, keyId: string): number | undefined {
-  for (const [version, id] of ledger.versions) if (id === keyId) return version;
-  return undefined;
-}

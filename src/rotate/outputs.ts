@@ -22,7 +22,7 @@ export interface RotationList {
 }
 
 /** `projects/PROJECT/secrets/ID`, with the project's id or number. */
-export const SECRET_NAME = /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9]|\d{1,20})\/secrets\/[A-Za-z0-9_-]{1,255}$/;
+const SECRET_NAME = /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9]|\d{1,20})\/secrets\/[A-Za-z0-9_-]{1,255}$/;
 const MAX_PERIOD_DAYS = 90;
 const FIX = "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`, or `npm run plan -- --stack NAME --outputs > FILE`.";
 

@@ -16,9 +16,9 @@ import type { RotationKey } from "./outputs.ts";
 import { proveApiKey, proveKeyFile, type Proof, type ProofDeps } from "./prove.ts";
 
 /** The only service a Gemini API key may call. */
-export const GEMINI_SERVICE = "generativelanguage.googleapis.com";
+const GEMINI_SERVICE = "generativelanguage.googleapis.com";
 /** Marks an API key the rotator made, with the secret it is for (API keys carry annotations; IAM keys do not). */
-export const MADE_FOR = "gemini-access-kit.secret";
+const MADE_FOR = "gemini-access-kit.secret";
 
 export interface LiveKey {
   id: string;

@@ -6,7 +6,7 @@ import { checkStackName } from "../cli/stacks.ts";
 import type { AuthKind } from "./diagnose.ts";
 import type { GranteeType, PermissionRole } from "./gemini.ts";
 
-export const AUTH_KINDS: AuthKind[] = ["service-account", "oauth", "adc", "impersonate", "api-key"];
+const AUTH_KINDS: AuthKind[] = ["service-account", "oauth", "adc", "impersonate", "api-key"];
 
 export interface VerifyOptions {
   command: "verify" | "share-tuned-model" | "logout";

@@ -56,7 +56,7 @@ interface QuotaViolation {
  */
 const GOOGLE_SHARED_PROJECTS = new Set(["projects/764086051850", "projects/32555940559"]);
 
-export const SCOPE_FIX_SCOPES = "cloud-platform and generative-language.retriever (plus generative-language.tuning for tuned models)";
+const SCOPE_FIX_SCOPES = "cloud-platform and generative-language.retriever (plus generative-language.tuning for tuned models)";
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
 const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
@@ -283,7 +283,7 @@ function standardKeyRejected(e: GoogleError, context: CallContext): Failure | un
 }
 
 /** How to get a token with the right scopes, for each way of signing in. */
-export function scopeFix(identity: AuthKind): string {
+function scopeFix(identity: AuthKind): string {
   switch (identity) {
     case "oauth":
       return `Sign in again and tick every permission on the consent screen: run with --logout, then again. The consent screen's data access must list ${SCOPE_FIX_SCOPES}.`;

@@ -30,7 +30,7 @@ export interface Endpoints {
   serviceUsage: string;
 }
 
-export const GOOGLE_ENDPOINTS: Endpoints = {
+const GOOGLE_ENDPOINTS: Endpoints = {
   gemini: "https://generativelanguage.googleapis.com",
   oauth2Token: "https://oauth2.googleapis.com/token",
   oauth2Auth: "https://accounts.google.com/o/oauth2/v2/auth",
@@ -44,7 +44,7 @@ export const GOOGLE_ENDPOINTS: Endpoints = {
   serviceUsage: "https://serviceusage.googleapis.com",
 };
 
-export const ENDPOINT_VARIABLES: Record<keyof Endpoints, string> = {
+const ENDPOINT_VARIABLES: Record<keyof Endpoints, string> = {
   gemini: "GOOGLE_GEMINI_BASE_URL",
   oauth2Token: "GEMINI_KIT_OAUTH2_TOKEN_URL",
   oauth2Auth: "GEMINI_KIT_OAUTH2_AUTH_URL",

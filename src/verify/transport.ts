@@ -14,7 +14,7 @@ import { Failure } from "../cli/failure.ts";
  * The largest response body read. A page of 1,000 models is about 1 MiB; a body far beyond that is
  * not Google's answer, and reading it whole would cost the process gigabytes of memory.
  */
-export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 function tooLarge(url: URL): Failure {
   return new Failure(

@@ -2,7 +2,7 @@
 
 import type { RunOptions } from "./verify-cli.ts";
 
-export async function visit(url: string): Promise<number> {
+async function visit(url: string): Promise<number> {
   const consent = await fetch(url, { redirect: "manual" });
   const location = consent.headers.get("location");
   if (location === null) return consent.status;

@@ -16,7 +16,7 @@ function throwawayPem(): string {
 }
 
 /** A service-account key file as IAM returns it, for the account `accountName` names. */
-export function fakeKeyFile(email: string, project: string): { json: string; keyId: string } {
+function fakeKeyFile(email: string, project: string): { json: string; keyId: string } {
   const keyId = randomBytes(20).toString("hex");
   const json = JSON.stringify(
     {
@@ -36,7 +36,7 @@ export function fakeKeyFile(email: string, project: string): { json: string; key
 }
 
 /** A string shaped like a Google API key, generated, never a real one. */
-export function fakeApiKeyString(): string {
+function fakeApiKeyString(): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
   const tail = Array.from(randomBytes(35), (b) => alphabet[b % alphabet.length]).join("");
   return `AIza${tail}`;

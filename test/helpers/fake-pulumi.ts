@@ -9,7 +9,7 @@ import { tempDir } from "./temp-dir";
 
 const BIN = join(__dirname, "fake-pulumi");
 
-export interface FakeStack {
+interface FakeStack {
   /** How many resources preview and up report. */
   resources?: number;
   /** Fail preview or up at this resource's index. */
@@ -28,13 +28,13 @@ export interface FakeState {
   stacks?: Record<string, FakeStack>;
 }
 
-export interface FakeCall {
+interface FakeCall {
   args: string[];
   stdin: string;
   backendUrl: string | null;
 }
 
-export interface FakeRun {
+interface FakeRun {
   args: string[];
   /** Epoch milliseconds. */
   started: number;

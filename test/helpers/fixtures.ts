@@ -3,7 +3,6 @@
 import { parseConfig, type KitConfig, type RawConfig } from "../../src/config";
 import { desktopClient } from "./google/credentials.ts";
 
-export const NOW = new Date("2026-11-22T12:00:00Z");
 /** The keys Pulumi holds as secrets in the tests' stacks: the client file, set with --secret. */
 export const SECRET_KEYS: ReadonlySet<string> = new Set(["gemini-access-kit:oauthClientJson"]);
 export const PROJECT = "acme-gemini-test";

@@ -23,9 +23,9 @@ import { tempDir } from "./temp-dir.ts";
 
 export const PROJECT = "acme-gemini-dev";
 export const CI_PROJECT = "acme-gemini-ci";
-export const CI_PROJECT_NUMBER = "210987654321";
-export const DEPLOYER = "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com";
-export const DEV_SECRETS = ["gak-api-key-dev", "gak-runtime-key-dev"];
+const CI_PROJECT_NUMBER = "210987654321";
+const DEPLOYER = "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com";
+const DEV_SECRETS = ["gak-api-key-dev", "gak-runtime-key-dev"];
 /** The APIs the dev stack needs (its config's apis), which the CI stack has enabled. */
 export const DEV_APIS = ["apikeys.googleapis.com", "cloudresourcemanager.googleapis.com", "generativelanguage.googleapis.com", "iam.googleapis.com", "iamcredentials.googleapis.com", "secretmanager.googleapis.com"];
 

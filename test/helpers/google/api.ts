@@ -9,10 +9,9 @@ import { bearer } from "./auth.ts";
 import { googleError, json } from "./respond.ts";
 import { PROJECT_NUMBER, type GoogleState, type Token } from "./state.ts";
 
-export { PROJECT_NUMBER } from "./state.ts";
 const GEMINI = "generativelanguage.googleapis.com";
 /** The shared project Google bills user credentials to when no quota project is sent. */
-export const GCLOUD_SHARED_PROJECT = "764086051850";
+const GCLOUD_SHARED_PROJECT = "764086051850";
 
 function serviceDisabled(res: ServerResponse, consumer: string): void {
   json(

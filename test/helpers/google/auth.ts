@@ -10,9 +10,9 @@ import { accessToken, code as newCode, refreshToken } from "./credentials.ts";
 import { googleError, json, oauthError } from "./respond.ts";
 import type { GoogleState, Token } from "./state.ts";
 
-export const GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token";
+const GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token";
 
-export function issue(state: GoogleState, token: Omit<Token, "expiresAt">): { access_token: string; expires_in: number; token_type: string } {
+function issue(state: GoogleState, token: Omit<Token, "expiresAt">): { access_token: string; expires_in: number; token_type: string } {
   const value = accessToken();
   state.tokens.set(value, { ...token, expiresAt: Date.now() + state.tokenLifetime * 1000 });
   return { access_token: value, expires_in: state.tokenLifetime, token_type: "Bearer" };

@@ -19,7 +19,7 @@ import type { Handler, RequestContext } from "./routes.ts";
 const MAX_KEYS = 10;
 
 /** The project of an account's e-mail (`NAME@PROJECT.iam.gserviceaccount.com`). */
-export function accountProject(email: string): string {
+function accountProject(email: string): string {
   return /@([a-z][a-z0-9-]+)\.iam\.gserviceaccount\.com$/.exec(email)?.[1] ?? "unknown";
 }
 

@@ -150,9 +150,3 @@ export const accessVersion: Handler = (ctx, [name, which]) => {
   }
   json(ctx.res, 200, { name: byProjectNumber(ctx.state, `${secret.name}/versions/${version.number}`), payload: { data: version.data.toString("base64"), dataCrc32c: String(crc32c(version.data)) } });
 };
-
-/** The secret's value as `latest` holds it, for tests; undefined when there is no enabled latest version. */
-export function latestValue(state: GoogleState, name: string): string | undefined {
-  const latest = state.secrets.get(name)?.versions.at(-1);
-  return latest?.state === "ENABLED" ? latest.data?.toString("utf8") : undefined;
-}

@@ -85,7 +85,7 @@ export interface ApiKeyRecord {
 }
 
 /** A long-running operation of API Keys v2: done after `pollsLeft` more operations.get calls. */
-export interface Operation {
+interface Operation {
   name: string;
   pollsLeft: number;
   response?: () => Record<string, unknown>;
@@ -108,7 +108,7 @@ export interface CloudProject {
 }
 
 /** One role binding's permissions on a project; with `secretPrefix`, an IAM Condition limits it to the secrets whose id starts so. */
-export interface Grant {
+interface Grant {
   project: string;
   permissions: string[];
   secretPrefix?: string;
