@@ -9,9 +9,15 @@ function load() {
   try {
     return loadConfig();
   } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
     // A RunError prints its message alone: the problem list, not a stack trace.
-    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
-    throw err;
+    const stop = new pulumi.RunError(err.message);
+    // Pulumi's entry still formats every error with util.inspect for its trace span (uncaughtHandler
+    // in @pulumi/pulumi/cmd/run/run.js), and on Node 22 formatting the frame the SDK's source maps
+    // name node_modules/@pulumi/resource.ts fills the heap for about 20 s before it gives up. A
+    // stack of the message alone leaves no frame to format.
+    stop.stack = err.message;
+    throw stop;
   }
 }
 

@@ -1,20 +1,21 @@
 /** The Pulumi entry (src/index.ts) reads the stack's config through the Pulumi runtime. */
 
 import * as pulumi from "@pulumi/pulumi";
-import { readStackFile } from "../src/config/stack-file";
-import { baseRaw, clientFile } from "./helpers/fixtures";
-import { runMocked } from "./helpers/mocks";
-import { execFileSync } from "node:child_process";
+import { parse } from "yaml";
+import { readStackFile } from "../src/config/stack-file.ts";
+import { baseRaw, clientFile } from "./helpers/fixtures.ts";
+import { runMocked } from "./helpers/mocks.ts";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
+const ROOT = join(import.meta.dirname, "..");
+
 /** Loads src/index.ts afresh, as `pulumi up` would, with `config` as the stack's config. */
-function runEntryModule(config: Record<string, string>, secretKeys = ["gemini-access-kit:oauthClientJson"]): Record<string, unknown> {
+async function runEntryModule(config: Record<string, string>, secretKeys = ["gemini-access-kit:oauthClientJson"]): Promise<Record<string, unknown>> {
   pulumi.runtime.setAllConfig(config, secretKeys);
-  let exported: unknown;
-  jest.isolateModules(() => {
-    exported = jest.requireActual("../src/index");
-  });
-  return exported as Record<string, unknown>;
+  vi.resetModules();
+  return await import("../src/index.ts");
 }
 
 function runEntry(config: Record<string, string>, stack: string) {
@@ -23,7 +24,7 @@ function runEntry(config: Record<string, string>, stack: string) {
 
 describe("the Pulumi entry", () => {
   test("builds the stack from the runtime's config and exports its outputs", async () => {
-    const { raw } = readStackFile(join(__dirname, ".."), "dev");
+    const { raw } = readStackFile(ROOT, "dev");
     const d = await runEntry({ ...raw }, "dev");
     expect(d.outputs.verifyCommand).toBe("npm run verify -- --stack dev");
     expect(d.ofType("gcp:secretmanager/secret:Secret").map((r) => r.inputs.secretId).sort()).toEqual(["gak-api-key-dev", "gak-runtime-key-dev"]);
@@ -31,9 +32,9 @@ describe("the Pulumi entry", () => {
 
   test("stops on bad config with every problem listed, before any resource is registered", async () => {
     const config = baseRaw({ "gcp:project": "Bad_Project", "gemini-access-kit:keyRotationDays": "400" });
-    const d = await runMocked(() => {
+    const d = await runMocked(async () => {
       try {
-        runEntryModule(config);
+        await runEntryModule(config);
         return { runError: false, message: "" };
       } catch (err) {
         return { runError: pulumi.RunError.isInstance(err), message: (err as Error).message };
@@ -49,9 +50,9 @@ describe("the Pulumi entry", () => {
 
   /** Runs the entry and returns how it stopped: a RunError (printed by Pulumi without a trace) and its message. */
   async function stopped(config: Record<string, string>, secretKeys?: string[]) {
-    const d = await runMocked(() => {
+    const d = await runMocked(async () => {
       try {
-        runEntryModule(config, secretKeys);
+        await runEntryModule(config, secretKeys);
         return { runError: false, message: "" };
       } catch (err) {
         return { runError: pulumi.RunError.isInstance(err), message: (err as Error).message };
@@ -76,13 +77,39 @@ describe("the Pulumi entry", () => {
     expect(result.message).toContain("Did you mean gemini-access-kit:oauthClientRequired?");
   });
 
-  test("loads through ts-node with type checking, as `pulumi up` runs it, and reaches the config check", () => {
-    // Without the engine there is no stack config, so a program that compiled and ran stops at
-    // gcp:project; a module or type error would stop it earlier with another message.
-    const printed = execFileSync(process.execPath, [join(__dirname, "helpers", "pulumi-ts-node.cjs"), join(__dirname, "..", "src", "index.ts")], {
-      encoding: "utf8",
-      env: { ...process.env, PULUMI_NODEJS_TRANSPILE_ONLY: "" },
-    });
-    expect(printed).toMatch(/^threw: stacks\/Pulumi\.stack\.yaml has 1 problem; nothing was created:\n {2}- \[gcp:project\] \(not set\)/);
-  }, 60_000);
+  /**
+   * Runs @pulumi/pulumi's own Node.js entry (cmd/run/index.js) on this project with the command line
+   * and environment the language host gives it (pulumi-language-nodejs: constructArguments, and
+   * PULUMI_NODEJS_TYPESCRIPT=true only when Pulumi.yaml's `typescript` option is on, its default),
+   * with test/helpers/pulumi-mocks.ts preloaded in place of the engine.
+   */
+  function pulumiUp(config: Record<string, string>) {
+    const options = (parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options?: { typescript?: boolean } } }).runtime.options;
+    const env: Record<string, string> = { PATH: process.env["PATH"] ?? "", PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: "[]" };
+    if (options?.typescript !== false) env["PULUMI_NODEJS_TYPESCRIPT"] = "true";
+    const entry = join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run", "index.js");
+    const args = ["--import", join(ROOT, "test", "helpers", "pulumi-mocks.ts"), entry, "--monitor", "127.0.0.1:1", "--project", "gemini-access-kit", "--stack", "dev", "--pwd", ROOT, "src/index.ts"];
+    const run = spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: "utf8" });
+    const report = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as { types: string[]; outputs?: Record<string, unknown>; tsNodeLoaded: boolean };
+    return { status: run.status, stderr: run.stderr, ...report };
+  }
+
+  test("loads through Pulumi's own Node.js entry as `pulumi up` runs it, an ES module Node strips the types of, without ts-node, and builds the stack", () => {
+    const { raw } = readStackFile(ROOT, "dev");
+    const run = pulumiUp(raw);
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.status).toBe(0);
+    expect(run.tsNodeLoaded).toBe(false);
+    expect(run.outputs?.["verifyCommand"]).toBe("npm run verify -- --stack dev");
+    expect(run.types.filter((t) => t === "gcp:secretmanager/secret:Secret")).toHaveLength(2);
+  });
+
+  test("stops there on bad config with the problem list and Pulumi's exit code for an error already shown", () => {
+    const run = pulumiUp({ "gcp:project": "Bad_Project" });
+    // 32: cmd/run/index.js nodeJSProcessExitedAfterLoggingUserActionableMessage.
+    expect(run.status).toBe(32);
+    expect(run.stderr).toMatch(/stacks\/Pulumi\.dev\.yaml has 1 problem; nothing was created:\n {2}- \[gcp:project\] "Bad_Project"/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(run.types).toEqual(["pulumi:pulumi:Stack"]);
+  });
 });

@@ -6,7 +6,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { ROOT } from "./helpers/verify-cli";
+import { ROOT } from "./helpers/verify-cli.ts";
 
 /** Static and literal dynamic imports that load code; `import type` is erased, so it loads nothing. */
 const IMPORT = /(?:^|\n)[ \t]*(?:import|export)(?![ \t]+type[ \t])[^;]*?from[ \t]+["']([^"']+)["']|\bimport\([ \t]*["']([^"']+)["'][ \t]*\)/g;

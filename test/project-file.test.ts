@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS } from "../src/config";
+import { CONFIG_KEYS } from "../src/config/index.ts";
 
-const ROOT = join(__dirname, "..");
+const ROOT = join(import.meta.dirname, "..");
 const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as {
   name: string;
   main: string;

@@ -5,15 +5,15 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { commandContext, runCommand, type MainContext } from "../src/cli/main";
-import { preflightOutcome } from "../src/deploy/preflight-outcome";
-import { formatSummary, type DeploySummary } from "../src/deploy/run";
-import { planMain } from "../src/plan/cli";
-import { formatPreflightText } from "../src/preflight/report";
-import { formatRotateText } from "../src/rotate/report";
-import { parseVerifyArgs } from "../src/verify/args";
-import { ROOT } from "./helpers/verify-cli";
-import { preflightInProcess, startPreflightWorld } from "./helpers/preflight-world";
+import { commandContext, runCommand, type MainContext } from "../src/cli/main.ts";
+import { preflightOutcome } from "../src/deploy/preflight-outcome.ts";
+import { formatSummary, type DeploySummary } from "../src/deploy/run.ts";
+import { planMain } from "../src/plan/cli.ts";
+import { formatPreflightText } from "../src/preflight/report.ts";
+import { formatRotateText } from "../src/rotate/report.ts";
+import { parseVerifyArgs } from "../src/verify/args.ts";
+import { ROOT } from "./helpers/verify-cli.ts";
+import { preflightInProcess, startPreflightWorld } from "./helpers/preflight-world.ts";
 
 /** Runs a command's main in this process; returns what it printed on stdout and stderr together. */
 async function printed(command: string, argv: string[], main: (ctx: MainContext) => Promise<number>): Promise<string> {

@@ -4,8 +4,8 @@
  */
 
 import fc from "fast-check";
-import { API_KEY_ID } from "../src/naming";
-import { API_KEY_SUFFIX_LENGTH, DAY_MS, planRotation, rotatedApiKeyId, type StoredKey } from "../src/rotation";
+import { API_KEY_ID } from "../src/naming.ts";
+import { API_KEY_SUFFIX_LENGTH, DAY_MS, planRotation, rotatedApiKeyId, type StoredKey } from "../src/rotation.ts";
 
 const START = Date.parse("2026-11-02T04:17:00Z");
 

@@ -5,17 +5,17 @@
  */
 
 import { join } from "node:path";
-import { ConfigError, formatProblem, parseConfig, type KitConfig, type RawConfig } from "../src/config";
-import { parseCiConfig } from "../src/config/ci";
-import { BASIC_ROLES } from "../src/config/members";
-import { readStackFile, stackReader } from "../src/config/stack-file";
-import { buildCiStack, buildStack } from "../src/program";
-import { clientFile, SECRET_KEYS } from "./helpers/fixtures";
-import { CI_INVOKES } from "./helpers/fake-cloud";
-import { criticalPath, runMocked, type Deployment, type RecordedResource } from "./helpers/mocks";
+import { ConfigError, formatProblem, parseConfig, type KitConfig, type RawConfig } from "../src/config/index.ts";
+import { parseCiConfig } from "../src/config/ci.ts";
+import { BASIC_ROLES } from "../src/config/members.ts";
+import { readStackFile, stackReader } from "../src/config/stack-file.ts";
+import { buildCiStack, buildStack } from "../src/program.ts";
+import { clientFile, SECRET_KEYS } from "./helpers/fixtures.ts";
+import { CI_INVOKES } from "./helpers/fake-cloud.ts";
+import { criticalPath, runMocked, type Deployment, type RecordedResource } from "./helpers/mocks.ts";
 import { readFileSync } from "node:fs";
 
-const ROOT = join(__dirname, "..");
+const ROOT = join(import.meta.dirname, "..");
 const STACKS = ["dev", "staging", "prod"] as const;
 const ACCESSOR = "roles/secretmanager.secretAccessor";
 /** The resource types whose state holds key material: none may be registered by any stack. */

@@ -136,7 +136,7 @@ function engineUrn(options: RecordOptions, type: string, name: string, parent: s
 }
 
 /** Runs `program` under mocks and returns what it registered and exported. */
-export async function recordProgram<T>(program: () => T, options: RecordOptions): Promise<Recording<Resolved<T>>> {
+export async function recordProgram<T>(program: () => T | Promise<T>, options: RecordOptions): Promise<Recording<Resolved<T>>> {
   const unexpectedInvokes: string[] = [];
   const states = new Map<string, Record<string, unknown>>();
   await pulumi.runtime.setMocks(
@@ -197,7 +197,7 @@ export async function recordProgram<T>(program: () => T, options: RecordOptions)
     });
   };
 
-  const returned = program();
+  const returned = await program();
   const secretOutputPaths: string[] = [];
   const outputs = (await resolveDeep(returned, "", secretOutputPaths)) as Resolved<T>;
   // Registrations finish asynchronously; wait until none is in flight across several turns.

@@ -7,12 +7,12 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { BOOTSTRAP_HELP } from "../../src/bootstrap/args";
-import { clientFile } from "../helpers/fixtures";
-import { fakePulumi, type FakePulumi } from "../helpers/fake-pulumi";
-import { projectCopy } from "../helpers/project-copy";
-import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli";
-import { tempDir } from "../helpers/temp-dir";
+import { BOOTSTRAP_HELP } from "../../src/bootstrap/args.ts";
+import { clientFile } from "../helpers/fixtures.ts";
+import { fakePulumi, type FakePulumi } from "../helpers/fake-pulumi.ts";
+import { projectCopy } from "../helpers/project-copy.ts";
+import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 const KMS = "gcpkms://projects/acme-platform-ops/locations/global/keyRings/pulumi/cryptoKeys/stacks";
 const CHANGING = (args: string[]) => ["login", "init", "set"].includes(args[0] === "stack" || args[0] === "config" ? args[1]! : args[0]!);
@@ -179,9 +179,6 @@ describe("npm run bootstrap", () => {
     const result = await bootstrap(fakePulumi({}), ["--help"]);
     expect([result.code, result.stdout]).toEqual([0, BOOTSTRAP_HELP]);
   }, 60_000);
-});
-
-describe("bootstrap's steps", () => {
 });
 
 /**

@@ -15,15 +15,15 @@ import { strings } from "@bufbuild/cel/ext";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { ConfigError } from "../../src/config";
-import { parseCiConfig } from "../../src/config/ci";
-import { parseStackFile, readStackFile, type StackFile } from "../../src/config/stack-file";
-import type { CiConfig } from "../../src/config/types";
-import { buildCiStack } from "../../src/program";
-import { CI_INVOKES, PROJECT_NUMBER } from "../helpers/fake-cloud";
-import { runMocked, type Deployment, type RecordedResource } from "../helpers/mocks";
+import { ConfigError } from "../../src/config/index.ts";
+import { parseCiConfig } from "../../src/config/ci.ts";
+import { parseStackFile, readStackFile, type StackFile } from "../../src/config/stack-file.ts";
+import type { CiConfig } from "../../src/config/types.ts";
+import { buildCiStack } from "../../src/program.ts";
+import { CI_INVOKES, PROJECT_NUMBER } from "../helpers/fake-cloud.ts";
+import { runMocked, type Deployment, type RecordedResource } from "../helpers/mocks.ts";
 
-const ROOT = join(__dirname, "..", "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 const PREDEFINED = (JSON.parse(readFileSync(join(ROOT, "src", "ci", "predefined-roles.json"), "utf8")) as { roles: Record<string, string[]> }).roles;
 
 type Files = Record<string, StackFile>;

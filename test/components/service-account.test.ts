@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
-import { ServiceAccount } from "../../src/components/service-account";
-import { runMocked } from "../helpers/mocks";
+import { ServiceAccount } from "../../src/components/service-account.ts";
+import { runMocked } from "../helpers/mocks.ts";
 
 function account(roles: string[], impersonators: string[]) {
   const iam = new gcp.projects.Service("iam", { project: "acme-gemini-dev", service: "iam.googleapis.com" });

@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
-import { contentVersion, StoredSecret } from "../../src/components/stored-secret";
-import { runMocked } from "../helpers/mocks";
+import { contentVersion, StoredSecret } from "../../src/components/stored-secret.ts";
+import { runMocked } from "../helpers/mocks.ts";
 
 function store(locations: string[]) {
   const api = new gcp.projects.Service("sm", { project: "acme-gemini-dev", service: "secretmanager.googleapis.com" });

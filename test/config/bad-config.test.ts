@@ -1,5 +1,5 @@
-import { formatProblem, parseConfig } from "../../src/config";
-import { baseRaw, clientFile, PROJECT, SECRET_KEYS } from "../helpers/fixtures";
+import { formatProblem, parseConfig } from "../../src/config/index.ts";
+import { baseRaw, clientFile, PROJECT, SECRET_KEYS } from "../helpers/fixtures.ts";
 
 const NS = "gemini-access-kit";
 const account = (fields: Record<string, unknown>) => ({

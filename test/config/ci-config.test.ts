@@ -6,12 +6,12 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatProblem, NAMESPACE, type Problem, type RawConfig } from "../../src/config";
-import { parseCiConfig } from "../../src/config/ci";
-import { parseStackFile, stackReader, type StackFile } from "../../src/config/stack-file";
-import { SECRET_KEYS } from "../helpers/fixtures";
+import { formatProblem, NAMESPACE, type Problem, type RawConfig } from "../../src/config/index.ts";
+import { parseCiConfig } from "../../src/config/ci.ts";
+import { parseStackFile, stackReader, type StackFile } from "../../src/config/stack-file.ts";
+import { SECRET_KEYS } from "../helpers/fixtures.ts";
 
-const ROOT = join(__dirname, "..", "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 const CI_KEY = `${NAMESPACE}:ci`;
 const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 

@@ -5,12 +5,12 @@
  */
 
 import { join } from "node:path";
-import { formatProblem, parseConfig, type RawConfig } from "../../src/config";
-import { readStackFile } from "../../src/config/stack-file";
-import { SECRET_KEYS } from "../helpers/fixtures";
+import { formatProblem, parseConfig, type RawConfig } from "../../src/config/index.ts";
+import { readStackFile } from "../../src/config/stack-file.ts";
+import { SECRET_KEYS } from "../helpers/fixtures.ts";
 
 const NS = "gemini-access-kit";
-const ROOT = join(__dirname, "..", "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 
 type Raw = Record<string, string>;
 type Mutation = [string, (raw: Raw) => Raw];

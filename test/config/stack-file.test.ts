@@ -3,8 +3,8 @@
  * do (never a parser trace or a quoted value), and a file that is not a stack file says so.
  */
 
-import { Failure } from "../../src/cli/failure";
-import { parseStackFile } from "../../src/config/stack-file";
+import { Failure } from "../../src/cli/failure.ts";
+import { parseStackFile } from "../../src/config/stack-file.ts";
 
 const FILE = "stacks/Pulumi.qa.yaml";
 

@@ -6,14 +6,14 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { DEPLOY_HELP } from "../../src/deploy/args";
-import { allStacks, inWaves, parseWaves } from "../../src/deploy/waves";
-import { fakePulumi, type FakePulumi, type FakeState } from "../helpers/fake-pulumi";
-import { projectCopy } from "../helpers/project-copy";
-import { cleanEnv, ROOT, runScript, type CliResult } from "../helpers/verify-cli";
-import { startPreflightWorld, type PreflightWorld } from "../helpers/preflight-world";
-import { expectNoSecrets, SECRETS, startWorld, type World } from "../helpers/verify-world";
-import { tempDir } from "../helpers/temp-dir";
+import { DEPLOY_HELP } from "../../src/deploy/args.ts";
+import { allStacks, inWaves, parseWaves } from "../../src/deploy/waves.ts";
+import { fakePulumi, type FakePulumi, type FakeState } from "../helpers/fake-pulumi.ts";
+import { projectCopy } from "../helpers/project-copy.ts";
+import { cleanEnv, ROOT, runScript, type CliResult } from "../helpers/verify-cli.ts";
+import { startPreflightWorld, type PreflightWorld } from "../helpers/preflight-world.ts";
+import { expectNoSecrets, SECRETS, startWorld, type World } from "../helpers/verify-world.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 let world: World;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-/** Run by jest after each test file's environment is set up (jest.config.js, setupFilesAfterEnv). */
+/** Run in each test file before its tests (vitest.config.ts, setupFiles). */
 
 import { removeTempDirs } from "./temp-dir.ts";
 

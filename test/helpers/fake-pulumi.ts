@@ -5,9 +5,9 @@
 
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { tempDir } from "./temp-dir";
+import { tempDir } from "./temp-dir.ts";
 
-const BIN = join(__dirname, "fake-pulumi");
+const BIN = join(import.meta.dirname, "fake-pulumi");
 
 interface FakeStack {
   /** How many resources preview and up report. */

@@ -1,6 +1,6 @@
 /** Config fixtures: a valid raw config to vary, and generated OAuth client files (never real ones). */
 
-import { parseConfig, type KitConfig, type RawConfig } from "../../src/config";
+import { parseConfig, type KitConfig, type RawConfig } from "../../src/config/index.ts";
 import { desktopClient } from "./google/credentials.ts";
 
 /** The keys Pulumi holds as secrets in the tests' stacks: the client file, set with --secret. */

@@ -5,8 +5,8 @@
  * the cloud at preview time.
  */
 
-import { criticalPath, recordProgram, type RecordedResource, type Recording, type Resolved } from "../../src/plan/record";
-import { fakeState } from "./fake-cloud";
+import { criticalPath, recordProgram, type RecordedResource, type Recording, type Resolved } from "../../src/plan/record.ts";
+import { fakeState } from "./fake-cloud.ts";
 
 export { criticalPath, type RecordedResource };
 
@@ -24,7 +24,7 @@ export interface MockOptions {
 }
 
 /** Runs `program` under mocks and returns what it registered and exported. */
-export async function runMocked<T>(program: () => T, options: MockOptions = {}): Promise<Deployment<Resolved<T>>> {
+export async function runMocked<T>(program: () => T | Promise<T>, options: MockOptions = {}): Promise<Deployment<Resolved<T>>> {
   const generatedSecrets: string[] = [];
   const recording = await recordProgram(program, {
     project: options.project ?? "gemini-access-kit",

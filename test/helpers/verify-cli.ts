@@ -6,9 +6,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { tempDir } from "./temp-dir";
+import { tempDir } from "./temp-dir.ts";
 
-export const ROOT = resolve(__dirname, "../..");
+export const ROOT = resolve(import.meta.dirname, "../..");
 
 const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
 

@@ -1,5 +1,5 @@
-import { parseInstalledClient } from "../../src/oauth/client";
-import { clientFile, PROJECT } from "../helpers/fixtures";
+import { parseInstalledClient } from "../../src/oauth/client.ts";
+import { clientFile, PROJECT } from "../helpers/fixtures.ts";
 
 describe("parseInstalledClient", () => {
   test("accepts a Desktop client file as the console downloads it", () => {

@@ -1,4 +1,4 @@
-import { oauthSteps, type ConsentScreen } from "../../src/oauth/consent";
+import { oauthSteps, type ConsentScreen } from "../../src/oauth/consent.ts";
 
 const external: ConsentScreen = {
   appName: "Acme Gemini (dev)",

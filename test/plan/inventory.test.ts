@@ -6,13 +6,13 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { commandContext, runCommand } from "../../src/cli/main";
-import { stackNames } from "../../src/cli/stacks";
-import { readStackFile, stackReader } from "../../src/config/stack-file";
-import { inventoryDiff, inventoryOf, inventoryText, type Inventory } from "../../src/plan/inventory";
-import { INVENTORY_HELP, inventoryMain, inventoryPath } from "../../src/plan/inventory-cli";
-import { planStack } from "../../src/plan/plan";
-import { ROOT } from "../helpers/verify-cli";
+import { commandContext, runCommand } from "../../src/cli/main.ts";
+import { stackNames } from "../../src/cli/stacks.ts";
+import { readStackFile, stackReader } from "../../src/config/stack-file.ts";
+import { inventoryDiff, inventoryOf, inventoryText, type Inventory } from "../../src/plan/inventory.ts";
+import { INVENTORY_HELP, inventoryMain, inventoryPath } from "../../src/plan/inventory-cli.ts";
+import { planStack } from "../../src/plan/plan.ts";
+import { ROOT } from "../helpers/verify-cli.ts";
 
 const STACKS = stackNames(readdirSync(join(ROOT, "stacks")));
 const committed = (stack: string) => JSON.parse(readFileSync(join(ROOT, inventoryPath(stack)), "utf8")) as Inventory;

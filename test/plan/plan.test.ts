@@ -5,14 +5,14 @@
 
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { parseConfig } from "../../src/config";
-import { readStackFile } from "../../src/config/stack-file";
-import { commandContext, runCommand } from "../../src/cli/main";
-import { planMain, PLAN_HELP } from "../../src/plan/cli";
-import { buildStack } from "../../src/program";
-import { SECRET_KEYS } from "../helpers/fixtures";
-import { criticalPath, runMocked } from "../helpers/mocks";
-import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli";
+import { parseConfig } from "../../src/config/index.ts";
+import { readStackFile } from "../../src/config/stack-file.ts";
+import { commandContext, runCommand } from "../../src/cli/main.ts";
+import { planMain, PLAN_HELP } from "../../src/plan/cli.ts";
+import { buildStack } from "../../src/program.ts";
+import { SECRET_KEYS } from "../helpers/fixtures.ts";
+import { criticalPath, runMocked } from "../helpers/mocks.ts";
+import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli.ts";
 
 /** The plan command in this process, printed exactly as its entry prints it. */
 async function plan(args: string[], files: Record<string, string> = {}) {

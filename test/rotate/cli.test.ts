@@ -6,12 +6,12 @@
 
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { keyIds } from "../helpers/google/iam";
-import type { Recorded } from "../helpers/google/state";
-import { API_KEY_SECRET, KEY_SECRET, RUNTIME, rotateInProcess, secretVersions, startRotateWorld, type RotateWorld } from "../helpers/rotate-world";
-import { fakePulumi } from "../helpers/fake-pulumi";
-import { cleanEnv, runScript } from "../helpers/verify-cli";
-import { ROTATE_HELP } from "../../src/rotate/args";
+import { keyIds } from "../helpers/google/iam.ts";
+import type { Recorded } from "../helpers/google/state.ts";
+import { API_KEY_SECRET, KEY_SECRET, RUNTIME, rotateInProcess, secretVersions, startRotateWorld, type RotateWorld } from "../helpers/rotate-world.ts";
+import { fakePulumi } from "../helpers/fake-pulumi.ts";
+import { cleanEnv, runScript } from "../helpers/verify-cli.ts";
+import { ROTATE_HELP } from "../../src/rotate/args.ts";
 
 /** A dead run's lease (the default proof timeout, 600 s, and 15 minutes), and a minute, in days. */
 const LEASE_DAYS = (600 + 15 * 60 + 60) / 86_400;

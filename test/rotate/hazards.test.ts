@@ -6,10 +6,10 @@
  * key the rotator did not make be deleted without --prune.
  */
 
-import { keyIds } from "../helpers/google/iam";
-import { googleError } from "../helpers/google/respond";
-import type { SecretVersion } from "../helpers/google/state";
-import { KEY_SECRET, API_KEY_SECRET, RUNTIME, rotateInProcess, secretVersions, startRotateWorld, type RotateWorld } from "../helpers/rotate-world";
+import { keyIds } from "../helpers/google/iam.ts";
+import { googleError } from "../helpers/google/respond.ts";
+import type { SecretVersion } from "../helpers/google/state.ts";
+import { KEY_SECRET, API_KEY_SECRET, RUNTIME, rotateInProcess, secretVersions, startRotateWorld, type RotateWorld } from "../helpers/rotate-world.ts";
 
 let world: RotateWorld;
 beforeEach(async () => {

@@ -1,13 +1,13 @@
 /** What the rotator accepts as its list, and the ledger it keeps in a secret's annotations. */
 
 import { readFileSync } from "node:fs";
-import { Failure } from "../../src/cli/failure";
-import { readStackFile, stackReader } from "../../src/config/stack-file";
-import { planStack } from "../../src/plan/plan";
-import { ledgerAnnotations, readLedger } from "../../src/rotate/ledger";
-import { parseRotation } from "../../src/rotate/outputs";
-import { ROTATION } from "../helpers/rotate-world";
-import { ROOT } from "../helpers/verify-cli";
+import { Failure } from "../../src/cli/failure.ts";
+import { readStackFile, stackReader } from "../../src/config/stack-file.ts";
+import { planStack } from "../../src/plan/plan.ts";
+import { ledgerAnnotations, readLedger } from "../../src/rotate/ledger.ts";
+import { parseRotation } from "../../src/rotate/outputs.ts";
+import { ROTATION } from "../helpers/rotate-world.ts";
+import { ROOT } from "../helpers/verify-cli.ts";
 
 const outputs = (rotation: unknown) => JSON.stringify({ project: "acme-gemini-dev", rotation });
 const refusal = (json: string): string => {

@@ -4,12 +4,12 @@
  * acts with exactly the rights the CI stack grants it, none of which reads a secret.
  */
 
-import { keyIds } from "../helpers/google/iam";
-import { liveApiKeys } from "../helpers/google/api-keys";
-import { googleError } from "../helpers/google/respond";
+import { keyIds } from "../helpers/google/iam.ts";
+import { liveApiKeys } from "../helpers/google/api-keys.ts";
+import { googleError } from "../helpers/google/respond.ts";
 import {
   API_KEY_SECRET, CHANGING, KEY_SECRET, RUNTIME, rotateInProcess, secretVersions, startRotateWorld, type RotateWorld,
-} from "../helpers/rotate-world";
+} from "../helpers/rotate-world.ts";
 
 let world: RotateWorld;
 beforeEach(async () => {

@@ -9,7 +9,7 @@ import { TokenCache } from "../../src/verify/identities/token-cache.ts";
 import { browserFor } from "../helpers/browser.ts";
 import { cleanEnv, runCli } from "../helpers/verify-cli.ts";
 import { expectNoSecrets, startWorld, type World } from "../helpers/verify-world.ts";
-import { tempDir } from "../helpers/temp-dir";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 let world: World;
 beforeAll(async () => {
