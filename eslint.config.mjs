@@ -30,23 +30,52 @@ export default tseslint.config(
   {
     // The commands that call Google start fast because they never load the Pulumi SDK (verify's
     // budget is a quarter of a second); preflight reaches the program only through the offline plan.
-    files: ["src/verify/**/*.ts", "src/rotate/**/*.ts", "src/preflight/**/*.ts", "scripts/verify.ts", "scripts/rotate.ts", "scripts/preflight.ts"],
+    files: [
+      "src/verify/**/*.ts",
+      "src/rotate/**/*.ts",
+      "src/preflight/**/*.ts",
+      "scripts/verify.ts",
+      "scripts/rotate.ts",
+      "scripts/preflight.ts",
+    ],
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [{ group: ["@pulumi/*"], message: "Commands that call Google do not load the Pulumi SDK: keep this in the program's tree, or pass what is needed in." }],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@pulumi/*"],
+              message:
+                "Commands that call Google do not load the Pulumi SDK: keep this in the program's tree, or pass what is needed in.",
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // The program never loads a command's code.
     files: ["src/index.ts", "src/program.ts", "src/components/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [{
-          group: ["**/verify/**", "**/rotate/**", "**/preflight/**", "**/deploy/**", "**/bootstrap/**", "**/scripts/**"],
-          message: "What pulumi up loads does not import command code: move what both need into a shared pure module.",
-        }],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                "**/verify/**",
+                "**/rotate/**",
+                "**/preflight/**",
+                "**/deploy/**",
+                "**/bootstrap/**",
+                "**/scripts/**",
+              ],
+              message:
+                "What pulumi up loads does not import command code: move what both need into a shared pure module.",
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -17,9 +17,20 @@ const runs = Number(values.runs);
 
 function fleetStack(accounts: number): string {
   const entries = Array.from({ length: accounts }, (_, i) =>
-    [`    svc${i}:`, "      roles: [roles/serviceusage.serviceUsageConsumer]", "      createKey: true", `      keyReaders: ["account:svc${(i + 1) % accounts}"]`].join("\n"),
+    [
+      `    svc${i}:`,
+      "      roles: [roles/serviceusage.serviceUsageConsumer]",
+      "      createKey: true",
+      `      keyReaders: ["account:svc${(i + 1) % accounts}"]`,
+    ].join("\n"),
   );
-  return ["config:", "  gcp:project: acme-gemini-fleet", "  gemini-access-kit:serviceAccounts:", ...entries, ""].join("\n");
+  return [
+    "config:",
+    "  gcp:project: acme-gemini-fleet",
+    "  gemini-access-kit:serviceAccounts:",
+    ...entries,
+    "",
+  ].join("\n");
 }
 
 function median(list: number[]): number {
@@ -32,7 +43,10 @@ function time(args: string[]): number {
   const start = process.hrtime.bigint();
   const result = spawnSync("npm", ["run", "-s", "plan", "--", ...args], { encoding: "utf8" });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`npm run plan -- ${args.join(" ")} exited ${result.status}: ${result.stderr.slice(0, 500)}`);
+  if (result.status !== 0)
+    throw new Error(
+      `npm run plan -- ${args.join(" ")} exited ${result.status}: ${result.stderr.slice(0, 500)}`,
+    );
   return ms;
 }
 
@@ -46,9 +60,13 @@ try {
   ];
   time(cases[0]![1]); // warms the stripped-TypeScript cache, as any second run finds it
   const times = new Map<string, number[]>(cases.map(([name]) => [name, []]));
-  for (let i = 0; i < runs; i++) for (const [name, args] of cases) times.get(name)!.push(time(args));
+  for (let i = 0; i < runs; i++)
+    for (const [name, args] of cases) times.get(name)!.push(time(args));
   console.log(`npm run plan, ${runs} runs each, interleaved:`);
-  for (const [name, list] of times) console.log(`  ${name.padEnd(32)} median ${median(list).toFixed(0)} ms, slowest ${Math.max(...list).toFixed(0)} ms`);
+  for (const [name, list] of times)
+    console.log(
+      `  ${name.padEnd(32)} median ${median(list).toFixed(0)} ms, slowest ${Math.max(...list).toFixed(0)} ms`,
+    );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -15,13 +15,21 @@ import { parseArgs } from "node:util";
 import { startFakeGoogle } from "../test/helpers/google/server.ts";
 
 const TARGET = 0.2;
-const SCOPES = ["https://www.googleapis.com/auth/cloud-platform", "https://www.googleapis.com/auth/generative-language.retriever"];
+const SCOPES = [
+  "https://www.googleapis.com/auth/cloud-platform",
+  "https://www.googleapis.com/auth/generative-language.retriever",
+];
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "10" } } });
 const runs = Number(values.runs);
 
 /** Runs a program to completion; the fake Google lives in this process, so this must not block. */
-function timed(file: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ ms: number; stdout: string }> {
+function timed(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input?: string,
+): Promise<{ ms: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(file, args, { env, stdio: ["pipe", "pipe", "pipe"] });
@@ -33,7 +41,8 @@ function timed(file: string, args: string[], env: NodeJS.ProcessEnv, input?: str
     child.on("error", reject);
     child.on("close", (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      if (code !== 0) reject(new Error(`${file} ${args[0]} ${args[1]} exited ${code}: ${stderr.slice(0, 500)}`));
+      if (code !== 0)
+        reject(new Error(`${file} ${args[0]} ${args[1]} exited ${code}: ${stderr.slice(0, 500)}`));
       else resolve({ ms, stdout });
     });
   });
@@ -49,11 +58,19 @@ async function main(): Promise<void> {
   const google = await startFakeGoogle();
   const dir = mkdtempSync(join(tmpdir(), "gak-bench-"));
   try {
-    const key = google.addServiceAccount("runtime@acme-gemini-dev.iam.gserviceaccount.com", "acme-gemini-dev");
+    const key = google.addServiceAccount(
+      "runtime@acme-gemini-dev.iam.gserviceaccount.com",
+      "acme-gemini-dev",
+    );
     const keyFile = join(dir, "key.json");
     writeFileSync(keyFile, key.file, { mode: 0o600 });
 
-    const verifyEnv = { ...process.env, ...google.env, METADATA_SERVER_DETECTION: "none", NO_COLOR: "1" };
+    const verifyEnv = {
+      ...process.env,
+      ...google.env,
+      METADATA_SERVER_DETECTION: "none",
+      NO_COLOR: "1",
+    };
     const gcloudFlow = async (i: number): Promise<number> => {
       // A fresh gcloud configuration folder per run, as on a new CI runner.
       const env = {
@@ -64,15 +81,39 @@ async function main(): Promise<void> {
         CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: "1",
         CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: "1",
       };
-      let ms = (await timed("gcloud", ["auth", "activate-service-account", `--key-file=${keyFile}`, "--quiet"], env)).ms;
-      const token = await timed("gcloud", ["auth", "print-access-token", `--scopes=${SCOPES.join(",")}`], env);
+      let ms = (
+        await timed(
+          "gcloud",
+          ["auth", "activate-service-account", `--key-file=${keyFile}`, "--quiet"],
+          env,
+        )
+      ).ms;
+      const token = await timed(
+        "gcloud",
+        ["auth", "print-access-token", `--scopes=${SCOPES.join(",")}`],
+        env,
+      );
       ms += token.ms;
       const header = `Authorization: Bearer ${token.stdout.trim()}`;
       // The header goes through a config file on stdin so the token is not in the process list.
-      ms += (await timed("curl", ["-sf", "-K", "-", `${google.url}/v1beta/models`], env, `header = "${header}"\n`)).ms;
+      ms += (
+        await timed(
+          "curl",
+          ["-sf", "-K", "-", `${google.url}/v1beta/models`],
+          env,
+          `header = "${header}"\n`,
+        )
+      ).ms;
       return ms;
     };
-    const verifyFlow = async (): Promise<number> => (await timed("npm", ["run", "-s", "verify", "--", "--auth", "service-account", "--key-file", keyFile], verifyEnv)).ms;
+    const verifyFlow = async (): Promise<number> =>
+      (
+        await timed(
+          "npm",
+          ["run", "-s", "verify", "--", "--auth", "service-account", "--key-file", keyFile],
+          verifyEnv,
+        )
+      ).ms;
 
     // One untimed run of each warms the disk cache, so both flows are measured the same way.
     await gcloudFlow(-1);
@@ -82,14 +123,22 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       gcloud.push(await gcloudFlow(i));
       verify.push(await verifyFlow());
-      process.stderr.write(`run ${i + 1}/${runs}: gcloud flow ${gcloud[i]!.toFixed(0)} ms, npm run verify ${verify[i]!.toFixed(0)} ms\n`);
+      process.stderr.write(
+        `run ${i + 1}/${runs}: gcloud flow ${gcloud[i]!.toFixed(0)} ms, npm run verify ${verify[i]!.toFixed(0)} ms\n`,
+      );
     }
     const g = median(gcloud);
     const v = median(verify);
     const ratio = v / g;
-    console.log(`gcloud flow (activate-service-account + print-access-token + curl): median ${g.toFixed(0)} ms over ${runs} runs`);
-    console.log(`npm run verify -- --auth service-account --key-file K:             median ${v.toFixed(0)} ms over ${runs} runs`);
-    console.log(`ratio ${ratio.toFixed(3)} (target <= ${TARGET}: ${ratio <= TARGET ? "met" : "NOT met"})`);
+    console.log(
+      `gcloud flow (activate-service-account + print-access-token + curl): median ${g.toFixed(0)} ms over ${runs} runs`,
+    );
+    console.log(
+      `npm run verify -- --auth service-account --key-file K:             median ${v.toFixed(0)} ms over ${runs} runs`,
+    );
+    console.log(
+      `ratio ${ratio.toFixed(3)} (target <= ${TARGET}: ${ratio <= TARGET ? "met" : "NOT met"})`,
+    );
   } finally {
     await google.close();
     rmSync(dir, { recursive: true, force: true });

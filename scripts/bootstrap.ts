@@ -25,11 +25,15 @@ runMain("bootstrap", async (ctx) => {
   const { steps, exitCode } = await runBootstrap(options, {
     run: runProcess,
     readFile: (path) => readFileSync(path, "utf8"),
-    stackFile: stackFileFacts(options.stack, readOrUndefined(join(root, stackFileName(options.stack)))),
+    stackFile: stackFileFacts(
+      options.stack,
+      readOrUndefined(join(root, stackFileName(options.stack))),
+    ),
     say: (line) => {
       if (!options.json) ctx.out(`${line}\n`);
     },
   });
-  if (options.json) ctx.out(jsonText({ ok: exitCode === 0, command: "bootstrap", stack: options.stack, steps }));
+  if (options.json)
+    ctx.out(jsonText({ ok: exitCode === 0, command: "bootstrap", stack: options.stack, steps }));
   return exitCode;
 });

@@ -24,7 +24,11 @@ const root = resolve(dirname(process.argv[1]!), "..");
 
 function waves(committed: string[]): DeployOrder {
   const text = readOrUndefined(join(root, WAVES_FILE));
-  if (text === undefined) throw badInput(`There is no ${WAVES_FILE}, so deploy cannot tell which stacks go first.`, "Restore it from the repository, or write one: waves: [[dev], [staging], [prod]].");
+  if (text === undefined)
+    throw badInput(
+      `There is no ${WAVES_FILE}, so deploy cannot tell which stacks go first.`,
+      "Restore it from the repository, or write one: waves: [[dev], [staging], [prod]].",
+    );
   return parseWaves(text, committed);
 }
 
@@ -37,18 +41,40 @@ runMain("deploy", async (ctx) => {
   }
   const interruption = new Interruption();
   process.on("SIGINT", () => {
-    ctx.err("\nInterrupted: passing it to the running pulumi commands; no more stacks start. Ctrl-C again forces them to stop.\n");
+    ctx.err(
+      "\nInterrupted: passing it to the running pulumi commands; no more stacks start. Ctrl-C again forces them to stop.\n",
+    );
     interruption.interrupt();
   });
   const tempDir = mkdtempSync(join(tmpdir(), "gak-deploy-"));
   const tty = process.stderr.isTTY === true && !options.json;
-  const display = tty ? new TtyDisplay(ctx.styled.err, Date.now, () => process.stderr.columns || 80) : new LineDisplay(ctx.err);
+  const display = tty
+    ? new TtyDisplay(ctx.styled.err, Date.now, () => process.stderr.columns || 80)
+    : new LineDisplay(ctx.err);
   // Another command of the kit, with this process's Node and its flags (the stripped-TypeScript cache), read from its --json.
-  const command = <T>(name: string, read: (exitCode: number, stdout: string, stderr: string) => T, flags: string[] = []) => async (stack: string): Promise<T> => {
-    const r = await runProcess(process.execPath, [...process.execArgv, join(root, "scripts", `${name}.ts`), "--stack", stack, ...flags, "--json"], { interruption });
-    return read(r.exitCode, r.stdout, r.stderr);
-  };
-  if (options.command === "up" && !options.preflight) ctx.err("Preflight skipped (--skip-preflight): no checks before up.\n");
+  const command =
+    <T>(
+      name: string,
+      read: (exitCode: number, stdout: string, stderr: string) => T,
+      flags: string[] = [],
+    ) =>
+    async (stack: string): Promise<T> => {
+      const r = await runProcess(
+        process.execPath,
+        [
+          ...process.execArgv,
+          join(root, "scripts", `${name}.ts`),
+          "--stack",
+          stack,
+          ...flags,
+          "--json",
+        ],
+        { interruption },
+      );
+      return read(r.exitCode, r.stdout, r.stderr);
+    };
+  if (options.command === "up" && !options.preflight)
+    ctx.err("Preflight skipped (--skip-preflight): no checks before up.\n");
   try {
     const summary = await runDeploy(options, {
       run: runProcess,
@@ -61,7 +87,11 @@ runMain("deploy", async (ctx) => {
       display,
       interruption,
     });
-    ctx.out(options.json ? jsonText({ ok: summary.ok, interrupted: summary.interrupted, stacks: summary.stacks }) : formatSummary(summary));
+    ctx.out(
+      options.json
+        ? jsonText({ ok: summary.ok, interrupted: summary.interrupted, stacks: summary.stacks })
+        : formatSummary(summary),
+    );
     return summary.exitCode;
   } finally {
     rmSync(tempDir, { recursive: true, force: true });

@@ -26,7 +26,11 @@ runMain("preflight", async (ctx) => {
   if (libraryLog) ctx.err(libraryLog);
   const result = await runPreflight(options, {
     fetch: nodeFetch,
-    clock: { now: Date.now, sleep: (ms) => new Promise((done) => setTimeout(done, ms)), random: Math.random },
+    clock: {
+      now: Date.now,
+      sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+      random: Math.random,
+    },
     env: process.env,
     readFile: readInputFile,
     root,

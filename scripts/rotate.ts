@@ -24,7 +24,11 @@ runMain("rotate", async (ctx) => {
   if (libraryLog) ctx.err(libraryLog);
   const deps = {
     fetch: nodeFetch,
-    clock: { now: Date.now, sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), random: Math.random },
+    clock: {
+      now: Date.now,
+      sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+      random: Math.random,
+    },
     env: process.env,
     readFile: readInputFile,
     run: runForOutput,
@@ -34,7 +38,9 @@ runMain("rotate", async (ctx) => {
   if (options.command === "migrate") {
     const { formatMigrate, runMigrate } = await import("../src/rotate/migrate.ts");
     const migrated = await runMigrate(options, deps);
-    ctx.out(options.json ? jsonText({ ...migrated, exitCode: undefined }) : formatMigrate(migrated));
+    ctx.out(
+      options.json ? jsonText({ ...migrated, exitCode: undefined }) : formatMigrate(migrated),
+    );
     return migrated.exitCode;
   }
   const result = await runRotate(options, deps);

@@ -43,10 +43,16 @@ export const runProcess: Run = async (file, args, options = {}) => {
  * vVERSION..." and "pulumi: REASON" and exits 1 without running anything. That is a CLI that is not
  * there, not a failed command. Returns the one-line reason, or undefined for any other outcome.
  */
-export function launcherFailure(exitCode: number | undefined, stdout: string, stderr: string): string | undefined {
+export function launcherFailure(
+  exitCode: number | undefined,
+  stdout: string,
+  stderr: string,
+): string | undefined {
   if (exitCode === 0 || stdout !== "") return undefined;
   const m = /^Downloading pulumi v(\S+)\.\.\.\n(?:[^\n]*\n)*?pulumi: ([^\n]*)\n?$/.exec(stderr);
-  return m === null ? undefined : `the pulumi npm package could not download Pulumi ${m[1]} (${m[2]})`;
+  return m === null
+    ? undefined
+    : `the pulumi npm package could not download Pulumi ${m[1]} (${m[2]})`;
 }
 
 /** A file's text, or undefined when it does not exist (yet). */
@@ -74,5 +80,7 @@ export const runForOutput: Runner = async (file, args) => {
 export function silenceLibraryLog(): string | undefined {
   const was = process.env.GOOGLE_SDK_NODE_LOGGING;
   delete process.env.GOOGLE_SDK_NODE_LOGGING;
-  return was ? "GOOGLE_SDK_NODE_LOGGING is ignored: google-auth-library's debug log would print tokens.\n" : undefined;
+  return was
+    ? "GOOGLE_SDK_NODE_LOGGING is ignored: google-auth-library's debug log would print tokens.\n"
+    : undefined;
 }

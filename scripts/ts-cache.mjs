@@ -12,7 +12,14 @@ import { registerHooks, stripTypeScriptTypes } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const CACHE = join(import.meta.dirname, "..", "node_modules", ".cache", "gemini-access-kit", "stripped");
+const CACHE = join(
+  import.meta.dirname,
+  "..",
+  "node_modules",
+  ".cache",
+  "gemini-access-kit",
+  "stripped",
+);
 const FORMATS = { "module-typescript": "module", "commonjs-typescript": "commonjs" };
 
 registerHooks({
@@ -20,7 +27,9 @@ registerHooks({
     if (!url.startsWith("file:") || !url.endsWith(".ts")) return nextLoad(url, context);
     const path = fileURLToPath(url);
     const stat = statSync(path);
-    const key = createHash("sha1").update(`${process.version}\0${path}\0${stat.size}\0${stat.mtimeMs}`).digest("hex");
+    const key = createHash("sha1")
+      .update(`${process.version}\0${path}\0${stat.size}\0${stat.mtimeMs}`)
+      .digest("hex");
     const entry = join(CACHE, `${key}.json`);
     try {
       return { ...JSON.parse(readFileSync(entry, "utf8")), shortCircuit: true };
@@ -31,7 +40,10 @@ registerHooks({
     const format = FORMATS[loaded.format];
     if (format === undefined) return loaded;
     // "strip" mode blanks types in place, so line and column numbers in stack traces stay true.
-    const result = { format, source: stripTypeScriptTypes(String(loaded.source), { mode: "strip" }) };
+    const result = {
+      format,
+      source: stripTypeScriptTypes(String(loaded.source), { mode: "strip" }),
+    };
     try {
       mkdirSync(CACHE, { recursive: true });
       const temp = `${entry}.${process.pid}.tmp`;

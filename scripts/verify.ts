@@ -28,7 +28,11 @@ function openBrowser(url: string): Promise<boolean> {
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const page = join(dir, "sign-in.html");
   const href = url.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
-  writeFileSync(page, `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><title>Sign in</title><a href="${href}">Sign in</a>\n`, { mode: 0o600 });
+  writeFileSync(
+    page,
+    `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><title>Sign in</title><a href="${href}">Sign in</a>\n`,
+    { mode: 0o600 },
+  );
   const target = pathToFileURL(page).href;
   const [command, ...args] = process.env.BROWSER
     ? [process.env.BROWSER, target]
@@ -58,7 +62,11 @@ runMain("verify", async (ctx) => {
   if (libraryLog) ctx.err(libraryLog);
   const result = await runVerify(options, {
     fetch: nodeFetch,
-    clock: { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random: Math.random },
+    clock: {
+      now: Date.now,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      random: Math.random,
+    },
     env: process.env,
     readFile: readInputFile,
     run: runForOutput,

@@ -19,9 +19,16 @@ export type AccountChoice =
   | { ok: false; problem: "unknown" | "none" | "ambiguous"; candidates: string[] };
 
 /** The account to act as, among all of them or, with `keyedOnly`, among those with a key. */
-export function chooseAccount(accounts: readonly AccountSummary[], requested?: string, keyedOnly = false): AccountChoice {
+export function chooseAccount(
+  accounts: readonly AccountSummary[],
+  requested?: string,
+  keyedOnly = false,
+): AccountChoice {
   const candidates = accounts.filter((a) => !keyedOnly || a.keyed).map((a) => a.key);
-  if (requested !== undefined) return candidates.includes(requested) ? { ok: true, key: requested } : { ok: false, problem: "unknown", candidates };
+  if (requested !== undefined)
+    return candidates.includes(requested)
+      ? { ok: true, key: requested }
+      : { ok: false, problem: "unknown", candidates };
   if (candidates.length === 1) return { ok: true, key: candidates[0]! };
   if (candidates.includes("runtime")) return { ok: true, key: "runtime" };
   return { ok: false, problem: candidates.length === 0 ? "none" : "ambiguous", candidates };
@@ -35,7 +42,11 @@ export type DefaultAuth = "service-account" | "impersonate" | "api-key" | "adc";
  * key or the caller's own credentials when the stack has no account. `requested` must be one of
  * `accounts` (chooseAccount reports it otherwise).
  */
-export function defaultAuth(accounts: readonly AccountSummary[], hasApiKey: boolean, requested?: string): DefaultAuth {
+export function defaultAuth(
+  accounts: readonly AccountSummary[],
+  hasApiKey: boolean,
+  requested?: string,
+): DefaultAuth {
   const chosen = requested === undefined ? accounts : accounts.filter((a) => a.key === requested);
   if (chosen.some((a) => a.keyed)) return "service-account";
   if (chosen.length > 0) return "impersonate";

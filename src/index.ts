@@ -23,8 +23,28 @@ function load() {
 
 // Each named export is one stack output; a stack of either kind leaves the other kind's undefined.
 export const {
-  project, environment, enabledApis, serviceAccounts, oauthClient, apiKey, rotation, manualSteps, verifyCommand, ci,
+  project,
+  environment,
+  enabledApis,
+  serviceAccounts,
+  oauthClient,
+  apiKey,
+  rotation,
+  manualSteps,
+  verifyCommand,
+  ci,
 } = buildProgram(load());
 
 // Fails to compile when either kind's outputs gain a key that is not exported above.
-({ project, environment, enabledApis, serviceAccounts, oauthClient, apiKey, rotation, manualSteps, verifyCommand, ci }) satisfies Record<keyof (StackOutputs & CiStackOutputs), unknown>;
+({
+  project,
+  environment,
+  enabledApis,
+  serviceAccounts,
+  oauthClient,
+  apiKey,
+  rotation,
+  manualSteps,
+  verifyCommand,
+  ci,
+}) satisfies Record<keyof (StackOutputs & CiStackOutputs), unknown>;

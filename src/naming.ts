@@ -14,13 +14,15 @@ export interface NameRule {
 /** A project id: 6-30 characters, lowercase letters, digits and hyphens, starting with a letter. */
 export const PROJECT_ID: NameRule = {
   pattern: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
-  allowed: "6-30 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+  allowed:
+    "6-30 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
 };
 
 /** A service-account id (the part of the e-mail before the @), as IAM checks it. */
 export const ACCOUNT_ID: NameRule = {
   pattern: /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/,
-  allowed: "6-30 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+  allowed:
+    "6-30 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
 };
 
 /** A Secret Manager secret id. */
@@ -32,7 +34,8 @@ export const SECRET_ID: NameRule = {
 /** An API key's resource id (RFC 1034 label). */
 export const API_KEY_ID: NameRule = {
   pattern: /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
-  allowed: "1-63 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
+  allowed:
+    "1-63 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
 };
 
 /** A label value on Google Cloud resources; also what an environment name must be, since it is one. */
@@ -60,7 +63,8 @@ export const LOCATION: NameRule = {
 };
 
 export const EMAIL: NameRule = {
-  pattern: /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/,
+  pattern:
+    /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/,
   allowed: "an e-mail address such as someone@example.com",
 };
 

@@ -30,8 +30,15 @@ export interface StackOutputs {
   project: string;
   environment: string;
   enabledApis: pulumi.Output<string[]>;
-  serviceAccounts: Record<string, { email: pulumi.Output<string>; keySecret?: pulumi.Output<string> }>;
-  oauthClient: { status: "stored" | "pending" | "not-configured"; clientId?: string; secret?: pulumi.Output<string> };
+  serviceAccounts: Record<
+    string,
+    { email: pulumi.Output<string>; keySecret?: pulumi.Output<string> }
+  >;
+  oauthClient: {
+    status: "stored" | "pending" | "not-configured";
+    clientId?: string;
+    secret?: pulumi.Output<string>;
+  };
   apiKey?: { secret: pulumi.Output<string>; boundTo: string };
   rotation: RotationOutput;
   manualSteps: ManualStep[];
@@ -69,13 +76,19 @@ export interface CiStackOutputs {
   };
 }
 
-export function ciOutputs(config: CiConfig, platform: CiPlatform, environments: GovernedEnvironment[]): CiStackOutputs {
+export function ciOutputs(
+  config: CiConfig,
+  platform: CiPlatform,
+  environments: GovernedEnvironment[],
+): CiStackOutputs {
   return {
     project: config.project,
     ci: {
       repository: config.repository,
       workloadIdentityProvider: platform.providerName,
-      environments: Object.fromEntries(config.environments.map((e, i) => [e.name, environments[i]!.outputs])),
+      environments: Object.fromEntries(
+        config.environments.map((e, i) => [e.name, environments[i]!.outputs]),
+      ),
     },
   };
 }
@@ -85,9 +98,19 @@ function rotationOutput(config: KitConfig): RotationOutput {
   const secret = (id: string) => `projects/${config.project}/secrets/${id}`;
   const keys: RotatedKey[] = config.accounts
     .filter((a) => a.createKey)
-    .map((a): RotatedKey => ({ kind: "service-account-key", account: a.email, secret: secret(a.keySecretId) }));
+    .map((a): RotatedKey => ({
+      kind: "service-account-key",
+      account: a.email,
+      secret: secret(a.keySecretId),
+    }));
   if (config.apiKey !== undefined) {
-    keys.push({ kind: "api-key", account: config.apiKey.accountEmail, secret: secret(config.apiKey.secretId), project: config.project, keyIdPrefix: config.apiKey.keyId });
+    keys.push({
+      kind: "api-key",
+      account: config.apiKey.accountEmail,
+      secret: secret(config.apiKey.secretId),
+      project: config.project,
+      keyIdPrefix: config.apiKey.keyId,
+    });
   }
   return { periodDays: config.rotationDays, keys };
 }

@@ -13,7 +13,14 @@ export function buildStack(config: KitConfig): StackOutputs {
 /** Builds the CI stack: the shared platform, then each governed environment. */
 export function buildCiStack(config: CiConfig): CiStackOutputs {
   const platform = new CiPlatform("ci", { config });
-  const environments = config.environments.map((environment) => new GovernedEnvironment(`ci-${environment.name}`, { ci: config, environment, platform }, { parent: platform }));
+  const environments = config.environments.map(
+    (environment) =>
+      new GovernedEnvironment(
+        `ci-${environment.name}`,
+        { ci: config, environment, platform },
+        { parent: platform },
+      ),
+  );
   return ciOutputs(config, platform, environments);
 }
 

@@ -39,7 +39,11 @@ export function newestFirst(keys: readonly StoredKey[]): StoredKey[] {
 }
 
 /** What a run at `now` does with the keys a secret holds. */
-export function planRotation(stored: readonly StoredKey[], periodDays: number, now: Date): RotationPlan {
+export function planRotation(
+  stored: readonly StoredKey[],
+  periodDays: number,
+  now: Date,
+): RotationPlan {
   const [newest, ...older] = newestFirst(stored);
   if (newest === undefined) return { create: true, keep: [], retire: [] };
   const due = Date.parse(newest.storedAt) + periodDays * DAY_MS;

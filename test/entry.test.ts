@@ -12,7 +12,10 @@ import { join } from "node:path";
 const ROOT = join(import.meta.dirname, "..");
 
 /** Loads src/index.ts afresh, as `pulumi up` would, with `config` as the stack's config. */
-async function runEntryModule(config: Record<string, string>, secretKeys = ["gemini-access-kit:oauthClientJson"]): Promise<Record<string, unknown>> {
+async function runEntryModule(
+  config: Record<string, string>,
+  secretKeys = ["gemini-access-kit:oauthClientJson"],
+): Promise<Record<string, unknown>> {
   pulumi.runtime.setAllConfig(config, secretKeys);
   vi.resetModules();
   return await import("../src/index.ts");
@@ -27,11 +30,19 @@ describe("the Pulumi entry", () => {
     const { raw } = readStackFile(ROOT, "dev");
     const d = await runEntry({ ...raw }, "dev");
     expect(d.outputs.verifyCommand).toBe("npm run verify -- --stack dev");
-    expect(d.ofType("gcp:secretmanager/secret:Secret").map((r) => r.inputs.secretId).sort()).toEqual(["gak-api-key-dev", "gak-runtime-key-dev"]);
+    expect(
+      d
+        .ofType("gcp:secretmanager/secret:Secret")
+        .map((r) => r.inputs.secretId)
+        .sort(),
+    ).toEqual(["gak-api-key-dev", "gak-runtime-key-dev"]);
   });
 
   test("stops on bad config with every problem listed, before any resource is registered", async () => {
-    const config = baseRaw({ "gcp:project": "Bad_Project", "gemini-access-kit:keyRotationDays": "400" });
+    const config = baseRaw({
+      "gcp:project": "Bad_Project",
+      "gemini-access-kit:keyRotationDays": "400",
+    });
     const d = await runMocked(async () => {
       try {
         await runEntryModule(config);
@@ -63,17 +74,27 @@ describe("the Pulumi entry", () => {
 
   test("refuses a client file that Pulumi does not hold as a secret (committed as plain text), before any resource", async () => {
     const file = clientFile();
-    const result = await stopped(baseRaw({ "gemini-access-kit:oauthClientJson": file.text, "gemini-access-kit:oauthClientReaders": ["group:team@example.com"] }), []);
+    const result = await stopped(
+      baseRaw({
+        "gemini-access-kit:oauthClientJson": file.text,
+        "gemini-access-kit:oauthClientReaders": ["group:team@example.com"],
+      }),
+      [],
+    );
     expect(result.resources).toEqual([]);
     expect(result.runError).toBe(true);
-    expect(result.message).toContain("[oauthClientJson] (secret value, not shown) is in the stack file as plain text");
+    expect(result.message).toContain(
+      "[oauthClientJson] (secret value, not shown) is in the stack file as plain text",
+    );
     expect(result.message).not.toContain(file.clientSecret);
   });
 
   test("refuses a setting in a misspelt namespace, which would otherwise be dropped without a word (prod's guard among them)", async () => {
     const result = await stopped({ ...baseRaw(), "gemini-acess-kit:oauthClientRequired": "true" });
     expect(result.resources).toEqual([]);
-    expect(result.message).toContain("[gemini-acess-kit:oauthClientRequired] \"true\" is in the namespace \"gemini-acess-kit\"");
+    expect(result.message).toContain(
+      '[gemini-acess-kit:oauthClientRequired] "true" is in the namespace "gemini-acess-kit"',
+    );
     expect(result.message).toContain("Did you mean gemini-access-kit:oauthClientRequired?");
   });
 
@@ -84,13 +105,38 @@ describe("the Pulumi entry", () => {
    * with test/helpers/pulumi-mocks.ts preloaded in place of the engine.
    */
   function pulumiUp(config: Record<string, string>) {
-    const options = (parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options?: { typescript?: boolean } } }).runtime.options;
-    const env: Record<string, string> = { PATH: process.env["PATH"] ?? "", PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: "[]" };
+    const options = (
+      parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as {
+        runtime: { options?: { typescript?: boolean } };
+      }
+    ).runtime.options;
+    const env: Record<string, string> = {
+      PATH: process.env["PATH"] ?? "",
+      PULUMI_CONFIG: JSON.stringify(config),
+      PULUMI_CONFIG_SECRET_KEYS: "[]",
+    };
     if (options?.typescript !== false) env["PULUMI_NODEJS_TYPESCRIPT"] = "true";
     const entry = join(ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run", "index.js");
-    const args = ["--import", join(ROOT, "test", "helpers", "pulumi-mocks.ts"), entry, "--monitor", "127.0.0.1:1", "--project", "gemini-access-kit", "--stack", "dev", "--pwd", ROOT, "src/index.ts"];
+    const args = [
+      "--import",
+      join(ROOT, "test", "helpers", "pulumi-mocks.ts"),
+      entry,
+      "--monitor",
+      "127.0.0.1:1",
+      "--project",
+      "gemini-access-kit",
+      "--stack",
+      "dev",
+      "--pwd",
+      ROOT,
+      "src/index.ts",
+    ];
     const run = spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: "utf8" });
-    const report = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as { types: string[]; outputs?: Record<string, unknown>; tsNodeLoaded: boolean };
+    const report = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "{}") as {
+      types: string[];
+      outputs?: Record<string, unknown>;
+      tsNodeLoaded: boolean;
+    };
     return { status: run.status, stderr: run.stderr, ...report };
   }
 
@@ -108,7 +154,9 @@ describe("the Pulumi entry", () => {
     const run = pulumiUp({ "gcp:project": "Bad_Project" });
     // 32: cmd/run/index.js nodeJSProcessExitedAfterLoggingUserActionableMessage.
     expect(run.status).toBe(32);
-    expect(run.stderr).toMatch(/stacks\/Pulumi\.dev\.yaml has 1 problem; nothing was created:\n {2}- \[gcp:project\] "Bad_Project"/);
+    expect(run.stderr).toMatch(
+      /stacks\/Pulumi\.dev\.yaml has 1 problem; nothing was created:\n {2}- \[gcp:project\] "Bad_Project"/,
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.types).toEqual(["pulumi:pulumi:Stack"]);
   });

@@ -8,7 +8,10 @@ const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as {
   name: string;
   main: string;
   stackConfigDir: string;
-  config: Record<string, { type?: string; description?: string; secret?: boolean; items?: { type: string } }>;
+  config: Record<
+    string,
+    { type?: string; description?: string; secret?: boolean; items?: { type: string } }
+  >;
 };
 
 describe("Pulumi.yaml", () => {
@@ -39,7 +42,8 @@ describe("Pulumi.yaml", () => {
 describe("the README's config reference", () => {
   test("documents every key", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    for (const key of Object.keys(CONFIG_KEYS)) expect([key, readme.includes(`\`${key}\``)]).toEqual([key, true]);
+    for (const key of Object.keys(CONFIG_KEYS))
+      expect([key, readme.includes(`\`${key}\``)]).toEqual([key, true]);
   });
 });
 

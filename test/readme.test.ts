@@ -16,7 +16,11 @@ import { ROOT } from "./helpers/verify-cli.ts";
 import { preflightInProcess, startPreflightWorld } from "./helpers/preflight-world.ts";
 
 /** Runs a command's main in this process; returns what it printed on stdout and stderr together. */
-async function printed(command: string, argv: string[], main: (ctx: MainContext) => Promise<number>): Promise<string> {
+async function printed(
+  command: string,
+  argv: string[],
+  main: (ctx: MainContext) => Promise<number>,
+): Promise<string> {
   let text = "";
   const ctx = commandContext(argv, { stdout: (t) => (text += t), stderr: (t) => (text += t) });
   await runCommand(command, main, ctx);
@@ -24,7 +28,9 @@ async function printed(command: string, argv: string[], main: (ctx: MainContext)
 }
 
 const plan = (argv: string[], files: Record<string, string>) =>
-  printed("plan", argv, (ctx) => planMain(ctx, { root: ROOT, readFile: (path) => files[path] ?? readFileSync(path, "utf8") }));
+  printed("plan", argv, (ctx) =>
+    planMain(ctx, { root: ROOT, readFile: (path) => files[path] ?? readFileSync(path, "utf8") }),
+  );
 
 const prod = () => readFileSync(join(ROOT, "stacks", "Pulumi.prod.yaml"), "utf8");
 
@@ -33,37 +39,99 @@ const SAMPLES: Record<string, () => Promise<string>> = {
   "config-problems": () =>
     plan(["--file", "stacks/Pulumi.prod.yaml"], {
       "stacks/Pulumi.prod.yaml": prod()
-        .replace("  gemini-access-kit:environment: prod\n", "  gemini-access-kit:environment: production-europe-west\n")
-        .replace("gemini-access-kit:oauthClientRequired: true", "gemini-acess-kit:oauthClientRequired: true"),
+        .replace(
+          "  gemini-access-kit:environment: prod\n",
+          "  gemini-access-kit:environment: production-europe-west\n",
+        )
+        .replace(
+          "gemini-access-kit:oauthClientRequired: true",
+          "gemini-acess-kit:oauthClientRequired: true",
+        ),
     }),
-  "yaml-error": () => plan(["--file", "stacks/Pulumi.prod.yaml"], { "stacks/Pulumi.prod.yaml": prod().replace("  gcp:project:", "\tgcp:project:") }),
+  "yaml-error": () =>
+    plan(["--file", "stacks/Pulumi.prod.yaml"], {
+      "stacks/Pulumi.prod.yaml": prod().replace("  gcp:project:", "\tgcp:project:"),
+    }),
   "two-identities": () =>
-    printed("verify", ["--key-file", "runtime.json", "--impersonate", "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com"], (ctx) => {
-      parseVerifyArgs(ctx.argv);
-      return Promise.resolve(0);
-    }),
+    printed(
+      "verify",
+      [
+        "--key-file",
+        "runtime.json",
+        "--impersonate",
+        "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com",
+      ],
+      (ctx) => {
+        parseVerifyArgs(ctx.argv);
+        return Promise.resolve(0);
+      },
+    ),
   "deploy-summary": () => {
     const deployer = "gak-deploy-staging@acme-gemini-ci.iam.gserviceaccount.com";
-    const staging = preflightOutcome(1, JSON.stringify({
-      ok: false, counts: { pass: 9, warn: 0, fail: 1 },
-      checks: [{
-        id: "permissions", project: "acme-gemini-staging", status: "fail",
-        summary: `${deployer} lacks 1 permission that up of this stack needs in acme-gemini-staging: iam.serviceAccounts.create.`,
-        fix: "CI's deployer holds exactly these through the CI stack: have an administrator deploy it (npm run deploy -- --stack ci), or run as an identity that holds them.",
-      }],
-    }), "");
+    const staging = preflightOutcome(
+      1,
+      JSON.stringify({
+        ok: false,
+        counts: { pass: 9, warn: 0, fail: 1 },
+        checks: [
+          {
+            id: "permissions",
+            project: "acme-gemini-staging",
+            status: "fail",
+            summary: `${deployer} lacks 1 permission that up of this stack needs in acme-gemini-staging: iam.serviceAccounts.create.`,
+            fix: "CI's deployer holds exactly these through the CI stack: have an administrator deploy it (npm run deploy -- --stack ci), or run as an identity that holds them.",
+          },
+        ],
+      }),
+      "",
+    );
     const summary: DeploySummary = {
       ok: false,
       interrupted: false,
       exitCode: 1,
       stacks: [
         {
-          stack: "dev", command: "up", result: "ok", ok: true, changes: { create: 2, update: 1, same: 50 }, errors: [], seconds: 48,
-          preflight: preflightOutcome(0, JSON.stringify({ ok: true, counts: { pass: 9, warn: 1, fail: 0 }, checks: new Array(10).fill({}) }), ""),
-          verify: { ok: true, message: "57 models listed, models/gemini-3.8-flash called as gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" },
+          stack: "dev",
+          command: "up",
+          result: "ok",
+          ok: true,
+          changes: { create: 2, update: 1, same: 50 },
+          errors: [],
+          seconds: 48,
+          preflight: preflightOutcome(
+            0,
+            JSON.stringify({
+              ok: true,
+              counts: { pass: 9, warn: 1, fail: 0 },
+              checks: new Array(10).fill({}),
+            }),
+            "",
+          ),
+          verify: {
+            ok: true,
+            message:
+              "57 models listed, models/gemini-3.8-flash called as gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com",
+          },
         },
-        { stack: "staging", command: "up", result: "failed", ok: false, preflight: staging, errors: staging.failures, seconds: 3 },
-        { stack: "prod", command: "up", result: "skipped", ok: false, errors: ["Not started: staging failed in an earlier wave (--keep-going runs the later waves anyway)."], seconds: 0 },
+        {
+          stack: "staging",
+          command: "up",
+          result: "failed",
+          ok: false,
+          preflight: staging,
+          errors: staging.failures,
+          seconds: 3,
+        },
+        {
+          stack: "prod",
+          command: "up",
+          result: "skipped",
+          ok: false,
+          errors: [
+            "Not started: staging failed in an earlier wave (--keep-going runs the later waves anyway).",
+          ],
+          seconds: 0,
+        },
       ],
     };
     return Promise.resolve(formatSummary(summary));
@@ -76,7 +144,14 @@ const SAMPLES: Record<string, () => Promise<string>> = {
       world.policy("iam.disableServiceAccountKeyCreation", { rules: [{ enforce: true }] });
       const now = "2025-03-02T10:00:00Z";
       world.google.state.apiKeyRecords.set("legacy-maps", {
-        keyId: "legacy-maps", uid: "legacy-maps", displayName: "Maps (2023)", keyString: "", createTime: now, updateTime: now, annotations: {}, refusalsLeft: 0,
+        keyId: "legacy-maps",
+        uid: "legacy-maps",
+        displayName: "Maps (2023)",
+        keyString: "",
+        createTime: now,
+        updateTime: now,
+        annotations: {},
+        refusalsLeft: 0,
       });
       return formatPreflightText((await preflightInProcess(world, ["--stack", "dev"])).result);
     } finally {
@@ -84,23 +159,61 @@ const SAMPLES: Record<string, () => Promise<string>> = {
     }
   },
   "rotate-report": () =>
-    Promise.resolve(formatRotateText({
-      ok: true, command: "rotate", source: "stack dev", periodDays: 30, now: "2027-01-03T04:17:02.000Z", dryRun: false, exitCode: 0,
-      caller: "gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com",
-      keys: [{
-        kind: "service-account-key", account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secret: "projects/acme-gemini-dev/secrets/gak-runtime-key-dev", status: "rotated",
+    Promise.resolve(
+      formatRotateText({
+        ok: true,
+        command: "rotate",
+        source: "stack dev",
+        periodDays: 30,
+        now: "2027-01-03T04:17:02.000Z",
+        dryRun: false,
+        exitCode: 0,
+        caller: "gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com",
         keys: [
-          { action: "rotated", keyId: "8f3c2a0d6b1e4f597a2c0d9e8b7a6f5e4d3c2b1a", version: 3, detail: "made, proven (57 models listed, 3 attempts in 14 s), added as the newest version" },
-          { action: "kept", keyId: "2b9e7d4c1a0f8e6d5c4b3a29180f7e6d5c4b3a2f", version: 2, detail: "previous; valid until the next rotation, due 2027-02-02" },
-          { action: "pruned", keyId: "c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0", version: 1, detail: "older than the previous key; deleted, its version destroyed" },
-          { action: "unmanaged", keyId: "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f", detail: "not made by the rotator (made 2026-10-30); left alone, --prune deletes it" },
+          {
+            kind: "service-account-key",
+            account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com",
+            secret: "projects/acme-gemini-dev/secrets/gak-runtime-key-dev",
+            status: "rotated",
+            keys: [
+              {
+                action: "rotated",
+                keyId: "8f3c2a0d6b1e4f597a2c0d9e8b7a6f5e4d3c2b1a",
+                version: 3,
+                detail:
+                  "made, proven (57 models listed, 3 attempts in 14 s), added as the newest version",
+              },
+              {
+                action: "kept",
+                keyId: "2b9e7d4c1a0f8e6d5c4b3a29180f7e6d5c4b3a2f",
+                version: 2,
+                detail: "previous; valid until the next rotation, due 2027-02-02",
+              },
+              {
+                action: "pruned",
+                keyId: "c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0",
+                version: 1,
+                detail: "older than the previous key; deleted, its version destroyed",
+              },
+              {
+                action: "unmanaged",
+                keyId: "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f",
+                detail: "not made by the rotator (made 2026-10-30); left alone, --prune deletes it",
+              },
+            ],
+          },
         ],
-      }],
-    })),
+      }),
+    ),
 };
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-const marked = new Map([...readme.matchAll(/<!-- sample: (\S+) -->\n```text\n([\s\S]*?)```/g)].map((m) => [m[1]!, m[2]!]));
+const marked = new Map(
+  [...readme.matchAll(/<!-- sample: (\S+) -->\n```text\n([\s\S]*?)```/g)].map((m) => [
+    m[1]!,
+    m[2]!,
+  ]),
+);
 
 describe("the README's sample output", () => {
   test("has a producer here for every marked sample, and a sample for every producer", () => {
@@ -115,6 +228,7 @@ describe("the README's sample output", () => {
 /** `SHOW_SAMPLES=1 npm run test:unit -- test/readme.test.ts` prints each sample, to paste into the README. */
 if (process.env.SHOW_SAMPLES) {
   test("prints the samples", async () => {
-    for (const [name, make] of Object.entries(SAMPLES)) process.stdout.write(`<!-- sample: ${name} -->\n\`\`\`text\n${await make()}\`\`\`\n\n`);
+    for (const [name, make] of Object.entries(SAMPLES))
+      process.stdout.write(`<!-- sample: ${name} -->\n\`\`\`text\n${await make()}\`\`\`\n\n`);
   });
 }

@@ -5,14 +5,25 @@
  */
 
 import { join } from "node:path";
-import { ConfigError, formatProblem, parseConfig, type KitConfig, type RawConfig } from "../src/config/index.ts";
+import {
+  ConfigError,
+  formatProblem,
+  parseConfig,
+  type KitConfig,
+  type RawConfig,
+} from "../src/config/index.ts";
 import { parseCiConfig } from "../src/config/ci.ts";
 import { BASIC_ROLES } from "../src/config/members.ts";
 import { readStackFile, stackReader } from "../src/config/stack-file.ts";
 import { buildCiStack, buildStack } from "../src/program.ts";
 import { clientFile, SECRET_KEYS } from "./helpers/fixtures.ts";
 import { CI_INVOKES } from "./helpers/fake-cloud.ts";
-import { criticalPath, runMocked, type Deployment, type RecordedResource } from "./helpers/mocks.ts";
+import {
+  criticalPath,
+  runMocked,
+  type Deployment,
+  type RecordedResource,
+} from "./helpers/mocks.ts";
 import { readFileSync } from "node:fs";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -21,19 +32,30 @@ const ACCESSOR = "roles/secretmanager.secretAccessor";
 /** The resource types whose state holds key material: none may be registered by any stack. */
 const KEY_CARRYING = ["gcp:serviceaccount/key:Key", "gcp:projects/apiKey:ApiKey"];
 /** The foundation's resource types: an environment stack with foundation: ci registers none. */
-const FOUNDATION = ["gcp:projects/service:Service", "gcp:serviceaccount/account:Account", "gcp:projects/iAMMember:IAMMember", "gcp:serviceaccount/iAMMember:IAMMember"];
+const FOUNDATION = [
+  "gcp:projects/service:Service",
+  "gcp:serviceaccount/account:Account",
+  "gcp:projects/iAMMember:IAMMember",
+  "gcp:serviceaccount/iAMMember:IAMMember",
+];
 
 /**
  * The stack's committed config, plus the client file a person would have set: for prod, which
  * requires it, always; for the others when `plant` (every committed stack has a consent screen), a
  * secret planted in its input for the searches of its outputs and state.
  */
-function committed(stack: string, plant = stack === "prod"): { raw: RawConfig; clientSecret?: string } {
+function committed(
+  stack: string,
+  plant = stack === "prod",
+): { raw: RawConfig; clientSecret?: string } {
   const { raw, encrypted } = readStackFile(ROOT, stack);
   expect(encrypted).toEqual([]);
   if (!plant) return { raw };
   const file = clientFile(raw["gcp:project"]);
-  return { raw: { ...raw, "gemini-access-kit:oauthClientJson": file.text }, clientSecret: file.clientSecret };
+  return {
+    raw: { ...raw, "gemini-access-kit:oauthClientJson": file.text },
+    clientSecret: file.clientSecret,
+  };
 }
 
 function configOf(raw: RawConfig, stack: string): KitConfig {
@@ -42,7 +64,10 @@ function configOf(raw: RawConfig, stack: string): KitConfig {
   return config;
 }
 
-const deployments = new Map<string, { d: Deployment<unknown>; config: KitConfig; clientSecret?: string }>();
+const deployments = new Map<
+  string,
+  { d: Deployment<unknown>; config: KitConfig; clientSecret?: string }
+>();
 /** The same stacks, each with a client secret planted. */
 const planted = new Map<string, { d: Deployment<unknown>; clientSecret: string }>();
 let ci: Deployment<unknown>;
@@ -54,9 +79,16 @@ beforeAll(async () => {
     const d = await runMocked(() => buildStack(config), { stack });
     deployments.set(stack, { d, config, clientSecret });
     const withClient = committed(stack, true);
-    planted.set(stack, { d: await runMocked(() => buildStack(configOf(withClient.raw, stack)), { stack }), clientSecret: withClient.clientSecret! });
+    planted.set(stack, {
+      d: await runMocked(() => buildStack(configOf(withClient.raw, stack)), { stack }),
+      clientSecret: withClient.clientSecret!,
+    });
   }
-  const { config, problems } = parseCiConfig(readStackFile(ROOT, "ci").raw, { stack: "ci", secretKeys: new Set(), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
+  const { config, problems } = parseCiConfig(readStackFile(ROOT, "ci").raw, {
+    stack: "ci",
+    secretKeys: new Set(),
+    readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
+  });
   if (config === undefined) throw new ConfigError("ci", problems);
   ci = await runMocked(() => buildCiStack(config), { stack: "ci", invokes: CI_INVOKES });
 });
@@ -80,7 +112,8 @@ describe.each(STACKS)("the committed %s stack", (stack) => {
     const secrets = [...d.generatedSecrets, clientSecret];
     const exported = JSON.stringify(d.outputs);
     const state = JSON.stringify(d.resources.map((r) => r.state));
-    for (const secret of secrets) expect([exported.includes(secret), state.includes(secret)]).toEqual([false, false]);
+    for (const secret of secrets)
+      expect([exported.includes(secret), state.includes(secret)]).toEqual([false, false]);
     expect(d.secretOutputPaths).toEqual([]);
   });
 
@@ -91,13 +124,17 @@ describe.each(STACKS)("the committed %s stack", (stack) => {
       for (const [field, value] of Object.entries(r.inputs)) {
         if (!JSON.stringify(value).includes(clientSecret)) continue;
         carried++;
-        expect([r.type, field]).toEqual(["gcp:secretmanager/secretVersion:SecretVersion", "secretDataWo"]);
+        expect([r.type, field]).toEqual([
+          "gcp:secretmanager/secretVersion:SecretVersion",
+          "secretDataWo",
+        ]);
         expect(r.secretInputs).toContain("secretDataWo");
       }
       expect(JSON.stringify(r.state)).not.toContain(clientSecret);
     }
     expect(carried).toBe(1);
-    for (const v of d.ofType("gcp:secretmanager/secretVersion:SecretVersion")) expect(v.inputs.secretData).toBeUndefined();
+    for (const v of d.ofType("gcp:secretmanager/secretVersion:SecretVersion"))
+      expect(v.inputs.secretData).toBeUndefined();
   });
 
   test("secretAccessor is granted on single secrets only, never on the project", () => {
@@ -110,21 +147,30 @@ describe.each(STACKS)("the committed %s stack", (stack) => {
 
   test("every secret is named with the stack's prefix, which bounds what its CI deployer may manage", () => {
     const { d, config } = get();
-    for (const secret of d.ofType("gcp:secretmanager/secret:Secret")) expect(String(secret.inputs.secretId)).toMatch(new RegExp(`^${config.namePrefix}-`));
+    for (const secret of d.ofType("gcp:secretmanager/secret:Secret"))
+      expect(String(secret.inputs.secretId)).toMatch(new RegExp(`^${config.namePrefix}-`));
   });
 
   test("secrets carry the environment and managed-by labels", () => {
     const { d, config } = get();
     for (const secret of d.ofType("gcp:secretmanager/secret:Secret")) {
-      expect(secret.inputs.labels).toMatchObject({ environment: config.environment, "managed-by": "gemini-access-kit" });
+      expect(secret.inputs.labels).toMatchObject({
+        environment: config.environment,
+        "managed-by": "gemini-access-kit",
+      });
     }
   });
 
   test("exports the verify command and an e-mail for each account", () => {
     const { d, config } = get();
-    const outputs = d.outputs as { verifyCommand: string; serviceAccounts: Record<string, { email: string }> };
+    const outputs = d.outputs as {
+      verifyCommand: string;
+      serviceAccounts: Record<string, { email: string }>;
+    };
     expect(outputs.verifyCommand).toBe(`npm run verify -- --stack ${stack}`);
-    expect(Object.entries(outputs.serviceAccounts).map(([k, a]) => [k, a.email])).toEqual(config.accounts.map((a) => [a.key, a.email]));
+    expect(Object.entries(outputs.serviceAccounts).map(([k, a]) => [k, a.email])).toEqual(
+      config.accounts.map((a) => [a.key, a.email]),
+    );
   });
 });
 
@@ -132,12 +178,24 @@ describe("the committed CI stack", () => {
   test("applies each environment's foundation: its APIs, its accounts and their roles, in the environment's project", () => {
     for (const stack of STACKS) {
       const config = deployments.get(stack)!.config;
-      const accounts = ci.ofType("gcp:serviceaccount/account:Account").filter((a) => a.inputs.project === config.project).map((a) => a.inputs.accountId);
-      expect([stack, accounts.sort()]).toEqual([stack, config.accounts.map((a) => a.accountId).sort()]);
-      const apis = ci.ofType("gcp:projects/service:Service").filter((s) => s.inputs.project === config.project).map((s) => s.inputs.service);
+      const accounts = ci
+        .ofType("gcp:serviceaccount/account:Account")
+        .filter((a) => a.inputs.project === config.project)
+        .map((a) => a.inputs.accountId);
+      expect([stack, accounts.sort()]).toEqual([
+        stack,
+        config.accounts.map((a) => a.accountId).sort(),
+      ]);
+      const apis = ci
+        .ofType("gcp:projects/service:Service")
+        .filter((s) => s.inputs.project === config.project)
+        .map((s) => s.inputs.service);
       expect([stack, apis.sort()]).toEqual([stack, [...config.apis].sort()]);
       for (const a of config.accounts) {
-        const roles = ci.ofType("gcp:projects/iAMMember:IAMMember").filter((b) => b.inputs.member === `serviceAccount:${a.email}`).map((b) => b.inputs.role);
+        const roles = ci
+          .ofType("gcp:projects/iAMMember:IAMMember")
+          .filter((b) => b.inputs.member === `serviceAccount:${a.email}`)
+          .map((b) => b.inputs.role);
         expect([a.email, roles.sort()]).toEqual([a.email, [...a.roles].sort()]);
       }
     }
@@ -148,7 +206,8 @@ describe("the committed CI stack", () => {
   });
 
   test("APIs stay enabled when a stack is destroyed", () => {
-    for (const api of ci.ofType("gcp:projects/service:Service")) expect(api.inputs.disableOnDestroy).toBe(false);
+    for (const api of ci.ofType("gcp:projects/service:Service"))
+      expect(api.inputs.disableOnDestroy).toBe(false);
   });
 
   test("grants no basic role and no project-wide secret access", () => {
@@ -164,45 +223,72 @@ describe("stack-specific settings", () => {
 
   test("dev keeps a secret for its runtime key and one for its API key, each read only by its readers", () => {
     const d = deployments.get("dev")!.d;
-    expect(d.ofType("gcp:secretmanager/secret:Secret").map((s) => s.inputs.secretId).sort()).toEqual(["gak-api-key-dev", "gak-runtime-key-dev"]);
+    expect(
+      d
+        .ofType("gcp:secretmanager/secret:Secret")
+        .map((s) => s.inputs.secretId)
+        .sort(),
+    ).toEqual(["gak-api-key-dev", "gak-runtime-key-dev"]);
     const accounts = outputs("dev").serviceAccounts as Record<string, { keySecret?: string }>;
     expect(accounts.runtime?.keySecret).toMatch(/\/secrets\/gak-runtime-key-dev$/);
-    expect(outputs("dev").apiKey).toEqual({ secret: expect.stringMatching(/\/secrets\/gak-api-key-dev$/), boundTo: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" });
+    expect(outputs("dev").apiKey).toEqual({
+      secret: expect.stringMatching(/\/secrets\/gak-api-key-dev$/),
+      boundTo: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com",
+    });
   });
 
   test("dev exports for the rotator exactly its keyed account's secret and its API key's, by secret name, with the period", () => {
     expect(outputs("dev").rotation).toEqual({
       periodDays: 30,
       keys: [
-        { kind: "service-account-key", account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secret: "projects/acme-gemini-dev/secrets/gak-runtime-key-dev" },
-        { kind: "api-key", account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", secret: "projects/acme-gemini-dev/secrets/gak-api-key-dev", project: "acme-gemini-dev", keyIdPrefix: "gak-gemini-dev" },
+        {
+          kind: "service-account-key",
+          account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com",
+          secret: "projects/acme-gemini-dev/secrets/gak-runtime-key-dev",
+        },
+        {
+          kind: "api-key",
+          account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com",
+          secret: "projects/acme-gemini-dev/secrets/gak-api-key-dev",
+          project: "acme-gemini-dev",
+          keyIdPrefix: "gak-gemini-dev",
+        },
       ],
     });
   });
 
   test("the secrets the rotator is given are the ones the stack creates", () => {
     const d = deployments.get("dev")!.d;
-    const created = d.ofType("gcp:secretmanager/secret:Secret").map((s) => `projects/${String(s.inputs.project)}/secrets/${String(s.inputs.secretId)}`);
+    const created = d
+      .ofType("gcp:secretmanager/secret:Secret")
+      .map((s) => `projects/${String(s.inputs.project)}/secrets/${String(s.inputs.secretId)}`);
     const rotation = outputs("dev").rotation as { keys: { secret: string }[] };
     for (const key of rotation.keys) expect(created).toContain(key.secret);
   });
 
   test("keyless stacks give the rotator nothing to do", () => {
-    for (const stack of ["staging", "prod"]) expect([stack, outputs(stack).rotation]).toEqual([stack, { periodDays: 45, keys: [] }]);
+    for (const stack of ["staging", "prod"])
+      expect([stack, outputs(stack).rotation]).toEqual([stack, { periodDays: 45, keys: [] }]);
   });
 
   test("staging and prod are keyless and replicate secrets to the regions they name", () => {
     for (const stack of ["staging", "prod"]) {
       const d = deployments.get(stack)!.d;
       for (const secret of d.ofType("gcp:secretmanager/secret:Secret")) {
-        expect(secret.inputs.replication).toEqual({ userManaged: { replicas: [{ location: "europe-west1" }, { location: "europe-west4" }] } });
+        expect(secret.inputs.replication).toEqual({
+          userManaged: { replicas: [{ location: "europe-west1" }, { location: "europe-west4" }] },
+        });
       }
     }
   });
 
   test("staging still waits for its optional OAuth client; prod has stored it and exports its id", () => {
     expect(outputs("staging").oauthClient).toEqual({ status: "pending" });
-    const prod = outputs("prod").oauthClient as { status: string; clientId: string; secret: string };
+    const prod = outputs("prod").oauthClient as {
+      status: string;
+      clientId: string;
+      secret: string;
+    };
     expect(prod.status).toBe("stored");
     expect(prod.clientId).toMatch(/\.apps\.googleusercontent\.com$/);
     expect(prod.secret).toMatch(/\/secrets\/gak-oauth-client-prod$/);
@@ -213,7 +299,9 @@ describe("stack-specific settings", () => {
     const { config, problems } = parseConfig(raw, { stack: "prod", secretKeys: SECRET_KEYS });
     expect(config).toBeUndefined();
     expect(problems.map(formatProblem)).toEqual([
-      expect.stringContaining("[oauthClientJson] (not set) is required by oauthClientRequired: true"),
+      expect.stringContaining(
+        "[oauthClientJson] (not set) is required by oauthClientRequired: true",
+      ),
     ]);
   });
 
@@ -221,14 +309,25 @@ describe("stack-specific settings", () => {
     const { raw } = committed("dev");
     const accounts = {
       ...(JSON.parse(raw["gemini-access-kit:serviceAccounts"]!) as Record<string, unknown>),
-      jobs: { roles: ["roles/serviceusage.serviceUsageConsumer"], impersonators: ["group:gemini-dev@example.com"] },
+      jobs: {
+        roles: ["roles/serviceusage.serviceUsageConsumer"],
+        impersonators: ["group:gemini-dev@example.com"],
+      },
     };
     const reversed = Object.fromEntries(Object.entries(accounts).reverse());
     expect(Object.keys(reversed)).not.toEqual(Object.keys(accounts));
     const build = (order: Record<string, unknown>) =>
-      runMocked(() => buildStack(configOf({ ...raw, "gemini-access-kit:serviceAccounts": JSON.stringify(order) }, "dev")), { stack: "dev" });
+      runMocked(
+        () =>
+          buildStack(
+            configOf({ ...raw, "gemini-access-kit:serviceAccounts": JSON.stringify(order) }, "dev"),
+          ),
+        { stack: "dev" },
+      );
     const urns = (rs: RecordedResource[]) => rs.map((r) => r.urn).sort();
-    expect(urns((await build(reversed)).resources)).toEqual(urns((await build(accounts)).resources));
+    expect(urns((await build(reversed)).resources)).toEqual(
+      urns((await build(accounts)).resources),
+    );
   });
 });
 
@@ -240,19 +339,43 @@ describe("a stack that applies its own foundation (foundation: stack, no CI stac
 
   test("creates its APIs, accounts, roles and impersonators, under the names the kit has always given them", async () => {
     const d = await runMocked(() => buildStack(standalone()), { stack: "dev" });
-    const names = (type: string) => d.ofType(type).map((r) => r.name).sort();
+    const names = (type: string) =>
+      d
+        .ofType(type)
+        .map((r) => r.name)
+        .sort();
     expect(names("gcp:serviceaccount/account:Account")).toEqual(["gemini-runtime-account"]);
     expect(names("gcp:projects/service:Service")).toContain("gemini-apis-generativelanguage");
-    expect(names("gcp:projects/iAMMember:IAMMember")).toEqual(["gemini-runtime-role-serviceusage.serviceUsageConsumer"]);
+    expect(names("gcp:projects/iAMMember:IAMMember")).toEqual([
+      "gemini-runtime-role-serviceusage.serviceUsageConsumer",
+    ]);
     for (const type of KEY_CARRYING) expect(d.ofType(type)).toEqual([]);
   });
 
   test("keeps the same critical-path depth however many accounts it has", async () => {
     const { raw } = committed("dev");
     const many = Object.fromEntries(
-      Array.from({ length: 30 }, (_, i) => [`svc${i}`, { roles: ["roles/aiplatform.user"], createKey: true, keyReaders: [`account:svc${(i + 1) % 30}`] }]),
+      Array.from({ length: 30 }, (_, i) => [
+        `svc${i}`,
+        {
+          roles: ["roles/aiplatform.user"],
+          createKey: true,
+          keyReaders: [`account:svc${(i + 1) % 30}`],
+        },
+      ]),
     );
-    const config = configOf({ ...raw, "gemini-access-kit:foundation": "stack", "gemini-access-kit:serviceAccounts": JSON.stringify(many), "gemini-access-kit:apiKey": JSON.stringify({ serviceAccount: "svc0", readers: ["account:svc1"] }) }, "dev");
+    const config = configOf(
+      {
+        ...raw,
+        "gemini-access-kit:foundation": "stack",
+        "gemini-access-kit:serviceAccounts": JSON.stringify(many),
+        "gemini-access-kit:apiKey": JSON.stringify({
+          serviceAccount: "svc0",
+          readers: ["account:svc1"],
+        }),
+      },
+      "dev",
+    );
     const d = await runMocked(() => buildStack(config), { stack: "dev" });
     expect(d.ofType("gcp:serviceaccount/account:Account")).toHaveLength(30);
     expect(criticalPath(d.resources).length).toBeLessThanOrEqual(4);

@@ -40,7 +40,8 @@ export interface BootstrapOptions {
 }
 
 const BACKEND = /^(gs:\/\/[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](\/.*)?|file:\/\/.+|https:\/\/.+)$/;
-const PROVIDER = /^(gcpkms:\/\/projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+|passphrase|default)$/;
+const PROVIDER =
+  /^(gcpkms:\/\/projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+|passphrase|default)$/;
 
 export function parseBootstrapArgs(argv: string[]): BootstrapOptions {
   const { values } = parseCommandLine("bootstrap", argv, {
@@ -54,11 +55,25 @@ export function parseBootstrapArgs(argv: string[]): BootstrapOptions {
   if (values.stack === undefined) throw usage("Which stack?", "Pass --stack NAME.");
   const stack = checkStackName(values.stack);
   if (values.backend !== undefined && !BACKEND.test(values.backend)) {
-    throw usage(`--backend ${values.backend} is not a backend URL.`, "Pass gs://BUCKET, file://DIR or https://api.pulumi.com.");
+    throw usage(
+      `--backend ${values.backend} is not a backend URL.`,
+      "Pass gs://BUCKET, file://DIR or https://api.pulumi.com.",
+    );
   }
   const provider = values["secrets-provider"];
   if (provider !== undefined && !PROVIDER.test(provider)) {
-    throw usage(`--secrets-provider ${provider} is not a secrets provider.`, "Pass gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K, or passphrase.");
+    throw usage(
+      `--secrets-provider ${provider} is not a secrets provider.`,
+      "Pass gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K, or passphrase.",
+    );
   }
-  return { help: false, stack, backend: values.backend, secretsProvider: provider, clientFile: values["client-file"], dryRun: values["dry-run"], json: values.json };
+  return {
+    help: false,
+    stack,
+    backend: values.backend,
+    secretsProvider: provider,
+    clientFile: values["client-file"],
+    dryRun: values["dry-run"],
+    json: values.json,
+  };
 }

@@ -52,16 +52,27 @@ function printed<T>(r: { stdout: string }, command: string): T {
   try {
     return JSON.parse(r.stdout || "null") as T;
   } catch {
-    throw new StepFailed(`pulumi ${command} printed something other than JSON: ${r.stdout.trim().split("\n")[0]!.slice(0, 120)}`);
+    throw new StepFailed(
+      `pulumi ${command} printed something other than JSON: ${r.stdout.trim().split("\n")[0]!.slice(0, 120)}`,
+    );
   }
 }
 
 /** Runs a changing command, or says it would in a dry run. */
-async function change(deps: BootstrapDeps, o: BootstrapOptions, step: string, args: string[], input?: string): Promise<StepResult> {
+async function change(
+  deps: BootstrapDeps,
+  o: BootstrapOptions,
+  step: string,
+  args: string[],
+  input?: string,
+): Promise<StepResult> {
   const shown = `pulumi ${args.join(" ")}${input !== undefined ? " < (file)" : ""}`;
   if (o.dryRun) return { step, status: "would run", detail: shown };
   const r = await pulumi(deps, args, input);
-  if (r.exitCode !== 0) throw new StepFailed(`${shown} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.exitCode}`}`);
+  if (r.exitCode !== 0)
+    throw new StepFailed(
+      `${shown} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.exitCode}`}`,
+    );
   return { step, status: "done", detail: shown };
 }
 
@@ -69,10 +80,14 @@ async function login(deps: BootstrapDeps, o: BootstrapOptions): Promise<StepResu
   const who = await pulumi(deps, ["whoami", "--json"]);
   const url = who.exitCode === 0 ? printed<{ url?: string } | null>(who, "whoami")?.url : undefined;
   if (o.backend === undefined) {
-    if (url === undefined) throw new StepFailed("The Pulumi CLI is not logged in to any backend. Pass --backend gs://BUCKET (or file://DIR, https://api.pulumi.com).");
+    if (url === undefined)
+      throw new StepFailed(
+        "The Pulumi CLI is not logged in to any backend. Pass --backend gs://BUCKET (or file://DIR, https://api.pulumi.com).",
+      );
     return { step: "backend", status: "already", detail: `logged in to ${url}` };
   }
-  if (url === o.backend) return { step: "backend", status: "already", detail: `logged in to ${url}` };
+  if (url === o.backend)
+    return { step: "backend", status: "already", detail: `logged in to ${url}` };
   return change(deps, o, "backend", ["login", o.backend]);
 }
 
@@ -80,26 +95,51 @@ async function createStack(deps: BootstrapDeps, o: BootstrapOptions): Promise<St
   const ls = await pulumi(deps, ["stack", "ls", "--json"]);
   if (ls.exitCode !== 0) throw new StepFailed(`pulumi stack ls failed: ${ls.stderr.trim()}`);
   const list = printed<{ name?: unknown }[] | null>(ls, "stack ls") ?? [];
-  const exists = Array.isArray(list) && list.some((s) => typeof s.name === "string" && (s.name === o.stack || s.name.endsWith(`/${o.stack}`)));
+  const exists =
+    Array.isArray(list) &&
+    list.some(
+      (s) => typeof s.name === "string" && (s.name === o.stack || s.name.endsWith(`/${o.stack}`)),
+    );
   if (exists) {
     const current = deps.stackFile.secretsProvider;
-    if (o.secretsProvider?.startsWith("gcpkms://") && current !== undefined && current !== o.secretsProvider) {
-      throw new StepFailed(`Stack ${o.stack} uses the secrets provider ${current}, not ${o.secretsProvider}. To move it: pulumi stack change-secrets-provider --stack ${o.stack} ${o.secretsProvider}`);
+    if (
+      o.secretsProvider?.startsWith("gcpkms://") &&
+      current !== undefined &&
+      current !== o.secretsProvider
+    ) {
+      throw new StepFailed(
+        `Stack ${o.stack} uses the secrets provider ${current}, not ${o.secretsProvider}. To move it: pulumi stack change-secrets-provider --stack ${o.stack} ${o.secretsProvider}`,
+      );
     }
     return { step: "stack", status: "already", detail: `stack ${o.stack} exists` };
   }
-  if (o.secretsProvider === undefined) throw new StepFailed(`Stack ${o.stack} does not exist yet. Pass --secrets-provider gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K (or passphrase) to create it.`);
-  return change(deps, o, "stack", ["stack", "init", o.stack, "--secrets-provider", o.secretsProvider]);
+  if (o.secretsProvider === undefined)
+    throw new StepFailed(
+      `Stack ${o.stack} does not exist yet. Pass --secrets-provider gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K (or passphrase) to create it.`,
+    );
+  return change(deps, o, "stack", [
+    "stack",
+    "init",
+    o.stack,
+    "--secrets-provider",
+    o.secretsProvider,
+  ]);
 }
 
 /** The client file, read and checked before any step changes anything: a bad file is exit 2. */
-function checkedClient(deps: BootstrapDeps, o: BootstrapOptions): { text: string; client: InstalledClient } | undefined {
+function checkedClient(
+  deps: BootstrapDeps,
+  o: BootstrapOptions,
+): { text: string; client: InstalledClient } | undefined {
   if (o.clientFile === undefined) return undefined;
   let text: string;
   try {
     text = deps.readFile(o.clientFile);
   } catch (err) {
-    throw badInput(`Cannot read ${o.clientFile} (${(err as NodeJS.ErrnoException).code ?? "error"}).`, "Check the path of the downloaded client_secret.json.");
+    throw badInput(
+      `Cannot read ${o.clientFile} (${(err as NodeJS.ErrnoException).code ?? "error"}).`,
+      "Check the path of the downloaded client_secret.json.",
+    );
   }
   const { client, problems } = parseInstalledClient(text, deps.stackFile.project);
   if (client === undefined) {
@@ -111,14 +151,32 @@ function checkedClient(deps: BootstrapDeps, o: BootstrapOptions): { text: string
   return { text, client };
 }
 
-async function clientFile(deps: BootstrapDeps, o: BootstrapOptions, checked: ReturnType<typeof checkedClient>): Promise<StepResult> {
-  if (checked === undefined) return { step: "oauthClientJson", status: "skipped", detail: "no --client-file" };
+async function clientFile(
+  deps: BootstrapDeps,
+  o: BootstrapOptions,
+  checked: ReturnType<typeof checkedClient>,
+): Promise<StepResult> {
+  if (checked === undefined)
+    return { step: "oauthClientJson", status: "skipped", detail: "no --client-file" };
   const { text, client } = checked;
   const current = await pulumi(deps, ["config", "get", CLIENT_KEY, "--stack", o.stack, "--json"]);
-  if (current.exitCode === 0 && printed<{ value?: string } | null>(current, "config get")?.value === text) {
-    return { step: "oauthClientJson", status: "already", detail: `client ${client.clientId} is set` };
+  if (
+    current.exitCode === 0 &&
+    printed<{ value?: string } | null>(current, "config get")?.value === text
+  ) {
+    return {
+      step: "oauthClientJson",
+      status: "already",
+      detail: `client ${client.clientId} is set`,
+    };
   }
-  const result = await change(deps, o, "oauthClientJson", ["config", "set", "--secret", CLIENT_KEY, "--stack", o.stack], text);
+  const result = await change(
+    deps,
+    o,
+    "oauthClientJson",
+    ["config", "set", "--secret", CLIENT_KEY, "--stack", o.stack],
+    text,
+  );
   return { ...result, detail: `${result.detail} (client ${client.clientId})` };
 }
 
@@ -144,12 +202,31 @@ function variablesName(stack: string): string {
  */
 async function githubVariables(deps: BootstrapDeps, o: BootstrapOptions): Promise<StepResult> {
   if (!deps.stackFile.ci) {
-    return { step: "github variables", status: "skipped", detail: "the CI stack's bootstrap prints them, once an administrator has deployed it: npm run bootstrap -- --stack ci" };
+    return {
+      step: "github variables",
+      status: "skipped",
+      detail:
+        "the CI stack's bootstrap prints them, once an administrator has deployed it: npm run bootstrap -- --stack ci",
+    };
   }
   const r = await pulumi(deps, ["stack", "output", "ci", "--json", "--stack", o.stack]);
-  const ci = r.exitCode === 0 ? printed<{ workloadIdentityProvider?: string; environments?: Record<string, CiEnvironmentOutput> } | null>(r, "stack output") : null;
-  if (typeof ci?.workloadIdentityProvider !== "string" || typeof ci.environments !== "object" || ci.environments === null) {
-    return { step: "github variables", status: "skipped", detail: `no ci output yet: an administrator deploys the CI stack first (npm run deploy -- --stack ${o.stack}), then runs bootstrap again` };
+  const ci =
+    r.exitCode === 0
+      ? printed<{
+          workloadIdentityProvider?: string;
+          environments?: Record<string, CiEnvironmentOutput>;
+        } | null>(r, "stack output")
+      : null;
+  if (
+    typeof ci?.workloadIdentityProvider !== "string" ||
+    typeof ci.environments !== "object" ||
+    ci.environments === null
+  ) {
+    return {
+      step: "github variables",
+      status: "skipped",
+      detail: `no ci output yet: an administrator deploys the CI stack first (npm run deploy -- --stack ${o.stack}), then runs bootstrap again`,
+    };
   }
   const lines: string[] = [];
   for (const [env, out] of Object.entries(ci.environments).sort(([a], [b]) => a.localeCompare(b))) {
@@ -157,13 +234,21 @@ async function githubVariables(deps: BootstrapDeps, o: BootstrapOptions): Promis
     lines.push(
       `gh variable set GAK_${name}_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
       `gh variable set GAK_${name}_DEPLOYER --body ${out.deployer ?? "(missing)"}`,
-      ...(out.previewer !== undefined ? [`gh variable set GAK_${name}_PREVIEWER --body ${out.previewer}`] : []),
-      ...(out.rotator !== undefined ? [`gh variable set GAK_${name}_ROTATOR --body ${out.rotator}`] : []),
+      ...(out.previewer !== undefined
+        ? [`gh variable set GAK_${name}_PREVIEWER --body ${out.previewer}`]
+        : []),
+      ...(out.rotator !== undefined
+        ? [`gh variable set GAK_${name}_ROTATOR --body ${out.rotator}`]
+        : []),
       `gh variable set GAK_${name}_BACKEND --body ${out.backendUrl ?? "(missing)"}`,
     );
   }
-  const stacks = Object.entries(ci.environments).sort(([a], [b]) => a.localeCompare(b))
-    .map(([env, out]) => `npm run bootstrap -- --stack ${env} --backend ${out.backendUrl ?? "(missing)"} --secrets-provider ${out.secretsProvider ?? "(missing)"}`);
+  const stacks = Object.entries(ci.environments)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(
+      ([env, out]) =>
+        `npm run bootstrap -- --stack ${env} --backend ${out.backendUrl ?? "(missing)"} --secrets-provider ${out.secretsProvider ?? "(missing)"}`,
+    );
   return {
     step: "github variables",
     status: "done",
@@ -175,7 +260,10 @@ async function githubVariables(deps: BootstrapDeps, o: BootstrapOptions): Promis
  * Runs every step in order; stops at the first that fails (exit 1). A bad client file is found
  * before the first step (a Failure, exit 2).
  */
-export async function runBootstrap(o: BootstrapOptions, deps: BootstrapDeps): Promise<{ steps: StepResult[]; exitCode: 0 | 1 }> {
+export async function runBootstrap(
+  o: BootstrapOptions,
+  deps: BootstrapDeps,
+): Promise<{ steps: StepResult[]; exitCode: 0 | 1 }> {
   const client = checkedClient(deps, o);
   if (deps.stackFile.production && o.secretsProvider === "passphrase") {
     throw badInput(

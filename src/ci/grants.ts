@@ -110,14 +110,23 @@ export const ROTATOR_API_KEY_PERMISSIONS = [
  * names for bound keys (ai.google.dev/gemini-api/docs/api-key), which only roles/iam.serviceAccountAdmin
  * holds among predefined roles. Granted on that account alone.
  */
-export const ROTATOR_BINDING_PERMISSIONS = ["iam.serviceAccountApiKeyBindings.create", "iam.serviceAccountApiKeyBindings.delete"] as const;
+export const ROTATOR_BINDING_PERMISSIONS = [
+  "iam.serviceAccountApiKeyBindings.create",
+  "iam.serviceAccountApiKeyBindings.delete",
+] as const;
 
 /** Making and deleting the keys of one account, granted on that account, not the project. */
 export const KEY_ADMIN_ROLE = "roles/iam.serviceAccountKeyAdmin";
 
 /** Limits a binding to exactly the named secrets (and their versions), by `projects/NUMBER/secrets/ID`. */
-export function keySecretsCondition(projectNumber: string, secretIds: readonly string[]): Condition {
-  const each = secretIds.map((id) => `resource.name == 'projects/${projectNumber}/secrets/${id}' || resource.name.startsWith('projects/${projectNumber}/secrets/${id}/')`);
+export function keySecretsCondition(
+  projectNumber: string,
+  secretIds: readonly string[],
+): Condition {
+  const each = secretIds.map(
+    (id) =>
+      `resource.name == 'projects/${projectNumber}/secrets/${id}' || resource.name.startsWith('projects/${projectNumber}/secrets/${id}/')`,
+  );
   return {
     title: "key-secrets-only",
     description: `Only the key secrets ${secretIds.join(", ")}`.slice(0, 256),
@@ -132,7 +141,10 @@ export function customRoleId(prefix: string, what: string, environment: string):
 
 /** The predefined roles CI identities hold on their own state bucket and KMS key. */
 export const STATE_ROLES = {
-  deployer: { bucket: "roles/storage.objectUser", key: "roles/cloudkms.cryptoKeyEncrypterDecrypter" },
+  deployer: {
+    bucket: "roles/storage.objectUser",
+    key: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+  },
   previewer: { bucket: "roles/storage.objectViewer", key: "roles/cloudkms.cryptoKeyDecrypter" },
 } as const;
 

@@ -76,7 +76,13 @@ export class Failure extends Error {
   /** More fields for --json readers, e.g. a config error's list of problems. */
   readonly details?: Readonly<Record<string, unknown>>;
 
-  constructor(reason: Reason, message: string, fix: string, exitCode: 1 | 2 = 1, details?: Record<string, unknown>) {
+  constructor(
+    reason: Reason,
+    message: string,
+    fix: string,
+    exitCode: 1 | 2 = 1,
+    details?: Record<string, unknown>,
+  ) {
     super(message);
     this.name = "Failure";
     this.reason = reason;
@@ -102,7 +108,10 @@ export function exitCodesHelp(meaning: { ok: string; failed?: string }): string 
   const rows: [number, string][] = [
     [EXIT.ok, meaning.ok],
     [EXIT.failed, meaning.failed === undefined ? bug : `${meaning.failed}; also ${bug}`],
-    [EXIT.usage, "a usage or input error: a bad option, a missing or malformed file (the message says what to change)"],
+    [
+      EXIT.usage,
+      "a usage or input error: a bad option, a missing or malformed file (the message says what to change)",
+    ],
     [EXIT.interrupted, "interrupted (Ctrl-C)"],
   ];
   return `Exit codes:\n${rows.map(([code, text]) => `  ${String(code).padEnd(4)} ${text}`).join("\n")}\n`;

@@ -34,10 +34,18 @@ export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"
   allowPositionals = false,
 ) {
   try {
-    return parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals });
+    return parseArgs({
+      args: argv,
+      options: { ...COMMON_OPTIONS, ...options },
+      strict: true,
+      allowPositionals,
+    });
   } catch (err) {
     // "Unknown option '--x'. To specify a positional argument starting with a '-', ..." → its first sentence.
-    const said = (err as Error).message.split("\n")[0]!.replace(/\. To specify.*$/, "").replace(/\.$/, "");
+    const said = (err as Error).message
+      .split("\n")[0]!
+      .replace(/\. To specify.*$/, "")
+      .replace(/\.$/, "");
     throw usage(`${said}.`, `Run npm run ${command} -- --help for the options.`);
   }
 }
@@ -65,7 +73,16 @@ function failureText(failure: Failure): string {
 
 /** The JSON document for a failure, with the command's name, whatever the command. */
 function failureJson(command: string, failure: Failure): string {
-  return jsonText({ ok: false, command, error: { reason: failure.reason, message: failure.message, fix: failure.fix, ...failure.details } });
+  return jsonText({
+    ok: false,
+    command,
+    error: {
+      reason: failure.reason,
+      message: failure.message,
+      fix: failure.fix,
+      ...failure.details,
+    },
+  });
 }
 
 /** What an unexpected error becomes: a Failure that says it is a bug. */
@@ -79,14 +96,21 @@ function bug(command: string, err: unknown): Failure {
 }
 
 /** A context that writes to `write` (the process's streams, or a test's buffers). */
-export function commandContext(argv: string[], write: { stdout: (text: string) => void; stderr: (text: string) => void }, redactor = new Redactor()): MainContext {
+export function commandContext(
+  argv: string[],
+  write: { stdout: (text: string) => void; stderr: (text: string) => void },
+  redactor = new Redactor(),
+): MainContext {
   const safe = (text: string) => terminalSafe(redactor.redact(text));
   return {
     argv,
     redactor,
     out: (text) => write.stdout(safe(text)),
     err: (text) => write.stderr(safe(text)),
-    styled: { out: (text) => write.stdout(redactor.redact(text)), err: (text) => write.stderr(redactor.redact(text)) },
+    styled: {
+      out: (text) => write.stdout(redactor.redact(text)),
+      err: (text) => write.stderr(redactor.redact(text)),
+    },
   };
 }
 
@@ -95,14 +119,24 @@ export function commandContext(argv: string[], write: { stdout: (text: string) =
  * reports itself and throws a Failure for the rest, which is printed here: one line on stderr, or
  * the failure document on stdout with --json.
  */
-export async function runCommand(command: string, main: (ctx: MainContext) => Promise<number>, ctx: MainContext): Promise<number> {
+export async function runCommand(
+  command: string,
+  main: (ctx: MainContext) => Promise<number>,
+  ctx: MainContext,
+): Promise<number> {
   try {
     return await main(ctx);
   } catch (thrown) {
     const failure = thrown instanceof Failure ? thrown : bug(command, thrown);
     if (ctx.argv.includes("--json")) ctx.out(failureJson(command, failure));
     else ctx.err(failureText(failure));
-    if (!(thrown instanceof Failure) && ctx.argv.includes("--debug") && thrown instanceof Error && thrown.stack) ctx.err(`${thrown.stack}\n`);
+    if (
+      !(thrown instanceof Failure) &&
+      ctx.argv.includes("--debug") &&
+      thrown instanceof Error &&
+      thrown.stack
+    )
+      ctx.err(`${thrown.stack}\n`);
     return failure.exitCode;
   }
 }
@@ -112,10 +146,17 @@ export async function runCommand(command: string, main: (ctx: MainContext) => Pr
  * drained. Node's own warnings (a library's MetadataLookupWarning, say) are not part of any command's
  * output: they show only with --debug.
  */
-export function runMain(command: string, main: (ctx: MainContext) => Promise<number>, redactor = new Redactor()): void {
+export function runMain(
+  command: string,
+  main: (ctx: MainContext) => Promise<number>,
+  redactor = new Redactor(),
+): void {
   const ctx = commandContext(
     process.argv.slice(2),
-    { stdout: (text) => void process.stdout.write(text), stderr: (text) => void process.stderr.write(text) },
+    {
+      stdout: (text) => void process.stdout.write(text),
+      stderr: (text) => void process.stderr.write(text),
+    },
     redactor,
   );
   process.removeAllListeners("warning");

@@ -6,7 +6,8 @@
  */
 
 /** CSI, OSC, DCS/SOS/PM/APC strings and two-character escapes (ECMA-48). */
-const ESCAPE_SEQUENCES = /\u001b(?:\[[0-?]*[ -/]*[@-~]?|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[PX^_][^\u001b]*(?:\u001b\\)?|[\u0020-\u007e])/g;
+const ESCAPE_SEQUENCES =
+  /\u001b(?:\[[0-?]*[ -/]*[@-~]?|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[PX^_][^\u001b]*(?:\u001b\\)?|[\u0020-\u007e])/g;
 /**
  * C0 controls but tab and newline (carriage return included: it overwrites a line), DEL, C1 controls
  * (U+009B is a one-byte CSI on some terminals), and the bidirectional overrides and isolates that make

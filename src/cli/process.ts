@@ -61,7 +61,10 @@ export class Interruption {
  * The Pulumi CLI cannot be started: not on PATH, or (under npm run, where node_modules/.bin comes
  * first) the pinned launcher could not download it. One Failure for every command, exit 2.
  */
-export function pulumiMissing(result: RunResult, after = "log in to the stacks' backend (npm run bootstrap)"): Failure {
+export function pulumiMissing(
+  result: RunResult,
+  after = "log in to the stacks' backend (npm run bootstrap)",
+): Failure {
   if (result.missingDetail !== undefined) {
     return new Failure(
       "PULUMI_MISSING",
@@ -70,5 +73,10 @@ export function pulumiMissing(result: RunResult, after = "log in to the stacks' 
       2,
     );
   }
-  return new Failure("PULUMI_MISSING", "The Pulumi CLI (pulumi) is not on PATH.", `Install it (https://www.pulumi.com/docs/install/) and ${after}.`, 2);
+  return new Failure(
+    "PULUMI_MISSING",
+    "The Pulumi CLI (pulumi) is not on PATH.",
+    `Install it (https://www.pulumi.com/docs/install/) and ${after}.`,
+    2,
+  );
 }

@@ -18,7 +18,10 @@ export function stackFileName(stack: string): string {
 
 /** The stack names committed under `stacks/` (Pulumi.<name>.yaml), sorted. */
 export function stackNames(files: string[]): string[] {
-  return files.flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []).filter((s) => STACK_NAME.test(s)).sort();
+  return files
+    .flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? [])
+    .filter((s) => STACK_NAME.test(s))
+    .sort();
 }
 
 /** The stack a file is for, from its name (`Pulumi.<stack>.yaml`), if it follows that pattern. */

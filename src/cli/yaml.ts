@@ -10,12 +10,16 @@ import { Failure, type Reason } from "./failure.ts";
 /** What to do about the YAML mistakes people make most, by the parser's error code. */
 const FIXES: Partial<Record<ErrorCode, string>> = {
   TAB_AS_INDENT: "Indent with spaces: YAML does not allow tabs for indentation.",
-  BAD_INDENT: "Line the entry up with the other entries of its map or list, and close every [ or { that was opened.",
-  BLOCK_AS_IMPLICIT_KEY: "Check the indentation of this line and the one after it: a key is indented under a value.",
-  MULTILINE_IMPLICIT_KEY: "Check the indentation of this line and the one after it: a key is indented under a value.",
+  BAD_INDENT:
+    "Line the entry up with the other entries of its map or list, and close every [ or { that was opened.",
+  BLOCK_AS_IMPLICIT_KEY:
+    "Check the indentation of this line and the one after it: a key is indented under a value.",
+  MULTILINE_IMPLICIT_KEY:
+    "Check the indentation of this line and the one after it: a key is indented under a value.",
   DUPLICATE_KEY: "Give each key once: merge the two entries into one.",
   MISSING_CHAR: "Close the quote or bracket that was opened.",
-  UNEXPECTED_TOKEN: "Check the punctuation on this line (a colon and a space after each key, commas between items in [ ]).",
+  UNEXPECTED_TOKEN:
+    "Check the punctuation on this line (a colon and a space after each key, commas between items in [ ]).",
 };
 
 function yamlFailure(file: string, error: YAMLError, reason: Reason): Failure {
@@ -23,7 +27,12 @@ function yamlFailure(file: string, error: YAMLError, reason: Reason): Failure {
   // The parser appends " at line L, column C:" and a code frame to its message; only the first part is kept.
   const said = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
   const where = at === undefined ? file : `${file}:${at.line}:${at.col}`;
-  return new Failure(reason, `${where}: ${said} (the file is not valid YAML).`, FIXES[error.code] ?? "Correct the YAML at that line.", 2);
+  return new Failure(
+    reason,
+    `${where}: ${said} (the file is not valid YAML).`,
+    FIXES[error.code] ?? "Correct the YAML at that line.",
+    2,
+  );
 }
 
 /** The file's content as plain values; keys must be unique, as in every file Pulumi reads. */

@@ -26,7 +26,12 @@ export class ProjectApis extends pulumi.ComponentResource {
         service,
         new gcp.projects.Service(
           `${name}-${service.replace(/\.googleapis\.com$/, "")}`,
-          { project: args.project, service, disableOnDestroy: false, disableDependentServices: false },
+          {
+            project: args.project,
+            service,
+            disableOnDestroy: false,
+            disableDependentServices: false,
+          },
           { parent: this },
         ),
       );
@@ -43,7 +48,8 @@ export class ProjectApis extends pulumi.ComponentResource {
    */
   api(service: string): gcp.projects.Service {
     const resource = this.services.get(service);
-    if (resource === undefined) throw new Error(`ProjectApis: ${service} is not among the enabled APIs`);
+    if (resource === undefined)
+      throw new Error(`ProjectApis: ${service} is not among the enabled APIs`);
     return resource;
   }
 }

@@ -45,8 +45,13 @@ function rotates(c: CiConfig): boolean {
  */
 function attributeCondition(c: CiConfig): string {
   const events = TRUSTED_EVENTS.map((e) => `'${e}'`).join(", ");
-  const files = [c.deployWorkflow, ...(rotates(c) ? [c.rotateWorkflow] : [])].map((f) => `'${workflowRef(c, f)}'`);
-  const workflow = files.length === 1 ? `assertion.job_workflow_ref == ${files[0]!}` : `assertion.job_workflow_ref in [${files.join(", ")}]`;
+  const files = [c.deployWorkflow, ...(rotates(c) ? [c.rotateWorkflow] : [])].map(
+    (f) => `'${workflowRef(c, f)}'`,
+  );
+  const workflow =
+    files.length === 1
+      ? `assertion.job_workflow_ref == ${files[0]!}`
+      : `assertion.job_workflow_ref in [${files.join(", ")}]`;
   const deploy = `(assertion.ref == 'refs/heads/${c.deployBranch}' && assertion.event_name in [${events}] && ${workflow})`;
   const previews = c.environments.some((e) => e.previewer !== undefined);
   const runs = previews ? `(${deploy} || assertion.event_name == 'pull_request')` : deploy;
@@ -75,7 +80,11 @@ export class CiPlatform extends pulumi.ComponentResource {
   constructor(name: string, args: CiPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gemini-access-kit:index:CiPlatform", name, {}, opts);
     const c = args.config;
-    this.apis = new ProjectApis(`${name}-apis`, { project: c.project, services: [...CI_PROJECT_APIS] }, { parent: this });
+    this.apis = new ProjectApis(
+      `${name}-apis`,
+      { project: c.project, services: [...CI_PROJECT_APIS] },
+      { parent: this },
+    );
     // A key ring can never be deleted in Cloud KMS; protect it so a destroy does not pretend to.
     const keyRing = new gcp.kms.KeyRing(
       `${name}-state-keys`,
@@ -84,7 +93,12 @@ export class CiPlatform extends pulumi.ComponentResource {
     );
     const pool = new gcp.iam.WorkloadIdentityPool(
       `${name}-pool`,
-      { project: c.project, workloadIdentityPoolId: c.poolId, displayName: "GitHub Actions", description: `Trusts ${c.repository} only.` },
+      {
+        project: c.project,
+        workloadIdentityPoolId: c.poolId,
+        displayName: "GitHub Actions",
+        description: `Trusts ${c.repository} only.`,
+      },
       { parent: this, dependsOn: [this.apis.api("iam.googleapis.com")] },
     );
     const provider = new gcp.iam.WorkloadIdentityPoolProvider(

@@ -18,7 +18,11 @@ export interface Foundation {
 
 /** Creates the foundation under `parent`; resource names start with `name`, as they always have. */
 export function buildFoundation(parent: pulumi.Resource, name: string, c: KitConfig): Foundation {
-  const apis = new ProjectApis(`${name}-apis`, { project: c.project, services: c.apis }, { parent });
+  const apis = new ProjectApis(
+    `${name}-apis`,
+    { project: c.project, services: c.apis },
+    { parent },
+  );
   const accounts = new Map<string, ServiceAccount>();
   for (const a of c.accounts) {
     accounts.set(
@@ -33,7 +37,8 @@ export function buildFoundation(parent: pulumi.Resource, name: string, c: KitCon
           roles: a.roles,
           impersonators: a.impersonators,
           iamApi: apis.api("iam.googleapis.com"),
-          resourceManagerApi: a.roles.length > 0 ? apis.api("cloudresourcemanager.googleapis.com") : undefined,
+          resourceManagerApi:
+            a.roles.length > 0 ? apis.api("cloudresourcemanager.googleapis.com") : undefined,
         },
         { parent },
       ),

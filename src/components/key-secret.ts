@@ -19,11 +19,24 @@ export class KeySecret extends pulumi.ComponentResource {
   readonly secretName: pulumi.Output<string>;
 
   constructor(name: string, args: KeySecretArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gemini-access-kit:index:KeySecret", name, {}, {
-      ...opts,
-      aliases: [{ type: "gemini-access-kit:index:RotatingKey" }, { type: "gemini-access-kit:index:GeminiApiKey" }, ...(opts?.aliases ?? [])],
-    });
-    const store = new StoredSecret(`${name}-store`, { ...args.secret, versions: {} }, { parent: this });
+    super(
+      "gemini-access-kit:index:KeySecret",
+      name,
+      {},
+      {
+        ...opts,
+        aliases: [
+          { type: "gemini-access-kit:index:RotatingKey" },
+          { type: "gemini-access-kit:index:GeminiApiKey" },
+          ...(opts?.aliases ?? []),
+        ],
+      },
+    );
+    const store = new StoredSecret(
+      `${name}-store`,
+      { ...args.secret, versions: {} },
+      { parent: this },
+    );
     this.secretName = store.secretName;
     this.registerOutputs({ secretName: this.secretName });
   }

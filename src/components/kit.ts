@@ -20,7 +20,10 @@ export interface GeminiAccessKitArgs {
 }
 
 /** The settings every secret of one stack shares, given what it holds; each secret adds its id and readers. */
-type SecretBase = (purpose: string, extra?: Record<string, string>) => Omit<SecretSettings, "secretId" | "readers">;
+type SecretBase = (
+  purpose: string,
+  extra?: Record<string, string>,
+) => Omit<SecretSettings, "secretId" | "readers">;
 
 /**
  * A project made ready for the Gemini API: its foundation (APIs, accounts, roles) when the stack
@@ -53,34 +56,71 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
       secretManagerApi: api("secretmanager.googleapis.com"),
     });
     for (const account of c.accounts) {
-      this.accounts[account.key] = this.addAccount(name, c, account, foundation?.accounts.get(account.key), secretBase);
+      this.accounts[account.key] = this.addAccount(
+        name,
+        c,
+        account,
+        foundation?.accounts.get(account.key),
+        secretBase,
+      );
     }
     if (c.oauth?.client !== undefined) {
       this.oauthClientSecret = new StoredSecret(
         `${name}-oauth-client`,
-        { ...secretBase("oauth-client"), secretId: c.oauth.secretId, readers: c.oauth.clientReaders, versions: { current: c.oauth.client.json } },
+        {
+          ...secretBase("oauth-client"),
+          secretId: c.oauth.secretId,
+          readers: c.oauth.clientReaders,
+          versions: { current: c.oauth.client.json },
+        },
         { parent: this },
       ).secretName;
     }
     if (c.apiKey !== undefined) {
       const secret = new KeySecret(
         `${name}-api-key`,
-        { secret: { ...secretBase("api-key", { account: c.apiKey.accountKey }), secretId: c.apiKey.secretId, readers: c.apiKey.readers } },
+        {
+          secret: {
+            ...secretBase("api-key", { account: c.apiKey.accountKey }),
+            secretId: c.apiKey.secretId,
+            readers: c.apiKey.readers,
+          },
+        },
         { parent: this },
       );
       this.apiKey = { secret: secret.secretName };
     }
     this.enabledApis = foundation?.apis.enabled ?? pulumi.output(c.apis);
-    this.manualSteps = c.oauth === undefined ? [] : oauthSteps({ project: c.project, stack: c.stack, consent: c.oauth.consent, clientId: c.oauth.client?.clientId });
+    this.manualSteps =
+      c.oauth === undefined
+        ? []
+        : oauthSteps({
+            project: c.project,
+            stack: c.stack,
+            consent: c.oauth.consent,
+            clientId: c.oauth.client?.clientId,
+          });
     this.registerOutputs({ enabledApis: this.enabledApis });
   }
 
-  private addAccount(name: string, c: KitConfig, a: AccountConfig, account: ServiceAccount | undefined, secretBase: SecretBase): AccountOutputs {
+  private addAccount(
+    name: string,
+    c: KitConfig,
+    a: AccountConfig,
+    account: ServiceAccount | undefined,
+    secretBase: SecretBase,
+  ): AccountOutputs {
     const email = account?.email ?? pulumi.output(a.email);
     if (!a.createKey) return { email };
     const secret = new KeySecret(
       `${name}-${a.key}-key`,
-      { secret: { ...secretBase("service-account-key", { account: a.key }), secretId: a.keySecretId, readers: a.keyReaders } },
+      {
+        secret: {
+          ...secretBase("service-account-key", { account: a.key }),
+          secretId: a.keySecretId,
+          readers: a.keyReaders,
+        },
+      },
       { parent: this },
     );
     return { email, keySecret: secret.secretName };

@@ -10,7 +10,12 @@
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
 import {
-  customRoleId, KEY_ADMIN_ROLE, keySecretsCondition, ROTATOR_API_KEY_PERMISSIONS, ROTATOR_BINDING_PERMISSIONS, ROTATOR_SECRET_PERMISSIONS,
+  customRoleId,
+  KEY_ADMIN_ROLE,
+  keySecretsCondition,
+  ROTATOR_API_KEY_PERMISSIONS,
+  ROTATOR_BINDING_PERMISSIONS,
+  ROTATOR_SECRET_PERMISSIONS,
 } from "../ci/grants.ts";
 import type { CiConfig, CiEnvironment } from "../config/types.ts";
 import type { Foundation } from "./foundation.ts";
@@ -33,23 +38,65 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
   const role = (what: string, title: string, permissions: readonly string[]) =>
     new gcp.projects.IAMCustomRole(
       `${name}-${what}-role`,
-      { project, roleId: customRoleId(ci.namePrefix, `rotate_${what}`, e.name), title, description: `The CI rotator's ${what} rights in ${e.name}.`, permissions: [...permissions] },
+      {
+        project,
+        roleId: customRoleId(ci.namePrefix, `rotate_${what}`, e.name),
+        title,
+        description: `The CI rotator's ${what} rights in ${e.name}.`,
+        permissions: [...permissions],
+      },
       { parent },
     );
   for (const a of keyed) {
-    new gcp.serviceaccount.IAMMember(`${name}-keys-${a.key}`, { serviceAccountId: foundation.accounts.get(a.key)!.accountName, role: KEY_ADMIN_ROLE, member }, { parent });
+    new gcp.serviceaccount.IAMMember(
+      `${name}-keys-${a.key}`,
+      {
+        serviceAccountId: foundation.accounts.get(a.key)!.accountName,
+        role: KEY_ADMIN_ROLE,
+        member,
+      },
+      { parent },
+    );
   }
-  const secretIds = [...keyed.map((a) => a.keySecretId), ...(e.config.apiKey ? [e.config.apiKey.secretId] : [])];
-  const secrets = role("secrets", `CI rotator of ${e.name}: the key secrets' versions`, ROTATOR_SECRET_PERMISSIONS);
+  const secretIds = [
+    ...keyed.map((a) => a.keySecretId),
+    ...(e.config.apiKey ? [e.config.apiKey.secretId] : []),
+  ];
+  const secrets = role(
+    "secrets",
+    `CI rotator of ${e.name}: the key secrets' versions`,
+    ROTATOR_SECRET_PERMISSIONS,
+  );
   new gcp.projects.IAMMember(
     `${name}-manages-versions`,
-    { project, role: secrets.name, member, condition: args.projectNumber.apply((n) => keySecretsCondition(n, secretIds)) },
+    {
+      project,
+      role: secrets.name,
+      member,
+      condition: args.projectNumber.apply((n) => keySecretsCondition(n, secretIds)),
+    },
     { parent },
   );
   const apiKey = e.config.apiKey;
   if (apiKey === undefined) return;
-  const keys = role("apikeys", `CI rotator of ${e.name}: the project's API keys`, ROTATOR_API_KEY_PERMISSIONS);
+  const keys = role(
+    "apikeys",
+    `CI rotator of ${e.name}: the project's API keys`,
+    ROTATOR_API_KEY_PERMISSIONS,
+  );
   new gcp.projects.IAMMember(`${name}-api-keys`, { project, role: keys.name, member }, { parent });
-  const bind = role("binding", `CI rotator of ${e.name}: bind API keys to ${apiKey.accountKey}`, ROTATOR_BINDING_PERMISSIONS);
-  new gcp.serviceaccount.IAMMember(`${name}-binds-${apiKey.accountKey}`, { serviceAccountId: foundation.accounts.get(apiKey.accountKey)!.accountName, role: bind.name, member }, { parent });
+  const bind = role(
+    "binding",
+    `CI rotator of ${e.name}: bind API keys to ${apiKey.accountKey}`,
+    ROTATOR_BINDING_PERMISSIONS,
+  );
+  new gcp.serviceaccount.IAMMember(
+    `${name}-binds-${apiKey.accountKey}`,
+    {
+      serviceAccountId: foundation.accounts.get(apiKey.accountKey)!.accountName,
+      role: bind.name,
+      member,
+    },
+    { parent },
+  );
 }

@@ -61,7 +61,11 @@ export class ServiceAccount extends pulumi.ComponentResource {
     for (const impersonator of args.impersonators) {
       new gcp.serviceaccount.IAMMember(
         `${name}-impersonator-${memberSlug(impersonator)}`,
-        { serviceAccountId: account.name, role: "roles/iam.serviceAccountTokenCreator", member: impersonator },
+        {
+          serviceAccountId: account.name,
+          role: "roles/iam.serviceAccountTokenCreator",
+          member: impersonator,
+        },
         { parent: this },
       );
     }

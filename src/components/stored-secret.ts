@@ -58,14 +58,23 @@ export class StoredSecret extends pulumi.ComponentResource {
       // write-only version number, which replaces the version.
       new gcp.secretmanager.SecretVersion(
         `${name}-version-${version}`,
-        { secret: secret.id, secretDataWo: pulumi.secret(data), secretDataWoVersion: pulumi.output(data).apply(contentVersion) },
+        {
+          secret: secret.id,
+          secretDataWo: pulumi.secret(data),
+          secretDataWoVersion: pulumi.output(data).apply(contentVersion),
+        },
         { parent: this },
       );
     }
     for (const member of args.readers) {
       new gcp.secretmanager.SecretIamMember(
         `${name}-reader-${memberSlug(member)}`,
-        { project: args.project, secretId: secret.secretId, role: "roles/secretmanager.secretAccessor", member },
+        {
+          project: args.project,
+          secretId: secret.secretId,
+          role: "roles/secretmanager.secretAccessor",
+          member,
+        },
         { parent: this },
       );
     }

@@ -5,7 +5,15 @@ import { parseMembers, parseRoles, type RolePolicy } from "./members.ts";
 import type { Problems } from "./problems.ts";
 import type { AccountConfig } from "./types.ts";
 
-const FIELDS = ["displayName", "description", "accountId", "roles", "impersonators", "createKey", "keyReaders"] as const;
+const FIELDS = [
+  "displayName",
+  "description",
+  "accountId",
+  "roles",
+  "impersonators",
+  "createKey",
+  "keyReaders",
+] as const;
 /**
  * IAM's limits on a service account's texts, in UTF-8 bytes (iam.googleapis.com v1, ServiceAccount:
  * "displayName ... The maximum length is 100 UTF-8 bytes", "description ... 256 UTF-8 bytes").
@@ -15,7 +23,8 @@ const MAX_DESCRIPTION_BYTES = 256;
 
 function checkBytes(p: Problems, path: string, value: string, max: number): void {
   const bytes = Buffer.byteLength(value, "utf8");
-  if (bytes > max) p.add(path, value, `is ${bytes} bytes in UTF-8; IAM allows ${max}`, "Shorten it.");
+  if (bytes > max)
+    p.add(path, value, `is ${bytes} bytes in UTF-8; IAM allows ${max}`, "Shorten it.");
 }
 
 export interface AccountsContext {
@@ -37,13 +46,25 @@ export function accountEmails(entries: Record<string, unknown>, names: Names): M
   return emails;
 }
 
-function checkAccountId(p: Problems, path: string, accountId: string, derived: boolean, stackFile: string): void {
+function checkAccountId(
+  p: Problems,
+  path: string,
+  accountId: string,
+  derived: boolean,
+  stackFile: string,
+): void {
   if (ACCOUNT_ID.pattern.test(accountId)) return;
   const tooLong = accountId.length > 30;
   const message = tooLong
     ? `is ${accountId.length} characters; Google allows 6-30`
     : `is not a valid service-account id; Google allows ${ACCOUNT_ID.allowed}`;
-  if (derived) p.derived(path, accountId, message, `It is derived as <namePrefix>-<key>-<environment>: shorten the key, or shorten [namePrefix] in ${stackFile}, or set accountId.`);
+  if (derived)
+    p.derived(
+      path,
+      accountId,
+      message,
+      `It is derived as <namePrefix>-<key>-<environment>: shorten the key, or shorten [namePrefix] in ${stackFile}, or set accountId.`,
+    );
   else p.add(path, accountId, message, "Shorten or correct it.");
 }
 
@@ -59,9 +80,18 @@ function parseAccount(
   const before = p.list.length;
   const keyOk = MAP_KEY.pattern.test(key);
   if (!keyOk) {
-    p.add(path, key, `is not a usable account key; allowed: ${MAP_KEY.allowed}`, "Rename the entry.");
+    p.add(
+      path,
+      key,
+      `is not a usable account key; allowed: ${MAP_KEY.allowed}`,
+      "Rename the entry.",
+    );
   }
-  const entry = p.record(path, value ?? {}, "Write the account as a map: displayName, roles, createKey, keyReaders.");
+  const entry = p.record(
+    path,
+    value ?? {},
+    "Write the account as a map: displayName, roles, createKey, keyReaders.",
+  );
   if (entry === undefined) return undefined;
   p.unknownFields(path, entry, FIELDS);
 
@@ -69,13 +99,20 @@ function parseAccount(
   const override = p.string(`${path}.accountId`, entry.accountId, fix);
   const accountId = override ?? ctx.names.accountId(key);
   // An id derived from a bad key is wrong for the key's sake, which is reported above.
-  if (keyOk || override !== undefined) checkAccountId(p, `${path}.accountId`, accountId, override === undefined, ctx.stackFile);
+  if (keyOk || override !== undefined)
+    checkAccountId(p, `${path}.accountId`, accountId, override === undefined, ctx.stackFile);
 
-  const displayName = p.string(`${path}.displayName`, entry.displayName, fix) ?? `Gemini ${key} (${ctx.environment})`;
+  const displayName =
+    p.string(`${path}.displayName`, entry.displayName, fix) ?? `Gemini ${key} (${ctx.environment})`;
   checkBytes(p, `${path}.displayName`, displayName, MAX_DISPLAY_NAME_BYTES);
   const description = p.string(`${path}.description`, entry.description, fix) ?? "";
   checkBytes(p, `${path}.description`, description, MAX_DESCRIPTION_BYTES);
-  const roles = parseRoles(p, `${path}.roles`, p.stringList(`${path}.roles`, entry.roles, fix) ?? [], ctx.roles);
+  const roles = parseRoles(
+    p,
+    `${path}.roles`,
+    p.stringList(`${path}.roles`, entry.roles, fix) ?? [],
+    ctx.roles,
+  );
   const impersonatorsRaw = p.stringList(`${path}.impersonators`, entry.impersonators, fix) ?? [];
   const impersonators = parseMembers(p, `${path}.impersonators`, impersonatorsRaw, emails);
   const createKeyRead = p.boolean(`${path}.createKey`, entry.createKey, fix);
@@ -85,7 +122,12 @@ function parseAccount(
   // above), nothing that depends on it is judged.
   if (entry.createKey !== undefined && createKeyRead === undefined) return undefined;
   if (!createKey && readersRaw.length > 0) {
-    p.add(`${path}.keyReaders`, readersRaw, "is set, but createKey is not true, so there is no key to read", "Set createKey: true, or remove keyReaders.");
+    p.add(
+      `${path}.keyReaders`,
+      readersRaw,
+      "is set, but createKey is not true, so there is no key to read",
+      "Set createKey: true, or remove keyReaders.",
+    );
     return undefined;
   }
   const keyReaders = parseMembers(p, `${path}.keyReaders`, readersRaw, emails);
@@ -100,12 +142,25 @@ function parseAccount(
   }
   const keySecretId = ctx.names.keySecretId(key);
   if (createKey && keyOk && !SECRET_ID.pattern.test(keySecretId)) {
-    p.derived(path, keySecretId, `gives a key secret id that is not allowed; Google allows ${SECRET_ID.allowed}`, "Shorten the key or the prefix.");
+    p.derived(
+      path,
+      keySecretId,
+      `gives a key secret id that is not allowed; Google allows ${SECRET_ID.allowed}`,
+      "Shorten the key or the prefix.",
+    );
   }
   if (p.list.length > before) return undefined;
   return {
-    key, accountId, email: ctx.names.accountEmail(accountId), displayName, description,
-    roles, impersonators, createKey, keyReaders, keySecretId,
+    key,
+    accountId,
+    email: ctx.names.accountEmail(accountId),
+    displayName,
+    description,
+    roles,
+    impersonators,
+    createKey,
+    keyReaders,
+    keySecretId,
   };
 }
 

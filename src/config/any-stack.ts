@@ -6,10 +6,14 @@ import { isCiStack, parseConfig, type RawConfig } from "./parse.ts";
 import { ConfigError, type Problem } from "./problems.ts";
 import type { CiConfig, KitConfig } from "./types.ts";
 
-export type StackConfig = { kind: "environment"; config: KitConfig } | { kind: "ci"; config: CiConfig };
+export type StackConfig =
+  { kind: "environment"; config: KitConfig } | { kind: "ci"; config: CiConfig };
 
 /** Checks a stack's raw config of either kind; returns the resolved config, or every problem found. */
-function parseAnyStack(raw: RawConfig, ctx: CiParseContext): { config?: StackConfig; problems: Problem[] } {
+function parseAnyStack(
+  raw: RawConfig,
+  ctx: CiParseContext,
+): { config?: StackConfig; problems: Problem[] } {
   if (isCiStack(raw)) {
     const { config, problems } = parseCiConfig(raw, ctx);
     return { config: config && { kind: "ci", config }, problems };
@@ -21,6 +25,7 @@ function parseAnyStack(raw: RawConfig, ctx: CiParseContext): { config?: StackCon
 /** The same, or a ConfigError listing every problem. */
 export function checkAnyStack(raw: RawConfig, ctx: CiParseContext): StackConfig {
   const { config, problems } = parseAnyStack(raw, ctx);
-  if (config === undefined) throw new ConfigError(ctx.stackFile ?? stackFileName(ctx.stack), problems);
+  if (config === undefined)
+    throw new ConfigError(ctx.stackFile ?? stackFileName(ctx.stack), problems);
   return config;
 }

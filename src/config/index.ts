@@ -30,8 +30,12 @@ function readRawConfig(): RawConfig {
  * internal (@pulumi/pulumi runtime/config.js); the kit asks it per key.
  */
 function secretKeys(keys: string[]): Set<string> {
-  const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
-  if (isSecret === undefined) throw new Error("@pulumi/pulumi no longer provides runtime.isConfigSecret; the config check cannot tell secret keys");
+  const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean })
+    .isConfigSecret;
+  if (isSecret === undefined)
+    throw new Error(
+      "@pulumi/pulumi no longer provides runtime.isConfigSecret; the config check cannot tell secret keys",
+    );
   return new Set(keys.filter((k) => isSecret(k)));
 }
 
@@ -54,6 +58,9 @@ export function loadConfig(): StackConfig {
   const stack = pulumi.getStack();
   const raw = readRawConfig();
   return checkAnyStack(raw, {
-    stack, secretKeys: secretKeys(Object.keys(raw)), readStack: committedStack, secretsProvider: committedStack(stack)?.secretsProvider,
+    stack,
+    secretKeys: secretKeys(Object.keys(raw)),
+    readStack: committedStack,
+    secretsProvider: committedStack(stack)?.secretsProvider,
   });
 }

@@ -25,7 +25,8 @@ export const CONFIG_KEYS = {
   },
   namePrefix: {
     kind: "string",
-    description: "Prefix of every id the kit creates (accounts, secrets, API key); defaults to gemini.",
+    description:
+      "Prefix of every id the kit creates (accounts, secrets, API key); defaults to gemini.",
   },
   extraApis: {
     kind: "array",
@@ -38,7 +39,8 @@ export const CONFIG_KEYS = {
   },
   keyRotationDays: {
     kind: "integer",
-    description: "Days the newest key may age before the rotator makes the next, 1-90 (default 45); the key it replaces stays valid one more period.",
+    description:
+      "Days the newest key may age before the rotator makes the next, 1-90 (default 45); the key it replaces stays valid one more period.",
   },
   secretLocations: {
     kind: "array",
@@ -51,7 +53,8 @@ export const CONFIG_KEYS = {
   },
   oauthClientRequired: {
     kind: "boolean",
-    description: "Fail the config check until the Desktop OAuth client file has been set (default false).",
+    description:
+      "Fail the config check until the Desktop OAuth client file has been set (default false).",
   },
   oauthClientReaders: {
     kind: "array",
@@ -60,23 +63,28 @@ export const CONFIG_KEYS = {
   oauthClientJson: {
     kind: "string",
     secret: true,
-    description: "The downloaded client_secret.json of the Desktop OAuth client; always set with --secret.",
+    description:
+      "The downloaded client_secret.json of the Desktop OAuth client; always set with --secret.",
   },
   apiKey: {
     kind: "object",
-    description: "Create a Gemini API key bound to a service account: serviceAccount, readers, displayName.",
+    description:
+      "Create a Gemini API key bound to a service account: serviceAccount, readers, displayName.",
   },
   foundation: {
     kind: "string",
-    description: "Who applies the environment's foundation (APIs, service accounts, their roles, impersonators): this stack (stack, the default) or the CI stack (ci).",
+    description:
+      "Who applies the environment's foundation (APIs, service accounts, their roles, impersonators): this stack (stack, the default) or the CI stack (ci).",
   },
   production: {
     kind: "boolean",
-    description: "A production stack: its secrets provider must be a KMS key, never a passphrase (default false).",
+    description:
+      "A production stack: its secrets provider must be a KMS key, never a passphrase (default false).",
   },
   privilegedRoles: {
     kind: "array",
-    description: "Roles that can grant IAM or act as accounts, allowed for this stack's accounts by whoever owns this file (stacks whose foundation is their own).",
+    description:
+      "Roles that can grant IAM or act as accounts, allowed for this stack's accounts by whoever owns this file (stacks whose foundation is their own).",
   },
   ci: {
     kind: "object",

@@ -6,7 +6,8 @@ import type { Problems } from "./problems.ts";
 const EMAIL_KINDS = ["user", "group", "serviceAccount"];
 const DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 const FEDERATED = /^principal(Set)?:\/\/iam\.googleapis\.com\/\S+$/;
-const ROLE = /^(roles\/[A-Za-z0-9_.]+|(projects|organizations)\/[A-Za-z0-9_.-]+\/roles\/[A-Za-z0-9_.]+)$/;
+const ROLE =
+  /^(roles\/[A-Za-z0-9_.]+|(projects|organizations)\/[A-Za-z0-9_.-]+\/roles\/[A-Za-z0-9_.]+)$/;
 
 /** Basic roles grant thousands of permissions across every service; the kit never grants them. */
 export const BASIC_ROLES = ["roles/owner", "roles/editor", "roles/viewer"];
@@ -28,7 +29,12 @@ function parseMember(
   emails: ReadonlyMap<string, string>,
 ): string | undefined {
   if (value === "allUsers" || value === "allAuthenticatedUsers") {
-    p.add(path, value, "would make the secret readable by anyone", "Name the people, groups or accounts that need it.");
+    p.add(
+      path,
+      value,
+      "would make the secret readable by anyone",
+      "Name the people, groups or accounts that need it.",
+    );
     return undefined;
   }
   const colon = value.indexOf(":");
@@ -50,7 +56,12 @@ function parseMember(
     (kind === "domain" && DOMAIN.test(rest)) ||
     FEDERATED.test(value);
   if (ok) return value;
-  p.add(path, value, `is not an IAM member; allowed: ${MEMBER_ALLOWED}`, "Fix the member's prefix or address.");
+  p.add(
+    path,
+    value,
+    `is not an IAM member; allowed: ${MEMBER_ALLOWED}`,
+    "Fix the member's prefix or address.",
+  );
   return undefined;
 }
 
@@ -100,7 +111,12 @@ export type RolePolicy =
   | { kind: "elsewhere" };
 
 /** Checks project roles: their shape, no basic roles, no project-wide secret access, and the policy. */
-export function parseRoles(p: Problems, path: string, values: readonly string[], policy: RolePolicy): string[] {
+export function parseRoles(
+  p: Problems,
+  path: string,
+  values: readonly string[],
+  policy: RolePolicy,
+): string[] {
   values.forEach((role, i) => {
     const at = `${path}[${i}]`;
     if (BASIC_ROLES.includes(role)) {
@@ -118,7 +134,12 @@ export function parseRoles(p: Problems, path: string, values: readonly string[],
         "Remove it; list the account under keyReaders (as account:KEY) of the secrets it needs.",
       );
     } else if (!ROLE.test(role)) {
-      p.add(at, role, "is not a role name; expected roles/NAME or projects/ID/roles/NAME", "Fix the role's name.");
+      p.add(
+        at,
+        role,
+        "is not a role name; expected roles/NAME or projects/ID/roles/NAME",
+        "Fix the role's name.",
+      );
     } else if (policy.kind === "governed" && !policy.grantable.has(role)) {
       p.add(
         at,

@@ -3,12 +3,24 @@
 import { EMAIL } from "../naming.ts";
 import { NAMESPACE } from "./keys.ts";
 import { parseInstalledClient } from "../oauth/client.ts";
-import { KNOWN_SCOPES, MAX_TEST_USERS, setClientCommand, type ConsentScreen } from "../oauth/consent.ts";
+import {
+  KNOWN_SCOPES,
+  MAX_TEST_USERS,
+  setClientCommand,
+  type ConsentScreen,
+} from "../oauth/consent.ts";
 import { parseMembers } from "./members.ts";
 import { HIDDEN, type Problems } from "./problems.ts";
 import type { OauthConfig } from "./types.ts";
 
-const FIELDS = ["appName", "supportEmail", "audience", "testUsers", "scopes", "developerContacts"] as const;
+const FIELDS = [
+  "appName",
+  "supportEmail",
+  "audience",
+  "testUsers",
+  "scopes",
+  "developerContacts",
+] as const;
 const AUDIENCES = ["External", "Internal"] as const;
 /**
  * The quickstart's scopes (what `gcloud auth application-default login --scopes` asks for) less
@@ -24,7 +36,13 @@ const MAX_APP_NAME = 120;
 
 function emails(p: Problems, path: string, values: readonly string[]): void {
   values.forEach((v, i) => {
-    if (!EMAIL.pattern.test(v)) p.add(`${path}[${i}]`, v, `is not an e-mail address; expected ${EMAIL.allowed}`, "Correct it.");
+    if (!EMAIL.pattern.test(v))
+      p.add(
+        `${path}[${i}]`,
+        v,
+        `is not an e-mail address; expected ${EMAIL.allowed}`,
+        "Correct it.",
+      );
   });
   p.duplicates(path, values);
 }
@@ -33,11 +51,20 @@ function parseScopes(p: Problems, values: readonly string[]): void {
   const unknown = values.filter((scope) => !KNOWN_SCOPES.includes(scope));
   values.forEach((scope, i) => {
     if (!KNOWN_SCOPES.includes(scope)) {
-      p.add(`oauthConsent.scopes[${i}]`, scope, `is not a scope the Gemini API uses; allowed: ${KNOWN_SCOPES.join(", ")}`, "Use the full scope URL.");
+      p.add(
+        `oauthConsent.scopes[${i}]`,
+        scope,
+        `is not a scope the Gemini API uses; allowed: ${KNOWN_SCOPES.join(", ")}`,
+        "Use the full scope URL.",
+      );
     }
   });
   // Judged only when every scope is known: a misspelt Gemini scope is reported once, above.
-  if (unknown.length === 0 && values.length > 0 && !values.some((s) => s.includes("/generative-language"))) {
+  if (
+    unknown.length === 0 &&
+    values.length > 0 &&
+    !values.some((s) => s.includes("/generative-language"))
+  ) {
     p.add(
       "oauthConsent.scopes",
       values,
@@ -52,23 +79,48 @@ function parseConsent(p: Problems, raw: Record<string, unknown>, fix: string): C
   p.unknownFields("oauthConsent", raw, FIELDS);
   const appName = p.string("oauthConsent.appName", raw.appName, fix);
   if (appName === undefined || appName.trim() === "" || appName.length > MAX_APP_NAME) {
-    p.add("oauthConsent.appName", appName, `must be 1-${MAX_APP_NAME} characters`, "Set the name users see on the consent screen.");
+    p.add(
+      "oauthConsent.appName",
+      appName,
+      `must be 1-${MAX_APP_NAME} characters`,
+      "Set the name users see on the consent screen.",
+    );
   }
   const supportEmail = p.string("oauthConsent.supportEmail", raw.supportEmail, fix);
   if (supportEmail === undefined || !EMAIL.pattern.test(supportEmail)) {
-    p.add("oauthConsent.supportEmail", supportEmail, `is not an e-mail address; expected ${EMAIL.allowed}`, "Set your address or a group you manage.");
+    p.add(
+      "oauthConsent.supportEmail",
+      supportEmail,
+      `is not an e-mail address; expected ${EMAIL.allowed}`,
+      "Set your address or a group you manage.",
+    );
   }
   const audience = raw.audience ?? "External";
   if (!AUDIENCES.includes(audience as "External")) {
-    p.add("oauthConsent.audience", audience, "must be External or Internal", "Internal needs the project to belong to an organization.");
+    p.add(
+      "oauthConsent.audience",
+      audience,
+      "must be External or Internal",
+      "Internal needs the project to belong to an organization.",
+    );
   }
   const testUsers = p.stringList("oauthConsent.testUsers", raw.testUsers, fix) ?? [];
   emails(p, "oauthConsent.testUsers", testUsers);
   if (testUsers.length > MAX_TEST_USERS) {
-    p.add("oauthConsent.testUsers", `${testUsers.length} addresses`, `is over Google's limit of ${MAX_TEST_USERS} test users`, "List fewer, or publish the app to production.");
+    p.add(
+      "oauthConsent.testUsers",
+      `${testUsers.length} addresses`,
+      `is over Google's limit of ${MAX_TEST_USERS} test users`,
+      "List fewer, or publish the app to production.",
+    );
   }
   if (audience === "Internal" && testUsers.length > 0) {
-    p.add("oauthConsent.testUsers", testUsers, "is set for an Internal app, which has no test users", "Remove testUsers, or set audience: External.");
+    p.add(
+      "oauthConsent.testUsers",
+      testUsers,
+      "is set for an Internal app, which has no test users",
+      "Remove testUsers, or set audience: External.",
+    );
   }
   const scopes = p.stringList("oauthConsent.scopes", raw.scopes, fix) ?? DEFAULT_SCOPES;
   parseScopes(p, scopes);
@@ -98,14 +150,30 @@ export interface OauthInput {
 export function parseOauth(
   p: Problems,
   input: OauthInput,
-  ctx: { project: string; stack: string; stackFile: string; secretId: string; emails: ReadonlyMap<string, string>; misplaced: ReadonlySet<string> },
+  ctx: {
+    project: string;
+    stack: string;
+    stackFile: string;
+    secretId: string;
+    emails: ReadonlyMap<string, string>;
+    misplaced: ReadonlySet<string>;
+  },
 ): OauthConfig | undefined {
   const fix = `Correct it in ${ctx.stackFile}.`;
   const consentRaw = p.record("oauthConsent", input.consent, fix);
   const wantsClient = input.clientRequired === true || input.clientSet;
   if (consentRaw === undefined) {
-    if (wantsClient && input.consent === undefined && !ctx.misplaced.has(`${NAMESPACE}:oauthConsent`)) {
-      p.add("oauthConsent", undefined, "is not set, but the stack uses a Desktop OAuth client, which needs a consent screen", `Describe the consent screen under gemini-access-kit:oauthConsent in ${ctx.stackFile}.`);
+    if (
+      wantsClient &&
+      input.consent === undefined &&
+      !ctx.misplaced.has(`${NAMESPACE}:oauthConsent`)
+    ) {
+      p.add(
+        "oauthConsent",
+        undefined,
+        "is not set, but the stack uses a Desktop OAuth client, which needs a consent screen",
+        `Describe the consent screen under gemini-access-kit:oauthConsent in ${ctx.stackFile}.`,
+      );
     }
     return undefined;
   }
@@ -117,13 +185,24 @@ export function parseOauth(
   if (input.clientJson !== undefined) {
     const parsed = parseInstalledClient(input.clientJson, ctx.project);
     for (const problem of parsed.problems) {
-      p.add(`oauthClientJson: ${problem.field}`, HIDDEN, problem.message, `${problem.fix} Then: ${setClientCommand(ctx.stack)}`);
+      p.add(
+        `oauthClientJson: ${problem.field}`,
+        HIDDEN,
+        problem.message,
+        `${problem.fix} Then: ${setClientCommand(ctx.stack)}`,
+      );
     }
-    if (parsed.client !== undefined) client = { clientId: parsed.client.clientId, json: input.clientJson.trim() };
+    if (parsed.client !== undefined)
+      client = { clientId: parsed.client.clientId, json: input.clientJson.trim() };
   }
   if (input.clientSet) {
     if (readersRaw.length === 0) {
-      p.add("oauthClientReaders", undefined, "is empty, so nobody could read the OAuth client from the secret store", "List the developers' group, e.g. group:gemini-developers@example.com.");
+      p.add(
+        "oauthClientReaders",
+        undefined,
+        "is empty, so nobody could read the OAuth client from the secret store",
+        "List the developers' group, e.g. group:gemini-developers@example.com.",
+      );
     }
   } else if (input.clientRequired === true && !ctx.misplaced.has(`${NAMESPACE}:oauthClientJson`)) {
     p.add(
@@ -133,5 +212,11 @@ export function parseOauth(
       `Create the Desktop client (see the README, "The one manual step"), then: ${setClientCommand(ctx.stack)}`,
     );
   }
-  return { consent, clientRequired: input.clientRequired ?? false, clientReaders, client, secretId: ctx.secretId };
+  return {
+    consent,
+    clientRequired: input.clientRequired ?? false,
+    clientReaders,
+    client,
+    secretId: ctx.secretId,
+  };
 }

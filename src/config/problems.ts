@@ -45,7 +45,8 @@ export class ConfigError extends Failure {
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
     super(
       "CONFIG_INVALID",
-      `${stackFile} has ${count}; nothing was created:\n` + problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+      `${stackFile} has ${count}; nothing was created:\n` +
+        problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
       `Correct ${problems.length === 1 ? "it" : "each"} in ${stackFile} as the line says, then run again.`,
       2,
       { stackFile, problems: problems.map((p) => ({ path: p.path, problem: formatProblem(p) })) },

@@ -28,7 +28,13 @@ export interface StackFile {
 }
 
 /** Keys only a stack file has at its top level. */
-const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptionsalt", "encryptedkey", "environment"];
+const STACK_FILE_KEYS = [
+  "config",
+  "secretsprovider",
+  "encryptionsalt",
+  "encryptedkey",
+  "environment",
+];
 
 function invalid(file: string, message: string, fix: string): Failure {
   return new Failure("STACK_FILE_INVALID", `${file}: ${message}`, fix, 2);
@@ -44,18 +50,40 @@ export function parseStackFile(text: string, file: string): StackFile {
   const top = parseYaml(text, file, "STACK_FILE_INVALID");
   const fields = record(top);
   if (fields === undefined) {
-    const what = top === null || top === undefined ? "is empty" : Array.isArray(top) ? "holds a list" : `holds a single ${typeof top}`;
-    throw invalid(file, `${what}, so it is not a Pulumi stack file (one starts with a config: map)`, "Pass a stack file such as stacks/Pulumi.dev.yaml.");
+    const what =
+      top === null || top === undefined
+        ? "is empty"
+        : Array.isArray(top)
+          ? "holds a list"
+          : `holds a single ${typeof top}`;
+    throw invalid(
+      file,
+      `${what}, so it is not a Pulumi stack file (one starts with a config: map)`,
+      "Pass a stack file such as stacks/Pulumi.dev.yaml.",
+    );
   }
   if ("runtime" in fields && "name" in fields) {
-    throw invalid(file, "is a Pulumi project file (it has name: and runtime:), not a stack file", "Pass a stack file such as stacks/Pulumi.dev.yaml.");
+    throw invalid(
+      file,
+      "is a Pulumi project file (it has name: and runtime:), not a stack file",
+      "Pass a stack file such as stacks/Pulumi.dev.yaml.",
+    );
   }
   if (!STACK_FILE_KEYS.some((k) => k in fields)) {
-    throw invalid(file, `has none of ${STACK_FILE_KEYS.join(", ")}, so it is not a Pulumi stack file`, "Pass a stack file such as stacks/Pulumi.dev.yaml; its settings go under config:.");
+    throw invalid(
+      file,
+      `has none of ${STACK_FILE_KEYS.join(", ")}, so it is not a Pulumi stack file`,
+      "Pass a stack file such as stacks/Pulumi.dev.yaml; its settings go under config:.",
+    );
   }
   const config = fields.config ?? {};
   const entries = record(config);
-  if (entries === undefined) throw invalid(file, "has a config: that is not a map of keys to values", "Write each setting under config: as KEY: VALUE.");
+  if (entries === undefined)
+    throw invalid(
+      file,
+      "has a config: that is not a map of keys to values",
+      "Write each setting under config: as KEY: VALUE.",
+    );
   const raw: Record<string, string> = {};
   const encrypted: string[] = [];
   for (const [written, value] of Object.entries(entries)) {
@@ -67,7 +95,12 @@ export function parseStackFile(text: string, file: string): StackFile {
     else raw[key] = toRaw(value);
   }
   const provider = fields.secretsprovider;
-  const secretsProvider = typeof provider === "string" ? provider : fields.encryptionsalt !== undefined ? "passphrase" : undefined;
+  const secretsProvider =
+    typeof provider === "string"
+      ? provider
+      : fields.encryptionsalt !== undefined
+        ? "passphrase"
+        : undefined;
   return { raw, encrypted, secretsProvider };
 }
 
@@ -81,7 +114,10 @@ export function readStackFile(root: string, stack: string): StackFile {
 }
 
 /** Reads committed stack files by name from `root`, through `readFile`; undefined for one that does not exist. */
-export function stackReader(root: string, readFile: (path: string) => string): (stack: string) => StackFile | undefined {
+export function stackReader(
+  root: string,
+  readFile: (path: string) => string,
+): (stack: string) => StackFile | undefined {
   return (stack) => {
     let text: string;
     try {

@@ -45,7 +45,11 @@ export interface DeployOptions {
 }
 
 /** Parses the command line; `committed` is the list of stacks under stacks/, `waves` their order. */
-export function parseDeployArgs(argv: string[], committed: string[], order: () => DeployOrder): DeployOptions {
+export function parseDeployArgs(
+  argv: string[],
+  committed: string[],
+  order: () => DeployOrder,
+): DeployOptions {
   const { values } = parseCommandLine("deploy", argv, {
     stack: { type: "string", multiple: true, default: [] },
     all: { type: "boolean", default: false },
@@ -57,17 +61,34 @@ export function parseDeployArgs(argv: string[], committed: string[], order: () =
     "keep-going": { type: "boolean", default: false },
   });
   const base = {
-    help: values.help, command: values.preview ? "preview" : "up", refresh: values.refresh,
-    verify: !values["no-verify"], preflight: !values["skip-preflight"], keepGoing: values["keep-going"], json: values.json,
+    help: values.help,
+    command: values.preview ? "preview" : "up",
+    refresh: values.refresh,
+    verify: !values["no-verify"],
+    preflight: !values["skip-preflight"],
+    keepGoing: values["keep-going"],
+    json: values.json,
   } as const;
   if (values.help) return { ...base, waves: [], concurrency: 1 };
-  if (values.all && values.stack.length > 0) throw usage("--stack and --all both choose stacks.", "Pass --stack NAME (repeatable) or --all, not both.");
-  const stacks = values.all ? allStacks(order()) : [...new Set(values.stack.map((s) => checkStackName(s)))];
+  if (values.all && values.stack.length > 0)
+    throw usage(
+      "--stack and --all both choose stacks.",
+      "Pass --stack NAME (repeatable) or --all, not both.",
+    );
+  const stacks = values.all
+    ? allStacks(order())
+    : [...new Set(values.stack.map((s) => checkStackName(s)))];
   const list = committed.join(", ") || "none";
-  if (stacks.length === 0) throw usage("Which stacks?", `Pass --stack NAME (repeatable) or --all (committed: ${list}).`);
+  if (stacks.length === 0)
+    throw usage("Which stacks?", `Pass --stack NAME (repeatable) or --all (committed: ${list}).`);
   const unknown = stacks.filter((s) => !committed.includes(s));
-  if (unknown.length > 0) throw usage(`No stack file for ${unknown.join(", ")}.`, `Committed stacks: ${list}.`);
+  if (unknown.length > 0)
+    throw usage(`No stack file for ${unknown.join(", ")}.`, `Committed stacks: ${list}.`);
   const concurrency = Number(values.concurrency);
-  if (!/^\d+$/.test(values.concurrency) || concurrency < 1) throw usage(`--concurrency ${values.concurrency} is not a whole number of at least 1.`, "Pass --concurrency 1 or more.");
+  if (!/^\d+$/.test(values.concurrency) || concurrency < 1)
+    throw usage(
+      `--concurrency ${values.concurrency} is not a whole number of at least 1.`,
+      "Pass --concurrency 1 or more.",
+    );
   return { ...base, waves: inWaves(stacks, order()), concurrency };
 }

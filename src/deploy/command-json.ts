@@ -8,11 +8,18 @@ export interface FailureDocument {
 }
 
 /** The command's JSON document, or the one line that says it printed none (its last stderr line). */
-export function commandJson<T>(command: string, exitCode: number, stdout: string, stderr: string): { document: T } | { none: string } {
+export function commandJson<T>(
+  command: string,
+  exitCode: number,
+  stdout: string,
+  stderr: string,
+): { document: T } | { none: string } {
   try {
     return { document: JSON.parse(stdout) as T };
   } catch {
-    return { none: `${command} printed no result (exit ${exitCode}): ${stderr.trim().split("\n").pop() ?? ""}`.trim() };
+    return {
+      none: `${command} printed no result (exit ${exitCode}): ${stderr.trim().split("\n").pop() ?? ""}`.trim(),
+    };
   }
 }
 

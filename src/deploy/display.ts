@@ -60,7 +60,10 @@ function fit(text: string, width: number): string {
 }
 
 export class TtyDisplay implements Display {
-  private readonly lines = new Map<string, { text: string; since: number; until?: number; progress?: StackProgress }>();
+  private readonly lines = new Map<
+    string,
+    { text: string; since: number; until?: number; progress?: StackProgress }
+  >();
   private drawn = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly write: (text: string) => void;
@@ -103,8 +106,11 @@ export class TtyDisplay implements Display {
     // One column short of the width: a line that fills the last column wraps on some terminals.
     const width = Math.max(20, this.columns() - 1);
     const out = [...this.lines].map(([stack, l]) => {
-      const running = l.progress !== undefined && l.until === undefined && l.progress.started > l.progress.done;
-      const count = l.progress ? `  ${l.progress.done} done${running ? `, ${l.progress.started - l.progress.done} in progress` : ""}` : "";
+      const running =
+        l.progress !== undefined && l.until === undefined && l.progress.started > l.progress.done;
+      const count = l.progress
+        ? `  ${l.progress.done} done${running ? `, ${l.progress.started - l.progress.done} in progress` : ""}`
+        : "";
       // The time is never cut: what gives way to a narrow terminal is the text before it.
       const time = `${elapsedSeconds((l.until ?? this.now()) - l.since)}s`;
       return `\x1b[2K${fit(`  ${stack.padEnd(14)} ${l.text}${count}`, width - time.length - 2)}  ${time}`;

@@ -29,7 +29,8 @@ function applyEvent(p: StackProgress, line: string): boolean {
   if (event.resOutputsEvent !== undefined) p.done++;
   if (event.resOpFailedEvent !== undefined) p.failed++;
   const diagnostic = event.diagnosticEvent as { severity?: string; message?: string } | undefined;
-  if (diagnostic?.severity === "error" && diagnostic.message) p.errors.push(diagnostic.message.trim());
+  if (diagnostic?.severity === "error" && diagnostic.message)
+    p.errors.push(diagnostic.message.trim());
   const summary = event.summaryEvent as { resourceChanges?: Record<string, number> } | undefined;
   if (summary !== undefined) p.changes = summary.resourceChanges ?? {};
   return true;

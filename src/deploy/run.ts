@@ -70,18 +70,36 @@ export interface DeploySummary {
   exitCode: 0 | 1 | 130;
 }
 
-
-const SKIPPED: PreflightOutcome = { ok: true, skipped: true, message: "skipped (--skip-preflight)", failures: [] };
+const SKIPPED: PreflightOutcome = {
+  ok: true,
+  skipped: true,
+  message: "skipped (--skip-preflight)",
+  failures: [],
+};
 
 function pulumiArgs(o: DeployOptions, stack: string, eventLog: string): string[] {
-  const args = [o.command, "--stack", stack, "--non-interactive", "--color", "never", "--event-log", eventLog];
+  const args = [
+    o.command,
+    "--stack",
+    stack,
+    "--non-interactive",
+    "--color",
+    "never",
+    "--event-log",
+    eventLog,
+  ];
   if (o.command === "up") args.push("--yes", "--skip-preview");
   if (o.refresh) args.push("--refresh");
   return args;
 }
 
 /** Reads the log every pollMs while `work` runs, and once more at the end. */
-async function watching<T>(path: string, deps: DeployDeps, onProgress: (p: StackProgress) => void, work: Promise<T>): Promise<[T, StackProgress]> {
+async function watching<T>(
+  path: string,
+  deps: DeployDeps,
+  onProgress: (p: StackProgress) => void,
+  work: Promise<T>,
+): Promise<[T, StackProgress]> {
   const progress = emptyProgress();
   let offset = 0;
   let carry = "";
@@ -107,22 +125,41 @@ async function deployOne(stack: string, o: DeployOptions, deps: DeployDeps): Pro
   const start = deps.now();
   // Preflight reads what decides whether up can succeed; a failure stops the stack before pulumi runs.
   const checking = o.command === "up" && o.preflight;
-  let preflight: PreflightOutcome | undefined = o.command === "up" && !o.preflight ? SKIPPED : undefined;
-  const finish = (result: StackOutcome, phase: string, rest: Partial<StackResult> = {}): StackResult => {
+  let preflight: PreflightOutcome | undefined =
+    o.command === "up" && !o.preflight ? SKIPPED : undefined;
+  const finish = (
+    result: StackOutcome,
+    phase: string,
+    rest: Partial<StackResult> = {},
+  ): StackResult => {
     const end = deps.now();
     deps.display.finish(stack, phase, end);
-    return { stack, command: o.command, result, ok: result === "ok", errors: [], preflight, seconds: elapsedSeconds(end - start), ...rest };
+    return {
+      stack,
+      command: o.command,
+      result,
+      ok: result === "ok",
+      errors: [],
+      preflight,
+      seconds: elapsedSeconds(end - start),
+      ...rest,
+    };
   };
   deps.display.start(stack, checking ? "preflight" : o.command, start);
   if (checking) {
     preflight = await deps.preflight(stack);
-    if (deps.interruption.interrupted) return finish("interrupted", "interrupted", { errors: ["Interrupted (Ctrl-C) during preflight; pulumi up did not run."] });
+    if (deps.interruption.interrupted)
+      return finish("interrupted", "interrupted", {
+        errors: ["Interrupted (Ctrl-C) during preflight; pulumi up did not run."],
+      });
     if (!preflight.ok) return finish("failed", "failed preflight", { errors: preflight.failures });
     deps.display.phase(stack, o.command);
   }
   const eventLog = join(deps.tempDir, `${stack}.events.jsonl`);
   const [result, progress] = await watching(
-    eventLog, deps, (p) => deps.display.progress(stack, p),
+    eventLog,
+    deps,
+    (p) => deps.display.progress(stack, p),
     deps.run("pulumi", pulumiArgs(o, stack, eventLog), { interruption: deps.interruption }),
   );
   const changes = progress.changes;
@@ -132,13 +169,22 @@ async function deployOne(stack: string, o: DeployOptions, deps: DeployDeps): Pro
   }
   if (result.missing) throw pulumiMissing(result);
   if (result.exitCode !== 0) {
-    const errors = progress.errors.length > 0 ? progress.errors : [result.stderr.trim().split("\n").slice(-5).join("\n") || `pulumi exited ${result.exitCode}`];
+    const errors =
+      progress.errors.length > 0
+        ? progress.errors
+        : [
+            result.stderr.trim().split("\n").slice(-5).join("\n") ||
+              `pulumi exited ${result.exitCode}`,
+          ];
     return finish("failed", "failed", { changes, errors });
   }
-  if (o.command === "preview" || !o.verify || deps.interruption.interrupted) return finish("ok", "done", { changes });
+  if (o.command === "preview" || !o.verify || deps.interruption.interrupted)
+    return finish("ok", "done", { changes });
   deps.display.phase(stack, "verifying");
   const verify = await deps.verify(stack);
-  return verify.ok ? finish("ok", "verified", { changes, verify }) : finish("failed", "did not verify", { changes, verify });
+  return verify.ok
+    ? finish("ok", "verified", { changes, verify })
+    : finish("failed", "did not verify", { changes, verify });
 }
 
 function notStarted(stack: string, o: DeployOptions, why: string): StackResult {
@@ -146,12 +192,22 @@ function notStarted(stack: string, o: DeployOptions, why: string): StackResult {
 }
 
 /** One wave: at most `concurrency` stacks at a time, none started after an interrupt. */
-async function runWave(wave: string[], o: DeployOptions, deps: DeployDeps, results: Map<string, StackResult>): Promise<void> {
+async function runWave(
+  wave: string[],
+  o: DeployOptions,
+  deps: DeployDeps,
+  results: Map<string, StackResult>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < wave.length) {
       const stack = wave[next++]!;
-      results.set(stack, deps.interruption.interrupted ? notStarted(stack, o, "Not started: interrupted (Ctrl-C).") : await deployOne(stack, o, deps));
+      results.set(
+        stack,
+        deps.interruption.interrupted
+          ? notStarted(stack, o, "Not started: interrupted (Ctrl-C).")
+          : await deployOne(stack, o, deps),
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency, wave.length) }, worker));
@@ -178,7 +234,8 @@ export async function runDeploy(o: DeployOptions, deps: DeployDeps): Promise<Dep
       await runWave(wave, o, deps, results);
       const failed = wave.filter((s) => results.get(s)!.result === "failed");
       if (deps.interruption.interrupted) stop = "Not started: interrupted (Ctrl-C).";
-      else if (failed.length > 0 && !o.keepGoing) stop = `Not started: ${failed.join(", ")} failed in an earlier wave (--keep-going runs the later waves anyway).`;
+      else if (failed.length > 0 && !o.keepGoing)
+        stop = `Not started: ${failed.join(", ")} failed in an earlier wave (--keep-going runs the later waves anyway).`;
     }
   } finally {
     deps.display.close();
@@ -186,10 +243,20 @@ export async function runDeploy(o: DeployOptions, deps: DeployDeps): Promise<Dep
   const stacks = o.waves.flat().map((s) => results.get(s)!);
   const ok = stacks.every((r) => r.ok);
   const interrupted = deps.interruption.interrupted;
-  return { ok, interrupted, stacks, exitCode: interrupted ? EXIT.interrupted : ok ? EXIT.ok : EXIT.failed };
+  return {
+    ok,
+    interrupted,
+    stacks,
+    exitCode: interrupted ? EXIT.interrupted : ok ? EXIT.ok : EXIT.failed,
+  };
 }
 
-const RESULT_WORDS: Record<StackOutcome, string> = { ok: "ok", failed: "FAILED", interrupted: "INTERRUPTED", skipped: "not started" };
+const RESULT_WORDS: Record<StackOutcome, string> = {
+  ok: "ok",
+  failed: "FAILED",
+  interrupted: "INTERRUPTED",
+  skipped: "not started",
+};
 
 function preflightWord(p: PreflightOutcome | undefined): string {
   if (p === undefined) return "-";
@@ -203,10 +270,23 @@ export function formatSummary(s: DeploySummary): string {
   const rows = [["STACK", "COMMAND", "RESULT", "PREFLIGHT", "CHANGES", "VERIFY", "TIME"]];
   for (const r of s.stacks) {
     const verify = r.verify === undefined ? "-" : r.verify.ok ? "ok" : "failed";
-    rows.push([r.stack, r.command, RESULT_WORDS[r.result], preflightWord(r.preflight), formatChanges(r.changes), verify, `${r.seconds}s`]);
+    rows.push([
+      r.stack,
+      r.command,
+      RESULT_WORDS[r.result],
+      preflightWord(r.preflight),
+      formatChanges(r.changes),
+      verify,
+      `${r.seconds}s`,
+    ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const lines = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join("  ")
+      .trimEnd(),
+  );
   for (const r of s.stacks.filter((x) => !x.ok)) {
     lines.push("", `${r.stack}:`);
     for (const e of r.errors) lines.push(...e.split("\n").map((l) => `  ${l}`));

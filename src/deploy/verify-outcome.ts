@@ -20,5 +20,8 @@ export function verifyOutcome(exitCode: number, stdout: string, stderr: string):
     const probed = typeof parsed.probe?.model === "string" ? `, ${parsed.probe.model} called` : "";
     return { ok: true, message: `${parsed.models?.length ?? 0} models listed${probed} as ${who}` };
   }
-  return { ok: false, message: parsed.error ? failureLine(parsed.error) : `verify exited ${exitCode}` };
+  return {
+    ok: false,
+    message: parsed.error ? failureLine(parsed.error) : `verify exited ${exitCode}`,
+  };
 }

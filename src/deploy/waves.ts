@@ -20,7 +20,8 @@ export interface DeployOrder {
   admin: string[];
 }
 
-const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string");
+const isNames = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.every((s) => typeof s === "string");
 
 /** The order, checked against the committed stacks: each is in exactly one wave, or administrators'. */
 export function parseWaves(text: string, committed: readonly string[]): DeployOrder {
@@ -30,14 +31,24 @@ export function parseWaves(text: string, committed: readonly string[]): DeployOr
   if (!Array.isArray(waves) || !waves.every((w) => isNames(w) && w.length > 0)) {
     throw badInput(`${WAVES_FILE} has no waves: list of lists of stack names.`, FIX);
   }
-  if (!isNames(admin)) throw badInput(`${WAVES_FILE} has an admin: that is not a list of stack names.`, FIX);
+  if (!isNames(admin))
+    throw badInput(`${WAVES_FILE} has an admin: that is not a list of stack names.`, FIX);
   const listed = [...(waves as string[][]).flat(), ...admin];
   const twice = listed.filter((s, i) => listed.indexOf(s) !== i);
-  if (twice.length > 0) throw badInput(`${WAVES_FILE} lists ${[...new Set(twice)].join(", ")} more than once.`, FIX);
+  if (twice.length > 0)
+    throw badInput(`${WAVES_FILE} lists ${[...new Set(twice)].join(", ")} more than once.`, FIX);
   const unknown = listed.filter((s) => !committed.includes(s));
-  if (unknown.length > 0) throw badInput(`${WAVES_FILE} lists ${unknown.join(", ")}, which ${unknown.length === 1 ? "has" : "have"} no stack file.`, FIX);
+  if (unknown.length > 0)
+    throw badInput(
+      `${WAVES_FILE} lists ${unknown.join(", ")}, which ${unknown.length === 1 ? "has" : "have"} no stack file.`,
+      FIX,
+    );
   const missing = committed.filter((s) => !listed.includes(s));
-  if (missing.length > 0) throw badInput(`${WAVES_FILE} does not list ${missing.join(", ")}, so deploy cannot tell when ${missing.length === 1 ? "it goes" : "they go"}.`, FIX);
+  if (missing.length > 0)
+    throw badInput(
+      `${WAVES_FILE} does not list ${missing.join(", ")}, so deploy cannot tell when ${missing.length === 1 ? "it goes" : "they go"}.`,
+      FIX,
+    );
   return { waves: waves as string[][], admin };
 }
 
@@ -51,8 +62,16 @@ export function allStacks(order: DeployOrder): string[] {
  * wave of its own; empty waves left out.
  */
 export function inWaves(chosen: readonly string[], order: DeployOrder): string[][] {
-  const outside = chosen.filter((s) => !order.admin.includes(s) && !order.waves.some((w) => w.includes(s)));
-  if (outside.length > 0) throw usage(`${outside.join(", ")} ${outside.length === 1 ? "is" : "are"} in no wave of ${WAVES_FILE}.`, FIX);
+  const outside = chosen.filter(
+    (s) => !order.admin.includes(s) && !order.waves.some((w) => w.includes(s)),
+  );
+  if (outside.length > 0)
+    throw usage(
+      `${outside.join(", ")} ${outside.length === 1 ? "is" : "are"} in no wave of ${WAVES_FILE}.`,
+      FIX,
+    );
   const admin = order.admin.filter((s) => chosen.includes(s)).map((s) => [s]);
-  return [...admin, ...order.waves.map((w) => w.filter((s) => chosen.includes(s)))].filter((w) => w.length > 0);
+  return [...admin, ...order.waves.map((w) => w.filter((s) => chosen.includes(s)))].filter(
+    (w) => w.length > 0,
+  );
 }

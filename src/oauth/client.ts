@@ -35,7 +35,8 @@ export interface ClientProblem {
 
 const CLIENT_ID = /^[0-9]+-[a-z0-9]+\.apps\.googleusercontent\.com$/;
 const LOOPBACK = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?(\/.*)?$/;
-const DOWNLOAD_FIX = "Download the client again: Google Auth Platform > Clients > your Desktop client > Download JSON.";
+const DOWNLOAD_FIX =
+  "Download the client again: Google Auth Platform > Clients > your Desktop client > Download JSON.";
 /**
  * Google Auth Platform shows a client's secret only when it is made: a JSON downloaded later has no
  * client_secret, so downloading again cannot restore a lost one (google-cloud-facts.md, "OAuth").
@@ -78,7 +79,13 @@ export function parseInstalledClient(
           ? `is a ${describe(parsed.type)} credential file, not an OAuth client file`
           : 'has no "installed" object, so it is not a Desktop app client file';
     return {
-      problems: [{ field: "installed", message, fix: "Create an OAuth client of type Desktop app and download its JSON." }],
+      problems: [
+        {
+          field: "installed",
+          message,
+          fix: "Create an OAuth client of type Desktop app and download its JSON.",
+        },
+      ],
     };
   }
   return checkInstalled(parsed.installed, expectedProject);
@@ -106,7 +113,11 @@ function checkInstalled(
     });
   }
   if (typeof project_id !== "string" || project_id.length === 0) {
-    problems.push({ field: "installed.project_id", message: `is ${describe(project_id)}`, fix: DOWNLOAD_FIX });
+    problems.push({
+      field: "installed.project_id",
+      message: `is ${describe(project_id)}`,
+      fix: DOWNLOAD_FIX,
+    });
   } else if (expectedProject !== undefined && project_id !== expectedProject) {
     problems.push({
       field: "installed.project_id",
@@ -116,7 +127,11 @@ function checkInstalled(
   }
   const uris = Array.isArray(redirect_uris) ? redirect_uris : undefined;
   if (uris === undefined || uris.length === 0) {
-    problems.push({ field: "installed.redirect_uris", message: `is ${describe(redirect_uris)}`, fix: DOWNLOAD_FIX });
+    problems.push({
+      field: "installed.redirect_uris",
+      message: `is ${describe(redirect_uris)}`,
+      fix: DOWNLOAD_FIX,
+    });
   } else {
     uris.forEach((uri, i) => {
       if (typeof uri !== "string" || !LOOPBACK.test(uri)) {
@@ -128,9 +143,16 @@ function checkInstalled(
       }
     });
   }
-  for (const [field, value] of [["auth_uri", auth_uri], ["token_uri", token_uri]] as const) {
+  for (const [field, value] of [
+    ["auth_uri", auth_uri],
+    ["token_uri", token_uri],
+  ] as const) {
     if (typeof value !== "string" || !value.startsWith("https://")) {
-      problems.push({ field: `installed.${field}`, message: `is ${describe(value)}; expected an https URL`, fix: DOWNLOAD_FIX });
+      problems.push({
+        field: `installed.${field}`,
+        message: `is ${describe(value)}; expected an https URL`,
+        fix: DOWNLOAD_FIX,
+      });
     }
   }
   if (problems.length > 0) return { problems };

@@ -52,34 +52,66 @@ interface Target {
 function target(root: string, stack: string | undefined, file: string | undefined): Target {
   if (file !== undefined) {
     const name = stack ?? stackOfFile(file);
-    if (name === undefined) throw usage(`--file ${file}: cannot tell the stack's name from the file name.`, "Pass --stack NAME too, or name the file Pulumi.NAME.yaml.");
+    if (name === undefined)
+      throw usage(
+        `--file ${file}: cannot tell the stack's name from the file name.`,
+        "Pass --stack NAME too, or name the file Pulumi.NAME.yaml.",
+      );
     return { stack: name, path: file, shown: file };
   }
-  if (stack === undefined) throw usage("Which stack?", `Pass --stack NAME (committed: ${committed(root)}).`);
+  if (stack === undefined)
+    throw usage("Which stack?", `Pass --stack NAME (committed: ${committed(root)}).`);
   const path = stackFilePath(root, stack);
-  if (!existsSync(path)) throw usage(`There is no ${stackFileName(stack)}.`, `Committed stacks: ${committed(root)}.`);
+  if (!existsSync(path))
+    throw usage(`There is no ${stackFileName(stack)}.`, `Committed stacks: ${committed(root)}.`);
   return { stack, path, shown: stackFileName(stack) };
 }
 
 /** Runs the command; returns its exit code, or throws a Failure (see cli/main.ts). */
 export async function planMain(ctx: MainContext, deps: PlanDeps): Promise<number> {
   const { values } = parseCommandLine("plan", ctx.argv, {
-    stack: { type: "string" }, file: { type: "string" }, mermaid: { type: "boolean", default: false }, outputs: { type: "boolean", default: false },
+    stack: { type: "string" },
+    file: { type: "string" },
+    mermaid: { type: "boolean", default: false },
+    outputs: { type: "boolean", default: false },
   });
   if (values.help) {
     ctx.out(PLAN_HELP);
     return 0;
   }
-  if (values.outputs && (values.mermaid || values.json)) throw usage("--outputs prints one JSON document of its own; it takes neither --mermaid nor --json.", "Drop one of them.");
-  const t = target(deps.root, values.stack === undefined ? undefined : checkStackName(values.stack), values.file);
+  if (values.outputs && (values.mermaid || values.json))
+    throw usage(
+      "--outputs prints one JSON document of its own; it takes neither --mermaid nor --json.",
+      "Drop one of them.",
+    );
+  const t = target(
+    deps.root,
+    values.stack === undefined ? undefined : checkStackName(values.stack),
+    values.file,
+  );
   let text: string;
   try {
     text = deps.readFile(t.path);
   } catch (err) {
-    throw badInput(`Cannot read ${t.shown} (${(err as NodeJS.ErrnoException).code ?? "error"}).`, "Check the path.");
+    throw badInput(
+      `Cannot read ${t.shown} (${(err as NodeJS.ErrnoException).code ?? "error"}).`,
+      "Check the path.",
+    );
   }
-  const plan = await planStack({ stack: t.stack, stackFile: t.shown, file: parseStackFile(text, t.shown), readStack: stackReader(deps.root, deps.readFile) });
+  const plan = await planStack({
+    stack: t.stack,
+    stackFile: t.shown,
+    file: parseStackFile(text, t.shown),
+    readStack: stackReader(deps.root, deps.readFile),
+  });
   if (values.outputs) ctx.out(jsonText(plan.outputs));
-  else ctx.out(values.json ? jsonText(planJson(plan)) : values.mermaid ? `${renderMermaid(plan)}\n` : renderPlan(plan));
+  else
+    ctx.out(
+      values.json
+        ? jsonText(planJson(plan))
+        : values.mermaid
+          ? `${renderMermaid(plan)}\n`
+          : renderPlan(plan),
+    );
   return 0;
 }

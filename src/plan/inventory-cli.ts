@@ -34,7 +34,10 @@ export interface InventoryDeps {
 export const inventoryPath = (stack: string) => join("inventory", `${stack}.json`);
 
 /** The committed inventory, and its text as committed (a file that parses the same may still be stale in form). */
-function committedInventory(deps: InventoryDeps, stack: string): { inventory: Inventory; text: string } | undefined {
+function committedInventory(
+  deps: InventoryDeps,
+  stack: string,
+): { inventory: Inventory; text: string } | undefined {
   const path = join(deps.root, inventoryPath(stack));
   if (!existsSync(path)) return undefined;
   const text = deps.readFile(path);
@@ -42,17 +45,30 @@ function committedInventory(deps: InventoryDeps, stack: string): { inventory: In
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw badInput(`${inventoryPath(stack)} is not valid JSON.`, "Run npm run inventory to write it again.");
+    throw badInput(
+      `${inventoryPath(stack)} is not valid JSON.`,
+      "Run npm run inventory to write it again.",
+    );
   }
   const fields = record(parsed);
-  if (fields === undefined || typeof fields.stack !== "string" || !Array.isArray(fields.resources)) {
-    throw badInput(`${inventoryPath(stack)} is not an inventory (no stack, no resources).`, "Run npm run inventory to write it again.");
+  if (
+    fields === undefined ||
+    typeof fields.stack !== "string" ||
+    !Array.isArray(fields.resources)
+  ) {
+    throw badInput(
+      `${inventoryPath(stack)} is not an inventory (no stack, no resources).`,
+      "Run npm run inventory to write it again.",
+    );
   }
   return { inventory: fields as unknown as Inventory, text };
 }
 
 export async function inventoryMain(ctx: MainContext, deps: InventoryDeps): Promise<number> {
-  const { values } = parseCommandLine("inventory", ctx.argv, { stack: { type: "string", multiple: true, default: [] }, check: { type: "boolean", default: false } });
+  const { values } = parseCommandLine("inventory", ctx.argv, {
+    stack: { type: "string", multiple: true, default: [] },
+    check: { type: "boolean", default: false },
+  });
   if (values.help) {
     ctx.out(INVENTORY_HELP);
     return 0;
@@ -60,26 +76,58 @@ export async function inventoryMain(ctx: MainContext, deps: InventoryDeps): Prom
   const committed = stackNames(readdirSync(join(deps.root, "stacks")));
   const stacks = values.stack.length > 0 ? values.stack.map((s) => checkStackName(s)) : committed;
   const unknown = stacks.filter((s) => !committed.includes(s));
-  if (unknown.length > 0) throw usage(`No stack file for ${unknown.join(", ")}.`, `Committed stacks: ${committed.join(", ") || "none"}.`);
-  const report: { stack: string; file: string; resources: number; status: "written" | "unchanged" | "differs"; changes: string[] }[] = [];
+  if (unknown.length > 0)
+    throw usage(
+      `No stack file for ${unknown.join(", ")}.`,
+      `Committed stacks: ${committed.join(", ") || "none"}.`,
+    );
+  const report: {
+    stack: string;
+    file: string;
+    resources: number;
+    status: "written" | "unchanged" | "differs";
+    changes: string[];
+  }[] = [];
   for (const stack of stacks) {
     const old = committedInventory(deps, stack);
-    const file = parseStackFile(deps.readFile(join(deps.root, stackFileName(stack))), stackFileName(stack));
-    const plan = await planStack({ stack, stackFile: stackFileName(stack), file, readStack: stackReader(deps.root, deps.readFile) });
+    const file = parseStackFile(
+      deps.readFile(join(deps.root, stackFileName(stack))),
+      stackFileName(stack),
+    );
+    const plan = await planStack({
+      stack,
+      stackFile: stackFileName(stack),
+      file,
+      readStack: stackReader(deps.root, deps.readFile),
+    });
     const current = inventoryOf(plan);
-    const changes = old === undefined ? [`+ ${inventoryPath(stack)} does not exist yet`] : inventoryDiff(old.inventory, current);
+    const changes =
+      old === undefined
+        ? [`+ ${inventoryPath(stack)} does not exist yet`]
+        : inventoryDiff(old.inventory, current);
     const same = old !== undefined && old.text === inventoryText(current);
-    if (!values.check && !same) deps.writeFile(join(deps.root, inventoryPath(stack)), inventoryText(current));
-    report.push({ stack, file: inventoryPath(stack), resources: current.resources.length, status: same ? "unchanged" : values.check ? "differs" : "written", changes: same ? [] : changes });
+    if (!values.check && !same)
+      deps.writeFile(join(deps.root, inventoryPath(stack)), inventoryText(current));
+    report.push({
+      stack,
+      file: inventoryPath(stack),
+      resources: current.resources.length,
+      status: same ? "unchanged" : values.check ? "differs" : "written",
+      changes: same ? [] : changes,
+    });
   }
   const stale = report.filter((r) => r.status === "differs");
-  if (values.json) ctx.out(jsonText({ ok: stale.length === 0, command: "inventory", stacks: report }));
+  if (values.json)
+    ctx.out(jsonText({ ok: stale.length === 0, command: "inventory", stacks: report }));
   else {
     for (const r of report) {
       ctx.out(`${r.status.padEnd(9)} ${r.file} (${r.resources} resources)\n`);
       for (const change of r.status === "unchanged" ? [] : r.changes) ctx.out(`  ${change}\n`);
     }
-    if (stale.length > 0) ctx.out(`\n${stale.length} inventor${stale.length === 1 ? "y differs" : "ies differ"} from the program: run npm run inventory and commit the result with the change.\n`);
+    if (stale.length > 0)
+      ctx.out(
+        `\n${stale.length} inventor${stale.length === 1 ? "y differs" : "ies differ"} from the program: run npm run inventory and commit the result with the change.\n`,
+      );
   }
   return stale.length === 0 ? 0 : 1;
 }

@@ -28,13 +28,30 @@ const IDENTITY_INPUTS: Readonly<Record<string, readonly string[]>> = {
   "gcp:serviceaccount/account:Account": ["project", "accountId"],
   "gcp:projects/iAMMember:IAMMember": ["project", "role", "member", "condition"],
   "gcp:serviceaccount/iAMMember:IAMMember": ["serviceAccountId", "role", "member", "condition"],
-  "gcp:serviceaccount/key:Key": ["serviceAccountId", "keepers", "keyAlgorithm", "privateKeyType", "publicKeyType", "publicKeyData"],
+  "gcp:serviceaccount/key:Key": [
+    "serviceAccountId",
+    "keepers",
+    "keyAlgorithm",
+    "privateKeyType",
+    "publicKeyType",
+    "publicKeyData",
+  ],
   "gcp:secretmanager/secret:Secret": ["project", "secretId", "replication", "tags"],
   "gcp:secretmanager/secretVersion:SecretVersion": ["secret", "isSecretDataBase64"],
-  "gcp:secretmanager/secretIamMember:SecretIamMember": ["project", "secretId", "role", "member", "condition"],
+  "gcp:secretmanager/secretIamMember:SecretIamMember": [
+    "project",
+    "secretId",
+    "role",
+    "member",
+    "condition",
+  ],
   "gcp:projects/apiKey:ApiKey": ["project", "name", "serviceAccountEmail"],
   "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": ["project", "workloadIdentityPoolId"],
-  "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": ["project", "workloadIdentityPoolId", "workloadIdentityPoolProviderId"],
+  "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": [
+    "project",
+    "workloadIdentityPoolId",
+    "workloadIdentityPoolProviderId",
+  ],
   "gcp:storage/bucketIAMMember:BucketIAMMember": ["bucket", "role", "member", "condition"],
   "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": ["cryptoKeyId", "role", "member", "condition"],
   "gcp:kms/keyRing:KeyRing": ["project", "name", "location"],
@@ -62,7 +79,9 @@ export interface Inventory {
 function shown(r: RecordedResource, field: string): unknown {
   if (r.secretInputs.includes(field)) return "[secret]";
   const value = r.inputs[field];
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (v === UNKNOWN ? "(known after up)" : v))) as unknown;
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) => (v === UNKNOWN ? "(known after up)" : v)),
+  ) as unknown;
 }
 
 /** The inventory of a plan, its resources sorted by URN so the file diffs cleanly. */
@@ -71,7 +90,8 @@ export function inventoryOf(plan: Plan): Inventory {
   const resources = plan.resources.map((r): InventoryEntry => {
     const parent = byUrn.get(r.parent);
     const identity: Record<string, unknown> = {};
-    for (const field of IDENTITY_INPUTS[r.type] ?? []) if (r.inputs[field] !== undefined) identity[field] = shown(r, field);
+    for (const field of IDENTITY_INPUTS[r.type] ?? [])
+      if (r.inputs[field] !== undefined) identity[field] = shown(r, field);
     return {
       urn: r.urn,
       type: r.type,
@@ -81,7 +101,10 @@ export function inventoryOf(plan: Plan): Inventory {
       ...(r.aliases.length > 0 ? { aliases: r.aliases } : {}),
     };
   });
-  return { stack: plan.stack, resources: resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)) };
+  return {
+    stack: plan.stack,
+    resources: resources.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0)),
+  };
 }
 
 /** The file's text: one resource a line, so a review shows each added, removed or changed resource as one line. */
@@ -95,11 +118,19 @@ export function inventoryDiff(committed: Inventory, current: Inventory): string[
   const before = new Map(committed.resources.map((r) => [r.urn, r]));
   const after = new Map(current.resources.map((r) => [r.urn, r]));
   const lines: string[] = [];
-  for (const [urn, r] of before) if (!after.has(urn)) lines.push(`- removed (or renamed): ${urn}${r.aliases ? "" : " (a rename that must keep the cloud resource needs an alias)"}`);
-  for (const urn of after.keys()) if (!before.has(urn)) lines.push(`+ added (or renamed to): ${urn}`);
+  for (const [urn, r] of before)
+    if (!after.has(urn))
+      lines.push(
+        `- removed (or renamed): ${urn}${r.aliases ? "" : " (a rename that must keep the cloud resource needs an alias)"}`,
+      );
+  for (const urn of after.keys())
+    if (!before.has(urn)) lines.push(`+ added (or renamed to): ${urn}`);
   for (const [urn, r] of after) {
     const old = before.get(urn);
-    if (old !== undefined && JSON.stringify(old) !== JSON.stringify(r)) lines.push(`~ changed: ${urn}: ${JSON.stringify(old.identity)} -> ${JSON.stringify(r.identity)}${JSON.stringify(old.aliases) !== JSON.stringify(r.aliases) ? ` (aliases ${JSON.stringify(r.aliases ?? [])})` : ""}`);
+    if (old !== undefined && JSON.stringify(old) !== JSON.stringify(r))
+      lines.push(
+        `~ changed: ${urn}: ${JSON.stringify(old.identity)} -> ${JSON.stringify(r.identity)}${JSON.stringify(old.aliases) !== JSON.stringify(r.aliases) ? ` (aliases ${JSON.stringify(r.aliases ?? [])})` : ""}`,
+      );
   }
   return lines;
 }

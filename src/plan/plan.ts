@@ -44,7 +44,9 @@ function knownOnly(value: unknown): unknown {
   if (value === UNKNOWN) return undefined;
   if (Array.isArray(value)) return value.map(knownOnly).filter((v) => v !== undefined);
   if (typeof value !== "object" || value === null) return value;
-  const entries = Object.entries(value).map(([k, v]) => [k, knownOnly(v)] as const).filter(([, v]) => v !== undefined);
+  const entries = Object.entries(value)
+    .map(([k, v]) => [k, knownOnly(v)] as const)
+    .filter(([, v]) => v !== undefined);
   return Object.fromEntries(entries);
 }
 
@@ -57,7 +59,11 @@ type ClientStandIn = "encrypted" | "missing";
  * An encrypted value cannot be read without the stack's secrets provider. The OAuth client file is
  * the only secret key; a stand-in with the right shape lets the plan show the secret it would fill.
  */
-function standIns(file: StackFile, project: string, stack: string): { raw: RawConfig; notes: string[]; client?: ClientStandIn } {
+function standIns(
+  file: StackFile,
+  project: string,
+  stack: string,
+): { raw: RawConfig; notes: string[]; client?: ClientStandIn } {
   const raw: Record<string, string> = { ...file.raw };
   const notes: string[] = [];
   let client: ClientStandIn | undefined;
@@ -76,9 +82,13 @@ function standIns(file: StackFile, project: string, stack: string): { raw: RawCo
     if (key === OAUTH_CLIENT_KEY) {
       raw[key] = standInClient();
       client = "encrypted";
-      notes.push(`${key} is encrypted in the stack file; the plan stands in a Desktop client of the right shape, so its secret shows but the file itself is not checked.`);
+      notes.push(
+        `${key} is encrypted in the stack file; the plan stands in a Desktop client of the right shape, so its secret shows but the file itself is not checked.`,
+      );
     } else {
-      notes.push(`${key} is encrypted in the stack file and was left out; the plan shows the stack as if it were unset.`);
+      notes.push(
+        `${key} is encrypted in the stack file and was left out; the plan shows the stack as if it were unset.`,
+      );
     }
   }
   if (raw[`${NAMESPACE}:oauthClientRequired`] === "true" && raw[OAUTH_CLIENT_KEY] === undefined) {
@@ -96,18 +106,39 @@ function standIns(file: StackFile, project: string, stack: string): { raw: RawCo
 function clientStep(step: ManualStep, standIn: ClientStandIn | undefined): ManualStep {
   if (step.id !== "oauth-desktop-client" || standIn === undefined) return step;
   return standIn === "missing"
-    ? { ...step, status: "pending", title: "Create the Desktop OAuth client and hand its file to the stack (pulumi up refuses the stack until then)" }
-    : { ...step, title: "Desktop OAuth client is set (encrypted in the stack file, not checked offline)" };
+    ? {
+        ...step,
+        status: "pending",
+        title:
+          "Create the Desktop OAuth client and hand its file to the stack (pulumi up refuses the stack until then)",
+      }
+    : {
+        ...step,
+        title: "Desktop OAuth client is set (encrypted in the stack file, not checked offline)",
+      };
 }
 
 /** Google derives these from inputs by fixed rules, so a plan may show them; the rest stay unknown. */
 function predictedState(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
-  if (type === "gcp:projects/iAMCustomRole:IAMCustomRole" && typeof inputs.roleId === "string" && typeof inputs.project === "string") {
+  if (
+    type === "gcp:projects/iAMCustomRole:IAMCustomRole" &&
+    typeof inputs.roleId === "string" &&
+    typeof inputs.project === "string"
+  ) {
     return { ...inputs, name: `projects/${inputs.project}/roles/${inputs.roleId}` };
   }
-  if (type === "gcp:serviceaccount/account:Account" && typeof inputs.accountId === "string" && typeof inputs.project === "string") {
+  if (
+    type === "gcp:serviceaccount/account:Account" &&
+    typeof inputs.accountId === "string" &&
+    typeof inputs.project === "string"
+  ) {
     const email = `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`;
-    return { ...inputs, email, name: `projects/${inputs.project}/serviceAccounts/${email}`, member: `serviceAccount:${email}` };
+    return {
+      ...inputs,
+      email,
+      name: `projects/${inputs.project}/serviceAccounts/${email}`,
+      member: `serviceAccount:${email}`,
+    };
   }
   return inputs;
 }
@@ -117,16 +148,26 @@ function predictedState(type: string, inputs: Record<string, unknown>): Record<s
  * Offline it cannot be known; the plan shows where it goes.
  */
 const CI_INVOKES = {
-  "gcp:organizations/getProject:getProject": (inputs: Record<string, unknown>) => ({ projectId: inputs.projectId, number: `NUMBER-OF-${String(inputs.projectId)}` }),
+  "gcp:organizations/getProject:getProject": (inputs: Record<string, unknown>) => ({
+    projectId: inputs.projectId,
+    number: `NUMBER-OF-${String(inputs.projectId)}`,
+  }),
 };
 
 /** Checks the stack's config and runs the program under mocks; throws ConfigError on bad config. */
 export async function planStack(req: PlanRequest): Promise<Plan> {
   const { raw, notes, client } = standIns(req.file, req.file.raw["gcp:project"] ?? "", req.stack);
   // Encrypted values, and the stand-in for a missing client, are what Pulumi would hold as secrets.
-  const secretKeys = new Set([...req.file.encrypted, ...(client === undefined ? [] : [OAUTH_CLIENT_KEY])]);
+  const secretKeys = new Set([
+    ...req.file.encrypted,
+    ...(client === undefined ? [] : [OAUTH_CLIENT_KEY]),
+  ]);
   const stack = checkAnyStack(raw, {
-    stack: req.stack, secretKeys, stackFile: req.stackFile, secretsProvider: req.file.secretsProvider, readStack: req.readStack,
+    stack: req.stack,
+    secretKeys,
+    stackFile: req.stackFile,
+    secretsProvider: req.file.secretsProvider,
+    readStack: req.readStack,
   });
   const record = (program: () => unknown) =>
     recordProgram(program, {
@@ -138,15 +179,27 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
     });
   if (stack.kind === "ci") {
     const recording = await record(() => buildCiStack(stack.config));
-    notes.push("Project numbers (NUMBER-OF-<project>) in the deployers' conditions are looked up when the CI stack runs.");
+    notes.push(
+      "Project numbers (NUMBER-OF-<project>) in the deployers' conditions are looked up when the CI stack runs.",
+    );
     return {
-      stack: req.stack, project: stack.config.project, environment: "ci", stackFile: req.stackFile, resources: recording.resources, manualSteps: [],
-      criticalPath: criticalPath(recording.resources), notes, outputs: knownOnly(recording.outputs) as Record<string, unknown>, config: stack,
+      stack: req.stack,
+      project: stack.config.project,
+      environment: "ci",
+      stackFile: req.stackFile,
+      resources: recording.resources,
+      manualSteps: [],
+      criticalPath: criticalPath(recording.resources),
+      notes,
+      outputs: knownOnly(recording.outputs) as Record<string, unknown>,
+      config: stack,
     };
   }
   const config = stack.config;
   if (config.foundation === "ci") {
-    notes.push(`The CI stack applies this environment's APIs, accounts, their roles and impersonators (foundation: ci): see them with npm run plan -- --stack ci.`);
+    notes.push(
+      `The CI stack applies this environment's APIs, accounts, their roles and impersonators (foundation: ci): see them with npm run plan -- --stack ci.`,
+    );
   }
   const recording = await record(() => buildStack(config));
   const outputs = recording.outputs as { manualSteps: ManualStep[] };
@@ -159,7 +212,10 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
     manualSteps: outputs.manualSteps.map((step) => clientStep(step, client)),
     criticalPath: criticalPath(recording.resources),
     notes,
-    outputs: knownOnly({ ...outputs, manualSteps: outputs.manualSteps.map((step) => clientStep(step, client)) }) as Record<string, unknown>,
+    outputs: knownOnly({
+      ...outputs,
+      manualSteps: outputs.manualSteps.map((step) => clientStep(step, client)),
+    }) as Record<string, unknown>,
     config: stack,
   };
 }

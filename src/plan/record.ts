@@ -46,7 +46,11 @@ export interface Recording<T> {
 }
 
 /** What the stand-in cloud answers when a resource is registered. */
-type NewResource = (type: string, name: string, inputs: Record<string, unknown>) => { id?: string; state: Record<string, unknown> };
+type NewResource = (
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+) => { id?: string; state: Record<string, unknown> };
 
 export interface RecordOptions {
   project: string;
@@ -76,14 +80,32 @@ interface RegisterRequest {
 /** pulumirpc.Alias: a full URN, or a spec of the parts of the old identity that differ. */
 interface AliasMessage {
   getUrn(): string;
-  getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+  getSpec():
+    | {
+        getName(): string;
+        getType(): string;
+        getStack(): string;
+        getProject(): string;
+        getParenturn(): string;
+        getNoparent(): boolean;
+      }
+    | undefined;
 }
 
 function aliasText(alias: AliasMessage): string {
   const spec = alias.getSpec();
   if (alias.getUrn() !== "" || spec === undefined) return alias.getUrn();
-  const parts = { name: spec.getName(), type: spec.getType(), stack: spec.getStack(), project: spec.getProject(), parent: spec.getNoparent() ? "(none)" : spec.getParenturn() };
-  return Object.entries(parts).filter(([, v]) => v !== "").map(([k, v]) => `${k}=${v}`).join(" ");
+  const parts = {
+    name: spec.getName(),
+    type: spec.getType(),
+    stack: spec.getStack(),
+    project: spec.getProject(),
+    parent: spec.getNoparent() ? "(none)" : spec.getParenturn(),
+  };
+  return Object.entries(parts)
+    .filter(([, v]) => v !== "")
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
 }
 interface RegisterResponse {
   getUrn(): string;
@@ -93,11 +115,21 @@ interface MockMonitorLike {
   registerResource(req: RegisterRequest, callback: RegisterCallback): void;
 }
 
-export type Resolved<T> = T extends pulumi.Output<infer U> ? Resolved<U> : T extends object ? { [K in keyof T]: Resolved<T[K]> } : T;
+export type Resolved<T> =
+  T extends pulumi.Output<infer U>
+    ? Resolved<U>
+    : T extends object
+      ? { [K in keyof T]: Resolved<T[K]> }
+      : T;
 
 function secretKeys(struct: Record<string, unknown>): string[] {
   return Object.entries(struct)
-    .filter(([, v]) => typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] !== undefined)
+    .filter(
+      ([, v]) =>
+        typeof v === "object" &&
+        v !== null &&
+        (v as Record<string, unknown>)[SECRET_SIG] !== undefined,
+    )
     .map(([k]) => k);
 }
 
@@ -119,10 +151,13 @@ async function resolveDeep(value: unknown, path: string, secrets: string[]): Pro
     const inner = await new Promise<unknown>((resolve) => output.apply((v) => resolve(v)));
     return resolveDeep(inner, path, secrets);
   }
-  if (Array.isArray(value)) return Promise.all(value.map((v, i) => resolveDeep(v, `${path}[${i}]`, secrets)));
+  if (Array.isArray(value))
+    return Promise.all(value.map((v, i) => resolveDeep(v, `${path}[${i}]`, secrets)));
   if (typeof value === "object" && value !== null) {
     const entries = await Promise.all(
-      Object.entries(value).map(async ([k, v]) => [k, await resolveDeep(v, path ? `${path}.${k}` : k, secrets)] as const),
+      Object.entries(value).map(
+        async ([k, v]) => [k, await resolveDeep(v, path ? `${path}.${k}` : k, secrets)] as const,
+      ),
     );
     return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
   }
@@ -130,19 +165,31 @@ async function resolveDeep(value: unknown, path: string, secrets: string[]): Pro
 }
 
 /** The engine's URN of a resource, from its parent's engine URN (none for a top-level resource). */
-function engineUrn(options: RecordOptions, type: string, name: string, parent: string | undefined): string {
+function engineUrn(
+  options: RecordOptions,
+  type: string,
+  name: string,
+  parent: string | undefined,
+): string {
   const qualified = parent === undefined ? type : `${parent.split("::")[2]!}$${type}`;
   return `urn:pulumi:${options.stack}::${options.project}::${qualified}::${name}`;
 }
 
 /** Runs `program` under mocks and returns what it registered and exported. */
-export async function recordProgram<T>(program: () => T | Promise<T>, options: RecordOptions): Promise<Recording<Resolved<T>>> {
+export async function recordProgram<T>(
+  program: () => T | Promise<T>,
+  options: RecordOptions,
+): Promise<Recording<Resolved<T>>> {
   const unexpectedInvokes: string[] = [];
   const states = new Map<string, Record<string, unknown>>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const { id, state } = options.newResource(args.type, args.name, args.inputs as Record<string, unknown>);
+        const { id, state } = options.newResource(
+          args.type,
+          args.name,
+          args.inputs as Record<string, unknown>,
+        );
         states.set(`${args.type}::${args.name}`, state);
         return { id, state };
       },
@@ -177,20 +224,32 @@ export async function recordProgram<T>(program: () => T | Promise<T>, options: R
       name,
       custom: req.getCustom(),
       parent: req.getParent(),
-      inputs: unwrapSecrets(pulumi.runtime.deserializeProperties(struct)) as Record<string, unknown>,
+      inputs: unwrapSecrets(pulumi.runtime.deserializeProperties(struct)) as Record<
+        string,
+        unknown
+      >,
       secretInputs: secretKeys(struct.toJavaScript()),
       dependencies: req.getDependenciesList(),
       retainOnDelete: req.getRetainondelete() === true,
       protect: req.getProtect() === true,
       deleteBeforeReplace: req.getDeletebeforereplace(),
-      aliases: [...(req.getAliasesList?.() ?? []).map(aliasText), ...(req.getAliasurnsList?.() ?? [])],
+      aliases: [
+        ...(req.getAliasesList?.() ?? []).map(aliasText),
+        ...(req.getAliasurnsList?.() ?? []),
+      ],
     };
     register(req, (err, resp) => {
       if (!err && resp) {
         const parent = record.parent === "" ? undefined : engine.get(record.parent);
         const urn = engineUrn(options, type, name, parent);
         engine.set(resp.getUrn(), urn);
-        resources.push({ ...record, urn, parent: parent ?? record.parent, dependencies: record.dependencies.map(asEngine), state: states.get(`${type}::${name}`) ?? {} });
+        resources.push({
+          ...record,
+          urn,
+          parent: parent ?? record.parent,
+          dependencies: record.dependencies.map(asEngine),
+          state: states.get(`${type}::${name}`) ?? {},
+        });
       }
       pending--;
       callback(err, resp);
@@ -201,11 +260,12 @@ export async function recordProgram<T>(program: () => T | Promise<T>, options: R
   const secretOutputPaths: string[] = [];
   const outputs = (await resolveDeep(returned, "", secretOutputPaths)) as Resolved<T>;
   // Registrations finish asynchronously; wait until none is in flight across several turns.
-  for (let quiet = 0; quiet < 5; ) {
+  for (let quiet = 0; quiet < 5;) {
     await new Promise((r) => setImmediate(r));
     quiet = pending === 0 ? quiet + 1 : 0;
   }
-  if (unexpectedInvokes.length > 0) throw new Error(`undeclared invokes: ${unexpectedInvokes.join(", ")}`);
+  if (unexpectedInvokes.length > 0)
+    throw new Error(`undeclared invokes: ${unexpectedInvokes.join(", ")}`);
   return { resources, outputs, secretOutputPaths };
 }
 
@@ -227,5 +287,8 @@ export function criticalPath(resources: RecordedResource[]): RecordedResource[] 
     memo.set(r.urn, chain);
     return chain;
   };
-  return resources.filter((r) => r.custom).map(longest).reduce((a, b) => (b.length > a.length ? b : a), []);
+  return resources
+    .filter((r) => r.custom)
+    .map(longest)
+    .reduce((a, b) => (b.length > a.length ? b : a), []);
 }

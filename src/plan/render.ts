@@ -15,7 +15,10 @@ const SUMMARY: Record<string, string[]> = {
   "gcp:secretmanager/secretIamMember:SecretIamMember": ["role", "member"],
   "gcp:projects/apiKey:ApiKey": ["name", "restrictions"],
   "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": ["workloadIdentityPoolId"],
-  "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": ["workloadIdentityPoolProviderId", "attributeCondition"],
+  "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": [
+    "workloadIdentityPoolProviderId",
+    "attributeCondition",
+  ],
   "gcp:storage/bucketIAMMember:BucketIAMMember": ["bucket", "role", "member"],
   "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": ["role", "member"],
   "gcp:projects/iAMCustomRole:IAMCustomRole": ["roleId", "permissions"],
@@ -26,12 +29,16 @@ const SUMMARY: Record<string, string[]> = {
 /** `gcp:serviceaccount/account:Account` → `serviceaccount.Account`; `pkg:index:Name` → `Name`. */
 export function shortType(type: string): string {
   const [pkg, mod, name] = type.split(":");
-  if (pkg === "gcp" && mod !== undefined && name !== undefined) return `${mod.split("/")[0]}.${name}`;
+  if (pkg === "gcp" && mod !== undefined && name !== undefined)
+    return `${mod.split("/")[0]}.${name}`;
   return name ?? type;
 }
 
 function isUnknown(v: unknown): boolean {
-  return v === UNKNOWN || (typeof v === "object" && v !== null && (v as Record<string, unknown>).__pulumiUnknown === true);
+  return (
+    v === UNKNOWN ||
+    (typeof v === "object" && v !== null && (v as Record<string, unknown>).__pulumiUnknown === true)
+  );
 }
 
 function show(r: RecordedResource, field: string): string | undefined {
@@ -40,12 +47,19 @@ function show(r: RecordedResource, field: string): string | undefined {
   if (r.secretInputs.includes(field)) return `${field}=[secret]`;
   if (isUnknown(v)) return `${field}=(known after up)`;
   if (field === "condition") return "conditional";
-  const text = typeof v === "string" ? v : JSON.stringify(v, (_k, x: unknown) => (isUnknown(x) ? "(known after up)" : x));
+  const text =
+    typeof v === "string"
+      ? v
+      : JSON.stringify(v, (_k, x: unknown) => (isUnknown(x) ? "(known after up)" : x));
   return `${field}=${text.length > 140 ? `${text.slice(0, 137)}...` : text}`;
 }
 
 function summary(r: RecordedResource): string {
-  const fields = SUMMARY[r.type] ?? Object.keys(r.inputs).filter((k) => typeof r.inputs[k] === "string" && k !== "project").slice(0, 2);
+  const fields =
+    SUMMARY[r.type] ??
+    Object.keys(r.inputs)
+      .filter((k) => typeof r.inputs[k] === "string" && k !== "project")
+      .slice(0, 2);
   return fields.flatMap((f) => show(r, f) ?? []).join("  ");
 }
 
@@ -62,7 +76,9 @@ function renderTree(plan: Plan): string[] {
     const list = children.get(parent) ?? [];
     list.forEach((r, i) => {
       const last = i === list.length - 1;
-      const head = r.custom ? `+ ${shortType(r.type)}  ${r.name}` : `${shortType(r.type)}  ${r.name}`;
+      const head = r.custom
+        ? `+ ${shortType(r.type)}  ${r.name}`
+        : `${shortType(r.type)}  ${r.name}`;
       const detail = r.custom ? summary(r) : "";
       lines.push(`${indent}${last ? "└─ " : "├─ "}${head}${detail ? `  ${detail}` : ""}`);
       walk(r.urn, `${indent}${last ? "   " : "│  "}`);
@@ -81,7 +97,9 @@ export function renderMermaid(plan: Plan): string {
   const index = new Map(custom.map((r, i) => [r.urn, i]));
   const critical = new Set(plan.criticalPath.map((r) => r.urn));
   const lines = ["flowchart LR"];
-  custom.forEach((r, i) => lines.push(`  ${nodeId(i)}["${label(r)}"]${critical.has(r.urn) ? ":::critical" : ""}`));
+  custom.forEach((r, i) =>
+    lines.push(`  ${nodeId(i)}["${label(r)}"]${critical.has(r.urn) ? ":::critical" : ""}`),
+  );
   custom.forEach((r, i) => {
     for (const dep of new Set(r.dependencies)) {
       const from = index.get(dep);
@@ -103,7 +121,11 @@ export function renderPlan(plan: Plan): string {
     ...renderTree(plan),
     "",
     `Manual steps: ${plan.manualSteps.length === 0 ? "none" : plan.manualSteps.length}`,
-    ...plan.manualSteps.flatMap((s, i) => [`  ${i + 1}. [${s.status}] ${s.title}`, `     ${s.url}`, ...s.instructions.map((t) => `     - ${t}`)]),
+    ...plan.manualSteps.flatMap((s, i) => [
+      `  ${i + 1}. [${s.status}] ${s.title}`,
+      `     ${s.url}`,
+      ...s.instructions.map((t) => `     - ${t}`),
+    ]),
     "",
     `Critical path: ${plan.criticalPath.length} resources deep`,
     ...plan.criticalPath.map((r, i) => `  ${i === 0 ? "  " : "→ "}${shortType(r.type)}  ${r.name}`),
@@ -120,12 +142,25 @@ export function renderPlan(plan: Plan): string {
 /** The plan for scripts: every resource with its dependencies, secret inputs shown as [secret]. */
 export function planJson(plan: Plan): Record<string, unknown> {
   const visible = (r: RecordedResource) =>
-    Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, r.secretInputs.includes(k) ? "[secret]" : isUnknown(v) ? null : v]));
+    Object.fromEntries(
+      Object.entries(r.inputs).map(([k, v]) => [
+        k,
+        r.secretInputs.includes(k) ? "[secret]" : isUnknown(v) ? null : v,
+      ]),
+    );
   return {
     stack: plan.stack,
     project: plan.project,
     environment: plan.environment,
-    resources: plan.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, custom: r.custom, parent: r.parent || null, dependsOn: [...new Set(r.dependencies)], inputs: visible(r) })),
+    resources: plan.resources.map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      custom: r.custom,
+      parent: r.parent || null,
+      dependsOn: [...new Set(r.dependencies)],
+      inputs: visible(r),
+    })),
     manualSteps: plan.manualSteps,
     criticalPath: plan.criticalPath.map((r) => r.urn),
     mermaid: renderMermaid(plan),

@@ -73,15 +73,32 @@ export function parsePreflightArgs(argv: string[]): PreflightOptions {
   };
   if (options.help) return options;
   if (options.stack === undefined) throw usage("Which stack?", "Pass --stack NAME.");
-  if (auth !== "adc" && auth !== "impersonate") throw usage(`--auth ${JSON.stringify(auth)} is not one of adc, impersonate.`, USAGE_FIX);
-  if (auth === "impersonate" && v.impersonate === undefined) throw usage("--auth impersonate needs the account: --impersonate EMAIL.", "Pass --impersonate EMAIL (the deployer, for example).");
-  if (auth === "adc" && v.impersonate !== undefined) throw usage("--auth adc and --impersonate name two identities; a run checks as one.", "Drop --impersonate, or use --auth impersonate.");
+  if (auth !== "adc" && auth !== "impersonate")
+    throw usage(`--auth ${JSON.stringify(auth)} is not one of adc, impersonate.`, USAGE_FIX);
+  if (auth === "impersonate" && v.impersonate === undefined)
+    throw usage(
+      "--auth impersonate needs the account: --impersonate EMAIL.",
+      "Pass --impersonate EMAIL (the deployer, for example).",
+    );
+  if (auth === "adc" && v.impersonate !== undefined)
+    throw usage(
+      "--auth adc and --impersonate name two identities; a run checks as one.",
+      "Drop --impersonate, or use --auth impersonate.",
+    );
   if (v.timeout !== undefined) {
-    if (!/^\d+(\.\d+)?$/.test(v.timeout) || Number(v.timeout) <= 0) throw usage(`--timeout ${JSON.stringify(v.timeout)} is not a number of seconds above 0.`, USAGE_FIX);
+    if (!/^\d+(\.\d+)?$/.test(v.timeout) || Number(v.timeout) <= 0)
+      throw usage(
+        `--timeout ${JSON.stringify(v.timeout)} is not a number of seconds above 0.`,
+        USAGE_FIX,
+      );
     options.timeoutSeconds = Number(v.timeout);
   }
   if (v.retries !== undefined) {
-    if (!/^\d+$/.test(v.retries) || Number(v.retries) > 10) throw usage(`--retries ${JSON.stringify(v.retries)} is not a whole number from 0 to 10.`, USAGE_FIX);
+    if (!/^\d+$/.test(v.retries) || Number(v.retries) > 10)
+      throw usage(
+        `--retries ${JSON.stringify(v.retries)} is not a whole number from 0 to 10.`,
+        USAGE_FIX,
+      );
     options.retries = Number(v.retries);
   }
   return options;

@@ -43,10 +43,15 @@ export interface BooleanReading {
 /** A boolean constraint: one rule without a condition decides it (`enforce`); none, its default. */
 export function readBoolean(constraint: string, rules: readonly PolicyRule[]): BooleanReading {
   const deciding = rules.filter((r) => r.enforce !== undefined);
-  if (deciding.length === 0) return { enforced: ENFORCED_BY_DEFAULT[constraint] ?? false, byDefault: true };
+  if (deciding.length === 0)
+    return { enforced: ENFORCED_BY_DEFAULT[constraint] ?? false, byDefault: true };
   // Conditions are already evaluated in an effective policy; if several rules remain, any enforcing one wins.
   const enforcing = deciding.find((r) => r.enforce === true);
-  return { enforced: enforcing !== undefined, byDefault: false, ...(enforcing?.parameters ? { parameters: enforcing.parameters } : {}) };
+  return {
+    enforced: enforcing !== undefined,
+    byDefault: false,
+    ...(enforcing?.parameters ? { parameters: enforcing.parameters } : {}),
+  };
 }
 
 /** A list constraint: whether `value` is allowed by the merged rules (allowAll, denyAll, allowed and denied values). */
@@ -60,8 +65,14 @@ export function listAllows(rules: readonly PolicyRule[], value: string): boolean
 
 /** A list constraint restricts anything at all: some rule denies all, or lists values. */
 export function listRestricts(rules: readonly PolicyRule[]): boolean {
-  if (rules.some((r) => r.allowAll === true) && !rules.some((r) => r.denyAll === true || r.deniedValues.length > 0)) return false;
-  return rules.some((r) => r.denyAll === true || r.allowedValues.length > 0 || r.deniedValues.length > 0);
+  if (
+    rules.some((r) => r.allowAll === true) &&
+    !rules.some((r) => r.denyAll === true || r.deniedValues.length > 0)
+  )
+    return false;
+  return rules.some(
+    (r) => r.denyAll === true || r.allowedValues.length > 0 || r.deniedValues.length > 0,
+  );
 }
 
 /**
@@ -69,7 +80,11 @@ export function listRestricts(rules: readonly PolicyRule[]): boolean {
  * ("720h"; a bare number is read as hours too), or none when the constraint sets no limit.
  */
 export function keyExpiryHours(rules: readonly PolicyRule[]): number | undefined {
-  const hours = rules.flatMap((r) => r.allowedValues).map((v) => /^(\d+)h?$/.exec(v.trim())?.[1]).filter((h): h is string => h !== undefined).map(Number);
+  const hours = rules
+    .flatMap((r) => r.allowedValues)
+    .map((v) => /^(\d+)h?$/.exec(v.trim())?.[1])
+    .filter((h): h is string => h !== undefined)
+    .map(Number);
   return hours.length === 0 ? undefined : Math.max(...hours);
 }
 
@@ -90,4 +105,8 @@ export function longestPeriodFor(hours: number): number {
  * Services gcp.restrictServiceUsage never restricts: "essential services" such as IAM, Cloud
  * Logging and Cloud Monitoring (cloud.google.com/resource-manager/docs/organization-policy/restricting-resources).
  */
-export const ALWAYS_ALLOWED_SERVICES = new Set(["iam.googleapis.com", "logging.googleapis.com", "monitoring.googleapis.com"]);
+export const ALWAYS_ALLOWED_SERVICES = new Set([
+  "iam.googleapis.com",
+  "logging.googleapis.com",
+  "monitoring.googleapis.com",
+]);

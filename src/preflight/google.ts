@@ -21,18 +21,35 @@ function ctx(api: Api, what: string, service: CallContext["service"], denied: st
 }
 
 async function get(api: Api, context: CallContext, url: string): Promise<Record<string, unknown>> {
-  const body = record(await callJson(api.http, context, { method: "GET", url, headers: await api.headers() }));
-  if (body === undefined) throw malformed(context.what, new URL(url).origin, 200, "is not a JSON object");
+  const body = record(
+    await callJson(api.http, context, { method: "GET", url, headers: await api.headers() }),
+  );
+  if (body === undefined)
+    throw malformed(context.what, new URL(url).origin, 200, "is not a JSON object");
   return body;
 }
 
-async function post(api: Api, context: CallContext, url: string, payload: unknown): Promise<Record<string, unknown>> {
-  const body = record(await callJson(api.http, context, { method: "POST", url, headers: await api.headers(), body: payload }));
-  if (body === undefined) throw malformed(context.what, new URL(url).origin, 200, "is not a JSON object");
+async function post(
+  api: Api,
+  context: CallContext,
+  url: string,
+  payload: unknown,
+): Promise<Record<string, unknown>> {
+  const body = record(
+    await callJson(api.http, context, {
+      method: "POST",
+      url,
+      headers: await api.headers(),
+      body: payload,
+    }),
+  );
+  if (body === undefined)
+    throw malformed(context.what, new URL(url).origin, 200, "is not a JSON object");
   return body;
 }
 
-const text = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const text = (v: unknown): string | undefined =>
+  typeof v === "string" && v !== "" ? v : undefined;
 
 export interface ProjectInfo {
   projectId: string;
@@ -51,16 +68,23 @@ export interface ProjectInfo {
 export async function getProject(api: Api, project: string): Promise<ProjectInfo> {
   const what = `Read project ${project}`;
   const url = `${api.endpoints.cloudResourceManager}/v1/projects/${encodeURIComponent(project)}`;
-  const body = await get(api, ctx(api, what, "cloudresourcemanager", needs("resourcemanager.projects.get", "roles/browser")), url);
+  const body = await get(
+    api,
+    ctx(api, what, "cloudresourcemanager", needs("resourcemanager.projects.get", "roles/browser")),
+    url,
+  );
   const projectId = text(body.projectId);
   const projectNumber = text(body.projectNumber);
-  if (projectId === undefined || projectNumber === undefined) throw malformed(what, new URL(url).origin, 200, "has no projectId or projectNumber");
+  if (projectId === undefined || projectNumber === undefined)
+    throw malformed(what, new URL(url).origin, 200, "has no projectId or projectNumber");
   const parent = record(body.parent);
   return {
     projectId,
     projectNumber,
     lifecycleState: text(body.lifecycleState) ?? "LIFECYCLE_STATE_UNSPECIFIED",
-    ...(parent && text(parent.type) && text(parent.id) ? { parent: `${String(parent.type)}s/${String(parent.id)}` } : {}),
+    ...(parent && text(parent.type) && text(parent.id)
+      ? { parent: `${String(parent.type)}s/${String(parent.id)}` }
+      : {}),
   };
 }
 
@@ -77,8 +101,20 @@ export interface BillingInfo {
  */
 export async function getBillingInfo(api: Api, project: string): Promise<BillingInfo> {
   const url = `${api.endpoints.cloudBilling}/v1/projects/${encodeURIComponent(project)}/billingInfo`;
-  const body = await get(api, ctx(api, `Read the billing of ${project}`, "cloudbilling", needs("resourcemanager.projects.get", "roles/browser")), url);
-  return { enabled: body.billingEnabled === true, ...(text(body.billingAccountName) ? { account: text(body.billingAccountName) } : {}) };
+  const body = await get(
+    api,
+    ctx(
+      api,
+      `Read the billing of ${project}`,
+      "cloudbilling",
+      needs("resourcemanager.projects.get", "roles/browser"),
+    ),
+    url,
+  );
+  return {
+    enabled: body.billingEnabled === true,
+    ...(text(body.billingAccountName) ? { account: text(body.billingAccountName) } : {}),
+  };
 }
 
 /** One rule of an effective policy (orgpolicy v2 PolicyRule): exactly one of enforce, allowAll, denyAll, values. */
@@ -92,7 +128,8 @@ export interface PolicyRule {
   parameters?: Record<string, unknown>;
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
 
 /**
  * `GET orgpolicy.googleapis.com/v2/projects/{project}/policies/{constraint}:getEffectivePolicy`
@@ -101,13 +138,22 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
  * (the REST page names it orgpolicy.policies.get; roles grant orgpolicy.policy.get). An answer
  * without rules means no policy sets the constraint; its default then applies.
  */
-export async function getEffectivePolicy(api: Api, project: string, constraint: string): Promise<PolicyRule[]> {
+export async function getEffectivePolicy(
+  api: Api,
+  project: string,
+  constraint: string,
+): Promise<PolicyRule[]> {
   const what = `Read the effective policy ${constraint} of ${project}`;
   const url = `${api.endpoints.orgPolicy}/v2/projects/${encodeURIComponent(project)}/policies/${constraint}:getEffectivePolicy`;
-  const body = await get(api, ctx(api, what, "orgpolicy", needs("orgpolicy.policy.get", "roles/orgpolicy.policyViewer")), url);
+  const body = await get(
+    api,
+    ctx(api, what, "orgpolicy", needs("orgpolicy.policy.get", "roles/orgpolicy.policyViewer")),
+    url,
+  );
   const spec = record(body.spec);
   const rules = spec?.rules ?? [];
-  if (!Array.isArray(rules)) throw malformed(what, new URL(url).origin, 200, 'has "spec.rules" that is not a list');
+  if (!Array.isArray(rules))
+    throw malformed(what, new URL(url).origin, 200, 'has "spec.rules" that is not a list');
   return rules.map((r) => {
     const rule = record(r) ?? {};
     const values = record(rule.values);
@@ -137,18 +183,37 @@ export interface Tested {
  * omitted when none; no permission needed to ask): in calls of at most 100, dropping and naming a
  * permission Google says cannot be tested on the resource.
  */
-async function testIam(api: Api, what: string, service: CallContext["service"], url: string, permissions: readonly string[]): Promise<Tested> {
+async function testIam(
+  api: Api,
+  what: string,
+  service: CallContext["service"],
+  url: string,
+  permissions: readonly string[],
+): Promise<Tested> {
   const held = new Set<string>();
   const untestable: string[] = [];
   let queue = [...new Set(permissions)];
   while (queue.length > 0) {
     const batch = queue.slice(0, PER_CALL);
     try {
-      const body = await post(api, ctx(api, what, service, "Google refused to test the caller's permissions here; the project may not exist."), url, { permissions: batch });
+      const body = await post(
+        api,
+        ctx(
+          api,
+          what,
+          service,
+          "Google refused to test the caller's permissions here; the project may not exist.",
+        ),
+        url,
+        { permissions: batch },
+      );
       for (const p of strings(body.permissions)) held.add(p);
       queue = queue.slice(PER_CALL);
     } catch (err) {
-      const invalid = err instanceof Failure ? /Permission (\S+) is not valid for this resource/.exec(err.message)?.[1] : undefined;
+      const invalid =
+        err instanceof Failure
+          ? /Permission (\S+) is not valid for this resource/.exec(err.message)?.[1]
+          : undefined;
       if (invalid === undefined || !batch.includes(invalid)) throw err;
       untestable.push(invalid);
       queue = queue.filter((p) => p !== invalid);
@@ -158,9 +223,19 @@ async function testIam(api: Api, what: string, service: CallContext["service"], 
 }
 
 /** `POST cloudresourcemanager.googleapis.com/v1/projects/{resource}:testIamPermissions`. */
-export function testProjectPermissions(api: Api, project: string, permissions: readonly string[]): Promise<Tested> {
+export function testProjectPermissions(
+  api: Api,
+  project: string,
+  permissions: readonly string[],
+): Promise<Tested> {
   const url = `${api.endpoints.cloudResourceManager}/v1/projects/${encodeURIComponent(project)}:testIamPermissions`;
-  return testIam(api, `Test the caller's permissions on ${project}`, "cloudresourcemanager", url, permissions);
+  return testIam(
+    api,
+    `Test the caller's permissions on ${project}`,
+    "cloudresourcemanager",
+    url,
+    permissions,
+  );
 }
 
 /**
@@ -168,19 +243,38 @@ export function testProjectPermissions(api: Api, project: string, permissions: r
  * caller holds on the secret, grants whose condition names the secret included. A secret that does
  * not exist yet answers with none.
  */
-export function testSecretPermissions(api: Api, project: string, secretId: string, permissions: readonly string[]): Promise<Tested> {
+export function testSecretPermissions(
+  api: Api,
+  project: string,
+  secretId: string,
+  permissions: readonly string[],
+): Promise<Tested> {
   const url = `${api.endpoints.secretManager}/v1/projects/${encodeURIComponent(project)}/secrets/${encodeURIComponent(secretId)}:testIamPermissions`;
-  return testIam(api, `Test the caller's permissions on secret ${secretId}`, "secretmanager", url, permissions);
+  return testIam(
+    api,
+    `Test the caller's permissions on secret ${secretId}`,
+    "secretmanager",
+    url,
+    permissions,
+  );
 }
 
 /**
  * Whether the secret exists: `GET secretmanager.googleapis.com/v1/projects/{p}/secrets/{s}`, 200 or
  * 404; "unknown" when the caller may not read it (Google answers 403 whether or not it exists).
  */
-export async function secretExists(api: Api, project: string, secretId: string): Promise<"yes" | "no" | "unknown"> {
+export async function secretExists(
+  api: Api,
+  project: string,
+  secretId: string,
+): Promise<"yes" | "no" | "unknown"> {
   const url = `${api.endpoints.secretManager}/v1/projects/${encodeURIComponent(project)}/secrets/${encodeURIComponent(secretId)}`;
   try {
-    await get(api, ctx(api, `Read secret ${secretId}`, "secretmanager", "The caller may not read the secret."), url);
+    await get(
+      api,
+      ctx(api, `Read secret ${secretId}`, "secretmanager", "The caller may not read the secret."),
+      url,
+    );
     return "yes";
   } catch (err) {
     if (err instanceof Failure && err.reason === "NOT_FOUND") return "no";
@@ -197,20 +291,43 @@ const SERVICES_PER_CALL = 30;
  * (Service: name in the project-number form, config.name, state ENABLED or DISABLED; an absent state
  * is STATE_UNSPECIFIED). The state of each service, by its name.
  */
-export async function serviceStates(api: Api, project: string, services: readonly string[]): Promise<Map<string, boolean>> {
+export async function serviceStates(
+  api: Api,
+  project: string,
+  services: readonly string[],
+): Promise<Map<string, boolean>> {
   const what = `Read which APIs are enabled in ${project}`;
   const states = new Map<string, boolean>();
   for (let i = 0; i < services.length; i += SERVICES_PER_CALL) {
-    const u = new URL(`${api.endpoints.serviceUsage}/v1/projects/${encodeURIComponent(project)}/services:batchGet`);
-    for (const s of services.slice(i, i + SERVICES_PER_CALL)) u.searchParams.append("names", `projects/${project}/services/${s}`);
-    const body = await get(api, ctx(api, what, "serviceusage", needs("serviceusage.services.get", "roles/serviceusage.serviceUsageViewer")), u.href);
+    const u = new URL(
+      `${api.endpoints.serviceUsage}/v1/projects/${encodeURIComponent(project)}/services:batchGet`,
+    );
+    for (const s of services.slice(i, i + SERVICES_PER_CALL))
+      u.searchParams.append("names", `projects/${project}/services/${s}`);
+    const body = await get(
+      api,
+      ctx(
+        api,
+        what,
+        "serviceusage",
+        needs("serviceusage.services.get", "roles/serviceusage.serviceUsageViewer"),
+      ),
+      u.href,
+    );
     for (const entry of Array.isArray(body.services) ? (body.services as unknown[]) : []) {
       const service = record(entry);
       const name = text(record(service?.config)?.name) ?? text(service?.name)?.split("/").pop();
       if (name !== undefined) states.set(name, service?.state === "ENABLED");
     }
   }
-  for (const s of services) if (!states.has(s)) throw malformed(what, api.endpoints.serviceUsage, 200, `does not say whether ${s} is enabled`);
+  for (const s of services)
+    if (!states.has(s))
+      throw malformed(
+        what,
+        api.endpoints.serviceUsage,
+        200,
+        `does not say whether ${s} is enabled`,
+      );
   return states;
 }
 
@@ -231,18 +348,33 @@ export interface ProjectApiKey {
  */
 export function listProjectApiKeys(api: Api, project: string): Promise<ProjectApiKey[]> {
   const what = `List the API keys of ${project}`;
-  const u = new URL(`${api.endpoints.apiKeys}/v2/projects/${encodeURIComponent(project)}/locations/global/keys`);
+  const u = new URL(
+    `${api.endpoints.apiKeys}/v2/projects/${encodeURIComponent(project)}/locations/global/keys`,
+  );
   u.searchParams.set("pageSize", "300");
-  return listPages(api, ctx(api, what, "apikeys", needs("apikeys.keys.list", "roles/viewer")), u, "keys", (item, origin) => {
-    const k = record(item);
-    const name = text(k?.name);
-    if (k === undefined || name === undefined) throw malformed(what, origin, 200, "lists a key without a name");
-    const targets = Array.isArray(record(k.restrictions)?.apiTargets) ? (record(k.restrictions)!.apiTargets as unknown[]) : [];
-    return {
-      name,
-      ...(text(k.displayName) ? { displayName: text(k.displayName) } : {}),
-      services: targets.map((t) => text(record(t)?.service)).filter((s): s is string => s !== undefined),
-      ...(text(k.serviceAccountEmail) ? { serviceAccountEmail: text(k.serviceAccountEmail) } : {}),
-    };
-  });
+  return listPages(
+    api,
+    ctx(api, what, "apikeys", needs("apikeys.keys.list", "roles/viewer")),
+    u,
+    "keys",
+    (item, origin) => {
+      const k = record(item);
+      const name = text(k?.name);
+      if (k === undefined || name === undefined)
+        throw malformed(what, origin, 200, "lists a key without a name");
+      const targets = Array.isArray(record(k.restrictions)?.apiTargets)
+        ? (record(k.restrictions)!.apiTargets as unknown[])
+        : [];
+      return {
+        name,
+        ...(text(k.displayName) ? { displayName: text(k.displayName) } : {}),
+        services: targets
+          .map((t) => text(record(t)?.service))
+          .filter((s): s is string => s !== undefined),
+        ...(text(k.serviceAccountEmail)
+          ? { serviceAccountEmail: text(k.serviceAccountEmail) }
+          : {}),
+      };
+    },
+  );
 }

@@ -15,7 +15,9 @@ function label(c: CheckResult): string {
 }
 
 export function formatPreflightText(result: PreflightResult): string {
-  const lines = [`Preflight of stack ${result.stack} (project ${result.project}), as ${terminalSafe(result.caller)}:`];
+  const lines = [
+    `Preflight of stack ${result.stack} (project ${result.project}), as ${terminalSafe(result.caller)}:`,
+  ];
   const projects = [...new Set(result.checks.map((c) => c.project ?? result.project))];
   for (const project of projects) {
     lines.push("", project);
@@ -27,7 +29,10 @@ export function formatPreflightText(result: PreflightResult): string {
     }
   }
   const { pass, warn, fail } = result.counts;
-  lines.push("", `${result.checks.length} checks: ${pass} passed, ${warn} ${warn === 1 ? "warning" : "warnings"}, ${fail} failed.${fail > 0 ? " pulumi up would fail: fix the failures first." : ""}`);
+  lines.push(
+    "",
+    `${result.checks.length} checks: ${pass} passed, ${warn} ${warn === 1 ? "warning" : "warnings"}, ${fail} failed.${fail > 0 ? " pulumi up would fail: fix the failures first." : ""}`,
+  );
   return `${lines.join("\n")}\n`;
 }
 

@@ -20,8 +20,21 @@ import { SCOPES, type IdentityDeps } from "../verify/identities/caller.ts";
 import { impersonateCaller } from "../verify/identities/impersonate.ts";
 import type { PreflightOptions } from "./args.ts";
 import {
-  apiKeyBindingCheck, apiKeysCheck, apisCheck, billingCheck, defaultGrantsCheck, keyCreationCheck, keyExpiryCheck, memberDomainsCheck, oauthCheck,
-  permissionsCheck, projectCheck, serviceUsageCheck, type CheckResult, type DeployedOauth, type Status,
+  apiKeyBindingCheck,
+  apiKeysCheck,
+  apisCheck,
+  billingCheck,
+  defaultGrantsCheck,
+  keyCreationCheck,
+  keyExpiryCheck,
+  memberDomainsCheck,
+  oauthCheck,
+  permissionsCheck,
+  projectCheck,
+  serviceUsageCheck,
+  type CheckResult,
+  type DeployedOauth,
+  type Status,
 } from "./checks.ts";
 import { getEffectivePolicy, type PolicyRule } from "./google.ts";
 import { preflightTarget, type PreflightTarget } from "./targets.ts";
@@ -63,25 +76,50 @@ function planFor(stack: string, deps: PreflightDeps) {
   try {
     text = deps.readText(path);
   } catch {
-    throw badInput(`There is no ${stackFileName(stack)}.`, "Pass the name of a stack under stacks/.");
+    throw badInput(
+      `There is no ${stackFileName(stack)}.`,
+      "Pass the name of a stack under stacks/.",
+    );
   }
-  return planStack({ stack, stackFile: stackFileName(stack), file: parseStackFile(text, stackFileName(stack)), readStack: stackReader(deps.root, deps.readText) });
+  return planStack({
+    stack,
+    stackFile: stackFileName(stack),
+    file: parseStackFile(text, stackFileName(stack)),
+    readStack: stackReader(deps.root, deps.readText),
+  });
 }
 
-async function callerApi(options: PreflightOptions, t: PreflightTarget, http: Http, deps: PreflightDeps): Promise<Api> {
+async function callerApi(
+  options: PreflightOptions,
+  t: PreflightTarget,
+  http: Http,
+  deps: PreflightDeps,
+): Promise<Api> {
   const endpoints = endpointsFromEnv(deps.env);
   for (const notice of overrideNotices(endpoints)) deps.progress(notice);
   const identity: IdentityDeps = {
-    http, endpoints, redactor: deps.redactor, env: deps.env, readFile: deps.readFile, scopes: [SCOPES.cloudPlatform],
+    http,
+    endpoints,
+    redactor: deps.redactor,
+    env: deps.env,
+    readFile: deps.readFile,
+    scopes: [SCOPES.cloudPlatform],
     // User credentials bill the stack's project when neither --project nor the ADC file names one.
     facts: { source: `stack ${t.stack}`, stack: t.stack, project: t.project, serviceAccounts: {} },
   };
-  const caller = options.auth === "impersonate"
-    ? await impersonateCaller({ ...identity, facts: undefined }, { email: options.impersonate })
-    : await adcCaller(identity, { project: options.project });
+  const caller =
+    options.auth === "impersonate"
+      ? await impersonateCaller({ ...identity, facts: undefined }, { email: options.impersonate })
+      : await adcCaller(identity, { project: options.project });
   // Once, before the checks: credentials that do not work are one failure, not one per check.
   await caller.headers();
-  return { http, endpoints, headers: () => caller.headers(), principal: caller.identity.principal, identity: options.auth };
+  return {
+    http,
+    endpoints,
+    headers: () => caller.headers(),
+    principal: caller.identity.principal,
+    identity: options.auth,
+  };
 }
 
 /** The stack's outputs as JSON text and where they came from: the --outputs file, else the Pulumi CLI; undefined when neither can answer. */
@@ -91,10 +129,17 @@ interface OutputsText {
 }
 
 /** Reads --outputs before anything is asked of Google: a file that is not there, or not JSON, is bad input and nothing has run. */
-async function outputsFile(options: PreflightOptions, deps: PreflightDeps): Promise<OutputsText | undefined> {
+async function outputsFile(
+  options: PreflightOptions,
+  deps: PreflightDeps,
+): Promise<OutputsText | undefined> {
   if (options.outputs === undefined) return undefined;
   const json = await deps.readFile(options.outputs);
-  if (parsedOutputs(json) === undefined) throw badInput(`${options.outputs} is not a JSON object.`, "Save the outputs with `pulumi stack output --json > FILE`.");
+  if (parsedOutputs(json) === undefined)
+    throw badInput(
+      `${options.outputs} is not a JSON object.`,
+      "Save the outputs with `pulumi stack output --json > FILE`.",
+    );
   return { json, source: options.outputs };
 }
 
@@ -107,42 +152,66 @@ function parsedOutputs(json: string): Record<string, unknown> | undefined {
 }
 
 /** The OAuth step as the stack's outputs say (the file, or the Pulumi CLI), else as its committed config gives it. */
-async function oauthState(file: OutputsText | undefined, t: PreflightTarget, deps: PreflightDeps): Promise<DeployedOauth> {
+async function oauthState(
+  file: OutputsText | undefined,
+  t: PreflightTarget,
+  deps: PreflightDeps,
+): Promise<DeployedOauth> {
   const planned: DeployedOauth = { source: "the committed config", steps: t.oauth?.steps ?? [] };
   let read = file;
   if (read === undefined) {
     try {
-      read = { json: await stackOutputJson(t.stack, deps.run), source: `stack ${t.stack}'s outputs` };
+      read = {
+        json: await stackOutputJson(t.stack, deps.run),
+        source: `stack ${t.stack}'s outputs`,
+      };
     } catch (err) {
       if (!(err instanceof Failure)) throw err;
-      return { ...planned, note: `the stack's outputs could not be read (${err.message.replace(/\.$/, "")})` };
+      return {
+        ...planned,
+        note: `the stack's outputs could not be read (${err.message.replace(/\.$/, "")})`,
+      };
     }
   }
   const outputs = parsedOutputs(read.json ?? "");
   if (outputs === undefined) return { ...planned, note: `${read.source} are not a JSON object` };
   // A stack never deployed has no outputs: what its config gives is all there is.
-  if (Object.keys(outputs).length === 0) return { ...planned, note: `stack ${t.stack} has no outputs yet` };
-  const steps = (Array.isArray(outputs.manualSteps) ? outputs.manualSteps : []).map(record).filter((s) => s !== undefined)
+  if (Object.keys(outputs).length === 0)
+    return { ...planned, note: `stack ${t.stack} has no outputs yet` };
+  const steps = (Array.isArray(outputs.manualSteps) ? outputs.manualSteps : [])
+    .map(record)
+    .filter((s) => s !== undefined)
     .map((s) => ({ id: str(s.id), status: str(s.status), title: str(s.title) }));
   const status = record(outputs.oauthClient)?.status;
-  return { source: read.source, status: typeof status === "string" ? status : undefined, steps: steps.length > 0 ? steps : planned.steps };
+  return {
+    source: read.source,
+    status: typeof status === "string" ? status : undefined,
+    steps: steps.length > 0 ? steps : planned.steps,
+  };
 }
 
 /** Every check that applies to the stack, each a promise of its result. */
-function checksFor(api: Api, t: PreflightTarget, oauth: () => Promise<DeployedOauth>): Promise<CheckResult>[] {
+function checksFor(
+  api: Api,
+  t: PreflightTarget,
+  oauth: () => Promise<DeployedOauth>,
+): Promise<CheckResult>[] {
   const checks: Promise<CheckResult>[] = [];
   for (const p of t.projects) {
     // One read of each constraint a project, however many checks use it.
     const policies = new Map<string, Promise<PolicyRule[]>>();
     const read = (constraint: string) => {
       let rules = policies.get(constraint);
-      if (rules === undefined) policies.set(constraint, (rules = getEffectivePolicy(api, p.project, constraint)));
+      if (rules === undefined)
+        policies.set(constraint, (rules = getEffectivePolicy(api, p.project, constraint)));
       return rules;
     };
     checks.push(projectCheck(api, t, p), billingCheck(api, t, p));
-    if (p.needs.permissions.length > 0 || p.needs.secrets.size > 0) checks.push(permissionsCheck(api, t, p));
+    if (p.needs.permissions.length > 0 || p.needs.secrets.size > 0)
+      checks.push(permissionsCheck(api, t, p));
     if (p.apis.length > 0) checks.push(apisCheck(api, t, p), serviceUsageCheck(read, t, p));
-    if (t.keys?.project === p.project) checks.push(keyCreationCheck(read, t), keyExpiryCheck(read, t));
+    if (t.keys?.project === p.project)
+      checks.push(keyCreationCheck(read, t), keyExpiryCheck(read, t));
     if (t.apiKey?.project === p.project) checks.push(apiKeyBindingCheck(read, t));
     if (p.members.length > 0) checks.push(memberDomainsCheck(read, t, p));
     checks.push(defaultGrantsCheck(read, p));
@@ -152,12 +221,24 @@ function checksFor(api: Api, t: PreflightTarget, oauth: () => Promise<DeployedOa
   return checks;
 }
 
-export async function runPreflight(options: PreflightOptions, deps: PreflightDeps): Promise<PreflightResult> {
+export async function runPreflight(
+  options: PreflightOptions,
+  deps: PreflightDeps,
+): Promise<PreflightResult> {
   const stack = options.stack!;
   deps.progress(`Planning stack ${stack} offline, for what up would create...`);
   const target = preflightTarget(await planFor(stack, deps));
   const file = await outputsFile(options, deps);
-  const http: Http = { fetch: deps.fetch, clock: deps.clock, progress: deps.progress, policy: { ...DEFAULT_POLICY, retries: options.retries, timeoutMs: options.timeoutSeconds * 1000 } };
+  const http: Http = {
+    fetch: deps.fetch,
+    clock: deps.clock,
+    progress: deps.progress,
+    policy: {
+      ...DEFAULT_POLICY,
+      retries: options.retries,
+      timeoutMs: options.timeoutSeconds * 1000,
+    },
+  };
   const api = await callerApi(options, target, http, deps);
   const checks = checksFor(api, target, () => oauthState(file, target, deps));
   deps.progress(`Running ${checks.length} checks as ${api.principal}, in parallel...`);
@@ -165,5 +246,14 @@ export async function runPreflight(options: PreflightOptions, deps: PreflightDep
   const counts: Record<Status, number> = { pass: 0, warn: 0, fail: 0 };
   for (const r of results) counts[r.status]++;
   const ok = counts.fail === 0;
-  return { ok, command: "preflight", stack, project: target.project, caller: api.principal, counts, checks: results, exitCode: ok ? 0 : 1 };
+  return {
+    ok,
+    command: "preflight",
+    stack,
+    project: target.project,
+    caller: api.principal,
+    counts,
+    checks: results,
+    exitCode: ok ? 0 : 1,
+  };
 }

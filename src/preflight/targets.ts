@@ -53,9 +53,16 @@ function known(v: unknown): v is string {
 
 export function preflightTarget(plan: Plan): PreflightTarget {
   const needs = neededPermissions(plan.resources, plan.project);
-  const byProject = new Map<string, { apis: Set<string>; members: Set<string>; billable: Set<string> }>();
+  const byProject = new Map<
+    string,
+    { apis: Set<string>; members: Set<string>; billable: Set<string> }
+  >();
   const entry = (project: string) => {
-    const e = byProject.get(project) ?? { apis: new Set<string>(), members: new Set<string>(), billable: new Set<string>() };
+    const e = byProject.get(project) ?? {
+      apis: new Set<string>(),
+      members: new Set<string>(),
+      billable: new Set<string>(),
+    };
     byProject.set(project, e);
     return e;
   };
@@ -63,43 +70,64 @@ export function preflightTarget(plan: Plan): PreflightTarget {
   for (const r of plan.resources.filter((x) => x.custom)) {
     const project = projectOf(r, plan.project);
     const e = entry(project);
-    if (r.type === "gcp:projects/service:Service" && known(r.inputs.service)) e.apis.add(r.inputs.service);
+    if (r.type === "gcp:projects/service:Service" && known(r.inputs.service))
+      e.apis.add(r.inputs.service);
     if (r.type.endsWith("IAMMember") && known(r.inputs.member)) e.members.add(r.inputs.member);
     const billable = BILLABLE[r.type];
     if (billable !== undefined) e.billable.add(billable);
   }
   const target: PreflightTarget = {
-    stack: plan.stack, kind: plan.config.kind, project: plan.project, stackFile: plan.stackFile, foundationByCi: false, projects: [],
+    stack: plan.stack,
+    kind: plan.config.kind,
+    project: plan.project,
+    stackFile: plan.stackFile,
+    foundationByCi: false,
+    projects: [],
   };
   const roles = new Map<string, string>();
   if (plan.config.kind === "ci") {
     roles.set(plan.config.config.project, "the CI project");
-    for (const env of plan.config.config.environments) roles.set(env.config.project, `${env.name}'s project (its foundation)`);
+    for (const env of plan.config.config.environments)
+      roles.set(env.config.project, `${env.name}'s project (its foundation)`);
   } else {
     const c = plan.config.config;
     target.foundationByCi = c.foundation === "ci";
     const own = entry(c.project);
     // foundation: ci — the APIs are the CI stack's to enable, but this stack's workload needs them all the same.
     for (const api of c.apis) own.apis.add(api);
-    for (const a of c.accounts) for (const m of [...a.impersonators, ...a.keyReaders]) own.members.add(m);
-    for (const m of [...(c.oauth?.clientReaders ?? []), ...(c.apiKey?.readers ?? [])]) own.members.add(m);
+    for (const a of c.accounts)
+      for (const m of [...a.impersonators, ...a.keyReaders]) own.members.add(m);
+    for (const m of [...(c.oauth?.clientReaders ?? []), ...(c.apiKey?.readers ?? [])])
+      own.members.add(m);
     const keyed = c.accounts.filter((a) => a.createKey).map((a) => a.email);
-    if (keyed.length > 0) target.keys = { project: c.project, accounts: keyed, periodDays: c.rotationDays };
-    if (c.apiKey !== undefined) target.apiKey = { project: c.project, account: c.apiKey.accountEmail };
+    if (keyed.length > 0)
+      target.keys = { project: c.project, accounts: keyed, periodDays: c.rotationDays };
+    if (c.apiKey !== undefined)
+      target.apiKey = { project: c.project, account: c.apiKey.accountEmail };
     if (c.oauth !== undefined) {
       // The plan stands in a client for a required one that is missing; its step says what is really there.
       const step = plan.manualSteps.find((s) => s.id === "oauth-desktop-client");
-      target.oauth = { required: c.oauth.clientRequired, clientSet: step === undefined ? c.oauth.client !== undefined : step.status === "done", steps: plan.manualSteps };
+      target.oauth = {
+        required: c.oauth.clientRequired,
+        clientSet: step === undefined ? c.oauth.client !== undefined : step.status === "done",
+        steps: plan.manualSteps,
+      };
     }
   }
-  target.projects = [...byProject].sort(([a], [b]) => (a === plan.project ? -1 : b === plan.project ? 1 : a.localeCompare(b))).map(([project, e]) => ({
-    project,
-    role: roles.get(project) ?? "the stack's project",
-    apis: [...e.apis].sort(),
-    enablesApis: !target.foundationByCi,
-    needs: needs.find((n) => n.project === project) ?? { project, permissions: [], secrets: new Map() },
-    members: [...e.members].sort(),
-    billable: [...e.billable].sort(),
-  }));
+  target.projects = [...byProject]
+    .sort(([a], [b]) => (a === plan.project ? -1 : b === plan.project ? 1 : a.localeCompare(b)))
+    .map(([project, e]) => ({
+      project,
+      role: roles.get(project) ?? "the stack's project",
+      apis: [...e.apis].sort(),
+      enablesApis: !target.foundationByCi,
+      needs: needs.find((n) => n.project === project) ?? {
+        project,
+        permissions: [],
+        secrets: new Map(),
+      },
+      members: [...e.members].sort(),
+      billable: [...e.billable].sort(),
+    }));
   return target;
 }

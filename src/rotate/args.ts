@@ -69,10 +69,17 @@ ${exitCodesHelp({ ok: "every key is current, and every new key proven", failed: 
 
 const FIX = "Run npm run rotate -- --help for the options.";
 
-function count(name: string, value: string | undefined, min: number, max: number, fallback: number): number {
+function count(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max) throw usage(`--${name} ${JSON.stringify(value)} is not a number from ${min} to ${max}.`, FIX);
+  if (!/^\d+(\.\d+)?$/.test(value) || n < min || n > max)
+    throw usage(`--${name} ${JSON.stringify(value)} is not a number from ${min} to ${max}.`, FIX);
   return n;
 }
 
@@ -83,22 +90,47 @@ function moment(text: string): Date {
   const m = MOMENT.exec(text);
   const at = Date.parse(text);
   // Date.parse rolls impossible days over (2026-02-30 is March 2nd), so the day is checked as a day.
-  const day = m === null ? undefined : new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  if (m === null || Number.isNaN(at) || day!.getUTCDate() !== Number(m[3]) || day!.getUTCMonth() !== Number(m[2]) - 1) {
-    throw usage(`--now ${JSON.stringify(text)} is not an ISO 8601 moment.`, "Pass it as 2026-12-04T03:00:00Z (or a day, 2026-12-04).");
+  const day =
+    m === null ? undefined : new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  if (
+    m === null ||
+    Number.isNaN(at) ||
+    day!.getUTCDate() !== Number(m[3]) ||
+    day!.getUTCMonth() !== Number(m[2]) - 1
+  ) {
+    throw usage(
+      `--now ${JSON.stringify(text)} is not an ISO 8601 moment.`,
+      "Pass it as 2026-12-04T03:00:00Z (or a day, 2026-12-04).",
+    );
   }
   return new Date(at);
 }
 
 export function parseRotateArgs(argv: string[]): RotateOptions {
-  const { values: v, positionals } = parseCommandLine("rotate", argv, {
-    stack: { type: "string" }, outputs: { type: "string" }, state: { type: "string" }, now: { type: "string" },
-    "dry-run": { type: "boolean", default: false }, prune: { type: "boolean", default: false },
-    auth: { type: "string" }, impersonate: { type: "string" },
-    "proof-timeout": { type: "string" }, timeout: { type: "string" }, retries: { type: "string" },
-  }, true);
+  const { values: v, positionals } = parseCommandLine(
+    "rotate",
+    argv,
+    {
+      stack: { type: "string" },
+      outputs: { type: "string" },
+      state: { type: "string" },
+      now: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      prune: { type: "boolean", default: false },
+      auth: { type: "string" },
+      impersonate: { type: "string" },
+      "proof-timeout": { type: "string" },
+      timeout: { type: "string" },
+      retries: { type: "string" },
+    },
+    true,
+  );
   const [command, extra] = positionals;
-  if ((command !== undefined && command !== "migrate") || extra !== undefined) throw usage(`Unexpected argument ${JSON.stringify(command === "migrate" ? extra : command)}.`, "The only command is migrate; run with --help.");
+  if ((command !== undefined && command !== "migrate") || extra !== undefined)
+    throw usage(
+      `Unexpected argument ${JSON.stringify(command === "migrate" ? extra : command)}.`,
+      "The only command is migrate; run with --help.",
+    );
   const auth = v.auth ?? (v.impersonate !== undefined ? "impersonate" : "adc");
   const options: RotateOptions = {
     command: command === "migrate" ? "migrate" : "rotate",
@@ -116,18 +148,31 @@ export function parseRotateArgs(argv: string[]): RotateOptions {
     json: v.json,
   };
   if (options.help) return options;
-  if (auth !== "adc" && auth !== "impersonate") throw usage(`--auth ${JSON.stringify(auth)} is not adc or impersonate.`, FIX);
-  if (auth === "impersonate" && v.impersonate === undefined) throw usage("--auth impersonate needs --impersonate EMAIL: the account to act as.", FIX);
-  if (auth === "adc" && v.impersonate !== undefined) throw usage("--auth adc and --impersonate name two identities; a run acts as one.", "Drop one of them.");
+  if (auth !== "adc" && auth !== "impersonate")
+    throw usage(`--auth ${JSON.stringify(auth)} is not adc or impersonate.`, FIX);
+  if (auth === "impersonate" && v.impersonate === undefined)
+    throw usage("--auth impersonate needs --impersonate EMAIL: the account to act as.", FIX);
+  if (auth === "adc" && v.impersonate !== undefined)
+    throw usage(
+      "--auth adc and --impersonate name two identities; a run acts as one.",
+      "Drop one of them.",
+    );
   if (v.now !== undefined) options.now = moment(v.now);
   if (options.command === "migrate") {
-    if (options.stack === undefined) throw usage("migrate needs --stack NAME: the stack whose state holds the keys.", FIX);
-    if (options.outputs !== undefined) throw usage("migrate reads the stack's state, not its outputs; drop --outputs.", FIX);
+    if (options.stack === undefined)
+      throw usage("migrate needs --stack NAME: the stack whose state holds the keys.", FIX);
+    if (options.outputs !== undefined)
+      throw usage("migrate reads the stack's state, not its outputs; drop --outputs.", FIX);
     return options;
   }
   if (options.state !== undefined) throw usage("--state is for migrate.", FIX);
   if ((options.stack === undefined) === (options.outputs === undefined)) {
-    throw usage(options.stack === undefined ? "Which stack? Pass --stack NAME or --outputs FILE." : "--stack and --outputs both name what to rotate; pass one.", FIX);
+    throw usage(
+      options.stack === undefined
+        ? "Which stack? Pass --stack NAME or --outputs FILE."
+        : "--stack and --outputs both name what to rotate; pass one.",
+      FIX,
+    );
   }
   return options;
 }

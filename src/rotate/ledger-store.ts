@@ -7,7 +7,9 @@ import { ledgerAnnotations, readLedger, type Ledger } from "./ledger.ts";
 
 /** The rotator's own annotations of a ledger, as text, to tell whether another run changed them. */
 function ours(ledger: Ledger): string {
-  return JSON.stringify(ledgerAnnotations({ versions: ledger.versions, pending: ledger.pending, others: {} }));
+  return JSON.stringify(
+    ledgerAnnotations({ versions: ledger.versions, pending: ledger.pending, others: {} }),
+  );
 }
 
 export class SecretLedger {
@@ -42,7 +44,10 @@ export class SecretLedger {
     if (this.#dryRun) return;
     for (let attempt = 0; attempt < 2; attempt++) {
       const annotations = ledgerAnnotations(this.ledger);
-      const written = await patchAnnotations(this.#api, this.#secret, { annotations, etag: this.#state.etag });
+      const written = await patchAnnotations(this.#api, this.#secret, {
+        annotations,
+        etag: this.#state.etag,
+      });
       if (!written.stale) {
         this.#state = { annotations, etag: written.etag };
         this.#mine = ours(this.ledger);
@@ -59,6 +64,10 @@ export class SecretLedger {
       }
       this.ledger.others = now.others;
     }
-    throw new Failure("ROTATION_UNSAFE", `The secret ${this.#secret} kept changing while the rotator recorded its keys.`, "Run again once nothing else is editing the secret's annotations.");
+    throw new Failure(
+      "ROTATION_UNSAFE",
+      `The secret ${this.#secret} kept changing while the rotator recorded its keys.`,
+      "Run again once nothing else is editing the secret's annotations.",
+    );
   }
 }

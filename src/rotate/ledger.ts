@@ -52,9 +52,19 @@ function parsePending(text: string): Pending | undefined {
     return undefined;
   }
   const time = (v: unknown): v is string => typeof v === "string" && !Number.isNaN(Date.parse(v));
-  if (!time(value.since) || !time(value.until) || typeof value.newestVersion !== "number") return undefined;
-  const existing = Array.isArray(value.existing) && value.existing.every((id) => typeof id === "string") ? (value.existing) : undefined;
-  return { since: value.since, until: value.until, newestVersion: value.newestVersion, ...(existing ? { existing } : {}), ...(typeof value.keyId === "string" ? { keyId: value.keyId } : {}) };
+  if (!time(value.since) || !time(value.until) || typeof value.newestVersion !== "number")
+    return undefined;
+  const existing =
+    Array.isArray(value.existing) && value.existing.every((id) => typeof id === "string")
+      ? value.existing
+      : undefined;
+  return {
+    since: value.since,
+    until: value.until,
+    newestVersion: value.newestVersion,
+    ...(existing ? { existing } : {}),
+    ...(typeof value.keyId === "string" ? { keyId: value.keyId } : {}),
+  };
 }
 
 export function readLedger(annotations: Readonly<Record<string, string>>): Ledger {
@@ -65,15 +75,15 @@ export function readLedger(annotations: Readonly<Record<string, string>>): Ledge
     else if (key === PENDING_KEY) {
       ledger.pending = parsePending(value);
       ledger.unreadableNote = ledger.pending === undefined;
-    }
-    else ledger.others[key] = value;
+    } else ledger.others[key] = value;
   }
   return ledger;
 }
 
 export function ledgerAnnotations(ledger: Ledger): Record<string, string> {
   const annotations: Record<string, string> = { ...ledger.others };
-  for (const [version, keyId] of [...ledger.versions].sort(([a], [b]) => a - b)) annotations[`${PREFIX}v${version}`] = keyId;
+  for (const [version, keyId] of [...ledger.versions].sort(([a], [b]) => a - b))
+    annotations[`${PREFIX}v${version}`] = keyId;
   if (ledger.pending !== undefined) annotations[PENDING_KEY] = JSON.stringify(ledger.pending);
   return annotations;
 }

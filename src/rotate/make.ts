@@ -23,17 +23,29 @@ const backoff = (tries: number) => Math.min(1000 * 2 ** tries, 16_000);
 
 /** A failure after which the note stays: the next run, once the lease has passed, finishes the step. */
 function leftForNextRun(failure: Failure, what: string): Failure {
-  return new Failure(failure.reason, failure.message, `${failure.fix} ${what} The note in the secret lets the next run (after its lease) finish it; the key in place is untouched.`);
+  return new Failure(
+    failure.reason,
+    failure.message,
+    `${failure.fix} ${what} The note in the secret lets the next run (after its lease) finish it; the key in place is untouched.`,
+  );
 }
 
-export async function makeProveStore(d: EntryDeps, book: SecretLedger, live: LiveKey[], versions: Version[]): Promise<Made> {
+export async function makeProveStore(
+  d: EntryDeps,
+  book: SecretLedger,
+  live: LiveKey[],
+  versions: Version[],
+): Promise<Made> {
   const { ledger } = book;
   const now = d.clock.now();
   const newestVersion = Math.max(0, ...versions.map((v) => v.number), ...ledger.versions.keys());
   const id = d.store.nextId(new Date(now));
   ledger.pending = {
-    since: new Date(now).toISOString(), until: new Date(now + d.leaseMs).toISOString(), newestVersion,
-    existing: live.map((k) => k.id), ...(id !== undefined ? { keyId: id } : {}),
+    since: new Date(now).toISOString(),
+    until: new Date(now + d.leaseMs).toISOString(),
+    newestVersion,
+    existing: live.map((k) => k.id),
+    ...(id !== undefined ? { keyId: id } : {}),
   };
   await book.save();
   const known = new Set(ledger.versions.values());
@@ -46,7 +58,9 @@ export async function makeProveStore(d: EntryDeps, book: SecretLedger, live: Liv
       await d.store.remove(keyId);
       await forget();
     } catch {
-      throw cause instanceof Failure ? leftForNextRun(cause, `Deleting the new ${d.store.noun} ${keyId} failed too.`) : cause;
+      throw cause instanceof Failure
+        ? leftForNextRun(cause, `Deleting the new ${d.store.noun} ${keyId} failed too.`)
+        : cause;
     }
   };
   d.progress(`Making a new ${d.store.noun}...`);
@@ -60,9 +74,13 @@ export async function makeProveStore(d: EntryDeps, book: SecretLedger, live: Liv
     if (attempt.acted) {
       // The answer may be lost with the key's private half in it: such a key can never be used, so
       // it goes. One not listed yet (a list may lag) is left for the next run, which knows it by the note.
-      const left = id !== undefined ? [await d.store.get(id)].filter((k) => k !== undefined) : madeBy(ledger.pending, await d.store.list(), known);
+      const left =
+        id !== undefined
+          ? [await d.store.get(id)].filter((k) => k !== undefined)
+          : madeBy(ledger.pending, await d.store.list(), known);
       for (const k of left) await d.store.remove(k.id);
-      if (left.length === 0) throw leftForNextRun(attempt.failure, "A key may have been made all the same.");
+      if (left.length === 0)
+        throw leftForNextRun(attempt.failure, "A key may have been made all the same.");
     }
     if (!attempt.transient || tries >= d.retries) {
       await forget();
@@ -73,7 +91,9 @@ export async function makeProveStore(d: EntryDeps, book: SecretLedger, live: Liv
   }
   ledger.pending = { ...ledger.pending, keyId: made.id };
   await book.save();
-  d.progress(`Made ${d.store.noun} ${made.id}; proving it with a models call (a new key can take minutes to be accepted)...`);
+  d.progress(
+    `Made ${d.store.noun} ${made.id}; proving it with a models call (a new key can take minutes to be accepted)...`,
+  );
   const proof = await d.store.prove(made).catch(async (err: unknown) => {
     // Never stored: delete it by its id, then forget the note; if that fails, the note stays.
     await discard(made.id, err);
@@ -91,7 +111,12 @@ export async function makeProveStore(d: EntryDeps, book: SecretLedger, live: Liv
  * before is the one added; when none shows, adding again is harmless (a second version of the same
  * key), and after the last attempt the key stays for the next run.
  */
-async function store(d: EntryDeps, made: MadeKey, newestBefore: number, discard: (keyId: string, cause: unknown) => Promise<void>): Promise<number> {
+async function store(
+  d: EntryDeps,
+  made: MadeKey,
+  newestBefore: number,
+  discard: (keyId: string, cause: unknown) => Promise<void>,
+): Promise<number> {
   for (let tries = 0; ; tries++) {
     const attempt = await addVersionAttempt(d.api, d.secret, made.material);
     if ("value" in attempt) return attempt.value.number;
@@ -104,11 +129,13 @@ async function store(d: EntryDeps, made: MadeKey, newestBefore: number, discard:
     try {
       appeared = (await enabledVersions(d.api, d.secret)).find((v) => v.number > newestBefore);
     } catch (err) {
-      if (err instanceof Failure) throw leftForNextRun(attempt.failure, "The new key may have been stored all the same.");
+      if (err instanceof Failure)
+        throw leftForNextRun(attempt.failure, "The new key may have been stored all the same.");
       throw err;
     }
     if (appeared !== undefined) return appeared.number;
-    if (tries >= d.retries) throw leftForNextRun(attempt.failure, "The new key may have been stored all the same.");
+    if (tries >= d.retries)
+      throw leftForNextRun(attempt.failure, "The new key may have been stored all the same.");
     await d.clock.sleep(backoff(tries));
   }
 }

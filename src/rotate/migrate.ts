@@ -45,23 +45,40 @@ function resources(json: string, source: string): StateResource[] {
   try {
     parsed = JSON.parse(json);
   } catch {
-    throw badInput(`${source} is not valid JSON.`, "Save the state with `pulumi stack export --stack NAME > FILE` (without --show-secrets).");
+    throw badInput(
+      `${source} is not valid JSON.`,
+      "Save the state with `pulumi stack export --stack NAME > FILE` (without --show-secrets).",
+    );
   }
   const top = record(parsed);
   const deployment = record(top?.deployment) ?? top;
   if (!Array.isArray(deployment?.resources) && top?.version === undefined) {
-    throw badInput(`${source} is not a Pulumi state export (no deployment with resources).`, "Save it with `pulumi stack export --stack NAME > FILE`.");
+    throw badInput(
+      `${source} is not a Pulumi state export (no deployment with resources).`,
+      "Save it with `pulumi stack export --stack NAME > FILE`.",
+    );
   }
-  return (Array.isArray(deployment?.resources) ? deployment.resources : []).flatMap((value): StateResource[] => {
-    const r = record(value);
-    if (typeof r?.urn !== "string" || typeof r.type !== "string") return [];
-    const deps: Record<string, string[]> = {};
-    for (const [k, v] of Object.entries(record(r.propertyDependencies) ?? {})) deps[k] = Array.isArray(v) ? v.filter((u): u is string => typeof u === "string") : [];
-    return [{
-      urn: r.urn, type: r.type, id: typeof r.id === "string" ? r.id : undefined, outputs: record(r.outputs) ?? {},
-      dependencies: Array.isArray(r.dependencies) ? r.dependencies.filter((u): u is string => typeof u === "string") : [], propertyDependencies: deps,
-    }];
-  });
+  return (Array.isArray(deployment?.resources) ? deployment.resources : []).flatMap(
+    (value): StateResource[] => {
+      const r = record(value);
+      if (typeof r?.urn !== "string" || typeof r.type !== "string") return [];
+      const deps: Record<string, string[]> = {};
+      for (const [k, v] of Object.entries(record(r.propertyDependencies) ?? {}))
+        deps[k] = Array.isArray(v) ? v.filter((u): u is string => typeof u === "string") : [];
+      return [
+        {
+          urn: r.urn,
+          type: r.type,
+          id: typeof r.id === "string" ? r.id : undefined,
+          outputs: record(r.outputs) ?? {},
+          dependencies: Array.isArray(r.dependencies)
+            ? r.dependencies.filter((u): u is string => typeof u === "string")
+            : [],
+          propertyDependencies: deps,
+        },
+      ];
+    },
+  );
 }
 
 /** The key's id: the last segment of its resource name (`.../keys/ID`), for either kind. */
@@ -77,13 +94,23 @@ export function legacyKeys(json: string, source: string): LegacyKey[] {
   return keys.flatMap((k): LegacyKey[] => {
     const keyId = keyIdOf(k);
     if (keyId === undefined) return [];
-    const holder = all.find((v) => v.type === VERSION && (v.propertyDependencies.secretData ?? v.dependencies).includes(k.urn));
+    const holder = all.find(
+      (v) =>
+        v.type === VERSION && (v.propertyDependencies.secretData ?? v.dependencies).includes(k.urn),
+    );
     const name = typeof holder?.outputs.name === "string" ? holder.outputs.name : holder?.id;
-    const m = name === undefined ? null : /^(projects\/[^/]+\/secrets\/[^/]+)\/versions\/(\d+)$/.exec(name);
-    return [{
-      kind: k.type === KEY ? "service-account-key" : "api-key", keyId, urn: k.urn,
-      ...(m !== null && holder !== undefined ? { stored: { secret: m[1]!, version: Number(m[2]), urn: holder.urn } } : {}),
-    }];
+    const m =
+      name === undefined ? null : /^(projects\/[^/]+\/secrets\/[^/]+)\/versions\/(\d+)$/.exec(name);
+    return [
+      {
+        kind: k.type === KEY ? "service-account-key" : "api-key",
+        keyId,
+        urn: k.urn,
+        ...(m !== null && holder !== undefined
+          ? { stored: { secret: m[1]!, version: Number(m[2]), urn: holder.urn } }
+          : {}),
+      },
+    ];
   });
 }
 
@@ -98,8 +125,12 @@ export interface MigrateResult {
   exitCode: 0 | 1;
 }
 
-async function stateExport(options: RotateOptions, deps: RotateDeps): Promise<{ text: string; source: string }> {
-  if (options.state !== undefined) return { text: await deps.readFile(options.state), source: options.state };
+async function stateExport(
+  options: RotateOptions,
+  deps: RotateDeps,
+): Promise<{ text: string; source: string }> {
+  if (options.state !== undefined)
+    return { text: await deps.readFile(options.state), source: options.state };
   deps.progress(`Exporting the state of stack ${options.stack!} (secrets stay encrypted)...`);
   const r = await pulumi(deps.run, ["stack", "export", "--stack", options.stack!]);
   return { text: r.stdout, source: `stack ${options.stack!}` };
@@ -110,11 +141,20 @@ async function pulumi(run: Runner, args: string[]): Promise<{ stdout: string }> 
   try {
     r = await run("pulumi", args);
   } catch {
-    throw new Failure("PULUMI_FAILED", "The Pulumi CLI (pulumi) was not found on PATH.", "Install it and log in to the stack's backend, then run again.", 2);
+    throw new Failure(
+      "PULUMI_FAILED",
+      "The Pulumi CLI (pulumi) was not found on PATH.",
+      "Install it and log in to the stack's backend, then run again.",
+      2,
+    );
   }
   if (r.exitCode !== 0) {
     const said = r.stderr.trim().split("\n").filter(Boolean).slice(-3).join(" ");
-    throw new Failure("PULUMI_FAILED", `pulumi ${args.slice(0, 2).join(" ")} failed: ${said.slice(0, 500) || `exit ${r.exitCode}`}`, "Nothing was removed from the state; fix what it says and run again (what was recorded stays recorded).");
+    throw new Failure(
+      "PULUMI_FAILED",
+      `pulumi ${args.slice(0, 2).join(" ")} failed: ${said.slice(0, 500) || `exit ${r.exitCode}`}`,
+      "Nothing was removed from the state; fix what it says and run again (what was recorded stays recorded).",
+    );
   }
   return r;
 }
@@ -122,7 +162,15 @@ async function pulumi(run: Runner, args: string[]): Promise<{ stdout: string }> 
 export async function runMigrate(options: RotateOptions, deps: RotateDeps): Promise<MigrateResult> {
   const { text, source } = await stateExport(options, deps);
   const found = legacyKeys(text, source);
-  const result: MigrateResult = { ok: true, command: "rotate migrate", stack: options.stack!, dryRun: options.dryRun, keys: [], removed: [], exitCode: 0 };
+  const result: MigrateResult = {
+    ok: true,
+    command: "rotate migrate",
+    stack: options.stack!,
+    dryRun: options.dryRun,
+    keys: [],
+    removed: [],
+    exitCode: 0,
+  };
   if (found.length === 0) return result;
   const api = await rotatorApi(options, rotateHttp(options, deps), deps);
   for (const secret of [...new Set(found.flatMap((k) => (k.stored ? [k.stored.secret] : [])))]) {
@@ -132,35 +180,73 @@ export async function runMigrate(options: RotateOptions, deps: RotateDeps): Prom
       const { version } = key.stored!;
       const held = book.ledger.versions.get(version);
       if (held !== undefined && held !== key.keyId) {
-        throw new Failure("ROTATION_UNSAFE", `${secret} already records key ${held} for version ${version}, but the state says it holds ${key.keyId}.`, "Check which key the version holds before going on; nothing was removed from the state.");
+        throw new Failure(
+          "ROTATION_UNSAFE",
+          `${secret} already records key ${held} for version ${version}, but the state says it holds ${key.keyId}.`,
+          "Check which key the version holds before going on; nothing was removed from the state.",
+        );
       }
       if (!enabled.has(version)) {
-        result.keys.push({ ...key, recorded: false, note: `version ${version} is no longer enabled, so no consumer reads it; the rotator will report the key as unmanaged` });
+        result.keys.push({
+          ...key,
+          recorded: false,
+          note: `version ${version} is no longer enabled, so no consumer reads it; the rotator will report the key as unmanaged`,
+        });
         continue;
       }
       book.ledger.versions.set(version, key.keyId);
-      result.keys.push({ ...key, recorded: true, note: `recorded as the rotator's key in version ${version} of ${secret}` });
+      result.keys.push({
+        ...key,
+        recorded: true,
+        note: `recorded as the rotator's key in version ${version} of ${secret}`,
+      });
     }
     await book.save();
   }
   for (const key of found.filter((k) => k.stored === undefined)) {
-    result.keys.push({ ...key, recorded: false, note: "no version in the state holds it; left in Google, where the rotator will report it as unmanaged" });
+    result.keys.push({
+      ...key,
+      recorded: false,
+      note: "no version in the state holds it; left in Google, where the rotator will report it as unmanaged",
+    });
   }
   // Versions before keys: a version depends on its key, and the state refuses to drop a resource others depend on.
-  result.removed = [...found.flatMap((k) => (k.stored ? [k.stored.urn] : [])), ...found.map((k) => k.urn)];
+  result.removed = [
+    ...found.flatMap((k) => (k.stored ? [k.stored.urn] : [])),
+    ...found.map((k) => k.urn),
+  ];
   if (!options.dryRun) {
-    deps.progress(`Removing ${result.removed.length} resources from the state of stack ${options.stack!} (they stay in Google)...`);
-    await pulumi(deps.run, ["state", "delete", "--stack", options.stack!, "--yes", ...result.removed]);
+    deps.progress(
+      `Removing ${result.removed.length} resources from the state of stack ${options.stack!} (they stay in Google)...`,
+    );
+    await pulumi(deps.run, [
+      "state",
+      "delete",
+      "--stack",
+      options.stack!,
+      "--yes",
+      ...result.removed,
+    ]);
   }
   return result;
 }
 
 export function formatMigrate(r: MigrateResult): string {
-  if (r.keys.length === 0) return `The state of stack ${r.stack} holds no key: nothing to migrate.\n`;
+  if (r.keys.length === 0)
+    return `The state of stack ${r.stack} holds no key: nothing to migrate.\n`;
   const would = r.dryRun ? " (dry run: nothing was changed)" : "";
   const lines = [`Keys in the state of stack ${r.stack}, handed to the rotator${would}:`];
-  for (const k of r.keys) lines.push(`  ${(k.recorded ? (r.dryRun ? "would adopt" : "adopted") : "left").padEnd(12)} ${k.keyId.padEnd(41)} ${k.note}`);
-  lines.push(`${r.dryRun ? "Would remove" : "Removed"} from the state (not from Google):`, ...r.removed.map((u) => `  ${u}`));
-  lines.push("", `Next: pulumi up for stack ${r.stack} (it no longer manages these), then npm run rotate -- --stack ${r.stack}.`);
+  for (const k of r.keys)
+    lines.push(
+      `  ${(k.recorded ? (r.dryRun ? "would adopt" : "adopted") : "left").padEnd(12)} ${k.keyId.padEnd(41)} ${k.note}`,
+    );
+  lines.push(
+    `${r.dryRun ? "Would remove" : "Removed"} from the state (not from Google):`,
+    ...r.removed.map((u) => `  ${u}`),
+  );
+  lines.push(
+    "",
+    `Next: pulumi up for stack ${r.stack} (it no longer manages these), then npm run rotate -- --stack ${r.stack}.`,
+  );
   return `${lines.join("\n")}\n`;
 }

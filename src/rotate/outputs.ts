@@ -22,14 +22,25 @@ export interface RotationList {
 }
 
 /** `projects/PROJECT/secrets/ID`, with the project's id or number. */
-const SECRET_NAME = /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9]|\d{1,20})\/secrets\/[A-Za-z0-9_-]{1,255}$/;
+const SECRET_NAME =
+  /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9]|\d{1,20})\/secrets\/[A-Za-z0-9_-]{1,255}$/;
 const MAX_PERIOD_DAYS = 90;
-const FIX = "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`, or `npm run plan -- --stack NAME --outputs > FILE`.";
+const FIX =
+  "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`, or `npm run plan -- --stack NAME --outputs > FILE`.";
 
-function field(entry: Record<string, unknown>, name: string, path: string, source: string, valid: (v: string) => boolean): string {
+function field(
+  entry: Record<string, unknown>,
+  name: string,
+  path: string,
+  source: string,
+  valid: (v: string) => boolean,
+): string {
   const value = entry[name];
   if (typeof value !== "string" || !valid(value)) {
-    throw badInput(`${source}: ${path}.${name} is ${value === undefined ? "missing" : JSON.stringify(value)}, not what the kit exports.`, FIX);
+    throw badInput(
+      `${source}: ${path}.${name} is ${value === undefined ? "missing" : JSON.stringify(value)}, not what the kit exports.`,
+      FIX,
+    );
   }
   return value;
 }
@@ -43,10 +54,19 @@ function rotationKey(value: unknown, path: string, source: string): RotationKey 
   if (entry.kind === "service-account-key") return { kind: "service-account-key", account, secret };
   if (entry.kind === "api-key") {
     const project = field(entry, "project", path, source, (v) => PROJECT_ID.pattern.test(v));
-    const keyIdPrefix = field(entry, "keyIdPrefix", path, source, (v) => API_KEY_ID.pattern.test(v) && v.length + API_KEY_SUFFIX_LENGTH <= 63);
+    const keyIdPrefix = field(
+      entry,
+      "keyIdPrefix",
+      path,
+      source,
+      (v) => API_KEY_ID.pattern.test(v) && v.length + API_KEY_SUFFIX_LENGTH <= 63,
+    );
     return { kind: "api-key", account, secret, project, keyIdPrefix };
   }
-  throw badInput(`${source}: ${path}.kind is ${JSON.stringify(entry.kind)}; the kit rotates "service-account-key" and "api-key".`, FIX);
+  throw badInput(
+    `${source}: ${path}.kind is ${JSON.stringify(entry.kind)}; the kit rotates "service-account-key" and "api-key".`,
+    FIX,
+  );
 }
 
 /** The rotation list in a stack's outputs JSON; a file that is not one is one clear line, exit 2. */
@@ -59,20 +79,30 @@ export function parseRotation(json: string, source: string): RotationList {
   }
   const outputs = record(parsed);
   if (outputs === undefined || typeof outputs.project !== "string") {
-    throw badInput(`${source} has no "project" output, so it is not this kit's stack outputs.`, FIX);
+    throw badInput(
+      `${source} has no "project" output, so it is not this kit's stack outputs.`,
+      FIX,
+    );
   }
   const rotation = record(outputs.rotation);
   if (rotation === undefined) {
-    throw badInput(`${source} has no "rotation" output: the stack was last deployed by an earlier version of the kit.`, "Run pulumi up for the stack (or use npm run plan -- --stack NAME --outputs), then run again.");
+    throw badInput(
+      `${source} has no "rotation" output: the stack was last deployed by an earlier version of the kit.`,
+      "Run pulumi up for the stack (or use npm run plan -- --stack NAME --outputs), then run again.",
+    );
   }
   const days = rotation.periodDays;
   if (typeof days !== "number" || !Number.isInteger(days) || days < 1 || days > MAX_PERIOD_DAYS) {
-    throw badInput(`${source}: rotation.periodDays is ${JSON.stringify(days)}, not a whole number of days from 1 to ${MAX_PERIOD_DAYS}.`, FIX);
+    throw badInput(
+      `${source}: rotation.periodDays is ${JSON.stringify(days)}, not a whole number of days from 1 to ${MAX_PERIOD_DAYS}.`,
+      FIX,
+    );
   }
   if (!Array.isArray(rotation.keys)) throw badInput(`${source}: rotation.keys is not a list.`, FIX);
   const keys = rotation.keys.map((k, i) => rotationKey(k, `rotation.keys[${i}]`, source));
   const secrets = keys.map((k) => k.secret);
   const twice = secrets.find((s, i) => secrets.indexOf(s) !== i);
-  if (twice !== undefined) throw badInput(`${source}: two keys go in the secret ${twice}; each key needs its own.`, FIX);
+  if (twice !== undefined)
+    throw badInput(`${source}: two keys go in the secret ${twice}; each key needs its own.`, FIX);
   return { source, periodDays: days, keys };
 }

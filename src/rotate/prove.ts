@@ -31,9 +31,18 @@ export interface Proof {
 }
 
 /** Refusals of a credential that Google has not yet spread to every server: worth another try. */
-const NOT_YET = new Set<Reason>(["INVALID_GRANT", "UNAUTHENTICATED", "PERMISSION_DENIED", "API_KEY_INVALID"]);
+const NOT_YET = new Set<Reason>([
+  "INVALID_GRANT",
+  "UNAUTHENTICATED",
+  "PERMISSION_DENIED",
+  "API_KEY_INVALID",
+]);
 
-async function proveWith(deps: ProofDeps, what: string, target: () => GeminiTarget): Promise<Proof> {
+async function proveWith(
+  deps: ProofDeps,
+  what: string,
+  target: () => GeminiTarget,
+): Promise<Proof> {
   const { clock } = deps.http;
   const start = clock.now();
   for (let attempt = 1; ; attempt++) {
@@ -45,18 +54,33 @@ async function proveWith(deps: ProofDeps, what: string, target: () => GeminiTarg
       const delay = Math.min(2000 * 2 ** (attempt - 1), 30_000);
       const waited = clock.now() - start;
       if (!NOT_YET.has(err.reason) || waited + delay > deps.deadlineMs) {
-        const after = attempt === 1 ? "" : ` after ${attempt} attempts in ${Math.round(waited / 1000)} s`;
-        throw new Failure("PROOF_FAILED", `${what} was not accepted${after}: ${err.message}`, `${err.fix} The new key was deleted again and the current one left in place; run again once it is fixed.`);
+        const after =
+          attempt === 1 ? "" : ` after ${attempt} attempts in ${Math.round(waited / 1000)} s`;
+        throw new Failure(
+          "PROOF_FAILED",
+          `${what} was not accepted${after}: ${err.message}`,
+          `${err.fix} The new key was deleted again and the current one left in place; run again once it is fixed.`,
+        );
       }
-      deps.progress(`${what}: not accepted yet (${err.reason}), as a new key often is for a while; trying again in ${Math.round(delay / 1000)} s.`);
+      deps.progress(
+        `${what}: not accepted yet (${err.reason}), as a new key often is for a while; trying again in ${Math.round(delay / 1000)} s.`,
+      );
       await clock.sleep(delay);
       continue;
     }
     if (models.length === 0) {
       const none = noModels(deps.endpoints.gemini, target().context.principal ?? "the key");
-      throw new Failure("PROOF_FAILED", `${what}: ${none.message}`, `${none.fix} The new key was deleted again.`);
+      throw new Failure(
+        "PROOF_FAILED",
+        `${what}: ${none.message}`,
+        `${none.fix} The new key was deleted again.`,
+      );
     }
-    return { models: models.length, attempts: attempt, seconds: Math.round((clock.now() - start) / 1000) };
+    return {
+      models: models.length,
+      attempts: attempt,
+      seconds: Math.round((clock.now() - start) / 1000),
+    };
   }
 }
 
@@ -80,6 +104,14 @@ export function proveApiKey(deps: ProofDeps, keyId: string, keyString: string): 
   return proveWith(deps, `The new API key ${keyId}`, () => target(deps, caller, "api-key"));
 }
 
-function target(deps: ProofDeps, caller: Caller, identity: "service-account" | "api-key"): GeminiTarget {
-  return { baseUrl: deps.endpoints.gemini, headers: () => caller.headers(), context: { identity, principal: caller.identity.principal } };
+function target(
+  deps: ProofDeps,
+  caller: Caller,
+  identity: "service-account" | "api-key",
+): GeminiTarget {
+  return {
+    baseUrl: deps.endpoints.gemini,
+    headers: () => caller.headers(),
+    context: { identity, principal: caller.identity.principal },
+  };
 }

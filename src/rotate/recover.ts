@@ -26,7 +26,11 @@ export interface RecoverDeps {
 }
 
 /** A note whose lease has not passed: another run may still be working on the secret. */
-export function leaseHeld(pending: Pending | undefined, now: number, secret: string): Failure | undefined {
+export function leaseHeld(
+  pending: Pending | undefined,
+  now: number,
+  secret: string,
+): Failure | undefined {
   if (pending === undefined || Date.parse(pending.until) <= now) return undefined;
   return new Failure(
     "ROTATION_UNSAFE",
@@ -37,16 +41,31 @@ export function leaseHeld(pending: Pending | undefined, now: number, secret: str
 
 /** The keys among `live` that a run interrupted at `pending` made and never recorded. */
 export function madeBy(pending: Pending, live: LiveKey[], known: ReadonlySet<string>): LiveKey[] {
-  if (pending.keyId !== undefined) return live.filter((k) => k.id === pending.keyId && !known.has(k.id));
+  if (pending.keyId !== undefined)
+    return live.filter((k) => k.id === pending.keyId && !known.has(k.id));
   const from = Date.parse(pending.since) - CLOCK_SKEW_MS;
   const to = Date.parse(pending.until) + CLOCK_SKEW_MS;
   const existing = new Set(pending.existing ?? live.map((k) => k.id));
-  return live.filter((k) => !known.has(k.id) && !existing.has(k.id) && Date.parse(k.createdAt) >= from && Date.parse(k.createdAt) <= to);
+  return live.filter(
+    (k) =>
+      !known.has(k.id) &&
+      !existing.has(k.id) &&
+      Date.parse(k.createdAt) >= from &&
+      Date.parse(k.createdAt) <= to,
+  );
 }
 
 /** The version a run interrupted at `pending` added, if it added one no key is recorded for. */
-async function addedBy(d: RecoverDeps, pending: Pending, versions: Version[], book: SecretLedger): Promise<number | undefined> {
-  const candidates = new Set([pending.newestVersion + 1, ...versions.map((v) => v.number).filter((n) => n > pending.newestVersion)]);
+async function addedBy(
+  d: RecoverDeps,
+  pending: Pending,
+  versions: Version[],
+  book: SecretLedger,
+): Promise<number | undefined> {
+  const candidates = new Set([
+    pending.newestVersion + 1,
+    ...versions.map((v) => v.number).filter((n) => n > pending.newestVersion),
+  ]);
   for (const number of [...candidates].sort((a, b) => a - b)) {
     if (book.ledger.versions.has(number)) continue;
     if ((await getVersion(d.api, d.secret, number))?.state === "ENABLED") return number;
@@ -55,10 +74,21 @@ async function addedBy(d: RecoverDeps, pending: Pending, versions: Version[], bo
 }
 
 /** Finishes what a dead run left; returns the keys that are still there. */
-export async function recover(d: RecoverDeps, book: SecretLedger, versions: Version[], live: LiveKey[], lines: KeyLine[]): Promise<LiveKey[]> {
+export async function recover(
+  d: RecoverDeps,
+  book: SecretLedger,
+  versions: Version[],
+  live: LiveKey[],
+  lines: KeyLine[],
+): Promise<LiveKey[]> {
   const { ledger } = book;
   if (ledger.unreadableNote) {
-    lines.push({ action: "unmanaged", keyId: "", detail: "the rotator's note in the secret could not be read; nothing was inferred from it, and it is cleared" });
+    lines.push({
+      action: "unmanaged",
+      keyId: "",
+      detail:
+        "the rotator's note in the secret could not be read; nothing was inferred from it, and it is cleared",
+    });
   }
   const pending = ledger.pending;
   if (pending === undefined) {
@@ -67,7 +97,11 @@ export async function recover(d: RecoverDeps, book: SecretLedger, versions: Vers
   }
   const known = new Set(ledger.versions.values());
   let present = live;
-  if (pending.keyId !== undefined && !known.has(pending.keyId) && !live.some((k) => k.id === pending.keyId)) {
+  if (
+    pending.keyId !== undefined &&
+    !known.has(pending.keyId) &&
+    !live.some((k) => k.id === pending.keyId)
+  ) {
     const key = await d.store.get(pending.keyId);
     if (key !== undefined) present = [...live, key];
   }
@@ -76,12 +110,21 @@ export async function recover(d: RecoverDeps, book: SecretLedger, versions: Vers
     const stored = pending.keyId === key.id ? await addedBy(d, pending, versions, book) : undefined;
     if (stored !== undefined) {
       ledger.versions.set(stored, key.id);
-      lines.push({ action: "adopted", keyId: key.id, version: stored, detail: "stored by a run that was interrupted before it recorded it; recorded now" });
+      lines.push({
+        action: "adopted",
+        keyId: key.id,
+        version: stored,
+        detail: "stored by a run that was interrupted before it recorded it; recorded now",
+      });
       continue;
     }
     if (!d.dryRun) await d.store.remove(key.id);
     gone.add(key.id);
-    lines.push({ action: "orphan", keyId: key.id, detail: `made by an interrupted run and never stored; ${d.dryRun ? "would be deleted" : "deleted"}` });
+    lines.push({
+      action: "orphan",
+      keyId: key.id,
+      detail: `made by an interrupted run and never stored; ${d.dryRun ? "would be deleted" : "deleted"}`,
+    });
   }
   ledger.pending = undefined;
   await book.save();

@@ -10,11 +10,16 @@ import type { KeyLine } from "./entry.ts";
 import type { EntryResult, RotateResult } from "./run.ts";
 
 function heading(k: EntryResult): string {
-  return k.kind === "api-key" ? `API key bound to ${k.account}, in ${k.secret}` : `Key of ${k.account}, in ${k.secret}`;
+  return k.kind === "api-key"
+    ? `API key bound to ${k.account}, in ${k.secret}`
+    : `Key of ${k.account}, in ${k.secret}`;
 }
 
 function line(l: KeyLine, dryRun: boolean): string {
-  const action = dryRun && l.action !== "kept" && l.action !== "unmanaged" ? `would ${l.action === "rotated" ? "rotate" : l.action === "orphan" ? "remove" : l.action.replace(/d$/, "")}` : l.action;
+  const action =
+    dryRun && l.action !== "kept" && l.action !== "unmanaged"
+      ? `would ${l.action === "rotated" ? "rotate" : l.action === "orphan" ? "remove" : l.action.replace(/d$/, "")}`
+      : l.action;
   const id = l.keyId === "" ? `version ${l.version}` : l.keyId;
   const version = l.keyId !== "" && l.version !== undefined ? `v${l.version}` : "";
   return `  ${action.padEnd(13)} ${id.padEnd(41)} ${version.padEnd(4)} ${l.detail}`.trimEnd();
@@ -25,18 +30,25 @@ function summary(r: RotateResult): string {
   const failed = r.keys.filter((k) => k.status === "failed").length;
   const rotated = r.keys.filter((k) => k.status === "rotated").length;
   const unmanaged = r.keys.flatMap((k) => k.keys).filter((l) => l.action === "unmanaged").length;
-  const parts = [`${r.keys.length} key${r.keys.length === 1 ? "" : "s"}`, `${rotated} rotated`, `${r.keys.length - rotated - failed} current`];
+  const parts = [
+    `${r.keys.length} key${r.keys.length === 1 ? "" : "s"}`,
+    `${rotated} rotated`,
+    `${r.keys.length - rotated - failed} current`,
+  ];
   if (failed > 0) parts.push(`${failed} FAILED (the old key is still in place)`);
   if (unmanaged > 0) parts.push(`${unmanaged} unmanaged left alone`);
   return `${parts.join(", ")}.${r.dryRun ? " Dry run: nothing was changed." : ""}`;
 }
 
 export function formatRotateText(r: RotateResult): string {
-  const lines = [`Keys of ${r.source}, rotated every ${r.periodDays} days, as of ${r.now}${r.caller ? `, acting as ${r.caller}` : ""}${r.dryRun ? " (dry run)" : ""}:`];
+  const lines = [
+    `Keys of ${r.source}, rotated every ${r.periodDays} days, as of ${r.now}${r.caller ? `, acting as ${r.caller}` : ""}${r.dryRun ? " (dry run)" : ""}:`,
+  ];
   for (const k of r.keys) {
     lines.push("", heading(k));
     for (const l of k.keys) lines.push(line(l, r.dryRun));
-    if (k.error !== undefined) lines.push(`  FAILED (${k.error.reason}): ${k.error.message}`, `  fix: ${k.error.fix}`);
+    if (k.error !== undefined)
+      lines.push(`  FAILED (${k.error.reason}): ${k.error.message}`, `  fix: ${k.error.fix}`);
   }
   lines.push("", summary(r));
   return `${lines.map(terminalSafe).join("\n")}\n`;

@@ -60,38 +60,98 @@ async function rotationList(options: RotateOptions, deps: RotateDeps) {
 }
 
 /** The transport the command's calls share: the user's timeout and retries, Google's endpoints or their overrides. */
-export function rotateHttp(options: Pick<RotateOptions, "retries" | "timeoutSeconds">, deps: Pick<RotateDeps, "fetch" | "clock" | "progress">): Http {
-  return { fetch: deps.fetch, clock: deps.clock, progress: deps.progress, policy: { ...DEFAULT_POLICY, retries: options.retries, timeoutMs: options.timeoutSeconds * 1000 } };
+export function rotateHttp(
+  options: Pick<RotateOptions, "retries" | "timeoutSeconds">,
+  deps: Pick<RotateDeps, "fetch" | "clock" | "progress">,
+): Http {
+  return {
+    fetch: deps.fetch,
+    clock: deps.clock,
+    progress: deps.progress,
+    policy: {
+      ...DEFAULT_POLICY,
+      retries: options.retries,
+      timeoutMs: options.timeoutSeconds * 1000,
+    },
+  };
 }
 
 /** The caller the management calls are made as: ADC, or the account it impersonates. */
-export async function rotatorApi(options: Pick<RotateOptions, "auth" | "impersonate">, http: Http, deps: Pick<RotateDeps, "env" | "readFile" | "redactor" | "progress">): Promise<Api> {
+export async function rotatorApi(
+  options: Pick<RotateOptions, "auth" | "impersonate">,
+  http: Http,
+  deps: Pick<RotateDeps, "env" | "readFile" | "redactor" | "progress">,
+): Promise<Api> {
   const endpoints = endpointsFromEnv(deps.env);
   for (const notice of overrideNotices(endpoints)) deps.progress(notice);
-  const identity: IdentityDeps = { http, endpoints, redactor: deps.redactor, env: deps.env, readFile: deps.readFile, scopes: [SCOPES.cloudPlatform] };
-  const caller = options.auth === "impersonate" ? await impersonateCaller(identity, { email: options.impersonate }) : await adcCaller(identity);
+  const identity: IdentityDeps = {
+    http,
+    endpoints,
+    redactor: deps.redactor,
+    env: deps.env,
+    readFile: deps.readFile,
+    scopes: [SCOPES.cloudPlatform],
+  };
+  const caller =
+    options.auth === "impersonate"
+      ? await impersonateCaller(identity, { email: options.impersonate })
+      : await adcCaller(identity);
   // Once, before any key: credentials that do not work are one failure, not one per key.
   await caller.headers();
-  return { http, endpoints, headers: () => caller.headers(), principal: caller.identity.principal, identity: options.auth };
+  return {
+    http,
+    endpoints,
+    headers: () => caller.headers(),
+    principal: caller.identity.principal,
+    identity: options.auth,
+  };
 }
 
 export async function runRotate(options: RotateOptions, deps: RotateDeps): Promise<RotateResult> {
   const list = await rotationList(options, deps);
   const now = options.now ?? new Date(deps.clock.now());
-  const result: RotateResult = { ok: true, command: "rotate", source: list.source, periodDays: list.periodDays, now: now.toISOString(), dryRun: options.dryRun, keys: [], exitCode: 0 };
+  const result: RotateResult = {
+    ok: true,
+    command: "rotate",
+    source: list.source,
+    periodDays: list.periodDays,
+    now: now.toISOString(),
+    dryRun: options.dryRun,
+    keys: [],
+    exitCode: 0,
+  };
   if (list.keys.length === 0) return result;
   const http = rotateHttp(options, deps);
   const api = await rotatorApi(options, http, deps);
   result.caller = api.principal;
-  const proof = { http, endpoints: api.endpoints, redactor: deps.redactor, deadlineMs: options.proofTimeoutSeconds * 1000, progress: deps.progress };
+  const proof = {
+    http,
+    endpoints: api.endpoints,
+    redactor: deps.redactor,
+    deadlineMs: options.proofTimeoutSeconds * 1000,
+    progress: deps.progress,
+  };
   for (const key of list.keys) {
-    deps.progress(`${key.kind === "api-key" ? "The API key bound to" : "The key of"} ${key.account} (${key.secret})...`);
-    const store = key.kind === "api-key" ? geminiApiKeys(api, key, proof, deps.redactor) : serviceAccountKeys(api, key, proof, deps.redactor);
+    deps.progress(
+      `${key.kind === "api-key" ? "The API key bound to" : "The key of"} ${key.account} (${key.secret})...`,
+    );
+    const store =
+      key.kind === "api-key"
+        ? geminiApiKeys(api, key, proof, deps.redactor)
+        : serviceAccountKeys(api, key, proof, deps.redactor);
     const outcome = await rotateEntry({
-      api, store, secret: key.secret, periodDays: list.periodDays, now, clock: deps.clock, retries: options.retries,
+      api,
+      store,
+      secret: key.secret,
+      periodDays: list.periodDays,
+      now,
+      clock: deps.clock,
+      retries: options.retries,
       // Long enough for a make, the whole proof and the store: a run that holds the secret longer has died.
       leaseMs: options.proofTimeoutSeconds * 1000 + LEASE_MARGIN_MS,
-      dryRun: options.dryRun, prune: options.prune, progress: deps.progress,
+      dryRun: options.dryRun,
+      prune: options.prune,
+      progress: deps.progress,
     });
     result.keys.push({ kind: key.kind, account: key.account, secret: key.secret, ...outcome });
   }

@@ -10,8 +10,21 @@ import type { Redactor } from "../cli/redact.ts";
 import type { Attempt } from "../verify/http.ts";
 import { rotatedApiKeyId } from "../rotation.ts";
 import type { Api } from "./google/api.ts";
-import { apiKeyString, createApiKey, deleteApiKey, getApiKey, listApiKeys, type ApiKey } from "./google/api-keys.ts";
-import { createAccountKeyAttempt, deleteAccountKey, getAccountKey, listAccountKeys, MAX_ACCOUNT_KEYS } from "./google/iam-keys.ts";
+import {
+  apiKeyString,
+  createApiKey,
+  deleteApiKey,
+  getApiKey,
+  listApiKeys,
+  type ApiKey,
+} from "./google/api-keys.ts";
+import {
+  createAccountKeyAttempt,
+  deleteAccountKey,
+  getAccountKey,
+  listAccountKeys,
+  MAX_ACCOUNT_KEYS,
+} from "./google/iam-keys.ts";
 import type { RotationKey } from "./outputs.ts";
 import { proveApiKey, proveKeyFile, type Proof, type ProofDeps } from "./prove.ts";
 
@@ -63,7 +76,12 @@ function mayHaveActed(failure: Failure): boolean {
   return ["SERVER_ERROR", "TIMEOUT", "NETWORK", "MALFORMED_RESPONSE"].includes(failure.reason);
 }
 
-export function serviceAccountKeys(api: Api, key: Extract<RotationKey, { kind: "service-account-key" }>, proof: ProofDeps, redactor: Redactor): KeyStore {
+export function serviceAccountKeys(
+  api: Api,
+  key: Extract<RotationKey, { kind: "service-account-key" }>,
+  proof: ProofDeps,
+  redactor: Redactor,
+): KeyStore {
   return {
     noun: "key",
     maxKeys: MAX_ACCOUNT_KEYS,
@@ -74,16 +92,35 @@ export function serviceAccountKeys(api: Api, key: Extract<RotationKey, { kind: "
       const attempt = await createAccountKeyAttempt(api, key.account);
       if (!("value" in attempt)) return { ...attempt, acted: mayHaveActed(attempt.failure) };
       redactor.add(attempt.value.file);
-      return { value: { id: attempt.value.id, createdAt: attempt.value.createdAt, material: attempt.value.file } };
+      return {
+        value: {
+          id: attempt.value.id,
+          createdAt: attempt.value.createdAt,
+          material: attempt.value.file,
+        },
+      };
     },
     remove: (id) => deleteAccountKey(api, key.account, id),
     prove: (made) => proveKeyFile(proof, made.id, made.material),
   };
 }
 
-export function geminiApiKeys(api: Api, key: Extract<RotationKey, { kind: "api-key" }>, proof: ProofDeps, redactor: Redactor): KeyStore {
-  const ours = (k: ApiKey) => k.annotations[MADE_FOR] === key.secret || k.serviceAccountEmail === key.account || k.id === key.keyIdPrefix || k.id.startsWith(`${key.keyIdPrefix}-`);
-  const live = (k: ApiKey): LiveKey => ({ id: k.id, createdAt: k.createdAt, madeForThis: k.annotations[MADE_FOR] === key.secret });
+export function geminiApiKeys(
+  api: Api,
+  key: Extract<RotationKey, { kind: "api-key" }>,
+  proof: ProofDeps,
+  redactor: Redactor,
+): KeyStore {
+  const ours = (k: ApiKey) =>
+    k.annotations[MADE_FOR] === key.secret ||
+    k.serviceAccountEmail === key.account ||
+    k.id === key.keyIdPrefix ||
+    k.id.startsWith(`${key.keyIdPrefix}-`);
+  const live = (k: ApiKey): LiveKey => ({
+    id: k.id,
+    createdAt: k.createdAt,
+    madeForThis: k.annotations[MADE_FOR] === key.secret,
+  });
   // A deleted key's id stays taken for 30 days: the next key's id is the first free second from now.
   let taken = new Set<string>();
   return {

@@ -89,29 +89,53 @@ const USAGE_FIX = "Run with --help for the options.";
 
 function seconds(name: string, value: string | undefined, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
-  if (!/^\d+(\.\d+)?$/.test(value)) throw usage(`--${name} ${JSON.stringify(value)} is not a number of seconds.`, USAGE_FIX);
+  if (!/^\d+(\.\d+)?$/.test(value))
+    throw usage(`--${name} ${JSON.stringify(value)} is not a number of seconds.`, USAGE_FIX);
   return Number(value);
 }
 
-function count(name: string, value: string | undefined, min: number, max: number): number | undefined {
+function count(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw usage(`--${name} ${JSON.stringify(value)} is not a whole number from ${min} to ${max}.`, USAGE_FIX);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw usage(
+      `--${name} ${JSON.stringify(value)} is not a whole number from ${min} to ${max}.`,
+      USAGE_FIX,
+    );
   return n;
 }
 
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback?: T): T | undefined {
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback?: T,
+): T | undefined {
   if (value === undefined) return fallback;
   const upper = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
-  if (upper === undefined) throw usage(`--${name} ${JSON.stringify(value)} is not one of ${allowed.join(", ")}.`, USAGE_FIX);
+  if (upper === undefined)
+    throw usage(
+      `--${name} ${JSON.stringify(value)} is not one of ${allowed.join(", ")}.`,
+      USAGE_FIX,
+    );
   return upper;
 }
 
 export function parseVerifyArgs(argv: string[]): VerifyOptions {
   const { values: v, positionals } = parse(argv);
   const [command, ...rest] = positionals;
-  if (command !== undefined && command !== "share-tuned-model") throw usage(`Unknown command ${JSON.stringify(command)}.`, "The only command is share-tuned-model; run with --help.");
-  if (v.stack !== undefined && v.outputs !== undefined) throw usage("--stack and --outputs both name the stack's facts; pass one.", USAGE_FIX);
+  if (command !== undefined && command !== "share-tuned-model")
+    throw usage(
+      `Unknown command ${JSON.stringify(command)}.`,
+      "The only command is share-tuned-model; run with --help.",
+    );
+  if (v.stack !== undefined && v.outputs !== undefined)
+    throw usage("--stack and --outputs both name the stack's facts; pass one.", USAGE_FIX);
   const options: VerifyOptions = {
     command: command === "share-tuned-model" ? "share-tuned-model" : v.logout ? "logout" : "verify",
     help: v.help,
@@ -123,7 +147,9 @@ export function parseVerifyArgs(argv: string[]): VerifyOptions {
     clientFile: v["client-file"],
     impersonate: v.impersonate,
     project: v.project,
-    expectModels: (v["expect-model"] ?? []).map((m) => (m.startsWith("models/") ? m : `models/${m}`)),
+    expectModels: (v["expect-model"] ?? []).map((m) =>
+      m.startsWith("models/") ? m : `models/${m}`,
+    ),
     probe: v.probe ?? false,
     tuned: v.tuned ?? false,
     pageSize: count("page-size", v["page-size"], 1, 1000),
@@ -140,7 +166,8 @@ export function parseVerifyArgs(argv: string[]): VerifyOptions {
   if (options.timeoutSeconds <= 0) throw usage("--timeout must be more than 0 seconds.", USAGE_FIX);
   checkIdentity(options);
   if (options.command === "share-tuned-model") options.share = shareArgs(rest, v);
-  else if (rest.length > 0) throw usage(`Unexpected argument ${JSON.stringify(rest[0])}.`, USAGE_FIX);
+  else if (rest.length > 0)
+    throw usage(`Unexpected argument ${JSON.stringify(rest[0])}.`, USAGE_FIX);
   return options;
 }
 
@@ -159,41 +186,86 @@ function checkIdentity(o: VerifyOptions): void {
   const named = IDENTITY_FLAGS.filter(([, field]) => o[field] !== undefined);
   const [first, second] = named;
   if (first !== undefined && second !== undefined) {
-    throw usage(`${first[0]} and ${second[0]} name two identities; a run verifies one.`, `Drop one of them (--auth ${first[2]} or --auth ${second[2]}).`);
+    throw usage(
+      `${first[0]} and ${second[0]} name two identities; a run verifies one.`,
+      `Drop one of them (--auth ${first[2]} or --auth ${second[2]}).`,
+    );
   }
   if (first !== undefined && o.auth !== undefined && o.auth !== first[2]) {
-    throw usage(`--auth ${o.auth} and ${first[0]} (which is --auth ${first[2]}) name two identities; a run verifies one.`, `Drop ${first[0]}, or use --auth ${first[2]}.`);
+    throw usage(
+      `--auth ${o.auth} and ${first[0]} (which is --auth ${first[2]}) name two identities; a run verifies one.`,
+      `Drop ${first[0]}, or use --auth ${first[2]}.`,
+    );
   }
-  if (o.command === "logout" && ((o.auth !== undefined && o.auth !== "oauth") || o.keyFile !== undefined || o.impersonate !== undefined)) {
-    throw usage("--logout forgets a Desktop-client sign-in, which only --auth oauth makes.", "Pass --logout with --client-file FILE, or with --stack / --outputs alone.");
+  if (
+    o.command === "logout" &&
+    ((o.auth !== undefined && o.auth !== "oauth") ||
+      o.keyFile !== undefined ||
+      o.impersonate !== undefined)
+  ) {
+    throw usage(
+      "--logout forgets a Desktop-client sign-in, which only --auth oauth makes.",
+      "Pass --logout with --client-file FILE, or with --stack / --outputs alone.",
+    );
   }
   if (o.account === undefined) return;
   if (first !== undefined && first[2] !== "oauth") {
-    throw usage(`--account picks one of the stack's accounts, but ${first[0]} already names the identity.`, `Drop --account, or drop ${first[0]}.`);
+    throw usage(
+      `--account picks one of the stack's accounts, but ${first[0]} already names the identity.`,
+      `Drop --account, or drop ${first[0]}.`,
+    );
   }
   const kind = o.auth ?? first?.[2];
   if (kind !== undefined && kind !== "service-account" && kind !== "impersonate") {
-    throw usage(`--account picks a service account of the stack, which --auth ${kind} does not act as.`, "Drop --account, or use --auth service-account or --auth impersonate.");
+    throw usage(
+      `--account picks a service account of the stack, which --auth ${kind} does not act as.`,
+      "Drop --account, or use --auth service-account or --auth impersonate.",
+    );
   }
   if (o.stack === undefined && o.outputs === undefined) {
-    throw usage("--account picks one of the stack's accounts, but no stack is named.", "Pass --stack NAME or --outputs FILE too.");
+    throw usage(
+      "--account picks one of the stack's accounts, but no stack is named.",
+      "Pass --stack NAME or --outputs FILE too.",
+    );
   }
 }
 
-function shareArgs(rest: string[], v: ReturnType<typeof parse>["values"]): NonNullable<VerifyOptions["share"]> {
+function shareArgs(
+  rest: string[],
+  v: ReturnType<typeof parse>["values"],
+): NonNullable<VerifyOptions["share"]> {
   const [model, extra] = rest;
   if (model === undefined || !/^tunedModels\/[a-z0-9-]{1,63}$/.test(model) || extra !== undefined) {
-    throw usage("share-tuned-model needs one tuned model name, like tunedModels/my-model-abc123.", "List them with --tuned.");
+    throw usage(
+      "share-tuned-model needs one tuned model name, like tunedModels/my-model-abc123.",
+      "List them with --tuned.",
+    );
   }
-  const granteeType = oneOf("grantee-type", v["grantee-type"], ["USER", "GROUP", "EVERYONE"] as const);
-  if (granteeType === undefined) throw usage("share-tuned-model needs --grantee-type USER, GROUP or EVERYONE.", USAGE_FIX);
+  const granteeType = oneOf("grantee-type", v["grantee-type"], [
+    "USER",
+    "GROUP",
+    "EVERYONE",
+  ] as const);
+  if (granteeType === undefined)
+    throw usage("share-tuned-model needs --grantee-type USER, GROUP or EVERYONE.", USAGE_FIX);
   const role = oneOf("role", v.role, ["READER", "WRITER", "OWNER"] as const, "READER")!;
   const email = v.email;
   if (granteeType === "EVERYONE") {
-    if (email !== undefined) throw usage("--grantee-type EVERYONE takes no --email.", "Drop --email, or share with a USER or GROUP.");
-    if (role !== "READER") throw usage(`--grantee-type EVERYONE allows only --role READER, not ${role}.`, "Use --role READER.");
+    if (email !== undefined)
+      throw usage(
+        "--grantee-type EVERYONE takes no --email.",
+        "Drop --email, or share with a USER or GROUP.",
+      );
+    if (role !== "READER")
+      throw usage(
+        `--grantee-type EVERYONE allows only --role READER, not ${role}.`,
+        "Use --role READER.",
+      );
   } else if (email === undefined || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
-    throw usage(`--grantee-type ${granteeType} needs --email with an e-mail address${email ? `, not ${JSON.stringify(email)}` : ""}.`, USAGE_FIX);
+    throw usage(
+      `--grantee-type ${granteeType} needs --email with an e-mail address${email ? `, not ${JSON.stringify(email)}` : ""}.`,
+      USAGE_FIX,
+    );
   }
   return { model, granteeType, emailAddress: email, role };
 }

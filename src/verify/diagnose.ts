@@ -15,7 +15,16 @@ export type AuthKind = "service-account" | "oauth" | "adc" | "impersonate" | "ap
 export interface CallContext {
   /** "List models", "Read secret projects/p/secrets/s", ... */
   what: string;
-  service: "gemini" | "secretmanager" | "iamcredentials" | "iam" | "apikeys" | "orgpolicy" | "cloudbilling" | "cloudresourcemanager" | "serviceusage";
+  service:
+    | "gemini"
+    | "secretmanager"
+    | "iamcredentials"
+    | "iam"
+    | "apikeys"
+    | "orgpolicy"
+    | "cloudbilling"
+    | "cloudresourcemanager"
+    | "serviceusage";
   identity: AuthKind;
   /** The principal making the call, when known (an e-mail). */
   principal?: string;
@@ -56,7 +65,8 @@ interface QuotaViolation {
  */
 const GOOGLE_SHARED_PROJECTS = new Set(["projects/764086051850", "projects/32555940559"]);
 
-const SCOPE_FIX_SCOPES = "cloud-platform and generative-language.retriever (plus generative-language.tuning for tuned models)";
+const SCOPE_FIX_SCOPES =
+  "cloud-platform and generative-language.retriever (plus generative-language.tuning for tuned models)";
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
 const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
@@ -65,21 +75,30 @@ function readError(body: unknown): GoogleError {
   const e = record(record(body)?.error);
   if (e === undefined) return { metadata: {}, violations: [], quotas: [], help: [] };
   const details = list(e.details).map(record);
-  const detail = (type: string) => details.find((d) => d !== undefined && String(d["@type"]).endsWith(`google.rpc.${type}`));
+  const detail = (type: string) =>
+    details.find((d) => d !== undefined && String(d["@type"]).endsWith(`google.rpc.${type}`));
   const info = detail("ErrorInfo");
   const violations = list(detail("PreconditionFailure")?.violations)
     .map((v) => record(v)?.type)
     .filter((t): t is string => typeof t === "string");
   const quotas = list(detail("QuotaFailure")?.violations).map((raw): QuotaViolation => {
     const v = record(raw) ?? {};
-    const limit = typeof v.quotaValue === "string" || typeof v.quotaValue === "number" ? Number(v.quotaValue) : undefined;
-    return { metric: text(v.quotaMetric), model: text(record(v.quotaDimensions)?.model), limit: Number.isFinite(limit) ? limit : undefined };
+    const limit =
+      typeof v.quotaValue === "string" || typeof v.quotaValue === "number"
+        ? Number(v.quotaValue)
+        : undefined;
+    return {
+      metric: text(v.quotaMetric),
+      model: text(record(v.quotaDimensions)?.model),
+      limit: Number.isFinite(limit) ? limit : undefined,
+    };
   });
   const help = list(detail("Help")?.links)
     .map((l) => text(record(l)?.url))
     .filter((u): u is string => u !== undefined && u.startsWith("https://"));
   const metadata: Record<string, string> = {};
-  for (const [k, v] of Object.entries(record(info?.metadata) ?? {})) if (typeof v === "string") metadata[k] = v;
+  for (const [k, v] of Object.entries(record(info?.metadata) ?? {}))
+    if (typeof v === "string") metadata[k] = v;
   return {
     status: text(e.status),
     message: typeof e.message === "string" ? e.message.slice(0, 300) : undefined,
@@ -99,19 +118,33 @@ function stackFile(context: CallContext): string {
 /** The failure for a non-2xx response. */
 export function diagnoseHttp(status: number, body: unknown, context: CallContext): Failure {
   const e = readError(body);
-  const said = e.message === undefined ? `HTTP ${status}` : `HTTP ${status} ${e.status ?? ""}: ${e.message}`.replace(" :", ":");
+  const said =
+    e.message === undefined
+      ? `HTTP ${status}`
+      : `HTTP ${status} ${e.status ?? ""}: ${e.message}`.replace(" :", ":");
   if (status === 429) return quotaFailure(e, context, said);
   const byReason =
-    (e.reason === undefined ? undefined : diagnoseReason(e, context)) ?? orgPolicy(e, context, said) ?? geminiPrecondition(status, e, context);
+    (e.reason === undefined ? undefined : diagnoseReason(e, context)) ??
+    orgPolicy(e, context, said) ??
+    geminiPrecondition(status, e, context);
   if (byReason) return byReason;
   if (status >= 500) {
-    return new Failure("SERVER_ERROR", `${context.what} failed on Google's side (${said}).`, "Run again in a few minutes; check status.cloud.google.com if it persists.");
+    return new Failure(
+      "SERVER_ERROR",
+      `${context.what} failed on Google's side (${said}).`,
+      "Run again in a few minutes; check status.cloud.google.com if it persists.",
+    );
   }
   if (status === 401) return standardKeyRejected(e, context) ?? unauthenticated(said, context);
   if (context.denied !== undefined && (status === 403 || status === 404)) {
-    return new Failure(status === 403 ? "PERMISSION_DENIED" : "NOT_FOUND", `${context.what} was refused (${said}).`, context.denied);
+    return new Failure(
+      status === 403 ? "PERMISSION_DENIED" : "NOT_FOUND",
+      `${context.what} was refused (${said}).`,
+      context.denied,
+    );
   }
-  if (context.service === "secretmanager" && (status === 403 || status === 404)) return secretDenied(status, said, context);
+  if (context.service === "secretmanager" && (status === 403 || status === 404))
+    return secretDenied(status, said, context);
   if (context.service === "iamcredentials" && status === 403) {
     return new Failure(
       "IMPERSONATION_DENIED",
@@ -119,11 +152,24 @@ export function diagnoseHttp(status: number, body: unknown, context: CallContext
       `The caller needs roles/iam.serviceAccountTokenCreator on the account: add it to ${context.grantKey ?? "the account's impersonators"} in ${stackFile(context)} and run pulumi up. New grants can take a few minutes to apply.`,
     );
   }
-  if (status === 404) return new Failure("NOT_FOUND", `${context.what}: not found (${said}).`, "Check the name; list what exists with --tuned.");
+  if (status === 404)
+    return new Failure(
+      "NOT_FOUND",
+      `${context.what}: not found (${said}).`,
+      "Check the name; list what exists with --tuned.",
+    );
   if (status === 403) {
-    return new Failure("PERMISSION_DENIED", `${context.what} was refused (${said}).`, `Grant ${context.principal ?? "the caller"} the role the message names.`);
+    return new Failure(
+      "PERMISSION_DENIED",
+      `${context.what} was refused (${said}).`,
+      `Grant ${context.principal ?? "the caller"} the role the message names.`,
+    );
   }
-  return new Failure("REQUEST_FAILED", `${context.what} failed (${said}).`, "Read Google's message above; run with the same options again once it is fixed.");
+  return new Failure(
+    "REQUEST_FAILED",
+    `${context.what} failed (${said}).`,
+    "Read Google's message above; run with the same options again once it is fixed.",
+  );
 }
 
 function diagnoseReason(e: GoogleError, context: CallContext): Failure | undefined {
@@ -148,7 +194,11 @@ function diagnoseReason(e: GoogleError, context: CallContext): Failure | undefin
       );
     }
     case "ACCESS_TOKEN_SCOPE_INSUFFICIENT":
-      return new Failure("ACCESS_TOKEN_SCOPE_INSUFFICIENT", `${context.what}: the access token does not carry a Gemini API scope.`, scopeFix(context.identity));
+      return new Failure(
+        "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+        `${context.what}: the access token does not carry a Gemini API scope.`,
+        scopeFix(context.identity),
+      );
     case "ACCESS_TOKEN_TYPE_UNSUPPORTED":
       return (
         standardKeyRejected(e, context) ??
@@ -234,9 +284,18 @@ const AVAILABLE_REGIONS_DOC = "https://ai.google.dev/gemini-api/docs/available-r
 function quotaFailure(e: GoogleError, context: CallContext, said: string): Failure {
   const gemini = context.service === "gemini";
   const zero =
-    gemini && (e.quotas.some((q) => q.limit === 0) || e.metadata.quota_limit_value === "0" || /\blimit: 0\b/.test(e.fullMessage ?? ""));
-  const quota = e.quotas.find((q) => q.metric !== undefined) ?? { metric: e.metadata.quota_metric, model: undefined };
-  const named = quota.metric === undefined ? "" : ` (${quota.metric}${quota.model ? ` for ${quota.model}` : ""})`;
+    gemini &&
+    (e.quotas.some((q) => q.limit === 0) ||
+      e.metadata.quota_limit_value === "0" ||
+      /\blimit: 0\b/.test(e.fullMessage ?? ""));
+  const quota = e.quotas.find((q) => q.metric !== undefined) ?? {
+    metric: e.metadata.quota_metric,
+    model: undefined,
+  };
+  const named =
+    quota.metric === undefined
+      ? ""
+      : ` (${quota.metric}${quota.model ? ` for ${quota.model}` : ""})`;
   if (zero) {
     const help = e.help.find((u) => u !== RATE_LIMITS_DOC);
     return new Failure(
@@ -255,8 +314,17 @@ function quotaFailure(e: GoogleError, context: CallContext, said: string): Failu
 }
 
 /** A 400 FAILED_PRECONDITION that the Gemini API sends without an ErrorInfo: where the call came from. */
-function geminiPrecondition(status: number, e: GoogleError, context: CallContext): Failure | undefined {
-  if (status !== 400 || e.status !== "FAILED_PRECONDITION" || !/location is not supported/i.test(e.message ?? "")) return undefined;
+function geminiPrecondition(
+  status: number,
+  e: GoogleError,
+  context: CallContext,
+): Failure | undefined {
+  if (
+    status !== 400 ||
+    e.status !== "FAILED_PRECONDITION" ||
+    !/location is not supported/i.test(e.message ?? "")
+  )
+    return undefined;
   return new Failure(
     "LOCATION_UNSUPPORTED",
     `${context.what}: the Gemini API does not serve the location this request came from ("${e.message}").`,
@@ -274,7 +342,11 @@ function geminiPrecondition(status: number, e: GoogleError, context: CallContext
  */
 function standardKeyRejected(e: GoogleError, context: CallContext): Failure | undefined {
   if (context.identity !== "api-key" || context.service !== "gemini") return undefined;
-  if (e.reason !== "ACCESS_TOKEN_TYPE_UNSUPPORTED" && !/Expected OAuth 2 access token/i.test(e.message ?? "")) return undefined;
+  if (
+    e.reason !== "ACCESS_TOKEN_TYPE_UNSUPPORTED" &&
+    !/Expected OAuth 2 access token/i.test(e.message ?? "")
+  )
+    return undefined;
   return new Failure(
     "STANDARD_KEY_REJECTED",
     `${context.what}: the Gemini API refused the API key's type: since September 2026 it accepts only auth keys, which are bound to a service account, and this one is a standard key.`,
@@ -298,7 +370,9 @@ function unauthenticated(said: string, context: CallContext): Failure {
   return new Failure(
     "UNAUTHENTICATED",
     `${context.what}: the credential was rejected as missing, expired or revoked (${said}).`,
-    context.identity === "adc" ? "Log in again: gcloud auth application-default login." : "Run again to get a fresh token; if it repeats, the key or sign-in was revoked.",
+    context.identity === "adc"
+      ? "Log in again: gcloud auth application-default login."
+      : "Run again to get a fresh token; if it repeats, the key or sign-in was revoked.",
   );
 }
 

@@ -76,7 +76,10 @@ export function endpointsFromEnv(env: Record<string, string | undefined>): Endpo
     try {
       url = new URL(value);
     } catch {
-      throw usage(`${variable}=${JSON.stringify(value)} is not a URL.`, `Set ${variable} to an https:// URL, or unset it.`);
+      throw usage(
+        `${variable}=${JSON.stringify(value)} is not a URL.`,
+        `Set ${variable} to an https:// URL, or unset it.`,
+      );
     }
     if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.test(url.hostname))) {
       throw usage(
@@ -93,7 +96,10 @@ export function endpointsFromEnv(env: Record<string, string | undefined>): Endpo
 export function overrideNotices(endpoints: Endpoints): string[] {
   return (Object.keys(ENDPOINT_VARIABLES) as (keyof Endpoints)[])
     .filter((key) => endpoints[key] !== GOOGLE_ENDPOINTS[key])
-    .map((key) => `${ENDPOINT_VARIABLES[key]}: calling ${endpoints[key]} instead of ${GOOGLE_ENDPOINTS[key]}.`);
+    .map(
+      (key) =>
+        `${ENDPOINT_VARIABLES[key]}: calling ${endpoints[key]} instead of ${GOOGLE_ENDPOINTS[key]}.`,
+    );
 }
 
 /**
@@ -104,7 +110,10 @@ export function overrideNotices(endpoints: Endpoints): string[] {
 export function rewritingFetch(endpoints: Endpoints, base: typeof fetch): typeof fetch {
   const iam = new URL(GOOGLE_ENDPOINTS.iamCredentials).origin;
   const rewrite = (url: string): string => {
-    if (url === GOOGLE_ENDPOINTS.oauth2Token || url === "https://www.googleapis.com/oauth2/v4/token") {
+    if (
+      url === GOOGLE_ENDPOINTS.oauth2Token ||
+      url === "https://www.googleapis.com/oauth2/v4/token"
+    ) {
       return endpoints.oauth2Token;
     }
     if (url.startsWith(`${iam}/`)) return endpoints.iamCredentials + url.slice(iam.length);

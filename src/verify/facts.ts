@@ -24,9 +24,13 @@ export interface StackFacts {
 }
 
 /** Runs a program with an argument array; resolves with its exit code and output, rejects only if it could not start. */
-export type Runner = (file: string, args: string[]) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+export type Runner = (
+  file: string,
+  args: string[],
+) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
 
-const PULUMI_FIX = "Install the Pulumi CLI and log in to the stack's backend, or pass --outputs FILE saved from `pulumi stack output --json`.";
+const PULUMI_FIX =
+  "Install the Pulumi CLI and log in to the stack's backend, or pass --outputs FILE saved from `pulumi stack output --json`.";
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" && value !== "[secret]" ? value : undefined;
@@ -38,17 +42,27 @@ export function parseOutputs(json: string, source: string, stack?: string): Stac
   try {
     parsed = JSON.parse(json);
   } catch {
-    throw badInput(`${source} is not valid JSON.`, "Save the outputs with `pulumi stack output --json > FILE`.");
+    throw badInput(
+      `${source} is not valid JSON.`,
+      "Save the outputs with `pulumi stack output --json > FILE`.",
+    );
   }
   const outputs = record(parsed);
   const project = text(outputs?.project);
   if (outputs === undefined || project === undefined) {
-    throw badInput(`${source} has no "project" output, so it is not this kit's stack outputs.`, "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`.");
+    throw badInput(
+      `${source} has no "project" output, so it is not this kit's stack outputs.`,
+      "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`.",
+    );
   }
   const serviceAccounts: Record<string, AccountFacts> = {};
   for (const [key, value] of Object.entries(record(outputs.serviceAccounts) ?? {})) {
     const email = text(record(value)?.email);
-    if (email === undefined) throw badInput(`${source}: serviceAccounts.${key} has no "email".`, "Save the outputs again after pulumi up.");
+    if (email === undefined)
+      throw badInput(
+        `${source}: serviceAccounts.${key} has no "email".`,
+        "Save the outputs again after pulumi up.",
+      );
     serviceAccounts[key] = { email, keySecret: text(record(value)?.keySecret) };
   }
   const client = record(outputs.oauthClient);
@@ -59,8 +73,15 @@ export function parseOutputs(json: string, source: string, stack?: string): Stac
     stack,
     project,
     serviceAccounts,
-    oauthClient: client && { status: text(client.status) ?? "unknown", clientId: text(client.clientId), secret: text(client.secret) },
-    apiKey: apiKeySecret === undefined ? undefined : { secret: apiKeySecret, keyName: text(apiKey?.keyName), boundTo: text(apiKey?.boundTo) },
+    oauthClient: client && {
+      status: text(client.status) ?? "unknown",
+      clientId: text(client.clientId),
+      secret: text(client.secret),
+    },
+    apiKey:
+      apiKeySecret === undefined
+        ? undefined
+        : { secret: apiKeySecret, keyName: text(apiKey?.keyName), boundTo: text(apiKey?.boundTo) },
   };
 }
 
@@ -70,11 +91,22 @@ export async function stackOutputJson(stack: string, run: Runner): Promise<strin
   try {
     result = await run("pulumi", ["stack", "output", "--json", "--stack", stack]);
   } catch {
-    throw new Failure("PULUMI_FAILED", "The Pulumi CLI (pulumi) was not found on PATH.", PULUMI_FIX, 2);
+    throw new Failure(
+      "PULUMI_FAILED",
+      "The Pulumi CLI (pulumi) was not found on PATH.",
+      PULUMI_FIX,
+      2,
+    );
   }
   if (result.exitCode !== 0) {
-    const said = result.stderr.trim().split("\n").filter(Boolean).pop() ?? `exit code ${result.exitCode}`;
-    throw new Failure("PULUMI_FAILED", `pulumi stack output --stack ${stack} failed: ${said.slice(0, 300)}`, PULUMI_FIX, 2);
+    const said =
+      result.stderr.trim().split("\n").filter(Boolean).pop() ?? `exit code ${result.exitCode}`;
+    throw new Failure(
+      "PULUMI_FAILED",
+      `pulumi stack output --stack ${stack} failed: ${said.slice(0, 300)}`,
+      PULUMI_FIX,
+      2,
+    );
   }
   return result.stdout;
 }
@@ -86,11 +118,18 @@ export async function readStackOutputs(stack: string, run: Runner): Promise<Stac
 
 /** The stack's accounts as the default-account rule sees them. */
 export function accountSummaries(facts: StackFacts): AccountSummary[] {
-  return Object.entries(facts.serviceAccounts).map(([key, a]) => ({ key, keyed: a.keySecret !== undefined }));
+  return Object.entries(facts.serviceAccounts).map(([key, a]) => ({
+    key,
+    keyed: a.keySecret !== undefined,
+  }));
 }
 
 /** The account an identity acts as (see default-account.ts); a choice that cannot be made is one clear line. */
-export function pickAccount(facts: StackFacts, key: string | undefined, need?: "keySecret"): [string, AccountFacts] {
+export function pickAccount(
+  facts: StackFacts,
+  key: string | undefined,
+  need?: "keySecret",
+): [string, AccountFacts] {
   const choice = chooseAccount(accountSummaries(facts), key, need === "keySecret");
   if (choice.ok) return [choice.key, facts.serviceAccounts[choice.key]!];
   const names = choice.candidates.join(", ") || "none";
@@ -104,9 +143,14 @@ export function pickAccount(facts: StackFacts, key: string | undefined, need?: "
     case "none":
       throw badInput(
         `${facts.source} has no service account${withKey}.`,
-        need ? "Use --auth impersonate (keyless), or set createKey: true for an account and run pulumi up." : "Add a service account to the stack and run pulumi up.",
+        need
+          ? "Use --auth impersonate (keyless), or set createKey: true for an account and run pulumi up."
+          : "Add a service account to the stack and run pulumi up.",
       );
     case "ambiguous":
-      throw badInput(`${facts.source} has several accounts (${names}); which one?`, "Pass --account KEY.");
+      throw badInput(
+        `${facts.source} has several accounts (${names}); which one?`,
+        "Pass --account KEY.",
+      );
   }
 }

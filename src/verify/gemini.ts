@@ -57,20 +57,32 @@ async function listAll<T>(
     if (pageSize !== undefined) url.searchParams.set("pageSize", String(pageSize));
     if (token !== "") url.searchParams.set("pageToken", token);
     const body = record(
-      await callJson(http, { ...target.context, what, service: "gemini" }, { method: "GET", url: url.href, headers: await target.headers() }),
+      await callJson(
+        http,
+        { ...target.context, what, service: "gemini" },
+        { method: "GET", url: url.href, headers: await target.headers() },
+      ),
     );
     const origin = url.origin;
     if (body === undefined) throw malformed(what, origin, 200, "is not a JSON object");
     const list = body[field] ?? [];
-    if (!Array.isArray(list)) throw malformed(what, origin, 200, `has a "${field}" that is not a list`);
+    if (!Array.isArray(list))
+      throw malformed(what, origin, 200, `has a "${field}" that is not a list`);
     for (const entry of list) {
       const item = record(entry);
       const parsed = item && parse(item);
-      if (parsed === undefined) throw malformed(what, origin, 200, `lists an entry without a valid "name" (page ${page + 1})`);
+      if (parsed === undefined)
+        throw malformed(
+          what,
+          origin,
+          200,
+          `lists an entry without a valid "name" (page ${page + 1})`,
+        );
       items.push(parsed);
     }
     const next = body.nextPageToken ?? "";
-    if (typeof next !== "string") throw malformed(what, origin, 200, 'has a "nextPageToken" that is not a string');
+    if (typeof next !== "string")
+      throw malformed(what, origin, 200, 'has a "nextPageToken" that is not a string');
     if (next === "") return items;
     if (seen.has(next)) {
       throw new Failure(
@@ -89,19 +101,32 @@ async function listAll<T>(
  * A listed item: its `name` must have the resource's prefix; each other field is kept when it has the
  * documented type and dropped otherwise, so one odd field never fails a whole listing.
  */
-function parseNamed<T extends { name: string }>(prefix: string, fields: Record<Exclude<keyof T, "name">, (v: unknown) => boolean>) {
+function parseNamed<T extends { name: string }>(
+  prefix: string,
+  fields: Record<Exclude<keyof T, "name">, (v: unknown) => boolean>,
+) {
   return (item: Record<string, unknown>): T | undefined => {
     if (typeof item.name !== "string" || !item.name.startsWith(prefix)) return undefined;
     const parsed: Record<string, unknown> = { name: item.name };
-    for (const [field, check] of Object.entries<(v: unknown) => boolean>(fields)) if (check(item[field])) parsed[field] = item[field];
+    for (const [field, check] of Object.entries<(v: unknown) => boolean>(fields))
+      if (check(item[field])) parsed[field] = item[field];
     return parsed as T;
   };
 }
 
 const parseModel = parseNamed<Model>("models/", {
-  displayName: isString, version: isString, baseModelId: isString, inputTokenLimit: isNumber, outputTokenLimit: isNumber, supportedGenerationMethods: isStrings,
+  displayName: isString,
+  version: isString,
+  baseModelId: isString,
+  inputTokenLimit: isNumber,
+  outputTokenLimit: isNumber,
+  supportedGenerationMethods: isStrings,
 });
-const parseTuned = parseNamed<TunedModel>("tunedModels/", { displayName: isString, state: isString, baseModel: isString });
+const parseTuned = parseNamed<TunedModel>("tunedModels/", {
+  displayName: isString,
+  state: isString,
+  baseModel: isString,
+});
 
 /** `GET /v1beta/models`, every page. */
 export function listModels(http: Http, target: GeminiTarget, pageSize?: number): Promise<Model[]> {
@@ -139,17 +164,22 @@ export async function countTokens(http: Http, target: GeminiTarget, model: strin
   const what = `Count tokens with ${model}`;
   const url = `${target.baseUrl}/v1beta/${model}:countTokens`;
   const body = record(
-    await callJson(http, { ...target.context, what, service: "gemini" }, {
-      method: "POST",
-      url,
-      headers: await target.headers(),
-      body: { contents: [{ parts: [{ text: PROBE_TEXT }] }] },
-    }),
+    await callJson(
+      http,
+      { ...target.context, what, service: "gemini" },
+      {
+        method: "POST",
+        url,
+        headers: await target.headers(),
+        body: { contents: [{ parts: [{ text: PROBE_TEXT }] }] },
+      },
+    ),
   );
   const origin = new URL(url).origin;
   if (body === undefined) throw malformed(what, origin, 200, "is not a JSON object");
   const total = body.totalTokens ?? 0;
-  if (!isNumber(total)) throw malformed(what, origin, 200, 'has a "totalTokens" that is not a number');
+  if (!isNumber(total))
+    throw malformed(what, origin, 200, 'has a "totalTokens" that is not a number');
   return { model, totalTokens: total };
 }
 
@@ -162,7 +192,9 @@ const FLASH = /^models\/gemini-(\d+(?:\.\d+)?)-flash$/;
  * first listed `models/gemini-` model, by name, that supports countTokens; undefined if none does.
  */
 export function defaultProbeModel(models: Model[]): string | undefined {
-  const counts = (m: Model) => m.supportedGenerationMethods === undefined || m.supportedGenerationMethods.includes("countTokens");
+  const counts = (m: Model) =>
+    m.supportedGenerationMethods === undefined ||
+    m.supportedGenerationMethods.includes("countTokens");
   const usable = models.filter(counts);
   let best: { name: string; version: number[] } | undefined;
   for (const m of usable) {
@@ -172,7 +204,10 @@ export function defaultProbeModel(models: Model[]): string | undefined {
     if (best === undefined || newer(version, best.version)) best = { name: m.name, version };
   }
   if (best !== undefined) return best.name;
-  return usable.map((m) => m.name).filter((n) => n.startsWith("models/gemini-")).sort()[0];
+  return usable
+    .map((m) => m.name)
+    .filter((n) => n.startsWith("models/gemini-"))
+    .sort()[0];
 }
 
 /** Whether version a (e.g. 3.10 as [3, 10]) is later than b. */
@@ -186,7 +221,11 @@ function newer(a: number[], b: number[]): boolean {
 }
 
 /** `GET /v1beta/tunedModels`, every page. */
-export function listTunedModels(http: Http, target: GeminiTarget, pageSize?: number): Promise<TunedModel[]> {
+export function listTunedModels(
+  http: Http,
+  target: GeminiTarget,
+  pageSize?: number,
+): Promise<TunedModel[]> {
   return listAll(http, target, "/v1beta/tunedModels", "tunedModels", parseTuned, pageSize);
 }
 
@@ -200,7 +239,11 @@ export interface Permission {
   role?: string;
 }
 
-const parsePermission = parseNamed<Permission>("", { granteeType: isString, emailAddress: isString, role: isString });
+const parsePermission = parseNamed<Permission>("", {
+  granteeType: isString,
+  emailAddress: isString,
+  role: isString,
+});
 
 /** `POST /v1beta/{tunedModel}/permissions`: share a tuned model with a user, a group or everyone. */
 export async function shareTunedModel(
@@ -212,9 +255,14 @@ export async function shareTunedModel(
   const what = `Share ${model}`;
   const url = `${target.baseUrl}/v1beta/${model}/permissions`;
   const body = record(
-    await callJson(http, { ...target.context, what, service: "gemini" }, { method: "POST", url, headers: await target.headers(), body: grant }),
+    await callJson(
+      http,
+      { ...target.context, what, service: "gemini" },
+      { method: "POST", url, headers: await target.headers(), body: grant },
+    ),
   );
   const permission = body && parsePermission(body);
-  if (permission === undefined) throw malformed(what, new URL(url).origin, 200, 'has no permission "name"');
+  if (permission === undefined)
+    throw malformed(what, new URL(url).origin, 200, 'has no permission "name"');
   return permission;
 }

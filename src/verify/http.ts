@@ -26,7 +26,12 @@ export interface RetryPolicy {
   waitUntil?: number;
 }
 
-export const DEFAULT_POLICY: RetryPolicy = { retries: 4, baseDelayMs: 500, maxDelayMs: 16_000, timeoutMs: 30_000 };
+export const DEFAULT_POLICY: RetryPolicy = {
+  retries: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 16_000,
+  timeoutMs: 30_000,
+};
 
 /** Everything a request needs from outside. */
 export interface Http {
@@ -39,15 +44,18 @@ export interface Http {
 
 /** One attempt's outcome: a value, or a failure that may be worth another attempt. */
 export type Attempt<T> =
-  | { value: T }
-  | { failure: Failure; transient: boolean; retryAfterMs?: number };
+  { value: T } | { failure: Failure; transient: boolean; retryAfterMs?: number };
 
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
 /** A Retry-After longer than this is not waited out: the failure is reported with it. */
 const LONGEST_RETRY_AFTER_MS = 120_000;
 
 /** Runs `attempt` until it yields a value, retrying transient failures and, within --wait, SERVICE_DISABLED. */
-export async function withRetries<T>(http: Http, label: string, attempt: () => Promise<Attempt<T>>): Promise<T> {
+export async function withRetries<T>(
+  http: Http,
+  label: string,
+  attempt: () => Promise<Attempt<T>>,
+): Promise<T> {
   const { clock, policy } = http;
   let transientTries = 0;
   let waitTries = 0;
@@ -57,14 +65,21 @@ export async function withRetries<T>(http: Http, label: string, attempt: () => P
     const { failure } = outcome;
     let delay: number;
     if (outcome.transient && transientTries < policy.retries) {
-      delay = Math.max(backoff(policy, transientTries++, clock.random()), outcome.retryAfterMs ?? 0);
+      delay = Math.max(
+        backoff(policy, transientTries++, clock.random()),
+        outcome.retryAfterMs ?? 0,
+      );
       if (delay > LONGEST_RETRY_AFTER_MS) throw failure;
-      http.progress(`${label}: ${failure.message} Retrying in ${seconds(delay)} (retry ${transientTries} of ${policy.retries}).`);
+      http.progress(
+        `${label}: ${failure.message} Retrying in ${seconds(delay)} (retry ${transientTries} of ${policy.retries}).`,
+      );
     } else if (failure.reason === "SERVICE_DISABLED" && policy.waitUntil !== undefined) {
       const left = policy.waitUntil - clock.now();
       if (left <= 0) throw failure;
       delay = Math.min(backoff(policy, waitTries++, clock.random()), left);
-      http.progress(`${label}: the API is not enabled yet. Checking again in ${seconds(delay)} (${seconds(left)} left of --wait).`);
+      http.progress(
+        `${label}: the API is not enabled yet. Checking again in ${seconds(delay)} (${seconds(left)} left of --wait).`,
+      );
     } else {
       throw failure;
     }
@@ -99,7 +114,11 @@ export interface ApiRequest {
 }
 
 /** One JSON API call with retries; the parsed body, or a diagnosed Failure. */
-export async function callJson(http: Http, context: CallContext, request: ApiRequest): Promise<unknown> {
+export async function callJson(
+  http: Http,
+  context: CallContext,
+  request: ApiRequest,
+): Promise<unknown> {
   return withRetries(http, context.what, () => attemptJson(http, context, request));
 }
 
@@ -107,13 +126,20 @@ export async function callJson(http: Http, context: CallContext, request: ApiReq
  * One attempt of a JSON API call, never retried here: for calls that are not idempotent (creating a
  * key), whose caller must first find out whether a failed attempt took effect.
  */
-export async function attemptJson(http: Http, context: CallContext, request: ApiRequest): Promise<Attempt<unknown>> {
+export async function attemptJson(
+  http: Http,
+  context: CallContext,
+  request: ApiRequest,
+): Promise<Attempt<unknown>> {
   const origin = new URL(request.url).origin;
   let response: Response;
   try {
     response = await http.fetch(request.url, {
       method: request.method,
-      headers: request.body === undefined ? request.headers : { ...request.headers, "content-type": "application/json" },
+      headers:
+        request.body === undefined
+          ? request.headers
+          : { ...request.headers, "content-type": "application/json" },
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
       signal: AbortSignal.timeout(http.policy.timeoutMs),
     });
@@ -170,7 +196,8 @@ export function networkFailure(err: unknown, origin: string, timeoutMs: number):
     );
   }
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined;
+  const code =
+    typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined;
   return new Failure(
     "NETWORK",
     `Could not reach ${origin}${code === undefined ? "" : ` (${code})`}.`,

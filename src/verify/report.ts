@@ -11,12 +11,18 @@ export interface Style {
   colour: boolean;
 }
 
-const paint = (style: Style, code: number, text: string): string => (style.colour ? `\u001b[${code}m${text}\u001b[0m` : text);
+const paint = (style: Style, code: number, text: string): string =>
+  style.colour ? `\u001b[${code}m${text}\u001b[0m` : text;
 
 function table(rows: string[][]): string[] {
   const clean = rows.map((r) => r.map(terminalSafe));
   const widths = clean[0]!.map((_, i) => Math.max(...clean.map((r) => r[i]!.length)));
-  return clean.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd());
+  return clean.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 /** The verdict and its facts: who, with what, against which project, and how it went. */
@@ -27,23 +33,38 @@ function verdict(result: VerifyResult, style: Style): string[] {
       ? paint(style, 32, result.command === "share-tuned-model" ? "Shared" : "Verified")
       : paint(style, 31, `FAILED (${result.error.reason})`);
   if (result.identity !== undefined || result.error !== undefined) {
-    lines.push(result.identity ? `${head}: ${result.identity.kind} ${terminalSafe(result.identity.principal)}` : head);
+    lines.push(
+      result.identity
+        ? `${head}: ${result.identity.kind} ${terminalSafe(result.identity.principal)}`
+        : head,
+    );
   }
-  if (result.identity !== undefined) lines.push(`  credential  ${terminalSafe(result.identity.source)}`);
+  if (result.identity !== undefined)
+    lines.push(`  credential  ${terminalSafe(result.identity.source)}`);
   if (result.project !== undefined) lines.push(`  project     ${terminalSafe(result.project)}`);
   if (result.permission !== undefined) {
     const p = result.permission;
-    lines.push(`  permission  ${terminalSafe(`${p.name} (${[p.granteeType, p.emailAddress, p.role].filter(Boolean).join(" ")})`)}`);
+    lines.push(
+      `  permission  ${terminalSafe(`${p.name} (${[p.granteeType, p.emailAddress, p.role].filter(Boolean).join(" ")})`)}`,
+    );
   }
   if (result.models !== undefined) lines.push(`  models      ${result.models.length}`);
   for (const expected of result.expectedModels ?? []) {
-    lines.push(`  expected    ${terminalSafe(expected.name)}: ${expected.found ? "listed" : paint(style, 31, "NOT listed")}`);
+    lines.push(
+      `  expected    ${terminalSafe(expected.name)}: ${expected.found ? "listed" : paint(style, 31, "NOT listed")}`,
+    );
   }
   if (result.probe !== undefined) {
-    lines.push(`  probe       ${terminalSafe(result.probe.model)}: countTokens answered (${result.probe.totalTokens} tokens)`);
+    lines.push(
+      `  probe       ${terminalSafe(result.probe.model)}: countTokens answered (${result.probe.totalTokens} tokens)`,
+    );
   }
   if (result.tunedModels !== undefined) lines.push(`  tuned       ${result.tunedModels.length}`);
-  if (result.error !== undefined) lines.push(`  ${terminalSafe(result.error.message)}`, `  fix: ${terminalSafe(result.error.fix)}`);
+  if (result.error !== undefined)
+    lines.push(
+      `  ${terminalSafe(result.error.message)}`,
+      `  fix: ${terminalSafe(result.error.fix)}`,
+    );
   return lines;
 }
 
@@ -52,12 +73,19 @@ export function formatText(result: VerifyResult, style: Style): string {
   if (result.message !== undefined) lines.push(terminalSafe(result.message));
   if (result.models !== undefined && result.models.length > 0) {
     const rows = [["MODEL", "DISPLAY NAME", "INPUT", "OUTPUT"]];
-    for (const m of result.models) rows.push([m.name, m.displayName ?? "", String(m.inputTokenLimit ?? ""), String(m.outputTokenLimit ?? "")]);
+    for (const m of result.models)
+      rows.push([
+        m.name,
+        m.displayName ?? "",
+        String(m.inputTokenLimit ?? ""),
+        String(m.outputTokenLimit ?? ""),
+      ]);
     lines.push(...table(rows), "");
   }
   if (result.tunedModels !== undefined && result.tunedModels.length > 0) {
     const rows = [["TUNED MODEL", "DISPLAY NAME", "STATE", "BASE MODEL"]];
-    for (const m of result.tunedModels) rows.push([m.name, m.displayName ?? "", m.state ?? "", m.baseModel ?? ""]);
+    for (const m of result.tunedModels)
+      rows.push([m.name, m.displayName ?? "", m.state ?? "", m.baseModel ?? ""]);
     lines.push(...table(rows), "");
   }
   lines.push(...verdict(result, style));

@@ -8,9 +8,28 @@ import type { VerifyOptions } from "./args.ts";
 import { endpointsFromEnv, overrideNotices } from "./endpoints.ts";
 import { badInput, Failure } from "../cli/failure.ts";
 import { parseOutputs, readStackOutputs, type Runner, type StackFacts } from "./facts.ts";
-import { countTokens, defaultProbeModel, listModels, listTunedModels, noModels, shareTunedModel, type GeminiTarget, type Model, type Permission, type Probe, type TunedModel } from "./gemini.ts";
+import {
+  countTokens,
+  defaultProbeModel,
+  listModels,
+  listTunedModels,
+  noModels,
+  shareTunedModel,
+  type GeminiTarget,
+  type Model,
+  type Permission,
+  type Probe,
+  type TunedModel,
+} from "./gemini.ts";
 import { DEFAULT_POLICY, type Clock, type Http } from "./http.ts";
-import { buildCaller, chooseAuth, scopesFor, tokenCache, type Identity, type IdentityDeps } from "./identities/index.ts";
+import {
+  buildCaller,
+  chooseAuth,
+  scopesFor,
+  tokenCache,
+  type Identity,
+  type IdentityDeps,
+} from "./identities/index.ts";
 import type { Redactor } from "../cli/redact.ts";
 
 export interface VerifyDeps {
@@ -48,7 +67,8 @@ async function facts(options: VerifyOptions, deps: VerifyDeps): Promise<StackFac
     deps.progress(`Reading the outputs of stack ${options.stack}...`);
     return readStackOutputs(options.stack, deps.run);
   }
-  if (options.outputs !== undefined) return parseOutputs(await deps.readFile(options.outputs), options.outputs);
+  if (options.outputs !== undefined)
+    return parseOutputs(await deps.readFile(options.outputs), options.outputs);
   return undefined;
 }
 
@@ -83,7 +103,10 @@ async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResul
       ...DEFAULT_POLICY,
       retries: options.retries,
       timeoutMs: options.timeoutSeconds * 1000,
-      waitUntil: options.waitSeconds === undefined ? undefined : deps.clock.now() + options.waitSeconds * 1000,
+      waitUntil:
+        options.waitSeconds === undefined
+          ? undefined
+          : deps.clock.now() + options.waitSeconds * 1000,
     },
   };
   const identityDeps: IdentityDeps = {
@@ -93,13 +116,20 @@ async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResul
     env: deps.env,
     readFile: deps.readFile,
     facts: stackFacts,
-    scopes: scopesFor({ tuned: options.tuned, share: options.command === "share-tuned-model", extra: options.scopes }),
+    scopes: scopesFor({
+      tuned: options.tuned,
+      share: options.command === "share-tuned-model",
+      extra: options.scopes,
+    }),
   };
   result.project = stackFacts?.project;
   if (options.command === "logout") return logout(options, identityDeps, stackFacts, result);
 
   const kind = chooseAuth(options, stackFacts);
-  const caller = await buildCaller(kind, options, identityDeps, { openBrowser: deps.openBrowser, progress: deps.progress });
+  const caller = await buildCaller(kind, options, identityDeps, {
+    openBrowser: deps.openBrowser,
+    progress: deps.progress,
+  });
   result.identity = caller.identity;
   result.project = caller.identity.project ?? result.project;
   const target: GeminiTarget = {
@@ -130,11 +160,24 @@ async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResul
     };
     return;
   }
-  if (options.probe) result.probe = await probe(http, target, result.models, options.expectModels[0], caller.identity.principal);
+  if (options.probe)
+    result.probe = await probe(
+      http,
+      target,
+      result.models,
+      options.expectModels[0],
+      caller.identity.principal,
+    );
 }
 
 /** countTokens on the model asked for, or on the default one; no model to call is a failure, never a pass. */
-async function probe(http: Http, target: GeminiTarget, models: Model[], expected: string | undefined, principal: string): Promise<Probe> {
+async function probe(
+  http: Http,
+  target: GeminiTarget,
+  models: Model[],
+  expected: string | undefined,
+  principal: string,
+): Promise<Probe> {
   const model = expected ?? defaultProbeModel(models);
   if (model === undefined) {
     throw new Failure(
@@ -147,16 +190,26 @@ async function probe(http: Http, target: GeminiTarget, models: Model[], expected
   return countTokens(http, target, model);
 }
 
-async function logout(options: VerifyOptions, deps: IdentityDeps, stackFacts: StackFacts | undefined, result: VerifyResult): Promise<void> {
+async function logout(
+  options: VerifyOptions,
+  deps: IdentityDeps,
+  stackFacts: StackFacts | undefined,
+  result: VerifyResult,
+): Promise<void> {
   let clientId = options.clientFile === undefined ? stackFacts?.oauthClient?.clientId : undefined;
   if (clientId === undefined) {
     if (options.clientFile === undefined) {
-      throw badInput("--logout needs the Desktop client: --client-file FILE, or --stack / --outputs of a stack with a stored client.", "Pass one of them.");
+      throw badInput(
+        "--logout needs the Desktop client: --client-file FILE, or --stack / --outputs of a stack with a stored client.",
+        "Pass one of them.",
+      );
     }
     const { loadClient } = await import("./identities/oauth.ts");
     clientId = (await loadClient(deps, options.clientFile)).client.clientId;
   }
   const cache = tokenCache(options, deps.env);
   const removed = await cache.remove(clientId);
-  result.message = removed ? `Signed out: removed the saved sign-in for ${clientId} from ${cache.path}.` : `There was no saved sign-in for ${clientId} in ${cache.path}.`;
+  result.message = removed
+    ? `Signed out: removed the saved sign-in for ${clientId} from ${cache.path}.`
+    : `There was no saved sign-in for ${clientId} in ${cache.path}.`;
 }

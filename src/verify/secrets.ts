@@ -43,18 +43,36 @@ export async function accessSecret(
   context: Omit<CallContext, "what" | "service" | "grantKey">,
 ): Promise<string> {
   if (!SECRET_NAME.test(source.name)) {
-    throw new Failure("BAD_INPUT", `The stack output names the secret ${JSON.stringify(source.name)}, which is not projects/P/secrets/S.`, "Check --outputs is the JSON of `pulumi stack output --json`.", 2);
+    throw new Failure(
+      "BAD_INPUT",
+      `The stack output names the secret ${JSON.stringify(source.name)}, which is not projects/P/secrets/S.`,
+      "Check --outputs is the JSON of `pulumi stack output --json`.",
+      2,
+    );
   }
   const what = `Read secret ${source.name}`;
   const url = `${endpoint}/v1/${source.name}/versions/latest:access`;
-  const body = await callJson(http, { ...context, what, service: "secretmanager", grantKey: source.grantKey }, { method: "GET", url, headers: await headers() });
+  const body = await callJson(
+    http,
+    { ...context, what, service: "secretmanager", grantKey: source.grantKey },
+    { method: "GET", url, headers: await headers() },
+  );
   const payload = record(record(body)?.payload);
   const data = payload?.data;
-  if (typeof data !== "string") throw malformed(what, new URL(url).origin, 200, "has no payload.data");
+  if (typeof data !== "string")
+    throw malformed(what, new URL(url).origin, 200, "has no payload.data");
   const bytes = Buffer.from(data, "base64");
   const expected = payload?.dataCrc32c;
-  if ((typeof expected === "string" || typeof expected === "number") && String(expected) !== String(crc32c(bytes))) {
-    throw malformed(what, new URL(url).origin, 200, "has a payload whose CRC32C does not match dataCrc32c");
+  if (
+    (typeof expected === "string" || typeof expected === "number") &&
+    String(expected) !== String(crc32c(bytes))
+  ) {
+    throw malformed(
+      what,
+      new URL(url).origin,
+      200,
+      "has a payload whose CRC32C does not match dataCrc32c",
+    );
   }
   return bytes.toString("utf8");
 }

@@ -24,20 +24,31 @@ interface TokenErrorShape {
 }
 
 function read(err: unknown): TokenErrorShape {
-  const response = typeof err === "object" && err !== null && "response" in err ? (err.response as Record<string, unknown> | undefined) : undefined;
+  const response =
+    typeof err === "object" && err !== null && "response" in err
+      ? (err.response as Record<string, unknown> | undefined)
+      : undefined;
   const data = response?.data;
   const fields = record(data) ?? {};
   const headers = response?.headers;
   return {
     status: typeof response?.status === "number" ? response.status : undefined,
     error: typeof fields.error === "string" ? fields.error : undefined,
-    description: typeof fields.error_description === "string" ? fields.error_description.slice(0, 200) : undefined,
+    description:
+      typeof fields.error_description === "string"
+        ? fields.error_description.slice(0, 200)
+        : undefined,
     retryAfter: headers instanceof Headers ? headers.get("retry-after") : null,
   };
 }
 
 /** Gets a token once, as an Attempt for `withRetries`: 429, 5xx and network errors are transient. */
-export async function tokenAttempt<T>(http: Http, context: TokenContext, origin: string, get: () => Promise<T>): Promise<Attempt<T>> {
+export async function tokenAttempt<T>(
+  http: Http,
+  context: TokenContext,
+  origin: string,
+  get: () => Promise<T>,
+): Promise<Attempt<T>> {
   try {
     return { value: await get() };
   } catch (err) {
@@ -46,14 +57,28 @@ export async function tokenAttempt<T>(http: Http, context: TokenContext, origin:
     if (err instanceof Error && err.cause instanceof Failure) throw err.cause;
     const shape = read(err);
     if (shape.status === undefined) {
-      if (err instanceof Error && /fetch failed|timeout|ECONN|ENOTFOUND|aborted/i.test(`${err.message} ${String(err.cause)}`)) {
-        return { failure: networkFailure(err.cause ?? err, origin, http.policy.timeoutMs), transient: true };
+      if (
+        err instanceof Error &&
+        /fetch failed|timeout|ECONN|ENOTFOUND|aborted/i.test(`${err.message} ${String(err.cause)}`)
+      ) {
+        return {
+          failure: networkFailure(err.cause ?? err, origin, http.policy.timeoutMs),
+          transient: true,
+        };
       }
-      throw new Failure("REQUEST_FAILED", `${context.what} failed: ${err instanceof Error ? err.message.slice(0, 200) : String(err)}.`, "Check the credential and the network path to Google.");
+      throw new Failure(
+        "REQUEST_FAILED",
+        `${context.what} failed: ${err instanceof Error ? err.message.slice(0, 200) : String(err)}.`,
+        "Check the credential and the network path to Google.",
+      );
     }
     if (shape.status === 429 || shape.status >= 500) {
       return {
-        failure: new Failure(shape.status === 429 ? "RATE_LIMITED" : "SERVER_ERROR", `${context.what}: the token endpoint answered HTTP ${shape.status}.`, "Run again in a few minutes."),
+        failure: new Failure(
+          shape.status === 429 ? "RATE_LIMITED" : "SERVER_ERROR",
+          `${context.what}: the token endpoint answered HTTP ${shape.status}.`,
+          "Run again in a few minutes.",
+        ),
         transient: true,
         retryAfterMs: parseRetryAfter(shape.retryAfter, http.clock.now()),
       };
@@ -93,8 +118,16 @@ function diagnoseTokenError(shape: TokenErrorShape, context: TokenContext): Fail
         "The client was deleted or its secret reset: download the Desktop client's JSON again and store it with the stack's set-client command.",
       );
     case "invalid_scope":
-      return new Failure("ACCESS_TOKEN_SCOPE_INSUFFICIENT", `${context.what}: a requested scope was refused (${said}).`, "Check --scope values; the consent screen must list every scope the kit asks for.");
+      return new Failure(
+        "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+        `${context.what}: a requested scope was refused (${said}).`,
+        "Check --scope values; the consent screen must list every scope the kit asks for.",
+      );
     default:
-      return new Failure("UNAUTHENTICATED", `${context.what}: the token endpoint refused the credential (${said}).`, "Check the credential is current and belongs to the right project.");
+      return new Failure(
+        "UNAUTHENTICATED",
+        `${context.what}: the token endpoint refused the credential (${said}).`,
+        "Check the credential is current and belongs to the right project.",
+      );
   }
 }

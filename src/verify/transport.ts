@@ -28,7 +28,8 @@ function bodyOf(body: unknown, headers: Headers): Buffer | undefined {
   if (body === undefined || body === null) return undefined;
   if (typeof body === "string") return Buffer.from(body);
   if (body instanceof URLSearchParams) {
-    if (!headers.has("content-type")) headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
+    if (!headers.has("content-type"))
+      headers.set("content-type", "application/x-www-form-urlencoded;charset=UTF-8");
     return Buffer.from(body.toString());
   }
   if (body instanceof Uint8Array) return Buffer.from(body);
@@ -47,29 +48,40 @@ export const nodeFetch: typeof fetch = (input, init) => {
   const signal = init?.signal ?? request?.signal ?? undefined;
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise<Response>((resolve, reject) => {
-    const req = send(url, { method, headers: Object.fromEntries(headers), signal }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const stop = () => {
-        res.destroy();
-        reject(tooLarge(url));
-      };
-      if (Number(res.headers["content-length"] ?? 0) > MAX_RESPONSE_BYTES) return stop();
-      res.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES) stop();
-        else chunks.push(chunk);
-      });
-      res.on("error", reject);
-      res.on("end", () => {
-        const status = res.statusCode ?? 502;
-        const responseHeaders = new Headers();
-        for (const [name, value] of Object.entries(res.headers)) {
-          for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, v);
-        }
-        resolve(new Response(NO_BODY.has(status) ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage, headers: responseHeaders }));
-      });
-    });
+    const req = send(
+      url,
+      { method, headers: Object.fromEntries(headers), signal },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const stop = () => {
+          res.destroy();
+          reject(tooLarge(url));
+        };
+        if (Number(res.headers["content-length"] ?? 0) > MAX_RESPONSE_BYTES) return stop();
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_RESPONSE_BYTES) stop();
+          else chunks.push(chunk);
+        });
+        res.on("error", reject);
+        res.on("end", () => {
+          const status = res.statusCode ?? 502;
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
+              responseHeaders.append(name, v);
+          }
+          resolve(
+            new Response(NO_BODY.has(status) ? null : Buffer.concat(chunks), {
+              status,
+              statusText: res.statusMessage,
+              headers: responseHeaders,
+            }),
+          );
+        });
+      },
+    );
     req.on("error", (err: Error) => reject(signal?.aborted ? (signal.reason as Error) : err));
     req.end(body);
   });

@@ -14,8 +14,12 @@ import { projectCopy } from "../helpers/project-copy.ts";
 import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
-const KMS = "gcpkms://projects/acme-platform-ops/locations/global/keyRings/pulumi/cryptoKeys/stacks";
-const CHANGING = (args: string[]) => ["login", "init", "set"].includes(args[0] === "stack" || args[0] === "config" ? args[1]! : args[0]!);
+const KMS =
+  "gcpkms://projects/acme-platform-ops/locations/global/keyRings/pulumi/cryptoKeys/stacks";
+const CHANGING = (args: string[]) =>
+  ["login", "init", "set"].includes(
+    args[0] === "stack" || args[0] === "config" ? args[1]! : args[0]!,
+  );
 
 function bootstrap(pulumi: FakePulumi, args: string[]) {
   const env = cleanEnv({ PATH: pulumi.path, FAKE_PULUMI_DIR: pulumi.dir });
@@ -33,25 +37,50 @@ describe("npm run bootstrap", () => {
   test("logs in, creates the stack with its secrets provider and hands over the client file on stdin; a second run changes nothing", async () => {
     const pulumi = fakePulumi({ stacks: {} });
     const client = clientOnDisk("acme-gemini-dev");
-    const args = ["--stack", "dev", "--backend", "gs://acme-pulumi-state", "--secrets-provider", KMS, "--client-file", client.path];
+    const args = [
+      "--stack",
+      "dev",
+      "--backend",
+      "gs://acme-pulumi-state",
+      "--secrets-provider",
+      KMS,
+      "--client-file",
+      client.path,
+    ];
     const first = await bootstrap(pulumi, args);
     expect(first.code).toBe(0);
-    expect(pulumi.calls().filter((c) => CHANGING(c.args)).map((c) => c.args)).toEqual([
+    expect(
+      pulumi
+        .calls()
+        .filter((c) => CHANGING(c.args))
+        .map((c) => c.args),
+    ).toEqual([
       ["login", "gs://acme-pulumi-state"],
       ["stack", "init", "dev", "--secrets-provider", KMS],
       ["config", "set", "--secret", "gemini-access-kit:oauthClientJson", "--stack", "dev"],
     ]);
     const set = pulumi.calls().find((c) => c.args[1] === "set")!;
     expect(set.stdin).toBe(client.text);
-    expect(pulumi.state().stacks!.dev!.config!["gemini-access-kit:oauthClientJson"]).toEqual({ value: client.text, secret: true });
-    for (const call of pulumi.calls()) expect(call.args.join(" ")).not.toContain(client.clientSecret);
+    expect(pulumi.state().stacks!.dev!.config!["gemini-access-kit:oauthClientJson"]).toEqual({
+      value: client.text,
+      secret: true,
+    });
+    for (const call of pulumi.calls())
+      expect(call.args.join(" ")).not.toContain(client.clientSecret);
     expect(first.stdout).not.toContain(client.clientSecret);
 
     const before = pulumi.calls().length;
     const second = await bootstrap(pulumi, args);
     expect(second.code).toBe(0);
-    expect(pulumi.calls().slice(before).filter((c) => CHANGING(c.args))).toEqual([]);
-    expect(second.stdout).toMatch(/^already +backend: logged in to gs:\/\/acme-pulumi-state\nalready +stack: stack dev exists\n/);
+    expect(
+      pulumi
+        .calls()
+        .slice(before)
+        .filter((c) => CHANGING(c.args)),
+    ).toEqual([]);
+    expect(second.stdout).toMatch(
+      /^already +backend: logged in to gs:\/\/acme-pulumi-state\nalready +stack: stack dev exists\n/,
+    );
     expect(second.stdout).toContain("already   oauthClientJson: client ");
   }, 60_000);
 
@@ -59,9 +88,18 @@ describe("npm run bootstrap", () => {
     const pulumi = fakePulumi({ backend: "gs://b", stacks: { dev: {} } });
     const path = join(tempDir("client"), "client_secret.json");
     writeFileSync(path, JSON.stringify({ web: { client_id: "1-x.apps.googleusercontent.com" } }));
-    const result = await bootstrap(pulumi, ["--stack", "dev", "--backend", "gs://other", "--client-file", path]);
+    const result = await bootstrap(pulumi, [
+      "--stack",
+      "dev",
+      "--backend",
+      "gs://other",
+      "--client-file",
+      path,
+    ]);
     expect([result.code, result.stdout]).toEqual([2, ""]);
-    expect(result.stderr).toContain(`${path} is not a usable Desktop client file; nothing was changed:\n  - installed`);
+    expect(result.stderr).toContain(
+      `${path} is not a usable Desktop client file; nothing was changed:\n  - installed`,
+    );
     expect(pulumi.calls()).toEqual([]);
     expect(BOOTSTRAP_HELP).toMatch(/^ {2}2 +a usage or input error/m);
   }, 60_000);
@@ -69,18 +107,40 @@ describe("npm run bootstrap", () => {
   test("refuses a stack file that is not valid YAML before running anything", () => {
     const pulumi = fakePulumi({ backend: "gs://b", stacks: {} });
     const project = projectCopy({ "Pulumi.qa.yaml": "config:\n\tgcp:project: acme-gemini-qa\n" });
-    const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.bootstrap!.split(" ").slice(1);
-    const run = spawnSync(process.execPath, [...script, "--stack", "qa", "--backend", "gs://acme-state"], { cwd: project, env: cleanEnv({ PATH: pulumi.path, FAKE_PULUMI_DIR: pulumi.dir }), encoding: "utf8" });
+    const script = (
+      JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts
+      .bootstrap!.split(" ")
+      .slice(1);
+    const run = spawnSync(
+      process.execPath,
+      [...script, "--stack", "qa", "--backend", "gs://acme-state"],
+      {
+        cwd: project,
+        env: cleanEnv({ PATH: pulumi.path, FAKE_PULUMI_DIR: pulumi.dir }),
+        encoding: "utf8",
+      },
+    );
     expect([run.status, run.stdout]).toEqual([2, ""]);
-    expect(run.stderr).toBe("stacks/Pulumi.qa.yaml:2:1: Tabs are not allowed as indentation (the file is not valid YAML). Indent with spaces: YAML does not allow tabs for indentation.\n");
+    expect(run.stderr).toBe(
+      "stacks/Pulumi.qa.yaml:2:1: Tabs are not allowed as indentation (the file is not valid YAML). Indent with spaces: YAML does not allow tabs for indentation.\n",
+    );
     expect(pulumi.calls()).toEqual([]);
   }, 60_000);
 
   test("says in one line, exit 2, when the Pulumi CLI is not installed", async () => {
     const env = cleanEnv({ PATH: ["/usr/bin", "/bin"].join(":") });
-    const result = await runScript("bootstrap", ["--stack", "dev", "--backend", "gs://acme-state"], { env, timeoutMs: 60_000 });
+    const result = await runScript(
+      "bootstrap",
+      ["--stack", "dev", "--backend", "gs://acme-state"],
+      { env, timeoutMs: 60_000 },
+    );
     expect([result.code, result.stdout]).toEqual([2, ""]);
-    expect(result.stderr).toBe("The Pulumi CLI (pulumi) is not on PATH. Install it (https://www.pulumi.com/docs/install/) and run bootstrap again.\n");
+    expect(result.stderr).toBe(
+      "The Pulumi CLI (pulumi) is not on PATH. Install it (https://www.pulumi.com/docs/install/) and run bootstrap again.\n",
+    );
   }, 60_000);
 
   test("with --json prints one document: every step, and whether all of them are done", async () => {
@@ -93,46 +153,71 @@ describe("npm run bootstrap", () => {
       stack: "dev",
       steps: [
         { step: "backend", status: "already", detail: "logged in to gs://b" },
-        { step: "stack", status: "failed", detail: expect.stringContaining("Stack dev does not exist yet.") },
+        {
+          step: "stack",
+          status: "failed",
+          detail: expect.stringContaining("Stack dev does not exist yet."),
+        },
       ],
     });
   }, 60_000);
 
   test("for the CI stack, prints every environment's GitHub variables and the bootstrap of its stack, from the ci output", async () => {
-    const kms = (env: string) => `gcpkms://projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${env}`;
+    const kms = (env: string) =>
+      `gcpkms://projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${env}`;
     const ci = {
       repository: "acme/gemini-platform",
-      workloadIdentityProvider: "projects/412345678901/locations/global/workloadIdentityPools/gak-github/providers/github",
+      workloadIdentityProvider:
+        "projects/412345678901/locations/global/workloadIdentityPools/gak-github/providers/github",
       environments: {
-        dev: { githubEnvironment: "dev", deployer: "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com", previewer: "gak-preview-dev@acme-gemini-ci.iam.gserviceaccount.com", rotator: "gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com", backendUrl: "gs://acme-gemini-state-dev", secretsProvider: kms("dev") },
-        prod: { githubEnvironment: "prod", deployer: "gak-deploy-prod@acme-gemini-ci.iam.gserviceaccount.com", backendUrl: "gs://acme-gemini-state-prod", secretsProvider: kms("prod") },
+        dev: {
+          githubEnvironment: "dev",
+          deployer: "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com",
+          previewer: "gak-preview-dev@acme-gemini-ci.iam.gserviceaccount.com",
+          rotator: "gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com",
+          backendUrl: "gs://acme-gemini-state-dev",
+          secretsProvider: kms("dev"),
+        },
+        prod: {
+          githubEnvironment: "prod",
+          deployer: "gak-deploy-prod@acme-gemini-ci.iam.gserviceaccount.com",
+          backendUrl: "gs://acme-gemini-state-prod",
+          secretsProvider: kms("prod"),
+        },
       },
     };
-    const pulumi = fakePulumi({ backend: "gs://acme-gemini-admin", stacks: { ci: { outputs: { ci } } } });
+    const pulumi = fakePulumi({
+      backend: "gs://acme-gemini-admin",
+      stacks: { ci: { outputs: { ci } } },
+    });
     const result = await bootstrap(pulumi, ["--stack", "ci"]);
     expect(result.code).toBe(0);
-    expect(result.stdout.slice(result.stdout.indexOf("done      github variables"))).toBe([
-      "done      github variables: set these in the repository (they are not secret):",
-      `    gh variable set GAK_DEV_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
-      "    gh variable set GAK_DEV_DEPLOYER --body gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com",
-      "    gh variable set GAK_DEV_PREVIEWER --body gak-preview-dev@acme-gemini-ci.iam.gserviceaccount.com",
-      "    gh variable set GAK_DEV_ROTATOR --body gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com",
-      "    gh variable set GAK_DEV_BACKEND --body gs://acme-gemini-state-dev",
-      `    gh variable set GAK_PROD_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
-      "    gh variable set GAK_PROD_DEPLOYER --body gak-deploy-prod@acme-gemini-ci.iam.gserviceaccount.com",
-      "    gh variable set GAK_PROD_BACKEND --body gs://acme-gemini-state-prod",
-      "  and set up each environment's stack in its own backend, with its own key:",
-      `    npm run bootstrap -- --stack dev --backend gs://acme-gemini-state-dev --secrets-provider ${kms("dev")}`,
-      `    npm run bootstrap -- --stack prod --backend gs://acme-gemini-state-prod --secrets-provider ${kms("prod")}`,
-      "",
-    ].join("\n"));
+    expect(result.stdout.slice(result.stdout.indexOf("done      github variables"))).toBe(
+      [
+        "done      github variables: set these in the repository (they are not secret):",
+        `    gh variable set GAK_DEV_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
+        "    gh variable set GAK_DEV_DEPLOYER --body gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com",
+        "    gh variable set GAK_DEV_PREVIEWER --body gak-preview-dev@acme-gemini-ci.iam.gserviceaccount.com",
+        "    gh variable set GAK_DEV_ROTATOR --body gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com",
+        "    gh variable set GAK_DEV_BACKEND --body gs://acme-gemini-state-dev",
+        `    gh variable set GAK_PROD_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
+        "    gh variable set GAK_PROD_DEPLOYER --body gak-deploy-prod@acme-gemini-ci.iam.gserviceaccount.com",
+        "    gh variable set GAK_PROD_BACKEND --body gs://acme-gemini-state-prod",
+        "  and set up each environment's stack in its own backend, with its own key:",
+        `    npm run bootstrap -- --stack dev --backend gs://acme-gemini-state-dev --secrets-provider ${kms("dev")}`,
+        `    npm run bootstrap -- --stack prod --backend gs://acme-gemini-state-prod --secrets-provider ${kms("prod")}`,
+        "",
+      ].join("\n"),
+    );
   }, 60_000);
 
   test("for an environment stack, points to the CI stack's bootstrap for the GitHub variables", async () => {
     const pulumi = fakePulumi({ backend: "gs://b", stacks: { dev: {} } });
     const result = await bootstrap(pulumi, ["--stack", "dev"]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("skipped   github variables: the CI stack's bootstrap prints them, once an administrator has deployed it: npm run bootstrap -- --stack ci");
+    expect(result.stdout).toContain(
+      "skipped   github variables: the CI stack's bootstrap prints them, once an administrator has deployed it: npm run bootstrap -- --stack ci",
+    );
     expect(pulumi.calls().map((c) => c.args.slice(0, 2))).not.toContainEqual(["stack", "output"]);
   }, 60_000);
 
@@ -140,16 +225,28 @@ describe("npm run bootstrap", () => {
     const pulumi = fakePulumi({ backend: "gs://b", stacks: {} });
     const result = await bootstrap(pulumi, ["--stack", "prod", "--secrets-provider", "passphrase"]);
     expect([result.code, result.stdout]).toEqual([2, ""]);
-    expect(result.stderr).toBe("Stack prod is a production stack (production: true); a passphrase would let whoever learns it decrypt every secret in its state, offline. Nothing was changed. Pass its KMS key: --secrets-provider gcpkms://... (the CI stack's ci.environments.<stack>.secretsProvider output).\n");
+    expect(result.stderr).toBe(
+      "Stack prod is a production stack (production: true); a passphrase would let whoever learns it decrypt every secret in its state, offline. Nothing was changed. Pass its KMS key: --secrets-provider gcpkms://... (the CI stack's ci.environments.<stack>.secretsProvider output).\n",
+    );
     expect(pulumi.calls()).toEqual([]);
   }, 60_000);
 
   test("with --dry-run says what it would run and changes nothing", async () => {
     const pulumi = fakePulumi({ stacks: {} });
-    const result = await bootstrap(pulumi, ["--stack", "dev", "--backend", "file:///tmp/state", "--secrets-provider", "passphrase", "--dry-run"]);
+    const result = await bootstrap(pulumi, [
+      "--stack",
+      "dev",
+      "--backend",
+      "file:///tmp/state",
+      "--secrets-provider",
+      "passphrase",
+      "--dry-run",
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("would run backend: pulumi login file:///tmp/state");
-    expect(result.stdout).toContain("would run stack: pulumi stack init dev --secrets-provider passphrase");
+    expect(result.stdout).toContain(
+      "would run stack: pulumi stack init dev --secrets-provider passphrase",
+    );
     expect(pulumi.calls().filter((c) => CHANGING(c.args))).toEqual([]);
   }, 60_000);
 
@@ -157,23 +254,38 @@ describe("npm run bootstrap", () => {
     const pulumi = fakePulumi({ backend: "gs://b", stacks: {} });
     const result = await bootstrap(pulumi, ["--stack", "dev"]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("failed    stack: Stack dev does not exist yet. Pass --secrets-provider gcpkms://");
+    expect(result.stdout).toContain(
+      "failed    stack: Stack dev does not exist yet. Pass --secrets-provider gcpkms://",
+    );
   }, 60_000);
 
   test.each([
     [[], "Which stack? Pass --stack NAME."],
     [["--stack", "../prod"], '--stack "../prod" is not a stack name'],
-    [["--stack", "dev", "--backend", "s3://bucket"], "--backend s3://bucket is not a backend URL. Pass gs://BUCKET, file://DIR or https://api.pulumi.com."],
-    [["--stack", "dev", "--secrets-provider", "awskms://x"], "--secrets-provider awskms://x is not a secrets provider. Pass gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K, or passphrase."],
-    [["--stack", "dev", "--client-file", "/nonexistent/client_secret.json"], "Cannot read /nonexistent/client_secret.json (ENOENT). Check the path of the downloaded client_secret.json."],
-  ])("refuses %j with exit 2 and one line on stderr, running nothing", async (args, message) => {
-    const pulumi = fakePulumi({});
-    const result = await bootstrap(pulumi, args);
-    expect([result.code, result.stdout]).toEqual([2, ""]);
-    expect(result.stderr).toContain(message);
-    expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
-    expect(pulumi.calls()).toEqual([]);
-  }, 60_000);
+    [
+      ["--stack", "dev", "--backend", "s3://bucket"],
+      "--backend s3://bucket is not a backend URL. Pass gs://BUCKET, file://DIR or https://api.pulumi.com.",
+    ],
+    [
+      ["--stack", "dev", "--secrets-provider", "awskms://x"],
+      "--secrets-provider awskms://x is not a secrets provider. Pass gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K, or passphrase.",
+    ],
+    [
+      ["--stack", "dev", "--client-file", "/nonexistent/client_secret.json"],
+      "Cannot read /nonexistent/client_secret.json (ENOENT). Check the path of the downloaded client_secret.json.",
+    ],
+  ])(
+    "refuses %j with exit 2 and one line on stderr, running nothing",
+    async (args, message) => {
+      const pulumi = fakePulumi({});
+      const result = await bootstrap(pulumi, args);
+      expect([result.code, result.stdout]).toEqual([2, ""]);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(pulumi.calls()).toEqual([]);
+    },
+    60_000,
+  );
 
   test("explains itself with --help", async () => {
     const result = await bootstrap(fakePulumi({}), ["--help"]);
@@ -193,21 +305,55 @@ const skipReason = realPulumi.error
   : realPulumi.status !== 0
     ? `pulumi version failed: ${realPulumi.stderr.trim().split("\n").pop() ?? `exit ${realPulumi.status}`}`
     : undefined;
-const pinnedPulumi = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies.pulumi!;
-const launcherBin = join(process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"), "versions", pinnedPulumi, "bin");
-(skipReason ? describe.skip : describe)(`with the real Pulumi CLI${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
-  test("bootstraps a stack on a local file backend with a passphrase, and finds it done on a second run", () => {
-    const project = tempDir("real-pulumi");
-    cpSync(join(ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
-    cpSync(join(ROOT, "stacks"), join(project, "stacks"), { recursive: true });
-    const state = tempDir("real-state");
-    const path = existsSync(launcherBin) ? `${launcherBin}:${process.env.PATH ?? ""}` : process.env.PATH;
-    const env = { ...process.env, PATH: path, PULUMI_HOME: join(project, ".pulumi-home"), PULUMI_CONFIG_PASSPHRASE: "test-only", PULUMI_SKIP_UPDATE_CHECK: "true" };
-    const script = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.bootstrap!.split(" ").slice(1);
-    const args = [...script.map((a) => (a.startsWith("./") || a.startsWith("scripts/") ? join(ROOT, a) : a)), "--stack", "dev", "--backend", `file://${state}`, "--secrets-provider", "passphrase"];
-    const first = spawnSync(process.execPath, args, { cwd: project, env, encoding: "utf8" });
-    expect(first.status).toBe(0);
-    const second = spawnSync(process.execPath, args, { cwd: project, env, encoding: "utf8" });
-    expect(second.stdout).toMatch(/already +stack: stack dev exists/);
-  }, 120_000);
-});
+const pinnedPulumi = (
+  JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    devDependencies: Record<string, string>;
+  }
+).devDependencies.pulumi!;
+const launcherBin = join(
+  process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"),
+  "versions",
+  pinnedPulumi,
+  "bin",
+);
+(skipReason ? describe.skip : describe)(
+  `with the real Pulumi CLI${skipReason ? ` (skipped: ${skipReason})` : ""}`,
+  () => {
+    test("bootstraps a stack on a local file backend with a passphrase, and finds it done on a second run", () => {
+      const project = tempDir("real-pulumi");
+      cpSync(join(ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
+      cpSync(join(ROOT, "stacks"), join(project, "stacks"), { recursive: true });
+      const state = tempDir("real-state");
+      const path = existsSync(launcherBin)
+        ? `${launcherBin}:${process.env.PATH ?? ""}`
+        : process.env.PATH;
+      const env = {
+        ...process.env,
+        PATH: path,
+        PULUMI_HOME: join(project, ".pulumi-home"),
+        PULUMI_CONFIG_PASSPHRASE: "test-only",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+      };
+      const script = (
+        JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+          scripts: Record<string, string>;
+        }
+      ).scripts
+        .bootstrap!.split(" ")
+        .slice(1);
+      const args = [
+        ...script.map((a) => (a.startsWith("./") || a.startsWith("scripts/") ? join(ROOT, a) : a)),
+        "--stack",
+        "dev",
+        "--backend",
+        `file://${state}`,
+        "--secrets-provider",
+        "passphrase",
+      ];
+      const first = spawnSync(process.execPath, args, { cwd: project, env, encoding: "utf8" });
+      expect(first.status).toBe(0);
+      const second = spawnSync(process.execPath, args, { cwd: project, env, encoding: "utf8" });
+      expect(second.stdout).toMatch(/already +stack: stack dev exists/);
+    }, 120_000);
+  },
+);

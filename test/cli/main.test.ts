@@ -5,10 +5,18 @@ import { commandContext, runCommand, type MainContext } from "../../src/cli/main
 import { jsonText, terminalSafe } from "../../src/cli/output.ts";
 import { Redactor } from "../../src/cli/redact.ts";
 
-async function run(argv: string[], main: (ctx: MainContext) => Promise<number>, redactor = new Redactor()) {
+async function run(
+  argv: string[],
+  main: (ctx: MainContext) => Promise<number>,
+  redactor = new Redactor(),
+) {
   let out = "";
   let err = "";
-  const ctx = commandContext(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) }, redactor);
+  const ctx = commandContext(
+    argv,
+    { stdout: (t) => (out += t), stderr: (t) => (err += t) },
+    redactor,
+  );
   const code = await runCommand("demo", main, ctx);
   return { code, out, err };
 }
@@ -20,14 +28,26 @@ describe("a command's main", () => {
   });
 
   test("with --json the same failure is one JSON document on stdout, and stderr stays empty", async () => {
-    const result = await run(["--json"], () => Promise.reject(new Failure("STEP_FAILED", "It broke.", "Run again.", 1, { step: "login" })));
+    const result = await run(["--json"], () =>
+      Promise.reject(new Failure("STEP_FAILED", "It broke.", "Run again.", 1, { step: "login" })),
+    );
     expect(result.err).toBe("");
     expect(result.code).toBe(EXIT.failed);
-    expect(JSON.parse(result.out)).toEqual({ ok: false, command: "demo", error: { reason: "STEP_FAILED", message: "It broke.", fix: "Run again.", step: "login" } });
+    expect(JSON.parse(result.out)).toEqual({
+      ok: false,
+      command: "demo",
+      error: { reason: "STEP_FAILED", message: "It broke.", fix: "Run again.", step: "login" },
+    });
   });
 
   test("an unexpected error is one line that says it is a bug, with no stack trace", async () => {
-    const result = await run([], () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'x')\n    at deep (file.ts:1:1)")));
+    const result = await run([], () =>
+      Promise.reject(
+        new TypeError(
+          "Cannot read properties of undefined (reading 'x')\n    at deep (file.ts:1:1)",
+        ),
+      ),
+    );
     expect(result.code).toBe(EXIT.failed);
     expect(result.err).toBe(
       "demo: unexpected error: Cannot read properties of undefined (reading 'x') This is a bug in gemini-access-kit: run again with --debug to see where it happened, and report it with that output.\n",
@@ -37,7 +57,11 @@ describe("a command's main", () => {
   test("--debug adds the stack trace of an unexpected error, redacted", async () => {
     const redactor = new Redactor();
     redactor.add("super-secret-token-value");
-    const result = await run(["--debug"], () => Promise.reject(new Error("failed with super-secret-token-value")), redactor);
+    const result = await run(
+      ["--debug"],
+      () => Promise.reject(new Error("failed with super-secret-token-value")),
+      redactor,
+    );
     expect(result.err).toMatch(/^demo: unexpected error: failed with \[redacted\] This is a bug/);
     expect(result.err).toMatch(/\n {4}at /);
     expect(result.err).not.toContain("super-secret-token-value");
@@ -46,7 +70,18 @@ describe("a command's main", () => {
   test("what a failure says passes through the redactor and is made terminal-safe", async () => {
     const redactor = new Redactor();
     redactor.add("another-secret-value");
-    const result = await run([], () => Promise.reject(new Failure("REQUEST_FAILED", "Server said \u001b[2Jhi another-secret-value\u0007", "Fix.")), redactor);
+    const result = await run(
+      [],
+      () =>
+        Promise.reject(
+          new Failure(
+            "REQUEST_FAILED",
+            "Server said \u001b[2Jhi another-secret-value\u0007",
+            "Fix.",
+          ),
+        ),
+      redactor,
+    );
     expect(result.err).toBe("Server said hi [redacted] Fix.\n");
   });
 });
@@ -54,14 +89,19 @@ describe("a command's main", () => {
 describe("exit codes", () => {
   test("are declared once, and every command's help lists each of them", () => {
     const help = exitCodesHelp({ ok: "done", failed: "a check failed" });
-    for (const code of Object.values(EXIT)) expect(help).toMatch(new RegExp(`^ {2}${code} +\\S`, "m"));
+    for (const code of Object.values(EXIT))
+      expect(help).toMatch(new RegExp(`^ {2}${code} +\\S`, "m"));
     expect(Object.values(EXIT)).toEqual([0, 1, 2, 130]);
   });
 });
 
 describe("terminal safety", () => {
   test("strips escape sequences, control characters and bidirectional overrides, keeping newlines and tabs", () => {
-    expect(terminalSafe("a\u001b[31mred\u001b[0m\tb\nc\r\u0000\u007f\u009b2J\u001b]8;;http://evil\u0007link\u001b]8;;\u0007\u202eevil")).toBe("ared\tb\nc2Jlinkevil");
+    expect(
+      terminalSafe(
+        "a\u001b[31mred\u001b[0m\tb\nc\r\u0000\u007f\u009b2J\u001b]8;;http://evil\u0007link\u001b]8;;\u0007\u202eevil",
+      ),
+    ).toBe("ared\tb\nc2Jlinkevil");
   });
 
   test("JSON output carries no character a terminal would act on, even ones JSON leaves as they are", () => {

@@ -3,7 +3,10 @@ import { contentVersion, StoredSecret } from "../../src/components/stored-secret
 import { runMocked } from "../helpers/mocks.ts";
 
 function store(locations: string[]) {
-  const api = new gcp.projects.Service("sm", { project: "acme-gemini-dev", service: "secretmanager.googleapis.com" });
+  const api = new gcp.projects.Service("sm", {
+    project: "acme-gemini-dev",
+    service: "secretmanager.googleapis.com",
+  });
   return new StoredSecret("client", {
     project: "acme-gemini-dev",
     secretId: "gak-oauth-client-dev",
@@ -21,7 +24,11 @@ describe("StoredSecret", () => {
     const grants = d.ofType("gcp:secretmanager/secretIamMember:SecretIamMember");
     expect(grants.map((g) => [g.inputs.member, g.inputs.role, g.inputs.secretId])).toEqual([
       ["group:devs@example.com", "roles/secretmanager.secretAccessor", "gak-oauth-client-dev"],
-      ["serviceAccount:app@acme-apps.iam.gserviceaccount.com", "roles/secretmanager.secretAccessor", "gak-oauth-client-dev"],
+      [
+        "serviceAccount:app@acme-apps.iam.gserviceaccount.com",
+        "roles/secretmanager.secretAccessor",
+        "gak-oauth-client-dev",
+      ],
     ]);
     expect(d.ofType("gcp:projects/iAMMember:IAMMember")).toHaveLength(0);
   });

@@ -16,9 +16,16 @@ const CI_KEY = `${NAMESPACE}:ci`;
 const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 
 const text = (stack: string) => readFileSync(join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8");
-const stackFile = (stack: string, yaml = text(stack)): StackFile => parseStackFile(yaml, `stacks/Pulumi.${stack}.yaml`);
+const stackFile = (stack: string, yaml = text(stack)): StackFile =>
+  parseStackFile(yaml, `stacks/Pulumi.${stack}.yaml`);
 const CI = stackFile("ci");
-const committedCi = JSON.parse(CI.raw[CI_KEY]!) as { repository: string; repositoryId: string; repositoryOwnerId: string; stateBucketPrefix: string; previews: string[] };
+const committedCi = JSON.parse(CI.raw[CI_KEY]!) as {
+  repository: string;
+  repositoryId: string;
+  repositoryOwnerId: string;
+  stateBucketPrefix: string;
+  previews: string[];
+};
 
 /** The committed CI stack's raw config with its `ci` object changed by `edit`. */
 function ciRaw(edit: (ci: Record<string, unknown>) => void): RawConfig {
@@ -42,7 +49,11 @@ function envWith(stack: string, values: Record<string, string | undefined>): Sta
 function check(raw: RawConfig, files: Record<string, StackFile> = {}) {
   const stacks = new Map<string, StackFile>(ENVIRONMENTS.map((s) => [s, stackFile(s)]));
   for (const [name, file] of Object.entries(files)) stacks.set(name, file);
-  return parseCiConfig(raw, { stack: "ci", secretKeys: SECRET_KEYS, readStack: (name) => stacks.get(name) });
+  return parseCiConfig(raw, {
+    stack: "ci",
+    secretKeys: SECRET_KEYS,
+    readStack: (name) => stacks.get(name),
+  });
 }
 
 /** The one problem `raw` must produce, with its path and value; the test then checks its message and fix. */
@@ -54,7 +65,9 @@ function onlyProblem(result: { config?: unknown; problems: Problem[] }): Problem
 
 describe("the committed CI stack", () => {
   const { config, problems } = parseCiConfig(CI.raw, {
-    stack: "ci", secretKeys: SECRET_KEYS, readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
+    stack: "ci",
+    secretKeys: SECRET_KEYS,
+    readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
   });
   const project = CI.raw["gcp:project"]!;
   const prefix = CI.raw[`${NAMESPACE}:namePrefix`]!;
@@ -65,34 +78,53 @@ describe("the committed CI stack", () => {
     expect(config!.environments.map((e) => e.name)).toEqual(["dev", "prod", "staging"]);
   });
 
-  test.each(ENVIRONMENTS)("gives %s a deployer account in the CI project, its own state bucket and its own KMS key", (name) => {
-    expect(env(name).deployer).toEqual({ accountId: `${prefix}-deploy-${name}`, email: `${prefix}-deploy-${name}@${project}.iam.gserviceaccount.com` });
-    expect(env(name).stateBucket).toBe(`${committedCi.stateBucketPrefix}-${name}`);
-    expect(env(name).kmsKeyId).toBe(name);
-  });
+  test.each(ENVIRONMENTS)(
+    "gives %s a deployer account in the CI project, its own state bucket and its own KMS key",
+    (name) => {
+      expect(env(name).deployer).toEqual({
+        accountId: `${prefix}-deploy-${name}`,
+        email: `${prefix}-deploy-${name}@${project}.iam.gserviceaccount.com`,
+      });
+      expect(env(name).stateBucket).toBe(`${committedCi.stateBucketPrefix}-${name}`);
+      expect(env(name).kmsKeyId).toBe(name);
+    },
+  );
 
   test("gives a previewer account only to the environments in ci.previews (dev and staging), none to prod", () => {
     expect(committedCi.previews).toEqual(["dev", "staging"]);
     for (const name of ["dev", "staging"]) {
-      expect(env(name).previewer).toEqual({ accountId: `${prefix}-preview-${name}`, email: `${prefix}-preview-${name}@${project}.iam.gserviceaccount.com` });
+      expect(env(name).previewer).toEqual({
+        accountId: `${prefix}-preview-${name}`,
+        email: `${prefix}-preview-${name}@${project}.iam.gserviceaccount.com`,
+      });
     }
     expect(env("prod").previewer).toBeUndefined();
   });
 
   test("deploys from the main branch through .github/workflows/pulumi-up.yml, with a pool named after the prefix, when the file says nothing else", () => {
-    expect(config).toMatchObject({ deployBranch: "main", deployWorkflow: ".github/workflows/pulumi-up.yml", poolId: `${prefix}-github` });
+    expect(config).toMatchObject({
+      deployBranch: "main",
+      deployWorkflow: ".github/workflows/pulumi-up.yml",
+      poolId: `${prefix}-github`,
+    });
   });
 
   test("gives a rotator account only to the environments whose stack declares keys (dev), rotating from .github/workflows/rotate-keys.yml in <environment>-rotation", () => {
     expect(config!.rotateWorkflow).toBe(".github/workflows/rotate-keys.yml");
-    expect(env("dev").rotator).toEqual({ accountId: `${prefix}-rotate-dev`, email: `${prefix}-rotate-dev@${project}.iam.gserviceaccount.com` });
+    expect(env("dev").rotator).toEqual({
+      accountId: `${prefix}-rotate-dev`,
+      email: `${prefix}-rotate-dev@${project}.iam.gserviceaccount.com`,
+    });
     expect(env("dev").rotationEnvironment).toBe("dev-rotation");
     for (const name of ["staging", "prod"]) expect(env(name).rotator).toBeUndefined();
   });
 });
 
 describe("the repository the trust pins", () => {
-  test.each([["repositoryId", ".id"], ["repositoryOwnerId", ".owner.id"]])("a missing %s is refused, and the fix gives the gh command that prints it", (field, jq) => {
+  test.each([
+    ["repositoryId", ".id"],
+    ["repositoryOwnerId", ".owner.id"],
+  ])("a missing %s is refused, and the fix gives the gh command that prints it", (field, jq) => {
     const problem = onlyProblem(check(ciRaw((ci) => delete ci[field])));
     expect(problem.path).toBe(`ci.${field}`);
     expect(problem.message).toContain("is not set; the trust pins GitHub's numeric id");
@@ -100,7 +132,13 @@ describe("the repository the trust pins", () => {
   });
 
   test("an id that is not a number is refused, and the fix says where to find the number", () => {
-    const problem = onlyProblem(check(ciRaw((ci) => { ci.repositoryId = "acme"; })));
+    const problem = onlyProblem(
+      check(
+        ciRaw((ci) => {
+          ci.repositoryId = "acme";
+        }),
+      ),
+    );
     expect([problem.path, problem.got]).toEqual(["ci.repositoryId", "acme"]);
     expect(problem.message).toContain("is not a GitHub numeric id");
     // Quoting "acme" would not make it an id: the person needs the number, which the gh command prints.
@@ -108,54 +146,127 @@ describe("the repository the trust pins", () => {
   });
 
   test("an id written as a bare YAML number is one problem that says to quote it, not also that the id is not set", () => {
-    const problem = onlyProblem(check(ciRaw((ci) => { ci.repositoryId = 812345671; })));
+    const problem = onlyProblem(
+      check(
+        ciRaw((ci) => {
+          ci.repositoryId = 812345671;
+        }),
+      ),
+    );
     expect([problem.path, problem.got]).toEqual(["ci.repositoryId", 812345671]);
     expect(problem.fix).toMatch(/quote/i);
   });
 });
 
 test("a deploy workflow that is not a file under .github/workflows is refused", () => {
-  const problem = onlyProblem(check(ciRaw((ci) => { ci.deployWorkflow = "pulumi-up.yml"; })));
+  const problem = onlyProblem(
+    check(
+      ciRaw((ci) => {
+        ci.deployWorkflow = "pulumi-up.yml";
+      }),
+    ),
+  );
   expect([problem.path, problem.got]).toEqual(["ci.deployWorkflow", "pulumi-up.yml"]);
   expect(problem.message).toContain("is not a workflow file's path, .github/workflows/NAME.yml");
   expect(problem.fix).toContain("Name the workflow file whose jobs deploy");
 });
 
 test.each([
-  ["not a file under .github/workflows", "rotate-keys.yml", "is not a workflow file's path, .github/workflows/NAME.yml", "Name the workflow file whose jobs rotate keys."],
-  ["the deploy workflow itself", ".github/workflows/pulumi-up.yml", "is the deploy workflow; each job's trust is told apart by its workflow file", "Name a workflow file of its own."],
+  [
+    "not a file under .github/workflows",
+    "rotate-keys.yml",
+    "is not a workflow file's path, .github/workflows/NAME.yml",
+    "Name the workflow file whose jobs rotate keys.",
+  ],
+  [
+    "the deploy workflow itself",
+    ".github/workflows/pulumi-up.yml",
+    "is the deploy workflow; each job's trust is told apart by its workflow file",
+    "Name a workflow file of its own.",
+  ],
 ])("a rotation workflow that is %s is refused", (_what, value, message, fix) => {
-  const problem = onlyProblem(check(ciRaw((ci) => { ci.rotateWorkflow = value; })));
-  expect([problem.path, problem.got, problem.message, problem.fix]).toEqual(["ci.rotateWorkflow", value, message, fix]);
+  const problem = onlyProblem(
+    check(
+      ciRaw((ci) => {
+        ci.rotateWorkflow = value;
+      }),
+    ),
+  );
+  expect([problem.path, problem.got, problem.message, problem.fix]).toEqual([
+    "ci.rotateWorkflow",
+    value,
+    message,
+    fix,
+  ]);
 });
 
 test.each([
-  ["prod's rotation in dev's", { dev: {}, staging: {}, prod: { rotationEnvironment: "dev-rotation" } }, "ci.environments.prod.rotationEnvironment"],
-  ["dev's rotation in its own deploy environment", { dev: { rotationEnvironment: "dev" }, staging: {}, prod: {} }, "ci.environments.dev.rotationEnvironment"],
-  ["two stacks deploying in one environment", { dev: {}, staging: { githubEnvironment: "dev" }, prod: {} }, "ci.environments.staging.githubEnvironment"],
-])("a GitHub environment shared by two jobs (%s) is refused: each job's trust is told apart by it", (_what, environments, path) => {
-  const { problems } = check(ciRaw((ci) => { ci.environments = environments; }));
-  expect(problems.map((p) => p.path)).toContain(path);
-  expect(problems.find((p) => p.path === path)!.message).toContain("each job's trust is told apart by its GitHub environment");
-});
+  [
+    "prod's rotation in dev's",
+    { dev: {}, staging: {}, prod: { rotationEnvironment: "dev-rotation" } },
+    "ci.environments.prod.rotationEnvironment",
+  ],
+  [
+    "dev's rotation in its own deploy environment",
+    { dev: { rotationEnvironment: "dev" }, staging: {}, prod: {} },
+    "ci.environments.dev.rotationEnvironment",
+  ],
+  [
+    "two stacks deploying in one environment",
+    { dev: {}, staging: { githubEnvironment: "dev" }, prod: {} },
+    "ci.environments.staging.githubEnvironment",
+  ],
+])(
+  "a GitHub environment shared by two jobs (%s) is refused: each job's trust is told apart by it",
+  (_what, environments, path) => {
+    const { problems } = check(
+      ciRaw((ci) => {
+        ci.environments = environments;
+      }),
+    );
+    expect(problems.map((p) => p.path)).toContain(path);
+    expect(problems.find((p) => p.path === path)!.message).toContain(
+      "each job's trust is told apart by its GitHub environment",
+    );
+  },
+);
 
 describe("the environments CI deploys and previews", () => {
   test("a CI stack that lists no environment is refused: CI could deploy nothing", () => {
-    const problem = onlyProblem(check(ciRaw((ci) => { ci.environments = {}; ci.previews = []; })));
+    const problem = onlyProblem(
+      check(
+        ciRaw((ci) => {
+          ci.environments = {};
+          ci.previews = [];
+        }),
+      ),
+    );
     expect(problem.path).toBe("ci.environments");
     expect(problem.message).toContain("names no environment, so CI could deploy nothing");
     expect(problem.fix).toContain("List each environment stack under ci.environments");
   });
 
   test("an environment without a committed stack file is refused, naming the file it looked for", () => {
-    const problem = onlyProblem(check(ciRaw((ci) => { ci.environments = { ...(ci.environments as object), qa: {} }; })));
+    const problem = onlyProblem(
+      check(
+        ciRaw((ci) => {
+          ci.environments = { ...(ci.environments as object), qa: {} };
+        }),
+      ),
+    );
     expect([problem.path, problem.got]).toEqual(["ci.environments.qa", "qa"]);
     expect(problem.message).toContain("there is no stacks/Pulumi.qa.yaml");
     expect(problem.fix).toContain("add its stack file");
   });
 
   test("a preview of an environment the CI stack does not govern is refused", () => {
-    const problem = onlyProblem(check(ciRaw((ci) => { ci.previews = ["dev", "staging", "qa"]; })));
+    const problem = onlyProblem(
+      check(
+        ciRaw((ci) => {
+          ci.previews = ["dev", "staging", "qa"];
+        }),
+      ),
+    );
     expect([problem.path, problem.got]).toEqual(["ci.previews", "qa"]);
     expect(problem.message).toContain("is not among ci.environments");
     expect(problem.fix).toContain("Name an environment the CI stack governs");
@@ -164,20 +275,36 @@ describe("the environments CI deploys and previews", () => {
 
 describe("pull-request previews never get the key to an environment's secrets", () => {
   const ciphertext = "v1:bm90LWEtc2VjcmV0";
-  const encryptedDev = () => stackFile("dev", `${text("dev")}  ${NAMESPACE}:oauthClientJson:\n    secure: ${ciphertext}\n`);
+  const encryptedDev = () =>
+    stackFile("dev", `${text("dev")}  ${NAMESPACE}:oauthClientJson:\n    secure: ${ciphertext}\n`);
 
   test("a preview of an environment whose stack file holds an encrypted value is refused, without showing the value", () => {
     expect(encryptedDev().encrypted).toEqual([`${NAMESPACE}:oauthClientJson`]);
     const problem = onlyProblem(check(CI.raw, { dev: encryptedDev() }));
     expect([problem.path, problem.got]).toEqual(["ci.previews", "dev"]);
-    expect(problem.message).toContain(`would let every pull request decrypt stacks/Pulumi.dev.yaml's secret settings (${NAMESPACE}:oauthClientJson)`);
+    expect(problem.message).toContain(
+      `would let every pull request decrypt stacks/Pulumi.dev.yaml's secret settings (${NAMESPACE}:oauthClientJson)`,
+    );
     expect(problem.fix).toContain("Remove dev from ci.previews");
     expect(formatProblem(problem)).not.toContain(ciphertext);
   });
 
   test("the same environment passes when pull requests do not preview it", () => {
-    expect(check(ciRaw((ci) => { ci.previews = ["staging"]; })).problems).toEqual([]);
-    expect(check(ciRaw((ci) => { ci.previews = ["staging"]; }), { dev: encryptedDev() }).problems).toEqual([]);
+    expect(
+      check(
+        ciRaw((ci) => {
+          ci.previews = ["staging"];
+        }),
+      ).problems,
+    ).toEqual([]);
+    expect(
+      check(
+        ciRaw((ci) => {
+          ci.previews = ["staging"];
+        }),
+        { dev: encryptedDev() },
+      ).problems,
+    ).toEqual([]);
   });
 
   test("a preview of an environment that keeps its secrets with a passphrase is refused: the passphrase opens every passphrase stack", () => {
@@ -185,7 +312,9 @@ describe("pull-request previews never get the key to an environment's secrets", 
     expect(dev.secretsProvider).toBe("passphrase");
     const problem = onlyProblem(check(CI.raw, { dev }));
     expect([problem.path, problem.got]).toEqual(["ci.previews", "dev"]);
-    expect(problem.message).toContain("cannot be previewed by pull requests: stacks/Pulumi.dev.yaml uses a passphrase");
+    expect(problem.message).toContain(
+      "cannot be previewed by pull requests: stacks/Pulumi.dev.yaml uses a passphrase",
+    );
     expect(problem.fix).toContain("or remove it from ci.previews");
   });
 
@@ -200,22 +329,38 @@ describe("pull-request previews never get the key to an environment's secrets", 
     const staging = envWith("staging", { [`${NAMESPACE}:oauthClientRequired`]: "true" });
     const problem = onlyProblem(check(CI.raw, { staging }));
     expect([problem.path, problem.got]).toEqual(["ci.previews", "staging"]);
-    expect(problem.message).toContain("decrypt stacks/Pulumi.staging.yaml's secret settings (the required OAuth client)");
+    expect(problem.message).toContain(
+      "decrypt stacks/Pulumi.staging.yaml's secret settings (the required OAuth client)",
+    );
     expect(problem.fix).toContain("Remove staging from ci.previews");
   });
 });
 
 describe("what the CI stack governs must be an environment apart from CI", () => {
-  test.each([["says foundation: stack", "stack"], ["leaves foundation at its default", undefined]])("an environment whose stack file %s is refused: both stacks would create its accounts", (_name, foundation) => {
-    const problem = onlyProblem(check(CI.raw, { staging: envWith("staging", { [`${NAMESPACE}:foundation`]: foundation }) }));
-    expect([problem.path, problem.got]).toEqual(["ci.environments.staging", "staging"]);
-    expect(problem.message).toContain("does not set foundation: ci, so both stacks would create its accounts");
-    expect(problem.fix).toContain(`Set ${NAMESPACE}:foundation: ci in stacks/Pulumi.staging.yaml`);
-  });
+  test.each([
+    ["says foundation: stack", "stack"],
+    ["leaves foundation at its default", undefined],
+  ])(
+    "an environment whose stack file %s is refused: both stacks would create its accounts",
+    (_name, foundation) => {
+      const problem = onlyProblem(
+        check(CI.raw, { staging: envWith("staging", { [`${NAMESPACE}:foundation`]: foundation }) }),
+      );
+      expect([problem.path, problem.got]).toEqual(["ci.environments.staging", "staging"]);
+      expect(problem.message).toContain(
+        "does not set foundation: ci, so both stacks would create its accounts",
+      );
+      expect(problem.fix).toContain(
+        `Set ${NAMESPACE}:foundation: ci in stacks/Pulumi.staging.yaml`,
+      );
+    },
+  );
 
   test("an environment deployed to the CI project itself is refused", () => {
     const project = CI.raw["gcp:project"]!;
-    const problem = onlyProblem(check(CI.raw, { staging: envWith("staging", { "gcp:project": project }) }));
+    const problem = onlyProblem(
+      check(CI.raw, { staging: envWith("staging", { "gcp:project": project }) }),
+    );
     expect([problem.path, problem.got]).toEqual(["ci.environments.staging", project]);
     expect(problem.message).toContain("deploys to the CI project itself");
     expect(problem.fix).toContain("Give the CI stack its own project");
@@ -225,14 +370,27 @@ describe("what the CI stack governs must be an environment apart from CI", () =>
 describe("the deploy and rotation jobs' subjects fit Workload Identity Federation's 127 bytes", () => {
   // GitHub's subject for a job in an environment, the longer of its two forms: repo:OWNER@OWNER_ID/NAME@REPO_ID:environment:ENV.
   const [owner, repo] = committedCi.repository.split("/");
-  const room = 127 - Buffer.byteLength(`repo:${owner!}@${committedCi.repositoryOwnerId}/${repo!}@${committedCi.repositoryId}:environment:`);
-  const withGithubEnvironment = (name: string, rotation = "dev-rotation") => ciRaw((ci) => { ci.environments = { dev: { githubEnvironment: name, rotationEnvironment: rotation }, staging: {}, prod: {} }; });
+  const room =
+    127 -
+    Buffer.byteLength(
+      `repo:${owner!}@${committedCi.repositoryOwnerId}/${repo!}@${committedCi.repositoryId}:environment:`,
+    );
+  const withGithubEnvironment = (name: string, rotation = "dev-rotation") =>
+    ciRaw((ci) => {
+      ci.environments = {
+        dev: { githubEnvironment: name, rotationEnvironment: rotation },
+        staging: {},
+        prod: {},
+      };
+    });
 
   test("a GitHub environment one byte too long is refused, with the subject's length", () => {
     const name = "e".repeat(room + 1);
     const problem = onlyProblem(check(withGithubEnvironment(name)));
     expect([problem.path, problem.got]).toEqual(["ci.environments.dev.githubEnvironment", name]);
-    expect(problem.message).toContain("makes the deploy job's subject 128 bytes; Workload Identity Federation allows 127");
+    expect(problem.message).toContain(
+      "makes the deploy job's subject 128 bytes; Workload Identity Federation allows 127",
+    );
     expect(problem.fix).toContain("Shorten the GitHub environment's name");
   });
 
@@ -244,59 +402,128 @@ describe("the deploy and rotation jobs' subjects fit Workload Identity Federatio
   });
 
   test("so must the rotation job's, whose environment defaults to the deploy job's with -rotation", () => {
-    const problem = onlyProblem(check(ciRaw((ci) => { ci.environments = { dev: { githubEnvironment: "e".repeat(room) }, staging: {}, prod: {} }; })));
-    expect([problem.path, problem.got]).toEqual(["ci.environments.dev.rotationEnvironment", `${"e".repeat(room)}-rotation`]);
-    expect(problem.message).toContain(`makes the rotation job's subject ${127 + "-rotation".length} bytes`);
+    const problem = onlyProblem(
+      check(
+        ciRaw((ci) => {
+          ci.environments = { dev: { githubEnvironment: "e".repeat(room) }, staging: {}, prod: {} };
+        }),
+      ),
+    );
+    expect([problem.path, problem.got]).toEqual([
+      "ci.environments.dev.rotationEnvironment",
+      `${"e".repeat(room)}-rotation`,
+    ]);
+    expect(problem.message).toContain(
+      `makes the rotation job's subject ${127 + "-rotation".length} bytes`,
+    );
   });
 });
 
 describe("an environment stack's own problems are reported with its file's name", () => {
   const stagingWithRoles = (roles: string[]) => {
-    const accounts = JSON.parse(stackFile("staging").raw[`${NAMESPACE}:serviceAccounts`]!) as Record<string, { roles: string[] }>;
+    const accounts = JSON.parse(
+      stackFile("staging").raw[`${NAMESPACE}:serviceAccounts`]!,
+    ) as Record<string, { roles: string[] }>;
     accounts.runtime!.roles = roles;
     return envWith("staging", { [`${NAMESPACE}:serviceAccounts`]: JSON.stringify(accounts) });
   };
 
   test("a role outside ci.grantableRoles is refused, and a privileged one is flagged as such", () => {
-    const { config, problems } = check(CI.raw, { staging: stagingWithRoles(["roles/aiplatform.user", "roles/iam.serviceAccountAdmin"]) });
+    const { config, problems } = check(CI.raw, {
+      staging: stagingWithRoles(["roles/aiplatform.user", "roles/iam.serviceAccountAdmin"]),
+    });
     expect(config).toBeUndefined();
     expect(problems.map((p) => [p.path, p.got])).toEqual([
       ["stacks/Pulumi.staging.yaml serviceAccounts.runtime.roles[0]", "roles/aiplatform.user"],
-      ["stacks/Pulumi.staging.yaml serviceAccounts.runtime.roles[1]", "roles/iam.serviceAccountAdmin"],
+      [
+        "stacks/Pulumi.staging.yaml serviceAccounts.runtime.roles[1]",
+        "roles/iam.serviceAccountAdmin",
+      ],
     ]);
-    for (const p of problems) expect(p.message).toContain("is not among the roles the CI stack may grant (ci.grantableRoles in stacks/Pulumi.ci.yaml)");
+    for (const p of problems)
+      expect(p.message).toContain(
+        "is not among the roles the CI stack may grant (ci.grantableRoles in stacks/Pulumi.ci.yaml)",
+      );
     expect(problems[0]!.fix).not.toContain("add it only knowingly");
-    expect(problems[1]!.fix).toContain("it can grant IAM or act as other accounts: add it only knowingly");
+    expect(problems[1]!.fix).toContain(
+      "it can grant IAM or act as other accounts: add it only knowingly",
+    );
   });
 
   test("the same roles pass once the administrator lists them in ci.grantableRoles", () => {
     const roles = ["roles/aiplatform.user", "roles/iam.serviceAccountAdmin"];
-    const raw = ciRaw((ci) => { ci.grantableRoles = [...(ci.grantableRoles as string[]), ...roles]; });
-    expect(check(raw, { staging: stagingWithRoles(roles) }).problems.map(formatProblem)).toEqual([]);
+    const raw = ciRaw((ci) => {
+      ci.grantableRoles = [...(ci.grantableRoles as string[]), ...roles];
+    });
+    expect(check(raw, { staging: stagingWithRoles(roles) }).problems.map(formatProblem)).toEqual(
+      [],
+    );
   });
 });
 
 describe("a field the ci setting does not know is refused", () => {
   test("a misspelt optional field is refused rather than silently left at its default", () => {
-    const problem = onlyProblem(check(ciRaw((ci) => { ci.deployBrnach = "release"; })));
+    const problem = onlyProblem(
+      check(
+        ciRaw((ci) => {
+          ci.deployBrnach = "release";
+        }),
+      ),
+    );
     expect([problem.path, problem.got]).toEqual(["ci.deployBrnach", "release"]);
     expect(problem.message).toContain("is not a setting the kit knows");
     expect(problem.fix).toBe("Did you mean deployBranch?");
   });
 
   test("a misspelt required field is one problem: the field it means is not also reported as not set", () => {
-    const problem = onlyProblem(check(ciRaw((ci) => { ci.repositry = ci.repository; delete ci.repository; })));
+    const problem = onlyProblem(
+      check(
+        ciRaw((ci) => {
+          ci.repositry = ci.repository;
+          delete ci.repository;
+        }),
+      ),
+    );
     expect([problem.path, problem.got]).toEqual(["ci.repositry", committedCi.repository]);
     expect(problem.message).toContain("is not a setting the kit knows");
     expect(problem.fix).toBe("Did you mean repository?");
   });
 
   test.each<[string, (ci: Record<string, unknown>) => void, string]>([
-    ["environments misspelt", (ci) => { ci.environment = ci.environments; delete ci.environments; }, "ci.environment"],
-    ["environments not a map", (ci) => { ci.environments = 42; }, "ci.environments"],
-    ["grantableRoles misspelt", (ci) => { ci.grantableRole = ci.grantableRoles; delete ci.grantableRoles; }, "ci.grantableRole"],
-    ["grantableRoles not a list", (ci) => { ci.grantableRoles = "roles/serviceusage.serviceUsageConsumer"; }, "ci.grantableRoles"],
-  ])("%s is one problem, with no follow-on about the environments or their roles", (_what, edit, path) => {
-    expect(onlyProblem(check(ciRaw(edit))).path).toBe(path);
-  });
+    [
+      "environments misspelt",
+      (ci) => {
+        ci.environment = ci.environments;
+        delete ci.environments;
+      },
+      "ci.environment",
+    ],
+    [
+      "environments not a map",
+      (ci) => {
+        ci.environments = 42;
+      },
+      "ci.environments",
+    ],
+    [
+      "grantableRoles misspelt",
+      (ci) => {
+        ci.grantableRole = ci.grantableRoles;
+        delete ci.grantableRoles;
+      },
+      "ci.grantableRole",
+    ],
+    [
+      "grantableRoles not a list",
+      (ci) => {
+        ci.grantableRoles = "roles/serviceusage.serviceUsageConsumer";
+      },
+      "ci.grantableRoles",
+    ],
+  ])(
+    "%s is one problem, with no follow-on about the environments or their roles",
+    (_what, edit, path) => {
+      expect(onlyProblem(check(ciRaw(edit))).path).toBe(path);
+    },
+  );
 });

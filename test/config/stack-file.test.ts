@@ -20,16 +20,36 @@ function failure(text: string): Failure {
 
 describe("a stack file that is not valid YAML is one line with its file, line and column", () => {
   test.each([
-    ["an entry indented less than its siblings", "config:\n  gcp:project: acme-gemini-qa\n gemini-access-kit:environment: qa\n",
-      `${FILE}:3:1: All mapping items must start at the same column (the file is not valid YAML).`, "Line the entry up"],
-    ["a tab used for indentation", "config:\n\tgcp:project: acme-gemini-qa\n",
-      `${FILE}:2:1: Tabs are not allowed as indentation (the file is not valid YAML).`, "Indent with spaces"],
-    ["an unclosed bracket", "config:\n  gemini-access-kit:secretLocations: [europe-west1, europe-west4\n  gcp:project: acme-gemini-qa\n",
-      `${FILE}:3:3: Flow sequence in block collection must be sufficiently indented and end with a ] (the file is not valid YAML).`, "close every [ or {"],
-    ["a key given twice", "config:\n  gcp:project: acme-gemini-qa\n  gcp:project: acme-gemini-qa2\n",
-      `${FILE}:3:3: Map keys must be unique (the file is not valid YAML).`, "Give each key once"],
-    ["an unclosed quote", 'config:\n  gcp:project: "acme-gemini-qa\n  gemini-access-kit:environment: qa\n',
-      `${FILE}:4:1: Missing closing "quote (the file is not valid YAML).`, "Close the quote"],
+    [
+      "an entry indented less than its siblings",
+      "config:\n  gcp:project: acme-gemini-qa\n gemini-access-kit:environment: qa\n",
+      `${FILE}:3:1: All mapping items must start at the same column (the file is not valid YAML).`,
+      "Line the entry up",
+    ],
+    [
+      "a tab used for indentation",
+      "config:\n\tgcp:project: acme-gemini-qa\n",
+      `${FILE}:2:1: Tabs are not allowed as indentation (the file is not valid YAML).`,
+      "Indent with spaces",
+    ],
+    [
+      "an unclosed bracket",
+      "config:\n  gemini-access-kit:secretLocations: [europe-west1, europe-west4\n  gcp:project: acme-gemini-qa\n",
+      `${FILE}:3:3: Flow sequence in block collection must be sufficiently indented and end with a ] (the file is not valid YAML).`,
+      "close every [ or {",
+    ],
+    [
+      "a key given twice",
+      "config:\n  gcp:project: acme-gemini-qa\n  gcp:project: acme-gemini-qa2\n",
+      `${FILE}:3:3: Map keys must be unique (the file is not valid YAML).`,
+      "Give each key once",
+    ],
+    [
+      "an unclosed quote",
+      'config:\n  gcp:project: "acme-gemini-qa\n  gemini-access-kit:environment: qa\n',
+      `${FILE}:4:1: Missing closing "quote (the file is not valid YAML).`,
+      "Close the quote",
+    ],
   ])("%s", (_name, text, message, fix) => {
     const err = failure(text);
     expect([err.reason, err.exitCode, err.message]).toEqual(["STACK_FILE_INVALID", 2, message]);
@@ -37,18 +57,40 @@ describe("a stack file that is not valid YAML is one line with its file, line an
   });
 
   test("never quotes the text around the mistake, which may be a secret", () => {
-    const err = failure('config:\n  gemini-access-kit:oauthClientJson: "{\\"installed\\": {\\"client_secret\\": \\"GOCSPX-leaky\\"}}\n  gcp:project: x\n');
+    const err = failure(
+      'config:\n  gemini-access-kit:oauthClientJson: "{\\"installed\\": {\\"client_secret\\": \\"GOCSPX-leaky\\"}}\n  gcp:project: x\n',
+    );
     expect(`${err.message} ${err.fix}`).not.toContain("GOCSPX-leaky");
   });
 });
 
 describe("a file that is not a stack file says so", () => {
   test.each([
-    ["an empty file", "", "is empty, so it is not a Pulumi stack file (one starts with a config: map)"],
-    ["a list", "- a\n- b\n", "holds a list, so it is not a Pulumi stack file (one starts with a config: map)"],
-    ["the project file", "name: gemini-access-kit\nruntime: nodejs\nmain: src/index.ts\n", "is a Pulumi project file (it has name: and runtime:), not a stack file"],
-    ["some other YAML", "jobs:\n  build:\n    runs-on: ubuntu-latest\n", "has none of config, secretsprovider, encryptionsalt, encryptedkey, environment, so it is not a Pulumi stack file"],
-    ["a config that is a list", "config:\n  - gcp:project\n", "has a config: that is not a map of keys to values"],
+    [
+      "an empty file",
+      "",
+      "is empty, so it is not a Pulumi stack file (one starts with a config: map)",
+    ],
+    [
+      "a list",
+      "- a\n- b\n",
+      "holds a list, so it is not a Pulumi stack file (one starts with a config: map)",
+    ],
+    [
+      "the project file",
+      "name: gemini-access-kit\nruntime: nodejs\nmain: src/index.ts\n",
+      "is a Pulumi project file (it has name: and runtime:), not a stack file",
+    ],
+    [
+      "some other YAML",
+      "jobs:\n  build:\n    runs-on: ubuntu-latest\n",
+      "has none of config, secretsprovider, encryptionsalt, encryptedkey, environment, so it is not a Pulumi stack file",
+    ],
+    [
+      "a config that is a list",
+      "config:\n  - gcp:project\n",
+      "has a config: that is not a map of keys to values",
+    ],
   ])("%s", (_name, text, message) => {
     const err = failure(text);
     expect([err.reason, err.exitCode]).toEqual(["STACK_FILE_INVALID", 2]);
@@ -69,6 +111,13 @@ test("reads config as Pulumi hands it to a program: strings as they are, other v
 });
 
 test("a key written without a namespace is the kit's, as Pulumi's stack loader files it under the project's name", () => {
-  const file = parseStackFile("config:\n  gcp:project: acme-gemini-qa\n  keyRotationDays: 30\n  keyRotationStrat: 2026-11-01\n", FILE);
-  expect(file.raw).toEqual({ "gcp:project": "acme-gemini-qa", "gemini-access-kit:keyRotationDays": "30", "gemini-access-kit:keyRotationStrat": "2026-11-01" });
+  const file = parseStackFile(
+    "config:\n  gcp:project: acme-gemini-qa\n  keyRotationDays: 30\n  keyRotationStrat: 2026-11-01\n",
+    FILE,
+  );
+  expect(file.raw).toEqual({
+    "gcp:project": "acme-gemini-qa",
+    "gemini-access-kit:keyRotationDays": "30",
+    "gemini-access-kit:keyRotationStrat": "2026-11-01",
+  });
 });

@@ -11,7 +11,10 @@ async function visit(url: string): Promise<number> {
 }
 
 /** An onStderr handler that visits the first sign-in address the command prints. */
-export function browserFor(authUrl: string): { onStderr: NonNullable<RunOptions["onStderr"]>; visited: Promise<number> } {
+export function browserFor(authUrl: string): {
+  onStderr: NonNullable<RunOptions["onStderr"]>;
+  visited: Promise<number>;
+} {
   let buffer = "";
   let started = false;
   let resolveVisit!: (status: number) => void;
@@ -20,7 +23,9 @@ export function browserFor(authUrl: string): { onStderr: NonNullable<RunOptions[
     visited,
     onStderr(text) {
       buffer += text;
-      const match = new RegExp(`${authUrl.replace(/[.?*+^$[\]\\(){}|-]/g, "\\$&")}\\?\\S+`).exec(buffer);
+      const match = new RegExp(`${authUrl.replace(/[.?*+^$[\]\\(){}|-]/g, "\\$&")}\\?\\S+`).exec(
+        buffer,
+      );
       if (match && !started) {
         started = true;
         void visit(match[0]).then(resolveVisit, () => resolveVisit(0));

@@ -11,7 +11,10 @@ let rsaPem: string | undefined;
 
 /** One RSA key per test process: generating is slow, and uniqueness comes from the key id and email. */
 function throwawayPem(): string {
-  rsaPem ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+  rsaPem ??= generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
+    type: "pkcs8",
+    format: "pem",
+  }) as string;
   return rsaPem;
 }
 
@@ -55,18 +58,25 @@ export interface FakeState {
 
 /** What the CI stack looks up: `gcp.organizations.getProject` answers with the project's number. */
 export const CI_INVOKES = {
-  "gcp:organizations/getProject:getProject": (inputs: Record<string, unknown>) => ({ projectId: inputs.projectId, number: PROJECT_NUMBER }),
+  "gcp:organizations/getProject:getProject": (inputs: Record<string, unknown>) => ({
+    projectId: inputs.projectId,
+    number: PROJECT_NUMBER,
+  }),
 };
 
 /**
  * Write-only inputs, which the provider never keeps in the state (@pulumi/gcp secretmanager
  * SecretVersion: "All arguments marked as write-only values will not be stored in the state").
  */
-const WRITE_ONLY: Record<string, string[]> = { "gcp:secretmanager/secretVersion:SecretVersion": ["secretDataWo"] };
+const WRITE_ONLY: Record<string, string[]> = {
+  "gcp:secretmanager/secretVersion:SecretVersion": ["secretDataWo"],
+};
 
 /** The provider's state for one new resource of `type`. */
 export function fakeState(type: string, name: string, given: Record<string, unknown>): FakeState {
-  const inputs = Object.fromEntries(Object.entries(given).filter(([k]) => !(WRITE_ONLY[type] ?? []).includes(k)));
+  const inputs = Object.fromEntries(
+    Object.entries(given).filter(([k]) => !(WRITE_ONLY[type] ?? []).includes(k)),
+  );
   const project = str(inputs.project);
   switch (type) {
     case "gcp:projects/service:Service":
@@ -74,7 +84,17 @@ export function fakeState(type: string, name: string, given: Record<string, unkn
     case "gcp:serviceaccount/account:Account": {
       const email = `${str(inputs.accountId)}@${project}.iam.gserviceaccount.com`;
       const id = `projects/${project}/serviceAccounts/${email}`;
-      return { id, state: { ...inputs, email, name: id, member: `serviceAccount:${email}`, uniqueId: "1" + name.length }, secrets: [] };
+      return {
+        id,
+        state: {
+          ...inputs,
+          email,
+          name: id,
+          member: `serviceAccount:${email}`,
+          uniqueId: "1" + name.length,
+        },
+        secrets: [],
+      };
     }
     case "gcp:serviceaccount/key:Key": {
       const accountName = str(inputs.serviceAccountId);
@@ -83,11 +103,19 @@ export function fakeState(type: string, name: string, given: Record<string, unkn
       const { json, keyId } = fakeKeyFile(email, accountProject);
       const privateKey = Buffer.from(json).toString("base64");
       const id = `${accountName}/keys/${keyId}`;
-      return { id, state: { ...inputs, name: id, privateKey, publicKey: "" }, secrets: [json, privateKey, keyId] };
+      return {
+        id,
+        state: { ...inputs, name: id, privateKey, publicKey: "" },
+        secrets: [json, privateKey, keyId],
+      };
     }
     case "gcp:secretmanager/secret:Secret": {
       const id = `projects/${project}/secrets/${str(inputs.secretId)}`;
-      return { id, state: { ...inputs, name: `projects/${PROJECT_NUMBER}/secrets/${str(inputs.secretId)}` }, secrets: [] };
+      return {
+        id,
+        state: { ...inputs, name: `projects/${PROJECT_NUMBER}/secrets/${str(inputs.secretId)}` },
+        secrets: [],
+      };
     }
     case "gcp:secretmanager/secretVersion:SecretVersion": {
       const id = `${str(inputs.secret)}/versions/${name.length}`;
@@ -120,7 +148,11 @@ export function fakeState(type: string, name: string, given: Record<string, unkn
       return { id, state: inputs, secrets: [] };
     }
     case "gcp:storage/bucket:Bucket":
-      return { id: str(inputs.name), state: { ...inputs, url: `gs://${str(inputs.name)}` }, secrets: [] };
+      return {
+        id: str(inputs.name),
+        state: { ...inputs, url: `gs://${str(inputs.name)}` },
+        secrets: [],
+      };
     default:
       return { id: `${name}-id`, state: inputs, secrets: [] };
   }

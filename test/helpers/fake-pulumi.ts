@@ -20,7 +20,11 @@ interface FakeStack {
   config?: Record<string, { value: string; secret: boolean }>;
   secretsProvider?: string;
   /** The stack's state, as `pulumi stack export` prints it under `deployment` (apitype.DeploymentV3). */
-  deployment?: { manifest?: unknown; secrets_providers?: unknown; resources: Record<string, unknown>[] };
+  deployment?: {
+    manifest?: unknown;
+    secrets_providers?: unknown;
+    resources: Record<string, unknown>[];
+  };
 }
 
 export interface FakeState {
@@ -54,7 +58,13 @@ export interface FakePulumi {
   state(): FakeState;
 }
 
-const lines = <T>(file: string): T[] => (existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as T) : []);
+const lines = <T>(file: string): T[] =>
+  existsSync(file)
+    ? readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as T)
+    : [];
 
 export function fakePulumi(state: FakeState): FakePulumi {
   const dir = tempDir("fake-pulumi");

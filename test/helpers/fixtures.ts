@@ -13,9 +13,17 @@ export function baseRaw(overrides: Record<string, unknown> = {}): Record<string,
     "gcp:project": PROJECT,
     "gemini-access-kit:environment": "test",
     "gemini-access-kit:serviceAccounts": {
-      runtime: { roles: ["roles/serviceusage.serviceUsageConsumer"], createKey: true, keyReaders: ["group:team@example.com"] },
+      runtime: {
+        roles: ["roles/serviceusage.serviceUsageConsumer"],
+        createKey: true,
+        keyReaders: ["group:team@example.com"],
+      },
     },
-    "gemini-access-kit:oauthConsent": { appName: "Test app", supportEmail: "team@example.com", testUsers: ["a@example.com"] },
+    "gemini-access-kit:oauthConsent": {
+      appName: "Test app",
+      supportEmail: "team@example.com",
+      testUsers: ["a@example.com"],
+    },
     ...overrides,
   };
   return Object.fromEntries(
@@ -28,12 +36,18 @@ export function baseRaw(overrides: Record<string, unknown> = {}): Record<string,
 /** Parses raw config that must be valid; a test fails with the problems otherwise. */
 export function mustParse(raw: RawConfig, stack = "test"): KitConfig {
   const { config, problems } = parseConfig(raw, { stack, secretKeys: SECRET_KEYS });
-  if (config === undefined) throw new Error(`expected valid config, got:\n${problems.map((p) => `${p.path}: ${p.message}`).join("\n")}`);
+  if (config === undefined)
+    throw new Error(
+      `expected valid config, got:\n${problems.map((p) => `${p.path}: ${p.message}`).join("\n")}`,
+    );
   return config;
 }
 
 /** A client_secret.json as the console downloads it, with a generated secret. */
-export function clientFile(project = PROJECT, change: (installed: Record<string, unknown>) => void = () => undefined): {
+export function clientFile(
+  project = PROJECT,
+  change: (installed: Record<string, unknown>) => void = () => undefined,
+): {
   text: string;
   clientId: string;
   clientSecret: string;
@@ -41,5 +55,9 @@ export function clientFile(project = PROJECT, change: (installed: Record<string,
   const client = desktopClient(project);
   const { installed } = JSON.parse(client.file) as { installed: Record<string, unknown> };
   change(installed);
-  return { text: JSON.stringify({ installed }), clientId: client.clientId, clientSecret: client.clientSecret };
+  return {
+    text: JSON.stringify({ installed }),
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+  };
 }

@@ -5,7 +5,13 @@
  * the cloud at preview time.
  */
 
-import { criticalPath, recordProgram, type RecordedResource, type Recording, type Resolved } from "../../src/plan/record.ts";
+import {
+  criticalPath,
+  recordProgram,
+  type RecordedResource,
+  type Recording,
+  type Resolved,
+} from "../../src/plan/record.ts";
 import { fakeState } from "./fake-cloud.ts";
 
 export { criticalPath, type RecordedResource };
@@ -24,7 +30,10 @@ export interface MockOptions {
 }
 
 /** Runs `program` under mocks and returns what it registered and exported. */
-export async function runMocked<T>(program: () => T | Promise<T>, options: MockOptions = {}): Promise<Deployment<Resolved<T>>> {
+export async function runMocked<T>(
+  program: () => T | Promise<T>,
+  options: MockOptions = {},
+): Promise<Deployment<Resolved<T>>> {
   const generatedSecrets: string[] = [];
   const recording = await recordProgram(program, {
     project: options.project ?? "gemini-access-kit",
@@ -37,5 +46,9 @@ export async function runMocked<T>(program: () => T | Promise<T>, options: MockO
       return { id, state };
     },
   });
-  return { ...recording, generatedSecrets, ofType: (t) => recording.resources.filter((r) => r.type === t) };
+  return {
+    ...recording,
+    generatedSecrets,
+    ofType: (t) => recording.resources.filter((r) => r.type === t),
+  };
 }

@@ -10,7 +10,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redactor } from "../../src/cli/redact.ts";
-import { CI_PROJECT_APIS, DEPLOYER_CREATE_PERMISSIONS, DEPLOYER_SECRET_PERMISSIONS, PREFLIGHT_READ_PERMISSIONS } from "../../src/ci/grants.ts";
+import {
+  CI_PROJECT_APIS,
+  DEPLOYER_CREATE_PERMISSIONS,
+  DEPLOYER_SECRET_PERMISSIONS,
+  PREFLIGHT_READ_PERMISSIONS,
+} from "../../src/ci/grants.ts";
 import { parsePreflightArgs } from "../../src/preflight/args.ts";
 import { runPreflight, type PreflightResult } from "../../src/preflight/run.ts";
 import { readInputFile } from "../../src/verify/files.ts";
@@ -27,7 +32,14 @@ const CI_PROJECT_NUMBER = "210987654321";
 const DEPLOYER = "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com";
 const DEV_SECRETS = ["gak-api-key-dev", "gak-runtime-key-dev"];
 /** The APIs the dev stack needs (its config's apis), which the CI stack has enabled. */
-export const DEV_APIS = ["apikeys.googleapis.com", "cloudresourcemanager.googleapis.com", "generativelanguage.googleapis.com", "iam.googleapis.com", "iamcredentials.googleapis.com", "secretmanager.googleapis.com"];
+export const DEV_APIS = [
+  "apikeys.googleapis.com",
+  "cloudresourcemanager.googleapis.com",
+  "generativelanguage.googleapis.com",
+  "iam.googleapis.com",
+  "iamcredentials.googleapis.com",
+  "secretmanager.googleapis.com",
+];
 
 export interface PreflightWorld {
   google: FakeGoogle;
@@ -42,22 +54,39 @@ export interface PreflightWorld {
   policy(constraint: string, spec: Record<string, unknown>, project?: string): void;
 }
 
-export function cloudProject(projectId: string, number: string, services: readonly string[]): CloudProject {
+export function cloudProject(
+  projectId: string,
+  number: string,
+  services: readonly string[],
+): CloudProject {
   return {
-    projectId, number, lifecycleState: "ACTIVE", parent: { type: "organization", id: "246813579024" },
-    billingAccount: "billingAccounts/01A2B3-C4D5E6-F7A8B9", billingEnabled: true, services: new Set(services), policies: new Map(),
+    projectId,
+    number,
+    lifecycleState: "ACTIVE",
+    parent: { type: "organization", id: "246813579024" },
+    billingAccount: "billingAccounts/01A2B3-C4D5E6-F7A8B9",
+    billingEnabled: true,
+    services: new Set(services),
+    policies: new Map(),
   };
 }
 
-export async function startPreflightWorld(options: { secretsExist?: boolean; root?: string } = {}): Promise<PreflightWorld> {
+export async function startPreflightWorld(
+  options: { secretsExist?: boolean; root?: string } = {},
+): Promise<PreflightWorld> {
   const google = await startFakeGoogle();
   const dir = tempDir("preflight");
   google.state.cloudProjects.set(PROJECT, cloudProject(PROJECT, PROJECT_NUMBER, DEV_APIS));
-  google.state.cloudProjects.set(CI_PROJECT, cloudProject(CI_PROJECT, CI_PROJECT_NUMBER, CI_PROJECT_APIS));
+  google.state.cloudProjects.set(
+    CI_PROJECT,
+    cloudProject(CI_PROJECT, CI_PROJECT_NUMBER, CI_PROJECT_APIS),
+  );
   google.state.projects.set(CI_PROJECT_NUMBER, CI_PROJECT);
   // Google's defaults aside, an organization that lets the kit do everything and enforces what it recommends.
   const p = google.state.cloudProjects.get(PROJECT)!;
-  p.policies.set("iam.managed.disableServiceAccountApiKeyCreation", { rules: [{ enforce: false }] });
+  p.policies.set("iam.managed.disableServiceAccountApiKeyCreation", {
+    rules: [{ enforce: false }],
+  });
   p.policies.set("iam.automaticIamGrantsForDefaultServiceAccounts", { rules: [{ enforce: true }] });
   const deployerKey = google.addServiceAccount(DEPLOYER, CI_PROJECT);
   google.state.grants.set(DEPLOYER, [
@@ -65,13 +94,20 @@ export async function startPreflightWorld(options: { secretsExist?: boolean; roo
     { project: PROJECT, permissions: [...PREFLIGHT_READ_PERMISSIONS] },
     { project: PROJECT, permissions: [...DEPLOYER_SECRET_PERMISSIONS], secretPrefix: "gak-" },
   ]);
-  if (options.secretsExist ?? true) for (const id of DEV_SECRETS) google.addSecret(`projects/${PROJECT}/secrets/${id}`, undefined, []);
+  if (options.secretsExist ?? true)
+    for (const id of DEV_SECRETS)
+      google.addSecret(`projects/${PROJECT}/secrets/${id}`, undefined, []);
   const adc = join(dir, "deployer.json");
   writeFileSync(adc, deployerKey.file);
   return {
-    google, dir, deployerKey, adc, root: options.root ?? ROOT,
+    google,
+    dir,
+    deployerKey,
+    adc,
+    root: options.root ?? ROOT,
     project: (id) => google.state.cloudProjects.get(id)!,
-    policy: (constraint, spec, project = PROJECT) => void google.state.cloudProjects.get(project)!.policies.set(constraint, spec),
+    policy: (constraint, spec, project = PROJECT) =>
+      void google.state.cloudProjects.get(project)!.policies.set(constraint, spec),
   };
 }
 
@@ -81,9 +117,19 @@ export interface InProcessPreflight {
 }
 
 /** Runs the preflight core in this process against the world, as its ADC (the deployer's key unless `env` says otherwise). */
-export async function preflightInProcess(world: PreflightWorld, argv: string[], env: Record<string, string> = {}): Promise<InProcessPreflight> {
+export async function preflightInProcess(
+  world: PreflightWorld,
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<InProcessPreflight> {
   const progress: string[] = [];
-  const full = { METADATA_SERVER_DETECTION: "none", HOME: "/nonexistent", GOOGLE_APPLICATION_CREDENTIALS: world.adc, ...world.google.env, ...env };
+  const full = {
+    METADATA_SERVER_DETECTION: "none",
+    HOME: "/nonexistent",
+    GOOGLE_APPLICATION_CREDENTIALS: world.adc,
+    ...world.google.env,
+    ...env,
+  };
   // google-auth-library reads these from the process itself, not from the env the core is given.
   const saved = { ...process.env };
   Object.assign(process.env, full);
@@ -107,12 +153,20 @@ export async function preflightInProcess(world: PreflightWorld, argv: string[], 
 
 /** Each check as `id[ constraint][@project]: status`, for comparing whole runs at a glance. */
 export function verdicts(result: PreflightResult, project = PROJECT): string[] {
-  return result.checks.map((c) => `${c.constraint ?? c.id}${c.project !== undefined && c.project !== project ? `@${c.project}` : ""}: ${c.status}`);
+  return result.checks.map(
+    (c) =>
+      `${c.constraint ?? c.id}${c.project !== undefined && c.project !== project ? `@${c.project}` : ""}: ${c.status}`,
+  );
 }
 
 /** The one check with this id (or constraint). */
 export function check(result: PreflightResult, idOrConstraint: string, project = PROJECT) {
-  const found = result.checks.filter((c) => (c.constraint ?? c.id) === idOrConstraint && (c.project ?? project) === project);
-  if (found.length !== 1) throw new Error(`${found.length} checks ${idOrConstraint} for ${project}: ${verdicts(result).join("; ")}`);
+  const found = result.checks.filter(
+    (c) => (c.constraint ?? c.id) === idOrConstraint && (c.project ?? project) === project,
+  );
+  if (found.length !== 1)
+    throw new Error(
+      `${found.length} checks ${idOrConstraint} for ${project}: ${verdicts(result).join("; ")}`,
+    );
   return found[0]!;
 }

@@ -11,7 +11,8 @@ import { tempDir } from "./temp-dir.ts";
 
 export function projectCopy(stacks: Record<string, string>): string {
   const dir = tempDir("project");
-  for (const entry of ["scripts", "src"]) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+  for (const entry of ["scripts", "src"])
+    cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
   cpSync(join(ROOT, "package.json"), join(dir, "package.json"));
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
   mkdirSync(join(dir, "stacks"));

@@ -26,14 +26,21 @@ await pulumi.runtime.setMocks(
 // The stack's outputs reach the monitor as the root resource's registered outputs.
 let outputs: unknown;
 const monitor = pulumi.runtime.getMonitor() as unknown as {
-  registerResourceOutputs(req: { getUrn(): string; getOutputs(): Parameters<typeof pulumi.runtime.deserializeProperties>[0] }, callback: unknown): void;
+  registerResourceOutputs(
+    req: {
+      getUrn(): string;
+      getOutputs(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+    },
+    callback: unknown,
+  ): void;
   signalAndWaitForShutdown(req: unknown, callback: (err: Error | null) => void): void;
 };
 // The entry signals the engine when the program ends; the mock monitor has no such call.
 monitor.signalAndWaitForShutdown = (_req, callback) => callback(null);
 const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
 monitor.registerResourceOutputs = (req, callback) => {
-  if (req.getUrn().includes("::pulumi:pulumi:Stack::")) outputs = pulumi.runtime.deserializeProperties(req.getOutputs());
+  if (req.getUrn().includes("::pulumi:pulumi:Stack::"))
+    outputs = pulumi.runtime.deserializeProperties(req.getOutputs());
   registerOutputs(req, callback);
 };
 
@@ -41,4 +48,6 @@ monitor.registerResourceOutputs = (req, callback) => {
 const loaded = createRequire(import.meta.url).cache;
 const tsNodeLoaded = () => Object.keys(loaded).some((file) => file.includes("/ts-node"));
 
-process.on("exit", () => console.log(JSON.stringify({ types, outputs, tsNodeLoaded: tsNodeLoaded() })));
+process.on("exit", () =>
+  console.log(JSON.stringify({ types, outputs, tsNodeLoaded: tsNodeLoaded() })),
+);

@@ -31,12 +31,26 @@ export const ROTATION = {
   periodDays: 30,
   keys: [
     { kind: "service-account-key", account: RUNTIME, secret: KEY_SECRET },
-    { kind: "api-key", account: RUNTIME, secret: API_KEY_SECRET, project: PROJECT, keyIdPrefix: "gak-gemini-dev" },
+    {
+      kind: "api-key",
+      account: RUNTIME,
+      secret: API_KEY_SECRET,
+      project: PROJECT,
+      keyIdPrefix: "gak-gemini-dev",
+    },
   ],
 };
 
 /** The routes whose calls change something in Google. */
-export const CHANGING: Route[] = ["iamKeys.create", "iamKeys.delete", "secret.patch", "versions.add", "versions.destroy", "apiKeys.create", "apiKeys.delete"];
+export const CHANGING: Route[] = [
+  "iamKeys.create",
+  "iamKeys.delete",
+  "secret.patch",
+  "versions.add",
+  "versions.destroy",
+  "apiKeys.create",
+  "apiKeys.delete",
+];
 
 export interface RotateWorld {
   google: FakeGoogle;
@@ -66,7 +80,10 @@ export async function startRotateWorld(rotation: unknown = ROTATION): Promise<Ro
   }
   const files = { rotator: join(dir, "rotator-adc.json"), outputs: join(dir, "outputs.json") };
   writeFileSync(files.rotator, rotatorKey.file);
-  writeFileSync(files.outputs, JSON.stringify({ project: PROJECT, environment: "dev", rotation }, null, 2));
+  writeFileSync(
+    files.outputs,
+    JSON.stringify({ project: PROJECT, environment: "dev", rotation }, null, 2),
+  );
   const secrets = () => {
     const values: string[] = [...google.state.apiKeys.keys(), ...google.state.tokens.keys()];
     for (const secret of google.state.secrets.values()) {
@@ -75,13 +92,30 @@ export async function startRotateWorld(rotation: unknown = ROTATION): Promise<Ro
         if (text === undefined) continue;
         // The key as stored, as IAM hands it over (privateKeyData, base64), and its private key's lines.
         values.push(text, v.data!.toString("base64"));
-        if (text.startsWith("{")) values.push(...(JSON.parse(text) as { private_key: string }).private_key.split("\n").filter((l) => l.length > 40));
+        if (text.startsWith("{"))
+          values.push(
+            ...(JSON.parse(text) as { private_key: string }).private_key
+              .split("\n")
+              .filter((l) => l.length > 40),
+          );
       }
     }
-    values.push(...(JSON.parse(rotatorKey.file) as { private_key: string }).private_key.split("\n").filter((l) => l.length > 40));
+    values.push(
+      ...(JSON.parse(rotatorKey.file) as { private_key: string }).private_key
+        .split("\n")
+        .filter((l) => l.length > 40),
+    );
     return values;
   };
-  return { google, dir, rotatorKey, files, time, advance: (days) => void (time.now += days * DAY), secrets };
+  return {
+    google,
+    dir,
+    rotatorKey,
+    files,
+    time,
+    advance: (days) => void (time.now += days * DAY),
+    secrets,
+  };
 }
 
 export interface InProcessRotation {
@@ -90,16 +124,30 @@ export interface InProcessRotation {
 }
 
 /** Runs the rotate core in this process against the world, its clock the world's (sleeping moves it). */
-export async function rotateInProcess(world: RotateWorld, argv: string[], env: Record<string, string> = {}): Promise<InProcessRotation> {
+export async function rotateInProcess(
+  world: RotateWorld,
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<InProcessRotation> {
   const progress: string[] = [];
-  const full = { METADATA_SERVER_DETECTION: "none", HOME: "/nonexistent", GOOGLE_APPLICATION_CREDENTIALS: world.files.rotator, ...world.google.env, ...env };
+  const full = {
+    METADATA_SERVER_DETECTION: "none",
+    HOME: "/nonexistent",
+    GOOGLE_APPLICATION_CREDENTIALS: world.files.rotator,
+    ...world.google.env,
+    ...env,
+  };
   // google-auth-library reads these from the process itself, not from the env the core is given.
   const saved = { ...process.env };
   Object.assign(process.env, full);
   try {
     const result = await runRotate(parseRotateArgs(["--outputs", world.files.outputs, ...argv]), {
       fetch: nodeFetch,
-      clock: { now: () => world.time.now, sleep: (ms) => ((world.time.now += ms), Promise.resolve()), random: () => 0.5 },
+      clock: {
+        now: () => world.time.now,
+        sleep: (ms) => ((world.time.now += ms), Promise.resolve()),
+        random: () => 0.5,
+      },
       env: full,
       readFile: readInputFile,
       run: () => Promise.reject(new Error("no pulumi in in-process tests")),
@@ -113,12 +161,19 @@ export async function rotateInProcess(world: RotateWorld, argv: string[], env: R
 }
 
 /** What the secret holds, newest last: each version's number, state, and key id (for a key file) or API key id. */
-export function secretVersions(world: RotateWorld, secret: string): { number: number; state: string; holds?: string }[] {
+export function secretVersions(
+  world: RotateWorld,
+  secret: string,
+): { number: number; state: string; holds?: string }[] {
   return world.google.state.secrets.get(secret)!.versions.map((v) => {
     const text = v.data?.toString("utf8");
     let holds: string | undefined;
-    if (text?.startsWith("{")) holds = (JSON.parse(text) as { private_key_id: string }).private_key_id;
-    else if (text !== undefined) holds = [...world.google.state.apiKeyRecords.values()].find((k) => k.keyString === text)?.keyId;
+    if (text?.startsWith("{"))
+      holds = (JSON.parse(text) as { private_key_id: string }).private_key_id;
+    else if (text !== undefined)
+      holds = [...world.google.state.apiKeyRecords.values()].find(
+        (k) => k.keyString === text,
+      )?.keyId;
     return { number: v.number, state: v.state, ...(holds ? { holds } : {}) };
   });
 }

@@ -10,7 +10,11 @@ import { tempDir } from "./temp-dir.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
-const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+const scripts = (
+  JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  }
+).scripts;
 
 export interface CliResult {
   code: number | null;
@@ -53,7 +57,11 @@ export function runScript(name: string, args: string[], options: RunOptions): Pr
   const [program, ...baseArgs] = scripts[name]!.split(" ");
   return new Promise((resolvePromise, reject) => {
     const file = program === "node" ? process.execPath : program!;
-    const child = spawn(file, [...baseArgs, ...args], { cwd: ROOT, env: options.env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(file, [...baseArgs, ...args], {
+      cwd: ROOT,
+      env: options.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     options.onSpawn?.(child);
     child.stdin.end(options.stdin ?? "");
     let stdout = "";

@@ -52,7 +52,12 @@ export async function verifyInProcess(
       redactor: new Redactor(),
     });
     const notice = (line: string) => / instead of https:\/\//.test(line);
-    return { result, progress: progress.filter((l) => !notice(l)), notices: progress.filter(notice), sleeps };
+    return {
+      result,
+      progress: progress.filter((l) => !notice(l)),
+      notices: progress.filter(notice),
+      sleeps,
+    };
   } finally {
     process.env = saved;
   }

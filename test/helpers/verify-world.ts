@@ -50,7 +50,11 @@ export async function startWorld(): Promise<World> {
     enabledApis: ["generativelanguage.googleapis.com"],
     serviceAccounts: { runtime: { email: RUNTIME, keySecret: SECRETS.key } },
     oauthClient: { status: "stored", clientId: client.clientId, secret: SECRETS.client },
-    apiKey: { keyName: `projects/${PROJECT}/locations/global/keys/gak-gemini-dev`, secret: SECRETS.apiKey, boundTo: RUNTIME },
+    apiKey: {
+      keyName: `projects/${PROJECT}/locations/global/keys/gak-gemini-dev`,
+      secret: SECRETS.apiKey,
+      boundTo: RUNTIME,
+    },
     manualSteps: [],
     verifyCommand: "npm run verify -- --stack dev",
   };
@@ -65,10 +69,18 @@ export async function startWorld(): Promise<World> {
   writeFileSync(files.client, client.file);
   writeFileSync(files.outputs, JSON.stringify(outputs, null, 2));
   const secrets = () => {
-    const values = [client.clientSecret, apiKey, ...google.state.tokens.keys(), ...google.state.refreshTokens.keys()];
+    const values = [
+      client.clientSecret,
+      apiKey,
+      ...google.state.tokens.keys(),
+      ...google.state.refreshTokens.keys(),
+    ];
     for (const key of [runtimeKey, callerKey]) {
       const parsed = JSON.parse(key.file) as { private_key: string; private_key_id: string };
-      values.push(parsed.private_key_id, ...parsed.private_key.split("\n").filter((l) => l.length > 40));
+      values.push(
+        parsed.private_key_id,
+        ...parsed.private_key.split("\n").filter((l) => l.length > 40),
+      );
     }
     return values;
   };
@@ -79,6 +91,7 @@ export async function startWorld(): Promise<World> {
 export function expectNoSecrets(world: World, ...outputs: string[]): void {
   const text = outputs.join("\n");
   for (const secret of world.secrets()) {
-    if (text.includes(secret)) throw new Error(`output contains a secret value starting ${secret.slice(0, 6)}...`);
+    if (text.includes(secret))
+      throw new Error(`output contains a secret value starting ${secret.slice(0, 6)}...`);
   }
 }

@@ -25,13 +25,21 @@ afterAll(async () => {
 /** Credentials and key strings the run could have seen: none may be printed. */
 function secrets(): string[] {
   const key = JSON.parse(world.deployerKey.file) as { private_key: string; private_key_id: string };
-  return [key.private_key_id, ...key.private_key.split("\n").filter((l) => l.length > 40), ...world.google.state.tokens.keys(), ...[...world.google.state.apiKeyRecords.values()].map((k) => k.keyString)];
+  return [
+    key.private_key_id,
+    ...key.private_key.split("\n").filter((l) => l.length > 40),
+    ...world.google.state.tokens.keys(),
+    ...[...world.google.state.apiKeyRecords.values()].map((k) => k.keyString),
+  ];
 }
 
 async function preflight(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await runScript("preflight", args, { env: cleanEnv({ ...world.google.env, GOOGLE_APPLICATION_CREDENTIALS: world.adc, ...env }) });
+  const result = await runScript("preflight", args, {
+    env: cleanEnv({ ...world.google.env, GOOGLE_APPLICATION_CREDENTIALS: world.adc, ...env }),
+  });
   const text = `${result.stdout}\n${result.stderr}`;
-  for (const s of secrets()) if (text.includes(s)) throw new Error(`output contains a secret starting ${s.slice(0, 6)}...`);
+  for (const s of secrets())
+    if (text.includes(s)) throw new Error(`output contains a secret starting ${s.slice(0, 6)}...`);
   return result;
 }
 
@@ -39,13 +47,27 @@ test("--help prints the usage, the identities, the endpoint variables and the ex
   const { code, stdout } = await preflight(["--help"]);
   expect(code).toBe(0);
   expect(stdout).toMatch(/^Usage: npm run preflight -- --stack NAME \[options\]/);
-  for (const s of ["GEMINI_KIT_ORGPOLICY_ENDPOINT", "GEMINI_KIT_CLOUDBILLING_ENDPOINT", "GEMINI_KIT_CLOUDRESOURCEMANAGER_ENDPOINT", "GEMINI_KIT_SERVICEUSAGE_ENDPOINT", "GEMINI_KIT_APIKEYS_ENDPOINT", "--auth adc|impersonate"]) expect(stdout).toContain(s);
+  for (const s of [
+    "GEMINI_KIT_ORGPOLICY_ENDPOINT",
+    "GEMINI_KIT_CLOUDBILLING_ENDPOINT",
+    "GEMINI_KIT_CLOUDRESOURCEMANAGER_ENDPOINT",
+    "GEMINI_KIT_SERVICEUSAGE_ENDPOINT",
+    "GEMINI_KIT_APIKEYS_ENDPOINT",
+    "--auth adc|impersonate",
+  ])
+    expect(stdout).toContain(s);
 });
 
 test.each([
   [["--stack", "dev", "--auth", "api-key"], '--auth "api-key" is not one of adc, impersonate.'],
-  [["--stack", "dev", "--auth", "impersonate"], "--auth impersonate needs the account: --impersonate EMAIL."],
-  [["--stack", "dev", "--impersonate", "a@b.iam.gserviceaccount.com", "--auth", "adc"], "--auth adc and --impersonate name two identities; a run checks as one."],
+  [
+    ["--stack", "dev", "--auth", "impersonate"],
+    "--auth impersonate needs the account: --impersonate EMAIL.",
+  ],
+  [
+    ["--stack", "dev", "--impersonate", "a@b.iam.gserviceaccount.com", "--auth", "adc"],
+    "--auth adc and --impersonate name two identities; a run checks as one.",
+  ],
   [["--stack", "dev", "--retries", "many"], '--retries "many" is not a whole number from 0 to 10.'],
   [["--stack", "dev", "--timeout", "0"], '--timeout "0" is not a number of seconds above 0.'],
   [["--stack", "Dev!"], "Dev!"],
@@ -56,48 +78,96 @@ test.each([
   } catch (err) {
     thrown = err;
   }
-  expect(thrown).toMatchObject({ exitCode: 2, message: expect.stringContaining(message) as string });
+  expect(thrown).toMatchObject({
+    exitCode: 2,
+    message: expect.stringContaining(message) as string,
+  });
 });
 
 test.each([
   [[], "Which stack?"],
   [["--stack", "nosuch"], "There is no stacks/Pulumi.nosuch.yaml."],
-])("usage: %j is one line naming the problem, exit 2, and nothing asked of Google", async (args, message) => {
-  const before = world.google.state.requests.length;
-  const { code, stdout, stderr } = await preflight(args);
-  expect([code, stdout]).toEqual([2, ""]);
-  expect(stderr).toContain(message);
-  expect(world.google.state.requests.length).toBe(before);
-});
+])(
+  "usage: %j is one line naming the problem, exit 2, and nothing asked of Google",
+  async (args, message) => {
+    const before = world.google.state.requests.length;
+    const { code, stdout, stderr } = await preflight(args);
+    expect([code, stdout]).toEqual([2, ""]);
+    expect(stderr).toContain(message);
+    expect(world.google.state.requests.length).toBe(before);
+  },
+);
 
 test("a ready project: a PASS or WARN line per check, the count last, exit 0", async () => {
   const { code, stdout, stderr } = await preflight(["--stack", "dev", "--outputs", outputs]);
   expect(code).toBe(0);
-  expect(stdout).toMatch(new RegExp(`^Preflight of stack dev \\(project ${PROJECT}\\), as gak-deploy-dev@acme-gemini-ci\\.iam\\.gserviceaccount\\.com:\n`));
-  expect(stdout).toContain("  PASS  org-policy iam.disableServiceAccountKeyCreation: Service-account keys may be created in acme-gemini-dev.");
+  expect(stdout).toMatch(
+    new RegExp(
+      `^Preflight of stack dev \\(project ${PROJECT}\\), as gak-deploy-dev@acme-gemini-ci\\.iam\\.gserviceaccount\\.com:\n`,
+    ),
+  );
+  expect(stdout).toContain(
+    "  PASS  org-policy iam.disableServiceAccountKeyCreation: Service-account keys may be created in acme-gemini-dev.",
+  );
   expect(stdout).toContain("  WARN  oauth: ");
   expect(stdout.trimEnd().split("\n").pop()).toBe("12 checks: 11 passed, 1 warning, 0 failed.");
-  expect(stderr).toContain("Running 12 checks as gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com, in parallel...");
+  expect(stderr).toContain(
+    "Running 12 checks as gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com, in parallel...",
+  );
 });
 
 test("an organization that blocks key creation, --json: exit 1, the failing check with its evidence, fix and calls; no key string printed", async () => {
   world.policy("iam.disableServiceAccountKeyCreation", { rules: [{ enforce: true }] });
   const key = `AIza${randomBytes(27).toString("base64url").slice(0, 35)}`;
   const now = new Date().toISOString();
-  world.google.state.apiKeyRecords.set("k-open", { keyId: "k-open", uid: "k-open", displayName: "Old key", keyString: key, createTime: now, updateTime: now, annotations: {}, refusalsLeft: 0 });
+  world.google.state.apiKeyRecords.set("k-open", {
+    keyId: "k-open",
+    uid: "k-open",
+    displayName: "Old key",
+    keyString: key,
+    createTime: now,
+    updateTime: now,
+    annotations: {},
+    refusalsLeft: 0,
+  });
   try {
     const { code, stdout } = await preflight(["--stack", "dev", "--outputs", outputs, "--json"]);
     expect(code).toBe(1);
-    const report = JSON.parse(stdout) as { ok: boolean; counts: Record<string, number>; checks: { id: string; constraint?: string; status: string; fix?: string; calls: string[]; evidence: string[] }[] };
-    expect(report).toMatchObject({ ok: false, command: "preflight", stack: "dev", counts: { fail: 1 } });
+    const report = JSON.parse(stdout) as {
+      ok: boolean;
+      counts: Record<string, number>;
+      checks: {
+        id: string;
+        constraint?: string;
+        status: string;
+        fix?: string;
+        calls: string[];
+        evidence: string[];
+      }[];
+    };
+    expect(report).toMatchObject({
+      ok: false,
+      command: "preflight",
+      stack: "dev",
+      counts: { fail: 1 },
+    });
     expect(report).not.toHaveProperty("exitCode");
     const failed = report.checks.filter((c) => c.status === "fail");
-    expect(failed).toEqual([expect.objectContaining({
-      id: "org-policy", constraint: "iam.disableServiceAccountKeyCreation",
-      evidence: ["iam.disableServiceAccountKeyCreation: rules {enforce: true}", "iam.managed.disableServiceAccountKeyCreation: no policy sets it (its default applies)"],
-      fix: expect.stringContaining("createKey: false"),
-    })]);
-    expect(report.checks.find((c) => c.id === "api-keys")).toMatchObject({ status: "warn", evidence: [expect.stringContaining('k-open ("Old key"): no API restriction')] });
+    expect(failed).toEqual([
+      expect.objectContaining({
+        id: "org-policy",
+        constraint: "iam.disableServiceAccountKeyCreation",
+        evidence: [
+          "iam.disableServiceAccountKeyCreation: rules {enforce: true}",
+          "iam.managed.disableServiceAccountKeyCreation: no policy sets it (its default applies)",
+        ],
+        fix: expect.stringContaining("createKey: false"),
+      }),
+    ]);
+    expect(report.checks.find((c) => c.id === "api-keys")).toMatchObject({
+      status: "warn",
+      evidence: [expect.stringContaining('k-open ("Old key"): no API restriction')],
+    });
     expect(stdout).not.toContain(key);
   } finally {
     world.project(PROJECT).policies.delete("iam.disableServiceAccountKeyCreation");
@@ -106,7 +176,9 @@ test("an organization that blocks key creation, --json: exit 1, the failing chec
 });
 
 test("without credentials: one line saying how to get them, exit 1, no check run", async () => {
-  const { code, stdout, stderr } = await preflight(["--stack", "dev", "--outputs", outputs], { GOOGLE_APPLICATION_CREDENTIALS: "" });
+  const { code, stdout, stderr } = await preflight(["--stack", "dev", "--outputs", outputs], {
+    GOOGLE_APPLICATION_CREDENTIALS: "",
+  });
   expect(code).toBe(1);
   expect(stdout).toBe("");
   expect(stderr).toMatch(/gcloud auth application-default login/);

@@ -7,11 +7,25 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEPLOYER_CREATE_PERMISSIONS, DEPLOYER_SECRET_PERMISSIONS, PREFLIGHT_READ_PERMISSIONS } from "../../src/ci/grants.ts";
+import {
+  DEPLOYER_CREATE_PERMISSIONS,
+  DEPLOYER_SECRET_PERMISSIONS,
+  PREFLIGHT_READ_PERMISSIONS,
+} from "../../src/ci/grants.ts";
 import { readStackFile, stackReader } from "../../src/config/stack-file.ts";
 import { neededPermissions } from "../../src/plan/permissions.ts";
 import { planStack } from "../../src/plan/plan.ts";
-import { CI_PROJECT, check, cloudProject, DEV_APIS, preflightInProcess, PROJECT, startPreflightWorld, verdicts, type PreflightWorld } from "../helpers/preflight-world.ts";
+import {
+  CI_PROJECT,
+  check,
+  cloudProject,
+  DEV_APIS,
+  preflightInProcess,
+  PROJECT,
+  startPreflightWorld,
+  verdicts,
+  type PreflightWorld,
+} from "../helpers/preflight-world.ts";
 import { ROOT } from "../helpers/verify-cli.ts";
 
 let world: PreflightWorld;
@@ -26,12 +40,25 @@ const dev = (...extra: string[]) => preflightInProcess(world, ["--stack", "dev",
 /** A throwaway API key string, made here so no fixture holds one. */
 const keyString = () => `AIza${randomBytes(27).toString("base64url").slice(0, 35)}`;
 
-function plantApiKey(keyId: string, displayName: string, restrictions?: { apiTargets: { service: string }[] }, serviceAccountEmail?: string): string {
+function plantApiKey(
+  keyId: string,
+  displayName: string,
+  restrictions?: { apiTargets: { service: string }[] },
+  serviceAccountEmail?: string,
+): string {
   const key = keyString();
   const now = new Date().toISOString();
   world.google.state.apiKeyRecords.set(keyId, {
-    keyId, uid: keyId, displayName, keyString: key, createTime: now, updateTime: now, annotations: {},
-    ...(restrictions ? { restrictions } : {}), ...(serviceAccountEmail ? { serviceAccountEmail } : {}), refusalsLeft: 0,
+    keyId,
+    uid: keyId,
+    displayName,
+    keyString: key,
+    createTime: now,
+    updateTime: now,
+    annotations: {},
+    ...(restrictions ? { restrictions } : {}),
+    ...(serviceAccountEmail ? { serviceAccountEmail } : {}),
+    refusalsLeft: 0,
   });
   return key;
 }
@@ -40,28 +67,61 @@ describe("the dev stack, as CI's deployer, in a project the CI stack has prepare
   test("every check passes but the OAuth step, which is pending; exit code 0", async () => {
     const { result } = await dev();
     expect(verdicts(result)).toEqual([
-      "project: pass", "billing: pass", "permissions: pass", "apis: pass", "gcp.restrictServiceUsage: pass",
-      "iam.disableServiceAccountKeyCreation: pass", "iam.serviceAccountKeyExpiryHours: pass", "iam.managed.disableServiceAccountApiKeyCreation: pass",
-      "iam.allowedPolicyMemberDomains: pass", "iam.automaticIamGrantsForDefaultServiceAccounts: pass", "api-keys: pass", "oauth: warn",
+      "project: pass",
+      "billing: pass",
+      "permissions: pass",
+      "apis: pass",
+      "gcp.restrictServiceUsage: pass",
+      "iam.disableServiceAccountKeyCreation: pass",
+      "iam.serviceAccountKeyExpiryHours: pass",
+      "iam.managed.disableServiceAccountApiKeyCreation: pass",
+      "iam.allowedPolicyMemberDomains: pass",
+      "iam.automaticIamGrantsForDefaultServiceAccounts: pass",
+      "api-keys: pass",
+      "oauth: warn",
     ]);
-    expect(result).toMatchObject({ ok: true, exitCode: 0, stack: "dev", project: PROJECT, caller: "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com", counts: { pass: 11, warn: 1, fail: 0 } });
+    expect(result).toMatchObject({
+      ok: true,
+      exitCode: 0,
+      stack: "dev",
+      project: PROJECT,
+      caller: "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com",
+      counts: { pass: 11, warn: 1, fail: 0 },
+    });
   });
 
   test("each check names the REST calls it made, and the fake saw exactly those", async () => {
     const { result } = await dev();
-    expect(check(result, "billing").calls).toEqual([`GET cloudbilling.googleapis.com/v1/projects/${PROJECT}/billingInfo`]);
+    expect(check(result, "billing").calls).toEqual([
+      `GET cloudbilling.googleapis.com/v1/projects/${PROJECT}/billingInfo`,
+    ]);
     expect(check(result, "iam.disableServiceAccountKeyCreation").calls).toEqual([
       `GET orgpolicy.googleapis.com/v2/projects/${PROJECT}/policies/iam.disableServiceAccountKeyCreation:getEffectivePolicy`,
       `GET orgpolicy.googleapis.com/v2/projects/${PROJECT}/policies/iam.managed.disableServiceAccountKeyCreation:getEffectivePolicy`,
     ]);
-    const policyReads = world.google.requestsTo("effectivePolicy").map((r) => r.path.split("/policies/")[1]).sort();
+    const policyReads = world.google
+      .requestsTo("effectivePolicy")
+      .map((r) => r.path.split("/policies/")[1])
+      .sort();
     // One read per constraint, however many checks use it.
     expect(policyReads).toEqual([
-      "gcp.restrictServiceUsage:getEffectivePolicy", "iam.allowedPolicyMemberDomains:getEffectivePolicy", "iam.automaticIamGrantsForDefaultServiceAccounts:getEffectivePolicy",
-      "iam.disableServiceAccountKeyCreation:getEffectivePolicy", "iam.managed.disableServiceAccountApiKeyCreation:getEffectivePolicy",
-      "iam.managed.disableServiceAccountKeyCreation:getEffectivePolicy", "iam.serviceAccountKeyExpiryHours:getEffectivePolicy",
+      "gcp.restrictServiceUsage:getEffectivePolicy",
+      "iam.allowedPolicyMemberDomains:getEffectivePolicy",
+      "iam.automaticIamGrantsForDefaultServiceAccounts:getEffectivePolicy",
+      "iam.disableServiceAccountKeyCreation:getEffectivePolicy",
+      "iam.managed.disableServiceAccountApiKeyCreation:getEffectivePolicy",
+      "iam.managed.disableServiceAccountKeyCreation:getEffectivePolicy",
+      "iam.serviceAccountKeyExpiryHours:getEffectivePolicy",
     ]);
-    expect(world.google.state.requests.filter((r) => r.method !== "GET" && r.route !== "token" && !r.route.includes("testIamPermissions") && r.route !== "services.batchGet")).toEqual([]);
+    expect(
+      world.google.state.requests.filter(
+        (r) =>
+          r.method !== "GET" &&
+          r.route !== "token" &&
+          !r.route.includes("testIamPermissions") &&
+          r.route !== "services.batchGet",
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -70,7 +130,10 @@ describe("project", () => {
     world.google.state.cloudProjects.delete(PROJECT);
     const { result } = await dev();
     const c = check(result, "project");
-    expect(c).toMatchObject({ status: "fail", summary: `${PROJECT} (the stack's project) does not exist, or gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com may not see it.` });
+    expect(c).toMatchObject({
+      status: "fail",
+      summary: `${PROJECT} (the stack's project) does not exist, or gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com may not see it.`,
+    });
     expect(c.fix).toContain("Check gcp:project in stacks/Pulumi.dev.yaml");
     expect(result.exitCode).toBe(1);
   });
@@ -78,7 +141,10 @@ describe("project", () => {
   test("fail: a project pending deletion, with the undelete command", async () => {
     world.project(PROJECT).lifecycleState = "DELETE_REQUESTED";
     const c = check((await dev()).result, "project");
-    expect(c).toMatchObject({ status: "fail", fix: expect.stringContaining(`gcloud projects undelete ${PROJECT}`) });
+    expect(c).toMatchObject({
+      status: "fail",
+      fix: expect.stringContaining(`gcloud projects undelete ${PROJECT}`),
+    });
     expect(c.evidence[0]).toContain("lifecycleState DELETE_REQUESTED");
   });
 });
@@ -87,15 +153,27 @@ describe("billing", () => {
   test("fail: not enabled, and the stack creates Secret Manager secrets there", async () => {
     Object.assign(world.project(PROJECT), { billingEnabled: false, billingAccount: undefined });
     const c = check((await dev()).result, "billing");
-    expect(c).toMatchObject({ status: "fail", summary: `Billing is not enabled on ${PROJECT}, and the stack creates Secret Manager secrets there, which need it.`, evidence: ["billingEnabled false, no billing account"] });
+    expect(c).toMatchObject({
+      status: "fail",
+      summary: `Billing is not enabled on ${PROJECT}, and the stack creates Secret Manager secrets there, which need it.`,
+      evidence: ["billingEnabled false, no billing account"],
+    });
     expect(c.fix).toContain(`gcloud billing projects link ${PROJECT} --billing-account ACCOUNT_ID`);
   });
 
   test("warn: not enabled on a project where the stack creates nothing billable (staging, before its OAuth client)", async () => {
     const staging = addEnvironment(world, "staging", "345678901234");
-    Object.assign(world.project(staging.project), { billingEnabled: false, billingAccount: undefined });
-    const { result } = await preflightInProcess(world, ["--stack", "staging"], { GOOGLE_APPLICATION_CREDENTIALS: staging.adc });
-    expect(check(result, "billing", staging.project)).toMatchObject({ status: "warn", summary: expect.stringContaining("free tier works without it") });
+    Object.assign(world.project(staging.project), {
+      billingEnabled: false,
+      billingAccount: undefined,
+    });
+    const { result } = await preflightInProcess(world, ["--stack", "staging"], {
+      GOOGLE_APPLICATION_CREDENTIALS: staging.adc,
+    });
+    expect(check(result, "billing", staging.project)).toMatchObject({
+      status: "warn",
+      summary: expect.stringContaining("free tier works without it"),
+    });
   });
 
   test("warn: the Cloud Billing API is not enabled in the project the calls are billed to, with the command that enables it", async () => {
@@ -104,7 +182,9 @@ describe("billing", () => {
     expect(c.status).toBe("warn");
     expect(c.summary).toMatch(/^Could not read the billing of acme-gemini-dev: /);
     expect(c.evidence[0]).toMatch(/^SERVICE_DISABLED: /);
-    expect(c.fix).toBe("Enable cloudbilling.googleapis.com in projects/210987654321, the project these calls are billed to: gcloud services enable cloudbilling.googleapis.com --project 210987654321. With user credentials you may name another project to bill instead: --project PROJECT.");
+    expect(c.fix).toBe(
+      "Enable cloudbilling.googleapis.com in projects/210987654321, the project these calls are billed to: gcloud services enable cloudbilling.googleapis.com --project 210987654321. With user credentials you may name another project to bill instead: --project PROJECT.",
+    );
   });
 });
 
@@ -114,15 +194,21 @@ describe("org-policy iam.disableServiceAccountKeyCreation (the dev stack issues 
     const { result } = await dev();
     const c = check(result, "iam.disableServiceAccountKeyCreation");
     expect(c.status).toBe("fail");
-    expect(c.summary).toBe(`iam.disableServiceAccountKeyCreation is enforced on ${PROJECT}: the rotator cannot make the keys the stack issues for gak-runtime-dev@${PROJECT}.iam.gserviceaccount.com.`);
+    expect(c.summary).toBe(
+      `iam.disableServiceAccountKeyCreation is enforced on ${PROJECT}: the rotator cannot make the keys the stack issues for gak-runtime-dev@${PROJECT}.iam.gserviceaccount.com.`,
+    );
     expect(c.fix).toContain("in stacks/Pulumi.dev.yaml set createKey: false");
-    expect(c.fix).toContain(`gcloud org-policies reset iam.disableServiceAccountKeyCreation --project ${PROJECT}`);
+    expect(c.fix).toContain(
+      `gcloud org-policies reset iam.disableServiceAccountKeyCreation --project ${PROJECT}`,
+    );
     expect(result).toMatchObject({ ok: false, exitCode: 1 });
   });
 
   test("fail: the managed constraint alone blocks it too", async () => {
     world.policy("iam.managed.disableServiceAccountKeyCreation", { rules: [{ enforce: true }] });
-    expect(check((await dev()).result, "iam.disableServiceAccountKeyCreation").summary).toMatch(/^iam\.managed\.disableServiceAccountKeyCreation is enforced/);
+    expect(check((await dev()).result, "iam.disableServiceAccountKeyCreation").summary).toMatch(
+      /^iam\.managed\.disableServiceAccountKeyCreation is enforced/,
+    );
   });
 
   test("pass: a policy that does not enforce it", async () => {
@@ -132,9 +218,17 @@ describe("org-policy iam.disableServiceAccountKeyCreation (the dev stack issues 
 
   test("not run for a keyless stack (staging)", async () => {
     const staging = addEnvironment(world, "staging", "345678901234");
-    world.policy("iam.disableServiceAccountKeyCreation", { rules: [{ enforce: true }] }, staging.project);
-    const { result } = await preflightInProcess(world, ["--stack", "staging"], { GOOGLE_APPLICATION_CREDENTIALS: staging.adc });
-    expect(result.checks.map((c) => c.constraint)).not.toContain("iam.disableServiceAccountKeyCreation");
+    world.policy(
+      "iam.disableServiceAccountKeyCreation",
+      { rules: [{ enforce: true }] },
+      staging.project,
+    );
+    const { result } = await preflightInProcess(world, ["--stack", "staging"], {
+      GOOGLE_APPLICATION_CREDENTIALS: staging.adc,
+    });
+    expect(result.checks.map((c) => c.constraint)).not.toContain(
+      "iam.disableServiceAccountKeyCreation",
+    );
   });
 });
 
@@ -142,49 +236,83 @@ describe("org-policy iam.managed.disableServiceAccountApiKeyCreation (the dev st
   test("warn: no policy sets it, so Google's default enforces it; Google's statement that Gemini-restricted keys are exempt is cited", async () => {
     world.project(PROJECT).policies.delete("iam.managed.disableServiceAccountApiKeyCreation");
     const c = check((await dev()).result, "iam.managed.disableServiceAccountApiKeyCreation");
-    expect(c).toMatchObject({ status: "warn", summary: expect.stringContaining("(Google enforces it by default)") });
+    expect(c).toMatchObject({
+      status: "warn",
+      summary: expect.stringContaining("(Google enforces it by default)"),
+    });
     expect(c.fix).toContain("googleapis/python-genai#2391");
   });
 
   test("fail: enforced with allowedServices that leave out the Gemini API", async () => {
-    world.policy("iam.managed.disableServiceAccountApiKeyCreation", { rules: [{ enforce: true, parameters: { allowedServices: ["maps-backend.googleapis.com"] } }] });
+    world.policy("iam.managed.disableServiceAccountApiKeyCreation", {
+      rules: [{ enforce: true, parameters: { allowedServices: ["maps-backend.googleapis.com"] } }],
+    });
     const c = check((await dev()).result, "iam.managed.disableServiceAccountApiKeyCreation");
     expect(c.status).toBe("fail");
-    expect(c.fix).toContain("add generativelanguage.googleapis.com to the constraint's allowedServices");
+    expect(c.fix).toContain(
+      "add generativelanguage.googleapis.com to the constraint's allowedServices",
+    );
   });
 
   test("pass: enforced with the Gemini API among allowedServices", async () => {
-    world.policy("iam.managed.disableServiceAccountApiKeyCreation", { rules: [{ enforce: true, parameters: { allowedServices: ["generativelanguage.googleapis.com"] } }] });
-    expect(check((await dev()).result, "iam.managed.disableServiceAccountApiKeyCreation").status).toBe("pass");
+    world.policy("iam.managed.disableServiceAccountApiKeyCreation", {
+      rules: [
+        { enforce: true, parameters: { allowedServices: ["generativelanguage.googleapis.com"] } },
+      ],
+    });
+    expect(
+      check((await dev()).result, "iam.managed.disableServiceAccountApiKeyCreation").status,
+    ).toBe("pass");
   });
 });
 
 describe("org-policy iam.serviceAccountKeyExpiryHours", () => {
   test("fail: keys expire after 720 h, before a 30-day rotation retires them (61 days); the fix gives the longest period that fits", async () => {
-    world.policy("iam.serviceAccountKeyExpiryHours", { rules: [{ values: { allowedValues: ["720h"] } }] });
+    world.policy("iam.serviceAccountKeyExpiryHours", {
+      rules: [{ values: { allowedValues: ["720h"] } }],
+    });
     const c = check((await dev()).result, "iam.serviceAccountKeyExpiryHours");
-    expect(c).toMatchObject({ status: "fail", summary: "Keys expire after 720 h, before the rotator retires them: a key of this stack is in use for up to 1464 h (keyRotationDays 30)." });
-    expect(c.fix).toBe("Set keyRotationDays to 14 or less in stacks/Pulumi.dev.yaml, or have an organization policy administrator allow a longer expiry for this project.");
+    expect(c).toMatchObject({
+      status: "fail",
+      summary:
+        "Keys expire after 720 h, before the rotator retires them: a key of this stack is in use for up to 1464 h (keyRotationDays 30).",
+    });
+    expect(c.fix).toBe(
+      "Set keyRotationDays to 14 or less in stacks/Pulumi.dev.yaml, or have an organization policy administrator allow a longer expiry for this project.",
+    );
   });
 
   test("fail: 24 h leaves no rotation period: the fix is the keyless path", async () => {
-    world.policy("iam.serviceAccountKeyExpiryHours", { rules: [{ values: { allowedValues: ["24h"] } }] });
-    expect(check((await dev()).result, "iam.serviceAccountKeyExpiryHours").fix).toMatch(/^No rotation period fits 24 h: take the keyless path/);
+    world.policy("iam.serviceAccountKeyExpiryHours", {
+      rules: [{ values: { allowedValues: ["24h"] } }],
+    });
+    expect(check((await dev()).result, "iam.serviceAccountKeyExpiryHours").fix).toMatch(
+      /^No rotation period fits 24 h: take the keyless path/,
+    );
   });
 
   test("pass: 2160 h (90 days) outlives the 61 days a key is in use", async () => {
-    world.policy("iam.serviceAccountKeyExpiryHours", { rules: [{ values: { allowedValues: ["2160h"] } }] });
+    world.policy("iam.serviceAccountKeyExpiryHours", {
+      rules: [{ values: { allowedValues: ["2160h"] } }],
+    });
     expect(check((await dev()).result, "iam.serviceAccountKeyExpiryHours").status).toBe("pass");
   });
 });
 
 describe("org-policy iam.allowedPolicyMemberDomains", () => {
   test("warn: a domain restriction, listing every member the stack grants that is not one of its own accounts", async () => {
-    world.policy("iam.allowedPolicyMemberDomains", { rules: [{ values: { allowedValues: ["is:C03xgje4y"] } }] });
+    world.policy("iam.allowedPolicyMemberDomains", {
+      rules: [{ values: { allowedValues: ["is:C03xgje4y"] } }],
+    });
     const c = check((await dev()).result, "iam.allowedPolicyMemberDomains");
-    expect(c).toMatchObject({ status: "warn", summary: `${PROJECT} restricts IAM members to the customers C03xgje4y; the stack grants 1 member that may fall outside them.` });
+    expect(c).toMatchObject({
+      status: "warn",
+      summary: `${PROJECT} restricts IAM members to the customers C03xgje4y; the stack grants 1 member that may fall outside them.`,
+    });
     expect(c.evidence.slice(1)).toEqual(["granted: group:gemini-dev@example.com"]);
-    expect(c.fix).toContain("One or more users named in the policy do not belong to a permitted customer");
+    expect(c.fix).toContain(
+      "One or more users named in the policy do not belong to a permitted customer",
+    );
   });
 
   test("pass: allowAll", async () => {
@@ -195,18 +323,51 @@ describe("org-policy iam.allowedPolicyMemberDomains", () => {
 
 describe("org-policy gcp.restrictServiceUsage", () => {
   test("fail: the Gemini API denied", async () => {
-    world.policy("gcp.restrictServiceUsage", { rules: [{ values: { deniedValues: ["generativelanguage.googleapis.com"] } }] });
+    world.policy("gcp.restrictServiceUsage", {
+      rules: [{ values: { deniedValues: ["generativelanguage.googleapis.com"] } }],
+    });
     const c = check((await dev()).result, "gcp.restrictServiceUsage");
-    expect(c).toMatchObject({ status: "fail", summary: `gcp.restrictServiceUsage denies generativelanguage.googleapis.com in ${PROJECT}, which the stack needs.` });
+    expect(c).toMatchObject({
+      status: "fail",
+      summary: `gcp.restrictServiceUsage denies generativelanguage.googleapis.com in ${PROJECT}, which the stack needs.`,
+    });
   });
 
   test("fail: an allow list without Secret Manager and API Keys (IAM is always allowed)", async () => {
-    world.policy("gcp.restrictServiceUsage", { rules: [{ values: { allowedValues: ["generativelanguage.googleapis.com", "cloudresourcemanager.googleapis.com", "iamcredentials.googleapis.com"] } }] });
-    expect(check((await dev()).result, "gcp.restrictServiceUsage").summary).toBe(`gcp.restrictServiceUsage denies apikeys.googleapis.com, secretmanager.googleapis.com in ${PROJECT}, which the stack needs.`);
+    world.policy("gcp.restrictServiceUsage", {
+      rules: [
+        {
+          values: {
+            allowedValues: [
+              "generativelanguage.googleapis.com",
+              "cloudresourcemanager.googleapis.com",
+              "iamcredentials.googleapis.com",
+            ],
+          },
+        },
+      ],
+    });
+    expect(check((await dev()).result, "gcp.restrictServiceUsage").summary).toBe(
+      `gcp.restrictServiceUsage denies apikeys.googleapis.com, secretmanager.googleapis.com in ${PROJECT}, which the stack needs.`,
+    );
   });
 
   test("pass: an allow list with every API the stack needs", async () => {
-    world.policy("gcp.restrictServiceUsage", { rules: [{ values: { allowedValues: ["apikeys.googleapis.com", "cloudresourcemanager.googleapis.com", "generativelanguage.googleapis.com", "iamcredentials.googleapis.com", "secretmanager.googleapis.com"] } }] });
+    world.policy("gcp.restrictServiceUsage", {
+      rules: [
+        {
+          values: {
+            allowedValues: [
+              "apikeys.googleapis.com",
+              "cloudresourcemanager.googleapis.com",
+              "generativelanguage.googleapis.com",
+              "iamcredentials.googleapis.com",
+              "secretmanager.googleapis.com",
+            ],
+          },
+        },
+      ],
+    });
     expect(check((await dev()).result, "gcp.restrictServiceUsage").status).toBe("pass");
   });
 });
@@ -215,14 +376,24 @@ describe("org-policy iam.automaticIamGrantsForDefaultServiceAccounts", () => {
   test("warn: not enforced (no policy sets it), with the fix", async () => {
     world.project(PROJECT).policies.delete("iam.automaticIamGrantsForDefaultServiceAccounts");
     const c = check((await dev()).result, "iam.automaticIamGrantsForDefaultServiceAccounts");
-    expect(c).toMatchObject({ status: "warn", summary: expect.stringContaining("gets roles/editor on the project") });
+    expect(c).toMatchObject({
+      status: "warn",
+      summary: expect.stringContaining("gets roles/editor on the project"),
+    });
   });
 });
 
 describe("org policies Google will not show the caller", () => {
   test("warn, never a crash: a 403 on the Organization Policy API, each affected check saying what it needs", async () => {
-    world.google.state.grants.set("gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com", (world.google.state.grants.get("gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com") ?? [])
-      .map((g) => ({ ...g, permissions: g.permissions.filter((p) => p !== "orgpolicy.policy.get") })));
+    world.google.state.grants.set(
+      "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com",
+      (
+        world.google.state.grants.get("gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com") ?? []
+      ).map((g) => ({
+        ...g,
+        permissions: g.permissions.filter((p) => p !== "orgpolicy.policy.get"),
+      })),
+    );
     const { result } = await dev();
     const policyChecks = result.checks.filter((c) => c.id === "org-policy");
     expect(policyChecks).toHaveLength(6);
@@ -235,9 +406,13 @@ describe("org policies Google will not show the caller", () => {
   });
 
   test("warn: the Organization Policy API answers something that is not a policy", async () => {
-    world.google.failNext("effectivePolicy", ...Array.from({ length: 7 }, () => ({ status: 200, raw: "<html>proxy login</html>" })));
+    world.google.failNext(
+      "effectivePolicy",
+      ...Array.from({ length: 7 }, () => ({ status: 200, raw: "<html>proxy login</html>" })),
+    );
     const { result } = await dev();
-    for (const c of result.checks.filter((x) => x.id === "org-policy")) expect([c.constraint, c.status]).toEqual([c.constraint, "warn"]);
+    for (const c of result.checks.filter((x) => x.id === "org-policy"))
+      expect([c.constraint, c.status]).toEqual([c.constraint, "warn"]);
   });
 });
 
@@ -245,23 +420,41 @@ describe("permissions", () => {
   const DEPLOYER = "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com";
 
   test("fail: the deployer without its conditioned role, each missing permission listed per secret, the fix the CI stack", async () => {
-    world.google.state.grants.set(DEPLOYER, world.google.state.grants.get(DEPLOYER)!.filter((g) => g.secretPrefix === undefined));
+    world.google.state.grants.set(
+      DEPLOYER,
+      world.google.state.grants.get(DEPLOYER)!.filter((g) => g.secretPrefix === undefined),
+    );
     const c = check((await dev()).result, "permissions");
     expect(c.status).toBe("fail");
     expect(c.summary).toContain("secretmanager.secrets.get (on secret gak-api-key-dev)");
-    expect(c.summary).toContain("secretmanager.secrets.setIamPolicy (on secret gak-runtime-key-dev)");
-    expect(c.fix).toBe("CI's deployer holds exactly these through the CI stack: have an administrator deploy it (npm run deploy -- --stack ci), or run as an identity that holds them.");
+    expect(c.summary).toContain(
+      "secretmanager.secrets.setIamPolicy (on secret gak-runtime-key-dev)",
+    );
+    expect(c.fix).toBe(
+      "CI's deployer holds exactly these through the CI stack: have an administrator deploy it (npm run deploy -- --stack ci), or run as an identity that holds them.",
+    );
   });
 
   test("fail: the deployer without secret creation on the project", async () => {
-    world.google.state.grants.set(DEPLOYER, world.google.state.grants.get(DEPLOYER)!.filter((g) => !g.permissions.includes("secretmanager.secrets.create")));
-    expect(check((await dev()).result, "permissions").summary).toBe(`${DEPLOYER} lacks 1 permission that up of this stack needs in ${PROJECT}: secretmanager.secrets.create.`);
+    world.google.state.grants.set(
+      DEPLOYER,
+      world.google.state.grants
+        .get(DEPLOYER)!
+        .filter((g) => !g.permissions.includes("secretmanager.secrets.create")),
+    );
+    expect(check((await dev()).result, "permissions").summary).toBe(
+      `${DEPLOYER} lacks 1 permission that up of this stack needs in ${PROJECT}: secretmanager.secrets.create.`,
+    );
   });
 
   test("warn: secrets up will create cannot be tested before they exist (their rights come from a condition on their name)", async () => {
-    for (const id of ["gak-api-key-dev", "gak-runtime-key-dev"]) world.google.state.secrets.delete(`projects/${PROJECT}/secrets/${id}`);
+    for (const id of ["gak-api-key-dev", "gak-runtime-key-dev"])
+      world.google.state.secrets.delete(`projects/${PROJECT}/secrets/${id}`);
     const c = check((await dev()).result, "permissions");
-    expect(c).toMatchObject({ status: "warn", summary: `${DEPLOYER} holds what up needs on ${PROJECT}; 2 secrets up will create (gak-api-key-dev, gak-runtime-key-dev) cannot be tested yet.` });
+    expect(c).toMatchObject({
+      status: "warn",
+      summary: `${DEPLOYER} holds what up needs on ${PROJECT}; 2 secrets up will create (gak-api-key-dev, gak-runtime-key-dev) cannot be tested yet.`,
+    });
   });
 
   test("pass: rights held on the project itself need no look at the secrets", async () => {
@@ -269,7 +462,9 @@ describe("permissions", () => {
     world.google.state.grants.set(DEPLOYER, [{ project: PROJECT, permissions: all }]);
     const c = check((await dev()).result, "permissions");
     expect(c.status).toBe("pass");
-    expect(c.calls).toEqual([`POST cloudresourcemanager.googleapis.com/v1/projects/${PROJECT}:testIamPermissions`]);
+    expect(c.calls).toEqual([
+      `POST cloudresourcemanager.googleapis.com/v1/projects/${PROJECT}:testIamPermissions`,
+    ]);
   });
 });
 
@@ -277,12 +472,21 @@ describe("apis", () => {
   test("fail: an API not enabled, for a stack whose foundation is the CI stack's", async () => {
     world.project(PROJECT).services.delete("generativelanguage.googleapis.com");
     const c = check((await dev()).result, "apis");
-    expect(c).toMatchObject({ status: "fail", evidence: [expect.any(String), "not enabled: generativelanguage.googleapis.com"], fix: "The CI stack enables them: have an administrator deploy it first (npm run deploy -- --stack ci)." });
+    expect(c).toMatchObject({
+      status: "fail",
+      evidence: [expect.any(String), "not enabled: generativelanguage.googleapis.com"],
+      fix: "The CI stack enables them: have an administrator deploy it first (npm run deploy -- --stack ci).",
+    });
   });
 
   test("warn: Service Usage not enabled where the calls are billed", async () => {
     world.project(CI_PROJECT).services.delete("serviceusage.googleapis.com");
-    expect(check((await dev()).result, "apis")).toMatchObject({ status: "warn", fix: expect.stringContaining("gcloud services enable serviceusage.googleapis.com --project 210987654321") });
+    expect(check((await dev()).result, "apis")).toMatchObject({
+      status: "warn",
+      fix: expect.stringContaining(
+        "gcloud services enable serviceusage.googleapis.com --project 210987654321",
+      ),
+    });
   });
 });
 
@@ -290,8 +494,15 @@ describe("api-keys", () => {
   test("warn: an unrestricted key and an unbound Gemini-restricted key are named; no key string is printed", async () => {
     const strings = [
       plantApiKey("k-open", "Browser demo"),
-      plantApiKey("k-gemini", "Old Gemini key", { apiTargets: [{ service: "generativelanguage.googleapis.com" }] }),
-      plantApiKey("k-bound", "Bound", { apiTargets: [{ service: "generativelanguage.googleapis.com" }] }, `gak-runtime-dev@${PROJECT}.iam.gserviceaccount.com`),
+      plantApiKey("k-gemini", "Old Gemini key", {
+        apiTargets: [{ service: "generativelanguage.googleapis.com" }],
+      }),
+      plantApiKey(
+        "k-bound",
+        "Bound",
+        { apiTargets: [{ service: "generativelanguage.googleapis.com" }] },
+        `gak-runtime-dev@${PROJECT}.iam.gserviceaccount.com`,
+      ),
       plantApiKey("k-maps", "Maps", { apiTargets: [{ service: "maps-backend.googleapis.com" }] }),
     ];
     const { result } = await dev();
@@ -299,7 +510,9 @@ describe("api-keys", () => {
     expect(c.status).toBe("warn");
     expect(c.evidence).toEqual([
       expect.stringMatching(/\/keys\/k-open \("Browser demo"\): no API restriction$/),
-      expect.stringMatching(/\/keys\/k-gemini \("Old Gemini key"\): restricted to generativelanguage.googleapis.com, bound to no account$/),
+      expect.stringMatching(
+        /\/keys\/k-gemini \("Old Gemini key"\): restricted to generativelanguage.googleapis.com, bound to no account$/,
+      ),
     ]);
     const everything = JSON.stringify(result);
     for (const s of strings) expect(everything).not.toContain(s);
@@ -308,32 +521,56 @@ describe("api-keys", () => {
 
   test("pass: only keys that cannot reach the Gemini API unbound", async () => {
     plantApiKey("k-maps", "Maps", { apiTargets: [{ service: "maps-backend.googleapis.com" }] });
-    expect(check((await dev()).result, "api-keys")).toMatchObject({ status: "pass", evidence: ["1 key listed"] });
+    expect(check((await dev()).result, "api-keys")).toMatchObject({
+      status: "pass",
+      evidence: ["1 key listed"],
+    });
   });
 });
 
 describe("oauth (nothing to ask Google: the stack's outputs say)", () => {
   test("pass: the outputs say the client is stored", async () => {
-    const outputs = writeOutputs({ oauthClient: { status: "stored" }, manualSteps: [{ id: "oauth-desktop-client", status: "done", title: "Create the Desktop OAuth client" }] });
-    expect(check((await dev("--outputs", outputs)).result, "oauth")).toMatchObject({ status: "pass", evidence: ["done: Create the Desktop OAuth client"] });
+    const outputs = writeOutputs({
+      oauthClient: { status: "stored" },
+      manualSteps: [
+        { id: "oauth-desktop-client", status: "done", title: "Create the Desktop OAuth client" },
+      ],
+    });
+    expect(check((await dev("--outputs", outputs)).result, "oauth")).toMatchObject({
+      status: "pass",
+      evidence: ["done: Create the Desktop OAuth client"],
+    });
   });
 
   test("warn: pending, as the committed config says when there are no outputs", async () => {
     const c = check((await dev()).result, "oauth");
-    expect(c).toMatchObject({ status: "warn", fix: expect.stringContaining("pulumi config set --secret --stack dev gemini-access-kit:oauthClientJson < client_secret.json") });
+    expect(c).toMatchObject({
+      status: "warn",
+      fix: expect.stringContaining(
+        "pulumi config set --secret --stack dev gemini-access-kit:oauthClientJson < client_secret.json",
+      ),
+    });
     expect(c.summary).toContain("the committed config");
   });
 
   test("fail: prod requires the client and has none", async () => {
     const prod = addEnvironment(world, "prod", "456789012345");
-    const { result } = await preflightInProcess(world, ["--stack", "prod"], { GOOGLE_APPLICATION_CREDENTIALS: prod.adc });
-    expect(check(result, "oauth", prod.project)).toMatchObject({ status: "fail", summary: expect.stringContaining("oauthClientRequired: true") });
+    const { result } = await preflightInProcess(world, ["--stack", "prod"], {
+      GOOGLE_APPLICATION_CREDENTIALS: prod.adc,
+    });
+    expect(check(result, "oauth", prod.project)).toMatchObject({
+      status: "fail",
+      summary: expect.stringContaining("oauthClientRequired: true"),
+    });
     expect(result.exitCode).toBe(1);
   });
 
   test("bad input, before any call to Google: an --outputs file that is not JSON", async () => {
     const outputs = writeOutputs("not json");
-    await expect(dev("--outputs", outputs)).rejects.toMatchObject({ exitCode: 2, message: `${outputs} is not a JSON object.` });
+    await expect(dev("--outputs", outputs)).rejects.toMatchObject({
+      exitCode: 2,
+      message: `${outputs} is not a JSON object.`,
+    });
     expect(world.google.state.requests).toEqual([]);
   });
 });
@@ -347,11 +584,17 @@ function writeOutputs(value: unknown): string {
 }
 
 /** Another environment's project, ready as dev's is, and its deployer's key file. */
-function addEnvironment(w: PreflightWorld, env: string, number: string): { project: string; adc: string } {
+function addEnvironment(
+  w: PreflightWorld,
+  env: string,
+  number: string,
+): { project: string; adc: string } {
   const project = `acme-gemini-${env}`;
   w.google.state.cloudProjects.set(project, cloudProject(project, number, DEV_APIS));
   w.google.state.projects.set(number, project);
-  w.project(project).policies.set("iam.automaticIamGrantsForDefaultServiceAccounts", { rules: [{ enforce: true }] });
+  w.project(project).policies.set("iam.automaticIamGrantsForDefaultServiceAccounts", {
+    rules: [{ enforce: true }],
+  });
   const email = `gak-deploy-${env}@acme-gemini-ci.iam.gserviceaccount.com`;
   const key = w.google.addServiceAccount(email, CI_PROJECT);
   w.google.state.grants.set(email, [
@@ -367,13 +610,35 @@ describe("the ci stack: every project it acts in, the CI project first", () => {
   const ADMIN = "platform-admin@acme-gemini-ci.iam.gserviceaccount.com";
 
   async function asAdmin(drop?: string) {
-    const plan = await planStack({ stack: "ci", stackFile: "stacks/Pulumi.ci.yaml", file: readStackFile(ROOT, "ci"), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
-    for (const [env, number] of [["staging", "345678901234"], ["prod", "456789012345"]] as const) addEnvironment(world, env, number);
-    for (const p of world.google.state.cloudProjects.values()) p.policies.set("iam.automaticIamGrantsForDefaultServiceAccounts", { rules: [{ enforce: true }] });
+    const plan = await planStack({
+      stack: "ci",
+      stackFile: "stacks/Pulumi.ci.yaml",
+      file: readStackFile(ROOT, "ci"),
+      readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
+    });
+    for (const [env, number] of [
+      ["staging", "345678901234"],
+      ["prod", "456789012345"],
+    ] as const)
+      addEnvironment(world, env, number);
+    for (const p of world.google.state.cloudProjects.values())
+      p.policies.set("iam.automaticIamGrantsForDefaultServiceAccounts", {
+        rules: [{ enforce: true }],
+      });
     const key = world.google.addServiceAccount(ADMIN, CI_PROJECT);
-    world.google.state.grants.set(ADMIN, neededPermissions(plan.resources, plan.project).map((n) => ({
-      project: n.project, permissions: [...new Set([...n.permissions, ...[...n.secrets.values()].flat(), ...PREFLIGHT_READ_PERMISSIONS])].filter((p) => p !== drop),
-    })));
+    world.google.state.grants.set(
+      ADMIN,
+      neededPermissions(plan.resources, plan.project).map((n) => ({
+        project: n.project,
+        permissions: [
+          ...new Set([
+            ...n.permissions,
+            ...[...n.secrets.values()].flat(),
+            ...PREFLIGHT_READ_PERMISSIONS,
+          ]),
+        ].filter((p) => p !== drop),
+      })),
+    );
     const adc = join(world.dir, "admin.json");
     writeFileSync(adc, key.file);
     return preflightInProcess(world, ["--stack", "ci"], { GOOGLE_APPLICATION_CREDENTIALS: adc });
@@ -381,16 +646,29 @@ describe("the ci stack: every project it acts in, the CI project first", () => {
 
   test("an administrator holding what the CI stack's up needs: each project's checks pass", async () => {
     const { result } = await asAdmin();
-    expect([...new Set(result.checks.map((c) => c.project))]).toEqual([CI_PROJECT, "acme-gemini-dev", "acme-gemini-prod", "acme-gemini-staging"]);
-    expect(result.checks.filter((c) => c.status !== "pass").map((c) => `${c.constraint ?? c.id}@${c.project}: ${c.status}`)).toEqual([]);
+    expect([...new Set(result.checks.map((c) => c.project))]).toEqual([
+      CI_PROJECT,
+      "acme-gemini-dev",
+      "acme-gemini-prod",
+      "acme-gemini-staging",
+    ]);
+    expect(
+      result.checks
+        .filter((c) => c.status !== "pass")
+        .map((c) => `${c.constraint ?? c.id}@${c.project}: ${c.status}`),
+    ).toEqual([]);
     // The CI stack enables APIs itself: none is checked as a foundation another stack must apply.
-    expect(check(result, "apis", CI_PROJECT).summary).toMatch(/^All \d+ APIs the stack needs are enabled in acme-gemini-ci\.$/);
+    expect(check(result, "apis", CI_PROJECT).summary).toMatch(
+      /^All \d+ APIs the stack needs are enabled in acme-gemini-ci\.$/,
+    );
   });
 
   test("fail: without permission to create workload identity pools in the CI project, named", async () => {
     const { result } = await asAdmin("iam.workloadIdentityPools.create");
     const c = check(result, "permissions", CI_PROJECT);
-    expect(c.summary).toBe(`${ADMIN} lacks 1 permission that up of this stack needs in ${CI_PROJECT}: iam.workloadIdentityPools.create.`);
+    expect(c.summary).toBe(
+      `${ADMIN} lacks 1 permission that up of this stack needs in ${CI_PROJECT}: iam.workloadIdentityPools.create.`,
+    );
     expect(c.fix).toMatch(/^Grant them to platform-admin@/);
   });
 });
@@ -399,25 +677,45 @@ describe("a stack that applies its own foundation (foundation: stack)", () => {
   test("pass: APIs not yet enabled are ones up enables; the permissions include enabling them and creating the accounts", async () => {
     const root = join(world.dir, "project");
     mkdirSync(join(root, "stacks"), { recursive: true });
-    writeFileSync(join(root, "stacks", "Pulumi.dev.yaml"), readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8").replace("gemini-access-kit:foundation: ci", "gemini-access-kit:foundation: stack"));
+    writeFileSync(
+      join(root, "stacks", "Pulumi.dev.yaml"),
+      readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8").replace(
+        "gemini-access-kit:foundation: ci",
+        "gemini-access-kit:foundation: stack",
+      ),
+    );
     world.root = root;
     world.project(PROJECT).services.delete("generativelanguage.googleapis.com");
     const { result } = await dev();
-    expect(check(result, "apis")).toMatchObject({ status: "pass", summary: `5 of 6 APIs are enabled in ${PROJECT}; up enables generativelanguage.googleapis.com.` });
+    expect(check(result, "apis")).toMatchObject({
+      status: "pass",
+      summary: `5 of 6 APIs are enabled in ${PROJECT}; up enables generativelanguage.googleapis.com.`,
+    });
     const c = check(result, "permissions");
     expect(c.status).toBe("fail");
-    for (const p of ["serviceusage.services.enable", "iam.serviceAccounts.create", "resourcemanager.projects.setIamPolicy"]) expect(c.summary).toContain(p);
+    for (const p of [
+      "serviceusage.services.enable",
+      "iam.serviceAccounts.create",
+      "resourcemanager.projects.setIamPolicy",
+    ])
+      expect(c.summary).toContain(p);
     expect(c.fix).toMatch(/^Grant them to gak-deploy-dev@/);
   });
 });
 
 describe("what preflight tests is what CI grants", () => {
   test("the dev stack's needs in its project are exactly the deployer's two workload roles", async () => {
-    const plan = await planStack({ stack: "dev", stackFile: "stacks/Pulumi.dev.yaml", file: readStackFile(ROOT, "dev"), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
+    const plan = await planStack({
+      stack: "dev",
+      stackFile: "stacks/Pulumi.dev.yaml",
+      file: readStackFile(ROOT, "dev"),
+      readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
+    });
     const [needs, ...others] = neededPermissions(plan.resources, plan.project);
     expect(others).toEqual([]);
     expect(needs!.permissions).toEqual(["secretmanager.secrets.create"]);
-    for (const perms of needs!.secrets.values()) expect(DEPLOYER_SECRET_PERMISSIONS).toEqual(expect.arrayContaining(perms));
+    for (const perms of needs!.secrets.values())
+      expect(DEPLOYER_SECRET_PERMISSIONS).toEqual(expect.arrayContaining(perms));
     expect([...needs!.secrets.keys()].sort()).toEqual(["gak-api-key-dev", "gak-runtime-key-dev"]);
   });
 });

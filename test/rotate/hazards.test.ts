@@ -9,7 +9,15 @@
 import { keyIds } from "../helpers/google/iam.ts";
 import { googleError } from "../helpers/google/respond.ts";
 import type { SecretVersion } from "../helpers/google/state.ts";
-import { KEY_SECRET, API_KEY_SECRET, RUNTIME, rotateInProcess, secretVersions, startRotateWorld, type RotateWorld } from "../helpers/rotate-world.ts";
+import {
+  KEY_SECRET,
+  API_KEY_SECRET,
+  RUNTIME,
+  rotateInProcess,
+  secretVersions,
+  startRotateWorld,
+  type RotateWorld,
+} from "../helpers/rotate-world.ts";
 
 let world: RotateWorld;
 beforeEach(async () => {
@@ -19,10 +27,17 @@ afterEach(() => world.google.close());
 
 /** The default proof timeout's lease (600 s and 15 minutes) and a minute, in days. */
 const LEASE_DAYS = (600 + 15 * 60 + 60) / 86_400;
-const newest = () => secretVersions(world, KEY_SECRET).filter((v) => v.state === "ENABLED").at(-1);
+const newest = () =>
+  secretVersions(world, KEY_SECRET)
+    .filter((v) => v.state === "ENABLED")
+    .at(-1);
 const live = () => keyIds(world.google.state, RUNTIME);
-const actions = (r: Awaited<ReturnType<typeof rotateInProcess>>, entry = 0) => r.result.keys[entry]!.keys.map((l) => [l.action, l.keyId]);
-const unavailable = { status: 503, body: googleError(503, "UNAVAILABLE", "The service is currently unavailable.") };
+const actions = (r: Awaited<ReturnType<typeof rotateInProcess>>, entry = 0) =>
+  r.result.keys[entry]!.keys.map((l) => [l.action, l.keyId]);
+const unavailable = {
+  status: 503,
+  body: googleError(503, "UNAVAILABLE", "The service is currently unavailable."),
+};
 
 /** Leaves out of the next list of versions the ones `hide` picks, as a list that has not caught up does. */
 function lagVersionsOnce(hide: (v: SecretVersion) => boolean): void {
@@ -69,23 +84,37 @@ describe("the key the newest version holds is never revoked", () => {
     world.google.state.hooks.set("versions.add", () => {
       world.google.state.hooks.delete("versions.add");
       world.google.failNext("versions.add", { ...unavailable, afterHandling: true });
-      world.google.failNext("versions.list", unavailable, unavailable, unavailable, unavailable, unavailable, unavailable);
+      world.google.failNext(
+        "versions.list",
+        unavailable,
+        unavailable,
+        unavailable,
+        unavailable,
+        unavailable,
+        unavailable,
+      );
     });
     const run = await rotateInProcess(world, []);
     expect(run.result.keys[0]!.status).toBe("failed");
-    expect(run.result.keys[0]!.error!.fix).toContain("The note in the secret lets the next run (after its lease) finish it");
+    expect(run.result.keys[0]!.error!.fix).toContain(
+      "The note in the secret lets the next run (after its lease) finish it",
+    );
     const stored = newest()!;
     expect(live()).toEqual([stored.holds]);
     world.advance(LEASE_DAYS);
     const next = await rotateInProcess(world, []);
     expect(actions(next)).toEqual([["adopted", stored.holds]]);
-    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({ "gemini-access-kit.v1": stored.holds });
+    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({
+      "gemini-access-kit.v1": stored.holds,
+    });
   });
 
   test("when the rotator's clock runs ahead of Google's: a run killed after storing its key is recorded, not taken for an orphan", async () => {
     world.google.state.now = () => world.time.now - 90_000;
     // Every write that would record version 1 is lost, as when the run dies right after adding it.
-    world.google.state.hooks.set("secret.patch", (r) => (r.body.includes("gemini-access-kit.v1") ? "drop" : undefined));
+    world.google.state.hooks.set("secret.patch", (r) =>
+      r.body.includes("gemini-access-kit.v1") ? "drop" : undefined,
+    );
     await rotateInProcess(world, ["--retries", "0"]);
     world.google.state.hooks.delete("secret.patch");
     const stored = newest()!;
@@ -101,7 +130,10 @@ describe("the key the newest version holds is never revoked", () => {
     world.google.state.accounts.get(RUNTIME)!.get(exposed!)!.disabled = true;
     world.advance(1);
     const run = await rotateInProcess(world, []);
-    expect(actions(run)).toEqual([["rotated", expect.any(String)], ["pruned", exposed]]);
+    expect(actions(run)).toEqual([
+      ["rotated", expect.any(String)],
+      ["pruned", exposed],
+    ]);
     expect(run.result.keys[0]!.keys[1]!.detail).toContain("disabled in Google");
     expect(newest()!.holds).not.toBe(exposed);
   });
@@ -119,7 +151,9 @@ describe("two runs at once", () => {
     });
     const first = await rotateInProcess(world, []);
     expect(second!.result.keys.map((k) => k.error?.reason)).toEqual(["ROTATION_UNSAFE", undefined]);
-    expect(second!.result.keys[0]!.error!.message).toMatch(/Another rotation of .* began at .* and may still be running/);
+    expect(second!.result.keys[0]!.error!.message).toMatch(
+      /Another rotation of .* began at .* and may still be running/,
+    );
     expect(first.result.keys[0]!.status).toBe("rotated");
     expect(live()).toContain(newest()!.holds);
     expect(secretVersions(world, KEY_SECRET).map((v) => v.state)).toEqual(["ENABLED", "ENABLED"]);
@@ -133,8 +167,13 @@ describe("two runs at once", () => {
       secret.etag++;
     });
     const run = await rotateInProcess(world, []);
-    expect(run.result.keys[0]!.error).toMatchObject({ reason: "ROTATION_UNSAFE", message: expect.stringContaining("Another rotation changed the ledger") });
-    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations["gemini-access-kit.v7"]).toBe("another-runs-key");
+    expect(run.result.keys[0]!.error).toMatchObject({
+      reason: "ROTATION_UNSAFE",
+      message: expect.stringContaining("Another rotation changed the ledger"),
+    });
+    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations["gemini-access-kit.v7"]).toBe(
+      "another-runs-key",
+    );
   });
 });
 
@@ -144,22 +183,38 @@ describe("keys the rotator did not make are never deleted without --prune", () =
     const [k1] = live();
     const secret = world.google.state.secrets.get(KEY_SECRET)!;
     const since = world.time.now;
-    secret.annotations = { ...secret.annotations, "gemini-access-kit.pending": JSON.stringify({ since: new Date(since).toISOString(), until: new Date(since + 25 * 60_000).toISOString(), newestVersion: 1, existing: [k1] }) };
+    secret.annotations = {
+      ...secret.annotations,
+      "gemini-access-kit.pending": JSON.stringify({
+        since: new Date(since).toISOString(),
+        until: new Date(since + 25 * 60_000).toISOString(),
+        newestVersion: 1,
+        existing: [k1],
+      }),
+    };
     secret.etag++;
     world.advance(1);
     const person = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
     const run = await rotateInProcess(world, []);
     expect(live()).toContain(person.keyId);
-    expect(run.result.keys[0]!.keys.find((l) => l.keyId === person.keyId)!.action).toBe("unmanaged");
+    expect(run.result.keys[0]!.keys.find((l) => l.keyId === person.keyId)!.action).toBe(
+      "unmanaged",
+    );
   });
 
   test("a note that cannot be read deletes nothing, says so, and is cleared", async () => {
     const person = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
-    world.google.state.secrets.get(KEY_SECRET)!.annotations = { "gemini-access-kit.pending": "{written by hand" };
+    world.google.state.secrets.get(KEY_SECRET)!.annotations = {
+      "gemini-access-kit.pending": "{written by hand",
+    };
     const run = await rotateInProcess(world, []);
     expect(live()).toContain(person.keyId);
-    expect(run.result.keys[0]!.keys[0]!.detail).toContain("the rotator's note in the secret could not be read; nothing was inferred from it");
-    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations["gemini-access-kit.pending"]).toBeUndefined();
+    expect(run.result.keys[0]!.keys[0]!.detail).toContain(
+      "the rotator's note in the secret could not be read; nothing was inferred from it",
+    );
+    expect(
+      world.google.state.secrets.get(KEY_SECRET)!.annotations["gemini-access-kit.pending"],
+    ).toBeUndefined();
   });
 
   test("an API key that says the rotator made it, but that no version is recorded for, is left alone without a note", async () => {
@@ -169,7 +224,12 @@ describe("keys the rotator did not make are never deleted without --prune", () =
     world.advance(1);
     const run = await rotateInProcess(world, []);
     expect(world.google.state.apiKeyRecords.get(apiKey!)!.deleteTime).toBeUndefined();
-    expect(run.result.keys[1]!.keys.find((l) => l.keyId === apiKey)).toMatchObject({ action: "unmanaged", detail: expect.stringContaining("made by the rotator for this secret but never recorded as stored") });
+    expect(run.result.keys[1]!.keys.find((l) => l.keyId === apiKey)).toMatchObject({
+      action: "unmanaged",
+      detail: expect.stringContaining(
+        "made by the rotator for this secret but never recorded as stored",
+      ),
+    });
   });
 });
 
@@ -190,7 +250,10 @@ describe("never two new keys", () => {
     const [lost] = live();
     world.advance(LEASE_DAYS);
     const next = await rotateInProcess(world, []);
-    expect(actions(next)).toEqual([["orphan", lost], ["rotated", expect.any(String)]]);
+    expect(actions(next)).toEqual([
+      ["orphan", lost],
+      ["rotated", expect.any(String)],
+    ]);
     expect(live()).toHaveLength(1);
     expect(live()).not.toContain(lost);
   });

@@ -21,7 +21,18 @@ import { liveApiKeys } from "../helpers/google/api-keys.ts";
 import { legacyExport, legacyUrn } from "../helpers/legacy-state.ts";
 import { runMocked } from "../helpers/mocks.ts";
 import { SECRET_KEYS } from "../helpers/fixtures.ts";
-import { API_KEY_SECRET, DAY, KEY_SECRET, PROJECT, RUNTIME, START, rotateInProcess, secretVersions, startRotateWorld, type RotateWorld } from "../helpers/rotate-world.ts";
+import {
+  API_KEY_SECRET,
+  DAY,
+  KEY_SECRET,
+  PROJECT,
+  RUNTIME,
+  START,
+  rotateInProcess,
+  secretVersions,
+  startRotateWorld,
+  type RotateWorld,
+} from "../helpers/rotate-world.ts";
 import { ROOT } from "../helpers/verify-cli.ts";
 
 let world: RotateWorld;
@@ -30,21 +41,42 @@ let slots: { a: string; b: string };
 let currentUrns: Set<string>;
 
 /** The stand-in pulumi, run with an argument array as the rotator's runner does. */
-const runner = (p: FakePulumi): Runner => (file, args) =>
-  new Promise((resolve) => {
-    const child = execFile(join(p.path.split(":")[0]!, file), args, { env: { ...process.env, FAKE_PULUMI_DIR: p.dir } }, (err, stdout, stderr) =>
-      resolve({ exitCode: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
-    child.stdin!.end();
-  });
+const runner =
+  (p: FakePulumi): Runner =>
+  (file, args) =>
+    new Promise((resolve) => {
+      const child = execFile(
+        join(p.path.split(":")[0]!, file),
+        args,
+        { env: { ...process.env, FAKE_PULUMI_DIR: p.dir } },
+        (err, stdout, stderr) =>
+          resolve({
+            exitCode: err ? Number((err as { code?: number }).code ?? 1) : 0,
+            stdout,
+            stderr,
+          }),
+      );
+      child.stdin!.end();
+    });
 
 async function migrate(argv: string[]) {
-  const full = { METADATA_SERVER_DETECTION: "none", HOME: "/nonexistent", GOOGLE_APPLICATION_CREDENTIALS: world.files.rotator, ...world.google.env };
+  const full = {
+    METADATA_SERVER_DETECTION: "none",
+    HOME: "/nonexistent",
+    GOOGLE_APPLICATION_CREDENTIALS: world.files.rotator,
+    ...world.google.env,
+  };
   const saved = { ...process.env };
   Object.assign(process.env, full);
   try {
     return await runMigrate(parseRotateArgs(["migrate", "--stack", "dev", ...argv]), {
-      fetch: nodeFetch, clock: { now: () => world.time.now, sleep: () => Promise.resolve(), random: () => 0.5 }, env: full, readFile: readInputFile,
-      run: runner(pulumi), progress: () => undefined, redactor: new Redactor(),
+      fetch: nodeFetch,
+      clock: { now: () => world.time.now, sleep: () => Promise.resolve(), random: () => 0.5 },
+      env: full,
+      readFile: readInputFile,
+      run: runner(pulumi),
+      progress: () => undefined,
+      redactor: new Redactor(),
     });
   } finally {
     process.env = saved;
@@ -61,38 +93,93 @@ beforeEach(async () => {
   world.google.state.accounts.get(RUNTIME)!.get(a.keyId)!.validAfterTime = stamp(START - 40 * DAY);
   world.google.state.accounts.get(RUNTIME)!.get(b.keyId)!.validAfterTime = stamp(START - 10 * DAY);
   world.google.state.secrets.get(KEY_SECRET)!.versions.push(
-    { number: 1, createTime: stamp(START - 40 * DAY), state: "ENABLED", data: Buffer.from(a.file) },
-    { number: 2, createTime: stamp(START - 10 * DAY), state: "ENABLED", data: Buffer.from(b.file) },
+    {
+      number: 1,
+      createTime: stamp(START - 40 * DAY),
+      state: "ENABLED",
+      data: Buffer.from(a.file),
+    },
+    {
+      number: 2,
+      createTime: stamp(START - 10 * DAY),
+      state: "ENABLED",
+      data: Buffer.from(b.file),
+    },
   );
-  const apiKey = { keyId: "gak-gemini-dev", uid: "5b1d", displayName: "Gemini API (gak-gemini-dev)", keyString: world.google.addApiKey(), createTime: stamp(START - 40 * DAY), updateTime: stamp(START - 40 * DAY), annotations: {}, restrictions: { apiTargets: [{ service: "generativelanguage.googleapis.com" }] }, serviceAccountEmail: RUNTIME, refusalsLeft: 0 };
+  const apiKey = {
+    keyId: "gak-gemini-dev",
+    uid: "5b1d",
+    displayName: "Gemini API (gak-gemini-dev)",
+    keyString: world.google.addApiKey(),
+    createTime: stamp(START - 40 * DAY),
+    updateTime: stamp(START - 40 * DAY),
+    annotations: {},
+    restrictions: { apiTargets: [{ service: "generativelanguage.googleapis.com" }] },
+    serviceAccountEmail: RUNTIME,
+    refusalsLeft: 0,
+  };
   world.google.state.apiKeyRecords.set(apiKey.keyId, apiKey);
   world.google.state.apiKeys.set(apiKey.keyString, apiKey);
-  world.google.state.secrets.get(API_KEY_SECRET)!.versions.push({ number: 1, createTime: stamp(START - 40 * DAY), state: "ENABLED", data: Buffer.from(apiKey.keyString) });
+  world.google.state.secrets.get(API_KEY_SECRET)!.versions.push({
+    number: 1,
+    createTime: stamp(START - 40 * DAY),
+    state: "ENABLED",
+    data: Buffer.from(apiKey.keyString),
+  });
   slots = { a: a.keyId, b: b.keyId };
-  const { config } = parseConfig(readStackFile(ROOT, "dev").raw, { stack: "dev", secretKeys: SECRET_KEYS });
+  const { config } = parseConfig(readStackFile(ROOT, "dev").raw, {
+    stack: "dev",
+    secretKeys: SECRET_KEYS,
+  });
   const current = await runMocked(() => buildStack(config!), { stack: "dev" });
   currentUrns = new Set(current.resources.map((r) => r.urn));
-  const deployment = legacyExport(current.resources, { project: PROJECT, projectNumber: "123456789012", account: RUNTIME, slots: { a: { keyId: a.keyId, version: 1 }, b: { keyId: b.keyId, version: 2 } }, apiKey: { keyId: "gak-gemini-dev", version: 1 } });
-  pulumi = fakePulumi({ backend: "gs://acme-gemini-state-dev", stacks: { dev: { deployment: deployment.deployment } } });
+  const deployment = legacyExport(current.resources, {
+    project: PROJECT,
+    projectNumber: "123456789012",
+    account: RUNTIME,
+    slots: { a: { keyId: a.keyId, version: 1 }, b: { keyId: b.keyId, version: 2 } },
+    apiKey: { keyId: "gak-gemini-dev", version: 1 },
+  });
+  pulumi = fakePulumi({
+    backend: "gs://acme-gemini-state-dev",
+    stacks: { dev: { deployment: deployment.deployment } },
+  });
 });
 afterEach(() => world.google.close());
 
-const stateUrns = () => (pulumi.state().stacks!.dev!.deployment!.resources as { urn: string }[]).map((r) => r.urn);
+const stateUrns = () =>
+  (pulumi.state().stacks!.dev!.deployment!.resources as { urn: string }[]).map((r) => r.urn);
 
 describe("npm run rotate -- migrate", () => {
   test("records which version holds which key, from the state export alone, and removes exactly the keys and their versions from the state", async () => {
     const result = await migrate([]);
     expect(result.keys.map((k) => [k.kind, k.keyId, k.stored?.version, k.recorded])).toEqual([
-      ["service-account-key", slots.a, 1, true], ["service-account-key", slots.b, 2, true], ["api-key", "gak-gemini-dev", 1, true],
+      ["service-account-key", slots.a, 1, true],
+      ["service-account-key", slots.b, 2, true],
+      ["api-key", "gak-gemini-dev", 1, true],
     ]);
-    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({ "gemini-access-kit.v1": slots.a, "gemini-access-kit.v2": slots.b });
-    expect(world.google.state.secrets.get(API_KEY_SECRET)!.annotations).toEqual({ "gemini-access-kit.v1": "gak-gemini-dev" });
+    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({
+      "gemini-access-kit.v1": slots.a,
+      "gemini-access-kit.v2": slots.b,
+    });
+    expect(world.google.state.secrets.get(API_KEY_SECRET)!.annotations).toEqual({
+      "gemini-access-kit.v1": "gak-gemini-dev",
+    });
     const removed = stateUrns();
-    for (const type of ["gcp:serviceaccount/key:Key", "gcp:projects/apiKey:ApiKey", "gcp:secretmanager/secretVersion:SecretVersion"]) expect(removed.filter((u) => u.includes(type))).toEqual([]);
+    for (const type of [
+      "gcp:serviceaccount/key:Key",
+      "gcp:projects/apiKey:ApiKey",
+      "gcp:secretmanager/secretVersion:SecretVersion",
+    ])
+      expect(removed.filter((u) => u.includes(type))).toEqual([]);
     const deletes = pulumi.calls().filter((c) => c.args[0] === "state");
-    expect(deletes.map((c) => c.args.slice(0, 5))).toEqual([["state", "delete", "--stack", "dev", "--yes"]]);
+    expect(deletes.map((c) => c.args.slice(0, 5))).toEqual([
+      ["state", "delete", "--stack", "dev", "--yes"],
+    ]);
     expect(deletes[0]!.args.slice(5)).toHaveLength(6);
-    expect(formatMigrate(result)).toContain("Next: pulumi up for stack dev (it no longer manages these), then npm run rotate -- --stack dev.");
+    expect(formatMigrate(result)).toContain(
+      "Next: pulumi up for stack dev (it no longer manages these), then npm run rotate -- --stack dev.",
+    );
   });
 
   test("revokes nothing: every key is still in Google and every version still enabled", async () => {
@@ -100,16 +187,30 @@ describe("npm run rotate -- migrate", () => {
     expect(keyIds(world.google.state, RUNTIME)).toEqual([slots.a, slots.b].sort());
     expect(liveApiKeys(world.google.state)).toEqual(["gak-gemini-dev"]);
     expect(secretVersions(world, KEY_SECRET).map((v) => v.state)).toEqual(["ENABLED", "ENABLED"]);
-    expect(world.google.state.requests.filter((r) => ["iamKeys.delete", "apiKeys.delete", "versions.destroy", "secrets"].includes(r.route))).toEqual([]);
+    expect(
+      world.google.state.requests.filter((r) =>
+        ["iamKeys.delete", "apiKeys.delete", "versions.destroy", "secrets"].includes(r.route),
+      ),
+    ).toEqual([]);
   });
 
   test("the next pulumi up deletes nothing: every resource left in the state is one the program declares, the earlier components by KeySecret's aliases", async () => {
-    const { config } = parseConfig(readStackFile(ROOT, "dev").raw, { stack: "dev", secretKeys: SECRET_KEYS });
+    const { config } = parseConfig(readStackFile(ROOT, "dev").raw, {
+      stack: "dev",
+      secretKeys: SECRET_KEYS,
+    });
     const d = await runMocked(() => buildStack(config!), { stack: "dev" });
     const keySecret = d.ofType("gemini-access-kit:index:KeySecret")[0]!;
-    expect(keySecret.aliases).toEqual(expect.arrayContaining([expect.stringMatching(/^type=gemini-access-kit:index:RotatingKey( |$)/), expect.stringMatching(/^type=gemini-access-kit:index:GeminiApiKey( |$)/)]));
+    expect(keySecret.aliases).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^type=gemini-access-kit:index:RotatingKey( |$)/),
+        expect.stringMatching(/^type=gemini-access-kit:index:GeminiApiKey( |$)/),
+      ]),
+    );
     await migrate([]);
-    const left = stateUrns().filter((u) => !u.includes("::pulumi:pulumi:Stack::") && !u.includes("::pulumi:providers:"));
+    const left = stateUrns().filter(
+      (u) => !u.includes("::pulumi:pulumi:Stack::") && !u.includes("::pulumi:providers:"),
+    );
     const declared = new Set([...currentUrns].map(legacyUrn));
     expect(left.filter((u) => !declared.has(u))).toEqual([]);
     expect(left.length).toBe(currentUrns.size);
@@ -117,19 +218,33 @@ describe("npm run rotate -- migrate", () => {
 
   test("the check can fail: before the migration, the state holds what the program no longer declares", () => {
     const declared = new Set([...currentUrns].map(legacyUrn));
-    expect(stateUrns().filter((u) => !u.includes("pulumi:pulumi:Stack") && !u.includes("pulumi:providers:") && !declared.has(u))).toHaveLength(6);
+    expect(
+      stateUrns().filter(
+        (u) =>
+          !u.includes("pulumi:pulumi:Stack") &&
+          !u.includes("pulumi:providers:") &&
+          !declared.has(u),
+      ),
+    ).toHaveLength(6);
   });
 
   test("then the rotator keeps both keys inside the period, and at its first rotation keeps the key consumers hold and retires the older", async () => {
     await migrate([]);
     const first = await rotateInProcess(world, []);
-    expect(first.result.keys[0]!.keys.map((l) => [l.action, l.keyId])).toEqual([["kept", slots.b], ["kept", slots.a]]);
+    expect(first.result.keys[0]!.keys.map((l) => [l.action, l.keyId])).toEqual([
+      ["kept", slots.b],
+      ["kept", slots.a],
+    ]);
     // The API key was 40 days old: rotated at once, the one consumers hold kept one more period.
     expect(first.result.keys[1]!.keys.map((l) => l.action)).toEqual(["rotated", "kept"]);
     expect(liveApiKeys(world.google.state)).toContain("gak-gemini-dev");
     world.advance(20);
     const next = await rotateInProcess(world, []);
-    expect(next.result.keys[0]!.keys.map((l) => [l.action, l.keyId])).toEqual([["rotated", expect.any(String)], ["kept", slots.b], ["pruned", slots.a]]);
+    expect(next.result.keys[0]!.keys.map((l) => [l.action, l.keyId])).toEqual([
+      ["rotated", expect.any(String)],
+      ["kept", slots.b],
+      ["pruned", slots.a],
+    ]);
     expect(keyIds(world.google.state, RUNTIME)).toContain(slots.b);
   });
 
@@ -151,7 +266,9 @@ describe("npm run rotate -- migrate", () => {
   });
 
   test("a version that disagrees with what the ledger already records stops it before the state is touched", async () => {
-    world.google.state.secrets.get(KEY_SECRET)!.annotations = { "gemini-access-kit.v2": "some-other-key" };
+    world.google.state.secrets.get(KEY_SECRET)!.annotations = {
+      "gemini-access-kit.v2": "some-other-key",
+    };
     await expect(migrate([])).rejects.toMatchObject({ reason: "ROTATION_UNSAFE" });
     expect(pulumi.calls().filter((c) => c.args[0] === "state")).toEqual([]);
   });
@@ -160,13 +277,20 @@ describe("npm run rotate -- migrate", () => {
     const text = JSON.stringify({ version: 3, deployment: pulumi.state().stacks!.dev!.deployment });
     const keys = legacyKeys(text, "export.json");
     expect(keys.map((k) => [k.keyId, k.stored?.secret, k.stored?.version])).toEqual([
-      [slots.a, "projects/123456789012/secrets/gak-runtime-key-dev", 1], [slots.b, "projects/123456789012/secrets/gak-runtime-key-dev", 2], ["gak-gemini-dev", "projects/123456789012/secrets/gak-api-key-dev", 1],
+      [slots.a, "projects/123456789012/secrets/gak-runtime-key-dev", 1],
+      [slots.b, "projects/123456789012/secrets/gak-runtime-key-dev", 2],
+      ["gak-gemini-dev", "projects/123456789012/secrets/gak-api-key-dev", 1],
     ]);
     expect(JSON.stringify(keys)).not.toContain("ciphertext");
   });
 
   test("exports the state without --show-secrets, so no secret is ever decrypted", async () => {
     await migrate([]);
-    expect(pulumi.calls().filter((c) => c.args[0] === "stack").map((c) => c.args)).toEqual([["stack", "export", "--stack", "dev"]]);
+    expect(
+      pulumi
+        .calls()
+        .filter((c) => c.args[0] === "stack")
+        .map((c) => c.args),
+    ).toEqual([["stack", "export", "--stack", "dev"]]);
   });
 });

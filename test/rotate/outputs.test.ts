@@ -22,24 +22,70 @@ const refusal = (json: string): string => {
 
 describe("the rotation list", () => {
   test("is the rotation output as the stack exports it", () => {
-    expect(parseRotation(outputs(ROTATION), "outputs.json")).toEqual({ source: "outputs.json", ...ROTATION });
+    expect(parseRotation(outputs(ROTATION), "outputs.json")).toEqual({
+      source: "outputs.json",
+      ...ROTATION,
+    });
   });
 
   test("the committed dev stack gives, offline, exactly the list these tests rotate", async () => {
-    const plan = await planStack({ stack: "dev", stackFile: "stacks/Pulumi.dev.yaml", file: readStackFile(ROOT, "dev"), readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")) });
-    expect(parseRotation(JSON.stringify(plan.outputs), "plan")).toEqual({ source: "plan", ...ROTATION });
+    const plan = await planStack({
+      stack: "dev",
+      stackFile: "stacks/Pulumi.dev.yaml",
+      file: readStackFile(ROOT, "dev"),
+      readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
+    });
+    expect(parseRotation(JSON.stringify(plan.outputs), "plan")).toEqual({
+      source: "plan",
+      ...ROTATION,
+    });
   });
 
   test.each([
     ["not JSON", "{", "2 outputs.json is not valid JSON."],
-    ["another kit's outputs", JSON.stringify({ rotation: ROTATION }), '2 outputs.json has no "project" output, so it is not this kit\'s stack outputs.'],
-    ["a stack from before the rotator", JSON.stringify({ project: "p" }), '2 outputs.json has no "rotation" output: the stack was last deployed by an earlier version of the kit.'],
-    ["a period over 90 days", outputs({ ...ROTATION, periodDays: 400 }), "2 outputs.json: rotation.periodDays is 400, not a whole number of days from 1 to 90."],
-    ["a secret that is not a resource name", outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[0], secret: "gak-runtime-key-dev" }] }), '2 outputs.json: rotation.keys[0].secret is "gak-runtime-key-dev", not what the kit exports.'],
-    ["an account that is not a service account", outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[0], account: "alice@example.com" }] }), '2 outputs.json: rotation.keys[0].account is "alice@example.com", not what the kit exports.'],
-    ["an unknown kind", outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[0], kind: "hmac-key" }] }), '2 outputs.json: rotation.keys[0].kind is "hmac-key"; the kit rotates "service-account-key" and "api-key".'],
-    ["an API key prefix with no room for the date", outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[1], keyIdPrefix: "a".repeat(48) }] }), `2 outputs.json: rotation.keys[0].keyIdPrefix is "${"a".repeat(48)}", not what the kit exports.`],
-    ["two keys in one secret", outputs({ ...ROTATION, keys: [ROTATION.keys[0], { ...ROTATION.keys[1], secret: ROTATION.keys[0]!.secret }] }), `2 outputs.json: two keys go in the secret ${ROTATION.keys[0]!.secret}; each key needs its own.`],
+    [
+      "another kit's outputs",
+      JSON.stringify({ rotation: ROTATION }),
+      '2 outputs.json has no "project" output, so it is not this kit\'s stack outputs.',
+    ],
+    [
+      "a stack from before the rotator",
+      JSON.stringify({ project: "p" }),
+      '2 outputs.json has no "rotation" output: the stack was last deployed by an earlier version of the kit.',
+    ],
+    [
+      "a period over 90 days",
+      outputs({ ...ROTATION, periodDays: 400 }),
+      "2 outputs.json: rotation.periodDays is 400, not a whole number of days from 1 to 90.",
+    ],
+    [
+      "a secret that is not a resource name",
+      outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[0], secret: "gak-runtime-key-dev" }] }),
+      '2 outputs.json: rotation.keys[0].secret is "gak-runtime-key-dev", not what the kit exports.',
+    ],
+    [
+      "an account that is not a service account",
+      outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[0], account: "alice@example.com" }] }),
+      '2 outputs.json: rotation.keys[0].account is "alice@example.com", not what the kit exports.',
+    ],
+    [
+      "an unknown kind",
+      outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[0], kind: "hmac-key" }] }),
+      '2 outputs.json: rotation.keys[0].kind is "hmac-key"; the kit rotates "service-account-key" and "api-key".',
+    ],
+    [
+      "an API key prefix with no room for the date",
+      outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[1], keyIdPrefix: "a".repeat(48) }] }),
+      `2 outputs.json: rotation.keys[0].keyIdPrefix is "${"a".repeat(48)}", not what the kit exports.`,
+    ],
+    [
+      "two keys in one secret",
+      outputs({
+        ...ROTATION,
+        keys: [ROTATION.keys[0], { ...ROTATION.keys[1], secret: ROTATION.keys[0]!.secret }],
+      }),
+      `2 outputs.json: two keys go in the secret ${ROTATION.keys[0]!.secret}; each key needs its own.`,
+    ],
   ])("refuses %s with exit 2 and a message that says what is wrong", (_what, json, message) => {
     expect(refusal(json)).toBe(message);
   });
@@ -47,24 +93,49 @@ describe("the rotation list", () => {
 
 describe("the ledger in a secret's annotations", () => {
   test("keeps which version holds which key, the note of a run under way, and everyone else's annotations as they are", () => {
-    const note = { since: "2026-12-04T03:00:00.000Z", until: "2026-12-04T03:25:00.000Z", newestVersion: 12, existing: ["k3"], keyId: "k13" };
-    const annotations = { owner: "platform", "gemini-access-kit.v3": "k3", "gemini-access-kit.v12": "k12", "gemini-access-kit.pending": JSON.stringify(note) };
+    const note = {
+      since: "2026-12-04T03:00:00.000Z",
+      until: "2026-12-04T03:25:00.000Z",
+      newestVersion: 12,
+      existing: ["k3"],
+      keyId: "k13",
+    };
+    const annotations = {
+      owner: "platform",
+      "gemini-access-kit.v3": "k3",
+      "gemini-access-kit.v12": "k12",
+      "gemini-access-kit.pending": JSON.stringify(note),
+    };
     const ledger = readLedger(annotations);
-    expect([...ledger.versions]).toEqual([[3, "k3"], [12, "k12"]]);
+    expect([...ledger.versions]).toEqual([
+      [3, "k3"],
+      [12, "k12"],
+    ]);
     expect(ledger.pending).toEqual(note);
     expect(ledger.others).toEqual({ owner: "platform" });
     expect(ledgerAnnotations(ledger)).toEqual(annotations);
   });
 
   test("a note it cannot read is marked as such, and nothing is taken from it", () => {
-    for (const text of ["{not json", '{"since":"2026-12-04T03:00:00Z"}', '{"since":"x","until":"y","newestVersion":1}']) {
+    for (const text of [
+      "{not json",
+      '{"since":"2026-12-04T03:00:00Z"}',
+      '{"since":"x","until":"y","newestVersion":1}',
+    ]) {
       const ledger = readLedger({ "gemini-access-kit.pending": text });
       expect([ledger.pending, ledger.unreadableNote]).toEqual([undefined, true]);
     }
   });
 
   test("every annotation key it writes is one Secret Manager accepts (1-63 characters, alphanumeric at both ends)", () => {
-    const keys = Object.keys(ledgerAnnotations({ versions: new Map([[999_999_999, "k"]]), pending: { since: "x", until: "y", newestVersion: 1 }, others: {} }));
-    for (const key of keys) expect(key).toMatch(/^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{0,61}[a-zA-Z0-9])?$/);
+    const keys = Object.keys(
+      ledgerAnnotations({
+        versions: new Map([[999_999_999, "k"]]),
+        pending: { since: "x", until: "y", newestVersion: 1 },
+        others: {},
+      }),
+    );
+    for (const key of keys)
+      expect(key).toMatch(/^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{0,61}[a-zA-Z0-9])?$/);
   });
 });

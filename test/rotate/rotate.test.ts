@@ -8,7 +8,14 @@ import { keyIds } from "../helpers/google/iam.ts";
 import { liveApiKeys } from "../helpers/google/api-keys.ts";
 import { googleError } from "../helpers/google/respond.ts";
 import {
-  API_KEY_SECRET, CHANGING, KEY_SECRET, RUNTIME, rotateInProcess, secretVersions, startRotateWorld, type RotateWorld,
+  API_KEY_SECRET,
+  CHANGING,
+  KEY_SECRET,
+  RUNTIME,
+  rotateInProcess,
+  secretVersions,
+  startRotateWorld,
+  type RotateWorld,
 } from "../helpers/rotate-world.ts";
 
 let world: RotateWorld;
@@ -17,36 +24,61 @@ beforeEach(async () => {
 });
 afterEach(() => world.google.close());
 
-const actions = (r: Awaited<ReturnType<typeof rotateInProcess>>, entry: number) => r.result.keys[entry]!.keys.map((l) => [l.action, l.keyId, l.version]);
-const changes = (from = 0) => world.google.state.requests.slice(from).filter((r) => CHANGING.includes(r.route as never)).map((r) => r.route);
-const enabled = (secret: string) => secretVersions(world, secret).filter((v) => v.state === "ENABLED").map((v) => v.holds);
+const actions = (r: Awaited<ReturnType<typeof rotateInProcess>>, entry: number) =>
+  r.result.keys[entry]!.keys.map((l) => [l.action, l.keyId, l.version]);
+const changes = (from = 0) =>
+  world.google.state.requests
+    .slice(from)
+    .filter((r) => CHANGING.includes(r.route as never))
+    .map((r) => r.route);
+const enabled = (secret: string) =>
+  secretVersions(world, secret)
+    .filter((v) => v.state === "ENABLED")
+    .map((v) => v.holds);
 
 describe("a key's life under the rotator", () => {
   test("the first run makes each key, proves it with a models call as its consumers will, and adds it as the secret's only version", async () => {
     const run = await rotateInProcess(world, []);
     expect(run.result.exitCode).toBe(0);
     const [key] = keyIds(world.google.state, RUNTIME);
-    expect(secretVersions(world, KEY_SECRET)).toEqual([{ number: 1, state: "ENABLED", holds: key }]);
+    expect(secretVersions(world, KEY_SECRET)).toEqual([
+      { number: 1, state: "ENABLED", holds: key },
+    ]);
     const [apiKey] = liveApiKeys(world.google.state);
     expect(apiKey).toMatch(/^gak-gemini-dev-20261204-031700$/);
-    expect(secretVersions(world, API_KEY_SECRET)).toEqual([{ number: 1, state: "ENABLED", holds: apiKey }]);
+    expect(secretVersions(world, API_KEY_SECRET)).toEqual([
+      { number: 1, state: "ENABLED", holds: apiKey },
+    ]);
     expect(actions(run, 0)).toEqual([["rotated", key, 1]]);
     expect(actions(run, 1)).toEqual([["rotated", apiKey, 1]]);
     // Proven before stored: the models were listed with the new key's token, and with the new API key.
     const requests = world.google.state.requests;
     const added = requests.findIndex((r) => r.route === "versions.add");
-    const proofs = requests.slice(0, added).filter((r) => r.route === "models").map((r) => world.google.state.tokens.get(r.headers.authorization?.slice(7) ?? "")?.principal);
+    const proofs = requests
+      .slice(0, added)
+      .filter((r) => r.route === "models")
+      .map(
+        (r) => world.google.state.tokens.get(r.headers.authorization?.slice(7) ?? "")?.principal,
+      );
     // Every page of the listing (57 models, 50 a page), as verify lists them.
     expect(proofs).toEqual([RUNTIME, RUNTIME]);
-    const apiProof = requests.filter((r) => r.route === "models" && r.headers["x-goog-api-key"] !== undefined);
-    expect(new Set(apiProof.map((r) => r.headers["x-goog-api-key"]))).toEqual(new Set([world.google.state.apiKeyRecords.get(apiKey!)!.keyString]));
-    expect(requests.findIndex((r) => r.route === "models" && r.headers["x-goog-api-key"] !== undefined)).toBeLessThan(requests.map((r) => r.route).lastIndexOf("versions.add"));
+    const apiProof = requests.filter(
+      (r) => r.route === "models" && r.headers["x-goog-api-key"] !== undefined,
+    );
+    expect(new Set(apiProof.map((r) => r.headers["x-goog-api-key"]))).toEqual(
+      new Set([world.google.state.apiKeyRecords.get(apiKey!)!.keyString]),
+    );
+    expect(
+      requests.findIndex((r) => r.route === "models" && r.headers["x-goog-api-key"] !== undefined),
+    ).toBeLessThan(requests.map((r) => r.route).lastIndexOf("versions.add"));
   });
 
   test("the API key is restricted to the Gemini API and bound to its service account, and says which secret it is for", async () => {
     await rotateInProcess(world, []);
     const record = world.google.state.apiKeyRecords.get(liveApiKeys(world.google.state)[0]!)!;
-    expect(record.restrictions).toEqual({ apiTargets: [{ service: "generativelanguage.googleapis.com" }] });
+    expect(record.restrictions).toEqual({
+      apiTargets: [{ service: "generativelanguage.googleapis.com" }],
+    });
     expect(record.serviceAccountEmail).toBe(RUNTIME);
     expect(record.annotations).toEqual({ "gemini-access-kit.secret": API_KEY_SECRET });
   });
@@ -59,7 +91,10 @@ describe("a key's life under the rotator", () => {
     expect(second.result.exitCode).toBe(0);
     expect(changes(before)).toEqual([]);
     expect(second.result.keys.map((k) => k.status)).toEqual(["current", "current"]);
-    expect(second.result.keys.map((k) => k.keys.map((l) => l.action))).toEqual([["kept"], ["kept"]]);
+    expect(second.result.keys.map((k) => k.keys.map((l) => l.action))).toEqual([
+      ["kept"],
+      ["kept"],
+    ]);
     expect(second.result.keys[0]!.keys[0]!.detail).toBe("current; the next is due 2027-01-03");
   });
 
@@ -72,8 +107,13 @@ describe("a key's life under the rotator", () => {
     const second = keyIds(world.google.state, RUNTIME).find((k) => k !== first)!;
     expect(keyIds(world.google.state, RUNTIME)).toEqual([first, second].sort());
     expect(enabled(KEY_SECRET)).toEqual([first, second]);
-    expect(actions(run, 0)).toEqual([["rotated", second, 2], ["kept", first, 1]]);
-    expect(run.result.keys[0]!.keys[1]!.detail).toBe("previous; valid until the next rotation, due 2027-02-02");
+    expect(actions(run, 0)).toEqual([
+      ["rotated", second, 2],
+      ["kept", first, 1],
+    ]);
+    expect(run.result.keys[0]!.keys[1]!.detail).toBe(
+      "previous; valid until the next rotation, due 2027-02-02",
+    );
     expect(liveApiKeys(world.google.state)).toHaveLength(2);
     expect(liveApiKeys(world.google.state)).toContain(firstApiKey);
     expect(run.result.keys.map((k) => k.status)).toEqual(["rotated", "rotated"]);
@@ -89,9 +129,20 @@ describe("a key's life under the rotator", () => {
     const run = await rotateInProcess(world, []);
     const third = keyIds(world.google.state, RUNTIME).find((k) => k !== second)!;
     expect(keyIds(world.google.state, RUNTIME)).toEqual([second, third].sort());
-    expect(secretVersions(world, KEY_SECRET).map((v) => [v.number, v.state])).toEqual([[1, "DESTROYED"], [2, "ENABLED"], [3, "ENABLED"]]);
-    expect(actions(run, 0)).toEqual([["rotated", third, 3], ["kept", second, 2], ["pruned", first, 1]]);
-    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({ "gemini-access-kit.v2": second, "gemini-access-kit.v3": third });
+    expect(secretVersions(world, KEY_SECRET).map((v) => [v.number, v.state])).toEqual([
+      [1, "DESTROYED"],
+      [2, "ENABLED"],
+      [3, "ENABLED"],
+    ]);
+    expect(actions(run, 0)).toEqual([
+      ["rotated", third, 3],
+      ["kept", second, 2],
+      ["pruned", first, 1],
+    ]);
+    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({
+      "gemini-access-kit.v2": second,
+      "gemini-access-kit.v3": third,
+    });
     expect(liveApiKeys(world.google.state)).toHaveLength(2);
     expect(world.google.state.apiKeyRecords.size).toBe(3);
   });
@@ -101,7 +152,10 @@ describe("a key's life under the rotator", () => {
     const [first] = keyIds(world.google.state, RUNTIME);
     world.advance(95);
     const run = await rotateInProcess(world, []);
-    expect(actions(run, 0)).toEqual([["rotated", expect.any(String), 2], ["kept", first, 1]]);
+    expect(actions(run, 0)).toEqual([
+      ["rotated", expect.any(String), 2],
+      ["kept", first, 1],
+    ]);
   });
 });
 
@@ -109,7 +163,12 @@ describe("when something goes wrong, the old key stays in place", () => {
   const afterFirstPeriod = async () => {
     await rotateInProcess(world, []);
     world.advance(31);
-    return { keys: keyIds(world.google.state, RUNTIME), apiKeys: liveApiKeys(world.google.state), annotations: { ...world.google.state.secrets.get(KEY_SECRET)!.annotations }, versions: secretVersions(world, KEY_SECRET) };
+    return {
+      keys: keyIds(world.google.state, RUNTIME),
+      apiKeys: liveApiKeys(world.google.state),
+      annotations: { ...world.google.state.secrets.get(KEY_SECRET)!.annotations },
+      versions: secretVersions(world, KEY_SECRET),
+    };
   };
 
   test("a proof that fails deletes the new key again and leaves keys, versions and the ledger as they were (exit 1)", async () => {
@@ -117,9 +176,16 @@ describe("when something goes wrong, the old key stays in place", () => {
     world.google.state.disabled = true;
     const run = await rotateInProcess(world, []);
     expect(run.result.exitCode).toBe(1);
-    expect(run.result.keys.map((k) => [k.status, k.error?.reason])).toEqual([["failed", "PROOF_FAILED"], ["failed", "PROOF_FAILED"]]);
-    expect(run.result.keys[0]!.error!.message).toMatch(/^The new key [0-9a-f]{40} was not accepted: generativelanguage\.googleapis\.com is not enabled/);
-    expect(run.result.keys[0]!.error!.fix).toContain("The new key was deleted again and the current one left in place");
+    expect(run.result.keys.map((k) => [k.status, k.error?.reason])).toEqual([
+      ["failed", "PROOF_FAILED"],
+      ["failed", "PROOF_FAILED"],
+    ]);
+    expect(run.result.keys[0]!.error!.message).toMatch(
+      /^The new key [0-9a-f]{40} was not accepted: generativelanguage\.googleapis\.com is not enabled/,
+    );
+    expect(run.result.keys[0]!.error!.fix).toContain(
+      "The new key was deleted again and the current one left in place",
+    );
     expect(keyIds(world.google.state, RUNTIME)).toEqual(before.keys);
     expect(liveApiKeys(world.google.state)).toEqual(before.apiKeys);
     expect(secretVersions(world, KEY_SECRET)).toEqual(before.versions);
@@ -132,14 +198,18 @@ describe("when something goes wrong, the old key stays in place", () => {
     expect(run.result.exitCode).toBe(0);
     expect(run.result.keys.map((k) => k.proof?.attempts)).toEqual([4, 4]);
     expect(run.progress.filter((l) => l.includes("not accepted yet"))).toHaveLength(6);
-    expect(run.result.keys[0]!.keys[0]!.detail).toMatch(/proven \(57 models listed, 4 attempts in 14 s\)/);
+    expect(run.result.keys[0]!.keys[0]!.detail).toMatch(
+      /proven \(57 models listed, 4 attempts in 14 s\)/,
+    );
   });
 
   test("a key still refused at the deadline is deleted again, and the run fails with the reason", async () => {
     world.google.state.newKeyRefusals = 1000;
     const run = await rotateInProcess(world, ["--proof-timeout", "60"]);
     expect(run.result.keys.map((k) => k.error?.reason)).toEqual(["PROOF_FAILED", "PROOF_FAILED"]);
-    expect(run.result.keys[0]!.error!.message).toMatch(/was not accepted after \d+ attempts in \d+ s: Get a token for gak-runtime-dev@acme-gemini-dev\.iam\.gserviceaccount\.com: the service-account key was refused/);
+    expect(run.result.keys[0]!.error!.message).toMatch(
+      /was not accepted after \d+ attempts in \d+ s: Get a token for gak-runtime-dev@acme-gemini-dev\.iam\.gserviceaccount\.com: the service-account key was refused/,
+    );
     expect(keyIds(world.google.state, RUNTIME)).toEqual([]);
     expect(liveApiKeys(world.google.state)).toEqual([]);
     expect(secretVersions(world, KEY_SECRET)).toEqual([]);
@@ -149,9 +219,16 @@ describe("when something goes wrong, the old key stays in place", () => {
   test("an organization policy that refuses keys is named with both ways out, and nothing is left behind", async () => {
     world.google.state.keyCreationBlocked = true;
     const run = await rotateInProcess(world, []);
-    expect(run.result.keys[0]).toMatchObject({ status: "failed", error: { reason: "KEY_CREATION_BLOCKED" } });
-    expect(run.result.keys[0]!.error!.message).toContain("constraints/iam.disableServiceAccountKeyCreation");
-    expect(run.result.keys[0]!.error!.fix).toMatch(/keyless path.*impersonators.*createKey: false.*gcloud org-policies reset iam\.disableServiceAccountKeyCreation/);
+    expect(run.result.keys[0]).toMatchObject({
+      status: "failed",
+      error: { reason: "KEY_CREATION_BLOCKED" },
+    });
+    expect(run.result.keys[0]!.error!.message).toContain(
+      "constraints/iam.disableServiceAccountKeyCreation",
+    );
+    expect(run.result.keys[0]!.error!.fix).toMatch(
+      /keyless path.*impersonators.*createKey: false.*gcloud org-policies reset iam\.disableServiceAccountKeyCreation/,
+    );
     expect(run.result.keys[1]!.status).toBe("rotated");
     expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({});
   });
@@ -159,7 +236,15 @@ describe("when something goes wrong, the old key stays in place", () => {
   test("an organization policy that refuses binding the API key to its account fails the API key, named, with nothing left", async () => {
     world.google.state.apiKeyBindingBlocked = true;
     const run = await rotateInProcess(world, []);
-    expect(run.result.keys[1]).toMatchObject({ status: "failed", error: { reason: "API_KEY_BINDING_BLOCKED", fix: expect.stringContaining("Google exempts keys restricted to generativelanguage.googleapis.com") } });
+    expect(run.result.keys[1]).toMatchObject({
+      status: "failed",
+      error: {
+        reason: "API_KEY_BINDING_BLOCKED",
+        fix: expect.stringContaining(
+          "Google exempts keys restricted to generativelanguage.googleapis.com",
+        ),
+      },
+    });
     expect(run.result.keys[0]!.status).toBe("rotated");
     expect(world.google.state.secrets.get(API_KEY_SECRET)!.annotations).toEqual({});
   });
@@ -167,34 +252,56 @@ describe("when something goes wrong, the old key stays in place", () => {
   test("a caller without key admin on the account is told which role, on which resource, and who grants it", async () => {
     world.google.state.keyAdmins.delete(RUNTIME);
     const run = await rotateInProcess(world, []);
-    expect(run.result.keys[0]).toMatchObject({ status: "failed", error: { reason: "PERMISSION_DENIED" } });
-    expect(run.result.keys[0]!.error!.fix).toContain("roles/iam.serviceAccountKeyAdmin on this account (on the account, not the project)");
-    expect(run.result.keys[0]!.error!.fix).toContain("The CI stack grants it to the environment's rotator");
+    expect(run.result.keys[0]).toMatchObject({
+      status: "failed",
+      error: { reason: "PERMISSION_DENIED" },
+    });
+    expect(run.result.keys[0]!.error!.fix).toContain(
+      "roles/iam.serviceAccountKeyAdmin on this account (on the account, not the project)",
+    );
+    expect(run.result.keys[0]!.error!.fix).toContain(
+      "The CI stack grants it to the environment's rotator",
+    );
   });
 
   test("a secret that does not exist yet says to run pulumi up first", async () => {
     world.google.state.secrets.delete(KEY_SECRET);
     const run = await rotateInProcess(world, []);
-    expect(run.result.keys[0]!.error).toMatchObject({ reason: "NOT_FOUND", fix: expect.stringContaining("run pulumi up for the stack first") });
+    expect(run.result.keys[0]!.error).toMatchObject({
+      reason: "NOT_FOUND",
+      fix: expect.stringContaining("run pulumi up for the stack first"),
+    });
   });
 });
 
 describe("transient failures are retried, and never leave two new keys", () => {
   test("a key made whose answer was lost (503) is deleted, then one more is made: one new key in all", async () => {
-    world.google.failNext("iamKeys.create", { status: 503, afterHandling: true, body: googleError(503, "UNAVAILABLE", "The service is currently unavailable.") });
+    world.google.failNext("iamKeys.create", {
+      status: 503,
+      afterHandling: true,
+      body: googleError(503, "UNAVAILABLE", "The service is currently unavailable."),
+    });
     const run = await rotateInProcess(world, []);
     expect(run.result.exitCode).toBe(0);
     expect(world.google.requestsTo("iamKeys.create")).toHaveLength(2);
     expect(world.google.requestsTo("iamKeys.delete")).toHaveLength(1);
-    expect(keyIds(world.google.state, RUNTIME)).toEqual([secretVersions(world, KEY_SECRET)[0]!.holds]);
+    expect(keyIds(world.google.state, RUNTIME)).toEqual([
+      secretVersions(world, KEY_SECRET)[0]!.holds,
+    ]);
   });
 
   test("a version added whose answer was lost (429) is taken as added: one version, not two", async () => {
-    world.google.failNext("versions.add", { status: 429, afterHandling: true, body: googleError(429, "RESOURCE_EXHAUSTED", "Quota exceeded.") });
+    world.google.failNext("versions.add", {
+      status: 429,
+      afterHandling: true,
+      body: googleError(429, "RESOURCE_EXHAUSTED", "Quota exceeded."),
+    });
     const run = await rotateInProcess(world, []);
     expect(run.result.exitCode).toBe(0);
     expect(secretVersions(world, KEY_SECRET)).toHaveLength(1);
-    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({ "gemini-access-kit.v1": keyIds(world.google.state, RUNTIME)[0] });
+    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({
+      "gemini-access-kit.v1": keyIds(world.google.state, RUNTIME)[0],
+    });
   });
 
   test("an API key made whose answer was lost is found by its id on the retry (ALREADY_EXISTS) and used, not made twice", async () => {
@@ -226,25 +333,43 @@ describe("transient failures are retried, and never leave two new keys", () => {
     });
     const run = await rotateInProcess(world, []);
     expect(run.result.exitCode).toBe(0);
-    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({ owner: "platform", "gemini-access-kit.v1": keyIds(world.google.state, RUNTIME)[0] });
+    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({
+      owner: "platform",
+      "gemini-access-kit.v1": keyIds(world.google.state, RUNTIME)[0],
+    });
   });
 });
 
 describe("keys the rotator did not make", () => {
   test("are reported as unmanaged with their id, and left alone", async () => {
     const stranger = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
-    world.google.state.secrets.get(KEY_SECRET)!.versions.push({ number: 1, createTime: "2026-11-02T00:00:00Z", state: "ENABLED", data: Buffer.from(stranger.file) });
+    world.google.state.secrets.get(KEY_SECRET)!.versions.push({
+      number: 1,
+      createTime: "2026-11-02T00:00:00Z",
+      state: "ENABLED",
+      data: Buffer.from(stranger.file),
+    });
     const run = await rotateInProcess(world, []);
     const lines = run.result.keys[0]!.keys;
-    expect(lines.find((l) => l.keyId === stranger.keyId)).toMatchObject({ action: "unmanaged", detail: expect.stringContaining("--prune deletes it") });
-    expect(lines.find((l) => l.action === "unmanaged" && l.keyId === "")).toMatchObject({ version: 1 });
+    expect(lines.find((l) => l.keyId === stranger.keyId)).toMatchObject({
+      action: "unmanaged",
+      detail: expect.stringContaining("--prune deletes it"),
+    });
+    expect(lines.find((l) => l.action === "unmanaged" && l.keyId === "")).toMatchObject({
+      version: 1,
+    });
     expect(keyIds(world.google.state, RUNTIME)).toContain(stranger.keyId);
     expect(secretVersions(world, KEY_SECRET).map((v) => v.state)).toEqual(["ENABLED", "ENABLED"]);
   });
 
   test("with --prune they are deleted, and a version no key is recorded for is destroyed once the rotator's newer one is stored", async () => {
     const stranger = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
-    world.google.state.secrets.get(KEY_SECRET)!.versions.push({ number: 1, createTime: "2026-11-02T00:00:00Z", state: "ENABLED", data: Buffer.from(stranger.file) });
+    world.google.state.secrets.get(KEY_SECRET)!.versions.push({
+      number: 1,
+      createTime: "2026-11-02T00:00:00Z",
+      state: "ENABLED",
+      data: Buffer.from(stranger.file),
+    });
     const run = await rotateInProcess(world, ["--prune"]);
     expect(keyIds(world.google.state, RUNTIME)).not.toContain(stranger.keyId);
     expect(secretVersions(world, KEY_SECRET).map((v) => v.state)).toEqual(["DESTROYED", "ENABLED"]);
@@ -252,7 +377,16 @@ describe("keys the rotator did not make", () => {
   });
 
   test("an API key of another team in the project is not even listed as the stack's", async () => {
-    world.google.state.apiKeyRecords.set("other-team", { keyId: "other-team", uid: "u", displayName: "x", keyString: "k", createTime: "2026-01-01T00:00:00Z", updateTime: "2026-01-01T00:00:00Z", annotations: {}, refusalsLeft: 0 });
+    world.google.state.apiKeyRecords.set("other-team", {
+      keyId: "other-team",
+      uid: "u",
+      displayName: "x",
+      keyString: "k",
+      createTime: "2026-01-01T00:00:00Z",
+      updateTime: "2026-01-01T00:00:00Z",
+      annotations: {},
+      refusalsLeft: 0,
+    });
     const run = await rotateInProcess(world, ["--prune"]);
     expect(run.result.keys[1]!.keys.map((l) => l.keyId)).not.toContain("other-team");
     expect(liveApiKeys(world.google.state)).toContain("other-team");
@@ -274,8 +408,14 @@ describe("the run itself", () => {
     const run = await rotateInProcess(world, ["--dry-run"]);
     expect(changes()).toEqual([]);
     expect(run.result.dryRun).toBe(true);
-    expect(run.result.keys.map((k) => k.keys.map((l) => l.action))).toEqual([["rotated"], ["rotated"]]);
-    expect(run.result.keys[0]!.keys[0]).toMatchObject({ keyId: "(new)", detail: "would be made, proven with a models call, and added as the newest version" });
+    expect(run.result.keys.map((k) => k.keys.map((l) => l.action))).toEqual([
+      ["rotated"],
+      ["rotated"],
+    ]);
+    expect(run.result.keys[0]!.keys[0]).toMatchObject({
+      keyId: "(new)",
+      detail: "would be made, proven with a models call, and added as the newest version",
+    });
   });
 
   test("--now decides the period: as of a month later, the key made now is due", async () => {

@@ -26,7 +26,13 @@ afterAll(() => world.google.close());
 
 /** The command against the fake Google, with the deployer's key as ADC; no secret may leak. */
 async function verify(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await runCli(args, { env: cleanEnv({ ...world.google.env, GOOGLE_APPLICATION_CREDENTIALS: world.files.callerKey, ...env }) });
+  const result = await runCli(args, {
+    env: cleanEnv({
+      ...world.google.env,
+      GOOGLE_APPLICATION_CREDENTIALS: world.files.callerKey,
+      ...env,
+    }),
+  });
   expectNoSecrets(world, result.stdout, result.stderr);
   return result;
 }
@@ -41,21 +47,35 @@ const keyFile = (name: string, change: (key: Record<string, string>) => void): s
 
 describe("help and exit codes", () => {
   test("`npm run verify -- --help` prints the options and every exit code, and exits 0", () => {
-    const out = execFileSync("npm", ["run", "-s", "verify", "--", "--help"], { cwd: ROOT, encoding: "utf8", env: cleanEnv() });
+    const out = execFileSync("npm", ["run", "-s", "verify", "--", "--help"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: cleanEnv(),
+    });
     expect(out).toContain("Usage: npm run verify -- [options]");
-    for (const code of Object.values(EXIT)) expect(out).toMatch(new RegExp(`^ {2}${code} +\\S`, "m"));
+    for (const code of Object.values(EXIT))
+      expect(out).toMatch(new RegExp(`^ {2}${code} +\\S`, "m"));
   });
 });
 
 describe("usage errors", () => {
   test.each([
     [["--bogus"], "Unknown option '--bogus'. Run npm run verify -- --help for the options."],
-    [["--auth", "password"], '--auth "password" is not one of service-account, oauth, adc, impersonate, api-key.'],
-    [["--stack", "dev", "--outputs", "o.json"], "--stack and --outputs both name the stack's facts; pass one."],
+    [
+      ["--auth", "password"],
+      '--auth "password" is not one of service-account, oauth, adc, impersonate, api-key.',
+    ],
+    [
+      ["--stack", "dev", "--outputs", "o.json"],
+      "--stack and --outputs both name the stack's facts; pass one.",
+    ],
     [["--wait", "soon"], '--wait "soon" is not a number of seconds.'],
     [["--retries", "99"], '--retries "99" is not a whole number from 0 to 10.'],
     [["--stack", "x/../../y"], '--stack "x/../../y" is not a stack name'],
-    [["share-tuned-model", "tunedModels/m1", "--grantee-type", "EVERYONE", "--email", "a@b.co"], "--grantee-type EVERYONE takes no --email."],
+    [
+      ["share-tuned-model", "tunedModels/m1", "--grantee-type", "EVERYONE", "--email", "a@b.co"],
+      "--grantee-type EVERYONE takes no --email.",
+    ],
     [["--key-file", "/nonexistent/key.json"], "/nonexistent/key.json does not exist."],
   ])("%j exits 2 with one line on stderr and nothing on stdout", async (args, message) => {
     const result = await runCli(args, { env: cleanEnv() });
@@ -72,21 +92,50 @@ describe("usage errors", () => {
     expect(JSON.parse(result.stdout)).toEqual({
       ok: false,
       command: "verify",
-      error: { reason: "USAGE", message: '--auth "password" is not one of service-account, oauth, adc, impersonate, api-key.', fix: "Run with --help for the options." },
+      error: {
+        reason: "USAGE",
+        message:
+          '--auth "password" is not one of service-account, oauth, adc, impersonate, api-key.',
+        fix: "Run with --help for the options.",
+      },
     });
   });
 });
 
 describe("one identity per run", () => {
   test.each([
-    [["--key-file", "k.json", "--impersonate", "a@p.iam.gserviceaccount.com"], "--key-file and --impersonate name two identities"],
-    [["--key-file", "k.json", "--client-file", "c.json"], "--key-file and --client-file name two identities"],
-    [["--auth", "adc", "--key-file", "k.json"], "--auth adc and --key-file (which is --auth service-account) name two identities"],
-    [["--auth", "api-key", "--impersonate", "a@p.iam.gserviceaccount.com"], "--auth api-key and --impersonate (which is --auth impersonate) name two identities"],
-    [["--account", "runtime"], "--account picks one of the stack's accounts, but no stack is named."],
-    [["--outputs", "o.json", "--auth", "api-key", "--account", "runtime"], "--account picks a service account of the stack, which --auth api-key does not act as."],
-    [["--key-file", "k.json", "--account", "runtime"], "--account picks one of the stack's accounts, but --key-file already names the identity."],
-    [["--logout", "--key-file", "k.json"], "--logout forgets a Desktop-client sign-in, which only --auth oauth makes."],
+    [
+      ["--key-file", "k.json", "--impersonate", "a@p.iam.gserviceaccount.com"],
+      "--key-file and --impersonate name two identities",
+    ],
+    [
+      ["--key-file", "k.json", "--client-file", "c.json"],
+      "--key-file and --client-file name two identities",
+    ],
+    [
+      ["--auth", "adc", "--key-file", "k.json"],
+      "--auth adc and --key-file (which is --auth service-account) name two identities",
+    ],
+    [
+      ["--auth", "api-key", "--impersonate", "a@p.iam.gserviceaccount.com"],
+      "--auth api-key and --impersonate (which is --auth impersonate) name two identities",
+    ],
+    [
+      ["--account", "runtime"],
+      "--account picks one of the stack's accounts, but no stack is named.",
+    ],
+    [
+      ["--outputs", "o.json", "--auth", "api-key", "--account", "runtime"],
+      "--account picks a service account of the stack, which --auth api-key does not act as.",
+    ],
+    [
+      ["--key-file", "k.json", "--account", "runtime"],
+      "--account picks one of the stack's accounts, but --key-file already names the identity.",
+    ],
+    [
+      ["--logout", "--key-file", "k.json"],
+      "--logout forgets a Desktop-client sign-in, which only --auth oauth makes.",
+    ],
   ])("%j is refused before anything is read", async (args, message) => {
     const before = world.google.state.requests.length;
     const result = await verify(args);
@@ -99,31 +148,81 @@ describe("one identity per run", () => {
     const before = world.google.requestsTo("models").length;
     const result = await verify(["--outputs", world.files.outputs, "--account", "batch", "--json"]);
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { reason: "BAD_INPUT", message: `--account batch: ${world.files.outputs} has no such account (accounts: runtime).` } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      error: {
+        reason: "BAD_INPUT",
+        message: `--account batch: ${world.files.outputs} has no such account (accounts: runtime).`,
+      },
+    });
     expect(world.google.requestsTo("models")).toHaveLength(before);
   });
 
   test("an --account that exists is the identity verified", async () => {
-    const result = await verify(["--outputs", world.files.outputs, "--account", "runtime", "--json"]);
+    const result = await verify([
+      "--outputs",
+      world.files.outputs,
+      "--account",
+      "runtime",
+      "--json",
+    ]);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, identity: { kind: "service-account", principal: RUNTIME } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: true,
+      identity: { kind: "service-account", principal: RUNTIME },
+    });
   });
 });
 
 describe("malformed keys are diagnosed as keys", () => {
-  const pkcs1 = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-  const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const pkcs1 = generateKeyPairSync("rsa", { modulusLength: 2048 })
+    .privateKey.export({ type: "pkcs1", format: "pem" })
+    .toString();
+  const ec = generateKeyPairSync("ec", { namedCurve: "P-256" })
+    .privateKey.export({ type: "pkcs8", format: "pem" })
+    .toString();
   test.each([
-    ["a PKCS#1 key", (k: Record<string, string>) => (k.private_key = pkcs1), "is a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)"],
-    ["a truncated PEM", (k: Record<string, string>) => (k.private_key = k.private_key!.slice(0, 400)), "is cut short: its PEM has no END PRIVATE KEY line"],
-    ["a PEM with a line changed", (k: Record<string, string>) => (k.private_key = k.private_key!.replace(/\n[A-Za-z0-9+/]{64}\n/, "\n" + "A".repeat(64) + "\n")), "is damaged"],
-    ["an EC key", (k: Record<string, string>) => (k.private_key = ec), "is an EC key; service-account keys are RSA"],
-    ["a public key", (k: Record<string, string>) => (k.private_key = "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n"), 'is a PEM "PUBLIC KEY", not a private key'],
+    [
+      "a PKCS#1 key",
+      (k: Record<string, string>) => (k.private_key = pkcs1),
+      "is a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)",
+    ],
+    [
+      "a truncated PEM",
+      (k: Record<string, string>) => (k.private_key = k.private_key!.slice(0, 400)),
+      "is cut short: its PEM has no END PRIVATE KEY line",
+    ],
+    [
+      "a PEM with a line changed",
+      (k: Record<string, string>) =>
+        (k.private_key = k.private_key!.replace(
+          /\n[A-Za-z0-9+/]{64}\n/,
+          "\n" + "A".repeat(64) + "\n",
+        )),
+      "is damaged",
+    ],
+    [
+      "an EC key",
+      (k: Record<string, string>) => (k.private_key = ec),
+      "is an EC key; service-account keys are RSA",
+    ],
+    [
+      "a public key",
+      (k: Record<string, string>) =>
+        (k.private_key = "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n"),
+      'is a PEM "PUBLIC KEY", not a private key',
+    ],
   ])("%s: KEY_INVALID, exit 2, no token request", async (name, change, message) => {
     const before = world.google.requestsTo("token").length;
-    const result = await verify(["--key-file", keyFile(`${name.replace(/\W/g, "-")}.json`, change), "--json"]);
+    const result = await verify([
+      "--key-file",
+      keyFile(`${name.replace(/\W/g, "-")}.json`, change),
+      "--json",
+    ]);
     expect(result.code).toBe(2);
-    const body = JSON.parse(result.stdout) as { error: { reason: string; message: string; fix: string } };
+    const body = JSON.parse(result.stdout) as {
+      error: { reason: string; message: string; fix: string };
+    };
     expect(body.error.reason).toBe("KEY_INVALID");
     expect(body.error.message).toContain(message);
     expect(`${body.error.message} ${body.error.fix}`).not.toMatch(/network/i);
@@ -133,26 +232,44 @@ describe("malformed keys are diagnosed as keys", () => {
 
 describe("endpoint variables", () => {
   test("must be https://, or plain http:// only to a loopback address", () => {
-    expect(() => endpointsFromEnv({ GOOGLE_GEMINI_BASE_URL: "generativelanguage" })).toThrow('GOOGLE_GEMINI_BASE_URL="generativelanguage" is not a URL.');
-    expect(() => endpointsFromEnv({ GEMINI_KIT_OAUTH2_TOKEN_URL: "http://proxy.internal:8080/token" })).toThrow("is not an https:// URL; it would receive credentials unencrypted");
-    expect(() => endpointsFromEnv({ GEMINI_KIT_SECRETMANAGER_ENDPOINT: "ftp://example.com" })).toThrow("is not an https:// URL");
-    expect(endpointsFromEnv({ GEMINI_KIT_OAUTH2_TOKEN_URL: "https://psc.example/token/" }).oauth2Token).toBe("https://psc.example/token");
+    expect(() => endpointsFromEnv({ GOOGLE_GEMINI_BASE_URL: "generativelanguage" })).toThrow(
+      'GOOGLE_GEMINI_BASE_URL="generativelanguage" is not a URL.',
+    );
+    expect(() =>
+      endpointsFromEnv({ GEMINI_KIT_OAUTH2_TOKEN_URL: "http://proxy.internal:8080/token" }),
+    ).toThrow("is not an https:// URL; it would receive credentials unencrypted");
+    expect(() =>
+      endpointsFromEnv({ GEMINI_KIT_SECRETMANAGER_ENDPOINT: "ftp://example.com" }),
+    ).toThrow("is not an https:// URL");
+    expect(
+      endpointsFromEnv({ GEMINI_KIT_OAUTH2_TOKEN_URL: "https://psc.example/token/" }).oauth2Token,
+    ).toBe("https://psc.example/token");
     for (const host of ["127.0.0.1:8080", "localhost:9", "[::1]:443", "127.10.0.1"]) {
-      expect(endpointsFromEnv({ GOOGLE_GEMINI_BASE_URL: `http://${host}` }).gemini).toBe(`http://${host}`);
+      expect(endpointsFromEnv({ GOOGLE_GEMINI_BASE_URL: `http://${host}` }).gemini).toBe(
+        `http://${host}`,
+      );
     }
   });
 
   test("a plain-http override to another host stops the run before any credential is sent", async () => {
-    const result = await verify(["--key-file", world.files.runtimeKey], { GEMINI_KIT_OAUTH2_TOKEN_URL: "http://token-proxy.example/token" });
+    const result = await verify(["--key-file", world.files.runtimeKey], {
+      GEMINI_KIT_OAUTH2_TOKEN_URL: "http://token-proxy.example/token",
+    });
     expect([result.code, result.stdout]).toEqual([2, ""]);
-    expect(result.stderr).toContain("GEMINI_KIT_OAUTH2_TOKEN_URL=\"http://token-proxy.example/token\" is not an https:// URL");
+    expect(result.stderr).toContain(
+      'GEMINI_KIT_OAUTH2_TOKEN_URL="http://token-proxy.example/token" is not an https:// URL',
+    );
   });
 
   test("every override in use is named on stderr", async () => {
     const result = await verify(["--key-file", world.files.runtimeKey]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain(`GEMINI_KIT_OAUTH2_TOKEN_URL: calling ${world.google.url}/token instead of https://oauth2.googleapis.com/token.`);
-    expect(result.stderr).toContain(`GOOGLE_GEMINI_BASE_URL: calling ${world.google.url} instead of https://generativelanguage.googleapis.com.`);
+    expect(result.stderr).toContain(
+      `GEMINI_KIT_OAUTH2_TOKEN_URL: calling ${world.google.url}/token instead of https://oauth2.googleapis.com/token.`,
+    );
+    expect(result.stderr).toContain(
+      `GOOGLE_GEMINI_BASE_URL: calling ${world.google.url} instead of https://generativelanguage.googleapis.com.`,
+    );
   });
 });
 
@@ -160,7 +277,9 @@ describe("library output cannot print credentials", () => {
   test("GOOGLE_SDK_NODE_LOGGING is switched off, so google-auth-library's debug log prints no token", async () => {
     for (const filter of ["*", "auth,gaxios"]) {
       const tokens = world.google.state.tokens.size;
-      const result = await verify(["--key-file", world.files.runtimeKey], { GOOGLE_SDK_NODE_LOGGING: filter });
+      const result = await verify(["--key-file", world.files.runtimeKey], {
+        GOOGLE_SDK_NODE_LOGGING: filter,
+      });
       expect(result.code).toBe(0);
       expect(world.google.state.tokens.size).toBe(tokens + 1);
       expect(result.stderr).toContain("GOOGLE_SDK_NODE_LOGGING is ignored");
@@ -171,24 +290,38 @@ describe("library output cannot print credentials", () => {
   test("a malformed ADC file is reported without quoting it", async () => {
     const secret = "d-FL95Q19qXyZ-secret-value";
     const file = join(world.dir, "adc-broken.json");
-    writeFileSync(file, `{"type": "authorized_user", "client_id": "1-x.apps.googleusercontent.com", "client_secret": ${secret}}`);
+    writeFileSync(
+      file,
+      `{"type": "authorized_user", "client_id": "1-x.apps.googleusercontent.com", "client_secret": ${secret}}`,
+    );
     const result = await verify(["--auth", "adc"], { GOOGLE_APPLICATION_CREDENTIALS: file });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`The Application Default Credentials file ${file} is not valid JSON.`);
+    expect(result.stderr).toContain(
+      `The Application Default Credentials file ${file} is not valid JSON.`,
+    );
     expect(result.stdout + result.stderr).not.toContain("d-FL95Q19q");
   });
 
   test("a secret in a well-formed ADC file never appears, even in the library's own error text", async () => {
     const secret = "refresh-secret-value-9d8f7e";
     const file = join(world.dir, "adc-unknown-type.json");
-    writeFileSync(file, JSON.stringify({ type: `unknown ${secret}`, refresh_token: secret, client_secret: `${secret}-2` }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        type: `unknown ${secret}`,
+        refresh_token: secret,
+        client_secret: `${secret}-2`,
+      }),
+    );
     const result = await verify(["--auth", "adc"], { GOOGLE_APPLICATION_CREDENTIALS: file });
     expect(result.code).toBe(2);
     expect(result.stdout + result.stderr).not.toContain(secret);
   });
 
   test("Node's warnings (a MetadataLookupWarning) never reach the output, but --debug shows them", async () => {
-    const metadata: Server = createServer((_req, res) => res.writeHead(500, { "metadata-flavor": "Google" }).end("broken"));
+    const metadata: Server = createServer((_req, res) =>
+      res.writeHead(500, { "metadata-flavor": "Google" }).end("broken"),
+    );
     await new Promise<void>((resolve) => metadata.listen(0, "127.0.0.1", resolve));
     const host = `127.0.0.1:${(metadata.address() as AddressInfo).port}`;
     try {
@@ -231,7 +364,10 @@ describe("output", () => {
       const listed = await verify(["--key-file", world.files.runtimeKey]);
       expect(listed.code).toBe(0);
       expect(listed.stdout).toMatch(/^models\/xred31mtxt +red31mtxt$/m);
-      world.google.failNext("models", { status: 403, body: { error: { code: 403, status: "PERMISSION_DENIED", message: `denied ${hostile}` } } });
+      world.google.failNext("models", {
+        status: 403,
+        body: { error: { code: 403, status: "PERMISSION_DENIED", message: `denied ${hostile}` } },
+      });
       const failed = await verify(["--key-file", world.files.runtimeKey]);
       expect(failed.code).toBe(1);
       expect(failed.stdout).toContain("denied red31mtxt");
@@ -244,10 +380,16 @@ describe("output", () => {
   });
 
   test("a response larger than the cap is one line, not gigabytes of memory", async () => {
-    world.google.failNext("models", { status: 200, raw: `{"models": [${'"x",'.repeat(5_000_000)}"x"]}` });
+    world.google.failNext("models", {
+      status: 200,
+      raw: `{"models": [${'"x",'.repeat(5_000_000)}"x"]}`,
+    });
     const result = await verify(["--key-file", world.files.runtimeKey, "--json"]);
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { reason: "RESPONSE_TOO_LARGE" } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      error: { reason: "RESPONSE_TOO_LARGE" },
+    });
   });
 });
 
@@ -256,7 +398,9 @@ test("the redactor removes remembered values and anything shaped like a Google c
   redactor.add("s3cret-value-xyz");
   const token = accessToken();
   const aq = `AQ.${"Ab3_-".repeat(10)}`;
-  expect(redactor.redact(`a s3cret-value-xyz b ${token} c ${apiKeyString()} d ${aq}`)).toBe("a [redacted] b [redacted] c [redacted] d [redacted]");
+  expect(redactor.redact(`a s3cret-value-xyz b ${token} c ${apiKeyString()} d ${aq}`)).toBe(
+    "a [redacted] b [redacted] c [redacted] d [redacted]",
+  );
 });
 
 test("CRC32C matches the Castagnoli check value, so corrupted secret payloads are caught", () => {

@@ -6,7 +6,16 @@
 import { writeFileSync } from "node:fs";
 import { Redactor } from "../../src/cli/redact.ts";
 import {
-  apiKeyExpired, apiKeyServiceBlocked, consumerSuspended, locationUnsupported, quotaExhausted, quotaZero, quotaZeroInErrorInfo, standardKeyRejected, throwawayAuthKey, throwawayStandardKey,
+  apiKeyExpired,
+  apiKeyServiceBlocked,
+  consumerSuspended,
+  locationUnsupported,
+  quotaExhausted,
+  quotaZero,
+  quotaZeroInErrorInfo,
+  standardKeyRejected,
+  throwawayAuthKey,
+  throwawayStandardKey,
 } from "../fixtures/gemini-errors.ts";
 import { serviceAccountKey } from "../helpers/google/credentials.ts";
 import { googleError } from "../helpers/google/respond.ts";
@@ -28,23 +37,42 @@ afterEach(() => {
 const keyArgs = () => ["--key-file", world.files.runtimeKey];
 const disabled = {
   status: 403,
-  body: googleError(403, "PERMISSION_DENIED", "Generative Language API has not been used in project 123 before or it is disabled.", {
-    reason: "SERVICE_DISABLED",
-    metadata: { service: "generativelanguage.googleapis.com", consumer: "projects/123", activationUrl: "https://console.developers.google.com/apis/api/generativelanguage.googleapis.com/overview?project=123" },
-  }),
+  body: googleError(
+    403,
+    "PERMISSION_DENIED",
+    "Generative Language API has not been used in project 123 before or it is disabled.",
+    {
+      reason: "SERVICE_DISABLED",
+      metadata: {
+        service: "generativelanguage.googleapis.com",
+        consumer: "projects/123",
+        activationUrl:
+          "https://console.developers.google.com/apis/api/generativelanguage.googleapis.com/overview?project=123",
+      },
+    },
+  ),
 };
 
 test("SERVICE_DISABLED names the activation URL and suggests --wait", async () => {
   world.google.state.disabled = true;
   const { result } = await verifyInProcess(world.google, keyArgs());
   expect(result.exitCode).toBe(1);
-  expect(result.error).toMatchObject({ reason: "SERVICE_DISABLED", fix: expect.stringContaining("--wait 300") });
-  expect(result.error!.fix).toContain("https://console.developers.google.com/apis/api/generativelanguage.googleapis.com/overview?project=123456789012");
+  expect(result.error).toMatchObject({
+    reason: "SERVICE_DISABLED",
+    fix: expect.stringContaining("--wait 300"),
+  });
+  expect(result.error!.fix).toContain(
+    "https://console.developers.google.com/apis/api/generativelanguage.googleapis.com/overview?project=123456789012",
+  );
 });
 
 test("--wait rides out a freshly enabled API with growing backoff, then verifies", async () => {
   world.google.failNext("models", disabled, disabled, disabled);
-  const { result, sleeps, progress } = await verifyInProcess(world.google, [...keyArgs(), "--wait", "120"]);
+  const { result, sleeps, progress } = await verifyInProcess(world.google, [
+    ...keyArgs(),
+    "--wait",
+    "120",
+  ]);
   expect(result.ok).toBe(true);
   expect(sleeps).toEqual([375, 750, 1500]);
   expect(progress[0]).toContain("not enabled yet");
@@ -58,52 +86,110 @@ test("--wait gives up at its deadline with SERVICE_DISABLED", async () => {
 });
 
 test("a token without a Gemini scope is ACCESS_TOKEN_SCOPE_INSUFFICIENT", async () => {
-  const { result } = await verifyInProcess(world.google, [...keyArgs(), "--scope", "https://www.googleapis.com/auth/cloud-platform"]);
-  expect(result.error).toMatchObject({ reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT", fix: expect.stringContaining("generative-language.retriever") });
+  const { result } = await verifyInProcess(world.google, [
+    ...keyArgs(),
+    "--scope",
+    "https://www.googleapis.com/auth/cloud-platform",
+  ]);
+  expect(result.error).toMatchObject({
+    reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+    fix: expect.stringContaining("generative-language.retriever"),
+  });
 });
 
 test("a rejected token is UNAUTHENTICATED", async () => {
-  world.google.failNext("models", { status: 401, body: googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", { reason: "ACCESS_TOKEN_EXPIRED" }) });
+  world.google.failNext("models", {
+    status: 401,
+    body: googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", {
+      reason: "ACCESS_TOKEN_EXPIRED",
+    }),
+  });
   const { result } = await verifyInProcess(world.google, keyArgs());
   expect(result.error?.reason).toBe("UNAUTHENTICATED");
 });
 
 test("an API key sent as a Bearer token is explained as ACCESS_TOKEN_TYPE_UNSUPPORTED", async () => {
-  world.google.failNext("models", { status: 401, body: googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", { reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED" }) });
+  world.google.failNext("models", {
+    status: 401,
+    body: googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", {
+      reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+    }),
+  });
   const { result } = await verifyInProcess(world.google, keyArgs());
-  expect(result.error).toMatchObject({ reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED", fix: expect.stringContaining("x-goog-api-key") });
+  expect(result.error).toMatchObject({
+    reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+    fix: expect.stringContaining("x-goog-api-key"),
+  });
 });
 
 test("a wrong API key is API_KEY_INVALID", async () => {
-  const { result } = await verifyInProcess(world.google, ["--auth", "api-key"], { GEMINI_API_KEY: "not-a-real-key-value" });
+  const { result } = await verifyInProcess(world.google, ["--auth", "api-key"], {
+    GEMINI_API_KEY: "not-a-real-key-value",
+  });
   expect(result.error?.reason).toBe("API_KEY_INVALID");
 });
 
 test("user credentials without a quota project are QUOTA_PROJECT_MISSING, not a disabled API", async () => {
-  world.google.failNext("models", { ...disabled, body: googleError(403, "PERMISSION_DENIED", "disabled", { reason: "SERVICE_DISABLED", metadata: { consumer: "projects/764086051850" } }) });
+  world.google.failNext("models", {
+    ...disabled,
+    body: googleError(403, "PERMISSION_DENIED", "disabled", {
+      reason: "SERVICE_DISABLED",
+      metadata: { consumer: "projects/764086051850" },
+    }),
+  });
   const { result } = await verifyInProcess(world.google, keyArgs());
-  expect(result.error).toMatchObject({ reason: "QUOTA_PROJECT_MISSING", fix: expect.stringContaining("--project") });
+  expect(result.error).toMatchObject({
+    reason: "QUOTA_PROJECT_MISSING",
+    fix: expect.stringContaining("--project"),
+  });
 });
 
 test("a caller who may not read the key secret gets SECRET_PERMISSION_DENIED naming the readers key", async () => {
-  const { result } = await verifyInProcess(world.google, ["--outputs", world.files.outputs, "--auth", "service-account"], { GOOGLE_APPLICATION_CREDENTIALS: world.files.runtimeKey });
-  expect(result.error).toMatchObject({ reason: "SECRET_PERMISSION_DENIED", fix: expect.stringContaining("serviceAccounts.runtime.keyReaders") });
+  const { result } = await verifyInProcess(
+    world.google,
+    ["--outputs", world.files.outputs, "--auth", "service-account"],
+    { GOOGLE_APPLICATION_CREDENTIALS: world.files.runtimeKey },
+  );
+  expect(result.error).toMatchObject({
+    reason: "SECRET_PERMISSION_DENIED",
+    fix: expect.stringContaining("serviceAccounts.runtime.keyReaders"),
+  });
 });
 
 test("a caller who may not impersonate gets IMPERSONATION_DENIED naming the impersonators key", async () => {
-  const { result } = await verifyInProcess(world.google, ["--outputs", world.files.outputs, "--auth", "impersonate"], { GOOGLE_APPLICATION_CREDENTIALS: world.files.runtimeKey });
-  expect(result.error).toMatchObject({ reason: "IMPERSONATION_DENIED", fix: expect.stringContaining("serviceAccounts.runtime.impersonators") });
+  const { result } = await verifyInProcess(
+    world.google,
+    ["--outputs", world.files.outputs, "--auth", "impersonate"],
+    { GOOGLE_APPLICATION_CREDENTIALS: world.files.runtimeKey },
+  );
+  expect(result.error).toMatchObject({
+    reason: "IMPERSONATION_DENIED",
+    fix: expect.stringContaining("serviceAccounts.runtime.impersonators"),
+  });
 });
 
 test("a revoked key is INVALID_GRANT from the token endpoint", async () => {
   const file = `${world.dir}/revoked.json`;
-  writeFileSync(file, serviceAccountKey("gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", "acme-gemini-dev").file);
+  writeFileSync(
+    file,
+    serviceAccountKey("gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com", "acme-gemini-dev")
+      .file,
+  );
   const { result } = await verifyInProcess(world.google, ["--key-file", file]);
-  expect(result.error).toMatchObject({ reason: "INVALID_GRANT", message: expect.stringContaining("Invalid JWT Signature") });
+  expect(result.error).toMatchObject({
+    reason: "INVALID_GRANT",
+    message: expect.stringContaining("Invalid JWT Signature"),
+  });
 });
 
 test("a missing expected model fails with MODEL_MISSING but still reports the list", async () => {
-  const { result } = await verifyInProcess(world.google, [...keyArgs(), "--expect-model", "gemini-3.8-flash", "--expect-model", "gemini-9-ultra"]);
+  const { result } = await verifyInProcess(world.google, [
+    ...keyArgs(),
+    "--expect-model",
+    "gemini-3.8-flash",
+    "--expect-model",
+    "gemini-9-ultra",
+  ]);
   expect(result.error?.reason).toBe("MODEL_MISSING");
   expect(result.expectedModels).toEqual([
     { name: "models/gemini-3.8-flash", found: true },
@@ -121,7 +207,11 @@ describe("resilience", () => {
   });
 
   test("429 honours Retry-After when it is longer than the backoff", async () => {
-    world.google.failNext("models", { status: 429, headers: { "retry-after": "7" }, body: googleError(429, "RESOURCE_EXHAUSTED", "Quota exceeded.") });
+    world.google.failNext("models", {
+      status: 429,
+      headers: { "retry-after": "7" },
+      body: googleError(429, "RESOURCE_EXHAUSTED", "Quota exceeded."),
+    });
     const { result, sleeps } = await verifyInProcess(world.google, keyArgs());
     expect(result.ok).toBe(true);
     expect(sleeps).toEqual([7000]);
@@ -129,7 +219,11 @@ describe("resilience", () => {
 
   test("retries are bounded: the last failure is reported after --retries", async () => {
     world.google.failNext("models", ...Array.from({ length: 5 }, () => ({ status: 500 })));
-    const { result, sleeps } = await verifyInProcess(world.google, [...keyArgs(), "--retries", "2"]);
+    const { result, sleeps } = await verifyInProcess(world.google, [
+      ...keyArgs(),
+      "--retries",
+      "2",
+    ]);
     expect(result.error?.reason).toBe("SERVER_ERROR");
     expect(sleeps).toHaveLength(2);
   });
@@ -149,19 +243,34 @@ describe("resilience", () => {
   });
 
   test("a request that outlives --timeout is TIMEOUT", async () => {
-    world.google.failNext("models", ...Array.from({ length: 2 }, () => ({ status: 200, delayMs: 1500 })));
-    const { result } = await verifyInProcess(world.google, [...keyArgs(), "--timeout", "0.3", "--retries", "1"]);
+    world.google.failNext(
+      "models",
+      ...Array.from({ length: 2 }, () => ({ status: 200, delayMs: 1500 })),
+    );
+    const { result } = await verifyInProcess(world.google, [
+      ...keyArgs(),
+      "--timeout",
+      "0.3",
+      "--retries",
+      "1",
+    ]);
     expect(result.error).toMatchObject({ reason: "TIMEOUT" });
   });
 
   test("an HTML page where JSON belongs is MALFORMED_RESPONSE, not a crash", async () => {
     world.google.failNext("models", { status: 200, raw: "<html>proxy login</html>" });
     const { result } = await verifyInProcess(world.google, keyArgs());
-    expect(result.error).toMatchObject({ reason: "MALFORMED_RESPONSE", message: expect.stringContaining("is not JSON") });
+    expect(result.error).toMatchObject({
+      reason: "MALFORMED_RESPONSE",
+      message: expect.stringContaining("is not JSON"),
+    });
   });
 
   test("a model entry without a name is MALFORMED_RESPONSE", async () => {
-    world.google.failNext("models", { status: 200, body: { models: [{ displayName: "nameless" }] } });
+    world.google.failNext("models", {
+      status: 200,
+      body: { models: [{ displayName: "nameless" }] },
+    });
     const { result } = await verifyInProcess(world.google, keyArgs());
     expect(result.error?.reason).toBe("MALFORMED_RESPONSE");
   });
@@ -195,7 +304,9 @@ describe("the Gemini API's errors of 2026, each from a fixture that cites where 
     const { result, sleeps } = await verifyInProcess(world.google, probe());
     expect(result.error).toMatchObject({
       reason: "QUOTA_ZERO",
-      message: expect.stringContaining("generate_content_free_tier_input_token_count for gemini-3.8-flash) is 0"),
+      message: expect.stringContaining(
+        "generate_content_free_tier_input_token_count for gemini-3.8-flash) is 0",
+      ),
       fix: expect.stringContaining("https://ai.google.dev/gemini-api/docs/billing"),
     });
     expect(result.error!.fix).toContain("https://ai.google.dev/gemini-api/docs/rate-limits");
@@ -205,28 +316,44 @@ describe("the Gemini API's errors of 2026, each from a fixture that cites where 
   test("the older 429 whose limit of 0 is in the ErrorInfo is QUOTA_ZERO too, with Google's help link", async () => {
     world.google.failNext("models", quotaZeroInErrorInfo("123456789012"));
     const { result } = await verifyInProcess(world.google, keyArgs());
-    expect(result.error).toMatchObject({ reason: "QUOTA_ZERO", fix: expect.stringContaining("https://cloud.google.com/docs/quotas/help/request_increase") });
-    expect(result.error!.message).toContain("generativelanguage.googleapis.com/generate_content_requests");
+    expect(result.error).toMatchObject({
+      reason: "QUOTA_ZERO",
+      fix: expect.stringContaining("https://cloud.google.com/docs/quotas/help/request_increase"),
+    });
+    expect(result.error!.message).toContain(
+      "generativelanguage.googleapis.com/generate_content_requests",
+    );
   });
 
   test("a 429 on a quota that exists is RATE_LIMITED, retried, and told apart from a quota of 0", async () => {
     const exhausted = quotaExhausted("gemini-3.8-flash");
     world.google.failNext("countTokens", exhausted, exhausted, exhausted);
     const { result, sleeps } = await verifyInProcess(world.google, [...probe(), "--retries", "2"]);
-    expect(result.error).toMatchObject({ reason: "RATE_LIMITED", message: expect.stringContaining("generate_content_paid_tier_requests for gemini-3.8-flash") });
+    expect(result.error).toMatchObject({
+      reason: "RATE_LIMITED",
+      message: expect.stringContaining("generate_content_paid_tier_requests for gemini-3.8-flash"),
+    });
     expect(sleeps).toHaveLength(2);
   });
 
-  test("400 FAILED_PRECONDITION \"User location is not supported\" is LOCATION_UNSUPPORTED, with the regions page", async () => {
+  test('400 FAILED_PRECONDITION "User location is not supported" is LOCATION_UNSUPPORTED, with the regions page', async () => {
     world.google.failNext("countTokens", locationUnsupported);
     const { result } = await verifyInProcess(world.google, probe());
-    expect(result.error).toMatchObject({ reason: "LOCATION_UNSUPPORTED", fix: expect.stringContaining("https://ai.google.dev/gemini-api/docs/available-regions") });
+    expect(result.error).toMatchObject({
+      reason: "LOCATION_UNSUPPORTED",
+      fix: expect.stringContaining("https://ai.google.dev/gemini-api/docs/available-regions"),
+    });
   });
 
   test("a standard key refused for its type is STANDARD_KEY_REJECTED, with the way to an auth key", async () => {
     world.google.failNext("models", standardKeyRejected);
-    const { result } = await verifyInProcess(world.google, ["--auth", "api-key"], { GEMINI_API_KEY: world.apiKey });
-    expect(result.error).toMatchObject({ reason: "STANDARD_KEY_REJECTED", fix: expect.stringContaining("bound to a service account") });
+    const { result } = await verifyInProcess(world.google, ["--auth", "api-key"], {
+      GEMINI_API_KEY: world.apiKey,
+    });
+    expect(result.error).toMatchObject({
+      reason: "STANDARD_KEY_REJECTED",
+      fix: expect.stringContaining("bound to a service account"),
+    });
   });
 
   test("the same 401 for an OAuth caller is ACCESS_TOKEN_TYPE_UNSUPPORTED (a key sent as a Bearer token)", async () => {
@@ -237,21 +364,37 @@ describe("the Gemini API's errors of 2026, each from a fixture that cites where 
 
   test("an expired key (400 API_KEY_INVALID) says how to get the current one", async () => {
     world.google.failNext("countTokens", apiKeyExpired);
-    const { result } = await verifyInProcess(world.google, ["--auth", "api-key", "--probe"], { GEMINI_API_KEY: world.apiKey });
-    expect(result.error).toMatchObject({ reason: "API_KEY_INVALID", fix: expect.stringContaining("npm run rotate") });
+    const { result } = await verifyInProcess(world.google, ["--auth", "api-key", "--probe"], {
+      GEMINI_API_KEY: world.apiKey,
+    });
+    expect(result.error).toMatchObject({
+      reason: "API_KEY_INVALID",
+      fix: expect.stringContaining("npm run rotate"),
+    });
   });
 
   test("a key restricted to other APIs (403 API_KEY_SERVICE_BLOCKED) names the Gemini API restriction", async () => {
     world.google.failNext("countTokens", apiKeyServiceBlocked("123456789012"));
-    const { result } = await verifyInProcess(world.google, ["--auth", "api-key", "--probe"], { GEMINI_API_KEY: world.apiKey });
-    expect(result.error).toMatchObject({ reason: "API_KEY_SERVICE_BLOCKED", fix: expect.stringContaining("generativelanguage.googleapis.com") });
+    const { result } = await verifyInProcess(world.google, ["--auth", "api-key", "--probe"], {
+      GEMINI_API_KEY: world.apiKey,
+    });
+    expect(result.error).toMatchObject({
+      reason: "API_KEY_SERVICE_BLOCKED",
+      fix: expect.stringContaining("generativelanguage.googleapis.com"),
+    });
   });
 
   test("a suspended key is CONSUMER_SUSPENDED, and the key string Google repeats is never printed", async () => {
     for (const key of [throwawayAuthKey(), throwawayStandardKey()]) {
       world.google.failNext("models", consumerSuspended(key, "123456789012"));
-      const { result } = await verifyInProcess(world.google, ["--auth", "api-key"], { GEMINI_API_KEY: world.apiKey });
-      expect(result.error).toMatchObject({ reason: "CONSUMER_SUSPENDED", message: expect.stringContaining("projects/123456789012"), fix: expect.stringContaining("make a new one") });
+      const { result } = await verifyInProcess(world.google, ["--auth", "api-key"], {
+        GEMINI_API_KEY: world.apiKey,
+      });
+      expect(result.error).toMatchObject({
+        reason: "CONSUMER_SUSPENDED",
+        message: expect.stringContaining("projects/123456789012"),
+        fix: expect.stringContaining("make a new one"),
+      });
       expect(JSON.stringify(result)).not.toContain(key);
     }
   });
@@ -262,6 +405,8 @@ describe("the redactor", () => {
     const auth = throwawayAuthKey();
     const standard = throwawayStandardKey();
     const line = `Permission denied: Consumer 'api_key:${auth}' has been suspended; also ${standard}.`;
-    expect(new Redactor().redact(line)).toBe("Permission denied: Consumer 'api_key:[redacted]' has been suspended; also [redacted].");
+    expect(new Redactor().redact(line)).toBe(
+      "Permission denied: Consumer 'api_key:[redacted]' has been suspended; also [redacted].",
+    );
   });
 });

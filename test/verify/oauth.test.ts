@@ -3,7 +3,17 @@
  * plays the browser against the fake consent screen, and the loopback listener receives the code.
  */
 
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { TokenCache } from "../../src/verify/identities/token-cache.ts";
 import { browserFor } from "../helpers/browser.ts";
@@ -19,10 +29,23 @@ afterAll(() => world.google.close());
 
 function signIn(cache: string, extra: string[] = []) {
   const browser = browserFor(world.google.env.GEMINI_KIT_OAUTH2_AUTH_URL!);
-  const run = runCli(["--auth", "oauth", "--client-file", world.files.client, "--no-browser", "--token-cache", cache, "--json", ...extra], {
-    env: cleanEnv(world.google.env),
-    onStderr: browser.onStderr,
-  });
+  const run = runCli(
+    [
+      "--auth",
+      "oauth",
+      "--client-file",
+      world.files.client,
+      "--no-browser",
+      "--token-cache",
+      cache,
+      "--json",
+      ...extra,
+    ],
+    {
+      env: cleanEnv(world.google.env),
+      onStderr: browser.onStderr,
+    },
+  );
   return { run, visited: browser.visited };
 }
 
@@ -32,19 +55,38 @@ test("signs in once through the loopback flow with PKCE, saves the refresh token
   const first = await run;
   expect(await visited).toBe(200);
   expect(first.code).toBe(0);
-  expect(JSON.parse(first.stdout)).toMatchObject({ ok: true, identity: { kind: "oauth", principal: "user" } });
+  expect(JSON.parse(first.stdout)).toMatchObject({
+    ok: true,
+    identity: { kind: "oauth", principal: "user" },
+  });
   expect(statSync(cache).mode & 0o777).toBe(0o600);
   expect(statSync(join(world.dir, "first")).mode & 0o777).toBe(0o700);
-  expect(world.google.requestsTo("models").at(-1)!.headers["x-goog-user-project"]).toBe("acme-gemini-dev");
+  expect(world.google.requestsTo("models").at(-1)!.headers["x-goog-user-project"]).toBe(
+    "acme-gemini-dev",
+  );
 
   const authBefore = world.google.requestsTo("auth").length;
-  const second = await runCli(["--auth", "oauth", "--client-file", world.files.client, "--no-browser", "--token-cache", cache], { env: cleanEnv(world.google.env) });
+  const second = await runCli(
+    [
+      "--auth",
+      "oauth",
+      "--client-file",
+      world.files.client,
+      "--no-browser",
+      "--token-cache",
+      cache,
+    ],
+    { env: cleanEnv(world.google.env) },
+  );
   expect(second.code).toBe(0);
   expect(second.stdout).toContain("saved sign-in");
   expect(world.google.requestsTo("auth")).toHaveLength(authBefore);
   expectNoSecrets(world, first.stdout, first.stderr, second.stdout, second.stderr);
 
-  const logout = await runCli(["--logout", "--client-file", world.files.client, "--token-cache", cache], { env: cleanEnv(world.google.env) });
+  const logout = await runCli(
+    ["--logout", "--client-file", world.files.client, "--token-cache", cache],
+    { env: cleanEnv(world.google.env) },
+  );
   expect(logout.code).toBe(0);
   expect(logout.stdout).toContain("Signed out");
   expect(JSON.parse(readFileSync(cache, "utf8"))).toEqual({ version: 1, clients: {} });
@@ -56,14 +98,18 @@ test("a declined consent screen fails with ACCESS_DENIED and names the test-user
     const { run } = signIn(join(world.dir, "denied.json"));
     const result = await run;
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, error: { reason: "ACCESS_DENIED", fix: expect.stringContaining("test users") } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      error: { reason: "ACCESS_DENIED", fix: expect.stringContaining("test users") },
+    });
   } finally {
     world.google.state.consent.action = "approve";
   }
 });
 
 test("a consent that leaves out the Gemini scope fails with SCOPE_NOT_GRANTED and saves nothing", async () => {
-  world.google.state.consent.grant = (requested) => requested.filter((s) => !s.includes("generative-language"));
+  world.google.state.consent.grant = (requested) =>
+    requested.filter((s) => !s.includes("generative-language"));
   try {
     const cache = join(world.dir, "partial.json");
     const result = await signIn(cache).run;
@@ -78,9 +124,23 @@ test("an expired saved sign-in (a Testing app's 7-day limit) fails with INVALID_
   const cache = join(world.dir, "expired.json");
   await signIn(cache).run;
   world.google.state.refreshTokens.clear();
-  const result = await runCli(["--auth", "oauth", "--client-file", world.files.client, "--no-browser", "--token-cache", cache, "--json"], { env: cleanEnv(world.google.env) });
+  const result = await runCli(
+    [
+      "--auth",
+      "oauth",
+      "--client-file",
+      world.files.client,
+      "--no-browser",
+      "--token-cache",
+      cache,
+      "--json",
+    ],
+    { env: cleanEnv(world.google.env) },
+  );
   expect(result.code).toBe(1);
-  expect(JSON.parse(result.stdout)).toMatchObject({ error: { reason: "INVALID_GRANT", fix: expect.stringContaining("7 days") } });
+  expect(JSON.parse(result.stdout)).toMatchObject({
+    error: { reason: "INVALID_GRANT", fix: expect.stringContaining("7 days") },
+  });
   expect((JSON.parse(readFileSync(cache, "utf8")) as { clients: object }).clients).toEqual({});
 });
 
@@ -94,19 +154,38 @@ test("20 concurrent sign-ins with different clients all land in one intact cache
   });
   const runs = clients.map(({ file }) => {
     const browser = browserFor(world.google.env.GEMINI_KIT_OAUTH2_AUTH_URL!);
-    return runCli(["--auth", "oauth", "--client-file", file, "--no-browser", "--token-cache", cache], { env: cleanEnv(world.google.env), onStderr: browser.onStderr, timeoutMs: 60_000 });
+    return runCli(
+      ["--auth", "oauth", "--client-file", file, "--no-browser", "--token-cache", cache],
+      { env: cleanEnv(world.google.env), onStderr: browser.onStderr, timeoutMs: 60_000 },
+    );
   });
   const results = await Promise.all(runs);
   expect(results.map((r) => r.code)).toEqual(clients.map(() => 0));
-  const saved = JSON.parse(readFileSync(cache, "utf8")) as { clients: Record<string, { refreshToken: string }> };
-  expect(Object.keys(saved.clients).sort()).toEqual(clients.map(({ client }) => client.clientId).sort());
+  const saved = JSON.parse(readFileSync(cache, "utf8")) as {
+    clients: Record<string, { refreshToken: string }>;
+  };
+  expect(Object.keys(saved.clients).sort()).toEqual(
+    clients.map(({ client }) => client.clientId).sort(),
+  );
   expect(statSync(cache).mode & 0o777).toBe(0o600);
 }, 90_000);
 
 describe("a token cache that cannot keep a refresh token safely is refused before the browser opens", () => {
   const refused = async (cache: string, env: Record<string, string> = {}) => {
     const authBefore = world.google.requestsTo("auth").length;
-    const result = await runCli(["--auth", "oauth", "--client-file", world.files.client, "--no-browser", "--token-cache", cache, "--json"], { env: cleanEnv({ ...world.google.env, ...env }) });
+    const result = await runCli(
+      [
+        "--auth",
+        "oauth",
+        "--client-file",
+        world.files.client,
+        "--no-browser",
+        "--token-cache",
+        cache,
+        "--json",
+      ],
+      { env: cleanEnv({ ...world.google.env, ...env }) },
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).not.toContain("Open this address");
     expect(world.google.requestsTo("auth")).toHaveLength(authBefore);
@@ -116,58 +195,109 @@ describe("a token cache that cannot keep a refresh token safely is refused befor
   test("a cache path that is a folder", async () => {
     const cache = join(world.dir, "cache-is-a-folder");
     mkdirSync(cache);
-    expect(await refused(cache)).toMatchObject({ reason: "TOKEN_CACHE_UNUSABLE", message: `The token cache ${cache} is a folder.` });
+    expect(await refused(cache)).toMatchObject({
+      reason: "TOKEN_CACHE_UNUSABLE",
+      message: `The token cache ${cache} is a folder.`,
+    });
   });
 
   test("a cache folder that is a file", async () => {
     const file = join(world.dir, "plain-file");
     writeFileSync(file, "");
-    expect(await refused(join(file, "tokens.json"))).toMatchObject({ reason: "TOKEN_CACHE_UNUSABLE", message: `The token cache folder ${file} is not a folder.` });
+    expect(await refused(join(file, "tokens.json"))).toMatchObject({
+      reason: "TOKEN_CACHE_UNUSABLE",
+      message: `The token cache folder ${file} is not a folder.`,
+    });
   });
 
-  test.each([[0o775], [0o777], [0o722]])("a cache folder other users may write to (mode %o)", async (mode) => {
-    const folder = join(world.dir, `shared-${mode.toString(8)}`);
-    mkdirSync(folder);
-    chmodSync(folder, mode);
-    const error = await refused(join(folder, "tokens.json"));
-    expect(error.message).toContain(`can be written by other users (mode ${mode.toString(8)})`);
-  });
+  test.each([[0o775], [0o777], [0o722]])(
+    "a cache folder other users may write to (mode %o)",
+    async (mode) => {
+      const folder = join(world.dir, `shared-${mode.toString(8)}`);
+      mkdirSync(folder);
+      chmodSync(folder, mode);
+      const error = await refused(join(folder, "tokens.json"));
+      expect(error.message).toContain(`can be written by other users (mode ${mode.toString(8)})`);
+    },
+  );
 
   test("a cache file that is a symbolic link (a planted refresh token is never read)", async () => {
     const folder = join(world.dir, "linked");
     mkdirSync(folder, { mode: 0o700 });
     const planted = join(world.dir, "planted.json");
-    writeFileSync(planted, JSON.stringify({ version: 1, clients: { [world.client.clientId]: { refreshToken: "1//planted-refresh-token-value", scopes: [], savedAt: "" } } }));
+    writeFileSync(
+      planted,
+      JSON.stringify({
+        version: 1,
+        clients: {
+          [world.client.clientId]: {
+            refreshToken: "1//planted-refresh-token-value",
+            scopes: [],
+            savedAt: "",
+          },
+        },
+      }),
+    );
     symlinkSync(planted, join(folder, "tokens.json"));
     expect((await refused(join(folder, "tokens.json"))).message).toContain("is a symbolic link");
   });
 
   test("a HOME that does not exist, with no --token-cache", async () => {
-    const result = await runCli(["--auth", "oauth", "--client-file", world.files.client, "--no-browser", "--json"], { env: { ...cleanEnv(world.google.env), HOME: "/nonexistent-home", XDG_CACHE_HOME: "" } });
+    const result = await runCli(
+      ["--auth", "oauth", "--client-file", world.files.client, "--no-browser", "--json"],
+      { env: { ...cleanEnv(world.google.env), HOME: "/nonexistent-home", XDG_CACHE_HOME: "" } },
+    );
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout)).toMatchObject({ error: { reason: "TOKEN_CACHE_UNUSABLE", message: expect.stringContaining("is under /nonexistent-home, which is not an existing folder") } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      error: {
+        reason: "TOKEN_CACHE_UNUSABLE",
+        message: expect.stringContaining(
+          "is under /nonexistent-home, which is not an existing folder",
+        ),
+      },
+    });
   });
 
   const asRoot = process.getuid?.() === 0;
-  (asRoot ? test : test.skip)(`a cache folder owned by another user${asRoot ? "" : " (skipped: only root can give a folder to another user)"}`, async () => {
-    const folder = join(world.dir, "someone-elses");
-    mkdirSync(folder, { mode: 0o700 });
-    chownSync(folder, 65534, 65534);
-    expect((await refused(join(folder, "tokens.json"))).message).toContain("belongs to another user (uid 65534)");
-  });
+  (asRoot ? test : test.skip)(
+    `a cache folder owned by another user${asRoot ? "" : " (skipped: only root can give a folder to another user)"}`,
+    async () => {
+      const folder = join(world.dir, "someone-elses");
+      mkdirSync(folder, { mode: 0o700 });
+      chownSync(folder, 65534, 65534);
+      expect((await refused(join(folder, "tokens.json"))).message).toContain(
+        "belongs to another user (uid 65534)",
+      );
+    },
+  );
 
-  (asRoot ? test.skip : test)(`a read-only cache folder${asRoot ? " (skipped: root writes to read-only folders)" : ""}`, async () => {
-    const folder = join(world.dir, "read-only");
-    mkdirSync(folder, { mode: 0o500 });
-    expect((await refused(join(folder, "tokens.json"))).message).toContain("cannot be written (EACCES)");
-  });
+  (asRoot ? test.skip : test)(
+    `a read-only cache folder${asRoot ? " (skipped: root writes to read-only folders)" : ""}`,
+    async () => {
+      const folder = join(world.dir, "read-only");
+      mkdirSync(folder, { mode: 0o500 });
+      expect((await refused(join(folder, "tokens.json"))).message).toContain(
+        "cannot be written (EACCES)",
+      );
+    },
+  );
 });
 
 test("a failed write of the cache leaves no temporary file with a refresh token behind", async () => {
   const folder = tempDir("cache");
-  const failing = () => Promise.reject(Object.assign(new Error("no space left on device"), { code: "ENOSPC" }));
-  const cache = new TokenCache({ path: join(folder, "tokens.json"), root: dirname(folder) }, failing);
-  await expect(cache.put("client", { refreshToken: "1//refresh-token-that-must-not-stay", scopes: [], savedAt: "" })).rejects.toMatchObject({
+  const failing = () =>
+    Promise.reject(Object.assign(new Error("no space left on device"), { code: "ENOSPC" }));
+  const cache = new TokenCache(
+    { path: join(folder, "tokens.json"), root: dirname(folder) },
+    failing,
+  );
+  await expect(
+    cache.put("client", {
+      refreshToken: "1//refresh-token-that-must-not-stay",
+      scopes: [],
+      savedAt: "",
+    }),
+  ).rejects.toMatchObject({
     reason: "TOKEN_CACHE_UNUSABLE",
     message: `The token cache ${join(folder, "tokens.json")} could not be written (ENOSPC).`,
   });
@@ -190,11 +320,27 @@ fetch(href, { redirect: "manual" }).then((r) => fetch(r.headers.get("location"))
 `,
     { mode: 0o700 },
   );
-  const result = await runCli(["--auth", "oauth", "--client-file", world.files.client, "--token-cache", join(world.dir, "via-browser", "tokens.json"), "--json"], {
-    env: cleanEnv({ ...world.google.env, BROWSER: browser }),
-  });
+  const result = await runCli(
+    [
+      "--auth",
+      "oauth",
+      "--client-file",
+      world.files.client,
+      "--token-cache",
+      join(world.dir, "via-browser", "tokens.json"),
+      "--json",
+    ],
+    {
+      env: cleanEnv({ ...world.google.env, BROWSER: browser }),
+    },
+  );
   expect(result.code).toBe(0);
-  const seen = JSON.parse(readFileSync(log, "utf8")) as { argv: string[]; mode: number; folderMode: number; page: string };
+  const seen = JSON.parse(readFileSync(log, "utf8")) as {
+    argv: string[];
+    mode: number;
+    folderMode: number;
+    page: string;
+  };
   expect(seen.argv).toHaveLength(1);
   expect(seen.argv[0]).toMatch(/^file:\/\/\/.+\/sign-in\.html$/);
   expect(seen.argv.join(" ")).not.toMatch(/state=|code_challenge|client_id/);

@@ -41,14 +41,18 @@ function keysUrl(api: Api, project: string): string {
 function apiKeyOf(value: unknown, what: string, origin: string): ApiKey {
   const k = record(value);
   const id = typeof k?.name === "string" ? /\/keys\/([^/]+)$/.exec(k.name)?.[1] : undefined;
-  if (id === undefined || typeof k?.createTime !== "string") throw malformed(what, origin, 200, "has a key without a name or createTime");
+  if (id === undefined || typeof k?.createTime !== "string")
+    throw malformed(what, origin, 200, "has a key without a name or createTime");
   const annotations: Record<string, string> = {};
-  for (const [name, v] of Object.entries(record(k.annotations) ?? {})) if (typeof v === "string") annotations[name] = v;
+  for (const [name, v] of Object.entries(record(k.annotations) ?? {}))
+    if (typeof v === "string") annotations[name] = v;
   return {
     id,
     createdAt: k.createTime,
     ...(typeof k.deleteTime === "string" && k.deleteTime !== "" ? { deletedAt: k.deleteTime } : {}),
-    ...(typeof k.serviceAccountEmail === "string" ? { serviceAccountEmail: k.serviceAccountEmail } : {}),
+    ...(typeof k.serviceAccountEmail === "string"
+      ? { serviceAccountEmail: k.serviceAccountEmail }
+      : {}),
     annotations,
   };
 }
@@ -59,7 +63,9 @@ export async function listApiKeys(api: Api, project: string): Promise<ApiKey[]> 
   const u = new URL(keysUrl(api, project));
   u.searchParams.set("pageSize", "300");
   u.searchParams.set("showDeleted", "true");
-  return listPages(api, context(api, what, "apikeys", ADMIN), u, "keys", (k, origin) => apiKeyOf(k, what, origin));
+  return listPages(api, context(api, what, "apikeys", ADMIN), u, "keys", (k, origin) =>
+    apiKeyOf(k, what, origin),
+  );
 }
 
 /** Polls an operation until it is done; its `error` becomes a Failure. */
@@ -67,19 +73,32 @@ async function finished(api: Api, what: string, op: unknown): Promise<Record<str
   let current = record(op);
   const deadline = api.http.clock.now() + OPERATION_DEADLINE_MS;
   for (let poll = 0; current?.done !== true; poll++) {
-    if (typeof current?.name !== "string" || !current.name.startsWith("operations/")) throw malformed(what, api.endpoints.apiKeys, 200, "is not a long-running operation");
+    if (typeof current?.name !== "string" || !current.name.startsWith("operations/"))
+      throw malformed(what, api.endpoints.apiKeys, 200, "is not a long-running operation");
     if (api.http.clock.now() >= deadline) {
-      throw new Failure("TIMEOUT", `${what}: Google's operation ${current.name} was not done after ${OPERATION_DEADLINE_MS / 1000} s.`, "Run again: the rotator finds the key it made, if the operation finished later.");
+      throw new Failure(
+        "TIMEOUT",
+        `${what}: Google's operation ${current.name} was not done after ${OPERATION_DEADLINE_MS / 1000} s.`,
+        "Run again: the rotator finds the key it made, if the operation finished later.",
+      );
     }
     await api.http.clock.sleep(Math.min(500 * 2 ** poll, 10_000));
-    current = record(await callJson(api.http, context(api, what, "apikeys", ADMIN), { method: "GET", url: `${api.endpoints.apiKeys}/v2/${current.name}`, headers: await api.headers() }));
+    current = record(
+      await callJson(api.http, context(api, what, "apikeys", ADMIN), {
+        method: "GET",
+        url: `${api.endpoints.apiKeys}/v2/${current.name}`,
+        headers: await api.headers(),
+      }),
+    );
   }
   const error = record(current.error);
   if (error !== undefined) {
     const message = typeof error.message === "string" ? error.message.slice(0, 300) : "no message";
     // The operation's Status has the shape of an error body's `error`, details included.
     const failure = diagnoseHttp(400, { error }, context(api, what, "apikeys", ADMIN));
-    throw failure.reason === "REQUEST_FAILED" ? new Failure("REQUEST_FAILED", `${what} failed: ${message}`, ADMIN) : failure;
+    throw failure.reason === "REQUEST_FAILED"
+      ? new Failure("REQUEST_FAILED", `${what} failed: ${message}`, ADMIN)
+      : failure;
   }
   return record(current.response) ?? {};
 }
@@ -89,7 +108,12 @@ async function finished(api: Api, what: string, op: unknown): Promise<Record<str
  * made it, Google refuses the id as taken, and the key the rotator made is then the one of that id
  * that carries its annotations.
  */
-export async function createApiKey(api: Api, project: string, keyId: string, spec: NewApiKeySpec): Promise<ApiKey> {
+export async function createApiKey(
+  api: Api,
+  project: string,
+  keyId: string,
+  spec: NewApiKeySpec,
+): Promise<ApiKey> {
   const what = `Make the API key ${keyId}`;
   const body = {
     displayName: spec.displayName,
@@ -99,12 +123,22 @@ export async function createApiKey(api: Api, project: string, keyId: string, spe
   };
   let op: unknown;
   try {
-    op = await callJson(api.http, context(api, what, "apikeys", ADMIN), { method: "POST", url: `${keysUrl(api, project)}?keyId=${keyId}`, headers: await api.headers(), body });
+    op = await callJson(api.http, context(api, what, "apikeys", ADMIN), {
+      method: "POST",
+      url: `${keysUrl(api, project)}?keyId=${keyId}`,
+      headers: await api.headers(),
+      body,
+    });
   } catch (err) {
     if (!(err instanceof Failure && /ALREADY_EXISTS|HTTP 409/.test(err.message))) throw err;
     const existing = await getApiKey(api, project, keyId);
     const ours = Object.entries(spec.annotations).every(([k, v]) => existing.annotations[k] === v);
-    if (!ours || existing.deletedAt !== undefined) throw new Failure("REQUEST_FAILED", `${what}: the id is taken by a key the rotator did not make now.`, "Run again a second later: the rotator gives every key an id of its own.");
+    if (!ours || existing.deletedAt !== undefined)
+      throw new Failure(
+        "REQUEST_FAILED",
+        `${what}: the id is taken by a key the rotator did not make now.`,
+        "Run again a second later: the rotator gives every key an id of its own.",
+      );
     return existing;
   }
   return apiKeyOf(await finished(api, what, op), what, api.endpoints.apiKeys);
@@ -112,14 +146,29 @@ export async function createApiKey(api: Api, project: string, keyId: string, spe
 
 export async function getApiKey(api: Api, project: string, keyId: string): Promise<ApiKey> {
   const what = `Read the API key ${keyId}`;
-  return apiKeyOf(await callJson(api.http, context(api, what, "apikeys", ADMIN), { method: "GET", url: `${keysUrl(api, project)}/${keyId}`, headers: await api.headers() }), what, api.endpoints.apiKeys);
+  return apiKeyOf(
+    await callJson(api.http, context(api, what, "apikeys", ADMIN), {
+      method: "GET",
+      url: `${keysUrl(api, project)}/${keyId}`,
+      headers: await api.headers(),
+    }),
+    what,
+    api.endpoints.apiKeys,
+  );
 }
 
 /** The key's string: secret. */
 export async function apiKeyString(api: Api, project: string, keyId: string): Promise<string> {
   const what = `Read the string of the API key ${keyId}`;
-  const body = record(await callJson(api.http, context(api, what, "apikeys", ADMIN), { method: "GET", url: `${keysUrl(api, project)}/${keyId}/keyString`, headers: await api.headers() }));
-  if (typeof body?.keyString !== "string" || body.keyString === "") throw malformed(what, api.endpoints.apiKeys, 200, "has no keyString");
+  const body = record(
+    await callJson(api.http, context(api, what, "apikeys", ADMIN), {
+      method: "GET",
+      url: `${keysUrl(api, project)}/${keyId}/keyString`,
+      headers: await api.headers(),
+    }),
+  );
+  if (typeof body?.keyString !== "string" || body.keyString === "")
+    throw malformed(what, api.endpoints.apiKeys, 200, "has no keyString");
   return body.keyString;
 }
 
@@ -132,9 +181,14 @@ export async function deleteApiKey(api: Api, project: string, keyId: string): Pr
   const what = `Delete the API key ${keyId}`;
   let op: unknown;
   try {
-    op = await callJson(api.http, context(api, what, "apikeys", ADMIN), { method: "DELETE", url: `${keysUrl(api, project)}/${keyId}?checkExistingUsage=SKIP`, headers: await api.headers() });
+    op = await callJson(api.http, context(api, what, "apikeys", ADMIN), {
+      method: "DELETE",
+      url: `${keysUrl(api, project)}/${keyId}?checkExistingUsage=SKIP`,
+      headers: await api.headers(),
+    });
   } catch (err) {
-    if (err instanceof Failure && err.reason === "NOT_FOUND" && /not found/i.test(err.message)) return;
+    if (err instanceof Failure && err.reason === "NOT_FOUND" && /not found/i.test(err.message))
+      return;
     throw err;
   }
   await finished(api, what, op);

@@ -33,17 +33,26 @@ function url(api: Api, path: string): string {
 function versionOf(value: unknown, what: string, origin: string): Version {
   const v = record(value);
   const number = typeof v?.name === "string" ? /\/versions\/(\d+)$/.exec(v.name)?.[1] : undefined;
-  if (number === undefined || typeof v?.createTime !== "string") throw malformed(what, origin, 200, "has a version without a name or createTime");
+  if (number === undefined || typeof v?.createTime !== "string")
+    throw malformed(what, origin, 200, "has a version without a name or createTime");
   return { number: Number(number), createTime: v.createTime };
 }
 
 export async function getSecret(api: Api, secret: string): Promise<SecretState> {
   const what = `Read the metadata of secret ${secret}`;
   const denied = `${MANAGE} If the secret does not exist, run pulumi up for the stack first: it creates the secret the key goes in.`;
-  const body = record(await callJson(api.http, context(api, what, "secretmanager", denied), { method: "GET", url: url(api, secret), headers: await api.headers() }));
-  if (body === undefined || typeof body.name !== "string") throw malformed(what, api.endpoints.secretManager, 200, "is not a secret");
+  const body = record(
+    await callJson(api.http, context(api, what, "secretmanager", denied), {
+      method: "GET",
+      url: url(api, secret),
+      headers: await api.headers(),
+    }),
+  );
+  if (body === undefined || typeof body.name !== "string")
+    throw malformed(what, api.endpoints.secretManager, 200, "is not a secret");
   const annotations: Record<string, string> = {};
-  for (const [k, v] of Object.entries(record(body.annotations) ?? {})) if (typeof v === "string") annotations[k] = v;
+  for (const [k, v] of Object.entries(record(body.annotations) ?? {}))
+    if (typeof v === "string") annotations[k] = v;
   return { annotations, etag: typeof body.etag === "string" ? body.etag : undefined };
 }
 
@@ -51,14 +60,30 @@ export async function getSecret(api: Api, secret: string): Promise<SecretState> 
  * Replaces the secret's annotations (updateMask=annotations), provided nobody changed the secret
  * since `etag`; returns the new etag (`{ stale: true }` when someone did).
  */
-export async function patchAnnotations(api: Api, secret: string, state: SecretState): Promise<{ etag?: string; stale: boolean }> {
+export async function patchAnnotations(
+  api: Api,
+  secret: string,
+  state: SecretState,
+): Promise<{ etag?: string; stale: boolean }> {
   const what = `Record the rotator's keys in the annotations of ${secret}`;
-  const request = { method: "PATCH" as const, url: `${url(api, secret)}?updateMask=annotations`, headers: await api.headers(), body: { annotations: state.annotations, etag: state.etag } };
+  const request = {
+    method: "PATCH" as const,
+    url: `${url(api, secret)}?updateMask=annotations`,
+    headers: await api.headers(),
+    body: { annotations: state.annotations, etag: state.etag },
+  };
   try {
-    const body = record(await callJson(api.http, context(api, what, "secretmanager", MANAGE), request));
+    const body = record(
+      await callJson(api.http, context(api, what, "secretmanager", MANAGE), request),
+    );
     return { etag: typeof body?.etag === "string" ? body.etag : undefined, stale: false };
   } catch (err) {
-    if (err instanceof Failure && state.etag !== undefined && /FAILED_PRECONDITION/.test(err.message)) return { stale: true };
+    if (
+      err instanceof Failure &&
+      state.etag !== undefined &&
+      /FAILED_PRECONDITION/.test(err.message)
+    )
+      return { stale: true };
     throw err;
   }
 }
@@ -68,7 +93,13 @@ export async function enabledVersions(api: Api, secret: string): Promise<Version
   const what = `List the enabled versions of ${secret}`;
   const u = new URL(`${url(api, secret)}/versions`);
   u.searchParams.set("filter", "state:ENABLED");
-  const versions = await listPages(api, context(api, what, "secretmanager", MANAGE), u, "versions", (v, origin) => versionOf(v, what, origin));
+  const versions = await listPages(
+    api,
+    context(api, what, "secretmanager", MANAGE),
+    u,
+    "versions",
+    (v, origin) => versionOf(v, what, origin),
+  );
   return versions.sort((a, b) => b.number - a.number);
 }
 
@@ -77,31 +108,58 @@ export async function enabledVersions(api: Api, secret: string): Promise<Version
  * (unlike a list, which may lag minutes behind: cloud.google.com/secret-manager/docs/reference/
  * consistency). Undefined when there is no such version.
  */
-export async function getVersion(api: Api, secret: string, version: number): Promise<{ state: string } | undefined> {
+export async function getVersion(
+  api: Api,
+  secret: string,
+  version: number,
+): Promise<{ state: string } | undefined> {
   const what = `Read version ${version} of ${secret}`;
   try {
-    const body = record(await callJson(api.http, context(api, what, "secretmanager", MANAGE), { method: "GET", url: `${url(api, secret)}/versions/${version}`, headers: await api.headers() }));
+    const body = record(
+      await callJson(api.http, context(api, what, "secretmanager", MANAGE), {
+        method: "GET",
+        url: `${url(api, secret)}/versions/${version}`,
+        headers: await api.headers(),
+      }),
+    );
     return { state: typeof body?.state === "string" ? body.state : "STATE_UNSPECIFIED" };
   } catch (err) {
-    if (err instanceof Failure && err.reason === "NOT_FOUND" && /not found/i.test(err.message)) return undefined;
+    if (err instanceof Failure && err.reason === "NOT_FOUND" && /not found/i.test(err.message))
+      return undefined;
     throw err;
   }
 }
 
 /** One attempt to add `data` as the secret's newest version (not retried here: a lost answer may still have added it). */
-export async function addVersionAttempt(api: Api, secret: string, data: string): Promise<Attempt<Version>> {
+export async function addVersionAttempt(
+  api: Api,
+  secret: string,
+  data: string,
+): Promise<Attempt<Version>> {
   const what = `Add the new key to ${secret}`;
   const bytes = Buffer.from(data, "utf8");
   const body = { payload: { data: bytes.toString("base64"), dataCrc32c: String(crc32c(bytes)) } };
-  const attempt = await attemptJson(api.http, context(api, what, "secretmanager", MANAGE), { method: "POST", url: `${url(api, secret)}:addVersion`, headers: await api.headers(), body });
-  return "value" in attempt ? { value: versionOf(attempt.value, what, api.endpoints.secretManager) } : attempt;
+  const attempt = await attemptJson(api.http, context(api, what, "secretmanager", MANAGE), {
+    method: "POST",
+    url: `${url(api, secret)}:addVersion`,
+    headers: await api.headers(),
+    body,
+  });
+  return "value" in attempt
+    ? { value: versionOf(attempt.value, what, api.endpoints.secretManager) }
+    : attempt;
 }
 
 /** Destroys a version's data for good; a version already destroyed is done. */
 export async function destroyVersion(api: Api, secret: string, version: number): Promise<void> {
   const what = `Destroy version ${version} of ${secret}`;
   try {
-    await callJson(api.http, context(api, what, "secretmanager", MANAGE), { method: "POST", url: `${url(api, secret)}/versions/${version}:destroy`, headers: await api.headers(), body: {} });
+    await callJson(api.http, context(api, what, "secretmanager", MANAGE), {
+      method: "POST",
+      url: `${url(api, secret)}/versions/${version}:destroy`,
+      headers: await api.headers(),
+      body: {},
+    });
   } catch (err) {
     if (err instanceof Failure && /DESTROYED state/.test(err.message)) return;
     throw err;

@@ -29,7 +29,14 @@ const NO_ADC_FIX =
   "Log in with `gcloud auth application-default login --client-id-file=client_secret.json --scopes=https://www.googleapis.com/auth/cloud-platform,https://www.googleapis.com/auth/generative-language.retriever`, or set GOOGLE_APPLICATION_CREDENTIALS to a credential file.";
 
 /** Fields of credential files whose values are secret (keys, client secrets, refresh tokens). */
-const SECRET_FIELDS = new Set(["private_key", "private_key_id", "client_secret", "refresh_token", "access_token", "token"]);
+const SECRET_FIELDS = new Set([
+  "private_key",
+  "private_key_id",
+  "client_secret",
+  "refresh_token",
+  "access_token",
+  "token",
+]);
 
 function rememberSecrets(value: unknown, deps: IdentityDeps): void {
   const fields = record(value);
@@ -47,7 +54,11 @@ async function adcFile(deps: IdentityDeps): Promise<{ path: string; text: string
     try {
       return { path: named, text: await deps.readFile(named) };
     } catch (err) {
-      if (err instanceof Failure) throw badInput(`GOOGLE_APPLICATION_CREDENTIALS: ${err.message}`, "Point it at a credential file, or unset it.");
+      if (err instanceof Failure)
+        throw badInput(
+          `GOOGLE_APPLICATION_CREDENTIALS: ${err.message}`,
+          "Point it at a credential file, or unset it.",
+        );
       throw err;
     }
   }
@@ -72,13 +83,21 @@ async function checkAdcFile(deps: IdentityDeps): Promise<void> {
   try {
     parsed = JSON.parse(file.text);
   } catch {
-    throw badInput(`The Application Default Credentials file ${file.path} is not valid JSON.`, ADC_FILE_FIX);
+    throw badInput(
+      `The Application Default Credentials file ${file.path} is not valid JSON.`,
+      ADC_FILE_FIX,
+    );
   }
-  if (record(parsed) === undefined) throw badInput(`The Application Default Credentials file ${file.path} is not a JSON object.`, ADC_FILE_FIX);
+  if (record(parsed) === undefined)
+    throw badInput(
+      `The Application Default Credentials file ${file.path} is not a JSON object.`,
+      ADC_FILE_FIX,
+    );
   rememberSecrets(parsed, deps);
 }
 
-const ADC_FILE_FIX = "Point GOOGLE_APPLICATION_CREDENTIALS at a credential file Google issued (service account key, authorized_user or external_account), or log in again.";
+const ADC_FILE_FIX =
+  "Point GOOGLE_APPLICATION_CREDENTIALS at a credential file Google issued (service account key, authorized_user or external_account), or log in again.";
 
 async function findClient(deps: IdentityDeps, project: string | undefined): Promise<AuthClient> {
   await checkAdcFile(deps);
@@ -87,32 +106,62 @@ async function findClient(deps: IdentityDeps, project: string | undefined): Prom
     // A known project spares the library a lookup (a Workload Identity Federation client asks
     // Cloud Resource Manager for it, an endpoint this command otherwise never calls).
     projectId: project,
-    clientOptions: { transporterOptions: transport(deps), endpoints: { oauth2TokenUrl: deps.endpoints.oauth2Token } },
+    clientOptions: {
+      transporterOptions: transport(deps),
+      endpoints: { oauth2TokenUrl: deps.endpoints.oauth2Token },
+    },
   });
   try {
     return await auth.getClient();
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (message.startsWith("Could not load the default credentials")) {
-      throw new Failure("NO_CREDENTIALS", "No Application Default Credentials were found (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud login, no metadata server).", NO_ADC_FIX);
+      throw new Failure(
+        "NO_CREDENTIALS",
+        "No Application Default Credentials were found (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud login, no metadata server).",
+        NO_ADC_FIX,
+      );
     }
     const file = deps.env.GOOGLE_APPLICATION_CREDENTIALS;
     // The message is printed through the run's redactor, which now knows the file's secret values.
-    const said = err instanceof SyntaxError ? "it is not valid JSON" : message.split("\n")[0]!.slice(0, 200);
-    throw badInput(`The Application Default Credentials${file ? ` file ${file}` : ""} cannot be used: ${said}`, ADC_FILE_FIX);
+    const said =
+      err instanceof SyntaxError ? "it is not valid JSON" : message.split("\n")[0]!.slice(0, 200);
+    throw badInput(
+      `The Application Default Credentials${file ? ` file ${file}` : ""} cannot be used: ${said}`,
+      ADC_FILE_FIX,
+    );
   }
 }
 
-function describe(client: AuthClient, deps: IdentityDeps): { principal: string; user: boolean; source: string } {
+function describe(
+  client: AuthClient,
+  deps: IdentityDeps,
+): { principal: string; user: boolean; source: string } {
   const file = deps.env.GOOGLE_APPLICATION_CREDENTIALS;
-  const from = file ? `GOOGLE_APPLICATION_CREDENTIALS (${file})` : client instanceof Compute ? "the metadata server" : "gcloud's application default credentials";
-  if (client instanceof JWT) return { principal: client.email ?? "service account", user: false, source: `${from}, a service-account key` };
-  if (client instanceof UserRefreshClient) return { principal: "user", user: true, source: `${from}, a user login` };
-  if (client instanceof ExternalAccountAuthorizedUserClient) return { principal: "federated user", user: true, source: `${from}, a workforce login` };
+  const from = file
+    ? `GOOGLE_APPLICATION_CREDENTIALS (${file})`
+    : client instanceof Compute
+      ? "the metadata server"
+      : "gcloud's application default credentials";
+  if (client instanceof JWT)
+    return {
+      principal: client.email ?? "service account",
+      user: false,
+      source: `${from}, a service-account key`,
+    };
+  if (client instanceof UserRefreshClient)
+    return { principal: "user", user: true, source: `${from}, a user login` };
+  if (client instanceof ExternalAccountAuthorizedUserClient)
+    return { principal: "federated user", user: true, source: `${from}, a workforce login` };
   if (client instanceof BaseExternalAccountClient) {
-    return { principal: client.getServiceAccountEmail() ?? "federated workload", user: false, source: `${from}, Workload Identity Federation` };
+    return {
+      principal: client.getServiceAccountEmail() ?? "federated workload",
+      user: false,
+      source: `${from}, Workload Identity Federation`,
+    };
   }
-  if (client instanceof Compute) return { principal: "the attached service account", user: false, source: from };
+  if (client instanceof Compute)
+    return { principal: "the attached service account", user: false, source: from };
   return { principal: "service account", user: false, source: from };
 }
 
@@ -120,7 +169,20 @@ function describe(client: AuthClient, deps: IdentityDeps): { principal: string; 
 export async function adcCaller(deps: IdentityDeps, options: AdcOptions = {}): Promise<Caller> {
   const client = await findClient(deps, options.project ?? deps.facts?.project);
   const { principal, user, source } = describe(client, deps);
-  const quotaProject = user ? (options.project ?? client.quotaProjectId ?? deps.facts?.project) : undefined;
-  const identity: Identity = { kind: "adc", principal, source, project: options.project ?? quotaProject ?? deps.facts?.project };
-  return tokenCaller(client, identity, deps, { identity: "adc", what: "Get a token from Application Default Credentials", user }, quotaProject);
+  const quotaProject = user
+    ? (options.project ?? client.quotaProjectId ?? deps.facts?.project)
+    : undefined;
+  const identity: Identity = {
+    kind: "adc",
+    principal,
+    source,
+    project: options.project ?? quotaProject ?? deps.facts?.project,
+  };
+  return tokenCaller(
+    client,
+    identity,
+    deps,
+    { identity: "adc", what: "Get a token from Application Default Credentials", user },
+    quotaProject,
+  );
 }

@@ -28,7 +28,9 @@ export async function apiKeyCaller(deps: IdentityDeps): Promise<Caller> {
     source = `secret ${stackKey.secret}`;
     principal = stackKey.keyName ?? principal;
   } else {
-    const variable = ["GOOGLE_API_KEY", "GEMINI_API_KEY"].find((v) => (deps.env[v] ?? "").trim() !== "");
+    const variable = ["GOOGLE_API_KEY", "GEMINI_API_KEY"].find(
+      (v) => (deps.env[v] ?? "").trim() !== "",
+    );
     if (variable === undefined) {
       throw badInput(
         `--auth api-key needs a key: ${deps.facts ? `${deps.facts.source} has no apiKey output, and ` : ""}neither GOOGLE_API_KEY nor GEMINI_API_KEY is set.`,
@@ -39,7 +41,11 @@ export async function apiKeyCaller(deps: IdentityDeps): Promise<Caller> {
     source = `environment variable ${variable}`;
   }
   deps.redactor.add(key);
-  if (key === "" || /\s/.test(key)) throw badInput(`The API key from ${source} is empty or contains whitespace.`, "Store the key string alone.");
+  if (key === "" || /\s/.test(key))
+    throw badInput(
+      `The API key from ${source} is empty or contains whitespace.`,
+      "Store the key string alone.",
+    );
   return {
     identity: { kind: "api-key", principal, source, project: deps.facts?.project },
     headers: () => Promise.resolve({ "x-goog-api-key": key }),

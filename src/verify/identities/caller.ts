@@ -58,7 +58,9 @@ export function scopesFor(options: { tuned: boolean; share: boolean; extra: stri
  * Options for the transporter google-auth-library builds for a client: requests go to the configured
  * endpoints, and the library's own retries are off so the command's retry policy is the only one.
  */
-export function transport(deps: Pick<IdentityDeps, "endpoints" | "http">): NonNullable<JWTOptions["transporterOptions"]> {
+export function transport(
+  deps: Pick<IdentityDeps, "endpoints" | "http">,
+): NonNullable<JWTOptions["transporterOptions"]> {
   return {
     fetchImplementation: rewritingFetch(deps.endpoints, deps.http.fetch),
     timeout: deps.http.policy.timeoutMs,
@@ -82,7 +84,11 @@ export function tokenCaller(
         tokenAttempt(deps.http, context, origin, async () => (await client.getAccessToken()).token),
       );
       if (typeof token !== "string" || token === "") {
-        throw new Failure("UNAUTHENTICATED", `${context.what}: no access token was returned.`, "Check the credential; run again.");
+        throw new Failure(
+          "UNAUTHENTICATED",
+          `${context.what}: no access token was returned.`,
+          "Check the credential; run again.",
+        );
       }
       deps.redactor.add(token);
       const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -93,7 +99,11 @@ export function tokenCaller(
 }
 
 /** A caller with a fixed bearer token (one issued by IAM Credentials). */
-export function bearerCaller(identity: Identity, token: () => Promise<string>, redactor: Redactor): Caller {
+export function bearerCaller(
+  identity: Identity,
+  token: () => Promise<string>,
+  redactor: Redactor,
+): Caller {
   return {
     identity,
     async headers() {

@@ -16,7 +16,10 @@ export interface ImpersonateOptions {
   email?: string;
 }
 
-export async function impersonateCaller(deps: IdentityDeps, options: ImpersonateOptions): Promise<Caller> {
+export async function impersonateCaller(
+  deps: IdentityDeps,
+  options: ImpersonateOptions,
+): Promise<Caller> {
   let email: string;
   let grantKey: string | undefined;
   if (options.email !== undefined) {
@@ -26,7 +29,10 @@ export async function impersonateCaller(deps: IdentityDeps, options: Impersonate
     email = account.email;
     grantKey = `serviceAccounts.${name}.impersonators`;
   } else {
-    throw badInput("--auth impersonate needs the account: --impersonate EMAIL, or --stack / --outputs.", "Pass one of them.");
+    throw badInput(
+      "--auth impersonate needs the account: --impersonate EMAIL, or --stack / --outputs.",
+      "Pass one of them.",
+    );
   }
   const source = await adcCaller(deps);
   const what = `Impersonate ${email}`;
@@ -36,16 +42,34 @@ export async function impersonateCaller(deps: IdentityDeps, options: Impersonate
     const url = `${deps.endpoints.iamCredentials}/v1/projects/-/serviceAccounts/${encodeURIComponent(email)}:generateAccessToken`;
     const body = await callJson(
       deps.http,
-      { what, service: "iamcredentials", identity: "impersonate", principal: source.identity.principal, grantKey, stack: deps.facts?.stack },
-      { method: "POST", url, headers: await source.headers(), body: { scope: deps.scopes, lifetime: "3600s" } },
+      {
+        what,
+        service: "iamcredentials",
+        identity: "impersonate",
+        principal: source.identity.principal,
+        grantKey,
+        stack: deps.facts?.stack,
+      },
+      {
+        method: "POST",
+        url,
+        headers: await source.headers(),
+        body: { scope: deps.scopes, lifetime: "3600s" },
+      },
     );
     const accessToken = record(body)?.accessToken;
-    if (typeof accessToken !== "string" || accessToken === "") throw malformed(what, new URL(url).origin, 200, "has no accessToken");
+    if (typeof accessToken !== "string" || accessToken === "")
+      throw malformed(what, new URL(url).origin, 200, "has no accessToken");
     token = accessToken;
     return accessToken;
   };
   return bearerCaller(
-    { kind: "impersonate", principal: email, source: `impersonated by ${source.identity.principal} (${source.identity.source})`, project: deps.facts?.project },
+    {
+      kind: "impersonate",
+      principal: email,
+      source: `impersonated by ${source.identity.principal} (${source.identity.source})`,
+      project: deps.facts?.project,
+    },
     issue,
     deps.redactor,
   );

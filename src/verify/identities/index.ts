@@ -27,17 +27,31 @@ export interface InteractiveDeps {
   progress: (line: string) => void;
 }
 
-export function tokenCache(options: VerifyOptions, env: Record<string, string | undefined>): TokenCache {
+export function tokenCache(
+  options: VerifyOptions,
+  env: Record<string, string | undefined>,
+): TokenCache {
   return new TokenCache(cacheLocation(env, options.tokenCache));
 }
 
 /** Builds the identity; each kind's module is loaded only when used, keeping the command's start fast. */
-export async function buildCaller(kind: AuthKind, options: VerifyOptions, deps: IdentityDeps, interactive: InteractiveDeps): Promise<Caller> {
+export async function buildCaller(
+  kind: AuthKind,
+  options: VerifyOptions,
+  deps: IdentityDeps,
+  interactive: InteractiveDeps,
+): Promise<Caller> {
   switch (kind) {
     case "service-account":
-      return (await import("./service-account.ts")).serviceAccountCaller(deps, { keyFile: options.keyFile, account: options.account });
+      return (await import("./service-account.ts")).serviceAccountCaller(deps, {
+        keyFile: options.keyFile,
+        account: options.account,
+      });
     case "impersonate":
-      return (await import("./impersonate.ts")).impersonateCaller(deps, { account: options.account, email: options.impersonate });
+      return (await import("./impersonate.ts")).impersonateCaller(deps, {
+        account: options.account,
+        email: options.impersonate,
+      });
     case "api-key":
       return (await import("./api-key.ts")).apiKeyCaller(deps);
     case "adc":

@@ -29,7 +29,10 @@ const PAGE = (title: string, text: string): string =>
   `<!doctype html><meta charset="utf-8"><title>${title}</title><body style="font-family:sans-serif"><h1>${title}</h1><p>${text}</p></body>`;
 
 /** Runs the browser part of the flow and returns the code to exchange. */
-export async function authorize(client: OAuth2Client, options: SignInOptions): Promise<AuthorizationCode> {
+export async function authorize(
+  client: OAuth2Client,
+  options: SignInOptions,
+): Promise<AuthorizationCode> {
   const { codeVerifier, codeChallenge } = await client.generateCodeVerifierAsync();
   const state = randomBytes(24).toString("base64url");
   let settle!: (result: { code?: string; error?: string }) => void;
@@ -44,13 +47,24 @@ export async function authorize(client: OAuth2Client, options: SignInOptions): P
       return;
     }
     if (url.searchParams.get("state") !== state) {
-      res.writeHead(400, { "content-type": "text/html" }).end(PAGE("Sign-in not accepted", "This response did not come from the sign-in this command started."));
+      res
+        .writeHead(400, { "content-type": "text/html" })
+        .end(
+          PAGE(
+            "Sign-in not accepted",
+            "This response did not come from the sign-in this command started.",
+          ),
+        );
       return;
     }
     const ok = code !== null;
     res
       .writeHead(ok ? 200 : 400, { "content-type": "text/html", connection: "close" })
-      .end(ok ? PAGE("Signed in", "You can close this tab and return to the terminal.") : PAGE("Sign-in declined", "Return to the terminal for what to do next."));
+      .end(
+        ok
+          ? PAGE("Signed in", "You can close this tab and return to the terminal.")
+          : PAGE("Sign-in declined", "Return to the terminal for what to do next."),
+      );
     settle(ok ? { code } : { error: error ?? "unknown" });
   });
   await new Promise<void>((resolve, reject) => {
@@ -71,11 +85,22 @@ export async function authorize(client: OAuth2Client, options: SignInOptions): P
   let timer: NodeJS.Timeout | undefined;
   try {
     const opened = options.openBrowser ? await options.openBrowser(url).catch(() => false) : false;
-    options.progress(opened ? "Sign in in the browser window that opened. If none did, open:" : "Open this address in a browser to sign in:");
+    options.progress(
+      opened
+        ? "Sign in in the browser window that opened. If none did, open:"
+        : "Open this address in a browser to sign in:",
+    );
     options.progress(url);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Failure("LOGIN_TIMEOUT", `No sign-in arrived within ${Math.round(options.timeoutMs / 1000)} s.`, "Run again and finish signing in, or raise --login-timeout.")),
+        () =>
+          reject(
+            new Failure(
+              "LOGIN_TIMEOUT",
+              `No sign-in arrived within ${Math.round(options.timeoutMs / 1000)} s.`,
+              "Run again and finish signing in, or raise --login-timeout.",
+            ),
+          ),
         options.timeoutMs,
       );
     });
@@ -97,5 +122,9 @@ function declined(error: string): Failure {
       "Run again and allow access. While the app is in Testing status, only the consent screen's test users (oauthConsent.testUsers) can sign in.",
     );
   }
-  return new Failure("ACCESS_DENIED", `The sign-in failed: Google returned error=${error.slice(0, 60)}.`, "Check the consent screen lists every scope the kit asks for, then run again.");
+  return new Failure(
+    "ACCESS_DENIED",
+    `The sign-in failed: Google returned error=${error.slice(0, 60)}.`,
+    "Check the consent screen lists every scope the kit asks for, then run again.",
+  );
 }

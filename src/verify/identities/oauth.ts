@@ -23,14 +23,21 @@ export interface OauthOptions extends Omit<SignInOptions, "scopes"> {
 }
 
 /** The Desktop client: `--client-file`, or the stack's client secret. */
-export async function loadClient(deps: IdentityDeps, clientFile?: string): Promise<{ client: InstalledClient; source: string }> {
+export async function loadClient(
+  deps: IdentityDeps,
+  clientFile?: string,
+): Promise<{ client: InstalledClient; source: string }> {
   let text: string;
   let source: string;
   const stored = deps.facts?.oauthClient;
   if (clientFile !== undefined) {
     text = await deps.readFile(clientFile);
     source = `client file ${clientFile}`;
-  } else if (deps.facts !== undefined && stored?.status === "stored" && stored.secret !== undefined) {
+  } else if (
+    deps.facts !== undefined &&
+    stored?.status === "stored" &&
+    stored.secret !== undefined
+  ) {
     const reader = await adcCaller(deps);
     source = `secret ${stored.secret}`;
     text = await accessSecret(
@@ -48,30 +55,44 @@ export async function loadClient(deps: IdentityDeps, clientFile?: string): Promi
         : "Configure oauthConsent for the stack, or pass --client-file client_secret.json.",
     );
   } else {
-    throw badInput("--auth oauth needs the Desktop client: --client-file client_secret.json, or --stack / --outputs.", "Pass one of them.");
+    throw badInput(
+      "--auth oauth needs the Desktop client: --client-file client_secret.json, or --stack / --outputs.",
+      "Pass one of them.",
+    );
   }
   deps.redactor.add(text);
   const { client, problems } = parseInstalledClient(text, deps.facts?.project);
   if (client === undefined || problems.length > 0) {
     const first = problems[0]!;
-    throw badInput(`${source}: ${first.field} ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}.`, first.fix);
+    throw badInput(
+      `${source}: ${first.field} ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}.`,
+      first.fix,
+    );
   }
   deps.redactor.add(client.clientSecret);
   return { client, source };
 }
 
-const covers = (granted: string[], wanted: string[]): boolean => wanted.every((s) => granted.includes(s));
+const covers = (granted: string[], wanted: string[]): boolean =>
+  wanted.every((s) => granted.includes(s));
 
 export async function oauthCaller(deps: IdentityDeps, options: OauthOptions): Promise<Caller> {
   const { client, source } = await loadClient(deps, options.clientFile);
   const oauth2 = new OAuth2Client({
     clientId: client.clientId,
     clientSecret: client.clientSecret,
-    endpoints: { oauth2TokenUrl: deps.endpoints.oauth2Token, oauth2AuthBaseUrl: deps.endpoints.oauth2Auth },
+    endpoints: {
+      oauth2TokenUrl: deps.endpoints.oauth2Token,
+      oauth2AuthBaseUrl: deps.endpoints.oauth2Auth,
+    },
     transporterOptions: transport(deps),
   });
   const project = options.project ?? deps.facts?.project ?? client.projectId;
-  const context: TokenContext = { identity: "oauth", what: "Get a token for the signed-in user", user: true };
+  const context: TokenContext = {
+    identity: "oauth",
+    what: "Get a token for the signed-in user",
+    user: true,
+  };
   const saved = await options.cache.get(client.clientId);
   let how: string;
   if (saved === undefined || !covers(saved.scopes, deps.scopes)) {
@@ -91,31 +112,66 @@ export async function oauthCaller(deps: IdentityDeps, options: OauthOptions): Pr
     deps.redactor.add(tokens.access_token);
     if (tokens.refresh_token && tokens.refresh_token !== saved?.refreshToken) {
       deps.redactor.add(tokens.refresh_token);
-      options.cache.put(client.clientId, { refreshToken: tokens.refresh_token, scopes: deps.scopes, savedAt: new Date().toISOString() }).catch((err: unknown) => {
-        options.progress(`The new refresh token could not be saved: ${err instanceof Error ? err.message : String(err)}`);
-      });
+      options.cache
+        .put(client.clientId, {
+          refreshToken: tokens.refresh_token,
+          scopes: deps.scopes,
+          savedAt: new Date().toISOString(),
+        })
+        .catch((err: unknown) => {
+          options.progress(
+            `The new refresh token could not be saved: ${err instanceof Error ? err.message : String(err)}`,
+          );
+        });
     }
   });
-  const caller = tokenCaller(oauth2, { kind: "oauth", principal: "user", source: `Desktop client ${client.clientId} from ${source}; ${how}`, project }, deps, context, project);
+  const caller = tokenCaller(
+    oauth2,
+    {
+      kind: "oauth",
+      principal: "user",
+      source: `Desktop client ${client.clientId} from ${source}; ${how}`,
+      project,
+    },
+    deps,
+    context,
+    project,
+  );
   return {
     identity: caller.identity,
     async headers() {
       try {
         return await caller.headers();
       } catch (err) {
-        if (err instanceof Failure && err.reason === "INVALID_GRANT") await options.cache.remove(client.clientId);
+        if (err instanceof Failure && err.reason === "INVALID_GRANT")
+          await options.cache.remove(client.clientId);
         throw err;
       }
     },
   };
 }
 
-async function signIn(deps: IdentityDeps, options: OauthOptions, oauth2: OAuth2Client, clientId: string): Promise<Credentials> {
+async function signIn(
+  deps: IdentityDeps,
+  options: OauthOptions,
+  oauth2: OAuth2Client,
+  clientId: string,
+): Promise<Credentials> {
   const code = await authorize(oauth2, { ...options, scopes: deps.scopes });
-  const context: TokenContext = { identity: "oauth", what: "Exchange the sign-in code", user: true };
+  const context: TokenContext = {
+    identity: "oauth",
+    what: "Exchange the sign-in code",
+    user: true,
+  };
   const origin = new URL(deps.endpoints.oauth2Token).origin;
   const { tokens } = await withRetries(deps.http, context.what, () =>
-    tokenAttempt(deps.http, context, origin, () => oauth2.getToken({ code: code.code, codeVerifier: code.codeVerifier, redirect_uri: code.redirectUri })),
+    tokenAttempt(deps.http, context, origin, () =>
+      oauth2.getToken({
+        code: code.code,
+        codeVerifier: code.codeVerifier,
+        redirect_uri: code.redirectUri,
+      }),
+    ),
   );
   deps.redactor.add(tokens.access_token);
   deps.redactor.add(tokens.refresh_token);
@@ -129,9 +185,15 @@ async function signIn(deps: IdentityDeps, options: OauthOptions, oauth2: OAuth2C
     );
   }
   if (tokens.refresh_token) {
-    await options.cache.put(clientId, { refreshToken: tokens.refresh_token, scopes: granted, savedAt: new Date().toISOString() });
+    await options.cache.put(clientId, {
+      refreshToken: tokens.refresh_token,
+      scopes: granted,
+      savedAt: new Date().toISOString(),
+    });
   } else {
-    options.progress("Google returned no refresh token, so the next run will ask you to sign in again.");
+    options.progress(
+      "Google returned no refresh token, so the next run will ask you to sign in again.",
+    );
   }
   return tokens;
 }

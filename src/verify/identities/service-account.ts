@@ -21,7 +21,8 @@ export interface ServiceAccountKey {
   projectId: string;
 }
 
-const KEY_FIX = "Use the JSON key Google issued for the service account (the stack's key secret holds it).";
+const KEY_FIX =
+  "Use the JSON key Google issued for the service account (the stack's key secret holds it).";
 
 /** Checks a key file's text; every message names fields, never the key. */
 export function parseKeyFile(text: string, source: string): ServiceAccountKey {
@@ -34,9 +35,14 @@ export function parseKeyFile(text: string, source: string): ServiceAccountKey {
   const key = record(parsed) ?? {};
   if (key.type !== "service_account") {
     const type = typeof key.type === "string" ? `"${key.type}"` : "missing";
-    throw badInput(`${source} is not a service-account key: its "type" is ${type}, not "service_account".`, KEY_FIX);
+    throw badInput(
+      `${source} is not a service-account key: its "type" is ${type}, not "service_account".`,
+      KEY_FIX,
+    );
   }
-  const missing = ["client_email", "private_key", "private_key_id", "project_id"].filter((f) => typeof key[f] !== "string" || key[f] === "");
+  const missing = ["client_email", "private_key", "private_key_id", "project_id"].filter(
+    (f) => typeof key[f] !== "string" || key[f] === "",
+  );
   if (missing.length > 0) throw badInput(`${source} lacks ${missing.join(", ")}.`, KEY_FIX);
   const privateKey = key.private_key as string;
   checkPrivateKey(privateKey, source);
@@ -54,7 +60,8 @@ export function parseKeyFile(text: string, source: string): ServiceAccountKey {
  * network problem. Messages describe the key, never quote it.
  */
 function checkPrivateKey(pem: string, source: string): void {
-  const invalid = (what: string, fix = KEY_FIX) => new Failure("KEY_INVALID", `${source}: private_key ${what}.`, fix, 2);
+  const invalid = (what: string, fix = KEY_FIX) =>
+    new Failure("KEY_INVALID", `${source}: private_key ${what}.`, fix, 2);
   if (/-{5}BEGIN RSA PRIVATE KEY-{5}/.test(pem)) {
     throw invalid(
       "is a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY), not the PKCS#8 key (BEGIN PRIVATE KEY) Google's key files hold",
@@ -64,15 +71,20 @@ function checkPrivateKey(pem: string, source: string): void {
   const begin = /-{5}BEGIN ([A-Z ]*)-{5}/.exec(pem);
   if (begin === null) throw invalid("is not a PEM key (no BEGIN line)");
   if (begin[1] !== "PRIVATE KEY") throw invalid(`is a PEM "${begin[1]}", not a private key`);
-  if (!/-{5}END PRIVATE KEY-{5}/.test(pem)) throw invalid("is cut short: its PEM has no END PRIVATE KEY line");
+  if (!/-{5}END PRIVATE KEY-{5}/.test(pem))
+    throw invalid("is cut short: its PEM has no END PRIVATE KEY line");
   let parsed: KeyObject;
   try {
     parsed = createPrivateKey({ key: pem, format: "pem" });
   } catch {
-    throw invalid("is damaged: its PEM does not decode to a private key (a line may be missing or changed)");
+    throw invalid(
+      "is damaged: its PEM does not decode to a private key (a line may be missing or changed)",
+    );
   }
   if (parsed.asymmetricKeyType !== "rsa") {
-    throw invalid(`is an ${String(parsed.asymmetricKeyType).toUpperCase()} key; service-account keys are RSA (Google signs and checks RS256)`);
+    throw invalid(
+      `is an ${String(parsed.asymmetricKeyType).toUpperCase()} key; service-account keys are RSA (Google signs and checks RS256)`,
+    );
   }
 }
 
@@ -82,7 +94,10 @@ export interface ServiceAccountOptions {
 }
 
 /** The service account a consumer with a key runs as. */
-export async function serviceAccountCaller(deps: IdentityDeps, options: ServiceAccountOptions): Promise<Caller> {
+export async function serviceAccountCaller(
+  deps: IdentityDeps,
+  options: ServiceAccountOptions,
+): Promise<Caller> {
   let text: string;
   let source: string;
   if (options.keyFile !== undefined) {
@@ -97,10 +112,17 @@ export async function serviceAccountCaller(deps: IdentityDeps, options: ServiceA
       deps.endpoints.secretManager,
       () => reader.headers(),
       { name: account.keySecret!, grantKey: `serviceAccounts.${name}.keyReaders` },
-      { identity: "service-account", principal: reader.identity.principal, stack: deps.facts.stack },
+      {
+        identity: "service-account",
+        principal: reader.identity.principal,
+        stack: deps.facts.stack,
+      },
     );
   } else {
-    throw badInput("--auth service-account needs a key: --key-file FILE, or --stack / --outputs to read the stack's key secret.", "Pass one of them.");
+    throw badInput(
+      "--auth service-account needs a key: --key-file FILE, or --stack / --outputs to read the stack's key secret.",
+      "Pass one of them.",
+    );
   }
   const { caller, keyId } = keyFileCaller(deps, text, source);
   // The verify report names no key, so even the key's id (not a secret: keys.list shows it) stays out of it.
@@ -112,7 +134,11 @@ export async function serviceAccountCaller(deps: IdentityDeps, options: ServiceA
  * The account a key file's text authenticates as, the file checked first. The file and its private
  * key are known to the redactor before anything can print them.
  */
-export function keyFileCaller(deps: Pick<IdentityDeps, "http" | "endpoints" | "redactor" | "scopes" | "facts">, text: string, source: string): { caller: Caller; keyId: string } {
+export function keyFileCaller(
+  deps: Pick<IdentityDeps, "http" | "endpoints" | "redactor" | "scopes" | "facts">,
+  text: string,
+  source: string,
+): { caller: Caller; keyId: string } {
   deps.redactor.add(text);
   const key = parseKeyFile(text, source);
   deps.redactor.add(key.privateKey);
@@ -125,7 +151,12 @@ export function keyFileCaller(deps: Pick<IdentityDeps, "http" | "endpoints" | "r
   });
   const caller = tokenCaller(
     client,
-    { kind: "service-account", principal: key.clientEmail, source, project: deps.facts?.project ?? key.projectId },
+    {
+      kind: "service-account",
+      principal: key.clientEmail,
+      source,
+      project: deps.facts?.project ?? key.projectId,
+    },
     deps,
     { identity: "service-account", what: `Get a token for ${key.clientEmail}`, user: false },
   );

@@ -33,7 +33,10 @@ export interface CacheLocation {
 }
 
 /** `--token-cache`, then GEMINI_KIT_TOKEN_CACHE, then the user's cache folder (XDG_CACHE_HOME or ~/.cache). */
-export function cacheLocation(env: Record<string, string | undefined>, flag?: string): CacheLocation {
+export function cacheLocation(
+  env: Record<string, string | undefined>,
+  flag?: string,
+): CacheLocation {
   const named = flag ?? (env.GEMINI_KIT_TOKEN_CACHE || undefined);
   if (named !== undefined) {
     const path = resolve(named);
@@ -51,7 +54,12 @@ const FIX = `Use ${ELSEWHERE}.`;
 
 function isSignIn(value: unknown): value is SavedSignIn {
   const v = value as SavedSignIn;
-  return typeof v === "object" && v !== null && typeof v.refreshToken === "string" && Array.isArray(v.scopes);
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.refreshToken === "string" &&
+    Array.isArray(v.scopes)
+  );
 }
 
 function unusable(message: string, fix = FIX): Failure {
@@ -82,9 +90,15 @@ export class TokenCache {
       if (code(err) === "ENOENT") return "missing";
       throw unusable(`The token cache folder ${folder} cannot be read (${code(err) ?? "error"}).`);
     }
-    if (!st.isDirectory()) throw unusable(`The token cache folder ${folder} is not a folder${st.isSymbolicLink() ? " (it is a symbolic link)" : ""}.`);
+    if (!st.isDirectory())
+      throw unusable(
+        `The token cache folder ${folder} is not a folder${st.isSymbolicLink() ? " (it is a symbolic link)" : ""}.`,
+      );
     const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid) throw unusable(`The token cache folder ${folder} belongs to another user (uid ${st.uid}), who could read or replace the saved sign-ins.`);
+    if (uid !== undefined && st.uid !== uid)
+      throw unusable(
+        `The token cache folder ${folder} belongs to another user (uid ${st.uid}), who could read or replace the saved sign-ins.`,
+      );
     if ((st.mode & 0o022) !== 0) {
       throw unusable(
         `The token cache folder ${folder} can be written by other users (mode ${(st.mode & 0o777).toString(8)}), who could plant or swap the saved sign-ins.`,
@@ -103,10 +117,18 @@ export class TokenCache {
       if (code(err) === "ENOENT") return;
       throw unusable(`The token cache ${this.path} cannot be read (${code(err) ?? "error"}).`);
     }
-    if (st.isSymbolicLink()) throw unusable(`The token cache ${this.path} is a symbolic link; the kit writes only a plain file of its own there.`, `Remove the link, or use ${ELSEWHERE}.`);
-    if (!st.isFile()) throw unusable(`The token cache ${this.path} is ${st.isDirectory() ? "a folder" : "not a plain file"}.`);
+    if (st.isSymbolicLink())
+      throw unusable(
+        `The token cache ${this.path} is a symbolic link; the kit writes only a plain file of its own there.`,
+        `Remove the link, or use ${ELSEWHERE}.`,
+      );
+    if (!st.isFile())
+      throw unusable(
+        `The token cache ${this.path} is ${st.isDirectory() ? "a folder" : "not a plain file"}.`,
+      );
     const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid) throw unusable(`The token cache ${this.path} belongs to another user (uid ${st.uid}).`);
+    if (uid !== undefined && st.uid !== uid)
+      throw unusable(`The token cache ${this.path} belongs to another user (uid ${st.uid}).`);
   }
 
   /**
@@ -114,14 +136,24 @@ export class TokenCache {
    * root that must exist), is safe, and a file can be created in it.
    */
   async check(): Promise<void> {
-    if (!isAbsolute(this.#root) || (await stat(this.#root).then((s) => !s.isDirectory(), () => true))) {
-      throw unusable(`The token cache ${this.path} is under ${this.#root || "(no HOME)"}, which is not an existing folder.`);
+    if (
+      !isAbsolute(this.#root) ||
+      (await stat(this.#root).then(
+        (s) => !s.isDirectory(),
+        () => true,
+      ))
+    ) {
+      throw unusable(
+        `The token cache ${this.path} is under ${this.#root || "(no HOME)"}, which is not an existing folder.`,
+      );
     }
     if ((await this.#checkFolder()) === "missing") {
       try {
         await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       } catch (err) {
-        throw unusable(`The token cache folder ${dirname(this.path)} cannot be created (${code(err) ?? "error"}).`);
+        throw unusable(
+          `The token cache folder ${dirname(this.path)} cannot be created (${code(err) ?? "error"}).`,
+        );
       }
       await this.#checkFolder();
     }
@@ -130,7 +162,9 @@ export class TokenCache {
     try {
       await (await open(probe, "wx", 0o600)).close();
     } catch (err) {
-      throw unusable(`The token cache folder ${dirname(this.path)} cannot be written (${code(err) ?? "error"}).`);
+      throw unusable(
+        `The token cache folder ${dirname(this.path)} cannot be written (${code(err) ?? "error"}).`,
+      );
     } finally {
       await rm(probe, { force: true });
     }
@@ -148,7 +182,8 @@ export class TokenCache {
     try {
       const parsed = JSON.parse(text) as Partial<CacheFile>;
       const clients: Record<string, SavedSignIn> = {};
-      for (const [id, entry] of Object.entries(parsed.clients ?? {})) if (isSignIn(entry)) clients[id] = entry;
+      for (const [id, entry] of Object.entries(parsed.clients ?? {}))
+        if (isSignIn(entry)) clients[id] = entry;
       return { version: 1, clients };
     } catch {
       // A file this command did not write; its sign-ins are lost either way, so start afresh.
@@ -188,7 +223,9 @@ export class TokenCache {
     } catch (err) {
       await rm(temp, { force: true });
       if (err instanceof Failure) throw err;
-      throw unusable(`The token cache ${this.path} could not be written (${code(err) ?? "error"}).`);
+      throw unusable(
+        `The token cache ${this.path} could not be written (${code(err) ?? "error"}).`,
+      );
     } finally {
       await release();
     }
@@ -204,12 +241,22 @@ export class TokenCache {
         await handle.close();
         return () => rm(lock, { force: true });
       } catch (err) {
-        if (code(err) !== "EEXIST") throw unusable(`The token cache lock ${lock} cannot be created (${code(err) ?? "error"}).`);
+        if (code(err) !== "EEXIST")
+          throw unusable(
+            `The token cache lock ${lock} cannot be created (${code(err) ?? "error"}).`,
+          );
       }
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > STALE_LOCK_MS) await rm(lock, { force: true });
       if (Date.now() > deadline) {
-        throw new Failure("TOKEN_CACHE_UNUSABLE", `The token cache lock ${lock} is held by another run.`, "Wait for the other run, or delete the lock file if none is active.");
+        throw new Failure(
+          "TOKEN_CACHE_UNUSABLE",
+          `The token cache lock ${lock} is held by another run.`,
+          "Wait for the other run, or delete the lock file if none is active.",
+        );
       }
       await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
     }

@@ -45,19 +45,37 @@ function keyJson(key: ApiKeyRecord, withString = false): Record<string, unknown>
 function admin(ctx: RequestContext, permission: string, resource: string): string | undefined {
   const { token } = bearer(ctx.state, ctx.req.headers.authorization);
   if (token === undefined) {
-    json(ctx.res, 401, googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."));
+    json(
+      ctx.res,
+      401,
+      googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
+    );
     return undefined;
   }
   // The rotator's rights, or this one permission held through a grant on the project (preflight lists keys).
   const project = /^projects\/([^/]+)/.exec(resource)?.[1];
-  if (!ctx.state.apiKeyAdmins.has(token.principal) && !(project !== undefined && holds(ctx.state, token.principal, findProject(ctx.state, project)?.projectId ?? project, permission))) {
+  if (
+    !ctx.state.apiKeyAdmins.has(token.principal) &&
+    !(
+      project !== undefined &&
+      holds(
+        ctx.state,
+        token.principal,
+        findProject(ctx.state, project)?.projectId ?? project,
+        permission,
+      )
+    )
+  ) {
     permissionDenied(ctx.res, permission, resource, "apikeys.googleapis.com");
     return undefined;
   }
   return token.principal;
 }
 
-function operation(state: GoogleState, result: () => Record<string, unknown>): Record<string, unknown> {
+function operation(
+  state: GoogleState,
+  result: () => Record<string, unknown>,
+): Record<string, unknown> {
   const name = `operations/akmf.p7-${PROJECT_NUMBER}-${randomUUID()}`;
   state.operations.set(name, { name, pollsLeft: state.operationPolls, response: result });
   return { name };
@@ -65,82 +83,172 @@ function operation(state: GoogleState, result: () => Record<string, unknown>): R
 
 function found(ctx: RequestContext, keyId: string): ApiKeyRecord | undefined {
   const key = ctx.state.apiKeyRecords.get(keyId);
-  if (key === undefined) json(ctx.res, 404, googleError(404, "NOT_FOUND", `key "${keyName(keyId)}" not found`));
+  if (key === undefined)
+    json(ctx.res, 404, googleError(404, "NOT_FOUND", `key "${keyName(keyId)}" not found`));
   return key;
 }
 
 export const listApiKeys: Handler = (ctx, [project]) => {
   if (admin(ctx, "apikeys.keys.list", `projects/${project!}`) === undefined) return;
   const deleted = ctx.url.searchParams.get("showDeleted") === "true";
-  const keys = [...ctx.state.apiKeyRecords.values()].filter((k) => deleted || k.deleteTime === undefined);
+  const keys = [...ctx.state.apiKeyRecords.values()].filter(
+    (k) => deleted || k.deleteTime === undefined,
+  );
   const size = Number(ctx.url.searchParams.get("pageSize") ?? 0) || 300;
   const offset = Number(ctx.url.searchParams.get("pageToken") || 0);
   const page = keys.slice(offset, offset + size);
-  json(ctx.res, 200, { ...(page.length > 0 ? { keys: page.map((k) => keyJson(k)) } : {}), ...(offset + size < keys.length ? { nextPageToken: String(offset + size) } : {}) });
+  json(ctx.res, 200, {
+    ...(page.length > 0 ? { keys: page.map((k) => keyJson(k)) } : {}),
+    ...(offset + size < keys.length ? { nextPageToken: String(offset + size) } : {}),
+  });
 };
 
 export const createApiKey: Handler = (ctx, [project]) => {
   if (admin(ctx, "apikeys.keys.create", `projects/${project!}`) === undefined) return;
   const keyId = ctx.url.searchParams.get("keyId") ?? randomUUID();
-  if (!KEY_ID.test(keyId)) return json(ctx.res, 400, googleError(400, "INVALID_ARGUMENT", `Invalid key id ${keyId}: it must match [a-z]([a-z0-9-]{0,61}[a-z0-9])?.`));
-  if (ctx.state.apiKeyRecords.has(keyId)) return json(ctx.res, 409, googleError(409, "ALREADY_EXISTS", `Key with id ${keyId} already exists.`));
+  if (!KEY_ID.test(keyId))
+    return json(
+      ctx.res,
+      400,
+      googleError(
+        400,
+        "INVALID_ARGUMENT",
+        `Invalid key id ${keyId}: it must match [a-z]([a-z0-9-]{0,61}[a-z0-9])?.`,
+      ),
+    );
+  if (ctx.state.apiKeyRecords.has(keyId))
+    return json(
+      ctx.res,
+      409,
+      googleError(409, "ALREADY_EXISTS", `Key with id ${keyId} already exists.`),
+    );
   const body = JSON.parse(ctx.body || "{}") as Partial<ApiKeyRecord>;
   const caller = bearer(ctx.state, ctx.req.headers.authorization).token!.principal;
-  if (body.serviceAccountEmail !== undefined && !ctx.state.keyBinders.get(body.serviceAccountEmail)?.has(caller)) {
-    return permissionDenied(ctx.res, "iam.serviceAccountApiKeyBindings.create", `projects/-/serviceAccounts/${body.serviceAccountEmail}`, "iam.googleapis.com");
+  if (
+    body.serviceAccountEmail !== undefined &&
+    !ctx.state.keyBinders.get(body.serviceAccountEmail)?.has(caller)
+  ) {
+    return permissionDenied(
+      ctx.res,
+      "iam.serviceAccountApiKeyBindings.create",
+      `projects/-/serviceAccounts/${body.serviceAccountEmail}`,
+      "iam.googleapis.com",
+    );
   }
   if (body.serviceAccountEmail !== undefined && ctx.state.apiKeyBindingBlocked) {
     // The operation fails with the policy's violation. No Google page shows this body; it follows
     // the key-creation constraint's (400 FAILED_PRECONDITION, google.rpc.PreconditionFailure).
     const name = `operations/akmf.p7-${PROJECT_NUMBER}-${randomUUID()}`;
     ctx.state.operations.set(name, {
-      name, pollsLeft: ctx.state.operationPolls,
-      error: { code: 9, message: "Binding API keys to service accounts is not allowed by the organization policy.", details: [{ "@type": "type.googleapis.com/google.rpc.PreconditionFailure", violations: [{ type: "constraints/iam.managed.disableServiceAccountApiKeyCreation", subject: `projects/${project!}`, description: "API key binding to service accounts is disabled." }] }] },
+      name,
+      pollsLeft: ctx.state.operationPolls,
+      error: {
+        code: 9,
+        message: "Binding API keys to service accounts is not allowed by the organization policy.",
+        details: [
+          {
+            "@type": "type.googleapis.com/google.rpc.PreconditionFailure",
+            violations: [
+              {
+                type: "constraints/iam.managed.disableServiceAccountApiKeyCreation",
+                subject: `projects/${project!}`,
+                description: "API key binding to service accounts is disabled.",
+              },
+            ],
+          },
+        ],
+      },
     });
     return json(ctx.res, 200, { name });
   }
   const now = new Date(ctx.state.now()).toISOString();
   const key: ApiKeyRecord = {
-    keyId, uid: randomUUID(), displayName: body.displayName ?? "", keyString: apiKeyString(), createTime: now, updateTime: now,
-    annotations: body.annotations ?? {}, restrictions: body.restrictions, serviceAccountEmail: body.serviceAccountEmail, refusalsLeft: ctx.state.newKeyRefusals,
+    keyId,
+    uid: randomUUID(),
+    displayName: body.displayName ?? "",
+    keyString: apiKeyString(),
+    createTime: now,
+    updateTime: now,
+    annotations: body.annotations ?? {},
+    restrictions: body.restrictions,
+    serviceAccountEmail: body.serviceAccountEmail,
+    refusalsLeft: ctx.state.newKeyRefusals,
   };
   ctx.state.apiKeyRecords.set(keyId, key);
   ctx.state.apiKeys.set(key.keyString, key);
-  json(ctx.res, 200, operation(ctx.state, () => ({ "@type": KEY_TYPE, ...keyJson(key, true) })));
+  json(
+    ctx.res,
+    200,
+    operation(ctx.state, () => ({ "@type": KEY_TYPE, ...keyJson(key, true) })),
+  );
 };
 
 export const getApiKey: Handler = (ctx, [project, keyId]) => {
-  if (admin(ctx, "apikeys.keys.get", `projects/${project!}/locations/global/keys/${keyId!}`) === undefined) return;
+  if (
+    admin(ctx, "apikeys.keys.get", `projects/${project!}/locations/global/keys/${keyId!}`) ===
+    undefined
+  )
+    return;
   const key = found(ctx, keyId!);
   if (key !== undefined) json(ctx.res, 200, keyJson(key));
 };
 
 export const getKeyString: Handler = (ctx, [project, keyId]) => {
-  if (admin(ctx, "apikeys.keys.getKeyString", `projects/${project!}/locations/global/keys/${keyId!}`) === undefined) return;
+  if (
+    admin(
+      ctx,
+      "apikeys.keys.getKeyString",
+      `projects/${project!}/locations/global/keys/${keyId!}`,
+    ) === undefined
+  )
+    return;
   const key = found(ctx, keyId!);
   if (key !== undefined) json(ctx.res, 200, { keyString: key.keyString });
 };
 
 export const deleteApiKey: Handler = (ctx, [project, keyId]) => {
-  if (admin(ctx, "apikeys.keys.delete", `projects/${project!}/locations/global/keys/${keyId!}`) === undefined) return;
+  if (
+    admin(ctx, "apikeys.keys.delete", `projects/${project!}/locations/global/keys/${keyId!}`) ===
+    undefined
+  )
+    return;
   const key = found(ctx, keyId!);
   if (key === undefined) return;
   key.deleteTime ??= new Date(ctx.state.now()).toISOString();
-  json(ctx.res, 200, operation(ctx.state, () => ({ "@type": KEY_TYPE, ...keyJson(key) })));
+  json(
+    ctx.res,
+    200,
+    operation(ctx.state, () => ({ "@type": KEY_TYPE, ...keyJson(key) })),
+  );
 };
 
 export const getOperation: Handler = (ctx, [id]) => {
   if (admin(ctx, "serviceusage.operations.get", `operations/${id!}`) === undefined) return;
   const op = ctx.state.operations.get(`operations/${id!}`);
-  if (op === undefined) return json(ctx.res, 404, googleError(404, "NOT_FOUND", `Operation operations/${id!} not found.`));
+  if (op === undefined)
+    return json(
+      ctx.res,
+      404,
+      googleError(404, "NOT_FOUND", `Operation operations/${id!} not found.`),
+    );
   if (op.pollsLeft > 0) {
     op.pollsLeft--;
-    return json(ctx.res, 200, { name: op.name, metadata: { "@type": "type.googleapis.com/google.protobuf.Empty" } });
+    return json(ctx.res, 200, {
+      name: op.name,
+      metadata: { "@type": "type.googleapis.com/google.protobuf.Empty" },
+    });
   }
-  json(ctx.res, 200, { name: op.name, done: true, ...(op.error ? { error: op.error } : { response: op.response!() }) });
+  json(ctx.res, 200, {
+    name: op.name,
+    done: true,
+    ...(op.error ? { error: op.error } : { response: op.response!() }),
+  });
 };
 
 /** The project's API keys that are not deleted, by id, for tests. */
 export function liveApiKeys(state: GoogleState): string[] {
-  return [...state.apiKeyRecords.values()].filter((k) => k.deleteTime === undefined).map((k) => k.keyId).sort();
+  return [...state.apiKeyRecords.values()]
+    .filter((k) => k.deleteTime === undefined)
+    .map((k) => k.keyId)
+    .sort();
 }

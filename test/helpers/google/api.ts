@@ -17,19 +17,29 @@ function serviceDisabled(res: ServerResponse, consumer: string): void {
   json(
     res,
     403,
-    googleError(403, "PERMISSION_DENIED", `Generative Language API has not been used in project ${consumer} before or it is disabled.`, {
-      reason: "SERVICE_DISABLED",
-      metadata: {
-        service: GEMINI,
-        consumer: `projects/${consumer}`,
-        activationUrl: `https://console.developers.google.com/apis/api/${GEMINI}/overview?project=${consumer}`,
+    googleError(
+      403,
+      "PERMISSION_DENIED",
+      `Generative Language API has not been used in project ${consumer} before or it is disabled.`,
+      {
+        reason: "SERVICE_DISABLED",
+        metadata: {
+          service: GEMINI,
+          consumer: `projects/${consumer}`,
+          activationUrl: `https://console.developers.google.com/apis/api/${GEMINI}/overview?project=${consumer}`,
+        },
       },
-    }),
+    ),
   );
 }
 
 /** Who is calling the Gemini API, or the error response already sent. */
-function geminiCaller(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL): Token | "api-key" | undefined {
+function geminiCaller(
+  state: GoogleState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Token | "api-key" | undefined {
   const key = req.headers["x-goog-api-key"] ?? url.searchParams.get("key") ?? undefined;
   let caller: Token | "api-key";
   if (typeof key === "string") {
@@ -38,27 +48,70 @@ function geminiCaller(state: GoogleState, req: IncomingMessage, res: ServerRespo
     const unknown = !state.apiKeys.has(key) || record?.deleteTime !== undefined;
     if (unknown || (record !== undefined && record.refusalsLeft > 0)) {
       if (!unknown && record !== undefined) record.refusalsLeft--;
-      json(res, 400, googleError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", { reason: "API_KEY_INVALID", metadata: { service: GEMINI } }));
+      json(
+        res,
+        400,
+        googleError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", {
+          reason: "API_KEY_INVALID",
+          metadata: { service: GEMINI },
+        }),
+      );
       return undefined;
     }
     const targets = record?.restrictions?.apiTargets;
     if (targets !== undefined && targets.length > 0 && !targets.some((t) => t.service === GEMINI)) {
-      json(res, 403, googleError(403, "PERMISSION_DENIED", `Requests to this API ${GEMINI} method google.ai.generativelanguage.v1beta.ModelService.ListModels are blocked.`, { reason: "API_KEY_SERVICE_BLOCKED", metadata: { service: GEMINI, consumer: `projects/${PROJECT_NUMBER}` } }));
+      json(
+        res,
+        403,
+        googleError(
+          403,
+          "PERMISSION_DENIED",
+          `Requests to this API ${GEMINI} method google.ai.generativelanguage.v1beta.ModelService.ListModels are blocked.`,
+          {
+            reason: "API_KEY_SERVICE_BLOCKED",
+            metadata: { service: GEMINI, consumer: `projects/${PROJECT_NUMBER}` },
+          },
+        ),
+      );
       return undefined;
     }
     caller = "api-key";
   } else {
     const { value, token } = bearer(state, req.headers.authorization);
     if (value !== undefined && state.apiKeys.has(value)) {
-      json(res, 401, googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", { reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED" }));
+      json(
+        res,
+        401,
+        googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", {
+          reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED",
+        }),
+      );
       return undefined;
     }
     if (token === undefined) {
-      json(res, 401, googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token.", { reason: value ? "ACCESS_TOKEN_EXPIRED" : "CREDENTIALS_MISSING" }));
+      json(
+        res,
+        401,
+        googleError(
+          401,
+          "UNAUTHENTICATED",
+          "Request had invalid authentication credentials. Expected OAuth 2 access token.",
+          { reason: value ? "ACCESS_TOKEN_EXPIRED" : "CREDENTIALS_MISSING" },
+        ),
+      );
       return undefined;
     }
-    if (!token.scopes.some((s) => s.startsWith("https://www.googleapis.com/auth/generative-language"))) {
-      json(res, 403, googleError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.", { reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT", metadata: { service: GEMINI } }));
+    if (
+      !token.scopes.some((s) => s.startsWith("https://www.googleapis.com/auth/generative-language"))
+    ) {
+      json(
+        res,
+        403,
+        googleError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.", {
+          reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+          metadata: { service: GEMINI },
+        }),
+      );
       return undefined;
     }
     if (token.kind === "user") {
@@ -68,7 +121,16 @@ function geminiCaller(state: GoogleState, req: IncomingMessage, res: ServerRespo
         return undefined;
       }
       if (!state.userProjects.has(project)) {
-        json(res, 403, googleError(403, "PERMISSION_DENIED", `Caller does not have required permission to use project ${project}.`, { reason: "USER_PROJECT_DENIED", metadata: { consumer: `projects/${project}` } }));
+        json(
+          res,
+          403,
+          googleError(
+            403,
+            "PERMISSION_DENIED",
+            `Caller does not have required permission to use project ${project}.`,
+            { reason: "USER_PROJECT_DENIED", metadata: { consumer: `projects/${project}` } },
+          ),
+        );
         return undefined;
       }
     }
@@ -81,18 +143,34 @@ function geminiCaller(state: GoogleState, req: IncomingMessage, res: ServerRespo
   return caller;
 }
 
-function page(state: GoogleState, items: Record<string, unknown>[], url: URL, field: string): Record<string, unknown> {
+function page(
+  state: GoogleState,
+  items: Record<string, unknown>[],
+  url: URL,
+  field: string,
+): Record<string, unknown> {
   const size = Math.min(Number(url.searchParams.get("pageSize") ?? 50) || 50, 1000);
   const token = url.searchParams.get("pageToken");
-  const offset = token && !state.repeatPageToken ? (JSON.parse(Buffer.from(token, "base64url").toString()) as { o: number }).o : 0;
-  const next = offset + size < items.length ? Buffer.from(JSON.stringify({ o: offset + size })).toString("base64url") : undefined;
+  const offset =
+    token && !state.repeatPageToken
+      ? (JSON.parse(Buffer.from(token, "base64url").toString()) as { o: number }).o
+      : 0;
+  const next =
+    offset + size < items.length
+      ? Buffer.from(JSON.stringify({ o: offset + size })).toString("base64url")
+      : undefined;
   return {
     [field]: items.slice(offset, offset + size),
     ...(state.repeatPageToken ? { nextPageToken: "repeat" } : next ? { nextPageToken: next } : {}),
   };
 }
 
-export function models(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL): void {
+export function models(
+  state: GoogleState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): void {
   if (geminiCaller(state, req, res, url) === undefined) return;
   json(res, 200, page(state, state.models, url, "models"));
 }
@@ -102,10 +180,25 @@ export function models(state: GoogleState, req: IncomingMessage, res: ServerResp
  * in, `{"totalTokens": N}` out (here one token per word). A model that is not listed is Google's 404,
  * whose message is the one the API sends for an unknown model.
  */
-export function countTokens(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL, model: string, body: string): void {
+export function countTokens(
+  state: GoogleState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  model: string,
+  body: string,
+): void {
   if (geminiCaller(state, req, res, url) === undefined) return;
   if (!state.models.some((m) => m.name === model)) {
-    json(res, 404, googleError(404, "NOT_FOUND", `${model} is not found for API version v1beta, or is not supported for countTokens. Call ListModels to see the list of available models and their supported methods.`));
+    json(
+      res,
+      404,
+      googleError(
+        404,
+        "NOT_FOUND",
+        `${model} is not found for API version v1beta, or is not supported for countTokens. Call ListModels to see the list of available models and their supported methods.`,
+      ),
+    );
     return;
   }
   let request: { contents?: { parts?: { text?: unknown }[] }[] };
@@ -117,24 +210,56 @@ export function countTokens(state: GoogleState, req: IncomingMessage, res: Serve
   }
   const texts = (request.contents ?? []).flatMap((c) => c.parts ?? []).map((p) => p.text);
   if (texts.length === 0 || texts.some((t) => typeof t !== "string")) {
-    json(res, 400, googleError(400, "INVALID_ARGUMENT", "* CountTokensRequest.contents: contents is not specified"));
+    json(
+      res,
+      400,
+      googleError(
+        400,
+        "INVALID_ARGUMENT",
+        "* CountTokensRequest.contents: contents is not specified",
+      ),
+    );
     return;
   }
-  const totalTokens = (texts as string[]).reduce((n, t) => n + t.split(/\s+/).filter(Boolean).length, 0);
+  const totalTokens = (texts as string[]).reduce(
+    (n, t) => n + t.split(/\s+/).filter(Boolean).length,
+    0,
+  );
   json(res, 200, { totalTokens });
 }
 
-export function tunedModels(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL): void {
+export function tunedModels(
+  state: GoogleState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): void {
   const caller = geminiCaller(state, req, res, url);
   if (caller === undefined) return;
-  if (caller === "api-key" || !caller.scopes.some((s) => s.includes("generative-language.tuning"))) {
-    json(res, 403, googleError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.", { reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT" }));
+  if (
+    caller === "api-key" ||
+    !caller.scopes.some((s) => s.includes("generative-language.tuning"))
+  ) {
+    json(
+      res,
+      403,
+      googleError(403, "PERMISSION_DENIED", "Request had insufficient authentication scopes.", {
+        reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+      }),
+    );
     return;
   }
   json(res, 200, page(state, state.tunedModels, url, "tunedModels"));
 }
 
-export function createPermission(state: GoogleState, req: IncomingMessage, res: ServerResponse, url: URL, model: string, body: string): void {
+export function createPermission(
+  state: GoogleState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  model: string,
+  body: string,
+): void {
   const caller = geminiCaller(state, req, res, url);
   if (caller === undefined) return;
   if (!state.tunedModels.some((m) => m.name === model)) {
@@ -142,7 +267,10 @@ export function createPermission(state: GoogleState, req: IncomingMessage, res: 
     return;
   }
   const grant = JSON.parse(body) as Record<string, unknown>;
-  if (!["USER", "GROUP", "EVERYONE"].includes(String(grant.granteeType)) || !["READER", "WRITER", "OWNER"].includes(String(grant.role))) {
+  if (
+    !["USER", "GROUP", "EVERYONE"].includes(String(grant.granteeType)) ||
+    !["READER", "WRITER", "OWNER"].includes(String(grant.role))
+  ) {
     json(res, 400, googleError(400, "INVALID_ARGUMENT", "Invalid granteeType or role."));
     return;
   }

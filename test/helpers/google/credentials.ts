@@ -6,7 +6,11 @@
 
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 
-const alnum = (n: number): string => randomBytes(n * 2).toString("base64url").replace(/[-_]/g, "").slice(0, n);
+const alnum = (n: number): string =>
+  randomBytes(n * 2)
+    .toString("base64url")
+    .replace(/[-_]/g, "")
+    .slice(0, n);
 
 export interface GeneratedKey {
   email: string;
@@ -33,7 +37,12 @@ export function serviceAccountKey(email: string, project: string): GeneratedKey 
     null,
     2,
   );
-  return { email, keyId, publicKeyPem: publicKey.export({ type: "spki", format: "pem" }) as string, file };
+  return {
+    email,
+    keyId,
+    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }) as string,
+    file,
+  };
 }
 
 export interface GeneratedClient {
@@ -66,7 +75,11 @@ export const refreshToken = (): string => ["1", "//", alnum(60)].join("");
 export const code = (): string => `4/${alnum(40)}`;
 
 /** An `authorized_user` ADC file, as `gcloud auth application-default login` writes it. */
-export function authorizedUserFile(client: GeneratedClient, token: string, quotaProject?: string): string {
+export function authorizedUserFile(
+  client: GeneratedClient,
+  token: string,
+  quotaProject?: string,
+): string {
   return JSON.stringify({
     type: "authorized_user",
     client_id: client.clientId,
@@ -77,15 +90,22 @@ export function authorizedUserFile(client: GeneratedClient, token: string, quota
 }
 
 /** A Workload Identity Federation file reading its subject token from a file, as CI writes it. */
-export function externalAccountFile(stsUrl: string, subjectTokenFile: string, impersonate?: string): string {
+export function externalAccountFile(
+  stsUrl: string,
+  subjectTokenFile: string,
+  impersonate?: string,
+): string {
   return JSON.stringify({
     type: "external_account",
-    audience: "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/ci/providers/github",
+    audience:
+      "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/ci/providers/github",
     subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
     token_url: stsUrl,
     credential_source: { file: subjectTokenFile },
     ...(impersonate === undefined
       ? {}
-      : { service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${impersonate}:generateAccessToken` }),
+      : {
+          service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${impersonate}:generateAccessToken`,
+        }),
   });
 }

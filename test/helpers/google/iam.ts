@@ -36,15 +36,28 @@ function keyJson(email: string, key: AccountKey): Record<string, unknown> {
 }
 
 /** The account's keys when the caller holds key admin on it; otherwise the error response is sent. */
-function keysOf(ctx: RequestContext, email: string, permission: string): Map<string, AccountKey> | undefined {
+function keysOf(
+  ctx: RequestContext,
+  email: string,
+  permission: string,
+): Map<string, AccountKey> | undefined {
   const { token } = bearer(ctx.state, ctx.req.headers.authorization);
   if (token === undefined) {
-    json(ctx.res, 401, googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."));
+    json(
+      ctx.res,
+      401,
+      googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
+    );
     return undefined;
   }
   const keys = ctx.state.accounts.get(email);
   if (keys === undefined || !ctx.state.keyAdmins.get(email)?.has(token.principal)) {
-    permissionDenied(ctx.res, permission, `projects/-/serviceAccounts/${email}`, "iam.googleapis.com");
+    permissionDenied(
+      ctx.res,
+      permission,
+      `projects/-/serviceAccounts/${email}`,
+      "iam.googleapis.com",
+    );
     return undefined;
   }
   return keys;
@@ -57,7 +70,17 @@ export const listKeys: Handler = (ctx, [, email]) => {
   // Every account also has Google's own system-managed keys; only keyTypes=USER_MANAGED leaves them out.
   const types = ctx.url.searchParams.getAll("keyTypes");
   if (!types.includes("USER_MANAGED")) {
-    listed.push({ ...keyJson(email!, { keyId: "0f5e1c2d3b4a59687786950a4b3c2d1e0f9a8b7c", validAfterTime: "2026-11-20T00:00:00Z", publicKeyPem: "", disabled: false, refusalsLeft: 0 }), keyType: "SYSTEM_MANAGED", validBeforeTime: "2026-12-06T00:00:00Z" });
+    listed.push({
+      ...keyJson(email!, {
+        keyId: "0f5e1c2d3b4a59687786950a4b3c2d1e0f9a8b7c",
+        validAfterTime: "2026-11-20T00:00:00Z",
+        publicKeyPem: "",
+        disabled: false,
+        refusalsLeft: 0,
+      }),
+      keyType: "SYSTEM_MANAGED",
+      validBeforeTime: "2026-12-06T00:00:00Z",
+    });
   }
   json(ctx.res, 200, listed.length > 0 ? { keys: listed } : {});
 };
@@ -66,7 +89,16 @@ export const getKey: Handler = (ctx, [, email, keyId]) => {
   const keys = keysOf(ctx, email!, "iam.serviceAccountKeys.get");
   if (keys === undefined) return;
   const key = keys.get(keyId!);
-  if (key === undefined) return json(ctx.res, 404, googleError(404, "NOT_FOUND", `Service account key projects/${accountProject(email!)}/serviceAccounts/${email!}/keys/${keyId!} does not exist.`));
+  if (key === undefined)
+    return json(
+      ctx.res,
+      404,
+      googleError(
+        404,
+        "NOT_FOUND",
+        `Service account key projects/${accountProject(email!)}/serviceAccounts/${email!}/keys/${keyId!} does not exist.`,
+      ),
+    );
   json(ctx.res, 200, keyJson(email!, key));
 };
 
@@ -74,23 +106,63 @@ export const createKey: Handler = (ctx, [, email]) => {
   const keys = keysOf(ctx, email!, "iam.serviceAccountKeys.create");
   if (keys === undefined) return;
   if (ctx.state.keyCreationBlocked) {
-    return json(ctx.res, 400, googleErrorWith(400, "FAILED_PRECONDITION", "Key creation is not allowed on this service account.", [{
-      "@type": "type.googleapis.com/google.rpc.PreconditionFailure",
-      violations: [{ type: "constraints/iam.disableServiceAccountKeyCreation", subject: `projects/${accountProject(email!)}/serviceAccounts/${email!}?configvalue=${encodeURIComponent(email!)}`, description: "Key creation is not allowed on this service account." }],
-    }]));
+    return json(
+      ctx.res,
+      400,
+      googleErrorWith(
+        400,
+        "FAILED_PRECONDITION",
+        "Key creation is not allowed on this service account.",
+        [
+          {
+            "@type": "type.googleapis.com/google.rpc.PreconditionFailure",
+            violations: [
+              {
+                type: "constraints/iam.disableServiceAccountKeyCreation",
+                subject: `projects/${accountProject(email!)}/serviceAccounts/${email!}?configvalue=${encodeURIComponent(email!)}`,
+                description: "Key creation is not allowed on this service account.",
+              },
+            ],
+          },
+        ],
+      ),
+    );
   }
-  if (keys.size >= MAX_KEYS) return json(ctx.res, 400, googleErrorWith(400, "FAILED_PRECONDITION", "Precondition check failed.", []));
+  if (keys.size >= MAX_KEYS)
+    return json(
+      ctx.res,
+      400,
+      googleErrorWith(400, "FAILED_PRECONDITION", "Precondition check failed.", []),
+    );
   const generated = serviceAccountKey(email!, accountProject(email!));
-  const key: AccountKey = { keyId: generated.keyId, validAfterTime: new Date(ctx.state.now()).toISOString(), publicKeyPem: generated.publicKeyPem, disabled: false, refusalsLeft: ctx.state.newKeyRefusals };
+  const key: AccountKey = {
+    keyId: generated.keyId,
+    validAfterTime: new Date(ctx.state.now()).toISOString(),
+    publicKeyPem: generated.publicKeyPem,
+    disabled: false,
+    refusalsLeft: ctx.state.newKeyRefusals,
+  };
   keys.set(key.keyId, key);
-  json(ctx.res, 200, { ...keyJson(email!, key), privateKeyType: "TYPE_GOOGLE_CREDENTIALS_FILE", privateKeyData: Buffer.from(generated.file).toString("base64") });
+  json(ctx.res, 200, {
+    ...keyJson(email!, key),
+    privateKeyType: "TYPE_GOOGLE_CREDENTIALS_FILE",
+    privateKeyData: Buffer.from(generated.file).toString("base64"),
+  });
 };
 
 export const deleteKey: Handler = (ctx, [, email, keyId]) => {
   const keys = keysOf(ctx, email!, "iam.serviceAccountKeys.delete");
   if (keys === undefined) return;
   if (!keys.delete(keyId!)) {
-    return json(ctx.res, 404, googleError(404, "NOT_FOUND", `Service account key projects/${accountProject(email!)}/serviceAccounts/${email!}/keys/${keyId!} does not exist.`));
+    return json(
+      ctx.res,
+      404,
+      googleError(
+        404,
+        "NOT_FOUND",
+        `Service account key projects/${accountProject(email!)}/serviceAccounts/${email!}/keys/${keyId!} does not exist.`,
+      ),
+    );
   }
   json(ctx.res, 200, {});
 };

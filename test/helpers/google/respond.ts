@@ -2,8 +2,15 @@
 
 import type { ServerResponse } from "node:http";
 
-export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json; charset=UTF-8", ...headers }).end(JSON.stringify(body));
+export function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res
+    .writeHead(status, { "content-type": "application/json; charset=UTF-8", ...headers })
+    .end(JSON.stringify(body));
 }
 
 /** `{"error": {code, message, status, details: [ErrorInfo]}}`, as Google's JSON APIs answer. */
@@ -19,7 +26,14 @@ export function googleError(
       message,
       status,
       details: info
-        ? [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: info.reason, domain: info.domain ?? "googleapis.com", metadata: info.metadata ?? {} }]
+        ? [
+            {
+              "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+              reason: info.reason,
+              domain: info.domain ?? "googleapis.com",
+              metadata: info.metadata ?? {},
+            },
+          ]
         : [],
     },
   };
@@ -30,16 +44,40 @@ export function googleError(
  * (`{"@type": ".../google.rpc.PreconditionFailure", "violations": [{type, subject, description}]}`,
  * google/rpc/error_details.proto), or none.
  */
-export function googleErrorWith(code: number, status: string, message: string, details: unknown[]): unknown {
+export function googleErrorWith(
+  code: number,
+  status: string,
+  message: string,
+  details: unknown[],
+): unknown {
   return { error: { code, message, status, details } };
 }
 
 /** 403 for a permission the caller lacks, as IAM-checked APIs answer it. */
-export function permissionDenied(res: ServerResponse, permission: string, resource: string, domain: string): void {
-  json(res, 403, googleError(403, "PERMISSION_DENIED", `Permission '${permission}' denied on resource '${resource}' (or it may not exist).`, { reason: "IAM_PERMISSION_DENIED", domain, metadata: { permission, resource } }));
+export function permissionDenied(
+  res: ServerResponse,
+  permission: string,
+  resource: string,
+  domain: string,
+): void {
+  json(
+    res,
+    403,
+    googleError(
+      403,
+      "PERMISSION_DENIED",
+      `Permission '${permission}' denied on resource '${resource}' (or it may not exist).`,
+      { reason: "IAM_PERMISSION_DENIED", domain, metadata: { permission, resource } },
+    ),
+  );
 }
 
 /** The token endpoint's error shape: `{"error": "invalid_grant", "error_description": ...}`. */
-export function oauthError(res: ServerResponse, status: number, error: string, description: string): void {
+export function oauthError(
+  res: ServerResponse,
+  status: number,
+  error: string,
+  description: string,
+): void {
   json(res, status, { error, error_description: description });
 }

@@ -23,7 +23,11 @@ export interface RouteDef {
 }
 
 /** The route a request is for, with its params. */
-export function match(routes: readonly RouteDef[], method: string, path: string): { def: RouteDef; params: string[] } | undefined {
+export function match(
+  routes: readonly RouteDef[],
+  method: string,
+  path: string,
+): { def: RouteDef; params: string[] } | undefined {
   for (const def of routes) {
     if (def.method !== method) continue;
     const m = def.pattern.exec(path);

@@ -12,7 +12,13 @@ import { crc32c } from "../../../src/verify/secrets.ts";
 import { bearer } from "./auth.ts";
 import { holds } from "./projects.ts";
 import { googleError, json, permissionDenied } from "./respond.ts";
-import { byProjectId, byProjectNumber, type GoogleState, type SecretVersion, type StoredSecret } from "./state.ts";
+import {
+  byProjectId,
+  byProjectNumber,
+  type GoogleState,
+  type SecretVersion,
+  type StoredSecret,
+} from "./state.ts";
 import type { Handler } from "./routes.ts";
 
 const DOMAIN = "secretmanager.googleapis.com";
@@ -32,7 +38,11 @@ function secretJson(state: GoogleState, secret: StoredSecret): Record<string, un
   };
 }
 
-function versionJson(state: GoogleState, secret: StoredSecret, v: SecretVersion): Record<string, unknown> {
+function versionJson(
+  state: GoogleState,
+  secret: StoredSecret,
+  v: SecretVersion,
+): Record<string, unknown> {
   return {
     name: byProjectNumber(state, `${secret.name}/versions/${v.number}`),
     createTime: v.createTime,
@@ -45,21 +55,39 @@ function versionJson(state: GoogleState, secret: StoredSecret, v: SecretVersion)
 }
 
 /** The secret and the caller, or the error response already sent (401 without a token, 403 without the permission). */
-function authorized(ctx: Parameters<Handler>[0], name: string, permission: string, resource = name): StoredSecret | undefined {
+function authorized(
+  ctx: Parameters<Handler>[0],
+  name: string,
+  permission: string,
+  resource = name,
+): StoredSecret | undefined {
   const { token } = bearer(ctx.state, ctx.req.headers.authorization);
   if (token === undefined) {
-    json(ctx.res, 401, googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."));
+    json(
+      ctx.res,
+      401,
+      googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
+    );
     return undefined;
   }
   const secret = ctx.state.secrets.get(byProjectId(ctx.state, name));
-  const allowed = permission === "secretmanager.versions.access" ? secret?.readers : secret?.managers;
+  const allowed =
+    permission === "secretmanager.versions.access" ? secret?.readers : secret?.managers;
   // Or the permission held through a grant on the project, perhaps limited by a condition on the secret's id.
-  const [, project, id] = /^projects\/([^/]+)\/secrets\/([^/]+)/.exec(byProjectId(ctx.state, name)) ?? [];
-  const granted = project !== undefined && holds(ctx.state, token.principal, project, permission, id);
+  const [, project, id] =
+    /^projects\/([^/]+)\/secrets\/([^/]+)/.exec(byProjectId(ctx.state, name)) ?? [];
+  const granted =
+    project !== undefined && holds(ctx.state, token.principal, project, permission, id);
   // Google answers 403 for a secret the caller may not use whether or not it exists.
   if (secret === undefined || !(allowed?.has(token.principal) || granted)) {
-    if (secret !== undefined || permission === "secretmanager.versions.access") permissionDenied(ctx.res, permission, resource, DOMAIN);
-    else json(ctx.res, 404, googleError(404, "NOT_FOUND", `Secret [${name}] not found or has no versions.`));
+    if (secret !== undefined || permission === "secretmanager.versions.access")
+      permissionDenied(ctx.res, permission, resource, DOMAIN);
+    else
+      json(
+        ctx.res,
+        404,
+        googleError(404, "NOT_FOUND", `Secret [${name}] not found or has no versions.`),
+      );
     return undefined;
   }
   return secret;
@@ -73,18 +101,46 @@ export const getSecret: Handler = (ctx, [name]) => {
 export const patchSecret: Handler = (ctx, [name]) => {
   const secret = authorized(ctx, name!, "secretmanager.secrets.update");
   if (secret === undefined) return;
-  const body = JSON.parse(ctx.body || "{}") as { annotations?: Record<string, string>; etag?: string };
+  const body = JSON.parse(ctx.body || "{}") as {
+    annotations?: Record<string, string>;
+    etag?: string;
+  };
   if (ctx.url.searchParams.get("updateMask") !== "annotations") {
-    return json(ctx.res, 400, googleError(400, "INVALID_ARGUMENT", "The fake supports updateMask=annotations only."));
+    return json(
+      ctx.res,
+      400,
+      googleError(400, "INVALID_ARGUMENT", "The fake supports updateMask=annotations only."),
+    );
   }
   if (body.etag !== undefined && body.etag !== etag(secret)) {
-    return json(ctx.res, 400, googleError(400, "FAILED_PRECONDITION", `The etag provided in the request does not match the current etag of Secret [${name!}].`));
+    return json(
+      ctx.res,
+      400,
+      googleError(
+        400,
+        "FAILED_PRECONDITION",
+        `The etag provided in the request does not match the current etag of Secret [${name!}].`,
+      ),
+    );
   }
   const annotations = body.annotations ?? {};
-  const size = Object.entries(annotations).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-  const badKey = Object.keys(annotations).find((k) => !/^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{0,61}[a-zA-Z0-9])?$/.test(k));
+  const size = Object.entries(annotations).reduce(
+    (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+    0,
+  );
+  const badKey = Object.keys(annotations).find(
+    (k) => !/^[a-zA-Z0-9](?:[a-zA-Z0-9._-]{0,61}[a-zA-Z0-9])?$/.test(k),
+  );
   if (badKey !== undefined || size >= 16 * 1024) {
-    return json(ctx.res, 400, googleError(400, "INVALID_ARGUMENT", `Invalid annotations${badKey ? `: key ${badKey}` : ": total size must be less than 16KiB"}.`));
+    return json(
+      ctx.res,
+      400,
+      googleError(
+        400,
+        "INVALID_ARGUMENT",
+        `Invalid annotations${badKey ? `: key ${badKey}` : ": total size must be less than 16KiB"}.`,
+      ),
+    );
   }
   secret.annotations = annotations;
   secret.etag++;
@@ -95,9 +151,13 @@ export const listVersions: Handler = (ctx, [name]) => {
   const secret = authorized(ctx, name!, "secretmanager.versions.list");
   if (secret === undefined) return;
   const filter = ctx.url.searchParams.get("filter");
-  const state = filter === null ? undefined : /^state:(ENABLED|DISABLED|DESTROYED)$/.exec(filter)?.[1];
-  if (filter !== null && state === undefined) return json(ctx.res, 400, googleError(400, "INVALID_ARGUMENT", `Invalid filter: ${filter}`));
-  const matching = secret.versions.filter((v) => state === undefined || v.state === state).sort((a, b) => b.number - a.number);
+  const state =
+    filter === null ? undefined : /^state:(ENABLED|DISABLED|DESTROYED)$/.exec(filter)?.[1];
+  if (filter !== null && state === undefined)
+    return json(ctx.res, 400, googleError(400, "INVALID_ARGUMENT", `Invalid filter: ${filter}`));
+  const matching = secret.versions
+    .filter((v) => state === undefined || v.state === state)
+    .sort((a, b) => b.number - a.number);
   const size = Math.min(Number(ctx.url.searchParams.get("pageSize") ?? 0) || 25000, 25000);
   const offset = Number(ctx.url.searchParams.get("pageToken") || 0);
   const page = matching.slice(offset, offset + size);
@@ -109,44 +169,117 @@ export const listVersions: Handler = (ctx, [name]) => {
 };
 
 export const getVersion: Handler = (ctx, [name, number]) => {
-  const secret = authorized(ctx, name!, "secretmanager.versions.get", `${name!}/versions/${number!}`);
+  const secret = authorized(
+    ctx,
+    name!,
+    "secretmanager.versions.get",
+    `${name!}/versions/${number!}`,
+  );
   if (secret === undefined) return;
   const version = secret.versions.find((v) => v.number === Number(number));
-  if (version === undefined) return json(ctx.res, 404, googleError(404, "NOT_FOUND", `Secret Version [${name!}/versions/${number!}] not found.`));
+  if (version === undefined)
+    return json(
+      ctx.res,
+      404,
+      googleError(404, "NOT_FOUND", `Secret Version [${name!}/versions/${number!}] not found.`),
+    );
   json(ctx.res, 200, versionJson(ctx.state, secret, version));
 };
 
 export const addVersion: Handler = (ctx, [name]) => {
   const secret = authorized(ctx, name!, "secretmanager.versions.add");
   if (secret === undefined) return;
-  const payload = (JSON.parse(ctx.body || "{}") as { payload?: { data?: string; dataCrc32c?: string } }).payload;
-  if (typeof payload?.data !== "string") return json(ctx.res, 400, googleError(400, "INVALID_ARGUMENT", "Payload is required."));
+  const payload = (
+    JSON.parse(ctx.body || "{}") as { payload?: { data?: string; dataCrc32c?: string } }
+  ).payload;
+  if (typeof payload?.data !== "string")
+    return json(ctx.res, 400, googleError(400, "INVALID_ARGUMENT", "Payload is required."));
   const data = Buffer.from(payload.data, "base64");
   if (payload.dataCrc32c !== undefined && payload.dataCrc32c !== String(crc32c(data))) {
-    return json(ctx.res, 400, googleError(400, "INVALID_ARGUMENT", "Checksum mismatch: the data does not match dataCrc32c."));
+    return json(
+      ctx.res,
+      400,
+      googleError(
+        400,
+        "INVALID_ARGUMENT",
+        "Checksum mismatch: the data does not match dataCrc32c.",
+      ),
+    );
   }
-  const version: SecretVersion = { number: (secret.versions.at(-1)?.number ?? 0) + 1, createTime: new Date(ctx.state.now()).toISOString(), state: "ENABLED", data };
+  const version: SecretVersion = {
+    number: (secret.versions.at(-1)?.number ?? 0) + 1,
+    createTime: new Date(ctx.state.now()).toISOString(),
+    state: "ENABLED",
+    data,
+  };
   secret.versions.push(version);
   json(ctx.res, 200, versionJson(ctx.state, secret, version));
 };
 
 export const destroyVersion: Handler = (ctx, [name, number]) => {
-  const secret = authorized(ctx, name!, "secretmanager.versions.destroy", `${name!}/versions/${number!}`);
+  const secret = authorized(
+    ctx,
+    name!,
+    "secretmanager.versions.destroy",
+    `${name!}/versions/${number!}`,
+  );
   if (secret === undefined) return;
   const version = secret.versions.find((v) => v.number === Number(number));
-  if (version === undefined) return json(ctx.res, 404, googleError(404, "NOT_FOUND", `Secret Version [${name!}/versions/${number!}] not found.`));
-  if (version.state === "DESTROYED") return json(ctx.res, 400, googleError(400, "FAILED_PRECONDITION", `Secret Version [${name!}/versions/${number!}] is in DESTROYED state.`));
-  Object.assign(version, { state: "DESTROYED", data: undefined, destroyTime: new Date(ctx.state.now()).toISOString() });
+  if (version === undefined)
+    return json(
+      ctx.res,
+      404,
+      googleError(404, "NOT_FOUND", `Secret Version [${name!}/versions/${number!}] not found.`),
+    );
+  if (version.state === "DESTROYED")
+    return json(
+      ctx.res,
+      400,
+      googleError(
+        400,
+        "FAILED_PRECONDITION",
+        `Secret Version [${name!}/versions/${number!}] is in DESTROYED state.`,
+      ),
+    );
+  Object.assign(version, {
+    state: "DESTROYED",
+    data: undefined,
+    destroyTime: new Date(ctx.state.now()).toISOString(),
+  });
   json(ctx.res, 200, versionJson(ctx.state, secret, version));
 };
 
 export const accessVersion: Handler = (ctx, [name, which]) => {
-  const secret = authorized(ctx, name!, "secretmanager.versions.access", `${name!}/versions/${which!}`);
+  const secret = authorized(
+    ctx,
+    name!,
+    "secretmanager.versions.access",
+    `${name!}/versions/${which!}`,
+  );
   if (secret === undefined) return;
-  const version = which === "latest" ? secret.versions.at(-1) : secret.versions.find((v) => v.number === Number(which));
-  if (version === undefined) return json(ctx.res, 404, googleError(404, "NOT_FOUND", `Secret [${name!}] not found or has no versions.`));
+  const version =
+    which === "latest"
+      ? secret.versions.at(-1)
+      : secret.versions.find((v) => v.number === Number(which));
+  if (version === undefined)
+    return json(
+      ctx.res,
+      404,
+      googleError(404, "NOT_FOUND", `Secret [${name!}] not found or has no versions.`),
+    );
   if (version.state !== "ENABLED" || version.data === undefined) {
-    return json(ctx.res, 400, googleError(400, "FAILED_PRECONDITION", `Secret Version [${byProjectNumber(ctx.state, `${secret.name}/versions/${version.number}`)}] is in ${version.state} state.`));
+    return json(
+      ctx.res,
+      400,
+      googleError(
+        400,
+        "FAILED_PRECONDITION",
+        `Secret Version [${byProjectNumber(ctx.state, `${secret.name}/versions/${version.number}`)}] is in ${version.state} state.`,
+      ),
+    );
   }
-  json(ctx.res, 200, { name: byProjectNumber(ctx.state, `${secret.name}/versions/${version.number}`), payload: { data: version.data.toString("base64"), dataCrc32c: String(crc32c(version.data)) } });
+  json(ctx.res, 200, {
+    name: byProjectNumber(ctx.state, `${secret.name}/versions/${version.number}`),
+    payload: { data: version.data.toString("base64"), dataCrc32c: String(crc32c(version.data)) },
+  });
 };

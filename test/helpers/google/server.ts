@@ -9,15 +9,51 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { countTokens, createPermission, models, tunedModels } from "./api.ts";
-import { createApiKey, deleteApiKey, getApiKey, getKeyString, getOperation, listApiKeys } from "./api-keys.ts";
+import {
+  createApiKey,
+  deleteApiKey,
+  getApiKey,
+  getKeyString,
+  getOperation,
+  listApiKeys,
+} from "./api-keys.ts";
 import { authorizationEndpoint, generateAccessToken, stsEndpoint, tokenEndpoint } from "./auth.ts";
-import { apiKeyString, desktopClient, refreshToken, serviceAccountKey, type GeneratedClient, type GeneratedKey } from "./credentials.ts";
+import {
+  apiKeyString,
+  desktopClient,
+  refreshToken,
+  serviceAccountKey,
+  type GeneratedClient,
+  type GeneratedKey,
+} from "./credentials.ts";
 import { createKey, deleteKey, getKey, listKeys } from "./iam.ts";
-import { batchGetServices, getBillingInfo, getEffectivePolicy, getProject, testProjectPermissions, testSecretPermissions } from "./projects.ts";
+import {
+  batchGetServices,
+  getBillingInfo,
+  getEffectivePolicy,
+  getProject,
+  testProjectPermissions,
+  testSecretPermissions,
+} from "./projects.ts";
 import { json } from "./respond.ts";
 import { match, type RouteDef } from "./routes.ts";
-import { accessVersion, addVersion, destroyVersion, getSecret, getVersion, listVersions, patchSecret } from "./secret-manager.ts";
-import { initialState, type AccountKey, type Fault, type GoogleState, type Recorded, type Route } from "./state.ts";
+import {
+  accessVersion,
+  addVersion,
+  destroyVersion,
+  getSecret,
+  getVersion,
+  listVersions,
+  patchSecret,
+} from "./secret-manager.ts";
+import {
+  initialState,
+  type AccountKey,
+  type Fault,
+  type GoogleState,
+  type Recorded,
+  type Route,
+} from "./state.ts";
 
 export interface FakeGoogle {
   url: string;
@@ -44,37 +80,188 @@ const API_KEYS = "projects/([^/]+)/locations/global/keys";
 
 /** Every path the fake answers, by method, with the handler that speaks that API's shapes. */
 const ROUTES: RouteDef[] = [
-  { route: "token", method: "POST", pattern: /^\/token$/, handle: (c) => tokenEndpoint(c.state, c.res, c.body) },
-  { route: "auth", method: "GET", pattern: /^\/o\/oauth2\/v2\/auth$/, handle: (c) => authorizationEndpoint(c.state, c.res, c.url.searchParams) },
-  { route: "sts", method: "POST", pattern: /^\/sts\/v1\/token$/, handle: (c) => stsEndpoint(c.state, c.res, c.body) },
-  { route: "models", method: "GET", pattern: /^\/v1beta\/models$/, handle: (c) => models(c.state, c.req, c.res, c.url) },
-  { route: "countTokens", method: "POST", pattern: /^\/v1beta\/(models\/[^/:]+):countTokens$/, handle: (c, [m]) => countTokens(c.state, c.req, c.res, c.url, m!, c.body) },
-  { route: "tunedModels", method: "GET", pattern: /^\/v1beta\/tunedModels$/, handle: (c) => tunedModels(c.state, c.req, c.res, c.url) },
-  { route: "permissions", method: "POST", pattern: /^\/v1beta\/(tunedModels\/[^/]+)\/permissions$/, handle: (c, [m]) => createPermission(c.state, c.req, c.res, c.url, m!, c.body) },
-  { route: "iamcredentials", method: "POST", pattern: /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/, handle: (c, [e]) => generateAccessToken(c.state, c.res, e!, c.req.headers.authorization, c.body) },
-  { route: "secrets", method: "GET", pattern: new RegExp(`^/v1/${SECRET}/versions/(latest|\\d+):access$`), handle: accessVersion },
-  { route: "versions.list", method: "GET", pattern: new RegExp(`^/v1/${SECRET}/versions$`), handle: listVersions },
-  { route: "versions.get", method: "GET", pattern: new RegExp(`^/v1/${SECRET}/versions/(\\d+)$`), handle: getVersion },
-  { route: "versions.add", method: "POST", pattern: new RegExp(`^/v1/${SECRET}:addVersion$`), handle: addVersion },
-  { route: "versions.destroy", method: "POST", pattern: new RegExp(`^/v1/${SECRET}/versions/(\\d+):destroy$`), handle: destroyVersion },
+  {
+    route: "token",
+    method: "POST",
+    pattern: /^\/token$/,
+    handle: (c) => tokenEndpoint(c.state, c.res, c.body),
+  },
+  {
+    route: "auth",
+    method: "GET",
+    pattern: /^\/o\/oauth2\/v2\/auth$/,
+    handle: (c) => authorizationEndpoint(c.state, c.res, c.url.searchParams),
+  },
+  {
+    route: "sts",
+    method: "POST",
+    pattern: /^\/sts\/v1\/token$/,
+    handle: (c) => stsEndpoint(c.state, c.res, c.body),
+  },
+  {
+    route: "models",
+    method: "GET",
+    pattern: /^\/v1beta\/models$/,
+    handle: (c) => models(c.state, c.req, c.res, c.url),
+  },
+  {
+    route: "countTokens",
+    method: "POST",
+    pattern: /^\/v1beta\/(models\/[^/:]+):countTokens$/,
+    handle: (c, [m]) => countTokens(c.state, c.req, c.res, c.url, m!, c.body),
+  },
+  {
+    route: "tunedModels",
+    method: "GET",
+    pattern: /^\/v1beta\/tunedModels$/,
+    handle: (c) => tunedModels(c.state, c.req, c.res, c.url),
+  },
+  {
+    route: "permissions",
+    method: "POST",
+    pattern: /^\/v1beta\/(tunedModels\/[^/]+)\/permissions$/,
+    handle: (c, [m]) => createPermission(c.state, c.req, c.res, c.url, m!, c.body),
+  },
+  {
+    route: "iamcredentials",
+    method: "POST",
+    pattern: /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):generateAccessToken$/,
+    handle: (c, [e]) =>
+      generateAccessToken(c.state, c.res, e!, c.req.headers.authorization, c.body),
+  },
+  {
+    route: "secrets",
+    method: "GET",
+    pattern: new RegExp(`^/v1/${SECRET}/versions/(latest|\\d+):access$`),
+    handle: accessVersion,
+  },
+  {
+    route: "versions.list",
+    method: "GET",
+    pattern: new RegExp(`^/v1/${SECRET}/versions$`),
+    handle: listVersions,
+  },
+  {
+    route: "versions.get",
+    method: "GET",
+    pattern: new RegExp(`^/v1/${SECRET}/versions/(\\d+)$`),
+    handle: getVersion,
+  },
+  {
+    route: "versions.add",
+    method: "POST",
+    pattern: new RegExp(`^/v1/${SECRET}:addVersion$`),
+    handle: addVersion,
+  },
+  {
+    route: "versions.destroy",
+    method: "POST",
+    pattern: new RegExp(`^/v1/${SECRET}/versions/(\\d+):destroy$`),
+    handle: destroyVersion,
+  },
   { route: "secret.get", method: "GET", pattern: new RegExp(`^/v1/${SECRET}$`), handle: getSecret },
-  { route: "secret.patch", method: "PATCH", pattern: new RegExp(`^/v1/${SECRET}$`), handle: patchSecret },
-  { route: "iamKeys.list", method: "GET", pattern: new RegExp(`^/v1/${ACCOUNT}/keys$`), handle: listKeys },
-  { route: "iamKeys.create", method: "POST", pattern: new RegExp(`^/v1/${ACCOUNT}/keys$`), handle: createKey },
-  { route: "iamKeys.get", method: "GET", pattern: new RegExp(`^/v1/${ACCOUNT}/keys/([^/]+)$`), handle: getKey },
-  { route: "iamKeys.delete", method: "DELETE", pattern: new RegExp(`^/v1/${ACCOUNT}/keys/([^/]+)$`), handle: deleteKey },
-  { route: "apiKeys.list", method: "GET", pattern: new RegExp(`^/v2/${API_KEYS}$`), handle: listApiKeys },
-  { route: "apiKeys.create", method: "POST", pattern: new RegExp(`^/v2/${API_KEYS}$`), handle: createApiKey },
-  { route: "apiKeys.keyString", method: "GET", pattern: new RegExp(`^/v2/${API_KEYS}/([^/]+)/keyString$`), handle: getKeyString },
-  { route: "apiKeys.get", method: "GET", pattern: new RegExp(`^/v2/${API_KEYS}/([^/]+)$`), handle: getApiKey },
-  { route: "apiKeys.delete", method: "DELETE", pattern: new RegExp(`^/v2/${API_KEYS}/([^/]+)$`), handle: deleteApiKey },
-  { route: "operations.get", method: "GET", pattern: /^\/v2\/operations\/([^/]+)$/, handle: getOperation },
-  { route: "projects.get", method: "GET", pattern: /^\/v1\/projects\/([^/:]+)$/, handle: getProject },
-  { route: "projects.testIamPermissions", method: "POST", pattern: /^\/v1\/projects\/([^/:]+):testIamPermissions$/, handle: testProjectPermissions },
-  { route: "secret.testIamPermissions", method: "POST", pattern: /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+):testIamPermissions$/, handle: testSecretPermissions },
-  { route: "billingInfo", method: "GET", pattern: /^\/v1\/projects\/([^/]+)\/billingInfo$/, handle: getBillingInfo },
-  { route: "effectivePolicy", method: "GET", pattern: /^\/v2\/projects\/([^/]+)\/policies\/([^/:]+):getEffectivePolicy$/, handle: getEffectivePolicy },
-  { route: "services.batchGet", method: "GET", pattern: /^\/v1\/projects\/([^/]+)\/services:batchGet$/, handle: batchGetServices },
+  {
+    route: "secret.patch",
+    method: "PATCH",
+    pattern: new RegExp(`^/v1/${SECRET}$`),
+    handle: patchSecret,
+  },
+  {
+    route: "iamKeys.list",
+    method: "GET",
+    pattern: new RegExp(`^/v1/${ACCOUNT}/keys$`),
+    handle: listKeys,
+  },
+  {
+    route: "iamKeys.create",
+    method: "POST",
+    pattern: new RegExp(`^/v1/${ACCOUNT}/keys$`),
+    handle: createKey,
+  },
+  {
+    route: "iamKeys.get",
+    method: "GET",
+    pattern: new RegExp(`^/v1/${ACCOUNT}/keys/([^/]+)$`),
+    handle: getKey,
+  },
+  {
+    route: "iamKeys.delete",
+    method: "DELETE",
+    pattern: new RegExp(`^/v1/${ACCOUNT}/keys/([^/]+)$`),
+    handle: deleteKey,
+  },
+  {
+    route: "apiKeys.list",
+    method: "GET",
+    pattern: new RegExp(`^/v2/${API_KEYS}$`),
+    handle: listApiKeys,
+  },
+  {
+    route: "apiKeys.create",
+    method: "POST",
+    pattern: new RegExp(`^/v2/${API_KEYS}$`),
+    handle: createApiKey,
+  },
+  {
+    route: "apiKeys.keyString",
+    method: "GET",
+    pattern: new RegExp(`^/v2/${API_KEYS}/([^/]+)/keyString$`),
+    handle: getKeyString,
+  },
+  {
+    route: "apiKeys.get",
+    method: "GET",
+    pattern: new RegExp(`^/v2/${API_KEYS}/([^/]+)$`),
+    handle: getApiKey,
+  },
+  {
+    route: "apiKeys.delete",
+    method: "DELETE",
+    pattern: new RegExp(`^/v2/${API_KEYS}/([^/]+)$`),
+    handle: deleteApiKey,
+  },
+  {
+    route: "operations.get",
+    method: "GET",
+    pattern: /^\/v2\/operations\/([^/]+)$/,
+    handle: getOperation,
+  },
+  {
+    route: "projects.get",
+    method: "GET",
+    pattern: /^\/v1\/projects\/([^/:]+)$/,
+    handle: getProject,
+  },
+  {
+    route: "projects.testIamPermissions",
+    method: "POST",
+    pattern: /^\/v1\/projects\/([^/:]+):testIamPermissions$/,
+    handle: testProjectPermissions,
+  },
+  {
+    route: "secret.testIamPermissions",
+    method: "POST",
+    pattern: /^\/v1\/projects\/([^/]+)\/secrets\/([^/:]+):testIamPermissions$/,
+    handle: testSecretPermissions,
+  },
+  {
+    route: "billingInfo",
+    method: "GET",
+    pattern: /^\/v1\/projects\/([^/]+)\/billingInfo$/,
+    handle: getBillingInfo,
+  },
+  {
+    route: "effectivePolicy",
+    method: "GET",
+    pattern: /^\/v2\/projects\/([^/]+)\/policies\/([^/:]+):getEffectivePolicy$/,
+    handle: getEffectivePolicy,
+  },
+  {
+    route: "services.batchGet",
+    method: "GET",
+    pattern: /^\/v1\/projects\/([^/]+)\/services:batchGet$/,
+    handle: batchGetServices,
+  },
 ];
 
 async function applyFault(res: ServerResponse, fault: Fault): Promise<void> {
@@ -92,7 +279,10 @@ async function applyFault(res: ServerResponse, fault: Fault): Promise<void> {
 
 /** A response that is not sent: the handler acts on the state, the fault answers instead. */
 function swallowed(res: ServerResponse): ServerResponse {
-  return Object.assign(Object.create(res) as ServerResponse, { writeHead: () => swallowed(res), end: () => swallowed(res) });
+  return Object.assign(Object.create(res) as ServerResponse, {
+    writeHead: () => swallowed(res),
+    end: () => swallowed(res),
+  });
 }
 
 export async function startFakeGoogle(): Promise<FakeGoogle> {
@@ -102,16 +292,27 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     const matched = match(ROUTES, req.method ?? "GET", url.pathname);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
-    const recorded: Recorded = { route: matched?.def.route ?? "other", method: req.method ?? "", path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body };
+    const recorded: Recorded = {
+      route: matched?.def.route ?? "other",
+      method: req.method ?? "",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body,
+    };
     state.requests.push(recorded);
-    if (matched === undefined) return json(res, 404, { error: { code: 404, message: "Not Found", status: "NOT_FOUND" } });
+    if (matched === undefined)
+      return json(res, 404, { error: { code: 404, message: "Not Found", status: "NOT_FOUND" } });
     if ((await state.hooks.get(matched.def.route)?.(recorded)) === "drop") {
       res.socket?.destroy();
       return;
     }
     const fault = state.faults.get(matched.def.route)?.shift();
     if (fault !== undefined && !fault.afterHandling) return applyFault(res, fault);
-    await matched.def.handle({ state, req, res: fault === undefined ? res : swallowed(res), url, body }, matched.params);
+    await matched.def.handle(
+      { state, req, res: fault === undefined ? res : swallowed(res), url, body },
+      matched.params,
+    );
     if (fault !== undefined) return applyFault(res, fault);
   };
   const server = createServer((req, res) => {
@@ -119,7 +320,8 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       handle(req, res, Buffer.concat(chunks).toString()).catch((err: unknown) => {
-        if (!res.headersSent) json(res, 500, { error: { code: 500, message: String(err), status: "INTERNAL" } });
+        if (!res.headersSent)
+          json(res, 500, { error: { code: 500, message: String(err), status: "INTERNAL" } });
       });
     });
   });
@@ -144,7 +346,13 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     addServiceAccount(email, project) {
       const key = serviceAccountKey(email, project);
       const keys = state.accounts.get(email) ?? new Map<string, AccountKey>();
-      keys.set(key.keyId, { keyId: key.keyId, validAfterTime: new Date(state.now()).toISOString(), publicKeyPem: key.publicKeyPem, disabled: false, refusalsLeft: 0 });
+      keys.set(key.keyId, {
+        keyId: key.keyId,
+        validAfterTime: new Date(state.now()).toISOString(),
+        publicKeyPem: key.publicKeyPem,
+        disabled: false,
+        refusalsLeft: 0,
+      });
       state.accounts.set(email, keys);
       return key;
     },
@@ -159,8 +367,25 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       return key;
     },
     addSecret(name, value, readers) {
-      const versions = value === undefined ? [] : [{ number: 1, createTime: new Date(state.now()).toISOString(), state: "ENABLED" as const, data: Buffer.from(value) }];
-      state.secrets.set(name, { name, readers: new Set(readers), managers: new Set(), annotations: {}, etag: 1, versions });
+      const versions =
+        value === undefined
+          ? []
+          : [
+              {
+                number: 1,
+                createTime: new Date(state.now()).toISOString(),
+                state: "ENABLED" as const,
+                data: Buffer.from(value),
+              },
+            ];
+      state.secrets.set(name, {
+        name,
+        readers: new Set(readers),
+        managers: new Set(),
+        annotations: {},
+        etag: 1,
+        versions,
+      });
     },
     addRefreshToken(clientId, user, scopes) {
       const token = refreshToken();

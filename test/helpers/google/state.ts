@@ -22,11 +22,37 @@ export interface Fault {
 }
 
 export type Route =
-  | "token" | "auth" | "sts" | "models" | "countTokens" | "tunedModels" | "permissions" | "secrets" | "iamcredentials"
-  | "iamKeys.list" | "iamKeys.get" | "iamKeys.create" | "iamKeys.delete"
-  | "secret.get" | "secret.patch" | "versions.list" | "versions.get" | "versions.add" | "versions.destroy"
-  | "apiKeys.list" | "apiKeys.create" | "apiKeys.get" | "apiKeys.keyString" | "apiKeys.delete" | "operations.get"
-  | "projects.get" | "projects.testIamPermissions" | "billingInfo" | "effectivePolicy" | "services.batchGet" | "secret.testIamPermissions";
+  | "token"
+  | "auth"
+  | "sts"
+  | "models"
+  | "countTokens"
+  | "tunedModels"
+  | "permissions"
+  | "secrets"
+  | "iamcredentials"
+  | "iamKeys.list"
+  | "iamKeys.get"
+  | "iamKeys.create"
+  | "iamKeys.delete"
+  | "secret.get"
+  | "secret.patch"
+  | "versions.list"
+  | "versions.get"
+  | "versions.add"
+  | "versions.destroy"
+  | "apiKeys.list"
+  | "apiKeys.create"
+  | "apiKeys.get"
+  | "apiKeys.keyString"
+  | "apiKeys.delete"
+  | "operations.get"
+  | "projects.get"
+  | "projects.testIamPermissions"
+  | "billingInfo"
+  | "effectivePolicy"
+  | "services.batchGet"
+  | "secret.testIamPermissions";
 
 export interface Recorded {
   route: Route | "other";
@@ -133,7 +159,10 @@ export interface GoogleState {
   clients: Map<string, string>;
   /** What the authorization endpoint does: the user approves (granting these scopes, default all) or denies. */
   consent: { action: "approve" | "deny"; user: string; grant?: (requested: string[]) => string[] };
-  codes: Map<string, { clientId: string; redirectUri: string; challenge: string; scopes: string[]; user: string }>;
+  codes: Map<
+    string,
+    { clientId: string; redirectUri: string; challenge: string; scopes: string[]; user: string }
+  >;
   refreshTokens: Map<string, { clientId: string; scopes: string[]; user: string }>;
   tokens: Map<string, Token>;
   /** Federated subject tokens the STS accepts, to the principal they map to. */
@@ -179,7 +208,12 @@ export interface GoogleState {
 export function generateModels(count: number): Record<string, unknown>[] {
   // Models Google serves in late 2026 (ai.google.dev/gemini-api/docs/deprecations), a retired one
   // (models.list still returns those) and an embedding model, which has no generateContent.
-  const named = ["gemini-3.8-flash", "gemini-3.5-flash-lite", "gemini-2.5-flash", "gemini-embedding-001"];
+  const named = [
+    "gemini-3.8-flash",
+    "gemini-3.5-flash-lite",
+    "gemini-2.5-flash",
+    "gemini-embedding-001",
+  ];
   return Array.from({ length: count }, (_, i) => {
     const id = named[i] ?? `gemini-test-${String(i).padStart(3, "0")}`;
     return {
@@ -189,7 +223,9 @@ export function generateModels(count: number): Record<string, unknown>[] {
       displayName: id.replace(/-/g, " "),
       inputTokenLimit: 1048576,
       outputTokenLimit: 65536,
-      supportedGenerationMethods: id.includes("embedding") ? ["embedContent", "countTextTokens"] : ["generateContent", "countTokens"],
+      supportedGenerationMethods: id.includes("embedding")
+        ? ["embedContent", "countTextTokens"]
+        : ["generateContent", "countTokens"],
     };
   });
 }
@@ -246,6 +282,8 @@ export function byProjectId(state: GoogleState, name: string): string {
 
 /** `projects/PROJECT_ID/...` as `projects/NUMBER/...`, the form Google answers with. */
 export function byProjectNumber(state: GoogleState, name: string): string {
-  for (const [number, id] of state.projects) if (name.startsWith(`projects/${id}/`)) return `projects/${number}/${name.slice(`projects/${id}/`.length)}`;
+  for (const [number, id] of state.projects)
+    if (name.startsWith(`projects/${id}/`))
+      return `projects/${number}/${name.slice(`projects/${id}/`.length)}`;
   return name;
 }
