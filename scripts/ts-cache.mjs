@@ -22,6 +22,15 @@ const CACHE = join(
 );
 const FORMATS = { "module-typescript": "module", "commonjs-typescript": "commonjs" };
 
+// stripTypeScriptTypes is the same stripping Node applies to every .ts file it loads, but as an API
+// it is still marked experimental, and a command that missed the cache would print that on stderr.
+// Only that one warning is held back; every other warning is emitted as usual.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  if (String(warning).startsWith("stripTypeScriptTypes is an experimental feature")) return;
+  emitWarning(warning, ...rest);
+};
+
 registerHooks({
   load(url, context, nextLoad) {
     if (!url.startsWith("file:") || !url.endsWith(".ts")) return nextLoad(url, context);
