@@ -5,7 +5,9 @@
  */
 
 // The JWT client's own module, not the package index: the index loads every client the library
-// has (AWS, external accounts, ...), which costs this path about 30 ms of its start-up budget.
+// has (AWS, external accounts, ...), which costs this path about 30 ms of its start-up budget. The
+// path is not the package's public interface: package.json pins the version exactly, and
+// test/verify/deep-import.test.ts checks it is the class the package exports.
 import { JWT } from "google-auth-library/build/src/auth/jwtclient.js";
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { badInput, Failure } from "../../cli/failure.ts";
