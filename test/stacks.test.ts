@@ -16,7 +16,7 @@ import { parseCiConfig } from "../src/config/ci.ts";
 import { BASIC_ROLES } from "../src/config/members.ts";
 import { readStackFile, stackReader } from "../src/config/stack-file.ts";
 import { buildCiStack, buildStack } from "../src/program.ts";
-import { clientFile, SECRET_KEYS } from "./helpers/fixtures.ts";
+import { clientFile, mustParse, SECRET_KEYS } from "./helpers/fixtures.ts";
 import { CI_INVOKES } from "./helpers/fake-cloud.ts";
 import {
   criticalPath,
@@ -58,12 +58,6 @@ function committed(
   };
 }
 
-function configOf(raw: RawConfig, stack: string): KitConfig {
-  const { config, problems } = parseConfig(raw, { stack, secretKeys: SECRET_KEYS });
-  if (config === undefined) throw new ConfigError(stack, problems);
-  return config;
-}
-
 const deployments = new Map<
   string,
   { d: Deployment<unknown>; config: KitConfig; clientSecret?: string }
@@ -75,12 +69,12 @@ let ci: Deployment<unknown>;
 beforeAll(async () => {
   for (const stack of STACKS) {
     const { raw, clientSecret } = committed(stack);
-    const config = configOf(raw, stack);
+    const config = mustParse(raw, stack);
     const d = await runMocked(() => buildStack(config), { stack });
     deployments.set(stack, { d, config, clientSecret });
     const withClient = committed(stack, true);
     planted.set(stack, {
-      d: await runMocked(() => buildStack(configOf(withClient.raw, stack)), { stack }),
+      d: await runMocked(() => buildStack(mustParse(withClient.raw, stack)), { stack }),
       clientSecret: withClient.clientSecret!,
     });
   }
@@ -320,7 +314,10 @@ describe("stack-specific settings", () => {
       runMocked(
         () =>
           buildStack(
-            configOf({ ...raw, "gemini-access-kit:serviceAccounts": JSON.stringify(order) }, "dev"),
+            mustParse(
+              { ...raw, "gemini-access-kit:serviceAccounts": JSON.stringify(order) },
+              "dev",
+            ),
           ),
         { stack: "dev" },
       );
@@ -334,7 +331,7 @@ describe("stack-specific settings", () => {
 describe("a stack that applies its own foundation (foundation: stack, no CI stack)", () => {
   const standalone = () => {
     const { raw } = committed("dev");
-    return configOf({ ...raw, "gemini-access-kit:foundation": "stack" }, "dev");
+    return mustParse({ ...raw, "gemini-access-kit:foundation": "stack" }, "dev");
   };
 
   test("creates its APIs, accounts, roles and impersonators, under the names the kit has always given them", async () => {
@@ -364,7 +361,7 @@ describe("a stack that applies its own foundation (foundation: stack, no CI stac
         },
       ]),
     );
-    const config = configOf(
+    const config = mustParse(
       {
         ...raw,
         "gemini-access-kit:foundation": "stack",

@@ -1,6 +1,6 @@
 /** IAM members and roles as a stack writes them, checked against what IAM accepts. */
 
-import { EMAIL } from "../naming.ts";
+import { EMAIL, memberSlug } from "../naming.ts";
 import type { Problems } from "./problems.ts";
 
 const EMAIL_KINDS = ["user", "group", "serviceAccount"];
@@ -74,7 +74,24 @@ export function parseMembers(
 ): string[] {
   const resolved = values.flatMap((v, i) => parseMember(p, `${path}[${i}]`, v, emails) ?? []);
   p.duplicates(path, resolved);
-  return [...new Set(resolved)];
+  const unique = [...new Set(resolved)];
+  // Each member's grant is a resource named after the member (memberSlug); two members whose names
+  // differ only in characters a resource name cannot hold would be one resource twice, which `up`
+  // refuses after it has begun.
+  const bySlug = new Map<string, string>();
+  for (const member of unique) {
+    const slug = memberSlug(member);
+    const other = bySlug.get(slug);
+    if (other !== undefined)
+      p.add(
+        path,
+        member,
+        `gives the same resource name as ${JSON.stringify(other)} (${slug}), so the two grants could not both be made`,
+        "Grant one of them through a group, or list only one.",
+      );
+    else bySlug.set(slug, member);
+  }
+  return unique;
 }
 
 /**

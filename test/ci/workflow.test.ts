@@ -12,10 +12,8 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { parseCiConfig } from "../../src/config/ci.ts";
-import { readStackFile, stackReader } from "../../src/config/stack-file.ts";
-import type { CiConfig } from "../../src/config/types.ts";
 import { parseWaves, WAVES_FILE } from "../../src/deploy/waves.ts";
+import { committedCiStack } from "../helpers/fixtures.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -69,16 +67,6 @@ const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
   devDependencies: Record<string, string>;
 };
 
-function ciConfig(): CiConfig {
-  const { config, problems } = parseCiConfig(readStackFile(ROOT, "ci").raw, {
-    stack: "ci",
-    secretKeys: new Set(),
-    readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
-  });
-  expect(problems).toEqual([]);
-  return config!;
-}
-
 /**
  * The release each pinned commit is, read from the actions' own repositories (the tag's commit,
  * `git rev-parse TAG^{commit}`, 2026-11-22). A pin not in this list fails the test until someone
@@ -111,7 +99,7 @@ describe("the GitHub Actions workflows", () => {
     expect(preview.if).toBe(
       "github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository",
     );
-    const previewed = ciConfig()
+    const previewed = committedCiStack()
       .environments.filter((e) => e.previewer !== undefined)
       .map((e) => e.name);
     expect(preview.strategy!.matrix.include.map((m) => m.stack).sort()).toEqual(previewed.sort());
@@ -344,7 +332,7 @@ describe("the GitHub Actions workflows", () => {
     expect(
       (rotate.on.schedule as { cron: string }[]).map((s) => s.cron.split(" ").slice(2).join(" ")),
     ).toEqual(["* * *"]);
-    const ci = ciConfig();
+    const ci = committedCiStack();
     const jobs = Object.values(rotate.jobs);
     const rotating = ci.environments.filter((e) => e.rotator !== undefined);
     expect(jobs.map((j) => [j.uses, j.with])).toEqual(
@@ -390,7 +378,7 @@ describe("the GitHub Actions workflows", () => {
   });
 
   test("the CI stack trusts exactly the rotation workflow's file on its branch for rotators, and names it apart from the deploy workflow", () => {
-    const ci = ciConfig();
+    const ci = committedCiStack();
     expect(ci.rotateWorkflow).toBe(".github/workflows/rotate-keys.yml");
     expect(ci.rotateWorkflow).not.toBe(ci.deployWorkflow);
     // The jobs that authenticate as a rotator are this file's, called by the scheduled workflow.
@@ -400,7 +388,7 @@ describe("the GitHub Actions workflows", () => {
   });
 
   test("the CI stack trusts exactly the job this workflow runs per environment: its file, its branch, a GitHub environment named after the stack", () => {
-    const ci = ciConfig();
+    const ci = committedCiStack();
     expect(ci.deployWorkflow).toBe(".github/workflows/pulumi-up.yml");
     expect((main.on.push as { branches: string[] }).branches).toEqual([ci.deployBranch]);
     for (const e of ci.environments)

@@ -5,12 +5,10 @@
 
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { parseConfig } from "../../src/config/index.ts";
-import { readStackFile } from "../../src/config/stack-file.ts";
 import { commandContext, runCommand } from "../../src/cli/main.ts";
 import { planMain, PLAN_HELP } from "../../src/plan/cli.ts";
 import { buildStack } from "../../src/program.ts";
-import { SECRET_KEYS } from "../helpers/fixtures.ts";
+import { committedStack } from "../helpers/fixtures.ts";
 import { criticalPath, runMocked } from "../helpers/mocks.ts";
 import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli.ts";
 
@@ -72,11 +70,7 @@ describe("npm run plan", () => {
     const { code, out } = await plan(["--stack", "dev", "--json"]);
     expect(code).toBe(0);
     const planned = JSON.parse(out) as PlanJson;
-    const { config } = parseConfig(readStackFile(ROOT, "dev").raw, {
-      stack: "dev",
-      secretKeys: SECRET_KEYS,
-    });
-    const d = await runMocked(() => buildStack(config!), { stack: "dev" });
+    const d = await runMocked(() => buildStack(committedStack("dev")), { stack: "dev" });
     expect(planned.resources.map((r) => r.urn).sort()).toEqual(
       d.resources.map((r) => r.urn).sort(),
     );

@@ -6,8 +6,6 @@
 
 import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { parseConfig } from "../../src/config/index.ts";
-import { readStackFile } from "../../src/config/stack-file.ts";
 import { parseRotateArgs } from "../../src/rotate/args.ts";
 import { formatMigrate, legacyKeys, runMigrate } from "../../src/rotate/migrate.ts";
 import { Redactor } from "../../src/cli/redact.ts";
@@ -20,7 +18,7 @@ import { keyIds } from "../helpers/google/iam.ts";
 import { liveApiKeys } from "../helpers/google/api-keys.ts";
 import { legacyExport, legacyUrn } from "../helpers/legacy-state.ts";
 import { runMocked } from "../helpers/mocks.ts";
-import { SECRET_KEYS } from "../helpers/fixtures.ts";
+import { committedStack } from "../helpers/fixtures.ts";
 import {
   API_KEY_SECRET,
   DAY,
@@ -33,7 +31,6 @@ import {
   startRotateWorld,
   type RotateWorld,
 } from "../helpers/rotate-world.ts";
-import { ROOT } from "../helpers/verify-cli.ts";
 
 let world: RotateWorld;
 let pulumi: FakePulumi;
@@ -127,11 +124,7 @@ beforeEach(async () => {
     data: Buffer.from(apiKey.keyString),
   });
   slots = { a: a.keyId, b: b.keyId };
-  const { config } = parseConfig(readStackFile(ROOT, "dev").raw, {
-    stack: "dev",
-    secretKeys: SECRET_KEYS,
-  });
-  const current = await runMocked(() => buildStack(config!), { stack: "dev" });
+  const current = await runMocked(() => buildStack(committedStack("dev")), { stack: "dev" });
   currentUrns = new Set(current.resources.map((r) => r.urn));
   const deployment = legacyExport(current.resources, {
     project: PROJECT,
@@ -195,11 +188,7 @@ describe("npm run rotate -- migrate", () => {
   });
 
   test("the next pulumi up deletes nothing: every resource left in the state is one the program declares, the earlier components by KeySecret's aliases", async () => {
-    const { config } = parseConfig(readStackFile(ROOT, "dev").raw, {
-      stack: "dev",
-      secretKeys: SECRET_KEYS,
-    });
-    const d = await runMocked(() => buildStack(config!), { stack: "dev" });
+    const d = await runMocked(() => buildStack(committedStack("dev")), { stack: "dev" });
     const keySecret = d.ofType("gemini-access-kit:index:KeySecret")[0]!;
     expect(keySecret.aliases).toEqual(
       expect.arrayContaining([
