@@ -9,7 +9,7 @@ import {
   secretsCondition,
   STATE_ROLES,
 } from "../ci/grants.ts";
-import { jobSubjects } from "../config/ci.ts";
+import { jobSubjects } from "../config/ci-environment.ts";
 import type { CiAccount, CiConfig, CiEnvironment } from "../config/types.ts";
 import { chooseAccount } from "../default-account.ts";
 import { serviceAccountMember } from "../naming.ts";

@@ -2,7 +2,8 @@
 
 import { stackFileName } from "../cli/stacks.ts";
 import { parseCiConfig, type CiParseContext } from "./ci.ts";
-import { isCiStack, parseConfig, type RawConfig } from "./parse.ts";
+import { isCiStack, type RawConfig } from "./decode.ts";
+import { parseConfig } from "./parse.ts";
 import { ConfigError, type Problem } from "./problems.ts";
 import type { CiConfig, KitConfig } from "./types.ts";
 

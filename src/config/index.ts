@@ -5,10 +5,11 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { checkAnyStack, type StackConfig } from "./any-stack.ts";
-import type { RawConfig } from "./parse.ts";
+import type { RawConfig } from "./decode.ts";
 import { readStackFile, type StackFile } from "./stack-file.ts";
 
-export { parseConfig, type RawConfig } from "./parse.ts";
+export { parseConfig } from "./parse.ts";
+export type { RawConfig } from "./decode.ts";
 export { ConfigError, formatProblem, type Problem } from "./problems.ts";
 export { type StackConfig } from "./any-stack.ts";
 export { CONFIG_KEYS, NAMESPACE } from "./keys.ts";

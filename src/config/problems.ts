@@ -171,3 +171,17 @@ export class Problems {
     });
   }
 }
+
+/** Reports `value` at `path` unless it follows Google's `rule`; `derived` for ids the kit computes. */
+export function checkRule(
+  p: Problems,
+  path: string,
+  value: string,
+  rule: { pattern: RegExp; allowed: string },
+  fix: string,
+  derived = false,
+): void {
+  if (rule.pattern.test(value)) return;
+  if (derived) p.derived(path, value, `is not allowed; Google allows ${rule.allowed}`, fix);
+  else p.add(path, value, `is not allowed; Google allows ${rule.allowed}`, fix);
+}

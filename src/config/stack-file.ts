@@ -12,7 +12,7 @@ import { stackFileName } from "../cli/stacks.ts";
 import { parseYaml } from "../cli/yaml.ts";
 import { record } from "../json.ts";
 import { NAMESPACE } from "./keys.ts";
-import type { RawConfig } from "./parse.ts";
+import type { RawConfig } from "./decode.ts";
 
 export interface StackFile {
   raw: RawConfig;

@@ -6,11 +6,12 @@
 
 import { NAMESPACE } from "../config/keys.ts";
 import { checkAnyStack, type StackConfig } from "../config/any-stack.ts";
-import type { RawConfig } from "../config/parse.ts";
+import type { RawConfig } from "../config/decode.ts";
 import type { StackFile } from "../config/stack-file.ts";
 import { setClientCommand, type ManualStep } from "../oauth/consent.ts";
 import { buildCiStack, buildStack } from "../program.ts";
-import { criticalPath, recordProgram, UNKNOWN, type RecordedResource } from "./record.ts";
+import { criticalPath } from "./critical-path.ts";
+import { recordProgram, UNKNOWN, type RecordedResource } from "./record.ts";
 
 export interface PlanRequest {
   stack: string;

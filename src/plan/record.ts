@@ -7,8 +7,8 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
+import { aliasText, secretKeys, unwrapSecrets, type MockMonitorLike } from "./monitor-messages.ts";
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 /** How the SDK serializes a value that is not known until the cloud answers (preview mode). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -62,85 +62,12 @@ export interface RecordOptions {
   invokes?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
 }
 
-/** The parts of the SDK's mock monitor and its protobuf messages this module uses. */
-type Struct = Parameters<typeof pulumi.runtime.deserializeProperties>[0];
-interface RegisterRequest {
-  getObject(): Struct;
-  getType(): string;
-  getName(): string;
-  getCustom(): boolean;
-  getParent(): string;
-  getDependenciesList(): string[];
-  getRetainondelete(): boolean | undefined;
-  getProtect(): boolean | undefined;
-  getDeletebeforereplace(): boolean;
-  getAliasesList?(): AliasMessage[];
-  getAliasurnsList?(): string[];
-}
-/** pulumirpc.Alias: a full URN, or a spec of the parts of the old identity that differ. */
-interface AliasMessage {
-  getUrn(): string;
-  getSpec():
-    | {
-        getName(): string;
-        getType(): string;
-        getStack(): string;
-        getProject(): string;
-        getParenturn(): string;
-        getNoparent(): boolean;
-      }
-    | undefined;
-}
-
-function aliasText(alias: AliasMessage): string {
-  const spec = alias.getSpec();
-  if (alias.getUrn() !== "" || spec === undefined) return alias.getUrn();
-  const parts = {
-    name: spec.getName(),
-    type: spec.getType(),
-    stack: spec.getStack(),
-    project: spec.getProject(),
-    parent: spec.getNoparent() ? "(none)" : spec.getParenturn(),
-  };
-  return Object.entries(parts)
-    .filter(([, v]) => v !== "")
-    .map(([k, v]) => `${k}=${v}`)
-    .join(" ");
-}
-interface RegisterResponse {
-  getUrn(): string;
-}
-type RegisterCallback = (err: unknown, resp: RegisterResponse | undefined) => void;
-interface MockMonitorLike {
-  registerResource(req: RegisterRequest, callback: RegisterCallback): void;
-}
-
 export type Resolved<T> =
   T extends pulumi.Output<infer U>
     ? Resolved<U>
     : T extends object
       ? { [K in keyof T]: Resolved<T[K]> }
       : T;
-
-function secretKeys(struct: Record<string, unknown>): string[] {
-  return Object.entries(struct)
-    .filter(
-      ([, v]) =>
-        typeof v === "object" &&
-        v !== null &&
-        (v as Record<string, unknown>)[SECRET_SIG] !== undefined,
-    )
-    .map(([k]) => k);
-}
-
-/** Replaces secret wrappers with their values; which inputs were secret is recorded separately. */
-function unwrapSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (typeof value !== "object" || value === null) return value;
-  const record = value as Record<string, unknown>;
-  if (record[SECRET_SIG] !== undefined) return unwrapSecrets(record.value);
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
-}
 
 async function resolveDeep(value: unknown, path: string, secrets: string[]): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
@@ -267,28 +194,4 @@ export async function recordProgram<T>(
   if (unexpectedInvokes.length > 0)
     throw new Error(`undeclared invokes: ${unexpectedInvokes.join(", ")}`);
   return { resources, outputs, secretOutputPaths };
-}
-
-/** The longest chain of custom resources linked by dependencies: the critical path of a fresh `up`. */
-export function criticalPath(resources: RecordedResource[]): RecordedResource[] {
-  const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const memo = new Map<string, RecordedResource[]>();
-  const longest = (r: RecordedResource): RecordedResource[] => {
-    const known = memo.get(r.urn);
-    if (known) return known;
-    let best: RecordedResource[] = [];
-    for (const dep of r.dependencies) {
-      const d = byUrn.get(dep);
-      if (d === undefined || !d.custom) continue;
-      const chain = longest(d);
-      if (chain.length > best.length) best = chain;
-    }
-    const chain = [...best, r];
-    memo.set(r.urn, chain);
-    return chain;
-  };
-  return resources
-    .filter((r) => r.custom)
-    .map(longest)
-    .reduce((a, b) => (b.length > a.length ? b : a), []);
 }

@@ -1,8 +1,9 @@
-/** The verify command's arguments and help. */
+/** The verify command's arguments (its --help is help.ts). */
 
-import { exitCodesHelp, usage } from "../cli/failure.ts";
-import { commonHelp, parseCommandLine } from "../cli/main.ts";
+import { usage } from "../cli/failure.ts";
+import { parseCommandLine } from "../cli/main.ts";
 import { checkStackName } from "../cli/stacks.ts";
+import { checkIdentity } from "./identity-args.ts";
 import type { AuthKind } from "./diagnose.ts";
 import type { GranteeType, PermissionRole } from "./gemini.ts";
 
@@ -33,57 +34,6 @@ export interface VerifyOptions {
   json: boolean;
   share?: { model: string; granteeType: GranteeType; emailAddress?: string; role: PermissionRole };
 }
-
-export const HELP = `Usage: npm run verify -- [options]
-       npm run verify -- share-tuned-model tunedModels/ID --grantee-type USER|GROUP|EVERYONE [--email ADDRESS] [--role READER|WRITER|OWNER] [options]
-
-Authenticates the way a consumer of the stack will, lists the Gemini models (every page), with
---probe calls one of them, and says why when it cannot.
-
-Where the stack's facts come from (optional):
-  --stack NAME             read the stack's outputs with \`pulumi stack output --json\`
-  --outputs FILE           read them from a file saved from that command (no Pulumi CLI needed)
-
-Identity (--auth; default: service-account if the stack issues a key, impersonate if it is
-keyless, adc without a stack; --key-file or --client-file pick their own):
-  --auth service-account   a service-account key: --key-file FILE, or the stack's key secret
-  --auth oauth             a person, through the Desktop client: --client-file FILE, or the stack's
-  --auth adc               Application Default Credentials (gcloud login, GOOGLE_APPLICATION_CREDENTIALS
-                           including Workload Identity Federation files, the metadata server)
-  --auth impersonate       keyless: your ADC impersonates the stack's account (or --impersonate EMAIL)
-  --auth api-key           the stack's API key, or GOOGLE_API_KEY / GEMINI_API_KEY
-  --account KEY            which of the stack's service accounts (default: the only one, or "runtime")
-  --project PROJECT        the quota project user credentials bill (default: the stack's)
-  --scope URL              request this scope instead of the defaults (repeatable)
-  --no-browser             print the sign-in address instead of opening a browser
-  --login-timeout SECONDS  how long to wait for the sign-in (default 300)
-  --token-cache FILE       where the sign-in is saved (default: ~/.cache/gemini-access-kit/oauth-tokens.json,
-                           or GEMINI_KIT_TOKEN_CACHE)
-  --logout                 forget the saved sign-in for the Desktop client, then exit
-
-Checks:
-  --expect-model NAME      fail unless this model is listed, e.g. gemini-3.8-flash or
-                           models/gemini-3.8-flash (repeatable)
-  --probe                  then call countTokens (free) on the first --expect-model, or else on the
-                           newest gemini-N-flash listed: proves the identity can call a model
-  --tuned                  also list tuned models (legacy: none can be tuned since May 2025)
-  --page-size N            models per page (default: Google's, 50)
-  --wait SECONDS           retry "API not enabled" with backoff for up to this long (a freshly
-                           enabled API takes minutes to reach every server)
-  --timeout SECONDS        per request (default 30)
-  --retries N              retries on 429, 5xx and network errors (default 4)
-
-One identity at a time: --key-file, --client-file and --impersonate each name one, and --auth must
-agree with the one named. --account needs --stack or --outputs.
-
-Output (--json prints one object: { ok, command, identity, project, models, probe?, error? }):
-${commonHelp(27)}
-Endpoints (for Private Service Connect, proxies, tests): GOOGLE_GEMINI_BASE_URL,
-GEMINI_KIT_OAUTH2_TOKEN_URL, GEMINI_KIT_OAUTH2_AUTH_URL, GEMINI_KIT_SECRETMANAGER_ENDPOINT,
-GEMINI_KIT_IAMCREDENTIALS_ENDPOINT. Each must be https://, or http:// to a loopback address; every
-one that is set is named on stderr.
-
-${exitCodesHelp({ ok: "verified: the identity got a token and listed the models (and, with --probe, called one)", failed: "a check failed (the reason and its fix are printed)" })}`;
 
 const USAGE_FIX = "Run with --help for the options.";
 
@@ -169,65 +119,6 @@ export function parseVerifyArgs(argv: string[]): VerifyOptions {
   else if (rest.length > 0)
     throw usage(`Unexpected argument ${JSON.stringify(rest[0])}.`, USAGE_FIX);
   return options;
-}
-
-/** The flags that each name an identity, with the --auth kind they imply. */
-const IDENTITY_FLAGS = [
-  ["--key-file", "keyFile", "service-account"],
-  ["--client-file", "clientFile", "oauth"],
-  ["--impersonate", "impersonate", "impersonate"],
-] as const;
-
-/**
- * One run proves one identity: flags that name two are refused rather than one of them silently
- * winning, so a "Verified" line is always about the identity that was asked for.
- */
-function checkIdentity(o: VerifyOptions): void {
-  const named = IDENTITY_FLAGS.filter(([, field]) => o[field] !== undefined);
-  const [first, second] = named;
-  if (first !== undefined && second !== undefined) {
-    throw usage(
-      `${first[0]} and ${second[0]} name two identities; a run verifies one.`,
-      `Drop one of them (--auth ${first[2]} or --auth ${second[2]}).`,
-    );
-  }
-  if (first !== undefined && o.auth !== undefined && o.auth !== first[2]) {
-    throw usage(
-      `--auth ${o.auth} and ${first[0]} (which is --auth ${first[2]}) name two identities; a run verifies one.`,
-      `Drop ${first[0]}, or use --auth ${first[2]}.`,
-    );
-  }
-  if (
-    o.command === "logout" &&
-    ((o.auth !== undefined && o.auth !== "oauth") ||
-      o.keyFile !== undefined ||
-      o.impersonate !== undefined)
-  ) {
-    throw usage(
-      "--logout forgets a Desktop-client sign-in, which only --auth oauth makes.",
-      "Pass --logout with --client-file FILE, or with --stack / --outputs alone.",
-    );
-  }
-  if (o.account === undefined) return;
-  if (first !== undefined && first[2] !== "oauth") {
-    throw usage(
-      `--account picks one of the stack's accounts, but ${first[0]} already names the identity.`,
-      `Drop --account, or drop ${first[0]}.`,
-    );
-  }
-  const kind = o.auth ?? first?.[2];
-  if (kind !== undefined && kind !== "service-account" && kind !== "impersonate") {
-    throw usage(
-      `--account picks a service account of the stack, which --auth ${kind} does not act as.`,
-      "Drop --account, or use --auth service-account or --auth impersonate.",
-    );
-  }
-  if (o.stack === undefined && o.outputs === undefined) {
-    throw usage(
-      "--account picks one of the stack's accounts, but no stack is named.",
-      "Pass --stack NAME or --outputs FILE too.",
-    );
-  }
 }
 
 function shareArgs(

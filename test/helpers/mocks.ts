@@ -5,8 +5,8 @@
  * the cloud at preview time.
  */
 
+import { criticalPath } from "../../src/plan/critical-path.ts";
 import {
-  criticalPath,
   recordProgram,
   type RecordedResource,
   type Recording,

@@ -1,0 +1,163 @@
+/**
+ * Raw stack config, as Pulumi hands it over, decoded into values by each key's kind: keys in other
+ * namespaces, retired keys, unknown keys and values of the wrong kind are reported here, and a
+ * secret key's value is never shown in a problem.
+ */
+
+import { CONFIG_KEYS, KEY_NAMES, NAMESPACE, type ConfigKey } from "./keys.ts";
+import { closest, HIDDEN, type Problems } from "./problems.ts";
+
+/** Config values as Pulumi hands them over: full keys (`gcp:project`, `gemini-access-kit:…`), string values. */
+export type RawConfig = Readonly<Record<string, string>>;
+
+/** Keys the kit no longer reads, and where what they held went. */
+const RETIRED: Partial<Record<string, { message: string; fix: string }>> = {
+  ciIdentity: {
+    message:
+      "is no longer read here: CI identities are made by the CI stack (stacks/Pulumi.ci.yaml), which an administrator applies",
+    fix: "Remove it, set foundation: ci in this file, and describe CI in the CI stack's ci setting (see the README, CI from GitHub Actions).",
+  },
+  keyRotationStart: {
+    message:
+      "is no longer read: the key rotator (npm run rotate) makes a new key when the newest is keyRotationDays old, counted from that key",
+    fix: "Remove it (see the README, Keys and API keys).",
+  },
+};
+
+/** The Google provider's namespace: its settings (gcp:project, gcp:region, ...) belong in a stack file. */
+export const PROVIDER_NAMESPACE = "gcp";
+/**
+ * Pulumi's own namespace, for settings the engine reads (pulumi:disable-default-providers in
+ * pkg/resource/deploy/default_providers.go, pulumi:tags in sdk/go/common/apitype/core.go).
+ */
+const PULUMI_NAMESPACE = "pulumi";
+const NAMESPACES = [NAMESPACE, PROVIDER_NAMESPACE, PULUMI_NAMESPACE];
+
+export type Values = Partial<Record<ConfigKey, unknown>>;
+
+/** The key's value as a problem may show it: secret keys never show theirs. */
+function shown(fullKey: string, text: string, secretKeys: ReadonlySet<string>): unknown {
+  const key = fullKey.slice(fullKey.indexOf(":") + 1);
+  return secretKeys.has(fullKey) ||
+    (key in CONFIG_KEYS && "secret" in CONFIG_KEYS[key as ConfigKey])
+    ? HIDDEN
+    : text;
+}
+
+/**
+ * A key outside the kit's, the provider's and Pulumi's namespaces would be dropped without a word
+ * (Pulumi hands it to nobody), so a misspelt namespace silently loses the setting: refused, with the
+ * likely key. Returns that key, for the checks that would otherwise call it missing.
+ */
+function foreignKey(
+  p: Problems,
+  fullKey: string,
+  text: string,
+  secretKeys: ReadonlySet<string>,
+): string | undefined {
+  const colon = fullKey.indexOf(":");
+  const namespace = fullKey.slice(0, colon);
+  const key = fullKey.slice(colon + 1);
+  const guess = closest(namespace, NAMESPACES);
+  const kitKey = (KEY_NAMES as string[]).includes(key) ? key : closest(key, KEY_NAMES);
+  const meant =
+    guess === NAMESPACE
+      ? kitKey && `${NAMESPACE}:${kitKey}`
+      : guess === undefined
+        ? undefined
+        : `${guess}:${key}`;
+  p.add(
+    fullKey,
+    shown(`${NAMESPACE}:${key}`, text, secretKeys),
+    `is in the namespace "${namespace}", which nothing in this project reads; a stack file holds ${NAMESPACE}:, ${PROVIDER_NAMESPACE}: and ${PULUMI_NAMESPACE}: keys`,
+    meant ? `Did you mean ${meant}?` : "Remove it.",
+  );
+  return meant;
+}
+
+/**
+ * Turns Pulumi's strings into values by each key's kind, reporting unknown keys and bad JSON. Keys
+ * that look misspelt are reported once, and their likely meaning is returned as `misplaced`, so a
+ * check that needs the key says nothing more about it.
+ */
+export function decode(
+  p: Problems,
+  raw: RawConfig,
+  secretKeys: ReadonlySet<string>,
+  only?: { keys: readonly ConfigKey[]; stackFile: string },
+): { values: Values; misplaced: Set<string> } {
+  const values: Values = {};
+  const misplaced = new Set<string>();
+  for (const [fullKey, text] of Object.entries(raw)) {
+    if (fullKey.startsWith(`${PROVIDER_NAMESPACE}:`) || fullKey.startsWith(`${PULUMI_NAMESPACE}:`))
+      continue;
+    if (!fullKey.startsWith(`${NAMESPACE}:`)) {
+      const meant = foreignKey(p, fullKey, text, secretKeys);
+      if (meant !== undefined) misplaced.add(meant);
+      continue;
+    }
+    const key = fullKey.slice(NAMESPACE.length + 1);
+    const retired = RETIRED[key];
+    if (retired !== undefined) {
+      p.add(key, text, retired.message, retired.fix);
+      continue;
+    }
+    if (!(KEY_NAMES as string[]).includes(key)) {
+      // `project:` written without the provider's namespace means gcp:project.
+      const guess = key === "project" ? undefined : closest(key, KEY_NAMES);
+      const meant = key === "project" ? "gcp:project" : guess;
+      p.add(
+        key,
+        shown(fullKey, text, secretKeys),
+        "is not a key the kit reads",
+        meant ? `Did you mean ${meant}?` : "Remove it; the README lists every key.",
+      );
+      if (meant !== undefined)
+        misplaced.add(meant === "gcp:project" ? meant : `${NAMESPACE}:${meant}`);
+      continue;
+    }
+    if (only !== undefined && !only.keys.includes(key as ConfigKey)) {
+      p.add(
+        key,
+        shown(fullKey, text, secretKeys),
+        `is an environment stack's setting; a CI stack holds only gcp:project, ${only.keys.join(" and ")}`,
+        `Remove it from ${only.stackFile}, or put it in an environment's stack file.`,
+      );
+      continue;
+    }
+    const decl = CONFIG_KEYS[key as ConfigKey];
+    const value = shown(fullKey, text, secretKeys);
+    if (decl.kind === "string") values[key as ConfigKey] = text;
+    else if (decl.kind === "boolean") {
+      if (text === "true" || text === "false") values[key as ConfigKey] = text === "true";
+      else p.add(key, value, "is not true or false", "Set true or false.");
+    } else if (decl.kind === "integer") {
+      if (/^-?\d+$/.test(text)) values[key as ConfigKey] = Number(text);
+      else p.add(key, value, "is not a whole number", "Set a whole number.");
+    } else {
+      // Unparseable JSON stays a string, which the typed readers then report with its path.
+      try {
+        values[key as ConfigKey] = JSON.parse(text) as unknown;
+      } catch {
+        values[key as ConfigKey] = text;
+      }
+    }
+  }
+  return { values, misplaced };
+}
+
+/** The values of a stack that may set only `keys` of the kit's, every other key reported. */
+export function checkKeys(
+  p: Problems,
+  raw: RawConfig,
+  secretKeys: ReadonlySet<string>,
+  keys: readonly ConfigKey[],
+  stackFile: string,
+): Values {
+  return decode(p, raw, secretKeys, { keys, stackFile }).values;
+}
+
+/** Whether a stack's raw config is the CI stack's (it sets `ci`). */
+export function isCiStack(raw: RawConfig): boolean {
+  return raw[`${NAMESPACE}:ci`] !== undefined;
+}
