@@ -10,11 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { runMain } from "../src/cli/main.ts";
-import { parseVerifyArgs } from "../src/verify/args.ts";
-import { HELP } from "../src/verify/help.ts";
+import { verifyMain } from "../src/verify/cli.ts";
 import { readInputFile } from "../src/verify/files.ts";
-import { formatJson, formatText } from "../src/verify/report.ts";
-import { runVerify } from "../src/verify/run.ts";
 import { nodeFetch } from "../src/verify/transport.ts";
 import { runForOutput, silenceLibraryLog } from "./runner.ts";
 
@@ -54,14 +51,8 @@ function openBrowser(url: string): Promise<boolean> {
 
 const libraryLog = silenceLibraryLog();
 
-runMain("verify", async (ctx) => {
-  const options = parseVerifyArgs(ctx.argv);
-  if (options.help) {
-    ctx.out(HELP);
-    return 0;
-  }
-  if (libraryLog) ctx.err(libraryLog);
-  const result = await runVerify(options, {
+runMain("verify", (ctx) =>
+  verifyMain(ctx, {
     fetch: nodeFetch,
     clock: {
       now: Date.now,
@@ -72,11 +63,7 @@ runMain("verify", async (ctx) => {
     readFile: readInputFile,
     run: runForOutput,
     openBrowser,
-    progress: (line) => ctx.err(`${line}\n`),
-    redactor: ctx.redactor,
-  });
-  const colour = process.stdout.isTTY === true && !process.env.NO_COLOR;
-  if (options.json) ctx.out(formatJson(result));
-  else ctx.styled.out(formatText(result, { colour }));
-  return result.exitCode;
-});
+    colour: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    notice: libraryLog,
+  }),
+);

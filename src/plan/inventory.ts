@@ -8,7 +8,8 @@
  */
 
 import type { Plan } from "./plan.ts";
-import { UNKNOWN, type RecordedResource } from "./record.ts";
+import { UNKNOWN } from "./monitor-messages.ts";
+import type { RecordedResource } from "./record.ts";
 import { shortType } from "./render.ts";
 
 /**

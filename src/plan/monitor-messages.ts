@@ -6,6 +6,9 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 
+/** How the SDK serializes a value that is not known until the cloud answers (preview mode). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 /** The key the SDK marks a serialized special value with (@pulumi/pulumi runtime/rpc.js, specialSigKey). */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 type Struct = Parameters<typeof pulumi.runtime.deserializeProperties>[0];

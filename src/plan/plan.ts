@@ -11,7 +11,8 @@ import type { StackFile } from "../config/stack-file.ts";
 import { setClientCommand, type ManualStep } from "../oauth/consent.ts";
 import { buildCiStack, buildStack } from "../program.ts";
 import { criticalPath } from "./critical-path.ts";
-import { recordProgram, UNKNOWN, type RecordedResource } from "./record.ts";
+import { UNKNOWN } from "./monitor-messages.ts";
+import { recordProgram, type RecordedResource } from "./record.ts";
 
 export interface PlanRequest {
   stack: string;

@@ -7,10 +7,13 @@
  */
 
 import * as pulumi from "@pulumi/pulumi";
-import { aliasText, secretKeys, unwrapSecrets, type MockMonitorLike } from "./monitor-messages.ts";
-
-/** How the SDK serializes a value that is not known until the cloud answers (preview mode). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import {
+  aliasText,
+  secretKeys,
+  UNKNOWN,
+  unwrapSecrets,
+  type MockMonitorLike,
+} from "./monitor-messages.ts";
 
 export interface RecordedResource {
   /**

@@ -10,7 +10,6 @@ import type { Redactor } from "../cli/redact.ts";
 import { stackFileName } from "../cli/stacks.ts";
 import { parseStackFile, stackFilePath, stackReader } from "../config/stack-file.ts";
 import { record } from "../json.ts";
-import { planStack } from "../plan/plan.ts";
 import type { Api } from "../rotate/google/api.ts";
 import { endpointsFromEnv, overrideNotices } from "../verify/endpoints.ts";
 import { stackOutputJson, type Runner } from "../verify/facts.ts";
@@ -70,7 +69,7 @@ const GEMINI = "generativelanguage.googleapis.com";
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
-function planFor(stack: string, deps: PreflightDeps) {
+async function planFor(stack: string, deps: PreflightDeps) {
   const path = stackFilePath(deps.root, stack);
   let text: string;
   try {
@@ -81,6 +80,9 @@ function planFor(stack: string, deps: PreflightDeps) {
       "Pass the name of a stack under stacks/.",
     );
   }
+  // Loaded here, not with this module: the plan loads the Pulumi SDK and the program (about half a
+  // second), which --help, a usage error and a missing stack file never need.
+  const { planStack } = await import("../plan/plan.ts");
   return planStack({
     stack,
     stackFile: stackFileName(stack),

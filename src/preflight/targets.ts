@@ -8,7 +8,7 @@
 import type { ManualStep } from "../oauth/consent.ts";
 import { neededPermissions, projectOf, type ProjectNeeds } from "../plan/permissions.ts";
 import type { Plan } from "../plan/plan.ts";
-import { UNKNOWN } from "../plan/record.ts";
+import { UNKNOWN } from "../plan/monitor-messages.ts";
 
 export interface ProjectTarget {
   project: string;

@@ -1,6 +1,13 @@
-/** Runs the verify core in-process against the fake Google, with a clock that does not wait. */
+/**
+ * Runs verify in this process against the fake Google: its core with a clock that does not wait
+ * (verifyInProcess), or the whole command as its entry runs it (verifyCommand).
+ */
 
+import { commandContext, runCommand } from "../../src/cli/main.ts";
 import { parseVerifyArgs } from "../../src/verify/args.ts";
+import { verifyMain } from "../../src/verify/cli.ts";
+import { runForOutput } from "../../scripts/runner.ts";
+import type { CliResult } from "./verify-cli.ts";
 import { Redactor } from "../../src/cli/redact.ts";
 import { readInputFile } from "../../src/verify/files.ts";
 import { runVerify, type VerifyResult } from "../../src/verify/run.ts";
@@ -58,6 +65,49 @@ export async function verifyInProcess(
       notices: progress.filter(notice),
       sleeps,
     };
+  } finally {
+    process.env = saved;
+  }
+}
+
+/**
+ * The whole verify command (src/verify/cli.ts) in this process, with the collaborators its entry
+ * gives it and `env` as the whole environment, as a child process started with it would see: what
+ * runCli returns, without the start of a Node process. Tests of the process itself (its exit on a
+ * signal, Node's warnings) use runCli.
+ */
+export async function verifyCommand(
+  argv: string[],
+  env: Record<string, string>,
+): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const ctx = commandContext(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  });
+  // google-auth-library reads the process's own environment.
+  const saved = process.env;
+  process.env = { ...env };
+  try {
+    const code = await runCommand(
+      "verify",
+      (c) =>
+        verifyMain(c, {
+          fetch: nodeFetch,
+          clock: {
+            now: Date.now,
+            sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+            random: Math.random,
+          },
+          env: process.env,
+          readFile: readInputFile,
+          run: runForOutput,
+          colour: false,
+        }),
+      ctx,
+    );
+    return { code, stdout, stderr };
   } finally {
     process.env = saved;
   }

@@ -90,8 +90,11 @@ describe("npm run rotate", () => {
       ["rotated", ["rotated", "kept"]],
     ]);
     world.google.state.disabled = true;
+    // A refusal that may be propagation is tried again until --proof-timeout: one second, no retry.
     const failed = await rotate([
       "--json",
+      "--proof-timeout",
+      "1",
       "--now",
       new Date(Date.now() + 62 * 86_400_000).toISOString(),
     ]);

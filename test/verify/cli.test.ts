@@ -16,6 +16,7 @@ import { endpointsFromEnv } from "../../src/verify/endpoints.ts";
 import { crc32c } from "../../src/verify/secrets.ts";
 import { apiKeyString, accessToken } from "../helpers/google/credentials.ts";
 import { cleanEnv, ROOT, runCli, type CliResult } from "../helpers/verify-cli.ts";
+import { verifyCommand } from "../helpers/verify-run.ts";
 import { expectNoSecrets, RUNTIME, startWorld, type World } from "../helpers/verify-world.ts";
 
 let world: World;
@@ -24,15 +25,21 @@ beforeAll(async () => {
 });
 afterAll(() => world.google.close());
 
-/** The command against the fake Google, with the deployer's key as ADC; no secret may leak. */
-async function verify(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await runCli(args, {
-    env: cleanEnv({
-      ...world.google.env,
-      GOOGLE_APPLICATION_CREDENTIALS: world.files.callerKey,
-      ...env,
-    }),
+/**
+ * The command against the fake Google, with the deployer's key as ADC, in this process (or as a
+ * process of its own, `spawned`, for what only a process shows); no secret may leak.
+ */
+async function verify(
+  args: string[],
+  env: Record<string, string> = {},
+  spawned = false,
+): Promise<CliResult> {
+  const full = cleanEnv({
+    ...world.google.env,
+    GOOGLE_APPLICATION_CREDENTIALS: world.files.callerKey,
+    ...env,
   });
+  const result = spawned ? await runCli(args, { env: full }) : await verifyCommand(args, full);
   expectNoSecrets(world, result.stdout, result.stderr);
   return result;
 }
@@ -78,7 +85,7 @@ describe("usage errors", () => {
     ],
     [["--key-file", "/nonexistent/key.json"], "/nonexistent/key.json does not exist."],
   ])("%j exits 2 with one line on stderr and nothing on stdout", async (args, message) => {
-    const result = await runCli(args, { env: cleanEnv() });
+    const result = await verifyCommand(args, cleanEnv());
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain(message);
@@ -86,7 +93,7 @@ describe("usage errors", () => {
   });
 
   test("with --json a usage error is one JSON document on stdout, and nothing else is printed", async () => {
-    const result = await runCli(["--auth", "password", "--json"], { env: cleanEnv() });
+    const result = await verifyCommand(["--auth", "password", "--json"], cleanEnv());
     expect(result.code).toBe(2);
     expect(result.stderr).toBe("");
     expect(JSON.parse(result.stdout)).toEqual({
@@ -277,9 +284,12 @@ describe("library output cannot print credentials", () => {
   test("GOOGLE_SDK_NODE_LOGGING is switched off, so google-auth-library's debug log prints no token", async () => {
     for (const filter of ["*", "auth,gaxios"]) {
       const tokens = world.google.state.tokens.size;
-      const result = await verify(["--key-file", world.files.runtimeKey], {
-        GOOGLE_SDK_NODE_LOGGING: filter,
-      });
+      // The entry switches the log off as it starts, before the library loads.
+      const result = await verify(
+        ["--key-file", world.files.runtimeKey],
+        { GOOGLE_SDK_NODE_LOGGING: filter },
+        true,
+      );
       expect(result.code).toBe(0);
       expect(world.google.state.tokens.size).toBe(tokens + 1);
       expect(result.stderr).toContain("GOOGLE_SDK_NODE_LOGGING is ignored");
@@ -320,7 +330,7 @@ describe("library output cannot print credentials", () => {
 
   test("Node's warnings (a MetadataLookupWarning) never reach the output, but --debug shows them", async () => {
     const metadata: Server = createServer((_req, res) =>
-      res.writeHead(500, { "metadata-flavor": "Google" }).end("broken"),
+      res.writeHead(403, { "metadata-flavor": "Google" }).end("forbidden"),
     );
     await new Promise<void>((resolve) => metadata.listen(0, "127.0.0.1", resolve));
     const host = `127.0.0.1:${(metadata.address() as AddressInfo).port}`;
