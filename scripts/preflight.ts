@@ -6,9 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { runMain } from "../src/cli/main.ts";
-import { parsePreflightArgs, PREFLIGHT_HELP } from "../src/preflight/args.ts";
-import { formatPreflightJson, formatPreflightText } from "../src/preflight/report.ts";
-import { runPreflight } from "../src/preflight/run.ts";
+import { preflightMain } from "../src/preflight/cli.ts";
 import { readInputFile } from "../src/verify/files.ts";
 import { nodeFetch } from "../src/verify/transport.ts";
 import { runForOutput, silenceLibraryLog } from "./runner.ts";
@@ -17,14 +15,8 @@ import { runForOutput, silenceLibraryLog } from "./runner.ts";
 const root = resolve(dirname(process.argv[1]!), "..");
 const libraryLog = silenceLibraryLog();
 
-runMain("preflight", async (ctx) => {
-  const options = parsePreflightArgs(ctx.argv);
-  if (options.help) {
-    ctx.out(PREFLIGHT_HELP);
-    return 0;
-  }
-  if (libraryLog) ctx.err(libraryLog);
-  const result = await runPreflight(options, {
+runMain("preflight", (ctx) =>
+  preflightMain(ctx, {
     fetch: nodeFetch,
     clock: {
       now: Date.now,
@@ -36,9 +28,6 @@ runMain("preflight", async (ctx) => {
     root,
     readText: (path) => readFileSync(path, "utf8"),
     run: runForOutput,
-    progress: (line) => ctx.err(`${line}\n`),
-    redactor: ctx.redactor,
-  });
-  ctx.out(options.json ? formatPreflightJson(result) : formatPreflightText(result));
-  return result.exitCode;
-});
+    notice: libraryLog,
+  }),
+);

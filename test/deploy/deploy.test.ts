@@ -4,9 +4,16 @@
  */
 
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { DEPLOY_HELP } from "../../src/deploy/args.ts";
+import { deployMain, type DeployCommandDeps } from "../../src/deploy/cli.ts";
+import { preflightMain } from "../../src/preflight/cli.ts";
+import { verifyMain } from "../../src/verify/cli.ts";
+import { readOrUndefined, runProcess } from "../../scripts/runner.ts";
+import { inProcess } from "../helpers/in-process.ts";
+import { preflightCommandDeps } from "../helpers/preflight-world.ts";
+import { verifyCommandDeps } from "../helpers/verify-run.ts";
 import { allStacks, inWaves, parseWaves } from "../../src/deploy/waves.ts";
 import { fakePulumi, type FakePulumi, type FakeState } from "../helpers/fake-pulumi.ts";
 import { projectCopy } from "../helpers/project-copy.ts";
@@ -30,12 +37,35 @@ function envFor(pulumi: FakePulumi): Record<string, string> {
   });
 }
 
-function deploy(args: string[], state: FakeState) {
+/** The collaborators deploy's entry gives its command, with verify and preflight run in this process too. */
+const deployDeps = (): DeployCommandDeps => ({
+  root: ROOT,
+  run: runProcess,
+  command: async (name, stack, flags) => {
+    const argv = ["--stack", stack, ...flags, "--json"];
+    const r =
+      name === "verify"
+        ? await inProcess(name, (c) => verifyMain(c, verifyCommandDeps()), argv, process.env)
+        : await inProcess(name, (c) => preflightMain(c, preflightCommandDeps()), argv, process.env);
+    return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
+  },
+  readText: readOrUndefined,
+  listStacks: () => readdirSync(join(ROOT, "stacks")),
+  tempDir: () => ({ path: tempDir("deploy-logs"), remove: () => undefined }),
+  now: Date.now,
+  onInterrupt: () => undefined,
+});
+
+/** `npm run deploy` with `args` in this process, against a stand-in pulumi holding `state`. */
+async function deploy(args: string[], state: FakeState) {
   const pulumi = fakePulumi(state);
-  return runScript("deploy", args, { env: envFor(pulumi), timeoutMs: 60_000 }).then((result) => ({
-    result,
-    pulumi,
-  }));
+  const result = await inProcess(
+    "deploy",
+    (c) => deployMain(c, deployDeps()),
+    args,
+    envFor(pulumi),
+  );
+  return { result, pulumi };
 }
 
 const outputs = () =>

@@ -16,7 +16,9 @@ import {
   DEPLOYER_SECRET_PERMISSIONS,
   PREFLIGHT_READ_PERMISSIONS,
 } from "../../src/ci/grants.ts";
+import { runForOutput } from "../../scripts/runner.ts";
 import { parsePreflightArgs } from "../../src/preflight/args.ts";
+import type { PreflightCommandDeps } from "../../src/preflight/cli.ts";
 import { runPreflight, type PreflightResult } from "../../src/preflight/run.ts";
 import { readInputFile } from "../../src/verify/files.ts";
 import { nodeFetch } from "../../src/verify/transport.ts";
@@ -149,6 +151,23 @@ export async function preflightInProcess(
   } finally {
     process.env = saved;
   }
+}
+
+/** The collaborators preflight's entry gives its command, for a run in this process (see inProcess). */
+export function preflightCommandDeps(root = ROOT): PreflightCommandDeps {
+  return {
+    fetch: nodeFetch,
+    clock: {
+      now: Date.now,
+      sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+      random: Math.random,
+    },
+    env: process.env,
+    readFile: readInputFile,
+    root,
+    readText: (path) => readFileSync(path, "utf8"),
+    run: runForOutput,
+  };
 }
 
 /** Each check as `id[ constraint][@project]: status`, for comparing whole runs at a glance. */

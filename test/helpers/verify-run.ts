@@ -3,10 +3,10 @@
  * (verifyInProcess), or the whole command as its entry runs it (verifyCommand).
  */
 
-import { commandContext, runCommand } from "../../src/cli/main.ts";
 import { parseVerifyArgs } from "../../src/verify/args.ts";
-import { verifyMain } from "../../src/verify/cli.ts";
+import { verifyMain, type VerifyCommandDeps } from "../../src/verify/cli.ts";
 import { runForOutput } from "../../scripts/runner.ts";
+import { inProcess } from "./in-process.ts";
 import type { CliResult } from "./verify-cli.ts";
 import { Redactor } from "../../src/cli/redact.ts";
 import { readInputFile } from "../../src/verify/files.ts";
@@ -70,45 +70,23 @@ export async function verifyInProcess(
   }
 }
 
-/**
- * The whole verify command (src/verify/cli.ts) in this process, with the collaborators its entry
- * gives it and `env` as the whole environment, as a child process started with it would see: what
- * runCli returns, without the start of a Node process. Tests of the process itself (its exit on a
- * signal, Node's warnings) use runCli.
- */
-export async function verifyCommand(
-  argv: string[],
-  env: Record<string, string>,
-): Promise<CliResult> {
-  let stdout = "";
-  let stderr = "";
-  const ctx = commandContext(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-  });
-  // google-auth-library reads the process's own environment.
-  const saved = process.env;
-  process.env = { ...env };
-  try {
-    const code = await runCommand(
-      "verify",
-      (c) =>
-        verifyMain(c, {
-          fetch: nodeFetch,
-          clock: {
-            now: Date.now,
-            sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-            random: Math.random,
-          },
-          env: process.env,
-          readFile: readInputFile,
-          run: runForOutput,
-          colour: false,
-        }),
-      ctx,
-    );
-    return { code, stdout, stderr };
-  } finally {
-    process.env = saved;
-  }
+/** The collaborators verify's entry gives its command, for a run in this process. */
+export function verifyCommandDeps(): VerifyCommandDeps {
+  return {
+    fetch: nodeFetch,
+    clock: {
+      now: Date.now,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      random: Math.random,
+    },
+    env: process.env,
+    readFile: readInputFile,
+    run: runForOutput,
+    colour: false,
+  };
+}
+
+/** The whole verify command (src/verify/cli.ts) in this process (see inProcess). */
+export function verifyCommand(argv: string[], env: Record<string, string>): Promise<CliResult> {
+  return inProcess("verify", (c) => verifyMain(c, verifyCommandDeps()), argv, env);
 }
