@@ -7,8 +7,15 @@ import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parsePreflightArgs } from "../../src/preflight/args.ts";
+import { preflightMain } from "../../src/preflight/cli.ts";
 import { cleanEnv, runScript, type CliResult } from "../helpers/verify-cli.ts";
-import { PROJECT, startPreflightWorld, type PreflightWorld } from "../helpers/preflight-world.ts";
+import { inProcess } from "../helpers/in-process.ts";
+import {
+  preflightCommandDeps,
+  PROJECT,
+  startPreflightWorld,
+  type PreflightWorld,
+} from "../helpers/preflight-world.ts";
 
 let world: PreflightWorld;
 let outputs: string;
@@ -33,10 +40,19 @@ function secrets(): string[] {
   ];
 }
 
-async function preflight(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await runScript("preflight", args, {
-    env: cleanEnv({ ...world.google.env, GOOGLE_APPLICATION_CREDENTIALS: world.adc, ...env }),
-  });
+/**
+ * The command as a user runs it, as its ADC the deployer's key: in this process, or as a process of
+ * its own (`spawned`) for what only its entry does.
+ */
+async function preflight(
+  args: string[],
+  env: Record<string, string> = {},
+  spawned = false,
+): Promise<CliResult> {
+  const full = cleanEnv({ ...world.google.env, GOOGLE_APPLICATION_CREDENTIALS: world.adc, ...env });
+  const result = spawned
+    ? await runScript("preflight", args, { env: full })
+    : await inProcess("preflight", (c) => preflightMain(c, preflightCommandDeps()), args, full);
   const text = `${result.stdout}\n${result.stderr}`;
   for (const s of secrets())
     if (text.includes(s)) throw new Error(`output contains a secret starting ${s.slice(0, 6)}...`);
@@ -44,7 +60,7 @@ async function preflight(args: string[], env: Record<string, string> = {}): Prom
 }
 
 test("--help prints the usage, the identities, the endpoint variables and the exit codes; exit 0", async () => {
-  const { code, stdout } = await preflight(["--help"]);
+  const { code, stdout } = await preflight(["--help"], {}, true);
   expect(code).toBe(0);
   expect(stdout).toMatch(/^Usage: npm run preflight -- --stack NAME \[options\]/);
   for (const s of [
