@@ -10,6 +10,7 @@ import type { Redactor } from "../cli/redact.ts";
 import { stackFileName } from "../cli/stacks.ts";
 import { parseStackFile, stackFilePath, stackReader } from "../config/stack-file.ts";
 import { record } from "../json.ts";
+import type { Plan, PlanRequest } from "../plan/plan.ts";
 import type { Api } from "../rotate/google/api.ts";
 import { endpointsFromEnv, overrideNotices } from "../verify/endpoints.ts";
 import { stackOutputJson, type Runner } from "../verify/facts.ts";
@@ -51,6 +52,8 @@ export interface PreflightDeps {
   run: Runner;
   progress: (line: string) => void;
   redactor: Redactor;
+  /** The offline plan of a stack; src/plan/plan.ts's planStack, loaded on first use, when not given. */
+  plan?: (req: PlanRequest) => Promise<Plan>;
 }
 
 export interface PreflightResult {
@@ -82,7 +85,7 @@ async function planFor(stack: string, deps: PreflightDeps) {
   }
   // Loaded here, not with this module: the plan loads the Pulumi SDK and the program (about half a
   // second), which --help, a usage error and a missing stack file never need.
-  const { planStack } = await import("../plan/plan.ts");
+  const planStack = deps.plan ?? (await import("../plan/plan.ts")).planStack;
   return planStack({
     stack,
     stackFile: stackFileName(stack),

@@ -7,7 +7,7 @@
  * and the preflight reads. Tests change what they test from there.
  */
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redactor } from "../../src/cli/redact.ts";
 import {
@@ -18,6 +18,7 @@ import {
 } from "../../src/ci/grants.ts";
 import { runForOutput } from "../../scripts/runner.ts";
 import { parsePreflightArgs } from "../../src/preflight/args.ts";
+import { planStack, type Plan, type PlanRequest } from "../../src/plan/plan.ts";
 import type { PreflightCommandDeps } from "../../src/preflight/cli.ts";
 import { runPreflight, type PreflightResult } from "../../src/preflight/run.ts";
 import { readInputFile } from "../../src/verify/files.ts";
@@ -118,6 +119,27 @@ export interface InProcessPreflight {
   progress: string[];
 }
 
+/**
+ * The plan is a pure function of the stack files, and the slowest part of a preflight run (the CI
+ * stack registers over a hundred resources under mocks): planned once per set of files.
+ */
+const plans = new Map<string, Promise<Plan>>();
+function memoPlan(root: string): (req: PlanRequest) => Promise<Plan> {
+  return (req) => {
+    const dir = join(root, "stacks");
+    const files = readdirSync(dir)
+      .sort()
+      .map((name) => `${name}\0${readFileSync(join(dir, name), "utf8")}`);
+    const key = JSON.stringify([req.stack, req.stackFile, req.file, files]);
+    let plan = plans.get(key);
+    if (plan === undefined) {
+      plan = planStack(req);
+      plans.set(key, plan);
+    }
+    return plan;
+  };
+}
+
 /** Runs the preflight core in this process against the world, as its ADC (the deployer's key unless `env` says otherwise). */
 export async function preflightInProcess(
   world: PreflightWorld,
@@ -146,6 +168,7 @@ export async function preflightInProcess(
       run: () => Promise.reject(new Error("no pulumi in in-process tests")),
       progress: (line) => progress.push(line),
       redactor: new Redactor(),
+      plan: memoPlan(world.root),
     });
     return { result, progress };
   } finally {
