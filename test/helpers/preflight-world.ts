@@ -190,6 +190,7 @@ export function preflightCommandDeps(root = ROOT): PreflightCommandDeps {
     root,
     readText: (path) => readFileSync(path, "utf8"),
     run: runForOutput,
+    plan: memoPlan(root),
   };
 }
 

@@ -4,6 +4,11 @@
  * it, and between storing it and recording it.
  */
 
+import { runForOutput } from "../../scripts/runner.ts";
+import { rotateMain } from "../../src/rotate/cli.ts";
+import { readInputFile } from "../../src/verify/files.ts";
+import { nodeFetch } from "../../src/verify/transport.ts";
+import { inProcess } from "../helpers/in-process.ts";
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { keyIds } from "../helpers/google/iam.ts";
@@ -37,12 +42,34 @@ afterEach(() => world.google.close());
 
 const env = () =>
   cleanEnv({ ...world.google.env, GOOGLE_APPLICATION_CREDENTIALS: world.files.rotator });
+/** The command in this process (see inProcess), with the collaborators its entry gives it. */
+const rotateHere = (argv: string[], environment: Record<string, string>) =>
+  inProcess(
+    "rotate",
+    (c) =>
+      rotateMain(c, {
+        fetch: nodeFetch,
+        clock: {
+          now: Date.now,
+          sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+          random: Math.random,
+        },
+        env: process.env,
+        readFile: readInputFile,
+        run: runForOutput,
+      }),
+    argv,
+    environment,
+  );
+/** A run on the world's outputs: a process of its own when the test ends it midway (`onSpawn`). */
 const rotate = (args: string[], onSpawn?: (child: ChildProcess) => void) =>
-  runScript("rotate", ["--outputs", world.files.outputs, ...args], {
-    env: env(),
-    onSpawn,
-    timeoutMs: 60_000,
-  });
+  onSpawn === undefined
+    ? rotateHere(["--outputs", world.files.outputs, ...args], env())
+    : runScript("rotate", ["--outputs", world.files.outputs, ...args], {
+        env: env(),
+        onSpawn,
+        timeoutMs: 60_000,
+      });
 
 /** Ends the run with SIGKILL when the first request matching `when` arrives, which Google then never carries out. */
 function killAt(
@@ -200,9 +227,10 @@ describe("npm run rotate", () => {
       backend: "gs://acme-gemini-state-dev",
       stacks: { dev: { outputs } },
     });
-    const result = await runScript("rotate", ["--stack", "dev", "--json"], {
-      env: { ...env(), PATH: pulumi.path, FAKE_PULUMI_DIR: pulumi.dir },
-      timeoutMs: 60_000,
+    const result = await rotateHere(["--stack", "dev", "--json"], {
+      ...env(),
+      PATH: pulumi.path,
+      FAKE_PULUMI_DIR: pulumi.dir,
     });
     expect(result.code).toBe(0);
     expect(pulumi.calls().map((c) => c.args)).toEqual([
@@ -242,7 +270,7 @@ describe("npm run rotate", () => {
   ])(
     "refuses %j with exit 2 and one line: %s",
     async (args, message) => {
-      const result = await runScript("rotate", args, { env: env() });
+      const result = await rotateHere(args, env());
       expect([result.code, result.stdout, result.stderr]).toEqual([2, "", `${message}\n`]);
     },
     60_000,
