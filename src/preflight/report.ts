@@ -5,7 +5,7 @@
  */
 
 import { jsonText, terminalSafe } from "../cli/output.ts";
-import type { CheckResult, Status } from "./checks.ts";
+import type { CheckResult, Status } from "./checks/result.ts";
 import type { PreflightResult } from "./run.ts";
 
 const WORDS: Record<Status, string> = { pass: "PASS", warn: "WARN", fail: "FAIL" };

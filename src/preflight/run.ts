@@ -19,23 +19,16 @@ import { adcCaller } from "../verify/identities/adc.ts";
 import { SCOPES, type IdentityDeps } from "../verify/identities/caller.ts";
 import { impersonateCaller } from "../verify/identities/impersonate.ts";
 import type { PreflightOptions } from "./args.ts";
+import { apiKeysCheck, apisCheck, permissionsCheck } from "./checks/access.ts";
+import { apiKeyBindingCheck, keyCreationCheck, keyExpiryCheck } from "./checks/key-policies.ts";
+import { oauthCheck, type DeployedOauth } from "./checks/oauth.ts";
 import {
-  apiKeyBindingCheck,
-  apiKeysCheck,
-  apisCheck,
-  billingCheck,
   defaultGrantsCheck,
-  keyCreationCheck,
-  keyExpiryCheck,
   memberDomainsCheck,
-  oauthCheck,
-  permissionsCheck,
-  projectCheck,
   serviceUsageCheck,
-  type CheckResult,
-  type DeployedOauth,
-  type Status,
-} from "./checks.ts";
+} from "./checks/project-policies.ts";
+import { billingCheck, projectCheck } from "./checks/project.ts";
+import type { CheckResult, Status } from "./checks/result.ts";
 import { getEffectivePolicy, type PolicyRule } from "./google.ts";
 import { preflightTarget, type PreflightTarget } from "./targets.ts";
 
