@@ -113,7 +113,7 @@ describe("npm run deploy", () => {
   }, 60_000);
 
   test("runs the waves of stacks/deploy-waves.yaml in order, never a later wave alongside an earlier one", async () => {
-    const slow = (resources: number) => ({ resources, delayMs: 40, outputs: outputs() });
+    const slow = (resources: number) => ({ resources, delayMs: 10, outputs: outputs() });
     const { result, pulumi } = await deploy(
       ["--all", "--concurrency", "5", "--no-verify", "--skip-preflight"],
       { backend: "gs://b", stacks: { dev: slow(8), staging: slow(4), prod: slow(4) } },
@@ -325,7 +325,7 @@ describe("preflight before each up", () => {
       FAKE_PULUMI_DIR: pulumi.dir,
       GOOGLE_APPLICATION_CREDENTIALS: pw.adc,
     });
-    return runScript("deploy", args, { env, timeoutMs: 60_000 }).then((result) => ({
+    return inProcess("deploy", (c) => deployMain(c, deployDeps()), args, env).then((result) => ({
       result,
       pulumi,
     }));
