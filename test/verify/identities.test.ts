@@ -6,7 +6,8 @@
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { authorizedUserFile, externalAccountFile } from "../helpers/google/credentials.ts";
-import { cleanEnv, runCli, type CliResult } from "../helpers/verify-cli.ts";
+import { cleanEnv, type CliResult } from "../helpers/verify-cli.ts";
+import { verifyCommand } from "../helpers/verify-run.ts";
 import {
   CALLER,
   expectNoSecrets,
@@ -26,15 +27,19 @@ beforeEach(() => {
   world.google.state.requests.length = 0;
 });
 
-/** Runs the command with the caller's ADC set to the deployer key, and checks no secret leaked. */
+/**
+ * Runs the command (in this process) with the caller's ADC set to the deployer key, and checks no
+ * secret leaked.
+ */
 async function verify(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await runCli(args, {
-    env: cleanEnv({
+  const result = await verifyCommand(
+    args,
+    cleanEnv({
       ...world.google.env,
       GOOGLE_APPLICATION_CREDENTIALS: world.files.callerKey,
       ...env,
     }),
-  });
+  );
   expectNoSecrets(world, result.stdout, result.stderr);
   return result;
 }
