@@ -10,12 +10,17 @@ import { DEPLOY_HELP } from "../../src/deploy/args.ts";
 import { deployMain, type DeployCommandDeps } from "../../src/deploy/cli.ts";
 import { preflightMain } from "../../src/preflight/cli.ts";
 import { verifyMain } from "../../src/verify/cli.ts";
-import { readOrUndefined, runProcess } from "../../scripts/runner.ts";
+import { readOrUndefined } from "../../scripts/runner.ts";
 import { inProcess } from "../helpers/in-process.ts";
 import { preflightCommandDeps } from "../helpers/preflight-world.ts";
 import { verifyCommandDeps } from "../helpers/verify-run.ts";
 import { allStacks, inWaves, parseWaves } from "../../src/deploy/waves.ts";
-import { fakePulumi, type FakePulumi, type FakeState } from "../helpers/fake-pulumi.ts";
+import {
+  fakePulumi,
+  inProcessRun,
+  type FakePulumi,
+  type FakeState,
+} from "../helpers/fake-pulumi.ts";
 import { projectCopy } from "../helpers/project-copy.ts";
 import { cleanEnv, ROOT, runScript, type CliResult } from "../helpers/verify-cli.ts";
 import { startPreflightWorld, type PreflightWorld } from "../helpers/preflight-world.ts";
@@ -40,7 +45,7 @@ function envFor(pulumi: FakePulumi): Record<string, string> {
 /** The collaborators deploy's entry gives its command, with verify and preflight run in this process too. */
 const deployDeps = (): DeployCommandDeps => ({
   root: ROOT,
-  run: runProcess,
+  run: inProcessRun,
   command: async (name, stack, flags) => {
     const argv = ["--stack", stack, ...flags, "--json"];
     const r =

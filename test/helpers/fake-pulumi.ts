@@ -1,10 +1,14 @@
 /**
  * Puts the stand-in `pulumi` (test/helpers/fake-pulumi/pulumi) on PATH for a test: a folder with its
- * state (backend, stacks, config, outputs, failures) and a log of every call it received.
+ * state (backend, stacks, config, outputs, failures) and a log of every call it received. A command
+ * run in the test's own process can run it there too (inProcessRun).
  */
 
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
+import { runProcess } from "../../scripts/runner.ts";
+import type { Run } from "../../src/cli/process.ts";
+import { fakePulumi as fakePulumiCommand } from "./fake-pulumi/core.js";
 import { tempDir } from "./temp-dir.ts";
 
 const BIN = join(import.meta.dirname, "fake-pulumi");
@@ -79,3 +83,29 @@ export function fakePulumi(state: FakeState): FakePulumi {
     state: () => JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as FakeState,
   };
 }
+
+/**
+ * Runs a program as the commands do (runProcess), except that `pulumi`, when the stand-in is the
+ * first one on this process's PATH, runs in this process: the same command line, environment,
+ * standard input and Ctrl-C, without the start of a Node process.
+ */
+export const inProcessRun: Run = async (file, args, options = {}) => {
+  const first = (process.env.PATH ?? "")
+    .split(":")
+    .find((folder) => folder !== "" && existsSync(join(folder, basename(file))));
+  if (file !== "pulumi" || first !== BIN) return runProcess(file, args, options);
+  let stdout = "";
+  let stderr = "";
+  const run = fakePulumiCommand(args, {
+    env: { ...process.env },
+    stdin: options.input ?? "",
+    out: (text) => (stdout += text),
+    err: (text) => (stderr += text),
+  });
+  const untrack = options.interruption?.track({ kill: () => void run.interrupt() });
+  try {
+    return { exitCode: await run.done, stdout, stderr, missing: false };
+  } finally {
+    untrack?.();
+  }
+};
