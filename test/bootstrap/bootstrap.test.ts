@@ -3,13 +3,16 @@
  * installed. The steps must be idempotent, and the client secret must travel only on stdin.
  */
 
+import { readOrUndefined } from "../../scripts/runner.ts";
+import { bootstrapMain } from "../../src/bootstrap/cli.ts";
+import { inProcess } from "../helpers/in-process.ts";
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { BOOTSTRAP_HELP } from "../../src/bootstrap/args.ts";
 import { clientFile } from "../helpers/fixtures.ts";
-import { fakePulumi, type FakePulumi } from "../helpers/fake-pulumi.ts";
+import { fakePulumi, inProcessRun, type FakePulumi } from "../helpers/fake-pulumi.ts";
 import { projectCopy } from "../helpers/project-copy.ts";
 import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
@@ -21,9 +24,16 @@ const CHANGING = (args: string[]) =>
     args[0] === "stack" || args[0] === "config" ? args[1]! : args[0]!,
   );
 
+/** The command in this process (see inProcess), the stand-in pulumi too. */
 function bootstrap(pulumi: FakePulumi, args: string[]) {
   const env = cleanEnv({ PATH: pulumi.path, FAKE_PULUMI_DIR: pulumi.dir });
-  return runScript("bootstrap", args, { env, timeoutMs: 60_000 });
+  const deps = {
+    root: ROOT,
+    run: inProcessRun,
+    readFile: (path: string) => readFileSync(path, "utf8"),
+    readText: readOrUndefined,
+  };
+  return inProcess("bootstrap", (c) => bootstrapMain(c, deps), args, env);
 }
 
 function clientOnDisk(project: string) {

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { runProcess } from "../../scripts/runner.ts";
-import type { Run } from "../../src/cli/process.ts";
+import type { Interruption, Run } from "../../src/cli/process.ts";
 import { fakePulumi as fakePulumiCommand } from "./fake-pulumi/core.js";
 import { tempDir } from "./temp-dir.ts";
 
@@ -60,6 +60,11 @@ export interface FakePulumi {
   /** Every SIGINT a run received. */
   signals(): { args: string[]; signal: string; interrupts: number }[];
   state(): FakeState;
+  /** Runs `pulumi ARGS` as the stand-in in this process, with this process's environment. */
+  run(
+    args: string[],
+    stdin?: string,
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 
 const lines = <T>(file: string): T[] =>
@@ -81,6 +86,7 @@ export function fakePulumi(state: FakeState): FakePulumi {
     runs: () => lines<FakeRun>(join(dir, "runs.jsonl")),
     signals: () => lines(join(dir, "signals.jsonl")),
     state: () => JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as FakeState,
+    run: (args, stdin = "") => runHere(args, { ...process.env, FAKE_PULUMI_DIR: dir }, stdin),
   };
 }
 
@@ -94,18 +100,30 @@ export const inProcessRun: Run = async (file, args, options = {}) => {
     .split(":")
     .find((folder) => folder !== "" && existsSync(join(folder, basename(file))));
   if (file !== "pulumi" || first !== BIN) return runProcess(file, args, options);
+  return {
+    ...(await runHere(args, { ...process.env }, options.input ?? "", options.interruption)),
+    missing: false,
+  };
+};
+
+async function runHere(
+  args: string[],
+  env: Record<string, string | undefined>,
+  stdin: string,
+  interruption?: Interruption,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   const run = fakePulumiCommand(args, {
-    env: { ...process.env },
-    stdin: options.input ?? "",
+    env,
+    stdin,
     out: (text) => (stdout += text),
     err: (text) => (stderr += text),
   });
-  const untrack = options.interruption?.track({ kill: () => void run.interrupt() });
+  const untrack = interruption?.track({ kill: () => void run.interrupt() });
   try {
-    return { exitCode: await run.done, stdout, stderr, missing: false };
+    return { exitCode: await run.done, stdout, stderr };
   } finally {
     untrack?.();
   }
-};
+}

@@ -4,15 +4,12 @@
  * delete) and the current program under mocks (what the next `pulumi up` would do with the state).
  */
 
-import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { parseRotateArgs } from "../../src/rotate/args.ts";
 import { formatMigrate, legacyKeys, runMigrate } from "../../src/rotate/migrate.ts";
 import { Redactor } from "../../src/cli/redact.ts";
 import { readInputFile } from "../../src/verify/files.ts";
 import { nodeFetch } from "../../src/verify/transport.ts";
 import { buildStack } from "../../src/program.ts";
-import type { Runner } from "../../src/verify/facts.ts";
 import { fakePulumi, type FakePulumi } from "../helpers/fake-pulumi.ts";
 import { keyIds } from "../helpers/google/iam.ts";
 import { liveApiKeys } from "../helpers/google/api-keys.ts";
@@ -37,25 +34,6 @@ let pulumi: FakePulumi;
 let slots: { a: string; b: string };
 let currentUrns: Set<string>;
 
-/** The stand-in pulumi, run with an argument array as the rotator's runner does. */
-const runner =
-  (p: FakePulumi): Runner =>
-  (file, args) =>
-    new Promise((resolve) => {
-      const child = execFile(
-        join(p.path.split(":")[0]!, file),
-        args,
-        { env: { ...process.env, FAKE_PULUMI_DIR: p.dir } },
-        (err, stdout, stderr) =>
-          resolve({
-            exitCode: err ? Number((err as { code?: number }).code ?? 1) : 0,
-            stdout,
-            stderr,
-          }),
-      );
-      child.stdin!.end();
-    });
-
 async function migrate(argv: string[]) {
   const full = {
     METADATA_SERVER_DETECTION: "none",
@@ -71,7 +49,8 @@ async function migrate(argv: string[]) {
       clock: { now: () => world.time.now, sleep: () => Promise.resolve(), random: () => 0.5 },
       env: full,
       readFile: readInputFile,
-      run: runner(pulumi),
+      // The stand-in pulumi, in this process.
+      run: (_file, args) => pulumi.run(args),
       progress: () => undefined,
       redactor: new Redactor(),
     });
