@@ -29,7 +29,7 @@ import {
 } from "./checks/project-policies.ts";
 import { billingCheck, projectCheck } from "./checks/project.ts";
 import type { CheckResult, Status } from "./checks/result.ts";
-import { getEffectivePolicy, type PolicyRule } from "./google.ts";
+import { getEffectivePolicy, type PolicyRule } from "./google/org-policy.ts";
 import { preflightTarget, type PreflightTarget } from "./targets.ts";
 
 export interface PreflightDeps {

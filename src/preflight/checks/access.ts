@@ -2,12 +2,11 @@
 
 import type { Api } from "../../rotate/google/api.ts";
 import {
-  listProjectApiKeys,
   secretExists,
-  serviceStates,
   testProjectPermissions,
   testSecretPermissions,
-} from "../google.ts";
+} from "../google/permissions.ts";
+import { listProjectApiKeys, serviceStates } from "../google/services.ts";
 import type { PreflightTarget, ProjectTarget } from "../targets.ts";
 import { couldNot, GEMINI, HOSTS, plural, type CheckResult } from "./result.ts";
 

@@ -2,7 +2,7 @@
 
 import { Failure } from "../../cli/failure.ts";
 import type { Api } from "../../rotate/google/api.ts";
-import { getBillingInfo, getProject } from "../google.ts";
+import { getBillingInfo, getProject } from "../google/project.ts";
 import type { PreflightTarget, ProjectTarget } from "../targets.ts";
 import { couldNot, HOSTS, type CheckResult } from "./result.ts";
 
