@@ -13,7 +13,8 @@ import { stackNames } from "../cli/stacks.ts";
 import { DEPLOY_HELP, parseDeployArgs } from "./args.ts";
 import { LineDisplay, TtyDisplay } from "./display.ts";
 import { preflightOutcome } from "./preflight-outcome.ts";
-import { formatSummary, runDeploy } from "./run.ts";
+import { runDeploy } from "./run.ts";
+import { formatSummary } from "./summary.ts";
 import { verifyOutcome } from "./verify-outcome.ts";
 import { parseWaves, WAVES_FILE, type DeployOrder } from "./waves.ts";
 

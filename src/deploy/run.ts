@@ -9,7 +9,7 @@ import { EXIT } from "../cli/failure.ts";
 import { pulumiMissing, type Interruption, type Run } from "../cli/process.ts";
 import type { DeployOptions } from "./args.ts";
 import { elapsedSeconds, type Display } from "./display.ts";
-import { consume, emptyProgress, formatChanges, type StackProgress } from "./events.ts";
+import { consume, emptyProgress, type StackProgress } from "./events.ts";
 
 export interface VerifyOutcome {
   ok: boolean;
@@ -47,7 +47,7 @@ export interface DeployDeps {
 }
 
 /** ok, failed, interrupted while it ran, or not started (skipped: an earlier wave failed, or Ctrl-C). */
-type StackOutcome = "ok" | "failed" | "interrupted" | "skipped";
+export type StackOutcome = "ok" | "failed" | "interrupted" | "skipped";
 
 interface StackResult {
   stack: string;
@@ -249,58 +249,4 @@ export async function runDeploy(o: DeployOptions, deps: DeployDeps): Promise<Dep
     stacks,
     exitCode: interrupted ? EXIT.interrupted : ok ? EXIT.ok : EXIT.failed,
   };
-}
-
-const RESULT_WORDS: Record<StackOutcome, string> = {
-  ok: "ok",
-  failed: "FAILED",
-  interrupted: "INTERRUPTED",
-  skipped: "not started",
-};
-
-function preflightWord(p: PreflightOutcome | undefined): string {
-  if (p === undefined) return "-";
-  if (p.skipped === true) return "skipped";
-  if (!p.ok) return "failed";
-  return p.warnings ? `ok (${p.warnings} warn)` : "ok";
-}
-
-/** The summary table, then each failure's errors, then one line for the whole run. */
-export function formatSummary(s: DeploySummary): string {
-  const rows = [["STACK", "COMMAND", "RESULT", "PREFLIGHT", "CHANGES", "VERIFY", "TIME"]];
-  for (const r of s.stacks) {
-    const verify = r.verify === undefined ? "-" : r.verify.ok ? "ok" : "failed";
-    rows.push([
-      r.stack,
-      r.command,
-      RESULT_WORDS[r.result],
-      preflightWord(r.preflight),
-      formatChanges(r.changes),
-      verify,
-      `${r.seconds}s`,
-    ]);
-  }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const lines = rows.map((row) =>
-    row
-      .map((cell, c) => cell.padEnd(widths[c]!))
-      .join("  ")
-      .trimEnd(),
-  );
-  for (const r of s.stacks.filter((x) => !x.ok)) {
-    lines.push("", `${r.stack}:`);
-    for (const e of r.errors) lines.push(...e.split("\n").map((l) => `  ${l}`));
-    if (r.verify && !r.verify.ok) lines.push(`  verify: ${r.verify.message}`);
-  }
-  const count = (outcome: StackOutcome) => s.stacks.filter((r) => r.result === outcome).length;
-  const failed = s.stacks.filter((r) => !r.ok).length;
-  lines.push(
-    "",
-    s.interrupted
-      ? `Interrupted: ${count("ok")} finished, ${count("failed")} failed, ${count("interrupted")} interrupted, ${count("skipped")} not started.`
-      : failed === 0
-        ? `All ${s.stacks.length} stacks succeeded.`
-        : `${failed} of ${s.stacks.length} stacks did not succeed.`,
-  );
-  return `${lines.join("\n")}\n`;
 }
