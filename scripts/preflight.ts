@@ -6,10 +6,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { runMain } from "../src/cli/main.ts";
+import { machine } from "./machine.ts";
 import { preflightMain } from "../src/preflight/cli.ts";
-import { readInputFile } from "../src/verify/files.ts";
-import { nodeFetch } from "../src/verify/transport.ts";
-import { runForOutput, silenceLibraryLog } from "./runner.ts";
+import { silenceLibraryLog } from "./runner.ts";
 
 /** The project's root: stacks/ is read from there wherever the command is run from. */
 const root = resolve(dirname(process.argv[1]!), "..");
@@ -17,17 +16,9 @@ const libraryLog = silenceLibraryLog();
 
 runMain("preflight", (ctx) =>
   preflightMain(ctx, {
-    fetch: nodeFetch,
-    clock: {
-      now: Date.now,
-      sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
-      random: Math.random,
-    },
-    env: process.env,
-    readFile: readInputFile,
+    ...machine(),
     root,
     readText: (path) => readFileSync(path, "utf8"),
-    run: runForOutput,
     notice: libraryLog,
   }),
 );

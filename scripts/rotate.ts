@@ -5,24 +5,15 @@
  */
 
 import { runMain } from "../src/cli/main.ts";
+import { machine } from "./machine.ts";
 import { rotateMain } from "../src/rotate/cli.ts";
-import { readInputFile } from "../src/verify/files.ts";
-import { nodeFetch } from "../src/verify/transport.ts";
-import { runForOutput, silenceLibraryLog } from "./runner.ts";
+import { silenceLibraryLog } from "./runner.ts";
 
 const libraryLog = silenceLibraryLog();
 
 runMain("rotate", (ctx) =>
   rotateMain(ctx, {
-    fetch: nodeFetch,
-    clock: {
-      now: Date.now,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      random: Math.random,
-    },
-    env: process.env,
-    readFile: readInputFile,
-    run: runForOutput,
+    ...machine(),
     notice: libraryLog,
   }),
 );

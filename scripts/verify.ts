@@ -10,10 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { runMain } from "../src/cli/main.ts";
+import { machine } from "./machine.ts";
 import { verifyMain } from "../src/verify/cli.ts";
-import { readInputFile } from "../src/verify/files.ts";
-import { nodeFetch } from "../src/verify/transport.ts";
-import { runForOutput, silenceLibraryLog } from "./runner.ts";
+import { silenceLibraryLog } from "./runner.ts";
 
 /**
  * $BROWSER, else the platform's opener; false if it could not be started. The sign-in address (its
@@ -53,15 +52,7 @@ const libraryLog = silenceLibraryLog();
 
 runMain("verify", (ctx) =>
   verifyMain(ctx, {
-    fetch: nodeFetch,
-    clock: {
-      now: Date.now,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      random: Math.random,
-    },
-    env: process.env,
-    readFile: readInputFile,
-    run: runForOutput,
+    ...machine(),
     openBrowser,
     colour: process.stdout.isTTY === true && !process.env.NO_COLOR,
     notice: libraryLog,

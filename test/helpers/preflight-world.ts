@@ -16,7 +16,7 @@ import {
   DEPLOYER_SECRET_PERMISSIONS,
   PREFLIGHT_READ_PERMISSIONS,
 } from "../../src/ci/grants.ts";
-import { runForOutput } from "../../scripts/runner.ts";
+import { machine } from "../../scripts/machine.ts";
 import { parsePreflightArgs } from "../../src/preflight/args.ts";
 import { planStack, type Plan, type PlanRequest } from "../../src/plan/plan.ts";
 import type { PreflightCommandDeps } from "../../src/preflight/cli.ts";
@@ -179,17 +179,9 @@ export async function preflightInProcess(
 /** The collaborators preflight's entry gives its command, for a run in this process (see inProcess). */
 export function preflightCommandDeps(root = ROOT): PreflightCommandDeps {
   return {
-    fetch: nodeFetch,
-    clock: {
-      now: Date.now,
-      sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
-      random: Math.random,
-    },
-    env: process.env,
-    readFile: readInputFile,
+    ...machine(),
     root,
     readText: (path) => readFileSync(path, "utf8"),
-    run: runForOutput,
     plan: memoPlan(root),
   };
 }

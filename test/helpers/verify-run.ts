@@ -5,7 +5,7 @@
 
 import { parseVerifyArgs } from "../../src/verify/args.ts";
 import { verifyMain, type VerifyCommandDeps } from "../../src/verify/cli.ts";
-import { runForOutput } from "../../scripts/runner.ts";
+import { machine } from "../../scripts/machine.ts";
 import { inProcess } from "./in-process.ts";
 import type { CliResult } from "./verify-cli.ts";
 import { Redactor } from "../../src/cli/redact.ts";
@@ -72,18 +72,7 @@ export async function verifyInProcess(
 
 /** The collaborators verify's entry gives its command, for a run in this process. */
 export function verifyCommandDeps(): VerifyCommandDeps {
-  return {
-    fetch: nodeFetch,
-    clock: {
-      now: Date.now,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      random: Math.random,
-    },
-    env: process.env,
-    readFile: readInputFile,
-    run: runForOutput,
-    colour: false,
-  };
+  return { ...machine(), colour: false };
 }
 
 /** The whole verify command (src/verify/cli.ts) in this process (see inProcess). */

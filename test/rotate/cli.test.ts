@@ -4,10 +4,8 @@
  * it, and between storing it and recording it.
  */
 
-import { runForOutput } from "../../scripts/runner.ts";
+import { machine } from "../../scripts/machine.ts";
 import { rotateMain } from "../../src/rotate/cli.ts";
-import { readInputFile } from "../../src/verify/files.ts";
-import { nodeFetch } from "../../src/verify/transport.ts";
 import { inProcess } from "../helpers/in-process.ts";
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -53,7 +51,7 @@ const rotateHere = (argv: string[], environment: Record<string, string>) => {
     "rotate",
     (c) =>
       rotateMain(c, {
-        fetch: nodeFetch,
+        ...machine(),
         clock: {
           now: () => Date.now() + skipped,
           sleep: (ms) => {
@@ -62,9 +60,6 @@ const rotateHere = (argv: string[], environment: Record<string, string>) => {
           },
           random: Math.random,
         },
-        env: process.env,
-        readFile: readInputFile,
-        run: runForOutput,
       }),
     argv,
     environment,
