@@ -5,6 +5,11 @@
  * ranges are not read). An https request goes through a CONNECT tunnel, so the proxy sees only the
  * host and port; credentials in the proxy URL are sent as Basic proxy authorization and never
  * printed. Loopback hosts are never proxied, as Go's net/http treats localhost.
+ *
+ * The protocol is HTTP's own: a CONNECT request whose target is `host:port` (RFC 9110 section
+ * 9.3.6), which a 2xx answer turns into a tunnel; credentials in Proxy-Authorization with the
+ * Basic scheme (RFC 9110 section 11.7.1, RFC 7617); and a plain http request sent to the proxy
+ * with the whole URL as its target (RFC 9112 section 3.2.2, absolute-form).
  */
 
 import { request as httpRequest, type IncomingMessage } from "node:http";
@@ -103,7 +108,9 @@ export function tunnel(proxy: URL, target: URL, signal: AbortSignal | undefined)
       signal,
     });
     req.on("connect", (res: IncomingMessage, socket: Socket) => {
-      if (res.statusCode === 200) return resolve(socket);
+      // RFC 9110 9.3.6: any 2xx answer to CONNECT means the tunnel is open.
+      if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300)
+        return resolve(socket);
       socket.destroy();
       reject(proxyRefused(proxy, res.statusCode, authority));
     });

@@ -239,7 +239,8 @@ const tls = throwawayCertificate();
     beforeAll(() => setDefaultCACertificates([...defaults, tls!.cert]));
     afterAll(() => setDefaultCACertificates(defaults));
 
-    test("opens a CONNECT tunnel to host:443 and speaks TLS to the host inside it: the proxy sees no path", async () => {
+    /** A TLS server with the throwaway certificate, and a CONNECT proxy that tunnels to it. */
+    async function tunnelled() {
       const google = createHttpsServer({ key: tls!.key, cert: tls!.cert }, (req, res) => {
         const servername = (req.socket as TLSSocket).servername;
         res.end(JSON.stringify({ path: req.url, servername }));
@@ -260,6 +261,21 @@ const tls = throwawayCertificate();
         upstream.on("error", () => client.destroy());
       });
       process.env["HTTPS_PROXY"] = `http://ci:pw@${await listen(proxy)}`;
+      return tunnels;
+    }
+
+    test("checks the host's certificate through the tunnel: one no trusted authority signed is refused", async () => {
+      await tunnelled();
+      setDefaultCACertificates(defaults);
+      try {
+        await expect(nodeFetch(GEMINI)).rejects.toThrow(/self-signed certificate/);
+      } finally {
+        setDefaultCACertificates([...defaults, tls!.cert]);
+      }
+    });
+
+    test("opens a CONNECT tunnel to host:443 and speaks TLS to the host inside it: the proxy sees no path", async () => {
+      const tunnels = await tunnelled();
       const res = await nodeFetch(`${GEMINI}?pageSize=1`);
       expect(await res.json()).toEqual({
         path: "/v1beta/models?pageSize=1",
