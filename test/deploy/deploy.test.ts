@@ -540,7 +540,7 @@ const noTmux = tmux.error ? "tmux is not installed" : undefined;
           "waves:\n  - [development-europe-west1-primary, production-europe-west1-primary]\n",
       };
       const project = projectCopy(stacksFiles);
-      const slow = { resources: 120, delayMs: 12, outputs: outputs() };
+      const slow = { resources: 120, delayMs: 6, outputs: outputs() };
       const pulumi = fakePulumi({
         backend: "gs://b",
         stacks: {
