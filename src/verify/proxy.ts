@@ -97,7 +97,8 @@ function proxyRefused(proxy: URL, status: number | undefined, authority: string)
 
 /** A socket to `target` through the proxy's CONNECT tunnel. */
 export function tunnel(proxy: URL, target: URL, signal: AbortSignal | undefined): Promise<Socket> {
-  const authority = `${target.host.includes(":") ? target.host : `${target.host}:${defaultPort(target)}`}`;
+  // The hostname keeps an IPv6 address's brackets, as CONNECT's host:port target needs them.
+  const authority = `${target.hostname}:${defaultPort(target)}`;
   return new Promise((resolve, reject) => {
     const req = httpRequest({
       host: bareHost(proxy),

@@ -198,6 +198,9 @@ describe("the proxy variables", () => {
     );
     expect(failure.fix).toContain("http://USER:PASSWORD@HOST:PORT");
     expect(`${failure.message} ${failure.fix}`).not.toContain("wrong-password");
+    // An IPv6 host keeps its brackets and gets its port, as a CONNECT target must.
+    const v6 = await failureOf(nodeFetch("https://[2001:db8::1]/v1beta/models"));
+    expect(v6.message).toContain("to a tunnel to [2001:db8::1]:443.");
   });
 });
 
