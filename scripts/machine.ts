@@ -4,9 +4,9 @@
  * Pulumi CLI. Read when called, so a test that runs a command in its own process gets its own.
  */
 
-import type { Clock } from "../src/verify/http.ts";
-import { readInputFile } from "../src/verify/files.ts";
-import { nodeFetch } from "../src/verify/transport.ts";
+import type { Clock } from "../src/google/http.ts";
+import { readInputFile } from "../src/cli/input-file.ts";
+import { nodeFetch } from "../src/google/transport/fetch.ts";
 import { runForOutput } from "./runner.ts";
 
 const clock: Clock = {

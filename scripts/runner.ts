@@ -2,7 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import type { Run } from "../src/cli/process.ts";
-import type { Runner } from "../src/verify/facts.ts";
+import type { Runner } from "../src/cli/stack-outputs.ts";
 
 export const runProcess: Run = async (file, args, options = {}) => {
   // Loaded on first use, so commands that never run a program do not pay for it.

@@ -69,7 +69,7 @@ describe("what each command loads", () => {
   test("verify's identities are loaded on demand, and each is followed too", () => {
     const files = reach("scripts/verify.ts").files;
     for (const identity of ["adc", "api-key", "impersonate", "oauth", "service-account"])
-      expect(files).toContain(`src/verify/identities/${identity}.ts`);
+      expect(files).toContain(`src/google/identities/${identity}.ts`);
   });
 });
 

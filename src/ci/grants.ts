@@ -15,7 +15,7 @@
  * CI stack, which an administrator applies.
  */
 
-import { typePermissions } from "../plan/permissions.ts";
+import { typePermissions } from "../permissions.ts";
 
 /** What the deployer applies: an environment stack's workload plane (its secrets, their readers, the OAuth client's version). */
 const WORKLOAD_TYPES = [

@@ -1,7 +1,8 @@
 /** Either kind of stack: an environment stack, or the CI stack (the one that sets `ci`). */
 
 import { stackFileName } from "../cli/stacks.ts";
-import { parseCiConfig, type CiParseContext } from "./ci.ts";
+import { parseCiConfig } from "./ci.ts";
+import type { CiParseContext } from "./context.ts";
 import { isCiStack, type RawConfig } from "./decode.ts";
 import { parseConfig } from "./parse.ts";
 import { ConfigError, type Problem } from "./problems.ts";

@@ -6,7 +6,7 @@
 
 import { stackFileName } from "../cli/stacks.ts";
 import { ACCOUNT_ID, BUCKET, GIT_NAME, type NameRule } from "../naming.ts";
-import type { CiParseContext } from "./ci.ts";
+import type { CiParseContext } from "./context.ts";
 import { NAMESPACE } from "./keys.ts";
 import { parseConfig } from "./parse.ts";
 import type { Problems } from "./problems.ts";

@@ -15,11 +15,10 @@ import {
   WORKLOAD_IDENTITY_ID,
 } from "../naming.ts";
 import { checked, checkGithubEnvironments, environment } from "./ci-environment.ts";
+import type { CiParseContext } from "./context.ts";
 import { checkKeys, type RawConfig } from "./decode.ts";
 import { parseRoles } from "./members.ts";
-import type { ParseContext } from "./parse.ts";
 import { Problems, type Problem } from "./problems.ts";
-import type { StackFile } from "./stack-file.ts";
 import type { CiConfig } from "./types.ts";
 
 const FIELDS = [
@@ -39,11 +38,6 @@ const FIELDS = [
 ] as const;
 const NUMERIC_ID = /^\d{1,20}$/;
 const WORKFLOW = /^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/;
-export interface CiParseContext extends Omit<ParseContext, "governing"> {
-  /** An environment stack's committed file, by stack name; undefined when there is none. */
-  readStack: (stack: string) => StackFile | undefined;
-}
-
 /** Checks a CI stack's raw config; returns the resolved config, or every problem found. */
 export function parseCiConfig(
   raw: RawConfig,

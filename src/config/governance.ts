@@ -6,7 +6,7 @@
 
 import type { Values } from "./decode.ts";
 import type { RolePolicy } from "./members.ts";
-import type { ParseContext } from "./parse.ts";
+import type { ParseContext } from "./context.ts";
 import type { Problems } from "./problems.ts";
 import type { Foundation } from "./types.ts";
 

@@ -16,32 +16,13 @@ import {
 import { setClientCommand } from "../oauth/consent.ts";
 import { accountEmails, parseAccounts } from "./accounts.ts";
 import { parseApiKey } from "./api-key.ts";
+import type { ParseContext } from "./context.ts";
 import { decode, PROVIDER_NAMESPACE, type RawConfig, type Values } from "./decode.ts";
 import { NAMESPACE } from "./keys.ts";
 import { parseGovernance } from "./governance.ts";
 import { parseOauth } from "./oauth.ts";
 import { checkRule, closest, HIDDEN, Problems, type Problem } from "./problems.ts";
 import type { AccountConfig, KitConfig } from "./types.ts";
-
-export interface ParseContext {
-  stack: string;
-  /**
-   * The full keys whose value Pulumi holds as a secret (`pulumi config set --secret`): under `pulumi
-   * up` the runtime says which, offline the stack file's `secure:` entries. A secret key whose value
-   * is not among them was committed as plain text.
-   */
-  secretKeys: ReadonlySet<string>;
-  /** The stack file as fixes should name it; `stacks/Pulumi.<stack>.yaml` unless read from elsewhere. */
-  stackFile?: string;
-  /**
-   * Set when the CI stack checks an environment it governs: the roles its administrator allows, and
-   * the CI stack's file, for messages. An environment stack checked on its own leaves its roles to
-   * that check.
-   */
-  governing?: { grantable: ReadonlySet<string>; ciStackFile: string };
-  /** The stack's secrets provider as its file records it (see StackFile), when the file was read. */
-  secretsProvider?: string;
-}
 
 /** The APIs every stack enables: the Gemini API and what the kit itself calls. */
 const BASE_APIS = [

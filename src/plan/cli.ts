@@ -7,7 +7,7 @@ import { commonHelp, parseCommandLine, type MainContext } from "../cli/main.ts";
 import { jsonText } from "../cli/output.ts";
 import { checkStackName, stackFileName, stackNames, stackOfFile } from "../cli/stacks.ts";
 import { parseStackFile, stackFilePath, stackReader } from "../config/stack-file.ts";
-import { planStack } from "./plan.ts";
+import { planStack } from "../offline-plan/plan.ts";
 import { planJson, renderMermaid, renderPlan } from "./render.ts";
 
 export const PLAN_HELP = `Usage: npm run plan -- --stack NAME [options]

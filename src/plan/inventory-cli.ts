@@ -9,7 +9,7 @@ import { checkStackName, stackFileName, stackNames } from "../cli/stacks.ts";
 import { parseStackFile, stackReader } from "../config/stack-file.ts";
 import { record } from "../json.ts";
 import { inventoryDiff, inventoryOf, inventoryText, type Inventory } from "./inventory.ts";
-import { planStack } from "./plan.ts";
+import { planStack } from "../offline-plan/plan.ts";
 
 export const INVENTORY_HELP = `Usage: npm run inventory -- [--stack NAME ...] [--check]
 

@@ -7,9 +7,9 @@
  * no longer produces them, and `npm run inventory` writes them again.
  */
 
-import type { Plan } from "./plan.ts";
-import { UNKNOWN } from "./monitor-messages.ts";
-import type { RecordedResource } from "./record.ts";
+import type { Plan } from "../offline-plan/plan.ts";
+import { UNKNOWN } from "../offline-plan/monitor-messages.ts";
+import type { RecordedResource } from "../offline-plan/record.ts";
 import { shortType } from "./render.ts";
 
 /**

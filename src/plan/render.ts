@@ -1,8 +1,8 @@
 /** The plan as a person reads it (a tree, the manual steps, the critical path, a Mermaid graph) or as JSON. */
 
-import type { Plan } from "./plan.ts";
-import { UNKNOWN } from "./monitor-messages.ts";
-import type { RecordedResource } from "./record.ts";
+import type { Plan } from "../offline-plan/plan.ts";
+import { UNKNOWN } from "../offline-plan/monitor-messages.ts";
+import type { RecordedResource } from "../offline-plan/record.ts";
 
 /** The inputs worth a glance, by resource type; other types show their first plain inputs. */
 const SUMMARY: Record<string, string[]> = {

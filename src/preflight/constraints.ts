@@ -5,7 +5,7 @@
  * Pure.
  */
 
-import type { PolicyRule } from "./google/org-policy.ts";
+import type { PolicyRule } from "../google/apis/org-policy.ts";
 
 export const CONSTRAINTS = {
   keyCreation: "iam.disableServiceAccountKeyCreation",

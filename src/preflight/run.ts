@@ -10,14 +10,11 @@ import type { Redactor } from "../cli/redact.ts";
 import { stackFileName } from "../cli/stacks.ts";
 import { parseStackFile, stackFilePath, stackReader } from "../config/stack-file.ts";
 import { record } from "../json.ts";
-import type { Plan, PlanRequest } from "../plan/plan.ts";
-import type { Api } from "../rotate/google/api.ts";
-import { endpointsFromEnv, overrideNotices } from "../verify/endpoints.ts";
-import { stackOutputJson, type Runner } from "../verify/facts.ts";
-import { DEFAULT_POLICY, type Clock, type Http } from "../verify/http.ts";
-import { adcCaller } from "../verify/identities/adc.ts";
-import { SCOPES, type IdentityDeps } from "../verify/identities/caller.ts";
-import { impersonateCaller } from "../verify/identities/impersonate.ts";
+import type { Plan, PlanRequest } from "../offline-plan/plan.ts";
+import type { Api } from "../google/apis/call.ts";
+import { stackOutputJson, type Runner } from "../cli/stack-outputs.ts";
+import { commandHttp, type Clock } from "../google/http.ts";
+import { openSession } from "../google/session.ts";
 import type { PreflightOptions } from "./args.ts";
 import { apiKeysCheck, apisCheck, permissionsCheck } from "./checks/access.ts";
 import { apiKeyBindingCheck, keyCreationCheck, keyExpiryCheck } from "./checks/key-policies.ts";
@@ -29,7 +26,7 @@ import {
 } from "./checks/project-policies.ts";
 import { billingCheck, projectCheck } from "./checks/project.ts";
 import type { CheckResult, Status } from "./checks/result.ts";
-import { getEffectivePolicy, type PolicyRule } from "./google/org-policy.ts";
+import { getEffectivePolicy, type PolicyRule } from "../google/apis/org-policy.ts";
 import { preflightTarget, type PreflightTarget } from "./targets.ts";
 
 export interface PreflightDeps {
@@ -45,7 +42,7 @@ export interface PreflightDeps {
   run: Runner;
   progress: (line: string) => void;
   redactor: Redactor;
-  /** The offline plan of a stack; src/plan/plan.ts's planStack, loaded on first use, when not given. */
+  /** The offline plan of a stack; src/offline-plan/plan.ts's planStack, loaded on first use, when not given. */
   plan?: (req: PlanRequest) => Promise<Plan>;
 }
 
@@ -63,6 +60,9 @@ export interface PreflightResult {
 
 const GEMINI = "generativelanguage.googleapis.com";
 
+/** Where the caller's read permissions come from, for the fix of a refused read. */
+const GRANTED_BY = "CI's deployer holds it through its preflight role.";
+
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
 async function planFor(stack: string, deps: PreflightDeps) {
@@ -78,46 +78,13 @@ async function planFor(stack: string, deps: PreflightDeps) {
   }
   // Loaded here, not with this module: the plan loads the Pulumi SDK and the program (about half a
   // second), which --help, a usage error and a missing stack file never need.
-  const planStack = deps.plan ?? (await import("../plan/plan.ts")).planStack;
+  const planStack = deps.plan ?? (await import("../offline-plan/plan.ts")).planStack;
   return planStack({
     stack,
     stackFile: stackFileName(stack),
     file: parseStackFile(text, stackFileName(stack)),
     readStack: stackReader(deps.root, deps.readText),
   });
-}
-
-async function callerApi(
-  options: PreflightOptions,
-  t: PreflightTarget,
-  http: Http,
-  deps: PreflightDeps,
-): Promise<Api> {
-  const endpoints = endpointsFromEnv(deps.env);
-  for (const notice of overrideNotices(endpoints)) deps.progress(notice);
-  const identity: IdentityDeps = {
-    http,
-    endpoints,
-    redactor: deps.redactor,
-    env: deps.env,
-    readFile: deps.readFile,
-    scopes: [SCOPES.cloudPlatform],
-    // User credentials bill the stack's project when neither --project nor the ADC file names one.
-    facts: { source: `stack ${t.stack}`, stack: t.stack, project: t.project, serviceAccounts: {} },
-  };
-  const caller =
-    options.auth === "impersonate"
-      ? await impersonateCaller({ ...identity, facts: undefined }, { email: options.impersonate })
-      : await adcCaller(identity, { project: options.project });
-  // Once, before the checks: credentials that do not work are one failure, not one per check.
-  await caller.headers();
-  return {
-    http,
-    endpoints,
-    headers: () => caller.headers(),
-    principal: caller.identity.principal,
-    identity: options.auth,
-  };
 }
 
 /** The stack's outputs as JSON text and where they came from: the --outputs file, else the Pulumi CLI; undefined when neither can answer. */
@@ -227,17 +194,12 @@ export async function runPreflight(
   deps.progress(`Planning stack ${stack} offline, for what up would create...`);
   const target = preflightTarget(await planFor(stack, deps));
   const file = await outputsFile(options, deps);
-  const http: Http = {
-    fetch: deps.fetch,
-    clock: deps.clock,
-    progress: deps.progress,
-    policy: {
-      ...DEFAULT_POLICY,
-      retries: options.retries,
-      timeoutMs: options.timeoutSeconds * 1000,
-    },
-  };
-  const api = await callerApi(options, target, http, deps);
+  const http = commandHttp(options, deps);
+  const api = await openSession(
+    { ...options, stackProject: target.project, grantedBy: GRANTED_BY },
+    http,
+    deps,
+  );
   const checks = checksFor(api, target, () => oauthState(file, target, deps));
   deps.progress(`Running ${checks.length} checks as ${api.principal}, in parallel...`);
   const results = await Promise.all(checks);

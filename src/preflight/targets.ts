@@ -6,9 +6,9 @@
  */
 
 import type { ManualStep } from "../oauth/consent.ts";
-import { neededPermissions, projectOf, type ProjectNeeds } from "../plan/permissions.ts";
-import type { Plan } from "../plan/plan.ts";
-import { UNKNOWN } from "../plan/monitor-messages.ts";
+import { neededPermissions, projectOf, type ProjectNeeds } from "./needs.ts";
+import type { Plan } from "../offline-plan/plan.ts";
+import { UNKNOWN } from "../offline-plan/monitor-messages.ts";
 
 export interface ProjectTarget {
   project: string;

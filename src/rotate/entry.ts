@@ -6,26 +6,19 @@
  */
 
 import { Failure } from "../cli/failure.ts";
-import type { Clock } from "../verify/http.ts";
 import { newestFirst, planRotation, type RotationPlan, type StoredKey } from "../rotation.ts";
-import type { Api } from "./google/api.ts";
-import { destroyVersion, enabledVersions, getVersion, type Version } from "./google/secrets.ts";
+import {
+  destroyVersion,
+  enabledVersions,
+  getVersion,
+  type Version,
+} from "../google/apis/secret-manager.ts";
 import { SecretLedger } from "./ledger-store.ts";
+import type { EntryDeps, KeyLine } from "./procedure.ts";
 import { makeProveStore, type Made } from "./make.ts";
 import type { Proof } from "./prove.ts";
 import { leaseHeld, recover } from "./recover.ts";
-import type { KeyStore, LiveKey } from "./stores.ts";
-
-type Action = "rotated" | "kept" | "pruned" | "unmanaged" | "orphan" | "adopted";
-
-/** One line of the report: what happened to one key (or to a version no key is recorded for). */
-export interface KeyLine {
-  action: Action;
-  /** The key's id, never the key; empty for a version whose key is not known. */
-  keyId: string;
-  version?: number;
-  detail: string;
-}
+import type { LiveKey } from "./stores.ts";
 
 export interface EntryOutcome {
   status: "current" | "rotated" | "failed";
@@ -34,23 +27,6 @@ export interface EntryOutcome {
   dueAt?: string;
   proof?: Proof;
   error?: { reason: string; message: string; fix: string };
-}
-
-export interface EntryDeps {
-  api: Api;
-  store: KeyStore;
-  secret: string;
-  periodDays: number;
-  /** The moment the policy is applied at (--now, else the clock's). */
-  now: Date;
-  clock: Clock;
-  /** Retries of a step that failed in a way worth another try (the transport's setting). */
-  retries: number;
-  /** How long a run may hold a secret: no other run touches it until then. */
-  leaseMs: number;
-  dryRun: boolean;
-  prune: boolean;
-  progress: (line: string) => void;
 }
 
 /** Rotates one entry; a failure is part of the outcome, with the key in place untouched. */

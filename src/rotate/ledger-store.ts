@@ -1,8 +1,8 @@
 /** The ledger of one key secret (ledger.ts), read from and written to its annotations. */
 
 import { Failure } from "../cli/failure.ts";
-import type { Api } from "./google/api.ts";
-import { getSecret, patchAnnotations, type SecretState } from "./google/secrets.ts";
+import type { Api } from "../google/apis/call.ts";
+import { getSecret, patchAnnotations, type SecretState } from "../google/apis/secret-manager.ts";
 import { ledgerAnnotations, readLedger, type Ledger } from "./ledger.ts";
 
 /** The rotator's own annotations of a ledger, as text, to tell whether another run changed them. */

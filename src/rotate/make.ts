@@ -6,8 +6,8 @@
  */
 
 import { Failure } from "../cli/failure.ts";
-import type { EntryDeps } from "./entry.ts";
-import { addVersionAttempt, enabledVersions, type Version } from "./google/secrets.ts";
+import type { EntryDeps } from "./procedure.ts";
+import { addVersionAttempt, enabledVersions, type Version } from "../google/apis/secret-manager.ts";
 import type { SecretLedger } from "./ledger-store.ts";
 import type { Proof } from "./prove.ts";
 import { madeBy } from "./recover.ts";

@@ -12,12 +12,13 @@
 
 import { badInput, Failure } from "../cli/failure.ts";
 import { record } from "../json.ts";
-import type { Runner } from "../verify/facts.ts";
+import type { Runner } from "../cli/stack-outputs.ts";
 import type { RotateOptions } from "./args.ts";
-import { enabledVersions } from "./google/secrets.ts";
+import { enabledVersions } from "../google/apis/secret-manager.ts";
 import { SecretLedger } from "./ledger-store.ts";
 import type { RotateDeps } from "./run.ts";
-import { rotateHttp, rotatorApi } from "./run.ts";
+import { commandHttp } from "../google/http.ts";
+import { rotatorApi } from "./run.ts";
 
 const KEY = "gcp:serviceaccount/key:Key";
 const API_KEY = "gcp:projects/apiKey:ApiKey";
@@ -172,7 +173,7 @@ export async function runMigrate(options: RotateOptions, deps: RotateDeps): Prom
     exitCode: 0,
   };
   if (found.length === 0) return result;
-  const api = await rotatorApi(options, rotateHttp(options, deps), deps);
+  const api = await rotatorApi(options, commandHttp(options, deps), deps);
   for (const secret of [...new Set(found.flatMap((k) => (k.stored ? [k.stored.secret] : [])))]) {
     const book = await SecretLedger.open(api, secret, options.dryRun);
     const enabled = new Set((await enabledVersions(api, secret)).map((v) => v.number));

@@ -9,11 +9,11 @@
 
 import { Failure, type Reason } from "../cli/failure.ts";
 import type { Redactor } from "../cli/redact.ts";
-import type { Endpoints } from "../verify/endpoints.ts";
-import { listModels, noModels, type GeminiTarget } from "../verify/gemini.ts";
-import type { Http } from "../verify/http.ts";
-import { scopesFor, type Caller } from "../verify/identities/index.ts";
-import { keyFileCaller } from "../verify/identities/service-account.ts";
+import type { Endpoints } from "../google/transport/endpoints.ts";
+import { listModels, noModels, type GeminiTarget } from "../google/apis/gemini.ts";
+import type { Http } from "../google/http.ts";
+import { scopesFor, type Caller } from "../google/identities/caller.ts";
+import { keyFileCaller } from "../google/identities/service-account.ts";
 
 export interface ProofDeps {
   http: Http;

@@ -7,9 +7,9 @@
  */
 
 import { Failure } from "../cli/failure.ts";
-import type { KeyLine } from "./entry.ts";
-import type { Api } from "./google/api.ts";
-import { getVersion, type Version } from "./google/secrets.ts";
+import type { KeyLine } from "./procedure.ts";
+import type { Api } from "../google/apis/call.ts";
+import { getVersion, type Version } from "../google/apis/secret-manager.ts";
 import type { SecretLedger } from "./ledger-store.ts";
 import type { Pending } from "./ledger.ts";
 import type { KeyStore, LiveKey } from "./stores.ts";

@@ -6,7 +6,7 @@
  */
 
 import { jsonText, terminalSafe } from "../cli/output.ts";
-import type { KeyLine } from "./entry.ts";
+import type { KeyLine } from "./procedure.ts";
 import type { EntryResult, RotateResult } from "./run.ts";
 
 function heading(k: EntryResult): string {

@@ -5,15 +5,12 @@
  */
 
 import type { Redactor } from "../cli/redact.ts";
-import { endpointsFromEnv, overrideNotices } from "../verify/endpoints.ts";
-import { stackOutputJson, type Runner } from "../verify/facts.ts";
-import { DEFAULT_POLICY, type Clock, type Http } from "../verify/http.ts";
-import { adcCaller } from "../verify/identities/adc.ts";
-import { SCOPES, type IdentityDeps } from "../verify/identities/caller.ts";
-import { impersonateCaller } from "../verify/identities/impersonate.ts";
+import { stackOutputJson, type Runner } from "../cli/stack-outputs.ts";
+import { commandHttp, type Clock, type Http } from "../google/http.ts";
+import { openSession } from "../google/session.ts";
 import type { RotateOptions } from "./args.ts";
 import { rotateEntry, type EntryOutcome } from "./entry.ts";
-import type { Api } from "./google/api.ts";
+import type { Api } from "../google/apis/call.ts";
 import { parseRotation, type RotationKey } from "./outputs.ts";
 import { geminiApiKeys, serviceAccountKeys } from "./stores.ts";
 
@@ -59,52 +56,17 @@ async function rotationList(options: RotateOptions, deps: RotateDeps) {
   return parseRotation(await deps.readFile(options.outputs!), options.outputs!);
 }
 
-/** The transport the command's calls share: the user's timeout and retries, Google's endpoints or their overrides. */
-export function rotateHttp(
-  options: Pick<RotateOptions, "retries" | "timeoutSeconds">,
-  deps: Pick<RotateDeps, "fetch" | "clock" | "progress">,
-): Http {
-  return {
-    fetch: deps.fetch,
-    clock: deps.clock,
-    progress: deps.progress,
-    policy: {
-      ...DEFAULT_POLICY,
-      retries: options.retries,
-      timeoutMs: options.timeoutSeconds * 1000,
-    },
-  };
-}
+/** Where the rotator's grants come from, for the fix of a refused call. */
+const GRANTED_BY =
+  "The CI stack grants it to the environment's rotator (npm run deploy -- --stack ci applies it); running as yourself, you need the same.";
 
 /** The caller the management calls are made as: ADC, or the account it impersonates. */
-export async function rotatorApi(
+export function rotatorApi(
   options: Pick<RotateOptions, "auth" | "impersonate">,
   http: Http,
   deps: Pick<RotateDeps, "env" | "readFile" | "redactor" | "progress">,
 ): Promise<Api> {
-  const endpoints = endpointsFromEnv(deps.env);
-  for (const notice of overrideNotices(endpoints)) deps.progress(notice);
-  const identity: IdentityDeps = {
-    http,
-    endpoints,
-    redactor: deps.redactor,
-    env: deps.env,
-    readFile: deps.readFile,
-    scopes: [SCOPES.cloudPlatform],
-  };
-  const caller =
-    options.auth === "impersonate"
-      ? await impersonateCaller(identity, { email: options.impersonate })
-      : await adcCaller(identity);
-  // Once, before any key: credentials that do not work are one failure, not one per key.
-  await caller.headers();
-  return {
-    http,
-    endpoints,
-    headers: () => caller.headers(),
-    principal: caller.identity.principal,
-    identity: options.auth,
-  };
+  return openSession({ ...options, grantedBy: GRANTED_BY }, http, deps);
 }
 
 export async function runRotate(options: RotateOptions, deps: RotateDeps): Promise<RotateResult> {
@@ -121,7 +83,7 @@ export async function runRotate(options: RotateOptions, deps: RotateDeps): Promi
     exitCode: 0,
   };
   if (list.keys.length === 0) return result;
-  const http = rotateHttp(options, deps);
+  const http = commandHttp(options, deps);
   const api = await rotatorApi(options, http, deps);
   result.caller = api.principal;
   const proof = {

@@ -7,9 +7,9 @@
 
 import { Failure } from "../cli/failure.ts";
 import type { Redactor } from "../cli/redact.ts";
-import type { Attempt } from "../verify/http.ts";
+import type { Attempt } from "../google/http.ts";
 import { rotatedApiKeyId } from "../rotation.ts";
-import type { Api } from "./google/api.ts";
+import type { Api } from "../google/apis/call.ts";
 import {
   apiKeyString,
   createApiKey,
@@ -17,14 +17,14 @@ import {
   getApiKey,
   listApiKeys,
   type ApiKey,
-} from "./google/api-keys.ts";
+} from "../google/apis/api-keys.ts";
 import {
   createAccountKeyAttempt,
   deleteAccountKey,
   getAccountKey,
   listAccountKeys,
   MAX_ACCOUNT_KEYS,
-} from "./google/iam-keys.ts";
+} from "../google/apis/iam-keys.ts";
 import type { RotationKey } from "./outputs.ts";
 import { proveApiKey, proveKeyFile, type Proof, type ProofDeps } from "./prove.ts";
 
@@ -126,7 +126,7 @@ export function geminiApiKeys(
   return {
     noun: "API key",
     async list() {
-      const all = await listApiKeys(api, key.project);
+      const all = await listApiKeys(api, key.project, { showDeleted: true });
       taken = new Set(all.map((k) => k.id));
       return all.filter((k) => k.deletedAt === undefined && ours(k)).map(live);
     },

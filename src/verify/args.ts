@@ -3,37 +3,11 @@
 import { usage } from "../cli/failure.ts";
 import { parseCommandLine } from "../cli/main.ts";
 import { checkStackName } from "../cli/stacks.ts";
+import type { AuthKind } from "../google/errors/context.ts";
 import { checkIdentity } from "./identity-args.ts";
-import type { AuthKind } from "./diagnose.ts";
-import type { GranteeType, PermissionRole } from "./gemini.ts";
+import type { VerifyOptions } from "./options.ts";
 
 const AUTH_KINDS: AuthKind[] = ["service-account", "oauth", "adc", "impersonate", "api-key"];
-
-export interface VerifyOptions {
-  command: "verify" | "share-tuned-model" | "logout";
-  help: boolean;
-  stack?: string;
-  outputs?: string;
-  auth?: AuthKind;
-  account?: string;
-  keyFile?: string;
-  clientFile?: string;
-  impersonate?: string;
-  project?: string;
-  expectModels: string[];
-  probe: boolean;
-  tuned: boolean;
-  pageSize?: number;
-  scopes: string[];
-  waitSeconds?: number;
-  timeoutSeconds: number;
-  retries: number;
-  loginTimeoutSeconds: number;
-  browser: boolean;
-  tokenCache?: string;
-  json: boolean;
-  share?: { model: string; granteeType: GranteeType; emailAddress?: string; role: PermissionRole };
-}
 
 const USAGE_FIX = "Run with --help for the options.";
 

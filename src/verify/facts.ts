@@ -3,7 +3,8 @@
  * (`--stack`) or from a saved copy of that JSON (`--outputs`, for CI jobs without the Pulumi CLI).
  */
 
-import { badInput, Failure } from "../cli/failure.ts";
+import { badInput } from "../cli/failure.ts";
+import { stackOutputJson, type Runner } from "../cli/stack-outputs.ts";
 import { chooseAccount, type AccountSummary } from "../default-account.ts";
 import { record } from "../json.ts";
 
@@ -22,15 +23,6 @@ export interface StackFacts {
   oauthClient?: { status: string; clientId?: string; secret?: string };
   apiKey?: { secret: string; keyName?: string; boundTo?: string };
 }
-
-/** Runs a program with an argument array; resolves with its exit code and output, rejects only if it could not start. */
-export type Runner = (
-  file: string,
-  args: string[],
-) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
-
-const PULUMI_FIX =
-  "Install the Pulumi CLI and log in to the stack's backend, or pass --outputs FILE saved from `pulumi stack output --json`.";
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" && value !== "[secret]" ? value : undefined;
@@ -83,32 +75,6 @@ export function parseOutputs(json: string, source: string, stack?: string): Stac
         ? undefined
         : { secret: apiKeySecret, keyName: text(apiKey?.keyName), boundTo: text(apiKey?.boundTo) },
   };
-}
-
-/** The JSON text of `pulumi stack output --json --stack STACK`; a CLI that is missing or fails is one clear line. */
-export async function stackOutputJson(stack: string, run: Runner): Promise<string> {
-  let result: Awaited<ReturnType<Runner>>;
-  try {
-    result = await run("pulumi", ["stack", "output", "--json", "--stack", stack]);
-  } catch {
-    throw new Failure(
-      "PULUMI_FAILED",
-      "The Pulumi CLI (pulumi) was not found on PATH.",
-      PULUMI_FIX,
-      2,
-    );
-  }
-  if (result.exitCode !== 0) {
-    const said =
-      result.stderr.trim().split("\n").filter(Boolean).pop() ?? `exit code ${result.exitCode}`;
-    throw new Failure(
-      "PULUMI_FAILED",
-      `pulumi stack output --stack ${stack} failed: ${said.slice(0, 300)}`,
-      PULUMI_FIX,
-      2,
-    );
-  }
-  return result.stdout;
 }
 
 /** The stack's outputs through the Pulumi CLI. */

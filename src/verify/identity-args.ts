@@ -1,7 +1,7 @@
 /** Which identity one verify run proves: the identity flags checked against each other and --auth. */
 
 import { usage } from "../cli/failure.ts";
-import type { VerifyOptions } from "./args.ts";
+import type { VerifyOptions } from "./options.ts";
 
 /** The flags that each name an identity, with the --auth kind they imply. */
 const IDENTITY_FLAGS = [

@@ -4,10 +4,11 @@
  * come in as parameters.
  */
 
-import type { VerifyOptions } from "./args.ts";
-import { endpointsFromEnv, overrideNotices } from "./endpoints.ts";
+import type { VerifyOptions } from "./options.ts";
+import { endpointsFromEnv, overrideNotices } from "../google/transport/endpoints.ts";
 import { badInput, Failure } from "../cli/failure.ts";
-import { parseOutputs, readStackOutputs, type Runner, type StackFacts } from "./facts.ts";
+import type { Runner } from "../cli/stack-outputs.ts";
+import { parseOutputs, readStackOutputs, type StackFacts } from "./facts.ts";
 import {
   countTokens,
   defaultProbeModel,
@@ -20,16 +21,10 @@ import {
   type Permission,
   type Probe,
   type TunedModel,
-} from "./gemini.ts";
-import { DEFAULT_POLICY, type Clock, type Http } from "./http.ts";
-import {
-  buildCaller,
-  chooseAuth,
-  scopesFor,
-  tokenCache,
-  type Identity,
-  type IdentityDeps,
-} from "./identities/index.ts";
+} from "../google/apis/gemini.ts";
+import { commandHttp, type Clock, type Http } from "../google/http.ts";
+import { scopesFor, type Identity, type IdentityDeps } from "../google/identities/caller.ts";
+import { buildCaller, chooseAuth, tokenCache } from "./identity.ts";
 import type { Redactor } from "../cli/redact.ts";
 
 export interface VerifyDeps {
@@ -95,27 +90,15 @@ async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResul
   const endpoints = endpointsFromEnv(deps.env);
   for (const notice of overrideNotices(endpoints)) deps.progress(notice);
   const stackFacts = await facts(options, deps);
-  const http: Http = {
-    fetch: deps.fetch,
-    clock: deps.clock,
-    progress: deps.progress,
-    policy: {
-      ...DEFAULT_POLICY,
-      retries: options.retries,
-      timeoutMs: options.timeoutSeconds * 1000,
-      waitUntil:
-        options.waitSeconds === undefined
-          ? undefined
-          : deps.clock.now() + options.waitSeconds * 1000,
-    },
-  };
+  const http = commandHttp(options, deps);
   const identityDeps: IdentityDeps = {
     http,
     endpoints,
     redactor: deps.redactor,
     env: deps.env,
     readFile: deps.readFile,
-    facts: stackFacts,
+    project: stackFacts?.project,
+    stack: stackFacts?.stack,
     scopes: scopesFor({
       tuned: options.tuned,
       share: options.command === "share-tuned-model",
@@ -126,7 +109,7 @@ async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResul
   if (options.command === "logout") return logout(options, identityDeps, stackFacts, result);
 
   const kind = chooseAuth(options, stackFacts);
-  const caller = await buildCaller(kind, options, identityDeps, {
+  const caller = await buildCaller(kind, options, stackFacts, identityDeps, {
     openBrowser: deps.openBrowser,
     progress: deps.progress,
   });
@@ -204,8 +187,8 @@ async function logout(
         "Pass one of them.",
       );
     }
-    const { loadClient } = await import("./identities/oauth.ts");
-    clientId = (await loadClient(deps, options.clientFile)).client.clientId;
+    const { loadClient } = await import("../google/identities/oauth.ts");
+    clientId = (await loadClient(deps, { clientFile: options.clientFile })).client.clientId;
   }
   const cache = tokenCache(options, deps.env);
   const removed = await cache.remove(clientId);

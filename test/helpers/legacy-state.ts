@@ -11,7 +11,7 @@
  */
 
 import { randomBytes } from "node:crypto";
-import type { RecordedResource } from "../../src/plan/record.ts";
+import type { RecordedResource } from "../../src/offline-plan/record.ts";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET = "1b47061264138c4ac30d75fd1eb44270";

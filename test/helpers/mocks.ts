@@ -1,17 +1,17 @@
 /**
- * Runs a Pulumi program under Pulumi's own mocks as `pulumi up` would (src/plan/record.ts), with
+ * Runs a Pulumi program under Pulumi's own mocks as `pulumi up` would (src/offline-plan/record.ts), with
  * the fake cloud's answers: generated key material included, so tests can search every output for
  * it. Any invoke the test did not declare fails the run, so a program cannot quietly start calling
  * the cloud at preview time.
  */
 
-import { criticalPath } from "../../src/plan/critical-path.ts";
+import { criticalPath } from "../../src/offline-plan/critical-path.ts";
 import {
   recordProgram,
   type RecordedResource,
   type Recording,
   type Resolved,
-} from "../../src/plan/record.ts";
+} from "../../src/offline-plan/record.ts";
 import { fakeState } from "./fake-cloud.ts";
 
 export { criticalPath, type RecordedResource };

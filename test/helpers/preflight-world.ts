@@ -18,11 +18,11 @@ import {
 } from "../../src/ci/grants.ts";
 import { machine } from "../../scripts/machine.ts";
 import { parsePreflightArgs } from "../../src/preflight/args.ts";
-import { planStack, type Plan, type PlanRequest } from "../../src/plan/plan.ts";
+import { planStack, type Plan, type PlanRequest } from "../../src/offline-plan/plan.ts";
 import type { PreflightCommandDeps } from "../../src/preflight/cli.ts";
 import { runPreflight, type PreflightResult } from "../../src/preflight/run.ts";
-import { readInputFile } from "../../src/verify/files.ts";
-import { nodeFetch } from "../../src/verify/transport.ts";
+import { readInputFile } from "../../src/cli/input-file.ts";
+import { nodeFetch } from "../../src/google/transport/fetch.ts";
 import type { GeneratedKey } from "./google/credentials.ts";
 import { startFakeGoogle, type FakeGoogle } from "./google/server.ts";
 import { PROJECT_NUMBER, type CloudProject } from "./google/state.ts";

@@ -9,9 +9,9 @@ import { machine } from "../../scripts/machine.ts";
 import { inProcess } from "./in-process.ts";
 import type { CliResult } from "./verify-cli.ts";
 import { Redactor } from "../../src/cli/redact.ts";
-import { readInputFile } from "../../src/verify/files.ts";
+import { readInputFile } from "../../src/cli/input-file.ts";
 import { runVerify, type VerifyResult } from "../../src/verify/run.ts";
-import { nodeFetch } from "../../src/verify/transport.ts";
+import { nodeFetch } from "../../src/google/transport/fetch.ts";
 import type { FakeGoogle } from "./google/server.ts";
 
 export interface InProcessRun {

@@ -16,7 +16,7 @@ import {
   type Inventory,
 } from "../../src/plan/inventory.ts";
 import { INVENTORY_HELP, inventoryMain, inventoryPath } from "../../src/plan/inventory-cli.ts";
-import { planStack } from "../../src/plan/plan.ts";
+import { planStack } from "../../src/offline-plan/plan.ts";
 import { ROOT } from "../helpers/verify-cli.ts";
 
 const STACKS = stackNames(readdirSync(join(ROOT, "stacks")));

@@ -13,8 +13,8 @@ import {
   PREFLIGHT_READ_PERMISSIONS,
 } from "../../src/ci/grants.ts";
 import { readStackFile, stackReader } from "../../src/config/stack-file.ts";
-import { neededPermissions } from "../../src/plan/permissions.ts";
-import { planStack } from "../../src/plan/plan.ts";
+import { neededPermissions } from "../../src/preflight/needs.ts";
+import { planStack } from "../../src/offline-plan/plan.ts";
 import {
   CI_PROJECT,
   check,

@@ -7,8 +7,8 @@
 import { parseRotateArgs } from "../../src/rotate/args.ts";
 import { formatMigrate, legacyKeys, runMigrate } from "../../src/rotate/migrate.ts";
 import { Redactor } from "../../src/cli/redact.ts";
-import { readInputFile } from "../../src/verify/files.ts";
-import { nodeFetch } from "../../src/verify/transport.ts";
+import { readInputFile } from "../../src/cli/input-file.ts";
+import { nodeFetch } from "../../src/google/transport/fetch.ts";
 import { buildStack } from "../../src/program.ts";
 import { fakePulumi, type FakePulumi } from "../helpers/fake-pulumi.ts";
 import { keyIds } from "../helpers/google/iam.ts";

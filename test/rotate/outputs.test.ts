@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { Failure } from "../../src/cli/failure.ts";
 import { readStackFile, stackReader } from "../../src/config/stack-file.ts";
-import { planStack } from "../../src/plan/plan.ts";
+import { planStack } from "../../src/offline-plan/plan.ts";
 import { ledgerAnnotations, readLedger } from "../../src/rotate/ledger.ts";
 import { parseRotation } from "../../src/rotate/outputs.ts";
 import { ROTATION } from "../helpers/rotate-world.ts";

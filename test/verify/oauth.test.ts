@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { TokenCache } from "../../src/verify/identities/token-cache.ts";
+import { TokenCache } from "../../src/google/identities/token-cache.ts";
 import { browserFor } from "../helpers/browser.ts";
 import { cleanEnv, runCli } from "../helpers/verify-cli.ts";
 import { expectNoSecrets, startWorld, type World } from "../helpers/verify-world.ts";

@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
-import { defaultProbeModel, PROBE_TEXT, type Model } from "../../src/verify/gemini.ts";
+import { defaultProbeModel, PROBE_TEXT, type Model } from "../../src/google/apis/gemini.ts";
 import { formatText } from "../../src/verify/report.ts";
 import { browserFor } from "../helpers/browser.ts";
 import { authorizedUserFile } from "../helpers/google/credentials.ts";

@@ -1,12 +1,10 @@
 /** What the caller may do, which APIs are on, and the project's API keys. */
 
-import type { Api } from "../../rotate/google/api.ts";
-import {
-  secretExists,
-  testProjectPermissions,
-  testSecretPermissions,
-} from "../google/permissions.ts";
-import { listProjectApiKeys, serviceStates } from "../google/services.ts";
+import type { Api } from "../../google/apis/call.ts";
+import { listApiKeys } from "../../google/apis/api-keys.ts";
+import { testProjectPermissions, testSecretPermissions } from "../../google/apis/iam-policy.ts";
+import { secretExists } from "../../google/apis/secret-manager.ts";
+import { serviceStates } from "../../google/apis/service-usage.ts";
 import type { PreflightTarget, ProjectTarget } from "../targets.ts";
 import { couldNot, GEMINI, HOSTS, plural, type CheckResult } from "./result.ts";
 
@@ -154,7 +152,7 @@ export async function apiKeysCheck(api: Api, p: ProjectTarget): Promise<CheckRes
     calls: [`GET ${HOSTS.apikeys}/v2/projects/${p.project}/locations/global/keys`],
   };
   try {
-    const keys = await listProjectApiKeys(api, p.project);
+    const keys = await listApiKeys(api, p.project, { showDeleted: false });
     const exposed = keys.filter(
       (k) =>
         k.services.length === 0 ||

@@ -1,8 +1,9 @@
 /** The preflight checks of the project itself and its billing. */
 
 import { Failure } from "../../cli/failure.ts";
-import type { Api } from "../../rotate/google/api.ts";
-import { getBillingInfo, getProject } from "../google/project.ts";
+import type { Api } from "../../google/apis/call.ts";
+import { getBillingInfo } from "../../google/apis/billing.ts";
+import { getProject } from "../../google/apis/resource-manager.ts";
 import type { PreflightTarget, ProjectTarget } from "../targets.ts";
 import { couldNot, HOSTS, type CheckResult } from "./result.ts";
 

@@ -8,7 +8,7 @@
  * version, whatever its state). Names come back with the project number, as Google writes them.
  */
 
-import { crc32c } from "../../../src/verify/secrets.ts";
+import { crc32c } from "../../../src/google/apis/crc32c.ts";
 import { bearer } from "./auth.ts";
 import { holds } from "./projects.ts";
 import { googleError, json, permissionDenied } from "./respond.ts";

@@ -1,0 +1,32 @@
+/**
+ * What a config check knows besides the values: the stack, its file and, for the CI stack, the
+ * files of the environments it governs.
+ */
+
+import type { StackFile } from "./stack-file.ts";
+
+export interface ParseContext {
+  stack: string;
+  /**
+   * The full keys whose value Pulumi holds as a secret (`pulumi config set --secret`): under `pulumi
+   * up` the runtime says which, offline the stack file's `secure:` entries. A secret key whose value
+   * is not among them was committed as plain text.
+   */
+  secretKeys: ReadonlySet<string>;
+  /** The stack file as fixes should name it; `stacks/Pulumi.<stack>.yaml` unless read from elsewhere. */
+  stackFile?: string;
+  /**
+   * Set when the CI stack checks an environment it governs: the roles its administrator allows, and
+   * the CI stack's file, for messages. An environment stack checked on its own leaves its roles to
+   * that check.
+   */
+  governing?: { grantable: ReadonlySet<string>; ciStackFile: string };
+  /** The stack's secrets provider as its file records it (see StackFile), when the file was read. */
+  secretsProvider?: string;
+}
+
+/** The CI stack's check: it also reads the stack file of each environment it governs. */
+export interface CiParseContext extends Omit<ParseContext, "governing"> {
+  /** An environment stack's committed file, by stack name; undefined when there is none. */
+  readStack: (stack: string) => StackFile | undefined;
+}

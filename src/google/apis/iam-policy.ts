@@ -1,0 +1,101 @@
+/**
+ * What the caller may do on a resource: the IAM policy mixin's testIamPermissions
+ * (google/iam/v1/iam_policy.proto), which each resource API serves for its own resources, here
+ * Cloud Resource Manager's projects and Secret Manager's secrets.
+ */
+
+import { Failure } from "../../cli/failure.ts";
+import type { CallContext } from "../errors/context.ts";
+import { postObject, strings, type Api } from "./call.ts";
+
+/** testIamPermissions takes at most 100 permissions a call (openshift/cloud-credential-operator splits its checks so). */
+const PER_CALL = 100;
+
+export interface Tested {
+  held: Set<string>;
+  /** Permissions Google refused to test on this resource ("Permission X is not valid for this resource."). */
+  untestable: string[];
+}
+
+/**
+ * testIamPermissions (google/iam/v1/iam_policy.proto: the subset the caller holds, `permissions`
+ * omitted when none; no permission needed to ask): in calls of at most 100, dropping and naming a
+ * permission Google says cannot be tested on the resource.
+ */
+async function testIam(
+  api: Api,
+  what: string,
+  service: CallContext["service"],
+  url: string,
+  permissions: readonly string[],
+): Promise<Tested> {
+  const held = new Set<string>();
+  const untestable: string[] = [];
+  let queue = [...new Set(permissions)];
+  while (queue.length > 0) {
+    const batch = queue.slice(0, PER_CALL);
+    try {
+      const body = await postObject(
+        api,
+        {
+          what,
+          service,
+          identity: api.identity,
+          principal: api.principal,
+          denied:
+            "Google refused to test the caller's permissions here; the project may not exist.",
+        },
+        url,
+        { permissions: batch },
+      );
+      for (const p of strings(body.permissions)) held.add(p);
+      queue = queue.slice(PER_CALL);
+    } catch (err) {
+      const invalid =
+        err instanceof Failure
+          ? /Permission (\S+) is not valid for this resource/.exec(err.message)?.[1]
+          : undefined;
+      if (invalid === undefined || !batch.includes(invalid)) throw err;
+      untestable.push(invalid);
+      queue = queue.filter((p) => p !== invalid);
+    }
+  }
+  return { held, untestable };
+}
+
+/** `POST cloudresourcemanager.googleapis.com/v1/projects/{resource}:testIamPermissions`. */
+export function testProjectPermissions(
+  api: Api,
+  project: string,
+  permissions: readonly string[],
+): Promise<Tested> {
+  const url = `${api.endpoints.cloudResourceManager}/v1/projects/${encodeURIComponent(project)}:testIamPermissions`;
+  return testIam(
+    api,
+    `Test the caller's permissions on ${project}`,
+    "cloudresourcemanager",
+    url,
+    permissions,
+  );
+}
+
+/**
+ * `POST secretmanager.googleapis.com/v1/projects/{p}/secrets/{s}:testIamPermissions`: what the
+ * caller holds on the secret, grants whose condition names the secret included. A secret that does
+ * not exist yet answers with none.
+ */
+export function testSecretPermissions(
+  api: Api,
+  project: string,
+  secretId: string,
+  permissions: readonly string[],
+): Promise<Tested> {
+  const url = `${api.endpoints.secretManager}/v1/projects/${encodeURIComponent(project)}/secrets/${encodeURIComponent(secretId)}:testIamPermissions`;
+  return testIam(
+    api,
+    `Test the caller's permissions on secret ${secretId}`,
+    "secretmanager",
+    url,
+    permissions,
+  );
+}

@@ -1,0 +1,127 @@
+/**
+ * Every Google endpoint the kit's commands call, each of which can be pointed elsewhere (a Private
+ * Service Connect address, a test server) through the environment.
+ */
+
+import { usage } from "../../cli/failure.ts";
+
+export interface Endpoints {
+  /** The Gemini API's base URL; `GOOGLE_GEMINI_BASE_URL` is the variable Google's own SDK reads. */
+  gemini: string;
+  /** The OAuth 2.0 token endpoint. */
+  oauth2Token: string;
+  /** The OAuth 2.0 authorization endpoint the browser is sent to. */
+  oauth2Auth: string;
+  /** Secret Manager's base URL. */
+  secretManager: string;
+  /** IAM Service Account Credentials' base URL (impersonation). */
+  iamCredentials: string;
+  /** IAM's base URL (service-account keys, for the rotator). */
+  iam: string;
+  /** API Keys' base URL (the Gemini API key, for the rotator; the project's keys, for preflight). */
+  apiKeys: string;
+  /** Organization Policy v2's base URL (effective policies, for preflight). */
+  orgPolicy: string;
+  /** Cloud Billing's base URL (the project's billing state, for preflight). */
+  cloudBilling: string;
+  /** Cloud Resource Manager's base URL (the project, and the caller's permissions on it, for preflight). */
+  cloudResourceManager: string;
+  /** Service Usage's base URL (which APIs are enabled, for preflight). */
+  serviceUsage: string;
+}
+
+const GOOGLE_ENDPOINTS: Endpoints = {
+  gemini: "https://generativelanguage.googleapis.com",
+  oauth2Token: "https://oauth2.googleapis.com/token",
+  oauth2Auth: "https://accounts.google.com/o/oauth2/v2/auth",
+  secretManager: "https://secretmanager.googleapis.com",
+  iamCredentials: "https://iamcredentials.googleapis.com",
+  iam: "https://iam.googleapis.com",
+  apiKeys: "https://apikeys.googleapis.com",
+  orgPolicy: "https://orgpolicy.googleapis.com",
+  cloudBilling: "https://cloudbilling.googleapis.com",
+  cloudResourceManager: "https://cloudresourcemanager.googleapis.com",
+  serviceUsage: "https://serviceusage.googleapis.com",
+};
+
+const ENDPOINT_VARIABLES: Record<keyof Endpoints, string> = {
+  gemini: "GOOGLE_GEMINI_BASE_URL",
+  oauth2Token: "GEMINI_KIT_OAUTH2_TOKEN_URL",
+  oauth2Auth: "GEMINI_KIT_OAUTH2_AUTH_URL",
+  secretManager: "GEMINI_KIT_SECRETMANAGER_ENDPOINT",
+  iamCredentials: "GEMINI_KIT_IAMCREDENTIALS_ENDPOINT",
+  iam: "GEMINI_KIT_IAM_ENDPOINT",
+  apiKeys: "GEMINI_KIT_APIKEYS_ENDPOINT",
+  orgPolicy: "GEMINI_KIT_ORGPOLICY_ENDPOINT",
+  cloudBilling: "GEMINI_KIT_CLOUDBILLING_ENDPOINT",
+  cloudResourceManager: "GEMINI_KIT_CLOUDRESOURCEMANAGER_ENDPOINT",
+  serviceUsage: "GEMINI_KIT_SERVICEUSAGE_ENDPOINT",
+};
+
+/** Loopback hosts: plain http to them never leaves the machine. */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * The endpoints, with each variable that is set taking the place of Google's address. Each receives
+ * credentials (signed token requests, refresh tokens, the caller's own access token), so each must be
+ * https://, or plain http:// to a loopback address (a local proxy, a test server).
+ */
+export function endpointsFromEnv(env: Record<string, string | undefined>): Endpoints {
+  const result = { ...GOOGLE_ENDPOINTS };
+  for (const key of Object.keys(ENDPOINT_VARIABLES) as (keyof Endpoints)[]) {
+    const variable = ENDPOINT_VARIABLES[key];
+    const value = env[variable]?.trim();
+    if (value === undefined || value === "") continue;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw usage(
+        `${variable}=${JSON.stringify(value)} is not a URL.`,
+        `Set ${variable} to an https:// URL, or unset it.`,
+      );
+    }
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.test(url.hostname))) {
+      throw usage(
+        `${variable}=${JSON.stringify(value)} is not an https:// URL; it would receive credentials${url.protocol === "http:" ? " unencrypted" : ""}.`,
+        `Set ${variable} to an https:// URL (plain http:// is allowed only to localhost, 127.0.0.1 or [::1]), or unset it.`,
+      );
+    }
+    result[key] = value.replace(/\/+$/, "");
+  }
+  return result;
+}
+
+/** One line per endpoint that is not Google's, for stderr: credentials go there, so the user sees where. */
+export function overrideNotices(endpoints: Endpoints): string[] {
+  return (Object.keys(ENDPOINT_VARIABLES) as (keyof Endpoints)[])
+    .filter((key) => endpoints[key] !== GOOGLE_ENDPOINTS[key])
+    .map(
+      (key) =>
+        `${ENDPOINT_VARIABLES[key]}: calling ${endpoints[key]} instead of ${GOOGLE_ENDPOINTS[key]}.`,
+    );
+}
+
+/**
+ * A fetch that sends google-auth-library's requests to the configured endpoints. The library
+ * hard-codes the token URL of service-account (JWT) clients and ignores the key file's `token_uri`,
+ * so rewriting at the transport is the one way to honour GEMINI_KIT_OAUTH2_TOKEN_URL there.
+ */
+export function rewritingFetch(endpoints: Endpoints, base: typeof fetch): typeof fetch {
+  const iam = new URL(GOOGLE_ENDPOINTS.iamCredentials).origin;
+  const rewrite = (url: string): string => {
+    if (
+      url === GOOGLE_ENDPOINTS.oauth2Token ||
+      url === "https://www.googleapis.com/oauth2/v4/token"
+    ) {
+      return endpoints.oauth2Token;
+    }
+    if (url.startsWith(`${iam}/`)) return endpoints.iamCredentials + url.slice(iam.length);
+    return url;
+  };
+  return (input, init) => {
+    if (typeof input === "string") return base(rewrite(input), init);
+    if (input instanceof URL) return base(rewrite(input.href), init);
+    return base(new Request(rewrite(input.url), input), init);
+  };
+}
