@@ -1,6 +1,6 @@
 /**
  * The preflight command's checks, against the fake Google speaking the documented shapes (see
- * test/helpers/google/projects.ts for each call's source): for each check a project where it
+ * the modules of test/helpers/google for each call's source): for each check a project where it
  * passes, one where it warns and one where it fails; Google's error shapes as clear results.
  */
 

@@ -9,7 +9,7 @@ import { rotateMain } from "../../src/rotate/cli.ts";
 import { inProcess } from "../helpers/in-process.ts";
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { keyIds } from "../helpers/google/iam.ts";
+import { keyIds } from "../helpers/google/iam-keys.ts";
 import type { Recorded } from "../helpers/google/state.ts";
 import {
   API_KEY_SECRET,

@@ -6,7 +6,7 @@
  * key the rotator did not make be deleted without --prune.
  */
 
-import { keyIds } from "../helpers/google/iam.ts";
+import { keyIds } from "../helpers/google/iam-keys.ts";
 import { googleError } from "../helpers/google/respond.ts";
 import type { SecretVersion } from "../helpers/google/state.ts";
 import {

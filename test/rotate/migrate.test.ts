@@ -11,7 +11,7 @@ import { readInputFile } from "../../src/cli/input-file.ts";
 import { nodeFetch } from "../../src/google/transport/fetch.ts";
 import { buildStack } from "../../src/program.ts";
 import { fakePulumi, type FakePulumi } from "../helpers/fake-pulumi.ts";
-import { keyIds } from "../helpers/google/iam.ts";
+import { keyIds } from "../helpers/google/iam-keys.ts";
 import { liveApiKeys } from "../helpers/google/api-keys.ts";
 import { legacyExport, legacyUrn } from "../helpers/legacy-state.ts";
 import { runMocked } from "../helpers/mocks.ts";

@@ -4,7 +4,7 @@
  * acts with exactly the rights the CI stack grants it, none of which reads a secret.
  */
 
-import { keyIds } from "../helpers/google/iam.ts";
+import { keyIds } from "../helpers/google/iam-keys.ts";
 import { liveApiKeys } from "../helpers/google/api-keys.ts";
 import { googleError } from "../helpers/google/respond.ts";
 import {

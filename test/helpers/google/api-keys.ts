@@ -11,10 +11,11 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { bearer } from "./auth.ts";
 import { apiKeyString } from "./credentials.ts";
-import { findProject, holds } from "./projects.ts";
+import { holds } from "./iam-policy.ts";
+import { bearer } from "./oauth.ts";
 import { googleError, json, permissionDenied } from "./respond.ts";
+import { findProject } from "./resource-manager.ts";
 import { PROJECT_NUMBER, type ApiKeyRecord, type GoogleState } from "./state.ts";
 import type { Handler, RequestContext } from "./routes.ts";
 

@@ -4,14 +4,17 @@
  * secrets.get and secrets.patch (annotations, with an etag that a stale patch fails on, 400
  * FAILED_PRECONDITION as cloud.google.com/secret-manager/docs/etags says), versions.list (newest
  * first, `filter=state:ENABLED`), addVersion (base64 `payload.data`, checked against
- * `payload.dataCrc32c`), versions.get, versions.destroy, and versions.access (`latest` is the most recently created
- * version, whatever its state). Names come back with the project number, as Google writes them.
+ * `payload.dataCrc32c`), versions.get, versions.destroy, versions.access (`latest` is the most
+ * recently created version, whatever its state), and secrets.testIamPermissions (the IAM policy
+ * mixin of iam-policy.ts, behind the caller check of resource-manager.ts). Names come back with the
+ * project number, as Google writes them.
  */
 
 import { crc32c } from "../../../src/google/apis/crc32c.ts";
-import { bearer } from "./auth.ts";
-import { holds } from "./projects.ts";
+import { holds, testPermissions } from "./iam-policy.ts";
+import { bearer } from "./oauth.ts";
 import { googleError, json, permissionDenied } from "./respond.ts";
+import { caller, findProject } from "./resource-manager.ts";
 import {
   byProjectId,
   byProjectNumber,
@@ -282,4 +285,21 @@ export const accessVersion: Handler = (ctx, [name, which]) => {
     name: byProjectNumber(ctx.state, `${secret.name}/versions/${version.number}`),
     payload: { data: version.data.toString("base64"), dataCrc32c: String(crc32c(version.data)) },
   });
+};
+
+/**
+ * POST /v1/projects/{p}/secrets/{s}:testIamPermissions (Secret Manager v1, the IAM mixin): for a
+ * secret that does not exist, an empty set, not NOT_FOUND (google/iam/v1/iam_policy.proto).
+ */
+export const testSecretPermissions: Handler = (ctx, [id, secretId]) => {
+  const principal = caller(ctx, "secretmanager.googleapis.com");
+  if (principal === undefined) return;
+  const project = findProject(ctx.state, id!);
+  const exists =
+    project !== undefined &&
+    ctx.state.secrets.has(`projects/${project.projectId}/secrets/${secretId!}`);
+  testPermissions(
+    ctx,
+    (p) => exists && holds(ctx.state, principal, project.projectId, p, secretId),
+  );
 };

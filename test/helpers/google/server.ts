@@ -1,14 +1,14 @@
 /**
  * A fake Google on 127.0.0.1 for tests and the benchmark: one HTTP server that speaks the documented
  * shapes of the OAuth endpoints, the Gemini API, Secret Manager, IAM Credentials, IAM's
- * service-account keys and API Keys v2 (each module names its source). The command under test
- * reaches it through the endpoint variables, exactly as it would reach a Private Service Connect
- * address.
+ * service-account keys, API Keys v2 and, for preflight, Cloud Resource Manager, Cloud Billing,
+ * Organization Policy and Service Usage: one module per API, as the code has, each naming its
+ * source (iam-policy.ts is the IAM policy mixin two of them share). The command under test reaches
+ * it through the endpoint variables, exactly as it would reach a Private Service Connect address.
  */
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { countTokens, createPermission, models, tunedModels } from "./api.ts";
 import {
   createApiKey,
   deleteApiKey,
@@ -17,7 +17,7 @@ import {
   getOperation,
   listApiKeys,
 } from "./api-keys.ts";
-import { authorizationEndpoint, generateAccessToken, stsEndpoint, tokenEndpoint } from "./auth.ts";
+import { getBillingInfo } from "./billing.ts";
 import {
   apiKeyString,
   desktopClient,
@@ -26,15 +26,12 @@ import {
   type GeneratedClient,
   type GeneratedKey,
 } from "./credentials.ts";
-import { createKey, deleteKey, getKey, listKeys } from "./iam.ts";
-import {
-  batchGetServices,
-  getBillingInfo,
-  getEffectivePolicy,
-  getProject,
-  testProjectPermissions,
-  testSecretPermissions,
-} from "./projects.ts";
+import { countTokens, createPermission, models, tunedModels } from "./gemini.ts";
+import { generateAccessToken } from "./iam-credentials.ts";
+import { createKey, deleteKey, getKey, listKeys } from "./iam-keys.ts";
+import { authorizationEndpoint, stsEndpoint, tokenEndpoint } from "./oauth.ts";
+import { getEffectivePolicy } from "./org-policy.ts";
+import { getProject, testProjectPermissions } from "./resource-manager.ts";
 import { json } from "./respond.ts";
 import { match, type RouteDef } from "./routes.ts";
 import {
@@ -45,7 +42,9 @@ import {
   getVersion,
   listVersions,
   patchSecret,
+  testSecretPermissions,
 } from "./secret-manager.ts";
+import { batchGetServices } from "./service-usage.ts";
 import {
   initialState,
   type AccountKey,

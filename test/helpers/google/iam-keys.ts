@@ -10,7 +10,7 @@
  * cloud.google.com/iam/docs/keys-create-delete; the body as firebase/firebase-tools#6192 quotes it).
  */
 
-import { bearer } from "./auth.ts";
+import { bearer } from "./oauth.ts";
 import { serviceAccountKey } from "./credentials.ts";
 import { googleError, googleErrorWith, json, permissionDenied } from "./respond.ts";
 import type { AccountKey, GoogleState } from "./state.ts";

@@ -1,11 +1,11 @@
 /**
- * The fake's Gemini API: models.list / models.countTokens / tunedModels.list / permissions.create, checking credentials
+ * The fake's Gemini API (REST reference ai.google.dev/api): models.list / models.countTokens / tunedModels.list / permissions.create, checking credentials
  * the way Google does (OAuth tokens, or API keys in x-goog-api-key with their API restrictions) and
  * answering with Google's error shapes.
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { bearer } from "./auth.ts";
+import { bearer } from "./oauth.ts";
 import { googleError, json } from "./respond.ts";
 import { PROJECT_NUMBER, type GoogleState, type Token } from "./state.ts";
 

@@ -1,18 +1,23 @@
 /**
  * The fake's OAuth side: the token endpoint (JWT bearer with the RS256 signature checked, refresh
- * tokens, authorization codes with PKCE), the authorization endpoint, the STS token exchange for
- * Workload Identity Federation, and IAM Credentials' generateAccessToken.
+ * tokens, authorization codes with PKCE), the authorization endpoint, and the STS token exchange
+ * for Workload Identity Federation, in the shapes of Google's OAuth 2.0 guides
+ * (developers.google.com/identity/protocols/oauth2: service-account for the JWT grant, native-app
+ * for the loopback redirect and PKCE) and the STS REST reference
+ * (cloud.google.com/iam/docs/reference/sts/rest, v1 token). `bearer`, with which every other API's
+ * module checks the caller's access token, is here because it reads the tokens these endpoints
+ * issue (`issue` is exported for IAM Credentials, the one other issuer).
  */
 
 import { createHash, verify } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { accessToken, code as newCode, refreshToken } from "./credentials.ts";
-import { googleError, json, oauthError } from "./respond.ts";
+import { json, oauthError } from "./respond.ts";
 import type { GoogleState, Token } from "./state.ts";
 
 const GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token";
 
-function issue(
+export function issue(
   state: GoogleState,
   token: Omit<Token, "expiresAt">,
 ): { access_token: string; expires_in: number; token_type: string } {
@@ -180,43 +185,5 @@ export function stsEndpoint(state: GoogleState, res: ServerResponse, body: strin
   json(res, 200, {
     ...issue(state, { principal, kind: "federated", scopes }),
     issued_token_type: "urn:ietf:params:oauth:token-type:access_token",
-  });
-}
-
-export function generateAccessToken(
-  state: GoogleState,
-  res: ServerResponse,
-  target: string,
-  auth: string | undefined,
-  body: string,
-): void {
-  const { token } = bearer(state, auth);
-  if (token === undefined)
-    return json(
-      res,
-      401,
-      googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
-    );
-  if (!state.impersonators.get(target)?.has(token.principal)) {
-    return json(
-      res,
-      403,
-      googleError(
-        403,
-        "PERMISSION_DENIED",
-        "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).",
-        { reason: "IAM_PERMISSION_DENIED", domain: "iam.googleapis.com" },
-      ),
-    );
-  }
-  const request = JSON.parse(body || "{}") as { scope?: string[] };
-  const issued = issue(state, {
-    principal: target,
-    kind: "service_account",
-    scopes: request.scope ?? [],
-  });
-  json(res, 200, {
-    accessToken: issued.access_token,
-    expireTime: new Date(Date.now() + 3600_000).toISOString(),
   });
 }

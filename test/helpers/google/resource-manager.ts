@@ -1,0 +1,157 @@
+/**
+ * The fake's Cloud Resource Manager v1, for preflight: projects.get and projects.testIamPermissions
+ * (its body the IAM policy mixin of iam-policy.ts). The project lookup and the caller check every
+ * preflight API shares are here too: the caller check finds the consumer project with the lookup,
+ * and projects.get needs both, so one module holds them and the imports stay free of cycles.
+ *
+ * - projects.get: discovery/cloudresourcemanager-v1.json (Project: projectId, projectNumber as a
+ *   string, name, lifecycleState, parent {type, id}, createTime). A project that does not exist and
+ *   one the caller may not see are the same 403 "The caller does not have permission", never 404
+ *   (googleapis/google-cloud-java#440, google-cloud-python#1426).
+ *
+ * Each API must be enabled in the caller's quota project: the x-goog-user-project header, else a
+ * service account's own project, else (user credentials) gcloud's shared project. Otherwise 403
+ * with ErrorInfo SERVICE_DISABLED naming the service and that consumer (google/api/error_reason.proto;
+ * GoogleCloudPlatform/cdmc#39 for orgpolicy, the same contract for every API).
+ */
+
+import { holds, testPermissions } from "./iam-policy.ts";
+import { bearer } from "./oauth.ts";
+import { googleError, json } from "./respond.ts";
+import type { Handler, RequestContext } from "./routes.ts";
+import type { CloudProject, GoogleState } from "./state.ts";
+
+const GCLOUD_SHARED_PROJECT = "764086051850";
+
+export const TITLES: Record<string, string> = {
+  "cloudbilling.googleapis.com": "Cloud Billing API",
+  "cloudresourcemanager.googleapis.com": "Cloud Resource Manager API",
+  "orgpolicy.googleapis.com": "Organization Policy API",
+  "serviceusage.googleapis.com": "Service Usage API",
+  "secretmanager.googleapis.com": "Secret Manager API",
+  "apikeys.googleapis.com": "API Keys API",
+};
+
+/** The project by id or number. */
+export function findProject(state: GoogleState, idOrNumber: string): CloudProject | undefined {
+  return (
+    state.cloudProjects.get(idOrNumber) ??
+    [...state.cloudProjects.values()].find((p) => p.number === idOrNumber)
+  );
+}
+
+/** The caller, once its token and quota project have been checked; otherwise the error response is sent. */
+export function caller(ctx: RequestContext, service: string): string | undefined {
+  const { token } = bearer(ctx.state, ctx.req.headers.authorization);
+  if (token === undefined) {
+    json(
+      ctx.res,
+      401,
+      googleError(
+        401,
+        "UNAUTHENTICATED",
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
+      ),
+    );
+    return undefined;
+  }
+  const header = ctx.req.headers["x-goog-user-project"];
+  const named = typeof header === "string" ? header : undefined;
+  if (named !== undefined && token.kind === "user" && !ctx.state.userProjects.has(named)) {
+    json(
+      ctx.res,
+      403,
+      googleError(
+        403,
+        "PERMISSION_DENIED",
+        `Caller does not have required permission to use project ${named}. Grant the caller the roles/serviceusage.serviceUsageConsumer role, or a custom role with the serviceusage.services.use permission, by visiting https://console.developers.google.com/iam-admin/iam/admin?project=${named} and then retry. Propagation of the new permission may take a few minutes.`,
+        {
+          reason: "USER_PROJECT_DENIED",
+          metadata: { consumer: `projects/${named}`, service: service },
+        },
+      ),
+    );
+    return undefined;
+  }
+  const own = /@([^.]+)\.iam\.gserviceaccount\.com$/.exec(token.principal)?.[1];
+  const consumerId = named ?? (token.kind === "user" ? undefined : own);
+  const consumer = consumerId === undefined ? undefined : findProject(ctx.state, consumerId);
+  if (consumer === undefined || !consumer.services.has(service)) {
+    const shown =
+      consumer?.number ?? (consumerId === undefined ? GCLOUD_SHARED_PROJECT : consumerId);
+    const title = TITLES[service] ?? service;
+    json(
+      ctx.res,
+      403,
+      googleError(
+        403,
+        "PERMISSION_DENIED",
+        `${title} has not been used in project ${shown} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/${service}/overview?project=${shown} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`,
+        {
+          reason: "SERVICE_DISABLED",
+          metadata: {
+            service,
+            consumer: `projects/${shown}`,
+            serviceTitle: title,
+            containerInfo: shown,
+            activationUrl: `https://console.developers.google.com/apis/api/${service}/overview?project=${shown}`,
+          },
+        },
+      ),
+    );
+    return undefined;
+  }
+  return token.principal;
+}
+
+/** The project the caller may see (resourcemanager.projects.get), or the 403 Google gives for one missing or hidden. */
+export function visible(
+  ctx: RequestContext,
+  principal: string,
+  id: string,
+): CloudProject | undefined {
+  const project = findProject(ctx.state, id);
+  if (
+    project === undefined ||
+    !holds(ctx.state, principal, project.projectId, "resourcemanager.projects.get")
+  ) {
+    json(
+      ctx.res,
+      403,
+      googleError(403, "PERMISSION_DENIED", "The caller does not have permission"),
+    );
+    return undefined;
+  }
+  return project;
+}
+
+/** GET /v1/projects/{projectId} (Cloud Resource Manager v1). */
+export const getProject: Handler = (ctx, [id]) => {
+  const principal = caller(ctx, "cloudresourcemanager.googleapis.com");
+  if (principal === undefined) return;
+  const p = visible(ctx, principal, id!);
+  if (p === undefined) return;
+  json(ctx.res, 200, {
+    projectNumber: p.number,
+    projectId: p.projectId,
+    lifecycleState: p.lifecycleState,
+    name: p.projectId,
+    createTime: "2026-03-02T09:14:07.412Z",
+    ...(p.parent ? { parent: p.parent } : {}),
+  });
+};
+
+/** POST /v1/projects/{resource}:testIamPermissions (Cloud Resource Manager v1): no permission needed to ask. */
+export const testProjectPermissions: Handler = (ctx, [id]) => {
+  const principal = caller(ctx, "cloudresourcemanager.googleapis.com");
+  if (principal === undefined) return;
+  const project = findProject(ctx.state, id!);
+  // A project that does not exist (or that the caller cannot see) answers like projects.get.
+  if (project === undefined)
+    return json(
+      ctx.res,
+      403,
+      googleError(403, "PERMISSION_DENIED", "The caller does not have permission"),
+    );
+  testPermissions(ctx, (p) => holds(ctx.state, principal, project.projectId, p));
+};
