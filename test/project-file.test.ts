@@ -39,11 +39,11 @@ describe("Pulumi.yaml", () => {
   });
 });
 
-describe("the README's config reference", () => {
+describe("the configuration reference (docs/configuration.md)", () => {
   test("documents every key", () => {
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const reference = readFileSync(join(ROOT, "docs", "configuration.md"), "utf8");
     for (const key of Object.keys(CONFIG_KEYS))
-      expect([key, readme.includes(`\`${key}\``)]).toEqual([key, true]);
+      expect([key, reference.includes(`\`${key}\``)]).toEqual([key, true]);
   });
 });
 

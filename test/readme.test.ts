@@ -1,10 +1,11 @@
 /**
- * The README's sample output is the current code's real output: every block marked
- * `<!-- sample: NAME -->` is produced here by running the code, and must match to the character.
+ * The documentation's sample output is the current code's real output: every block marked
+ * `<!-- sample: NAME -->` in README.md or docs/*.md is produced here by running the code, and must
+ * match to the character. And every relative link in those pages names a file that exists.
  */
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { commandContext, runCommand, type MainContext } from "../src/cli/main.ts";
 import { preflightOutcome } from "../src/deploy/preflight-outcome.ts";
 import type { DeploySummary } from "../src/deploy/run.ts";
@@ -35,7 +36,7 @@ const plan = (argv: string[], files: Record<string, string>) =>
 
 const prod = () => readFileSync(join(ROOT, "stacks", "Pulumi.prod.yaml"), "utf8");
 
-/** Each sample's producer: the command and input the README describes next to it. */
+/** Each sample's producer: the command and input the page describes next to it. */
 const SAMPLES: Record<string, () => Promise<string>> = {
   "config-problems": () =>
     plan(["--file", "stacks/Pulumi.prod.yaml"], {
@@ -208,25 +209,70 @@ const SAMPLES: Record<string, () => Promise<string>> = {
     ),
 };
 
-const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-const marked = new Map(
-  [...readme.matchAll(/<!-- sample: (\S+) -->\n```text\n([\s\S]*?)```/g)].map((m) => [
-    m[1]!,
-    m[2]!,
-  ]),
+/** The documentation: README.md and every Markdown page in docs/, by path from the root. */
+const PAGES = new Map(
+  [
+    "README.md",
+    ...readdirSync(join(ROOT, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .sort()
+      .map((f) => `docs/${f}`),
+  ].map((page) => [page, readFileSync(join(ROOT, page), "utf8")]),
 );
 
-describe("the README's sample output", () => {
+/** Every `<!-- sample: NAME -->` marker, with its page and the text block that follows it, if any. */
+const markers = [...PAGES].flatMap(([page, text]) =>
+  [...text.matchAll(/<!-- sample: (\S+) -->\n(?:```text\n([\s\S]*?)```)?/g)].map((m) => ({
+    page,
+    name: m[1]!,
+    text: m[2],
+  })),
+);
+
+describe("the documentation's sample output", () => {
+  test("every marked sample is followed by a text block", () => {
+    expect(markers.filter((m) => m.text === undefined).map((m) => `${m.page}: ${m.name}`)).toEqual(
+      [],
+    );
+  });
+
+  test("every sample is marked exactly once across the README and docs/", () => {
+    const pages = (name: string) => markers.filter((m) => m.name === name).map((m) => m.page);
+    const repeated = [...new Set(markers.map((m) => m.name))]
+      .filter((name) => pages(name).length > 1)
+      .map((name) => `${name} in ${pages(name).join(", ")}`);
+    expect(repeated).toEqual([]);
+  });
+
   test("has a producer here for every marked sample, and a sample for every producer", () => {
-    expect([...marked.keys()].sort()).toEqual(Object.keys(SAMPLES).sort());
+    expect([...new Set(markers.map((m) => m.name))].sort()).toEqual(Object.keys(SAMPLES).sort());
   });
 
   test.each(Object.keys(SAMPLES))("%s is what the code prints", async (name) => {
-    expect(marked.get(name)).toBe(await SAMPLES[name]!());
+    const shown = markers.find((m) => m.name === name);
+    expect(shown, `no page marks the sample ${name}`).toBeDefined();
+    expect(shown!.text, `${shown!.page}, sample ${name}`).toBe(await SAMPLES[name]!());
   });
 });
 
-/** `SHOW_SAMPLES=1 npm run test:unit -- test/readme.test.ts` prints each sample, to paste into the README. */
+/** The target of every inline Markdown link `[text](target)` outside code, with its page. */
+function links(page: string, text: string): { page: string; target: string }[] {
+  const prose = text.replace(/^```[\s\S]*?^```/gm, "").replace(/`[^`\n]*`/g, "");
+  return [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => ({ page, target: m[1]! }));
+}
+
+describe("the documentation's links", () => {
+  test("every relative link in the README and docs/ points to a file that exists", () => {
+    const broken = [...PAGES]
+      .flatMap(([page, text]) => links(page, text))
+      .filter(({ target }) => !/^(https?|mailto):/.test(target) && !target.startsWith("#"))
+      .filter(({ page, target }) => !existsSync(join(ROOT, dirname(page), target.split("#")[0]!)))
+      .map(({ page, target }) => `${page}: ${target}`);
+    expect(broken).toEqual([]);
+  });
+});
+
+/** `SHOW_SAMPLES=1 npm run test:unit -- test/readme.test.ts` prints each sample, to paste into its page. */
 if (process.env.SHOW_SAMPLES) {
   test("prints the samples", async () => {
     for (const [name, make] of Object.entries(SAMPLES))

@@ -15,7 +15,7 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-/** Why a command failed; stable strings that `--json` readers may switch on (the README lists them). */
+/** Why a command failed; stable strings that `--json` readers may switch on (docs/troubleshooting.md lists them). */
 export type Reason =
   | "USAGE"
   | "BAD_INPUT"

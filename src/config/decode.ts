@@ -15,12 +15,12 @@ const RETIRED: Partial<Record<string, { message: string; fix: string }>> = {
   ciIdentity: {
     message:
       "is no longer read here: CI identities are made by the CI stack (stacks/Pulumi.ci.yaml), which an administrator applies",
-    fix: "Remove it, set foundation: ci in this file, and describe CI in the CI stack's ci setting (see the README, CI from GitHub Actions).",
+    fix: "Remove it, set foundation: ci in this file, and describe CI in the CI stack's ci setting (see docs/ci.md).",
   },
   keyRotationStart: {
     message:
       "is no longer read: the key rotator (npm run rotate) makes a new key when the newest is keyRotationDays old, counted from that key",
-    fix: "Remove it (see the README, Keys and API keys).",
+    fix: "Remove it (see docs/keys-and-rotation.md).",
   },
 };
 
@@ -110,7 +110,7 @@ export function decode(
         key,
         shown(fullKey, text, secretKeys),
         "is not a key the kit reads",
-        meant ? `Did you mean ${meant}?` : "Remove it; the README lists every key.",
+        meant ? `Did you mean ${meant}?` : "Remove it; docs/configuration.md lists every key.",
       );
       if (meant !== undefined)
         misplaced.add(meant === "gcp:project" ? meant : `${NAMESPACE}:${meant}`);

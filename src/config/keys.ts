@@ -1,7 +1,7 @@
 /**
  * Every config key the kit reads, in the `gemini-access-kit` namespace. Pulumi.yaml declares the
- * same keys with the same descriptions (a test keeps the two equal), and the README's config
- * reference documents them.
+ * same keys with the same descriptions (a test keeps the two equal), and docs/configuration.md
+ * documents them (a test checks that too).
  */
 
 export const NAMESPACE = "gemini-access-kit";

@@ -209,7 +209,7 @@ export function parseOauth(
       "oauthClientJson",
       undefined,
       "is required by oauthClientRequired: true, and this stack has none yet",
-      `Create the Desktop client (see the README, "The one manual step"), then: ${setClientCommand(ctx.stack)}`,
+      `Create the Desktop client (see docs/deploy.md, "The manual step: the OAuth client"), then: ${setClientCommand(ctx.stack)}`,
     );
   }
   return {

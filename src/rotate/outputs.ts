@@ -26,7 +26,7 @@ const SECRET_NAME =
   /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9]|\d{1,20})\/secrets\/[A-Za-z0-9_-]{1,255}$/;
 const MAX_PERIOD_DAYS = 90;
 const FIX =
-  "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`, or `npm run plan -- --stack NAME --outputs > FILE`.";
+  "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`, or `npm run -s plan -- --stack NAME --outputs > FILE` (-s keeps npm's banner out of the file).";
 
 function field(
   entry: Record<string, unknown>,

@@ -7,7 +7,7 @@
  * - what each CI account may then do: every binding naming it, expanded to permissions through the
  *   recorded custom roles and the vendored predefined roles (src/ci/predefined-roles.json, whose
  *   source and date it records).
- * Every property of the README's "What CI can do" is one test here.
+ * Every property of docs/ci.md's "What CI can do" is one test here.
  */
 
 import { run } from "@bufbuild/cel";

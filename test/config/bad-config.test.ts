@@ -131,7 +131,7 @@ const cases: [string, Record<string, unknown>, string][] = [
   [
     "a rotation start date, which the rotator no longer reads (it counts from each key)",
     { [`${NS}:keyRotationStart`]: "2026-11-01" },
-    '[keyRotationStart] "2026-11-01" is no longer read: the key rotator (npm run rotate) makes a new key when the newest is keyRotationDays old, counted from that key. Remove it (see the README, Keys and API keys).',
+    '[keyRotationStart] "2026-11-01" is no longer read: the key rotator (npm run rotate) makes a new key when the newest is keyRotationDays old, counted from that key. Remove it (see docs/keys-and-rotation.md).',
   ],
   [
     "an API key id prefix that leaves no room for the rotator's date suffix",
@@ -190,7 +190,7 @@ const cases: [string, Record<string, unknown>, string][] = [
   [
     "a required client that is missing",
     { [`${NS}:oauthClientRequired`]: "true" },
-    '[oauthClientJson] (not set) is required by oauthClientRequired: true, and this stack has none yet. Create the Desktop client (see the README, "The one manual step"), then: pulumi config set --secret --stack test gemini-access-kit:oauthClientJson < client_secret.json',
+    '[oauthClientJson] (not set) is required by oauthClientRequired: true, and this stack has none yet. Create the Desktop client (see docs/deploy.md, "The manual step: the OAuth client"), then: pulumi config set --secret --stack test gemini-access-kit:oauthClientJson < client_secret.json',
   ],
   [
     "a client without a consent screen",
@@ -241,7 +241,7 @@ const cases: [string, Record<string, unknown>, string][] = [
   [
     "the CI identity an environment stack used to hold",
     { [`${NS}:ciIdentity`]: { repository: "acme/gemini-platform" } },
-    '[ciIdentity] "{\\"repository\\":\\"acme/gemini-platform\\"}" is no longer read here: CI identities are made by the CI stack (stacks/Pulumi.ci.yaml), which an administrator applies. Remove it, set foundation: ci in this file, and describe CI in the CI stack\'s ci setting (see the README, CI from GitHub Actions).',
+    '[ciIdentity] "{\\"repository\\":\\"acme/gemini-platform\\"}" is no longer read here: CI identities are made by the CI stack (stacks/Pulumi.ci.yaml), which an administrator applies. Remove it, set foundation: ci in this file, and describe CI in the CI stack\'s ci setting (see docs/ci.md).',
   ],
   [
     "a role that lets the account widen its own access",
