@@ -1,6 +1,86 @@
 // @ts-check
 import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
+import local from "./eslint-rules/no-import-cycle.mjs";
+
+/** The commands: peers, each in its folder under src/, none importing another's files. */
+const COMMANDS = ["verify", "rotate", "preflight", "deploy", "bootstrap", "plan"];
+/** The commands that call Google, and the layer they call it through: they start without the Pulumi SDK. */
+const CALLS_GOOGLE = ["verify", "rotate", "preflight", "google"];
+/** What `pulumi up` loads. */
+const PROGRAM = [
+  "src/index.ts",
+  "src/program.ts",
+  "src/outputs.ts",
+  "src/components/**/*.ts",
+  "src/ci/**/*.ts",
+];
+/** Pure modules every tree may use; they use nothing above them. */
+const SHARED = [
+  "src/cli/**/*.ts",
+  "src/config/**/*.ts",
+  "src/oauth/**/*.ts",
+  "src/naming.ts",
+  "src/json.ts",
+  "src/rotation.ts",
+  "src/default-account.ts",
+  "src/permissions.ts",
+];
+
+const folder = (name) => `**/${name}/**`;
+const pulumiSdk = {
+  group: ["@pulumi/*"],
+  message:
+    "Commands that call Google do not load the Pulumi SDK (verify starts in a fraction of a second): keep this in the program's tree, or pass what is needed in.",
+};
+const commandsBut = (own) => ({
+  group: [...COMMANDS.filter((c) => c !== own).map(folder), "**/scripts/**"],
+  message:
+    "Commands are peers: one does not import another's files. Move what both need below them (src/google/ for calls to Google, a shared pure module for facts).",
+});
+const above = (what, groups) => ({
+  group: groups,
+  message: `${what} does not import what stands above it (the program, src/google/, the offline plan, a command): move what both need into a shared pure module.`,
+});
+const restrict = (files, patterns) => ({
+  files,
+  rules: { "no-restricted-imports": ["error", { patterns }] },
+});
+
+/** One no-restricted-imports per part of the tree (ESLint keeps only the last options a file matches). */
+function layers() {
+  const aboveShared = [
+    ...COMMANDS.map(folder),
+    "**/scripts/**",
+    "**/google/**",
+    "**/offline-plan/**",
+    "**/components/**",
+    "**/program.ts",
+  ];
+  return [
+    ...COMMANDS.map((c) =>
+      restrict(
+        [`src/${c}/**/*.ts`],
+        [commandsBut(c), ...(CALLS_GOOGLE.includes(c) ? [pulumiSdk] : [])],
+      ),
+    ),
+    restrict(["src/google/**/*.ts"], [pulumiSdk, above("The Google layer", aboveShared)]),
+    restrict(["scripts/verify.ts", "scripts/rotate.ts", "scripts/preflight.ts"], [pulumiSdk]),
+    restrict(PROGRAM, [
+      above("What pulumi up loads", [
+        ...COMMANDS.map(folder),
+        "**/scripts/**",
+        "**/google/**",
+        "**/offline-plan/**",
+      ]),
+    ]),
+    restrict(
+      ["src/offline-plan/**/*.ts"],
+      [above("The offline plan", [...COMMANDS.map(folder), "**/scripts/**", "**/google/**"])],
+    ),
+    restrict(SHARED, [above("A shared pure module", aboveShared)]),
+  ];
+}
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", "**/*.js", "**/*.mjs", "**/*.cjs"] },
@@ -24,59 +104,14 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
     },
   },
-  // Layering: two trees, what `pulumi up` loads and the commands, meeting only in shared pure modules
-  // (config parsing, naming, the permissions table). test/layering.test.ts follows the imports
-  // transitively; these rules refuse the direct ones.
+  // Layering (docs/architecture.md): what `pulumi up` loads (the program) and the commands, both above
+  // the shared pure modules; the commands talk to Google only through src/google/, and never import
+  // each other. test/layering.test.ts follows the imports transitively and plants a case for each rule.
+  ...layers(),
   {
-    // The commands that call Google start fast because they never load the Pulumi SDK (verify's
-    // budget is a quarter of a second); preflight reaches the program only through the offline plan.
-    files: [
-      "src/verify/**/*.ts",
-      "src/rotate/**/*.ts",
-      "src/preflight/**/*.ts",
-      "scripts/verify.ts",
-      "scripts/rotate.ts",
-      "scripts/preflight.ts",
-    ],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["@pulumi/*"],
-              message:
-                "Commands that call Google do not load the Pulumi SDK: keep this in the program's tree, or pass what is needed in.",
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // The program never loads a command's code.
-    files: ["src/index.ts", "src/program.ts", "src/components/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: [
-                "**/verify/**",
-                "**/rotate/**",
-                "**/preflight/**",
-                "**/deploy/**",
-                "**/bootstrap/**",
-                "**/scripts/**",
-              ],
-              message:
-                "What pulumi up loads does not import command code: move what both need into a shared pure module.",
-            },
-          ],
-        },
-      ],
-    },
+    files: ["**/*.ts"],
+    plugins: { local },
+    rules: { "local/no-import-cycle": "error" },
   },
   {
     // Jest's asymmetric matchers (expect.stringContaining, expect.any) are typed any by design.

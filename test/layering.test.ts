@@ -1,16 +1,24 @@
 /**
- * The two trees a reader can see: what `pulumi up` loads, and the commands. ESLint refuses the direct
- * imports that cross them (eslint.config.mjs, "Layering"); this follows every import transitively,
- * as Node would load them, and checks what each entry can reach.
+ * The layers a reader can see (docs/architecture.md): what `pulumi up` loads, the commands as peers,
+ * the one layer that talks to Google, and the shared pure modules under all of them. ESLint refuses
+ * the direct imports that cross them and any import cycle (eslint.config.mjs, "Layering"); this
+ * follows every import transitively, as Node would load them, checks what each entry can reach, and
+ * plants a case of each rule in a copy of the project to show the linter catching it.
  */
 
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { ESLint } from "eslint";
+import { tempDir } from "./helpers/temp-dir.ts";
 import { ROOT } from "./helpers/verify-cli.ts";
 
-/** Static and literal dynamic imports that load code; `import type` is erased, so it loads nothing. */
-const IMPORT =
-  /(?:^|\n)[ \t]*(?:import|export)(?![ \t]+type[ \t])[^;]*?from[ \t]+["']([^"']+)["']|\bimport\([ \t]*["']([^"']+)["'][ \t]*\)/g;
+/** Static imports and exports that load code; `import type` is erased, so it loads nothing. */
+const STATIC =
+  /(?:^|\n)[ \t]*(?:import|export)(?![ \t]+type[ \t])[^;]*?from[ \t]+["']([^"']+)["']/g;
+/** Literal dynamic imports: code loaded when a path of the command needs it. */
+const DYNAMIC = /\bimport\([ \t]*["']([^"']+)["'][ \t]*\)/g;
+
+const COMMANDS = ["verify", "rotate", "preflight", "deploy", "bootstrap", "plan"];
 
 interface Reach {
   /** Files of the project, relative to its root. */
@@ -19,7 +27,7 @@ interface Reach {
   packages: Map<string, string>;
 }
 
-function reach(entry: string): Reach {
+function reach(entry: string, options = { dynamic: true }): Reach {
   const files = new Set<string>();
   const packages = new Map<string, string>();
   const pending = [resolve(ROOT, entry)];
@@ -27,8 +35,12 @@ function reach(entry: string): Reach {
     const file = pending.pop()!;
     if (files.has(file)) continue;
     files.add(file);
-    for (const m of readFileSync(file, "utf8").matchAll(IMPORT)) {
-      const spec = (m[1] ?? m[2])!;
+    const text = readFileSync(file, "utf8");
+    const specs = [
+      ...[...text.matchAll(STATIC)].map((m) => m[1]!),
+      ...(options.dynamic ? [...text.matchAll(DYNAMIC)].map((m) => m[1]!) : []),
+    ];
+    for (const spec of specs) {
       if (spec.startsWith(".")) {
         const target = resolve(dirname(file), spec);
         if (!target.endsWith(".json") && existsSync(target)) pending.push(target);
@@ -66,18 +78,134 @@ describe("what each command loads", () => {
     );
   });
 
+  test.each(COMMANDS)(
+    "the %s command reaches no other command's files, so each can change alone",
+    (command) => {
+      const others = COMMANDS.filter((c) => c !== command);
+      const crossing = reach(`scripts/${command}.ts`).files.filter((f) =>
+        others.some((c) => f.startsWith(`src/${c}/`)),
+      );
+      expect(crossing).toEqual([]);
+    },
+  );
+
   test("verify's identities are loaded on demand, and each is followed too", () => {
     const files = reach("scripts/verify.ts").files;
     for (const identity of ["adc", "api-key", "impersonate", "oauth", "service-account"])
       expect(files).toContain(`src/google/identities/${identity}.ts`);
   });
+
+  test("verify loads google-auth-library only once it builds an identity, after its entry has switched the library's debug log off", () => {
+    expect(reach("scripts/verify.ts").packages.has("google-auth-library")).toBe(true);
+    expect(reach("scripts/verify.ts", { dynamic: false }).packages.get("google-auth-library")).toBe(
+      undefined,
+    );
+  });
 });
 
 describe("what pulumi up loads", () => {
-  test("the program reaches no command's code: only the components, the config and shared pure modules", () => {
-    const commandCode = reach("src/index.ts").files.filter((f) =>
-      /^(scripts|bench|test)\/|^src\/(verify|rotate|preflight|deploy|bootstrap)\//.test(f),
+  test("the program reaches no command's code and not the Google layer: only the components, the config and shared pure modules", () => {
+    const above = reach("src/index.ts").files.filter((f) =>
+      /^(scripts|bench|test)\/|^src\/(google|offline-plan|verify|rotate|preflight|deploy|bootstrap|plan)\//.test(
+        f,
+      ),
     );
-    expect(commandCode).toEqual([]);
+    expect(above).toEqual([]);
+  });
+});
+
+describe("the one layer that talks to Google", () => {
+  const layer = (entry: string) => reach(entry).files.filter((f) => !f.startsWith("src/google/"));
+
+  test("reaches only shared pure modules below it: no command, no program, no Pulumi SDK", () => {
+    for (const entry of ["src/google/session.ts", "src/google/identities/oauth.ts"]) {
+      expect(layer(entry).filter((f) => !/^src\/(cli|oauth)\/|^src\/json\.ts$/.test(f))).toEqual(
+        [],
+      );
+      expect(pulumiPackages(reach(entry))).toEqual([]);
+    }
+  });
+
+  test("holds every request to Google: no file outside it names a Google API address or calls fetch", () => {
+    const outside = (readdirSync(join(ROOT, "src"), { recursive: true }) as string[])
+      .map((f) => `src/${f}`)
+      .filter((f) => f.endsWith(".ts") && !f.startsWith("src/google/"));
+    const calling = outside.filter((f) =>
+      /\bfetch\(|https:\/\/[a-z0-9.-]+\.googleapis\.com\/v\d/.test(
+        readFileSync(join(ROOT, f), "utf8"),
+      ),
+    );
+    expect(outside.length).toBeGreaterThan(100);
+    expect(calling).toEqual([]);
+  });
+});
+
+/** A copy of the project's code and lint setup, node_modules linked, with `planted` files added. */
+function plantedProject(planted: Record<string, string>): string {
+  const dir = tempDir("lint");
+  for (const entry of ["src", "eslint-rules"])
+    cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+  for (const file of ["eslint.config.mjs", "tsconfig.json", "package.json"])
+    cpSync(join(ROOT, file), join(dir, file));
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+  for (const [path, text] of Object.entries(planted)) writeFileSync(join(dir, path), text);
+  return dir;
+}
+
+/**
+ * The rule and message of each layering problem ESLint finds in `files` of the project at `dir`,
+ * with the project's own config. Only the layering rules run, without type information: the
+ * type-checked rules, which need a TypeScript program of the project, are `npm run lint`'s.
+ */
+async function lint(dir: string, files: string[]): Promise<string[]> {
+  const eslint = new ESLint({
+    cwd: dir,
+    overrideConfig: { languageOptions: { parserOptions: { projectService: false } } },
+    ruleFilter: ({ ruleId }) =>
+      ruleId === "local/no-import-cycle" || ruleId === "no-restricted-imports",
+  });
+  const results = await eslint.lintFiles(files.map((f) => join(dir, f)));
+  return results.flatMap((r) =>
+    r.messages.map((m) => `${relative(dir, r.filePath)}: ${m.ruleId}: ${m.message}`),
+  );
+}
+
+describe("the linter refuses", () => {
+  test("an import cycle between files, type-only imports included, naming the files around it", async () => {
+    const dir = plantedProject({
+      "src/config/planted-a.ts":
+        'import type { B } from "./planted-b.ts";\nexport interface A {\n  b?: B;\n}\n',
+      "src/config/planted-b.ts":
+        'import type { A } from "./planted-a.ts";\nexport interface B {\n  a?: A;\n}\n',
+    });
+    expect(await lint(dir, ["src/config/planted-a.ts", "src/config/planted-b.ts"])).toEqual([
+      "src/config/planted-a.ts: local/no-import-cycle: This import closes a cycle: src/config/planted-a.ts -> src/config/planted-b.ts -> src/config/planted-a.ts. Move what the files share into a module of its own that both import.",
+      "src/config/planted-b.ts: local/no-import-cycle: This import closes a cycle: src/config/planted-b.ts -> src/config/planted-a.ts -> src/config/planted-b.ts. Move what the files share into a module of its own that both import.",
+    ]);
+  });
+
+  test("one command importing another's files, and the Google layer importing a command", async () => {
+    const dir = plantedProject({
+      "src/rotate/planted.ts":
+        'import { parseVerifyArgs } from "../verify/args.ts";\nexport const parse = parseVerifyArgs;\n',
+      "src/google/planted.ts":
+        'import { parseRotateArgs } from "../rotate/args.ts";\nexport const parse = parseRotateArgs;\n',
+    });
+    const problems = await lint(dir, ["src/rotate/planted.ts", "src/google/planted.ts"]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^src\/rotate\/planted\.ts: no-restricted-imports: '\.\.\/verify\/args\.ts' import is restricted .*Commands are peers/,
+      ),
+      expect.stringMatching(
+        /^src\/google\/planted\.ts: no-restricted-imports: '\.\.\/rotate\/args\.ts' import is restricted .*The Google layer does not import what stands above it/,
+      ),
+    ]);
+  });
+
+  test("the unplanted copy is clean, so what the cases above find is what was planted", async () => {
+    const dir = plantedProject({});
+    expect(
+      await lint(dir, ["src/rotate/run.ts", "src/google/session.ts", "src/config/parse.ts"]),
+    ).toEqual([]);
   });
 });
