@@ -1,4 +1,7 @@
-/** Reading the files a user names (key, client, outputs): a missing one is a usage error, not a crash. */
+/**
+ * Reading the files a user names (key, client, outputs, state): a missing one, or one that is not
+ * JSON, is bad input named by its path, not a crash.
+ */
 
 import { readFile } from "node:fs/promises";
 import { badInput } from "./failure.ts";
@@ -27,4 +30,13 @@ export async function readInputFile(path: string): Promise<string> {
       "Check the path.",
     );
   return text;
+}
+
+/** The JSON in the text of `source`; text that is not JSON is bad input, named, never quoted. */
+export function jsonInput(text: string, source: string, fix: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badInput(`${source} is not valid JSON.`, fix);
+  }
 }

@@ -11,6 +11,7 @@
  */
 
 import { badInput, Failure } from "../cli/failure.ts";
+import { jsonInput } from "../cli/input-file.ts";
 import { record } from "../json.ts";
 import type { Runner } from "../cli/stack-outputs.ts";
 import type { RotateOptions } from "./args.ts";
@@ -42,15 +43,11 @@ interface StateResource {
 }
 
 function resources(json: string, source: string): StateResource[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw badInput(
-      `${source} is not valid JSON.`,
-      "Save the state with `pulumi stack export --stack NAME > FILE` (without --show-secrets).",
-    );
-  }
+  const parsed = jsonInput(
+    json,
+    source,
+    "Save the state with `pulumi stack export --stack NAME > FILE` (without --show-secrets).",
+  );
   const top = record(parsed);
   const deployment = record(top?.deployment) ?? top;
   if (!Array.isArray(deployment?.resources) && top?.version === undefined) {

@@ -6,6 +6,7 @@
  */
 
 import { badInput } from "../cli/failure.ts";
+import { jsonInput } from "../cli/input-file.ts";
 import { record } from "../json.ts";
 import { API_KEY_ID, EMAIL, PROJECT_ID } from "../naming.ts";
 import { API_KEY_SUFFIX_LENGTH } from "../rotation.ts";
@@ -71,12 +72,7 @@ function rotationKey(value: unknown, path: string, source: string): RotationKey 
 
 /** The rotation list in a stack's outputs JSON; a file that is not one is one clear line, exit 2. */
 export function parseRotation(json: string, source: string): RotationList {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw badInput(`${source} is not valid JSON.`, FIX);
-  }
+  const parsed = jsonInput(json, source, FIX);
   const outputs = record(parsed);
   if (outputs === undefined || typeof outputs.project !== "string") {
     throw badInput(

@@ -4,6 +4,7 @@
  */
 
 import { badInput } from "../cli/failure.ts";
+import { jsonInput } from "../cli/input-file.ts";
 import { stackOutputJson, type Runner } from "../cli/stack-outputs.ts";
 import { chooseAccount, type AccountSummary } from "../default-account.ts";
 import { record } from "../json.ts";
@@ -30,15 +31,11 @@ function text(value: unknown): string | undefined {
 
 /** Checks the outputs JSON and keeps what verify uses; a wrong file is one clear line. */
 export function parseOutputs(json: string, source: string, stack?: string): StackFacts {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw badInput(
-      `${source} is not valid JSON.`,
-      "Save the outputs with `pulumi stack output --json > FILE`.",
-    );
-  }
+  const parsed = jsonInput(
+    json,
+    source,
+    "Save the outputs with `pulumi stack output --json > FILE`.",
+  );
   const outputs = record(parsed);
   const project = text(outputs?.project);
   if (outputs === undefined || project === undefined) {

@@ -7,7 +7,7 @@
 
 import { record } from "../../json.ts";
 import type { AuthKind, CallContext } from "../errors/context.ts";
-import { callJson, malformed, type Http } from "../http.ts";
+import { callJson, malformed, type ApiRequest, type Http } from "../http.ts";
 import type { Endpoints } from "../transport/endpoints.ts";
 
 export interface Api {
@@ -39,42 +39,33 @@ export function context(
 }
 
 /** `GET url`, whose answer must be a JSON object. */
-export async function getObject(
+export function getObject(
   api: Api,
   ctx: CallContext,
   url: string,
 ): Promise<Record<string, unknown>> {
-  return object(
-    ctx,
-    url,
-    await callJson(api.http, ctx, { method: "GET", url, headers: await api.headers() }),
-  );
+  return objectCall(api, ctx, { method: "GET", url });
 }
 
 /** `POST url` with a JSON body, whose answer must be a JSON object. */
-export async function postObject(
+export function postObject(
   api: Api,
   ctx: CallContext,
   url: string,
   payload: unknown,
 ): Promise<Record<string, unknown>> {
-  return object(
-    ctx,
-    url,
-    await callJson(api.http, ctx, {
-      method: "POST",
-      url,
-      headers: await api.headers(),
-      body: payload,
-    }),
-  );
+  return objectCall(api, ctx, { method: "POST", url, body: payload });
 }
 
-function object(ctx: CallContext, url: string, body: unknown): Record<string, unknown> {
-  const fields = record(body);
-  if (fields === undefined)
-    throw malformed(ctx.what, new URL(url).origin, 200, "is not a JSON object");
-  return fields;
+async function objectCall(
+  api: Api,
+  ctx: CallContext,
+  request: Omit<ApiRequest, "headers">,
+): Promise<Record<string, unknown>> {
+  const body = record(await callJson(api.http, ctx, { ...request, headers: await api.headers() }));
+  if (body === undefined)
+    throw malformed(ctx.what, new URL(request.url).origin, 200, "is not a JSON object");
+  return body;
 }
 
 const MAX_PAGES = 100;

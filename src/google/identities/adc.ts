@@ -18,6 +18,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { badInput, Failure } from "../../cli/failure.ts";
 import { record } from "../../json.ts";
+import { accessSecret, type SecretSource } from "../apis/secret-manager.ts";
+import type { AuthKind } from "../errors/context.ts";
 import { tokenCaller, transport, type Caller, type Identity, type IdentityDeps } from "./caller.ts";
 
 export interface AdcOptions {
@@ -185,4 +187,21 @@ export async function adcCaller(deps: IdentityDeps, options: AdcOptions = {}): P
     { identity: "adc", what: "Get a token from Application Default Credentials", user },
     quotaProject,
   );
+}
+
+/**
+ * The latest value of a secret a stack keeps for its consumers (a key, the OAuth client, an API
+ * key), read with the caller's ADC; `identity` is the one the value is for, named in a refusal.
+ */
+export async function readWithAdc(
+  deps: IdentityDeps,
+  secret: SecretSource,
+  identity: AuthKind,
+): Promise<string> {
+  const reader = await adcCaller(deps);
+  return accessSecret(deps.http, deps.endpoints.secretManager, () => reader.headers(), secret, {
+    identity,
+    principal: reader.identity.principal,
+    stack: deps.stack,
+  });
 }

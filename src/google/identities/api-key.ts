@@ -5,8 +5,8 @@
  */
 
 import { badInput } from "../../cli/failure.ts";
-import { accessSecret, type SecretSource } from "../apis/secret-manager.ts";
-import { adcCaller } from "./adc.ts";
+import type { SecretSource } from "../apis/secret-manager.ts";
+import { readWithAdc } from "./adc.ts";
 import type { Caller, IdentityDeps } from "./caller.ts";
 
 /** Where the key is: a stack's secret (with the key's resource name, for reports), or a variable. */
@@ -22,16 +22,7 @@ export async function apiKeyCaller(deps: IdentityDeps, from: ApiKeySource): Prom
   let source: string;
   let principal = "API key";
   if ("secret" in from) {
-    const reader = await adcCaller(deps);
-    key = (
-      await accessSecret(
-        deps.http,
-        deps.endpoints.secretManager,
-        () => reader.headers(),
-        from.secret,
-        { identity: "api-key", principal: reader.identity.principal, stack: deps.stack },
-      )
-    ).trim();
+    key = (await readWithAdc(deps, from.secret, "api-key")).trim();
     source = `secret ${from.secret.name}`;
     principal = from.keyName ?? principal;
   } else {

@@ -8,9 +8,9 @@ import { OAuth2Client, type Credentials } from "google-auth-library";
 import { parseInstalledClient, type InstalledClient } from "../../oauth/client.ts";
 import { badInput, Failure } from "../../cli/failure.ts";
 import { withRetries } from "../http.ts";
-import { accessSecret, type SecretSource } from "../apis/secret-manager.ts";
+import type { SecretSource } from "../apis/secret-manager.ts";
 import { tokenAttempt, type TokenContext } from "../errors/token-errors.ts";
-import { adcCaller } from "./adc.ts";
+import { readWithAdc } from "./adc.ts";
 import { tokenCaller, transport, type Caller, type IdentityDeps } from "./caller.ts";
 import { authorize, type SignInOptions } from "./loopback.ts";
 import type { TokenCache } from "./token-cache.ts";
@@ -36,15 +36,8 @@ export async function loadClient(
     text = await deps.readFile(from.clientFile);
     source = `client file ${from.clientFile}`;
   } else {
-    const reader = await adcCaller(deps);
     source = `secret ${from.secret.name}`;
-    text = await accessSecret(
-      deps.http,
-      deps.endpoints.secretManager,
-      () => reader.headers(),
-      from.secret,
-      { identity: "oauth", principal: reader.identity.principal, stack: deps.stack },
-    );
+    text = await readWithAdc(deps, from.secret, "oauth");
   }
   deps.redactor.add(text);
   const { client, problems } = parseInstalledClient(text, deps.project);

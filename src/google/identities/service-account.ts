@@ -11,8 +11,9 @@
 import { JWT } from "google-auth-library/build/src/auth/jwtclient.js";
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { badInput, Failure } from "../../cli/failure.ts";
+import { jsonInput } from "../../cli/input-file.ts";
 import { record } from "../../json.ts";
-import { accessSecret, type SecretSource } from "../apis/secret-manager.ts";
+import type { SecretSource } from "../apis/secret-manager.ts";
 import { tokenCaller, transport, type Caller, type IdentityDeps } from "./caller.ts";
 
 export interface ServiceAccountKey {
@@ -27,12 +28,7 @@ const KEY_FIX =
 
 /** Checks a key file's text; every message names fields, never the key. */
 export function parseKeyFile(text: string, source: string): ServiceAccountKey {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw badInput(`${source} is not valid JSON.`, KEY_FIX);
-  }
+  const parsed = jsonInput(text, source, KEY_FIX);
   const key = record(parsed) ?? {};
   if (key.type !== "service_account") {
     const type = typeof key.type === "string" ? `"${key.type}"` : "missing";
@@ -100,19 +96,9 @@ export async function serviceAccountCaller(deps: IdentityDeps, from: KeySource):
     source = `key file ${from.keyFile}`;
     text = await deps.readFile(from.keyFile);
   } else {
-    const reader = await (await import("./adc.ts")).adcCaller(deps);
     source = `secret ${from.secret.name}`;
-    text = await accessSecret(
-      deps.http,
-      deps.endpoints.secretManager,
-      () => reader.headers(),
-      from.secret,
-      {
-        identity: "service-account",
-        principal: reader.identity.principal,
-        stack: deps.stack,
-      },
-    );
+    // Loaded here: a key file needs no ADC, and ADC's module loads the whole of the library.
+    text = await (await import("./adc.ts")).readWithAdc(deps, from.secret, "service-account");
   }
   const { caller, keyId } = keyFileCaller(deps, text, source);
   // The verify report names no key, so even the key's id (not a secret: keys.list shows it) stays out of it.

@@ -12,7 +12,7 @@ import {
 } from "../constraints.ts";
 import type { PreflightTarget } from "../targets.ts";
 import { couldNot, GEMINI, type CheckResult } from "./result.ts";
-import { policyCall, describeRules, type PolicyReader } from "./policy.ts";
+import { policyCall, describeRules, policyCheck, type PolicyReader } from "./policy.ts";
 
 /** iam.disableServiceAccountKeyCreation and its managed twin: either refuses the keys the rotator makes. */
 export async function keyCreationCheck(
@@ -53,24 +53,12 @@ export async function keyCreationCheck(
 }
 
 /** iam.managed.disableServiceAccountApiKeyCreation: enforced by default; Google exempts keys restricted to the Gemini API. */
-export async function apiKeyBindingCheck(
-  read: PolicyReader,
-  t: PreflightTarget,
-): Promise<CheckResult> {
+export function apiKeyBindingCheck(read: PolicyReader, t: PreflightTarget): Promise<CheckResult> {
   const key = t.apiKey!;
-  const base = {
-    id: "org-policy",
-    constraint: CONSTRAINTS.apiKeyBinding,
-    project: key.project,
-    calls: [policyCall(key.project, CONSTRAINTS.apiKeyBinding)],
-  };
-  try {
-    const rules = await read(CONSTRAINTS.apiKeyBinding);
+  return policyCheck(read, CONSTRAINTS.apiKeyBinding, key.project, (rules, evidence) => {
     const reading = readBoolean(CONSTRAINTS.apiKeyBinding, rules);
-    const evidence = [describeRules(CONSTRAINTS.apiKeyBinding, rules)];
     if (!reading.enforced)
       return {
-        ...base,
         status: "pass",
         summary: `API keys may be bound to service accounts in ${key.project}.`,
         evidence,
@@ -79,13 +67,11 @@ export async function apiKeyBindingCheck(
     if (Array.isArray(allowed)) {
       if (allowed.includes(GEMINI))
         return {
-          ...base,
           status: "pass",
           summary: `${CONSTRAINTS.apiKeyBinding} is enforced on ${key.project} with ${GEMINI} among its allowedServices: the rotator's key may be bound.`,
           evidence,
         };
       return {
-        ...base,
         status: "fail",
         summary: `${CONSTRAINTS.apiKeyBinding} is enforced on ${key.project} and its allowedServices leave out ${GEMINI}: the rotator cannot make the API key bound to ${key.account}.`,
         evidence,
@@ -93,48 +79,34 @@ export async function apiKeyBindingCheck(
       };
     }
     return {
-      ...base,
       status: "warn",
       summary: `${CONSTRAINTS.apiKeyBinding} is enforced on ${key.project}${reading.byDefault ? " (Google enforces it by default)" : ""}. Google states that keys restricted to ${GEMINI} are exempt, and the kit's key is; its documentation does not say so everywhere.`,
       evidence,
       fix: `Nothing to do if the rotator's first run makes the key. If it is refused (API_KEY_BINDING_BLOCKED), have an organization policy administrator set the constraint with allowedServices: [${GEMINI}] for this project. Google's statement: googleapis/python-genai#2391.`,
     };
-  } catch (err) {
-    return couldNot(base, `read ${CONSTRAINTS.apiKeyBinding}`, err);
-  }
+  });
 }
 
 /** iam.serviceAccountKeyExpiryHours: a key that expires before the rotator retires it breaks its consumers. */
-export async function keyExpiryCheck(read: PolicyReader, t: PreflightTarget): Promise<CheckResult> {
+export function keyExpiryCheck(read: PolicyReader, t: PreflightTarget): Promise<CheckResult> {
   const keys = t.keys!;
-  const base = {
-    id: "org-policy",
-    constraint: CONSTRAINTS.keyExpiry,
-    project: keys.project,
-    calls: [policyCall(keys.project, CONSTRAINTS.keyExpiry)],
-  };
-  try {
-    const rules = await read(CONSTRAINTS.keyExpiry);
-    const evidence = [describeRules(CONSTRAINTS.keyExpiry, rules)];
+  return policyCheck(read, CONSTRAINTS.keyExpiry, keys.project, (rules, evidence) => {
     const hours = keyExpiryHours(rules);
     const needed = keyLifetimeHours(keys.periodDays);
     if (hours === undefined)
       return {
-        ...base,
         status: "pass",
         summary: `Service-account keys in ${keys.project} do not expire early.`,
         evidence,
       };
     if (hours >= needed)
       return {
-        ...base,
         status: "pass",
         summary: `Keys expire after ${hours} h, longer than the ${needed} h a rotated key is in use (keyRotationDays ${keys.periodDays}: newest one period, previous one more, retired within a day).`,
         evidence,
       };
     const longest = longestPeriodFor(hours);
     return {
-      ...base,
       status: "fail",
       summary: `Keys expire after ${hours} h, before the rotator retires them: a key of this stack is in use for up to ${needed} h (keyRotationDays ${keys.periodDays}).`,
       evidence,
@@ -143,7 +115,5 @@ export async function keyExpiryCheck(read: PolicyReader, t: PreflightTarget): Pr
           ? `Set keyRotationDays to ${longest} or less in ${t.stackFile}, or have an organization policy administrator allow a longer expiry for this project.`
           : `No rotation period fits ${hours} h: take the keyless path (createKey: false and impersonators in ${t.stackFile}), or have an organization policy administrator allow a longer expiry.`,
     };
-  } catch (err) {
-    return couldNot(base, `read ${CONSTRAINTS.keyExpiry}`, err);
-  }
+  });
 }

@@ -4,7 +4,7 @@
  */
 
 import type { PolicyRule } from "../../google/apis/org-policy.ts";
-import { HOSTS } from "./result.ts";
+import { couldNot, HOSTS, type CheckResult } from "./result.ts";
 
 export function policyCall(project: string, constraint: string): string {
   return `GET ${HOSTS.orgpolicy}/v2/projects/${project}/policies/${constraint}:getEffectivePolicy`;
@@ -26,3 +26,25 @@ export function describeRules(constraint: string, rules: readonly PolicyRule[]):
 }
 
 export type PolicyReader = (constraint: string) => Promise<PolicyRule[]>;
+
+/** What a check concludes from the rules it read. */
+type Verdict = Pick<CheckResult, "status" | "summary" | "evidence" | "fix">;
+
+/**
+ * A check of one constraint's effective policy on a project: it names its call, reads the policy
+ * once, shows the rules as evidence and judges them; a read that fails is a warning that says why.
+ */
+export async function policyCheck(
+  read: PolicyReader,
+  constraint: string,
+  project: string,
+  judge: (rules: PolicyRule[], evidence: string[]) => Verdict,
+): Promise<CheckResult> {
+  const base = { id: "org-policy", constraint, project, calls: [policyCall(project, constraint)] };
+  try {
+    const rules = await read(constraint);
+    return { ...base, ...judge(rules, [describeRules(constraint, rules)]) };
+  } catch (err) {
+    return couldNot(base, `read ${constraint}`, err);
+  }
+}

@@ -11,8 +11,8 @@ import {
   readBoolean,
 } from "../constraints.ts";
 import type { PreflightTarget, ProjectTarget } from "../targets.ts";
-import { couldNot, type CheckResult } from "./result.ts";
-import { policyCall, describeRules, type PolicyReader } from "./policy.ts";
+import type { CheckResult } from "./result.ts";
+import { policyCheck, type PolicyReader } from "./policy.ts";
 
 /** Members a domain restriction may refuse: anyone but the service accounts of the projects the stack acts in. */
 function outsideCandidates(members: readonly string[], projects: readonly string[]): string[] {
@@ -25,23 +25,14 @@ function outsideCandidates(members: readonly string[], projects: readonly string
 }
 
 /** iam.allowedPolicyMemberDomains: a grant to a member outside the allowed customers fails up halfway. */
-export async function memberDomainsCheck(
+export function memberDomainsCheck(
   read: PolicyReader,
   t: PreflightTarget,
   p: ProjectTarget,
 ): Promise<CheckResult> {
-  const base = {
-    id: "org-policy",
-    constraint: CONSTRAINTS.memberDomains,
-    project: p.project,
-    calls: [policyCall(p.project, CONSTRAINTS.memberDomains)],
-  };
-  try {
-    const rules = await read(CONSTRAINTS.memberDomains);
-    const evidence = [describeRules(CONSTRAINTS.memberDomains, rules)];
+  return policyCheck(read, CONSTRAINTS.memberDomains, p.project, (rules, evidence) => {
     if (!listRestricts(rules))
       return {
-        ...base,
         status: "pass",
         summary: `${p.project} allows IAM members from any domain.`,
         evidence,
@@ -53,89 +44,58 @@ export async function memberDomainsCheck(
     const allowed = rules.flatMap((r) => r.allowedValues);
     if (candidates.length === 0)
       return {
-        ...base,
         status: "pass",
         summary: `${p.project} restricts IAM members to ${allowed.join(", ") || "no one"}; the stack grants only its own service accounts there.`,
         evidence,
       };
     return {
-      ...base,
       status: "warn",
       summary: `${p.project} restricts IAM members to the customers ${allowed.join(", ") || "(none listed)"}; the stack grants ${candidates.length} member${candidates.length === 1 ? "" : "s"} that may fall outside them.`,
       evidence: [...evidence, ...candidates.map((m) => `granted: ${m}`)],
       fix: `Check that each member above belongs to an allowed Google Workspace or Cloud Identity customer; a grant to one that does not fails pulumi up with FAILED_PRECONDITION "One or more users named in the policy do not belong to a permitted customer". Change it in ${t.stackFile}, or ask an organization policy administrator to allow its customer.`,
     };
-  } catch (err) {
-    return couldNot(base, `read ${CONSTRAINTS.memberDomains}`, err);
-  }
+  });
 }
 
 /** gcp.restrictServiceUsage: an API the stack needs that the organization denies. */
-export async function serviceUsageCheck(
+export function serviceUsageCheck(
   read: PolicyReader,
   t: PreflightTarget,
   p: ProjectTarget,
 ): Promise<CheckResult> {
-  const base = {
-    id: "org-policy",
-    constraint: CONSTRAINTS.serviceUsage,
-    project: p.project,
-    calls: [policyCall(p.project, CONSTRAINTS.serviceUsage)],
-  };
-  try {
-    const rules = await read(CONSTRAINTS.serviceUsage);
-    const evidence = [describeRules(CONSTRAINTS.serviceUsage, rules)];
+  return policyCheck(read, CONSTRAINTS.serviceUsage, p.project, (rules, evidence) => {
     const denied = p.apis.filter(
       (api) => !ALWAYS_ALLOWED_SERVICES.has(api) && !listAllows(rules, api),
     );
     if (denied.length === 0)
       return {
-        ...base,
         status: "pass",
         summary: `${p.project} may use every API the stack needs (${p.apis.length}).`,
         evidence,
       };
     return {
-      ...base,
       status: "fail",
       summary: `${CONSTRAINTS.serviceUsage} denies ${denied.join(", ")} in ${p.project}, which the stack needs.`,
       evidence,
       fix: `Have an organization policy administrator allow ${denied.length === 1 ? "it" : "them"} for this project (cloud.google.com/resource-manager/docs/organization-policy/restricting-resources), or move the stack to a project where ${denied.length === 1 ? "it is" : "they are"} allowed (gcp:project in ${t.stackFile}).`,
     };
-  } catch (err) {
-    return couldNot(base, `read ${CONSTRAINTS.serviceUsage}`, err);
-  }
+  });
 }
 
 /** iam.automaticIamGrantsForDefaultServiceAccounts: not enforced, default service accounts get Editor. */
-export async function defaultGrantsCheck(
-  read: PolicyReader,
-  p: ProjectTarget,
-): Promise<CheckResult> {
-  const base = {
-    id: "org-policy",
-    constraint: CONSTRAINTS.defaultGrants,
-    project: p.project,
-    calls: [policyCall(p.project, CONSTRAINTS.defaultGrants)],
-  };
-  try {
-    const rules = await read(CONSTRAINTS.defaultGrants);
-    const evidence = [describeRules(CONSTRAINTS.defaultGrants, rules)];
+export function defaultGrantsCheck(read: PolicyReader, p: ProjectTarget): Promise<CheckResult> {
+  return policyCheck(read, CONSTRAINTS.defaultGrants, p.project, (rules, evidence) => {
     if (readBoolean(CONSTRAINTS.defaultGrants, rules).enforced)
       return {
-        ...base,
         status: "pass",
         summary: `Default service accounts in ${p.project} get no automatic Editor grant.`,
         evidence,
       };
     return {
-      ...base,
       status: "warn",
       summary: `${CONSTRAINTS.defaultGrants} is not enforced on ${p.project}: a default Compute Engine or App Engine service account created there gets roles/editor on the project.`,
       evidence,
       fix: `Have an organization policy administrator enforce it: gcloud org-policies set-policy with enforce: true for ${CONSTRAINTS.defaultGrants} on projects/${p.project} (or the organization). It changes no existing grant.`,
     };
-  } catch (err) {
-    return couldNot(base, `read ${CONSTRAINTS.defaultGrants}`, err);
-  }
+  });
 }
