@@ -22,7 +22,7 @@ import {
   type SecretVersion,
   type StoredSecret,
 } from "./state.ts";
-import type { Handler } from "./routes.ts";
+import type { Handler, RequestContext } from "./routes.ts";
 
 const DOMAIN = "secretmanager.googleapis.com";
 
@@ -171,6 +171,19 @@ export const listVersions: Handler = (ctx, [name]) => {
   });
 };
 
+/** The version by its number, or undefined once the 404 Google gives for a missing one is sent. */
+function findVersion(
+  ctx: RequestContext,
+  secret: StoredSecret,
+  name: string,
+  number: string,
+): SecretVersion | undefined {
+  const version = secret.versions.find((v) => v.number === Number(number));
+  if (version === undefined)
+    json(ctx.res, 404, googleError(404, "NOT_FOUND", `Secret Version [${name}] not found.`));
+  return version;
+}
+
 export const getVersion: Handler = (ctx, [name, number]) => {
   const secret = authorized(
     ctx,
@@ -179,13 +192,8 @@ export const getVersion: Handler = (ctx, [name, number]) => {
     `${name!}/versions/${number!}`,
   );
   if (secret === undefined) return;
-  const version = secret.versions.find((v) => v.number === Number(number));
-  if (version === undefined)
-    return json(
-      ctx.res,
-      404,
-      googleError(404, "NOT_FOUND", `Secret Version [${name!}/versions/${number!}] not found.`),
-    );
+  const version = findVersion(ctx, secret, `${name!}/versions/${number!}`, number!);
+  if (version === undefined) return;
   json(ctx.res, 200, versionJson(ctx.state, secret, version));
 };
 
@@ -227,13 +235,8 @@ export const destroyVersion: Handler = (ctx, [name, number]) => {
     `${name!}/versions/${number!}`,
   );
   if (secret === undefined) return;
-  const version = secret.versions.find((v) => v.number === Number(number));
-  if (version === undefined)
-    return json(
-      ctx.res,
-      404,
-      googleError(404, "NOT_FOUND", `Secret Version [${name!}/versions/${number!}] not found.`),
-    );
+  const version = findVersion(ctx, secret, `${name!}/versions/${number!}`, number!);
+  if (version === undefined) return;
   if (version.state === "DESTROYED")
     return json(
       ctx.res,
