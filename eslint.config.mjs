@@ -1,86 +1,72 @@
 // @ts-check
 import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
-import local from "./eslint-rules/no-import-cycle.mjs";
+import layers from "./eslint-rules/layers.mjs";
+import noImportCycle from "./eslint-rules/no-import-cycle.mjs";
 
-/** The commands: peers, each in its folder under src/, none importing another's files. */
-const COMMANDS = ["verify", "rotate", "preflight", "deploy", "bootstrap", "plan"];
-/** The commands that call Google, and the layer they call it through: they start without the Pulumi SDK. */
-const CALLS_GOOGLE = ["verify", "rotate", "preflight", "google"];
-/** What `pulumi up` loads. */
-const PROGRAM = [
-  "src/index.ts",
-  "src/program.ts",
-  "src/outputs.ts",
-  "src/components/**/*.ts",
-  "src/ci/**/*.ts",
-];
-/** Pure modules every tree may use; they use nothing above them. */
-const SHARED = [
-  "src/cli/**/*.ts",
-  "src/config/**/*.ts",
-  "src/oauth/**/*.ts",
-  "src/naming.ts",
-  "src/json.ts",
-  "src/rotation.ts",
-  "src/default-account.ts",
-  "src/permissions.ts",
-];
+const local = { rules: { layers, "no-import-cycle": noImportCycle } };
 
-const folder = (name) => `**/${name}/**`;
-const pulumiSdk = {
-  group: ["@pulumi/*"],
-  message:
-    "Commands that call Google do not load the Pulumi SDK (verify starts in a fraction of a second): keep this in the program's tree, or pass what is needed in.",
+const PULUMI_SDK = {
+  refuse: "@pulumi/",
+  why: "the commands that call Google start without the Pulumi SDK (verify in a fraction of a second): keep this in the program's tree, or pass what is needed in.",
 };
-const commandsBut = (own) => ({
-  group: [...COMMANDS.filter((c) => c !== own).map(folder), "**/scripts/**"],
-  message:
-    "Commands are peers: one does not import another's files. Move what both need below them (src/google/ for calls to Google, a shared pure module for facts).",
-});
-const above = (what, groups) => ({
-  group: groups,
-  message: `${what} does not import what stands above it (the program, src/google/, the offline plan, a command): move what both need into a shared pure module.`,
-});
-const restrict = (files, patterns) => ({
-  files,
-  rules: { "no-restricted-imports": ["error", { patterns }] },
-});
+const PEERS =
+  "Commands are peers: move what two need below both (src/google/ for calls to Google, a shared pure module for facts).";
 
-/** One no-restricted-imports per part of the tree (ESLint keeps only the last options a file matches). */
-function layers() {
-  const aboveShared = [
-    ...COMMANDS.map(folder),
-    "**/scripts/**",
-    "**/google/**",
-    "**/offline-plan/**",
-    "**/components/**",
-    "**/program.ts",
-  ];
-  return [
-    ...COMMANDS.map((c) =>
-      restrict(
-        [`src/${c}/**/*.ts`],
-        [commandsBut(c), ...(CALLS_GOOGLE.includes(c) ? [pulumiSdk] : [])],
-      ),
-    ),
-    restrict(["src/google/**/*.ts"], [pulumiSdk, above("The Google layer", aboveShared)]),
-    restrict(["scripts/verify.ts", "scripts/rotate.ts", "scripts/preflight.ts"], [pulumiSdk]),
-    restrict(PROGRAM, [
-      above("What pulumi up loads", [
-        ...COMMANDS.map(folder),
-        "**/scripts/**",
-        "**/google/**",
-        "**/offline-plan/**",
-      ]),
-    ]),
-    restrict(
-      ["src/offline-plan/**/*.ts"],
-      [above("The offline plan", [...COMMANDS.map(folder), "**/scripts/**", "**/google/**"])],
-    ),
-    restrict(SHARED, [above("A shared pure module", aboveShared)]),
-  ];
-}
+/**
+ * The layers of src/ (docs/architecture.md), each a list of path prefixes, and the layers each may
+ * import besides its own. A file under src/ in no layer is refused, so a new folder is placed here.
+ */
+const LAYERS = {
+  verify: { paths: ["src/verify/"], may: ["google", "shared"], packages: [PULUMI_SDK], why: PEERS },
+  rotate: { paths: ["src/rotate/"], may: ["google", "shared"], packages: [PULUMI_SDK], why: PEERS },
+  preflight: {
+    paths: ["src/preflight/"],
+    may: ["google", "offline-plan", "shared"],
+    packages: [PULUMI_SDK],
+    why: PEERS,
+  },
+  deploy: { paths: ["src/deploy/"], may: ["shared"], why: PEERS },
+  bootstrap: { paths: ["src/bootstrap/"], may: ["shared"], why: PEERS },
+  plan: { paths: ["src/plan/"], may: ["offline-plan", "shared"], why: PEERS },
+  google: {
+    paths: ["src/google/"],
+    may: ["shared"],
+    packages: [PULUMI_SDK],
+    why: "The Google layer stands below the commands and beside the program: move what both need into a shared pure module.",
+  },
+  "offline-plan": {
+    paths: ["src/offline-plan/"],
+    may: ["program", "shared"],
+    why: "The offline plan runs the program for the commands; it uses no command's code.",
+  },
+  program: {
+    paths: [
+      "src/index.ts",
+      "src/program.ts",
+      "src/outputs.ts",
+      "src/components/",
+      "src/ci/",
+      "src/config/index.ts",
+    ],
+    may: ["shared"],
+    why: "What pulumi up loads uses no command's code and does not call Google itself: move what both need into a shared pure module.",
+  },
+  shared: {
+    paths: [
+      "src/cli/",
+      "src/config/",
+      "src/oauth/",
+      "src/naming.ts",
+      "src/json.ts",
+      "src/rotation.ts",
+      "src/default-account.ts",
+      "src/permissions.ts",
+    ],
+    may: [],
+    why: "A shared pure module stands below everything that uses it.",
+  },
+};
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", "**/*.js", "**/*.mjs", "**/*.cjs"] },
@@ -107,11 +93,20 @@ export default tseslint.config(
   // Layering (docs/architecture.md): what `pulumi up` loads (the program) and the commands, both above
   // the shared pure modules; the commands talk to Google only through src/google/, and never import
   // each other. test/layering.test.ts follows the imports transitively and plants a case for each rule.
-  ...layers(),
   {
     files: ["**/*.ts"],
     plugins: { local },
-    rules: { "local/no-import-cycle": "error" },
+    rules: { "local/layers": ["error", LAYERS], "local/no-import-cycle": "error" },
+  },
+  {
+    // The entries of the commands that call Google start without the Pulumi SDK too.
+    files: ["scripts/verify.ts", "scripts/rotate.ts", "scripts/preflight.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@pulumi/*"], message: PULUMI_SDK.why }] },
+      ],
+    },
   },
   {
     // Jest's asymmetric matchers (expect.stringContaining, expect.any) are typed any by design.

@@ -100,4 +100,4 @@ const rule = {
   },
 };
 
-export default { rules: { "no-import-cycle": rule } };
+export default rule;

@@ -117,8 +117,12 @@ describe("what pulumi up loads", () => {
 describe("the one layer that talks to Google", () => {
   const layer = (entry: string) => reach(entry).files.filter((f) => !f.startsWith("src/google/"));
 
-  test("reaches only shared pure modules below it: no command, no program, no Pulumi SDK", () => {
-    for (const entry of ["src/google/session.ts", "src/google/identities/oauth.ts"]) {
+  test("reaches only shared pure modules below it from any of its files: no command, no program, no Pulumi SDK", () => {
+    const files = (readdirSync(join(ROOT, "src", "google"), { recursive: true }) as string[])
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => `src/google/${f}`);
+    expect(files.length).toBeGreaterThan(25);
+    for (const entry of files) {
       expect(layer(entry).filter((f) => !/^src\/(cli|oauth)\/|^src\/json\.ts$/.test(f))).toEqual(
         [],
       );
@@ -161,8 +165,7 @@ async function lint(dir: string, files: string[]): Promise<string[]> {
   const eslint = new ESLint({
     cwd: dir,
     overrideConfig: { languageOptions: { parserOptions: { projectService: false } } },
-    ruleFilter: ({ ruleId }) =>
-      ruleId === "local/no-import-cycle" || ruleId === "no-restricted-imports",
+    ruleFilter: ({ ruleId }) => ruleId === "local/no-import-cycle" || ruleId === "local/layers",
   });
   const results = await eslint.lintFiles(files.map((f) => join(dir, f)));
   return results.flatMap((r) =>
@@ -184,21 +187,41 @@ describe("the linter refuses", () => {
     ]);
   });
 
-  test("one command importing another's files, and the Google layer importing a command", async () => {
+  test("an import that crosses the layers, judged by the file it reaches: between commands, from the Google layer up, from a shared module into the program, and the Pulumi SDK in a command that calls Google", async () => {
     const dir = plantedProject({
       "src/rotate/planted.ts":
         'import { parseVerifyArgs } from "../verify/args.ts";\nexport const parse = parseVerifyArgs;\n',
       "src/google/planted.ts":
-        'import { parseRotateArgs } from "../rotate/args.ts";\nexport const parse = parseRotateArgs;\n',
+        'import type { RotateOptions } from "../rotate/args.ts";\nexport type Options = RotateOptions;\n',
+      "src/config/planted.ts":
+        'import { CI_PROJECT_APIS } from "../ci/grants.ts";\nexport const apis = CI_PROJECT_APIS;\n',
+      "src/verify/planted-sdk.ts":
+        'import * as pulumi from "@pulumi/pulumi";\nexport const version = pulumi.runtime;\n',
     });
-    const problems = await lint(dir, ["src/rotate/planted.ts", "src/google/planted.ts"]);
+    const problems = await lint(dir, [
+      "src/rotate/planted.ts",
+      "src/google/planted.ts",
+      "src/config/planted.ts",
+      "src/verify/planted-sdk.ts",
+    ]);
     expect(problems).toEqual([
+      "src/rotate/planted.ts: local/layers: src/rotate/planted.ts (rotate) may not import src/verify/args.ts (verify): rotate uses only its own files and google, shared. Commands are peers: move what two need below both (src/google/ for calls to Google, a shared pure module for facts).",
       expect.stringMatching(
-        /^src\/rotate\/planted\.ts: no-restricted-imports: '\.\.\/verify\/args\.ts' import is restricted .*Commands are peers/,
+        /^src\/google\/planted\.ts: local\/layers: src\/google\/planted\.ts \(google\) may not import src\/rotate\/args\.ts \(rotate\)/,
       ),
       expect.stringMatching(
-        /^src\/google\/planted\.ts: no-restricted-imports: '\.\.\/rotate\/args\.ts' import is restricted .*The Google layer does not import what stands above it/,
+        /^src\/config\/planted\.ts: local\/layers: src\/config\/planted\.ts \(shared\) may not import src\/ci\/grants\.ts \(program\): shared uses only its own files and nothing else/,
       ),
+      expect.stringMatching(
+        /^src\/verify\/planted-sdk\.ts: local\/layers: src\/verify\/planted-sdk\.ts \(verify\) may not import @pulumi\/pulumi: the commands that call Google start without the Pulumi SDK/,
+      ),
+    ]);
+  });
+
+  test("a file under src/ in no layer, so a new folder is placed before it is used", async () => {
+    const dir = plantedProject({ "src/planted.ts": "export const planted = 1;\n" });
+    expect(await lint(dir, ["src/planted.ts"])).toEqual([
+      "src/planted.ts: local/layers: src/planted.ts is in no layer. Add it to a layer in eslint.config.mjs (LAYERS), or move it into a folder that is one.",
     ]);
   });
 

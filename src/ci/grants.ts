@@ -31,7 +31,7 @@ const WORKLOAD = typePermissions(WORKLOAD_TYPES);
  * Manager's REST reference: "permission on the specified resource parent: secretmanager.secrets.create";
  * resource.name is available only for secrets and versions, iam/docs/conditions-resource-attributes),
  * so this one permission is granted without a condition. It gives no access to other secrets.
- * The workload plane's project permissions, from the table preflight checks too (plan/permissions.ts).
+ * The workload plane's project permissions, from the table preflight checks too (src/permissions.ts).
  */
 export const DEPLOYER_CREATE_PERMISSIONS: readonly string[] = WORKLOAD.project;
 

@@ -63,7 +63,6 @@ export type Reason =
   | "LOGIN_TIMEOUT"
   | "PULUMI_MISSING"
   | "PULUMI_FAILED"
-  | "STEP_FAILED"
   | "REQUEST_FAILED"
   | "INTERNAL";
 

@@ -21,7 +21,8 @@ Options:
   --preview           preview instead of up (no verify)
   --refresh           refresh the stack's state from the cloud first
   --concurrency N     how many stacks of one wave run at once (default 2)
-  --no-verify         skip the verify gate after up
+  --no-verify         skip the verify gate after up (the administrators' stacks, such as ci,
+                      have none: no consumer uses them)
   --skip-preflight    run up without the preflight checks (said on stderr and in the summary)
   --keep-going        run the later waves even when a stack of an earlier one failed
 ${commonHelp(22)}
@@ -38,6 +39,8 @@ export interface DeployOptions {
   refresh: boolean;
   concurrency: number;
   verify: boolean;
+  /** The administrators' stacks among the chosen (the CI stack): no consumer uses them, so no verify gate. */
+  admin: string[];
   /** Preflight before each up (--skip-preflight turns it off). */
   preflight: boolean;
   keepGoing: boolean;
@@ -69,7 +72,7 @@ export function parseDeployArgs(
     keepGoing: values["keep-going"],
     json: values.json,
   } as const;
-  if (values.help) return { ...base, waves: [], concurrency: 1 };
+  if (values.help) return { ...base, waves: [], admin: [], concurrency: 1 };
   if (values.all && values.stack.length > 0)
     throw usage(
       "--stack and --all both choose stacks.",
@@ -90,5 +93,11 @@ export function parseDeployArgs(
       `--concurrency ${values.concurrency} is not a whole number of at least 1.`,
       "Pass --concurrency 1 or more.",
     );
-  return { ...base, waves: inWaves(stacks, order()), concurrency };
+  const deployOrder = order();
+  return {
+    ...base,
+    waves: inWaves(stacks, deployOrder),
+    admin: deployOrder.admin.filter((s) => stacks.includes(s)),
+    concurrency,
+  };
 }

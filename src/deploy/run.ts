@@ -178,7 +178,12 @@ async function deployOne(stack: string, o: DeployOptions, deps: DeployDeps): Pro
           ];
     return finish("failed", "failed", { changes, errors });
   }
-  if (o.command === "preview" || !o.verify || deps.interruption.interrupted)
+  if (
+    o.command === "preview" ||
+    !o.verify ||
+    o.admin.includes(stack) ||
+    deps.interruption.interrupted
+  )
     return finish("ok", "done", { changes });
   deps.display.phase(stack, "verifying");
   const verify = await deps.verify(stack);

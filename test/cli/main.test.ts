@@ -29,14 +29,23 @@ describe("a command's main", () => {
 
   test("with --json the same failure is one JSON document on stdout, and stderr stays empty", async () => {
     const result = await run(["--json"], () =>
-      Promise.reject(new Failure("STEP_FAILED", "It broke.", "Run again.", 1, { step: "login" })),
+      Promise.reject(
+        new Failure("SERVICE_DISABLED", "It is off.", "Enable it.", 1, {
+          service: "x.googleapis.com",
+        }),
+      ),
     );
     expect(result.err).toBe("");
     expect(result.code).toBe(EXIT.failed);
     expect(JSON.parse(result.out)).toEqual({
       ok: false,
       command: "demo",
-      error: { reason: "STEP_FAILED", message: "It broke.", fix: "Run again.", step: "login" },
+      error: {
+        reason: "SERVICE_DISABLED",
+        message: "It is off.",
+        fix: "Enable it.",
+        service: "x.googleapis.com",
+      },
     });
   });
 

@@ -212,6 +212,24 @@ describe("npm run deploy", () => {
     expect(summary.stacks[0]!.verify.message).toMatch(/^SECRET_/);
   }, 60_000);
 
+  test("ups the CI stack, which no consumer uses, with no verify gate, so its administrator's run succeeds", async () => {
+    const probes = world.google.requestsTo("countTokens").length;
+    const { result, pulumi } = await deploy(["--stack", "ci", "--skip-preflight", "--json"], {
+      backend: "gs://b",
+      stacks: stacks({ ci: { resources: 100, outputs: { project: "acme-gemini-ci" } } }),
+    });
+    expect(result.code).toBe(0);
+    expect(pulumi.calls().map((c) => c.args.slice(0, 3))).toContainEqual(["up", "--stack", "ci"]);
+    expect(pulumi.calls().filter((c) => c.args[0] === "stack" && c.args[1] === "output")).toEqual(
+      [],
+    );
+    expect(world.google.requestsTo("countTokens").length).toBe(probes);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: true,
+      stacks: [{ stack: "ci", result: "ok", ok: true }],
+    });
+  }, 60_000);
+
   test("previews with --preview, a stack at a time with --concurrency 1, and runs no verify", async () => {
     const { result, pulumi } = await deploy(["--all", "--preview", "--concurrency", "1"], {
       backend: "gs://b",
