@@ -261,12 +261,41 @@ function links(page: string, text: string): { page: string; target: string }[] {
   return [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => ({ page, target: m[1]! }));
 }
 
+/** The anchors of a Markdown page's headings, as GitHub makes them. */
+function anchors(text: string): Set<string> {
+  const prose = text.replace(/^```[\s\S]*?^```/gm, "");
+  return new Set(
+    [...prose.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+      m[1]!
+        .toLowerCase()
+        .replace(/[^a-z0-9 _-]/g, "")
+        .replace(/ /g, "-"),
+    ),
+  );
+}
+
 describe("the documentation's links", () => {
+  const relative = [...PAGES]
+    .flatMap(([page, text]) => links(page, text))
+    .filter(({ target }) => !/^(https?|mailto):/.test(target));
+
   test("every relative link in the README and docs/ points to a file that exists", () => {
-    const broken = [...PAGES]
-      .flatMap(([page, text]) => links(page, text))
-      .filter(({ target }) => !/^(https?|mailto):/.test(target) && !target.startsWith("#"))
+    const broken = relative
+      .filter(({ target }) => !target.startsWith("#"))
       .filter(({ page, target }) => !existsSync(join(ROOT, dirname(page), target.split("#")[0]!)))
+      .map(({ page, target }) => `${page}: ${target}`);
+    expect(broken).toEqual([]);
+  });
+
+  test("every link to a section of a page names a heading that page has", () => {
+    const broken = relative
+      .filter(({ target }) => target.includes("#"))
+      .filter(({ page, target }) => {
+        const [file, anchor] = target.split("#") as [string, string];
+        const path = file === "" ? page : join(dirname(page), file);
+        if (!path.endsWith(".md") || !existsSync(join(ROOT, path))) return false;
+        return !anchors(readFileSync(join(ROOT, path), "utf8")).has(anchor);
+      })
       .map(({ page, target }) => `${page}: ${target}`);
     expect(broken).toEqual([]);
   });
