@@ -131,3 +131,18 @@ export function serviceAccountMember(email: string): string {
 export function memberSlug(member: string): string {
   return member.replace(/[^A-Za-z0-9@._-]/g, "-");
 }
+
+/**
+ * IAM Conditions' limits (cloud.google.com/iam/quotas, "IAM Conditions"; the same figures in
+ * cloud.google.com/iam/docs/conditions-overview, "Limitations"): a condition's expression holds at
+ * most 12 logical operators, and one allow policy holds at most 20 bindings of the same role and
+ * principal that differ only in their condition. A setIamPolicy past either fails with
+ * INVALID_ARGUMENT, so the config check refuses a stack that would need more.
+ */
+export const IAM_CONDITION_LIMITS = { logicalOperators: 12, bindingsPerRoleAndMember: 20 } as const;
+
+/** The logical operators (`&&`, `||`, `!`) of a CEL expression, outside its string literals. */
+export function logicalOperators(expression: string): number {
+  const code = expression.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''");
+  return (code.match(/&&|\|\||!(?!=)/g) ?? []).length;
+}

@@ -354,11 +354,14 @@ describe("a stack that applies its own foundation (foundation: stack, no CI stac
     const many = Object.fromEntries(
       Array.from({ length: 30 }, (_, i) => [
         `svc${i}`,
-        {
-          roles: ["roles/aiplatform.user"],
-          createKey: true,
-          keyReaders: [`account:svc${(i + 1) % 30}`],
-        },
+        // 19 keys and the API key: the 20 key secrets one rotator can be granted.
+        i < 19
+          ? {
+              roles: ["roles/aiplatform.user"],
+              createKey: true,
+              keyReaders: [`account:svc${(i + 1) % 30}`],
+            }
+          : { roles: ["roles/aiplatform.user"], impersonators: [`account:svc${(i + 1) % 30}`] },
       ]),
     );
     const config = mustParse(

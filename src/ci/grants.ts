@@ -106,31 +106,28 @@ export const ROTATOR_API_KEY_PERMISSIONS = [
 ] as const;
 
 /**
- * Binding an API key to the one account it is for, and deleting such a key: the permissions Google
- * names for bound keys (ai.google.dev/gemini-api/docs/api-key), which only roles/iam.serviceAccountAdmin
- * holds among predefined roles. Granted on that account alone.
+ * Binding an API key to the one account it is for, and deleting such a key: the predefined role
+ * that holds exactly iam.serviceAccountApiKeyBindings.create, .delete and .undelete (the
+ * permissions Google names for bound keys, ai.google.dev/gemini-api/docs/api-key), granted on
+ * that account alone.
  */
-export const ROTATOR_BINDING_PERMISSIONS = [
-  "iam.serviceAccountApiKeyBindings.create",
-  "iam.serviceAccountApiKeyBindings.delete",
-] as const;
+export const API_KEY_BINDING_ROLE = "roles/iam.serviceAccountApiKeyBindingAdmin";
 
 /** Making and deleting the keys of one account, granted on that account, not the project. */
 export const KEY_ADMIN_ROLE = "roles/iam.serviceAccountKeyAdmin";
 
-/** Limits a binding to exactly the named secrets (and their versions), by `projects/NUMBER/secrets/ID`. */
-export function keySecretsCondition(
-  projectNumber: string,
-  secretIds: readonly string[],
-): Condition {
-  const each = secretIds.map(
-    (id) =>
-      `resource.name == 'projects/${projectNumber}/secrets/${id}' || resource.name.startsWith('projects/${projectNumber}/secrets/${id}/')`,
-  );
+/**
+ * Limits a binding to one secret and its versions, by `projects/NUMBER/secrets/ID`: one logical
+ * operator, however many key secrets a stack has. The rotator gets one such binding per key secret
+ * (IAM allows 20 of one role and member: naming.ts, IAM_CONDITION_LIMITS), where one condition
+ * naming every secret grew by two operators a secret past IAM's 12.
+ */
+export function keySecretCondition(projectNumber: string, secretId: string): Condition {
+  const name = `projects/${projectNumber}/secrets/${secretId}`;
   return {
-    title: "key-secrets-only",
-    description: `Only the key secrets ${secretIds.join(", ")}`.slice(0, 256),
-    expression: each.join(" || "),
+    title: `key-secret-${secretId}`.slice(0, 100),
+    description: `Only the key secret ${secretId} and its versions.`,
+    expression: `resource.name == '${name}' || resource.name.startsWith('${name}/')`,
   };
 }
 

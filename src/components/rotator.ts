@@ -2,19 +2,20 @@
  * What the CI stack grants an environment's rotator, in the environment's project, and nothing
  * more (ci/grants.ts states each list and why): key admin on each account that issues keys, on
  * the account alone; version management on exactly the key secrets, without read access, through
- * a custom role whose condition names each secret; and, when the stack has an API key, the
- * project's API key rights and the binding of keys to the one account they are bound to. The proof
+ * a custom role bound once per secret, each binding's condition naming its secret; and, when the
+ * stack has an API key, the project's API key rights and the binding of keys to the one account
+ * they are bound to. The proof
  * of a new key runs as the keyed account with that key, so the rotator needs no Gemini right.
  */
 
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
 import {
+  API_KEY_BINDING_ROLE,
   customRoleId,
   KEY_ADMIN_ROLE,
-  keySecretsCondition,
+  keySecretCondition,
   ROTATOR_API_KEY_PERMISSIONS,
-  ROTATOR_BINDING_PERMISSIONS,
   ROTATOR_SECRET_PERMISSIONS,
 } from "../ci/grants.ts";
 import type { CiConfig, CiEnvironment } from "../config/types.ts";
@@ -58,25 +59,28 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
       { parent },
     );
   }
-  const secretIds = [
-    ...keyed.map((a) => a.keySecretId),
-    ...(e.config.apiKey ? [e.config.apiKey.secretId] : []),
-  ];
   const secrets = role(
     "secrets",
     `CI rotator of ${e.name}: the key secrets' versions`,
     ROTATOR_SECRET_PERMISSIONS,
   );
-  new gcp.projects.IAMMember(
-    `${name}-manages-versions`,
-    {
-      project,
-      role: secrets.name,
-      member,
-      condition: args.projectNumber.apply((n) => keySecretsCondition(n, secretIds)),
-    },
-    { parent },
-  );
+  // One binding per key secret, named after it: adding or removing a keyed account changes only its own.
+  const secretIds = [
+    ...keyed.map((a) => a.keySecretId),
+    ...(e.config.apiKey ? [e.config.apiKey.secretId] : []),
+  ];
+  for (const id of secretIds) {
+    new gcp.projects.IAMMember(
+      `${name}-manages-${id}`,
+      {
+        project,
+        role: secrets.name,
+        member,
+        condition: args.projectNumber.apply((n) => keySecretCondition(n, id)),
+      },
+      { parent },
+    );
+  }
   const apiKey = e.config.apiKey;
   if (apiKey === undefined) return;
   const keys = role(
@@ -85,16 +89,11 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
     ROTATOR_API_KEY_PERMISSIONS,
   );
   new gcp.projects.IAMMember(`${name}-api-keys`, { project, role: keys.name, member }, { parent });
-  const bind = role(
-    "binding",
-    `CI rotator of ${e.name}: bind API keys to ${apiKey.accountKey}`,
-    ROTATOR_BINDING_PERMISSIONS,
-  );
   new gcp.serviceaccount.IAMMember(
     `${name}-binds-${apiKey.accountKey}`,
     {
       serviceAccountId: foundation.accounts.get(apiKey.accountKey)!.accountName,
-      role: bind.name,
+      role: API_KEY_BINDING_ROLE,
       member,
     },
     { parent },

@@ -6,6 +6,7 @@
 
 import { stackFileName } from "../cli/stacks.ts";
 import {
+  IAM_CONDITION_LIMITS,
   LABEL_VALUE,
   LOCATION,
   NAME_PREFIX,
@@ -91,6 +92,24 @@ function checkSecretIds(
     .forEach((a) => claim(a.keySecretId, `serviceAccounts.${a.key}`));
   claim(oauthId, "oauthConsent");
   claim(apiKeyId, "apiKey");
+}
+
+/**
+ * The rotator manages each key secret through a binding of its own (one role, one member, a
+ * condition naming the secret), and IAM holds at most 20 such bindings of one role and member: a
+ * stack with more key secrets could never be granted to its rotator.
+ */
+function checkKeySecretCount(p: Problems, accounts: AccountConfig[], apiKey: boolean): void {
+  const keyed = accounts.filter((a) => a.createKey).length;
+  const count = keyed + (apiKey ? 1 : 0);
+  const most = IAM_CONDITION_LIMITS.bindingsPerRoleAndMember;
+  if (count <= most) return;
+  p.add(
+    "serviceAccounts",
+    `${keyed} accounts with createKey${apiKey ? " and an apiKey" : ""}`,
+    `give ${count} key secrets; the rotator is granted each through a conditional binding of one role, and IAM allows at most ${most} (cloud.google.com/iam/quotas)`,
+    `Give at most ${most} accounts createKey: true (the API key counts as one); the others can be keyless (impersonators), or split them across environments.`,
+  );
 }
 
 /** Checks a stack's raw config; returns the resolved config, or every problem found. */
@@ -208,6 +227,7 @@ export function parseConfig(
       : { path: "namePrefix", value: namePrefix, other: `environment "${environment}"` },
   );
   checkSecretIds(p, accounts, oauth !== undefined ? oauthSecretId : undefined, apiKey?.secretId);
+  checkKeySecretCount(p, accounts, apiKey !== undefined);
 
   if (p.list.length > 0 || project === undefined) return { problems: p.list };
   const labels = { environment, "managed-by": "gemini-access-kit" };

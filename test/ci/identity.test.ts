@@ -14,12 +14,10 @@ import { run } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { stringify } from "yaml";
-import { ConfigError } from "../../src/config/index.ts";
-import { parseCiConfig } from "../../src/config/ci.ts";
-import { parseStackFile, readStackFile, type StackFile } from "../../src/config/stack-file.ts";
+import { readStackFile } from "../../src/config/stack-file.ts";
 import type { CiConfig } from "../../src/config/types.ts";
 import { buildCiStack } from "../../src/program.ts";
+import { ciConfig, committedFiles, editedDev, type Files } from "../helpers/ci-stack.ts";
 import { CI_INVOKES, PROJECT_NUMBER } from "../helpers/fake-cloud.ts";
 import { runMocked, type Deployment, type RecordedResource } from "../helpers/mocks.ts";
 
@@ -29,20 +27,6 @@ const PREDEFINED = (
     roles: Record<string, string[]>;
   }
 ).roles;
-
-type Files = Record<string, StackFile>;
-const committedFiles = (): Files =>
-  Object.fromEntries(["dev", "staging", "prod"].map((s) => [s, readStackFile(ROOT, s)]));
-
-function ciConfig(files: Files, raw = readStackFile(ROOT, "ci").raw): CiConfig {
-  const { config, problems } = parseCiConfig(raw, {
-    stack: "ci",
-    secretKeys: new Set(),
-    readStack: (s) => files[s],
-  });
-  if (config === undefined) throw new ConfigError("ci", problems);
-  return config;
-}
 
 const deploy = (config: CiConfig) =>
   runMocked(() => buildCiStack(config), { stack: "ci", invokes: CI_INVOKES });
@@ -475,14 +459,24 @@ describe.each(["dev", "staging", "prod"])("the %s deployer holds exactly", (env)
 describe("the dev rotator holds exactly", () => {
   const project = "acme-gemini-dev";
   const runtime = `serviceAccount gak-runtime-dev@${project}.iam.gserviceaccount.com`;
-  const secrets = ["gak-runtime-key-dev", "gak-api-key-dev"]
-    .map(
-      (id) =>
-        `resource.name == 'projects/${PROJECT_NUMBER}/secrets/${id}' || resource.name.startsWith('projects/${PROJECT_NUMBER}/secrets/${id}/')`,
-    )
-    .join(" || ");
+  /** A binding's condition naming one key secret and its versions. */
+  const only = (id: string) =>
+    `resource.name == 'projects/${PROJECT_NUMBER}/secrets/${id}' || resource.name.startsWith('projects/${PROJECT_NUMBER}/secrets/${id}/')`;
+  const versions = (id: string) => ({
+    on: `project ${project}`,
+    role: `projects/${project}/roles/gak_rotate_secrets_dev`,
+    condition: only(id),
+    permissions: [
+      "secretmanager.secrets.get",
+      "secretmanager.secrets.update",
+      "secretmanager.versions.add",
+      "secretmanager.versions.destroy",
+      "secretmanager.versions.get",
+      "secretmanager.versions.list",
+    ],
+  });
 
-  test("key admin on the keyed account alone, its key secrets' versions and annotations (never reading one), the project's API keys and binding them to that account", () => {
+  test("key admin on the keyed account alone, each key secret's versions and annotations through a binding of its own (never reading one), the project's API keys, and the predefined role that binds them to that account", () => {
     expect(grantsTo(rotator("dev"))).toEqual([
       {
         on: `project ${project}`,
@@ -496,26 +490,12 @@ describe("the dev rotator holds exactly", () => {
           "serviceusage.operations.get",
         ],
       },
-      {
-        on: `project ${project}`,
-        role: `projects/${project}/roles/gak_rotate_secrets_dev`,
-        condition: secrets,
-        permissions: [
-          "secretmanager.secrets.get",
-          "secretmanager.secrets.update",
-          "secretmanager.versions.add",
-          "secretmanager.versions.destroy",
-          "secretmanager.versions.get",
-          "secretmanager.versions.list",
-        ],
-      },
+      versions("gak-runtime-key-dev"),
+      versions("gak-api-key-dev"),
       {
         on: runtime,
-        role: `projects/${project}/roles/gak_rotate_binding_dev`,
-        permissions: [
-          "iam.serviceAccountApiKeyBindings.create",
-          "iam.serviceAccountApiKeyBindings.delete",
-        ],
+        role: "roles/iam.serviceAccountApiKeyBindingAdmin",
+        permissions: PREDEFINED["roles/iam.serviceAccountApiKeyBindingAdmin"],
       },
       {
         on: runtime,
@@ -738,28 +718,6 @@ function ciGrants(deployment: Deployment<unknown>, c: CiConfig): string[] {
     .flatMap((e) => [e.deployer.email, ...(e.previewer ? [e.previewer.email] : [])])
     .flatMap((email) => grantsTo(email, deployment).map((g) => JSON.stringify({ email, ...g })))
     .sort();
-}
-
-/** The dev stack file, changed by `edit` on its parsed config map, as a committed file would be. */
-function editedDev(edit: (config: Record<string, unknown>) => void): Files {
-  const text = readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8");
-  const doc = parseStackFile(text, "stacks/Pulumi.dev.yaml");
-  expect(doc.encrypted).toEqual([]);
-  const yaml = JSON.parse(
-    JSON.stringify({
-      config: Object.fromEntries(Object.entries(doc.raw).map(([k, v]) => [k, tryJson(v)])),
-    }),
-  ) as { config: Record<string, unknown> };
-  edit(yaml.config);
-  return { ...committedFiles(), dev: parseStackFile(stringify(yaml), "stacks/Pulumi.dev.yaml") };
-}
-
-function tryJson(v: string): unknown {
-  try {
-    return JSON.parse(v);
-  } catch {
-    return v;
-  }
 }
 
 type Accounts = Record<

@@ -2,7 +2,8 @@
  * Runs a Pulumi program under Pulumi's own mocks as `pulumi up` would (src/offline-plan/record.ts), with
  * the fake cloud's answers: generated key material included, so tests can search every output for
  * it. Any invoke the test did not declare fails the run, so a program cannot quietly start calling
- * the cloud at preview time.
+ * the cloud at preview time. IAM's limits on conditions are enforced as Google enforces them at
+ * setIamPolicy (cloud.google.com/iam/quotas): a run whose bindings exceed them fails, as `up` would.
  */
 
 import { criticalPath } from "../../src/offline-plan/critical-path.ts";
@@ -12,6 +13,7 @@ import {
   type Recording,
   type Resolved,
 } from "../../src/offline-plan/record.ts";
+import { IAM_CONDITION_LIMITS, logicalOperators } from "../../src/naming.ts";
 import { fakeState } from "./fake-cloud.ts";
 
 export { criticalPath, type RecordedResource };
@@ -46,9 +48,42 @@ export async function runMocked<T>(
       return { id, state };
     },
   });
+  checkIamLimits(recording.resources);
   return {
     ...recording,
     generatedSecrets,
     ofType: (t) => recording.resources.filter((r) => r.type === t),
   };
+}
+
+/** The resource an IAM member binding is on: the input that names it (project, account, secret, ...). */
+function bindingTarget(r: RecordedResource): string {
+  const on = ["project", "serviceAccountId", "secretId", "bucket", "cryptoKeyId"]
+    .map((field) => r.inputs[field])
+    .find((v) => typeof v === "string");
+  return `${r.type} ${String(on)}`;
+}
+
+/**
+ * What Google refuses with INVALID_ARGUMENT: a condition past 12 logical operators, or more than 20
+ * bindings of one role and member on one resource that differ only in their condition.
+ */
+function checkIamLimits(resources: readonly RecordedResource[]): void {
+  const conditional = new Map<string, number>();
+  for (const r of resources) {
+    const condition = r.inputs.condition as { expression?: unknown } | undefined;
+    if (!/IAMMember$/.test(r.type) || typeof condition?.expression !== "string") continue;
+    const operators = logicalOperators(condition.expression);
+    if (operators > IAM_CONDITION_LIMITS.logicalOperators)
+      throw new Error(
+        `${r.name}: its condition has ${operators} logical operators; IAM allows ${IAM_CONDITION_LIMITS.logicalOperators}.`,
+      );
+    const key = `${bindingTarget(r)} ${String(r.inputs.role)} ${String(r.inputs.member)}`;
+    const count = (conditional.get(key) ?? 0) + 1;
+    conditional.set(key, count);
+    if (count > IAM_CONDITION_LIMITS.bindingsPerRoleAndMember)
+      throw new Error(
+        `${key}: ${count} conditional bindings of one role and member; IAM allows ${IAM_CONDITION_LIMITS.bindingsPerRoleAndMember}.`,
+      );
+  }
 }

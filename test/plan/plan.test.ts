@@ -163,11 +163,12 @@ describe("npm run plan", () => {
     expect(out).not.toContain("04da6b54");
   });
 
-  test("plans a stack with 50 service accounts, each with a key, at the same depth", async () => {
+  test("plans a stack with 50 service accounts, 20 with keys (the most one rotator can be granted), at the same depth", async () => {
     const path = "/tmp/Pulumi.fleet.yaml";
-    const accounts = Array.from(
-      { length: 50 },
-      (_, i) => `    svc${i}:\n      createKey: true\n      keyReaders: [group:team@example.com]\n`,
+    const accounts = Array.from({ length: 50 }, (_, i) =>
+      i < 20
+        ? `    svc${i}:\n      createKey: true\n      keyReaders: [group:team@example.com]\n`
+        : `    svc${i}:\n      impersonators: [group:team@example.com]\n`,
     ).join("");
     const text = `config:\n  gcp:project: acme-gemini-fleet\n  gemini-access-kit:serviceAccounts:\n${accounts}`;
     const planned = JSON.parse(
