@@ -183,7 +183,7 @@ const SAMPLES: Record<string, () => Promise<string>> = {
                 keyId: "8f3c2a0d6b1e4f597a2c0d9e8b7a6f5e4d3c2b1a",
                 version: 3,
                 detail:
-                  "made, proven (57 models listed, 3 attempts in 14 s), added as the newest version",
+                  "made, proven (57 models listed, models/gemini-3.8-flash called, 3 attempts in 14 s), added as the newest version",
               },
               {
                 action: "kept",

@@ -35,7 +35,7 @@ export function parseApiKey(
     p.add(
       "apiKey.serviceAccount",
       accountKey,
-      "must name an account of this stack: since September 2026 the Gemini API accepts only keys bound to a service account",
+      "must name an account of this stack: the kit makes only keys bound to a service account, the kind Google's API-key page says the Gemini API accepts from September 2026",
       `Set it to one of: ${[...emails.keys()].join(", ") || "(add an account under serviceAccounts first)"}.`,
     );
   }

@@ -29,7 +29,7 @@ export const ROTATE_HELP = `Usage: npm run rotate -- (--stack NAME | --outputs F
 Keeps every key the stack declares (its rotation output: service-account keys and the Gemini API
 key) current, with key material only ever in Secret Manager. For each key: when the newest the
 secret holds is keyRotationDays old (or there is none), makes a key, proves it by listing the Gemini
-models with it, and only then adds it as the secret's newest version. The key it replaces stays
+models with it and calling one (countTokens), and only then adds it as the secret's newest version. The key it replaces stays
 valid one more period; older ones are deleted and their versions destroyed. A second run in the same
 period changes nothing. A run that was interrupted is recognised and finished by the next.
 

@@ -140,7 +140,7 @@ async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
       lines.push({
         action: "rotated",
         keyId: d.store.nextId(new Date(d.clock.now())) ?? "(new)",
-        detail: "would be made, proven with a models call, and added as the newest version",
+        detail: "would be made, proven with a model call, and added as the newest version",
       });
     else {
       made = await makeProveStore(d, book, live, versions);
@@ -149,7 +149,7 @@ async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
         action: "rotated",
         keyId: made.keyId,
         version: made.version,
-        detail: `made, proven (${p.models} models listed, ${p.attempts === 1 ? "first attempt" : `${p.attempts} attempts in ${p.seconds} s`}), added as the newest version`,
+        detail: `made, proven (${p.models} models listed, ${p.model} called, ${p.attempts === 1 ? "first attempt" : `${p.attempts} attempts in ${p.seconds} s`}), added as the newest version`,
       });
     }
   }

@@ -92,7 +92,7 @@ export async function makeProveStore(
   ledger.pending = { ...ledger.pending, keyId: made.id };
   await book.save();
   d.progress(
-    `Made ${d.store.noun} ${made.id}; proving it with a models call (a new key can take minutes to be accepted)...`,
+    `Made ${d.store.noun} ${made.id}; proving it with a model call (a new key can take minutes to be accepted)...`,
   );
   const proof = await d.store.prove(made).catch(async (err: unknown) => {
     // Never stored: delete it by its id, then forget the note; if that fails, the note stays.

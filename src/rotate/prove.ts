@@ -1,16 +1,25 @@
 /**
  * The proof that a new key works before it is handed to anyone: authenticate with it as its
- * consumers will and list the Gemini models, as verify does. A new key is not accepted everywhere
- * at once (Google's own samples allow a minute and more: googleapis/google-cloud-cpp
- * iam_samples.cc, "may not be usable for up to 60s after creation. Plus up to 7 minutes for
- * propagation"), so a refusal of the credential is tried again with backoff until a deadline;
- * anything else (the API disabled, the key restricted to another API) fails at once.
+ * consumers will, list the Gemini models, and call one (`countTokens` on the model verify's
+ * `--probe` calls), since a key can list models and still be refused on a model call (users report
+ * `AQ.` keys that do: discuss.ai.google.dev threads 170430 and 175673). A new key is not accepted
+ * everywhere at once (Google: "After you create a key, you might need to wait for 60 seconds or more
+ * before you perform another operation with the key", cloud.google.com/iam/docs/keys-create-delete;
+ * googleapis/google-cloud-cpp iam_samples.cc: "may not be usable for up to 60s after creation"), so
+ * a refusal of the credential is tried again with backoff until a deadline; anything else (the API
+ * disabled, the key restricted to another API, a key type the model refuses) fails at once.
  */
 
 import { Failure, type Reason } from "../cli/failure.ts";
 import type { Redactor } from "../cli/redact.ts";
 import type { Endpoints } from "../google/transport/endpoints.ts";
-import { listModels, noModels, type GeminiTarget } from "../google/apis/gemini.ts";
+import {
+  countTokens,
+  defaultProbeModel,
+  listModels,
+  noModels,
+  type GeminiTarget,
+} from "../google/apis/gemini.ts";
 import type { Http } from "../google/http.ts";
 import { scopesFor, type Caller } from "../google/identities/caller.ts";
 import { keyFileCaller } from "../google/identities/service-account.ts";
@@ -26,6 +35,8 @@ export interface ProofDeps {
 
 export interface Proof {
   models: number;
+  /** The model the new key called. */
+  model: string;
   attempts: number;
   seconds: number;
 }
@@ -46,9 +57,9 @@ async function proveWith(
   const { clock } = deps.http;
   const start = clock.now();
   for (let attempt = 1; ; attempt++) {
-    let models;
+    let called: { models: number; model: string };
     try {
-      models = await listModels(deps.http, target());
+      called = await listAndCall(deps, target());
     } catch (err) {
       if (!(err instanceof Failure)) throw err;
       const delay = Math.min(2000 * 2 ** (attempt - 1), 30_000);
@@ -68,23 +79,30 @@ async function proveWith(
       await clock.sleep(delay);
       continue;
     }
-    if (models.length === 0) {
-      const none = noModels(deps.endpoints.gemini, target().context.principal ?? "the key");
-      throw new Failure(
-        "PROOF_FAILED",
-        `${what}: ${none.message}`,
-        `${none.fix} The new key was deleted again.`,
-      );
-    }
-    return {
-      models: models.length,
-      attempts: attempt,
-      seconds: Math.round((clock.now() - start) / 1000),
-    };
+    return { ...called, attempts: attempt, seconds: Math.round((clock.now() - start) / 1000) };
   }
 }
 
-/** Lists the models as the account of a new key file, with that key. */
+/** Lists the models with the new key, then calls the probe model: both as its consumers will. */
+async function listAndCall(
+  deps: ProofDeps,
+  target: GeminiTarget,
+): Promise<{ models: number; model: string }> {
+  const models = await listModels(deps.http, target);
+  if (models.length === 0)
+    throw noModels(deps.endpoints.gemini, target.context.principal ?? "the key");
+  const model = defaultProbeModel(models);
+  if (model === undefined)
+    throw new Failure(
+      "NO_PROBE_MODEL",
+      `None of the ${models.length} models it lists is a Gemini model that supports countTokens, so none can be called to prove it.`,
+      "Check that GOOGLE_GEMINI_BASE_URL (if set) points at the Gemini API.",
+    );
+  await countTokens(deps.http, target, model);
+  return { models: models.length, model };
+}
+
+/** Lists the models and calls one as the account of a new key file, with that key. */
 export function proveKeyFile(deps: ProofDeps, keyId: string, file: string): Promise<Proof> {
   const scopes = scopesFor({ tuned: false, share: false, extra: [] });
   return proveWith(deps, `The new key ${keyId}`, () => {
@@ -94,7 +112,7 @@ export function proveKeyFile(deps: ProofDeps, keyId: string, file: string): Prom
   });
 }
 
-/** Lists the models with a new API key, in the x-goog-api-key header. */
+/** Lists the models and calls one with a new API key, in the x-goog-api-key header. */
 export function proveApiKey(deps: ProofDeps, keyId: string, keyString: string): Promise<Proof> {
   deps.redactor.add(keyString);
   const caller: Caller = {

@@ -221,7 +221,7 @@ const cases: [string, Record<string, unknown>, string][] = [
   [
     "an API key bound to no account",
     { [`${NS}:apiKey`]: { serviceAccount: "ci", readers: ["group:team@example.com"] } },
-    '[apiKey.serviceAccount] "ci" must name an account of this stack: since September 2026 the Gemini API accepts only keys bound to a service account. Set it to one of: runtime.',
+    '[apiKey.serviceAccount] "ci" must name an account of this stack: the kit makes only keys bound to a service account, the kind Google\'s API-key page says the Gemini API accepts from September 2026. Set it to one of: runtime.',
   ],
   [
     "an extra API that is not a service name",

@@ -97,7 +97,7 @@ describe("npm run rotate", () => {
     const [key] = keyIds(world.google.state, RUNTIME);
     expect(text.stdout).toMatch(
       new RegExp(
-        `^Keys of .*outputs\\.json, rotated every 30 days, as of \\S+, acting as gak-rotate-dev@acme-gemini-ci\\.iam\\.gserviceaccount\\.com:\\n\\nKey of ${RUNTIME}, in ${KEY_SECRET}\\n  rotated +${key} +v1 +made, proven \\(57 models listed, first attempt\\), added as the newest version\\n`,
+        `^Keys of .*outputs\\.json, rotated every 30 days, as of \\S+, acting as gak-rotate-dev@acme-gemini-ci\\.iam\\.gserviceaccount\\.com:\\n\\nKey of ${RUNTIME}, in ${KEY_SECRET}\\n  rotated +${key} +v1 +made, proven \\(57 models listed, models/gemini-3\\.8-flash called, first attempt\\), added as the newest version\\n`,
       ),
     );
     expect(text.stdout).toMatch(

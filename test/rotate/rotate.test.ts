@@ -37,7 +37,7 @@ const enabled = (secret: string) =>
     .map((v) => v.holds);
 
 describe("a key's life under the rotator", () => {
-  test("the first run makes each key, proves it with a models call as its consumers will, and adds it as the secret's only version", async () => {
+  test("the first run makes each key, proves it by listing the models and calling one as its consumers will, and adds it as the secret's only version", async () => {
     const run = await rotateInProcess(world, []);
     expect(run.result.exitCode).toBe(0);
     const [key] = keyIds(world.google.state, RUNTIME);
@@ -67,6 +67,15 @@ describe("a key's life under the rotator", () => {
     );
     expect(new Set(apiProof.map((r) => r.headers["x-goog-api-key"]))).toEqual(
       new Set([world.google.state.apiKeyRecords.get(apiKey!)!.keyString]),
+    );
+    // And a model was called with each new key, before it was stored.
+    const calls = requests.filter((r) => r.route === "countTokens");
+    expect(calls.map((r) => r.path)).toEqual([
+      "/v1beta/models/gemini-3.8-flash:countTokens",
+      "/v1beta/models/gemini-3.8-flash:countTokens",
+    ]);
+    expect(calls[1]!.headers["x-goog-api-key"]).toBe(
+      world.google.state.apiKeyRecords.get(apiKey!)!.keyString,
     );
     expect(
       requests.findIndex((r) => r.route === "models" && r.headers["x-goog-api-key"] !== undefined),
@@ -192,6 +201,24 @@ describe("when something goes wrong, the old key stays in place", () => {
     expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual(before.annotations);
   });
 
+  test("a new API key that lists models but is refused on a model call fails its proof, is deleted again, and never reaches the secret", async () => {
+    const before = await afterFirstPeriod();
+    const apiBefore = secretVersions(world, API_KEY_SECRET);
+    world.google.state.newApiKeysListOnly = true;
+    const run = await rotateInProcess(world, []);
+    expect(run.result.exitCode).toBe(1);
+    expect(run.result.keys[0]!.status).toBe("rotated");
+    expect(run.result.keys[1]).toMatchObject({
+      status: "failed",
+      error: { reason: "PROOF_FAILED" },
+    });
+    expect(run.result.keys[1]!.error!.message).toMatch(
+      /^The new API key gak-gemini-dev-\S+ was not accepted: Count tokens with models\/gemini-3\.8-flash: /,
+    );
+    expect(liveApiKeys(world.google.state)).toEqual(before.apiKeys);
+    expect(secretVersions(world, API_KEY_SECRET)).toEqual(apiBefore);
+  });
+
   test("a new key refused for a while is tried again with backoff and proven once Google accepts it", async () => {
     world.google.state.newKeyRefusals = 3;
     const run = await rotateInProcess(world, []);
@@ -199,7 +226,7 @@ describe("when something goes wrong, the old key stays in place", () => {
     expect(run.result.keys.map((k) => k.proof?.attempts)).toEqual([4, 4]);
     expect(run.progress.filter((l) => l.includes("not accepted yet"))).toHaveLength(6);
     expect(run.result.keys[0]!.keys[0]!.detail).toMatch(
-      /proven \(57 models listed, 4 attempts in 14 s\)/,
+      /proven \(57 models listed, models\/gemini-3\.8-flash called, 4 attempts in 14 s\)/,
     );
   });
 
@@ -414,7 +441,7 @@ describe("the run itself", () => {
     ]);
     expect(run.result.keys[0]!.keys[0]).toMatchObject({
       keyId: "(new)",
-      detail: "would be made, proven with a models call, and added as the newest version",
+      detail: "would be made, proven with a model call, and added as the newest version",
     });
   });
 

@@ -74,12 +74,14 @@ export function geminiPrecondition(
 }
 
 /**
- * A key sent in x-goog-api-key that is refused as an authentication type: since September 2026 the
- * Gemini API takes only auth keys, which are bound to a service account (standard keys with an API
- * restriction were accepted until then; unrestricted ones since June 19, 2026 were not). Google
- * answers 401 UNAUTHENTICATED "Expected OAuth 2 access token, login cookie or other valid
- * authentication credential", with ACCESS_TOKEN_TYPE_UNSUPPORTED or no reason at all
- * (ai.google.dev/gemini-api/docs/api-key; the body as Kilo-Org/kilocode#11763 reports it).
+ * A key sent in x-goog-api-key that is refused as a credential type: Google answers 401
+ * UNAUTHENTICATED "Expected OAuth 2 access token, login cookie or other valid authentication
+ * credential", with ACCESS_TOKEN_TYPE_UNSUPPORTED or no reason at all (the body as
+ * Kilo-Org/kilocode#11763 reports it). Two causes give it: a standard key, which Google's API-key
+ * page says the Gemini API rejects "on September 2026" (ai.google.dev/gemini-api/docs/api-key, with
+ * no day given: enforcement could not be checked here), and an auth key (`AQ.`) on a call that does
+ * not take one, which users report lists models and is refused on generation
+ * (discuss.ai.google.dev threads 170430 and 175673). The body does not tell them apart.
  */
 export function standardKeyRejected(e: GoogleError, context: CallContext): Failure | undefined {
   if (context.identity !== "api-key" || context.service !== "gemini") return undefined;
@@ -90,8 +92,8 @@ export function standardKeyRejected(e: GoogleError, context: CallContext): Failu
     return undefined;
   return new Failure(
     "STANDARD_KEY_REJECTED",
-    `${context.what}: the Gemini API refused the API key's type: since September 2026 it accepts only auth keys, which are bound to a service account, and this one is a standard key.`,
-    "Replace it with a key bound to a service account: the stack's apiKey is one (apiKey.serviceAccount; verify it with --stack NAME --auth api-key), or create an auth key in AI Studio. A key in GOOGLE_API_KEY or GEMINI_API_KEY made before then is a standard key.",
+    `${context.what}: the Gemini API refused the API key as a credential type: either a standard key, which Google says it rejects from September 2026, or an auth key on a call that does not take one (reported for auth keys that list models and are refused on generation).`,
+    "A standard key: replace it with a key bound to a service account (the stack's apiKey is one: apiKey.serviceAccount; verify it with --stack NAME --auth api-key --probe), or an auth key from AI Studio; a key in GOOGLE_API_KEY or GEMINI_API_KEY made before then is a standard key. An auth key already: call as its service account instead (impersonation or its key), and report the refusal to Google.",
   );
 }
 

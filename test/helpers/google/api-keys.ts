@@ -174,6 +174,7 @@ export const createApiKey: Handler = (ctx, [project]) => {
     restrictions: body.restrictions,
     serviceAccountEmail: body.serviceAccountEmail,
     refusalsLeft: ctx.state.newKeyRefusals,
+    listOnly: ctx.state.newApiKeysListOnly,
   };
   ctx.state.apiKeyRecords.set(keyId, key);
   ctx.state.apiKeys.set(key.keyString, key);

@@ -189,6 +189,21 @@ export function countTokens(
   body: string,
 ): void {
   if (geminiCaller(state, req, res, url) === undefined) return;
+  const key = req.headers["x-goog-api-key"];
+  if (typeof key === "string" && state.apiKeys.get(key)?.listOnly === true) {
+    // The body as users report it for an `AQ.` key on a model call (Kilo-Org/kilocode#11763).
+    json(
+      res,
+      401,
+      googleError(
+        401,
+        "UNAUTHENTICATED",
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+        { reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED", metadata: { service: GEMINI } },
+      ),
+    );
+    return;
+  }
   if (!state.models.some((m) => m.name === model)) {
     json(
       res,

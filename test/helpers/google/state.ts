@@ -108,6 +108,11 @@ export interface ApiKeyRecord {
   serviceAccountEmail?: string;
   /** Gemini requests with it that are refused (API_KEY_INVALID) before it is accepted. */
   refusalsLeft: number;
+  /**
+   * It lists models but a model call with it is refused (401 ACCESS_TOKEN_TYPE_UNSUPPORTED), as users
+   * report of `AQ.` keys: discuss.ai.google.dev threads 170430 and 175673.
+   */
+  listOnly?: boolean;
 }
 
 /** A long-running operation of API Keys v2: done after `pollsLeft` more operations.get calls. */
@@ -155,6 +160,8 @@ export interface GoogleState {
   apiKeyBindingBlocked: boolean;
   /** How many refusals a key created through the IAM API (or an API key made through API Keys) starts with. */
   newKeyRefusals: number;
+  /** API keys made through API Keys from now on list models and are refused on a model call (ApiKeyRecord.listOnly). */
+  newApiKeysListOnly: boolean;
   /** Desktop client id to secret. */
   clients: Map<string, string>;
   /** What the authorization endpoint does: the user approves (granting these scopes, default all) or denies. */
@@ -242,6 +249,7 @@ export function initialState(): GoogleState {
     keyCreationBlocked: false,
     apiKeyBindingBlocked: false,
     newKeyRefusals: 0,
+    newApiKeysListOnly: false,
     clients: new Map(),
     consent: { action: "approve", user: "dev@example.com" },
     codes: new Map(),
