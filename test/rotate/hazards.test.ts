@@ -6,9 +6,10 @@
  * key the rotator did not make be deleted without --prune.
  */
 
+import { liveApiKeys } from "../helpers/google/api-keys.ts";
 import { keyIds } from "../helpers/google/iam-keys.ts";
 import { googleError } from "../helpers/google/respond.ts";
-import type { SecretVersion } from "../helpers/google/state.ts";
+import { PROJECT_NUMBER, type SecretVersion } from "../helpers/google/state.ts";
 import {
   KEY_SECRET,
   API_KEY_SECRET,
@@ -256,5 +257,69 @@ describe("never two new keys", () => {
     ]);
     expect(live()).toHaveLength(1);
     expect(live()).not.toContain(lost);
+  });
+});
+
+describe("an answer that is not Google's never costs a key (the newcomer report's hostile proxy)", () => {
+  const ok = (body: unknown) => ({ status: 200, body });
+  const state = () => ({
+    keys: live(),
+    apiKeys: liveApiKeys(world.google.state),
+    versions: secretVersions(world, KEY_SECRET),
+    apiVersions: secretVersions(world, API_KEY_SECRET),
+  });
+
+  test("R1: lists of versions answering {} and reads of one answering {}: a malformed answer, each key fails, nothing is deleted or destroyed", async () => {
+    await rotateInProcess(world, []);
+    world.advance(31);
+    await rotateInProcess(world, []);
+    world.advance(31);
+    const before = state();
+    world.google.failNext("versions.list", ...Array<ReturnType<typeof ok>>(8).fill(ok({})));
+    world.google.failNext("versions.get", ...Array<ReturnType<typeof ok>>(8).fill(ok({})));
+    const run = await rotateInProcess(world, []);
+    expect(run.result.exitCode).toBe(1);
+    expect(run.result.keys.map((k) => [k.status, k.error?.reason])).toEqual([
+      ["failed", "MALFORMED_RESPONSE"],
+      ["failed", "MALFORMED_RESPONSE"],
+    ]);
+    expect(state()).toEqual(before);
+  });
+
+  test("R2: a run interrupted after storing its key, recovered while reads answer {}: the stored key is not taken for an orphan", async () => {
+    world.google.state.hooks.set("secret.patch", (r) =>
+      r.body.includes("gemini-access-kit.v1") ? "drop" : undefined,
+    );
+    await rotateInProcess(world, ["--retries", "0"]);
+    world.google.state.hooks.delete("secret.patch");
+    const stored = newest()!;
+    world.advance(LEASE_DAYS);
+    world.google.failNext("versions.list", ...Array<ReturnType<typeof ok>>(4).fill(ok({})));
+    world.google.failNext("versions.get", ...Array<ReturnType<typeof ok>>(4).fill(ok({})));
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]).toMatchObject({
+      status: "failed",
+      error: { reason: "MALFORMED_RESPONSE" },
+    });
+    expect(live()).toEqual([stored.holds]);
+    expect(newest()).toEqual(stored);
+  });
+
+  test("R4: a version whose createTime is not a time is a malformed answer for that key alone; the next key rotates", async () => {
+    await rotateInProcess(world, []);
+    world.advance(31);
+    const secret = `projects/${PROJECT_NUMBER}/secrets/gak-runtime-key-dev`;
+    world.google.failNext(
+      "versions.list",
+      ok({
+        versions: [{ name: `${secret}/versions/1`, createTime: "yesterday", state: "ENABLED" }],
+      }),
+    );
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys.map((k) => [k.status, k.error?.reason])).toEqual([
+      ["failed", "MALFORMED_RESPONSE"],
+      ["rotated", undefined],
+    ]);
+    expect(run.result.keys[0]!.error!.message).toMatch(/RFC 3339 createTime/);
   });
 });

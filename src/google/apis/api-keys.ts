@@ -14,7 +14,7 @@ import { Failure } from "../../cli/failure.ts";
 import { record } from "../../json.ts";
 import { diagnoseHttp } from "../errors/diagnose.ts";
 import { callJson, malformed } from "../http.ts";
-import { context, listPages, onProject, stringFields, text, type Api } from "./call.ts";
+import { context, listPages, onProject, stringFields, text, timestamp, type Api } from "./call.ts";
 
 const ADMIN =
   "The caller needs apikeys.keys.create, .delete, .get, .getKeyString and .list and serviceusage.operations.get on the project, and iam.serviceAccountApiKeyBindings.create on the account the key is bound to.";
@@ -52,14 +52,20 @@ function apiKeyOf(value: unknown, what: string, origin: string): ApiKey {
   const k = record(value);
   const name = text(k?.name);
   const id = name === undefined ? undefined : /\/keys\/([^/]+)$/.exec(name)?.[1];
-  if (k === undefined || name === undefined || id === undefined || text(k.createTime) === undefined)
-    throw malformed(what, origin, 200, "has a key without a name or createTime");
+  const createdAt = timestamp(k?.createTime);
+  if (k === undefined || name === undefined || id === undefined || createdAt === undefined)
+    throw malformed(what, origin, 200, "has a key without a name or an RFC 3339 createTime");
+  // A key that is deleted but whose deletion time cannot be read is not taken for a live one.
+  const deletedAt =
+    k.deleteTime === undefined || k.deleteTime === "" ? undefined : timestamp(k.deleteTime);
+  if (deletedAt === undefined && k.deleteTime !== undefined && k.deleteTime !== "")
+    throw malformed(what, origin, 200, "has a key whose deleteTime is not an RFC 3339 time");
   const targets = record(k.restrictions)?.apiTargets;
   return {
     name,
     id,
-    createdAt: text(k.createTime)!,
-    ...(text(k.deleteTime) ? { deletedAt: text(k.deleteTime) } : {}),
+    createdAt,
+    ...(deletedAt !== undefined ? { deletedAt } : {}),
     ...(text(k.displayName) ? { displayName: text(k.displayName) } : {}),
     services: (Array.isArray(targets) ? (targets as unknown[]) : [])
       .map((t) => text(record(t)?.service))

@@ -96,6 +96,16 @@ export async function listPages<T>(
 export const text = (v: unknown): string | undefined =>
   typeof v === "string" && v !== "" ? v : undefined;
 
+/**
+ * An RFC 3339 timestamp, as Google writes one (`2026-12-07T15:00:00.123456Z`, or with an offset);
+ * undefined for anything else, which a caller reads as a malformed answer, never as a date.
+ */
+export function timestamp(v: unknown): string | undefined {
+  if (typeof v !== "string") return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v)) return undefined;
+  return Number.isNaN(Date.parse(v)) ? undefined : v;
+}
+
 /** The strings of a JSON array; none for anything else. */
 export const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];

@@ -11,7 +11,7 @@
 import { Failure } from "../../cli/failure.ts";
 import { record } from "../../json.ts";
 import { attemptJson, callJson, malformed, type Attempt } from "../http.ts";
-import { context, type Api } from "./call.ts";
+import { context, timestamp, type Api } from "./call.ts";
 
 /** IAM allows ten keys an account (cloud.google.com/iam/docs/keys-create-delete). */
 export const MAX_ACCOUNT_KEYS = 10;
@@ -40,9 +40,10 @@ function accountPath(email: string): string {
 function keyOf(value: unknown, what: string, origin: string): AccountKey {
   const k = record(value);
   const id = typeof k?.name === "string" ? /\/keys\/([^/]+)$/.exec(k.name)?.[1] : undefined;
-  if (id === undefined || typeof k?.validAfterTime !== "string")
-    throw malformed(what, origin, 200, "has a key without a name or validAfterTime");
-  return { id, createdAt: k.validAfterTime, disabled: k.disabled === true };
+  const createdAt = timestamp(k?.validAfterTime);
+  if (id === undefined || createdAt === undefined)
+    throw malformed(what, origin, 200, "has a key without a name or an RFC 3339 validAfterTime");
+  return { id, createdAt, disabled: k?.disabled === true };
 }
 
 export async function listAccountKeys(api: Api, email: string): Promise<AccountKey[]> {

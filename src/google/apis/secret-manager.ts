@@ -14,7 +14,7 @@ import { Failure } from "../../cli/failure.ts";
 import { record } from "../../json.ts";
 import type { CallContext } from "../errors/context.ts";
 import { attemptJson, callJson, malformed, type Attempt, type Http } from "../http.ts";
-import { context, listPages, stringFields, type Api } from "./call.ts";
+import { context, listPages, stringFields, timestamp, type Api } from "./call.ts";
 import { crc32c } from "./crc32c.ts";
 
 const MANAGE =
@@ -89,10 +89,14 @@ function url(api: Api, path: string): string {
 function versionOf(value: unknown, what: string, origin: string): Version {
   const v = record(value);
   const number = typeof v?.name === "string" ? /\/versions\/(\d+)$/.exec(v.name)?.[1] : undefined;
-  if (number === undefined || typeof v?.createTime !== "string")
-    throw malformed(what, origin, 200, "has a version without a name or createTime");
-  return { number: Number(number), createTime: v.createTime };
+  const createTime = timestamp(v?.createTime);
+  if (number === undefined || createTime === undefined)
+    throw malformed(what, origin, 200, "has a version without a name or an RFC 3339 createTime");
+  return { number: Number(number), createTime };
 }
+
+/** A version's states (SecretVersion.State); anything else is not Google's answer. */
+const VERSION_STATES = new Set(["ENABLED", "DISABLED", "DESTROYED"]);
 
 export async function getSecret(api: Api, secret: string): Promise<SecretState> {
   const what = `Read the metadata of secret ${secret}`;
@@ -168,22 +172,32 @@ export async function getVersion(
   api: Api,
   secret: string,
   version: number,
-): Promise<{ state: string } | undefined> {
+): Promise<{ state: string; createTime: string } | undefined> {
   const what = `Read version ${version} of ${secret}`;
+  let body: unknown;
   try {
-    const body = record(
-      await callJson(api.http, context(api, what, "secretmanager", MANAGE), {
-        method: "GET",
-        url: `${url(api, secret)}/versions/${version}`,
-        headers: await api.headers(),
-      }),
-    );
-    return { state: typeof body?.state === "string" ? body.state : "STATE_UNSPECIFIED" };
+    body = await callJson(api.http, context(api, what, "secretmanager", MANAGE), {
+      method: "GET",
+      url: `${url(api, secret)}/versions/${version}`,
+      headers: await api.headers(),
+    });
   } catch (err) {
     if (err instanceof Failure && err.reason === "NOT_FOUND" && /not found/i.test(err.message))
       return undefined;
     throw err;
   }
+  // An answer that is not this version (no name, another number, no known state) is malformed,
+  // never read as a version that is gone or disabled: the rotator would act on that.
+  const read = versionOf(body, what, api.endpoints.secretManager);
+  const state = record(body)?.state;
+  if (read.number !== version || typeof state !== "string" || !VERSION_STATES.has(state))
+    throw malformed(
+      what,
+      api.endpoints.secretManager,
+      200,
+      `is not version ${version} with a state`,
+    );
+  return { state, createTime: read.createTime };
 }
 
 /** One attempt to add `data` as the secret's newest version (not retried here: a lost answer may still have added it). */
