@@ -38,18 +38,35 @@ export function newestFirst(keys: readonly StoredKey[]): StoredKey[] {
   return [...keys].sort((a, b) => b.version - a.version);
 }
 
-/** What a run at `now` does with the keys a secret holds. */
+/**
+ * What a run at `now` does with the keys a secret holds. `renew` makes a key now whatever the
+ * newest's age (its key no longer works). Every key but the newest stays valid one full period after
+ * the key above it replaced it, measured from that key's storedAt, whatever the spacing of runs; so
+ * when a run renews early, the key before stays until its period is up.
+ */
 export function planRotation(
   stored: readonly StoredKey[],
   periodDays: number,
   now: Date,
+  renew = false,
 ): RotationPlan {
-  const [newest, ...older] = newestFirst(stored);
+  const keys = newestFirst(stored);
+  const newest = keys[0];
   if (newest === undefined) return { create: true, keep: [], retire: [] };
-  const due = Date.parse(newest.storedAt) + periodDays * DAY_MS;
-  const dueAt = new Date(due).toISOString();
-  if (now.getTime() >= due) return { create: true, keep: [newest], retire: older, dueAt };
-  return { create: false, keep: [newest, ...older.slice(0, 1)], retire: older.slice(1), dueAt };
+  const period = periodDays * DAY_MS;
+  const due = Date.parse(newest.storedAt) + period;
+  const keep: StoredKey[] = [newest];
+  const retire: StoredKey[] = [];
+  for (let i = 1; i < keys.length; i++) {
+    const replacedAt = Date.parse(keys[i - 1]!.storedAt);
+    (now.getTime() >= replacedAt + period ? retire : keep).push(keys[i]!);
+  }
+  return {
+    create: renew || now.getTime() >= due,
+    keep,
+    retire,
+    dueAt: new Date(due).toISOString(),
+  };
 }
 
 /** `-YYYYMMDD-HHMMSS`, in UTC: what the rotator appends to the stack's API key id prefix. */

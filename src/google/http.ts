@@ -41,6 +41,30 @@ export interface Http {
   policy: RetryPolicy;
   /** Progress lines for long waits; written to stderr by the command. */
   progress: (line: string) => void;
+  /** Google's time, as its answers give it; calls that carry a clock keep it up to date. */
+  googleClock?: GoogleClock;
+}
+
+/**
+ * Google's time, read from the Date header of its answers (RFC 9110 section 6.6.1, to the second)
+ * and carried forward on the local clock between answers. The rotator measures ages and leases on
+ * it, since the times it compares them with (a version's createTime, a key's validAfterTime) are
+ * Google's, and two machines' clocks may disagree by minutes.
+ */
+class GoogleClock {
+  #offset: number | undefined;
+
+  observe(date: string | null, local: number): void {
+    const at = date === null ? Number.NaN : Date.parse(date);
+    // The header holds whole seconds: Google's time was in [at, at + 1 s). The top of that second
+    // errs by under a second the way a timer would rather than reading a fresh stamp as the future.
+    if (!Number.isNaN(at)) this.#offset = at + 999 - local;
+  }
+
+  /** Google's time now, or undefined before any answer carried it. */
+  now(local: number): number | undefined {
+    return this.#offset === undefined ? undefined : local + this.#offset;
+  }
 }
 
 /** The transport a command's calls share: its --retries, --timeout and, where it has one, --wait. */
@@ -52,6 +76,7 @@ export function commandHttp(
     fetch: deps.fetch,
     clock: deps.clock,
     progress: deps.progress,
+    googleClock: new GoogleClock(),
     policy: {
       ...DEFAULT_POLICY,
       retries: options.retries,
@@ -175,6 +200,7 @@ export async function attemptJson(
   } catch (err) {
     return { failure: networkFailure(err, origin, http.policy.timeoutMs), transient: true };
   }
+  http.googleClock?.observe(response.headers.get("date"), http.clock.now());
   const body = parseJson(text);
   if (response.ok) {
     if (body === undefined) throw malformed(context.what, origin, response.status, "is not JSON");

@@ -11,8 +11,10 @@ export interface RotateOptions {
   outputs?: string;
   /** `migrate`: the state export to read (`pulumi stack export` output); else the command runs it. */
   state?: string;
-  /** The moment the rotation policy is applied at; Google's own clock stamps what is made. */
+  /** A dry run's moment to apply the policy at; a real run acts on Google's clock. */
   now?: Date;
+  /** How long Google's reads may lag a change: within it, what cannot be seen is left alone. */
+  settleHours: number;
   dryRun: boolean;
   prune: boolean;
   auth: "adc" | "impersonate";
@@ -29,9 +31,13 @@ export const ROTATE_HELP = `Usage: npm run rotate -- (--stack NAME | --outputs F
 Keeps every key the stack declares (its rotation output: service-account keys and the Gemini API
 key) current, with key material only ever in Secret Manager. For each key: when the newest the
 secret holds is keyRotationDays old (or there is none), makes a key, proves it by listing the Gemini
-models with it and calling one (countTokens), and only then adds it as the secret's newest version. The key it replaces stays
-valid one more period; older ones are deleted and their versions destroyed. A second run in the same
-period changes nothing. A run that was interrupted is recognised and finished by the next.
+models with it and calling one (countTokens), and only then adds it as the secret's newest version.
+The key it replaces stays valid one more period; older ones are deleted and their versions
+destroyed. A second run in the same period changes nothing. A run that was interrupted is
+recognised and finished by the next. Times are Google's (its answers' Date header, a version's
+createTime), never this machine's clock. It deletes only keys it can prove it made, and never on a
+read that may lag: what it cannot see within --settle-hours of being made is left alone, reported
+as waiting.
 
 What to rotate (one of):
   --stack NAME             read the stack's outputs with \`pulumi stack output --json\`
@@ -39,8 +45,12 @@ What to rotate (one of):
                            npm run plan -- --stack NAME --outputs
 
 Options:
-  --now ISO8601            apply the rotation policy as of this moment (default: now)
   --dry-run                say what would change; change nothing
+  --now ISO8601            with --dry-run: apply the policy as of this moment (default: Google's now)
+  --settle-hours HOURS     how long Google's reads may lag a change (default 12; Secret Manager's and
+                           IAM's are eventually consistent, "typically minutes, but may take a few
+                           hours"): a key or version younger than this that a read does not show is
+                           left alone, never taken for deleted
   --prune                  also delete keys the rotator did not make, and versions no key of its
                            is recorded for once its newer key is stored
   --auth adc|impersonate   who acts: your Application Default Credentials (default), or an account
@@ -58,7 +68,8 @@ secrets, before the first pulumi up with this version.
   --state FILE             the stack's \`pulumi stack export\` (default: the command runs it)
 
 One line per key: rotated, kept, pruned, unmanaged, orphan (made by an interrupted run and never
-stored) or adopted, with the key's id, never the key. --json prints { ok, command, source,
+stored), adopted, or waiting (a recent change Google's reads do not show yet: the secret is left as
+it is until they do), with the key's id, never the key. --json prints { ok, command, source,
 periodDays, now, dryRun, keys: [...] }.
 
 Endpoints: GEMINI_KIT_IAM_ENDPOINT, GEMINI_KIT_APIKEYS_ENDPOINT, GEMINI_KIT_SECRETMANAGER_ENDPOINT,
@@ -120,6 +131,7 @@ export function parseRotateArgs(argv: string[]): RotateOptions {
       auth: { type: "string" },
       impersonate: { type: "string" },
       "proof-timeout": { type: "string" },
+      "settle-hours": { type: "string" },
       timeout: { type: "string" },
       retries: { type: "string" },
     },
@@ -143,6 +155,7 @@ export function parseRotateArgs(argv: string[]): RotateOptions {
     auth: auth as RotateOptions["auth"],
     impersonate: v.impersonate,
     proofTimeoutSeconds: count("proof-timeout", v["proof-timeout"], 1, 3600, 600),
+    settleHours: count("settle-hours", v["settle-hours"], 1, 168, 12),
     timeoutSeconds: count("timeout", v.timeout, 1, 600, 30),
     retries: count("retries", v.retries, 0, 10, 4),
     json: v.json,
@@ -157,7 +170,14 @@ export function parseRotateArgs(argv: string[]): RotateOptions {
       "--auth adc and --impersonate name two identities; a run acts as one.",
       "Drop one of them.",
     );
-  if (v.now !== undefined) options.now = moment(v.now);
+  if (v.now !== undefined) {
+    options.now = moment(v.now);
+    if (!options.dryRun)
+      throw usage(
+        "--now applies the policy as of another moment, which only a dry run can: a real run acts on Google's clock, which stamps what it makes.",
+        "Add --dry-run, or drop --now.",
+      );
+  }
   if (options.command === "migrate") {
     if (options.stack === undefined)
       throw usage("migrate needs --stack NAME: the stack whose state holds the keys.", FIX);

@@ -6,22 +6,19 @@
  */
 
 import { Failure } from "../cli/failure.ts";
-import { newestFirst, planRotation, type RotationPlan, type StoredKey } from "../rotation.ts";
-import {
-  destroyVersion,
-  enabledVersions,
-  getVersion,
-  type Version,
-} from "../google/apis/secret-manager.ts";
+import { newestFirst, planRotation, type RotationPlan } from "../rotation.ts";
+import { destroyVersion, enabledVersions, type Version } from "../google/apis/secret-manager.ts";
 import { SecretLedger } from "./ledger-store.ts";
 import type { EntryDeps, KeyLine } from "./procedure.ts";
 import { makeProveStore, type Made } from "./make.ts";
 import type { Proof } from "./prove.ts";
 import { leaseHeld, recover } from "./recover.ts";
+import { standing, type Retired } from "./standing.ts";
 import type { LiveKey } from "./stores.ts";
 
 export interface EntryOutcome {
-  status: "current" | "rotated" | "failed";
+  /** waiting: a read that may lag left the secret as it was, for the next run. */
+  status: "current" | "rotated" | "failed" | "waiting";
   keys: KeyLine[];
   /** When the newest key is due for replacement. */
   dueAt?: string;
@@ -44,90 +41,43 @@ export async function rotateEntry(d: EntryDeps): Promise<EntryOutcome> {
   }
 }
 
-interface Retired {
-  keyId: string;
-  version: number;
-  /** What is still there to delete or destroy. */
-  keyLive: boolean;
-  versionEnabled: boolean;
-  detail: string;
-}
-
-/**
- * The ledger's keys as they stand: usable (version enabled, key there and not disabled), or retired
- * for a reason. Absence from a list is confirmed by reading the version or key directly before
- * anything is concluded from it.
- */
-async function standing(
-  d: EntryDeps,
-  book: SecretLedger,
-  versions: Version[],
-  live: LiveKey[],
-): Promise<{ stored: StoredKey[]; stale: Retired[]; newestUnusable: boolean }> {
-  const listed = new Map(versions.map((v) => [v.number, v]));
-  const keys = new Map(live.map((k) => [k.id, k]));
-  const stored: StoredKey[] = [];
-  const stale: Retired[] = [];
-  for (const [version, keyId] of book.ledger.versions) {
-    const v = listed.get(version);
-    const enabled =
-      v !== undefined || (await getVersion(d.api, d.secret, version))?.state === "ENABLED";
-    const key = keys.get(keyId) ?? (await d.store.get(keyId));
-    if (enabled && key !== undefined && !key.disabled) {
-      stored.push({
-        keyId,
-        version,
-        storedAt: v?.createTime ?? new Date(d.clock.now()).toISOString(),
-      });
-      continue;
-    }
-    const why =
-      !enabled && key === undefined
-        ? "its key and version are gone already; forgotten"
-        : key?.disabled
-          ? "disabled in Google (by hand, or as exposed), so it authenticates no one; deleted, its version destroyed"
-          : !enabled
-            ? "its version was disabled or destroyed outside the rotator; the key is deleted too"
-            : "its key was deleted outside the rotator; the version is destroyed too";
-    stale.push({
-      keyId,
-      version,
-      keyLive: key !== undefined,
-      versionEnabled: enabled,
-      detail: why,
-    });
-  }
-  const newest = Math.max(0, ...book.ledger.versions.keys());
-  return {
-    stored,
-    stale,
-    newestUnusable: stale.some((s) => s.version === newest && s.versionEnabled),
-  };
-}
-
 async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
   const book = await SecretLedger.open(d.api, d.secret, d.dryRun);
-  const held = leaseHeld(book.ledger.pending, d.clock.now(), d.secret);
+  const held = leaseHeld(book.ledger.pending, d.googleNow(), d.secret);
   if (held !== undefined) throw held;
   const versions = await enabledVersions(d.api, d.secret);
-  const live = await recover(
-    { api: d.api, store: d.store, secret: d.secret, now: d.clock.now(), dryRun: d.dryRun },
+  const recovered = await recover(d, book, versions, await d.store.list(), lines);
+  if (recovered.waiting !== undefined) {
+    lines.push(recovered.waiting);
+    return { status: "waiting", keys: lines };
+  }
+  let live = recovered.live;
+  const { stored, stale, waiting, foreign, newestUnusable } = await standing(
+    d,
     book,
     versions,
-    await d.store.list(),
-    lines,
+    live,
   );
-  const { stored, stale, newestUnusable } = await standing(d, book, versions, live);
-  let plan: RotationPlan = planRotation(stored, d.periodDays, d.now);
+  lines.push(...foreign);
+  if (foreign.length > 0 && !d.dryRun) {
+    for (const f of foreign) book.ledger.versions.delete(f.version!);
+    await book.save();
+  }
+  if (waiting.length > 0) {
+    // A read that may lag: nothing is made, deleted or destroyed until Google shows it.
+    lines.push(...waiting);
+    return { status: "waiting", keys: lines };
+  }
   // Consumers read the newest version: when its key no longer works, a new one is due now.
-  if (newestUnusable && !plan.create)
-    plan = {
-      ...plan,
-      create: true,
-      keep: newestFirst(stored).slice(0, 1),
-      retire: newestFirst(stored).slice(1),
-    };
+  const plan: RotationPlan = planRotation(stored, d.periodDays, d.now(), newestUnusable);
   let made: Made | undefined;
+  if (d.prune) {
+    // Before a new key is made: deleting the keys the rotator did not make is what frees room under
+    // IAM's ten keys an account, which --prune is the fix for.
+    await strangerKeys(d, book, live, lines);
+    const pruned = new Set(lines.filter((l) => l.action === "pruned").map((l) => l.keyId));
+    live = live.filter((k) => !pruned.has(k.id));
+  }
   if (plan.create) {
     if (d.store.maxKeys !== undefined && live.length >= d.store.maxKeys) {
       throw new Failure(
@@ -139,7 +89,7 @@ async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
     if (d.dryRun)
       lines.push({
         action: "rotated",
-        keyId: d.store.nextId(new Date(d.clock.now())) ?? "(new)",
+        keyId: d.store.nextId(new Date(d.googleNow())) ?? "(new)",
         detail: "would be made, proven with a model call, and added as the newest version",
       });
     else {
@@ -153,8 +103,9 @@ async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
       });
     }
   }
+  // Due one period after the new version's createTime: Google's clock, as every age here.
   const dueAt = made
-    ? new Date(d.clock.now() + d.periodDays * 86_400_000).toISOString()
+    ? new Date(Date.parse(made.storedAt) + d.periodDays * 86_400_000).toISOString()
     : plan.dueAt;
   keptLines(plan, made, dueAt, lines);
   const retired: Retired[] = [
@@ -177,10 +128,10 @@ async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
     lines.push({ action: "pruned", keyId: r.keyId, version: r.version, detail: r.detail });
   }
   const retiredVersions = new Set(retired.map((r) => r.version));
-  await strangers(
+  if (!d.prune) await strangerKeys(d, book, live, lines);
+  await strangerVersions(
     d,
     book,
-    live,
     versions.filter((v) => !retiredVersions.has(v.number)),
     made?.version,
     lines,
@@ -207,13 +158,11 @@ function keptLines(
   }
 }
 
-/** Keys the rotator did not make (or did not record), and versions no key is recorded for: reported, deleted only with --prune. */
-async function strangers(
+/** Keys the rotator did not make (or did not record): reported, deleted only with --prune. */
+async function strangerKeys(
   d: EntryDeps,
   book: SecretLedger,
   live: LiveKey[],
-  versions: Version[],
-  madeVersion: number | undefined,
   lines: KeyLine[],
 ): Promise<void> {
   const ours = new Set(book.ledger.versions.values());
@@ -237,6 +186,16 @@ async function strangers(
           },
     );
   }
+}
+
+/** Versions no key of the rotator's is recorded for: reported; with --prune destroyed once older than its newest. */
+async function strangerVersions(
+  d: EntryDeps,
+  book: SecretLedger,
+  versions: Version[],
+  madeVersion: number | undefined,
+  lines: KeyLine[],
+): Promise<void> {
   const newest = Math.max(0, madeVersion ?? 0, ...book.ledger.versions.keys());
   for (const v of versions.filter(
     (v) => !book.ledger.versions.has(v.number) && v.number !== madeVersion,

@@ -11,7 +11,8 @@
  *   gemini-access-kit.pending   a run under way: when it began and until when it may take (its
  *                               lease; another run before then refuses the secret), the newest
  *                               version before it, the keys that existed before it (where Google
- *                               chooses the new key's id), and the new key's id once known.
+ *                               chooses the new key's id), the new key's id once known, and
+ *                               whether adding it as a version has begun.
  *                               Written before each step, so a run that dies leaves a note the
  *                               next run, after the lease, recovers from
  * Pure.
@@ -32,6 +33,8 @@ export interface Pending {
   existing?: string[];
   /** The key, once it exists (an API key's id is chosen before it is made). */
   keyId?: string;
+  /** Set before the key is added as a version: until then it was never stored anywhere. */
+  storing?: boolean;
 }
 
 export interface Ledger {
@@ -64,6 +67,7 @@ function parsePending(text: string): Pending | undefined {
     newestVersion: value.newestVersion,
     ...(existing ? { existing } : {}),
     ...(typeof value.keyId === "string" ? { keyId: value.keyId } : {}),
+    ...(value.storing === true ? { storing: true } : {}),
   };
 }
 

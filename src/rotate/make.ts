@@ -10,12 +10,13 @@ import type { EntryDeps } from "./procedure.ts";
 import { addVersionAttempt, enabledVersions, type Version } from "../google/apis/secret-manager.ts";
 import type { SecretLedger } from "./ledger-store.ts";
 import type { Proof } from "./prove.ts";
-import { madeBy } from "./recover.ts";
 import type { LiveKey, MadeKey } from "./stores.ts";
 
 export interface Made {
   keyId: string;
   version: number;
+  /** The version's createTime: Google's time the key became the newest. */
+  storedAt: string;
   proof: Proof;
 }
 
@@ -37,7 +38,8 @@ export async function makeProveStore(
   versions: Version[],
 ): Promise<Made> {
   const { ledger } = book;
-  const now = d.clock.now();
+  // The lease is Google's time, which every run reads alike whatever its own clock says.
+  const now = d.googleNow();
   const newestVersion = Math.max(0, ...versions.map((v) => v.number), ...ledger.versions.keys());
   const id = d.store.nextId(new Date(now));
   ledger.pending = {
@@ -48,7 +50,6 @@ export async function makeProveStore(
     ...(id !== undefined ? { keyId: id } : {}),
   };
   await book.save();
-  const known = new Set(ledger.versions.values());
   const forget = async () => {
     ledger.pending = undefined;
     await book.save();
@@ -71,17 +72,17 @@ export async function makeProveStore(
       made = attempt.value;
       break;
     }
-    if (attempt.acted) {
-      // The answer may be lost with the key's private half in it: such a key can never be used, so
-      // it goes. One not listed yet (a list may lag) is left for the next run, which knows it by the note.
-      const left =
-        id !== undefined
-          ? [await d.store.get(id)].filter((k) => k !== undefined)
-          : madeBy(ledger.pending, await d.store.list(), known);
+    if (attempt.acted && id !== undefined) {
+      // The request may have made the key anyway: the rotator chose its id, so it is known and goes.
+      // One not visible yet is left for the next run, which knows it by the note.
+      const left = [await d.store.get(id)].filter((k) => k !== undefined);
       for (const k of left) await d.store.remove(k.id);
       if (left.length === 0)
         throw leftForNextRun(attempt.failure, "A key may have been made all the same.");
     }
+    // Where Google chose the id, a key a lost answer made cannot be told from one someone made at
+    // that moment: it is left alone (its private half was lost with the answer), reported as
+    // unmanaged, and --prune deletes it.
     if (!attempt.transient || tries >= d.retries) {
       await forget();
       throw attempt.failure;
@@ -99,11 +100,13 @@ export async function makeProveStore(
     await discard(made.id, err);
     throw err;
   });
+  ledger.pending = { ...ledger.pending, storing: true };
+  await book.save();
   const version = await store(d, made, newestVersion, discard);
-  ledger.versions.set(version, made.id);
+  ledger.versions.set(version.number, made.id);
   ledger.pending = undefined;
   await book.save();
-  return { keyId: made.id, version, proof };
+  return { keyId: made.id, version: version.number, storedAt: version.createTime, proof };
 }
 
 /**
@@ -116,10 +119,10 @@ async function store(
   made: MadeKey,
   newestBefore: number,
   discard: (keyId: string, cause: unknown) => Promise<void>,
-): Promise<number> {
+): Promise<Version> {
   for (let tries = 0; ; tries++) {
     const attempt = await addVersionAttempt(d.api, d.secret, made.material);
-    if ("value" in attempt) return attempt.value.number;
+    if ("value" in attempt) return attempt.value;
     if (!attempt.transient) {
       // Refused outright (4xx): no version holds the key, so it goes.
       await discard(made.id, attempt.failure);
@@ -133,7 +136,7 @@ async function store(
         throw leftForNextRun(attempt.failure, "The new key may have been stored all the same.");
       throw err;
     }
-    if (appeared !== undefined) return appeared.number;
+    if (appeared !== undefined) return appeared;
     if (tries >= d.retries)
       throw leftForNextRun(attempt.failure, "The new key may have been stored all the same.");
     await d.clock.sleep(backoff(tries));

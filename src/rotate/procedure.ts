@@ -8,7 +8,7 @@ import type { Api } from "../google/apis/call.ts";
 import type { Clock } from "../google/http.ts";
 import type { KeyStore } from "./stores.ts";
 
-type Action = "rotated" | "kept" | "pruned" | "unmanaged" | "orphan" | "adopted";
+type Action = "rotated" | "kept" | "pruned" | "unmanaged" | "orphan" | "adopted" | "waiting";
 
 /** One line of the report: what happened to one key (or to a version no key is recorded for). */
 export interface KeyLine {
@@ -24,8 +24,12 @@ export interface EntryDeps {
   store: KeyStore;
   secret: string;
   periodDays: number;
-  /** The moment the policy is applied at (--now, else the clock's). */
-  now: Date;
+  /** The moment the policy is applied at: a dry run's --now, else Google's now. */
+  now: () => Date;
+  /** Google's time now (its answers' Date header), in epoch ms: what ages and leases are measured on. */
+  googleNow: () => number;
+  /** How long Google's reads may lag a change: what was made since then and cannot be seen is left alone. */
+  settleMs: number;
   clock: Clock;
   /** Retries of a step that failed in a way worth another try (the transport's setting). */
   retries: number;

@@ -21,8 +21,10 @@ export interface RecoverDeps {
   api: Api;
   store: KeyStore;
   secret: string;
-  now: number;
   dryRun: boolean;
+  /** Google's time now, and how long its reads may lag a change (EntryDeps). */
+  googleNow: () => number;
+  settleMs: number;
 }
 
 /** A note whose lease has not passed: another run may still be working on the secret. */
@@ -40,7 +42,7 @@ export function leaseHeld(
 }
 
 /** The keys among `live` that a run interrupted at `pending` made and never recorded. */
-export function madeBy(pending: Pending, live: LiveKey[], known: ReadonlySet<string>): LiveKey[] {
+function madeBy(pending: Pending, live: LiveKey[], known: ReadonlySet<string>): LiveKey[] {
   if (pending.keyId !== undefined)
     return live.filter((k) => k.id === pending.keyId && !known.has(k.id));
   const from = Date.parse(pending.since) - CLOCK_SKEW_MS;
@@ -73,14 +75,17 @@ async function addedBy(
   return undefined;
 }
 
-/** Finishes what a dead run left; returns the keys that are still there. */
+/**
+ * Finishes what a dead run left; returns the keys that are still there, and a waiting line when
+ * what it left cannot be judged yet (its version may not be visible: Google's reads lag).
+ */
 export async function recover(
   d: RecoverDeps,
   book: SecretLedger,
   versions: Version[],
   live: LiveKey[],
   lines: KeyLine[],
-): Promise<LiveKey[]> {
+): Promise<{ live: LiveKey[]; waiting?: KeyLine }> {
   const { ledger } = book;
   if (ledger.unreadableNote) {
     lines.push({
@@ -93,7 +98,7 @@ export async function recover(
   const pending = ledger.pending;
   if (pending === undefined) {
     if (ledger.unreadableNote) await book.save();
-    return live;
+    return { live };
   }
   const known = new Set(ledger.versions.values());
   let present = live;
@@ -107,7 +112,18 @@ export async function recover(
   }
   const gone = new Set<string>();
   for (const key of madeBy(pending, present, known)) {
-    const stored = pending.keyId === key.id ? await addedBy(d, pending, versions, book) : undefined;
+    if (pending.keyId !== key.id) {
+      // Google chose the id and its answer was lost: a key made then cannot be told from one
+      // someone made meanwhile, so it is never deleted as the run's.
+      lines.push({
+        action: "unmanaged",
+        keyId: key.id,
+        detail:
+          "made while an interrupted run was making a key whose answer was lost (its private half with it), or by someone else then; left alone, --prune deletes it",
+      });
+      continue;
+    }
+    const stored = pending.storing ? await addedBy(d, pending, versions, book) : undefined;
     if (stored !== undefined) {
       ledger.versions.set(stored, key.id);
       lines.push({
@@ -117,6 +133,18 @@ export async function recover(
         detail: "stored by a run that was interrupted before it recorded it; recorded now",
       });
       continue;
+    }
+    if (pending.storing && d.googleNow() - Date.parse(key.createdAt) < d.settleMs) {
+      // Its version may exist and not be visible yet: deleting the key could break it.
+      return {
+        live,
+        waiting: {
+          action: "waiting",
+          keyId: key.id,
+          detail:
+            "made by an interrupted run that had begun storing it, and no version shows it yet (Google's reads lag); left alone",
+        },
+      };
     }
     if (!d.dryRun) await d.store.remove(key.id);
     gone.add(key.id);
@@ -128,5 +156,5 @@ export async function recover(
   }
   ledger.pending = undefined;
   await book.save();
-  return present.filter((k) => !gone.has(k.id));
+  return { live: present.filter((k) => !gone.has(k.id)) };
 }

@@ -1,6 +1,6 @@
 /**
  * What the rotate command prints: per key the stack declares, a heading, then one line per key id
- * (rotated, kept, pruned, unmanaged, orphan, adopted) and the reason and fix of a failure; a summary
+ * (rotated, kept, pruned, unmanaged, orphan, adopted, waiting) and the reason and fix of a failure; a summary
  * last. Or one JSON document with --json. Ids and names only: the key material was never in the
  * result to begin with, and everything printed passes the run's redactor too.
  */
@@ -17,7 +17,7 @@ function heading(k: EntryResult): string {
 
 function line(l: KeyLine, dryRun: boolean): string {
   const action =
-    dryRun && l.action !== "kept" && l.action !== "unmanaged"
+    dryRun && l.action !== "kept" && l.action !== "unmanaged" && l.action !== "waiting"
       ? `would ${l.action === "rotated" ? "rotate" : l.action === "orphan" ? "remove" : l.action.replace(/d$/, "")}`
       : l.action;
   const id = l.keyId === "" ? `version ${l.version}` : l.keyId;
@@ -29,12 +29,17 @@ function summary(r: RotateResult): string {
   if (r.keys.length === 0) return `${r.source} declares no keys: nothing to rotate.`;
   const failed = r.keys.filter((k) => k.status === "failed").length;
   const rotated = r.keys.filter((k) => k.status === "rotated").length;
+  const waiting = r.keys.filter((k) => k.status === "waiting").length;
   const unmanaged = r.keys.flatMap((k) => k.keys).filter((l) => l.action === "unmanaged").length;
   const parts = [
     `${r.keys.length} key${r.keys.length === 1 ? "" : "s"}`,
     `${rotated} rotated`,
-    `${r.keys.length - rotated - failed} current`,
+    `${r.keys.length - rotated - failed - waiting} current`,
   ];
+  if (waiting > 0)
+    parts.push(
+      `${waiting} waiting (Google's reads do not show a recent change yet; nothing was touched, run again later)`,
+    );
   if (failed > 0) parts.push(`${failed} FAILED (the old key is still in place)`);
   if (unmanaged > 0) parts.push(`${unmanaged} unmanaged left alone`);
   return `${parts.join(", ")}.${r.dryRun ? " Dry run: nothing was changed." : ""}`;

@@ -71,19 +71,22 @@ export function rotatorApi(
 
 export async function runRotate(options: RotateOptions, deps: RotateDeps): Promise<RotateResult> {
   const list = await rotationList(options, deps);
-  const now = options.now ?? new Date(deps.clock.now());
+  const local = () => deps.clock.now();
+  let googleNow = local;
+  const now = () => options.now ?? new Date(googleNow());
   const result: RotateResult = {
     ok: true,
     command: "rotate",
     source: list.source,
     periodDays: list.periodDays,
-    now: now.toISOString(),
+    now: now().toISOString(),
     dryRun: options.dryRun,
     keys: [],
     exitCode: 0,
   };
   if (list.keys.length === 0) return result;
   const http = commandHttp(options, deps);
+  googleNow = () => http.googleClock?.now(local()) ?? local();
   const api = await rotatorApi(options, http, deps);
   result.caller = api.principal;
   const proof = {
@@ -97,26 +100,31 @@ export async function runRotate(options: RotateOptions, deps: RotateDeps): Promi
     deps.progress(
       `${key.kind === "api-key" ? "The API key bound to" : "The key of"} ${key.account} (${key.secret})...`,
     );
+    // Long enough for a make, the whole proof and the store: a run that holds the secret longer has died.
+    const leaseMs = options.proofTimeoutSeconds * 1000 + LEASE_MARGIN_MS;
     const store =
       key.kind === "api-key"
         ? geminiApiKeys(api, key, proof, deps.redactor)
-        : serviceAccountKeys(api, key, proof, deps.redactor);
+        : serviceAccountKeys(api, key, proof, deps.redactor, leaseMs);
     const outcome = await rotateEntry({
       api,
       store,
       secret: key.secret,
       periodDays: list.periodDays,
       now,
+      googleNow,
+      settleMs: options.settleHours * 3_600_000,
       clock: deps.clock,
       retries: options.retries,
-      // Long enough for a make, the whole proof and the store: a run that holds the secret longer has died.
-      leaseMs: options.proofTimeoutSeconds * 1000 + LEASE_MARGIN_MS,
+      leaseMs,
       dryRun: options.dryRun,
       prune: options.prune,
       progress: deps.progress,
     });
     result.keys.push({ kind: key.kind, account: key.account, secret: key.secret, ...outcome });
   }
+  // As of the moment the policy was applied: Google's time once its answers gave it.
+  result.now = now().toISOString();
   result.ok = result.keys.every((k) => k.status !== "failed");
   result.exitCode = result.ok ? 0 : 1;
   return result;

@@ -40,6 +40,14 @@ export interface LiveKey {
   disabled?: boolean;
   /** An API key that says the rotator made it for this secret. */
   madeForThis?: boolean;
+  /**
+   * An API key with every mark of the rotator's for this entry: its id (the prefix and a time) and
+   * its annotation naming the secret (or, for the earlier kit's key, the prefix itself as its id),
+   * bound to the entry's account and restricted to the Gemini API alone. Anyone who may update the
+   * secret can write its ledger, so a ledger entry alone proves nothing; these marks are Google's
+   * own record of the key.
+   */
+  marked?: boolean;
 }
 
 export interface MadeKey extends LiveKey {
@@ -56,6 +64,13 @@ export interface KeyStore {
   list(): Promise<LiveKey[]>;
   /** One key read by its id, which reflects what was just made or deleted; undefined when it is gone. */
   get(id: string): Promise<LiveKey | undefined>;
+  /**
+   * Whether a key the ledger records for a version stored at `storedAt` (its createTime, when
+   * Google shows the version) is one the rotator made for this entry: only such a key is ever
+   * deleted. An API key carries the rotator's marks; a service-account key carries none, so it must
+   * have been made within the lease before its version was added, on Google's clock.
+   */
+  mine(key: LiveKey, storedAt: string | undefined): boolean;
   /** The id the next key will have, where the rotator chooses it; undefined where Google does. */
   nextId(now: Date): string | undefined;
   /**
@@ -76,17 +91,27 @@ function mayHaveActed(failure: Failure): boolean {
   return ["SERVER_ERROR", "TIMEOUT", "NETWORK", "MALFORMED_RESPONSE"].includes(failure.reason);
 }
 
+/** How far Google's clocks (a key's validAfterTime, a version's createTime) may disagree. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 export function serviceAccountKeys(
   api: Api,
   key: Extract<RotationKey, { kind: "service-account-key" }>,
   proof: ProofDeps,
   redactor: Redactor,
+  leaseMs: number,
 ): KeyStore {
   return {
     noun: "key",
     maxKeys: MAX_ACCOUNT_KEYS,
     list: () => listAccountKeys(api, key.account),
     get: (id) => getAccountKey(api, key.account, id),
+    mine(live, storedAt) {
+      if (storedAt === undefined) return false;
+      const made = Date.parse(live.createdAt);
+      const stored = Date.parse(storedAt);
+      return made <= stored + CLOCK_SKEW_MS && made >= stored - leaseMs - CLOCK_SKEW_MS;
+    },
     nextId: () => undefined,
     async make() {
       const attempt = await createAccountKeyAttempt(api, key.account);
@@ -116,10 +141,20 @@ export function geminiApiKeys(
     k.serviceAccountEmail === key.account ||
     k.id === key.keyIdPrefix ||
     k.id.startsWith(`${key.keyIdPrefix}-`);
+  // The prefix is an API key id (outputs.ts checks it: letters, digits, hyphens), so it is literal here.
+  const stamped = new RegExp(`^${key.keyIdPrefix}-\\d{8}-\\d{6}$`);
   const live = (k: ApiKey): LiveKey => ({
     id: k.id,
     createdAt: k.createdAt,
     madeForThis: k.annotations[MADE_FOR] === key.secret,
+    // The earlier kit's key (made by pulumi up, moved here by rotate migrate) has the prefix itself
+    // as its id and no annotation; every key the rotator makes has both its stamp and annotation.
+    marked:
+      (k.id === key.keyIdPrefix ||
+        (stamped.test(k.id) && k.annotations[MADE_FOR] === key.secret)) &&
+      k.serviceAccountEmail === key.account &&
+      k.services.length === 1 &&
+      k.services[0] === GEMINI_SERVICE,
   });
   // A deleted key's id stays taken for 30 days: the next key's id is the first free second from now.
   let taken = new Set<string>();
@@ -139,6 +174,7 @@ export function geminiApiKeys(
         throw err;
       }
     },
+    mine: (k) => k.marked === true,
     nextId(now) {
       for (let at = now.getTime(); ; at += 1000) {
         const id = rotatedApiKeyId(key.keyIdPrefix, new Date(at));
@@ -147,20 +183,31 @@ export function geminiApiKeys(
     },
     // Making the key of a chosen id is safe to retry: the transport retries it, and a key an answer
     // was lost for is found by its id. So a failure here is final, and may have made the key.
+    // Once Google accepted the create, a failure before its operation ended, or in reading the
+    // string of the key it made, leaves a key that may be live: `acted`, so the rotator deletes it by
+    // its id or leaves the note for the next run. An operation that ended in an error made none.
     async make(id) {
+      let mayExist = false;
       try {
-        const made = await createApiKey(api, key.project, id!, {
-          displayName: `Gemini (${id!})`.slice(0, 63),
-          service: GEMINI_SERVICE,
-          serviceAccountEmail: key.account,
-          annotations: { [MADE_FOR]: key.secret },
-        });
+        const made = await createApiKey(
+          api,
+          key.project,
+          id!,
+          {
+            displayName: `Gemini (${id!})`.slice(0, 63),
+            service: GEMINI_SERVICE,
+            serviceAccountEmail: key.account,
+            annotations: { [MADE_FOR]: key.secret },
+          },
+          (unknown) => (mayExist = unknown),
+        );
+        mayExist = true;
         const material = await apiKeyString(api, key.project, made.id);
         redactor.add(material);
         return { value: { id: made.id, createdAt: made.createdAt, material } };
       } catch (err) {
         if (!(err instanceof Failure)) throw err;
-        return { failure: err, transient: false, acted: mayHaveActed(err) };
+        return { failure: err, transient: false, acted: mayExist || mayHaveActed(err) };
       }
     },
     remove: (id) => deleteApiKey(api, key.project, id),

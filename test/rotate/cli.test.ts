@@ -28,15 +28,25 @@ import { ROTATE_HELP } from "../../src/rotate/args.ts";
 const LEASE_DAYS = (600 + 15 * 60 + 60) / 86_400;
 
 let world: RotateWorld;
+/** How far the test has moved Google's clock past the real one (later). */
+let ahead = 0;
 beforeEach(async () => {
   world = await startRotateWorld();
-  // A child process keeps its own time, so Google's stamps here are the real clock's too.
-  world.google.state.now = Date.now;
+  // A child process keeps its own time, so Google's stamps here are the real clock's too, moved on
+  // by `later`: the rotator reads Google's time from its answers.
+  ahead = 0;
+  world.google.state.now = () => Date.now() + ahead;
   world.time.now = Date.now();
   // Real sleeps in a child process: operations are done at the first poll.
   world.google.state.operationPolls = 0;
 });
 afterEach(() => world.google.close());
+
+/** Moves Google's clock (and the in-process runs' clock) `days` on. */
+function later(days: number): void {
+  ahead += days * 86_400_000;
+  world.advance(days);
+}
 
 const env = () =>
   cleanEnv({ ...world.google.env, GOOGLE_APPLICATION_CREDENTIALS: world.files.rotator });
@@ -104,12 +114,9 @@ describe("npm run rotate", () => {
       /\nAPI key bound to .*\n {2}rotated +gak-gemini-dev-\d{8}-\d{6} +v1 +made, proven/,
     );
     expect(text.stdout).toMatch(/\n2 keys, 2 rotated, 0 current\.\n$/);
-    // A month on (--now), the JSON run makes and proves keys too; then a run whose proofs fail prints its errors.
-    const json = await rotate([
-      "--json",
-      "--now",
-      new Date(Date.now() + 31 * 86_400_000).toISOString(),
-    ]);
+    // A month on, the JSON run makes and proves keys too; then a run whose proofs fail prints its errors.
+    later(31);
+    const json = await rotate(["--json"]);
     expect(json.code).toBe(0);
     const doc = JSON.parse(json.stdout) as {
       ok: boolean;
@@ -122,13 +129,8 @@ describe("npm run rotate", () => {
     ]);
     world.google.state.disabled = true;
     // A refusal that may be propagation is tried again until --proof-timeout: one second, no retry.
-    const failed = await rotate([
-      "--json",
-      "--proof-timeout",
-      "1",
-      "--now",
-      new Date(Date.now() + 62 * 86_400_000).toISOString(),
-    ]);
+    later(31);
+    const failed = await rotate(["--json", "--proof-timeout", "1"]);
     expect(failed.code).toBe(1);
     const printed = [
       text.stdout,
@@ -148,7 +150,7 @@ describe("npm run rotate", () => {
       ).toBe("clean");
   }, 60_000);
 
-  test("a run killed after making a key and before storing it: the next run deletes that key as an orphan and makes another", async () => {
+  test("a run killed as it stored a key: after the lease the next run waits while a version may yet show it, then deletes that key as an orphan and makes another", async () => {
     const killed = await rotate([], killAt("versions.add"));
     expect(killed.signal).toBe("SIGKILL");
     const [orphan] = keyIds(world.google.state, RUNTIME);
@@ -157,7 +159,7 @@ describe("npm run rotate", () => {
       JSON.parse(
         world.google.state.secrets.get(KEY_SECRET)!.annotations["gemini-access-kit.pending"]!,
       ),
-    ).toMatchObject({ keyId: orphan, existing: [], newestVersion: 0 });
+    ).toMatchObject({ keyId: orphan, existing: [], newestVersion: 0, storing: true });
     // Within the dead run's lease, another run leaves the secret alone: that run might still be at work.
     const early = await rotateInProcess(world, []);
     expect(early.result.keys[0]).toMatchObject({
@@ -165,7 +167,15 @@ describe("npm run rotate", () => {
       error: { reason: "ROTATION_UNSAFE" },
     });
     expect(keyIds(world.google.state, RUNTIME)).toEqual([orphan]);
-    world.advance(LEASE_DAYS);
+    later(LEASE_DAYS);
+    // Adding the version may have taken effect, and Google's reads may not show it for hours.
+    const waiting = await rotateInProcess(world, []);
+    expect(waiting.result.keys[0]!.status).toBe("waiting");
+    expect(waiting.result.keys[0]!.keys.map((l) => [l.action, l.keyId])).toEqual([
+      ["waiting", orphan],
+    ]);
+    expect(keyIds(world.google.state, RUNTIME)).toEqual([orphan]);
+    later(0.5);
     const next = await rotateInProcess(world, []);
     expect(next.result.keys[0]!.keys.map((l) => [l.action, l.keyId])).toEqual([
       ["orphan", orphan],
@@ -191,7 +201,7 @@ describe("npm run rotate", () => {
     expect(secretVersions(world, KEY_SECRET)).toEqual([
       { number: 1, state: "ENABLED", holds: key },
     ]);
-    world.advance(LEASE_DAYS);
+    later(LEASE_DAYS);
     const next = await rotateInProcess(world, []);
     expect(next.result.keys[0]!.keys.map((l) => [l.action, l.keyId, l.version])).toEqual([
       ["adopted", key, 1],
@@ -212,7 +222,7 @@ describe("npm run rotate", () => {
     );
     expect(killed.signal).toBe("SIGKILL");
     const orphan = [...world.google.state.apiKeyRecords.keys()][0]!;
-    world.advance(LEASE_DAYS);
+    later(LEASE_DAYS + 0.5);
     const next = await rotateInProcess(world, []);
     expect(next.result.keys[1]!.keys.map((l) => [l.action, l.keyId])).toEqual([
       ["orphan", orphan],
@@ -258,6 +268,10 @@ describe("npm run rotate", () => {
     [
       ["--outputs", "x.json", "--now", "2026-02-30"],
       '--now "2026-02-30" is not an ISO 8601 moment. Pass it as 2026-12-04T03:00:00Z (or a day, 2026-12-04).',
+    ],
+    [
+      ["--outputs", "x.json", "--now", "2027-01-05"],
+      "--now applies the policy as of another moment, which only a dry run can: a real run acts on Google's clock, which stamps what it makes. Add --dry-run, or drop --now.",
     ],
     [
       ["--outputs", "x.json", "--auth", "impersonate"],

@@ -235,28 +235,20 @@ describe("keys the rotator did not make are never deleted without --prune", () =
 });
 
 describe("never two new keys", () => {
-  test("a lost answer to making a key, with a list that does not show it yet: no second key now; the next run deletes the first and makes one", async () => {
+  test("a lost answer to making a key: that key, which no one can use, is never deleted as the rotator's (it cannot be told from one made by hand then); the run makes and stores another, and the next reports the first", async () => {
     world.google.failNext("iamKeys.create", { ...unavailable, afterHandling: true });
-    const keys = world.google.state.accounts.get(RUNTIME)!;
-    world.google.state.hooks.set("iamKeys.list", () => {
-      if (keys.size === 0) return;
-      world.google.state.hooks.delete("iamKeys.list");
-      const stash = [...keys.entries()];
-      keys.clear();
-      setImmediate(() => stash.forEach(([k, v]) => keys.set(k, v)));
-    });
     const run = await rotateInProcess(world, []);
-    expect(run.result.keys[0]!.status).toBe("failed");
-    expect(world.google.requestsTo("iamKeys.create")).toHaveLength(1);
-    const [lost] = live();
-    world.advance(LEASE_DAYS);
+    expect(run.result.keys[0]!.status).toBe("rotated");
+    expect(world.google.requestsTo("iamKeys.create")).toHaveLength(2);
+    expect(world.google.requestsTo("iamKeys.delete")).toHaveLength(0);
+    const stored = newest()!.holds!;
+    const [lost] = live().filter((k) => k !== stored);
     const next = await rotateInProcess(world, []);
     expect(actions(next)).toEqual([
-      ["orphan", lost],
-      ["rotated", expect.any(String)],
+      ["kept", stored],
+      ["unmanaged", lost],
     ]);
-    expect(live()).toHaveLength(1);
-    expect(live()).not.toContain(lost);
+    expect(live()).toHaveLength(2);
   });
 });
 
@@ -321,5 +313,199 @@ describe("an answer that is not Google's never costs a key (the newcomer report'
       ["rotated", undefined],
     ]);
     expect(run.result.keys[0]!.error!.message).toMatch(/RFC 3339 createTime/);
+  });
+});
+
+describe("the rotator deletes only keys it can prove it made (R3)", () => {
+  test("a ledger entry written by anyone who may update the secret, naming another team's API key, never gets that key deleted", async () => {
+    await rotateInProcess(world, []);
+    world.advance(31);
+    await rotateInProcess(world, []);
+    const now = new Date(world.time.now).toISOString();
+    world.google.state.apiKeyRecords.set("maps-prod", {
+      keyId: "maps-prod",
+      uid: "maps",
+      displayName: "Maps (prod)",
+      keyString: world.google.addApiKey(),
+      createTime: now,
+      updateTime: now,
+      annotations: {},
+      refusalsLeft: 0,
+    });
+    const secret = world.google.state.secrets.get(API_KEY_SECRET)!;
+    const oldest = Math.min(
+      ...Object.keys(secret.annotations).map((k) => Number(/\.v(\d+)$/.exec(k)?.[1] ?? 99)),
+    );
+    secret.annotations = { ...secret.annotations, [`gemini-access-kit.v${oldest}`]: "maps-prod" };
+    secret.etag++;
+    world.advance(31);
+    const run = await rotateInProcess(world, []);
+    expect(world.google.state.apiKeyRecords.get("maps-prod")!.deleteTime).toBeUndefined();
+    expect(run.result.keys[1]!.keys.find((l) => l.keyId === "maps-prod")).toMatchObject({
+      action: "unmanaged",
+      detail: expect.stringContaining("nothing shows the rotator made it for this secret"),
+    });
+    expect(world.google.state.secrets.get(API_KEY_SECRET)!.annotations).not.toContain("maps-prod");
+  });
+});
+
+describe("reads that lag writes never retire what was just made (W-2)", () => {
+  test("a version added moments ago that neither the list nor a read by number shows yet: the secret waits, nothing is made, deleted or destroyed", async () => {
+    await rotateInProcess(world, []);
+    world.advance(30);
+    await rotateInProcess(world, []);
+    const v2 = newest()!;
+    const secret = world.google.state.secrets.get(KEY_SECRET)!;
+    // Both reads of version 2 miss it, as an eventually consistent read may for hours.
+    const all = secret.versions;
+    world.google.state.hooks.set("versions.list", () => {
+      secret.versions = all.filter((v) => v.number !== v2.number);
+      setImmediate(() => (secret.versions = all));
+    });
+    world.google.state.hooks.set("versions.get", () => {
+      secret.versions = all.filter((v) => v.number !== v2.number);
+      setImmediate(() => (secret.versions = all));
+    });
+    world.advance(0.01);
+    const before = [live(), secretVersions(world, KEY_SECRET)];
+    const run = await rotateInProcess(world, []);
+    expect(run.result.exitCode).toBe(0);
+    expect(run.result.keys[0]!.status).toBe("waiting");
+    expect(run.result.keys[0]!.keys).toContainEqual(
+      expect.objectContaining({ action: "waiting", keyId: v2.holds, version: v2.number }),
+    );
+    expect([live(), secretVersions(world, KEY_SECRET)]).toEqual(before);
+  });
+
+  test("a key made moments ago that neither the list nor a read by id shows yet: its version is kept, not destroyed", async () => {
+    await rotateInProcess(world, []);
+    world.advance(30);
+    await rotateInProcess(world, []);
+    const v2 = newest()!;
+    const keys = world.google.state.accounts.get(RUNTIME)!;
+    const hide = () => {
+      const hidden = keys.get(v2.holds!)!;
+      keys.delete(v2.holds!);
+      setImmediate(() => keys.set(hidden.keyId, hidden));
+    };
+    world.google.state.hooks.set("iamKeys.list", hide);
+    world.google.state.hooks.set("iamKeys.get", hide);
+    world.advance(0.01);
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.status).toBe("waiting");
+    expect(newest()).toEqual(v2);
+    expect(live()).toContain(v2.holds);
+  });
+});
+
+describe("consumers keep a working key under any schedule (the fault-injection families)", () => {
+  test("a newest version disabled by hand: a new key is made at once, and the disabled version's key stays valid until its period is up, so enabling it again breaks no one", async () => {
+    await rotateInProcess(world, []);
+    world.advance(5);
+    const v1 = newest()!;
+    world.google.state.secrets.get(KEY_SECRET)!.versions.find((v) => v.number === 1)!.state =
+      "DISABLED";
+    const run = await rotateInProcess(world, []);
+    expect(actions(run)[0]).toEqual(["rotated", expect.any(String)]);
+    expect(live()).toContain(v1.holds);
+    world.google.state.secrets.get(KEY_SECRET)!.versions.find((v) => v.number === 1)!.state =
+      "ENABLED";
+    world.advance(1);
+    await rotateInProcess(world, []);
+    expect(live()).toContain(v1.holds);
+  });
+
+  test("a key replaced early (its successor made at once) stays valid a full period after it was replaced, not after the one before it", async () => {
+    await rotateInProcess(world, []);
+    world.advance(29);
+    await rotateInProcess(world, []);
+    const [k1] = live();
+    world.advance(2);
+    // Day 31: the secret's newest key is due; k1's successor k2 is made, k1 kept.
+    await rotateInProcess(world, []);
+    const k2 = newest()!.holds!;
+    expect(live()).toContain(k1);
+    // k2 is exposed: k3 is made at once; k1 was replaced on day 31, so it goes on day 61, not now.
+    world.google.state.accounts.get(RUNTIME)!.get(k2)!.disabled = true;
+    world.advance(1);
+    await rotateInProcess(world, []);
+    expect(live()).toContain(k1);
+    // Day 62: k3 is due; k1, replaced more than a period ago, goes with this rotation.
+    world.advance(30);
+    await rotateInProcess(world, []);
+    expect(live()).not.toContain(k1);
+  });
+
+  test("a run whose own clock is days ahead of Google's still respects another run's lease: leases are Google's time", async () => {
+    await rotateInProcess(world, []);
+    world.advance(30);
+    let second: Awaited<ReturnType<typeof rotateInProcess>> | undefined;
+    world.google.state.hooks.set("models", async () => {
+      if (second !== undefined) return;
+      world.google.state.hooks.delete("models");
+      // The second run's machine believes it is three days later.
+      const saved = world.time.now;
+      world.time.now += 3 * 86_400_000;
+      const fakeNow = world.google.state.now;
+      world.google.state.now = () => saved;
+      second = await rotateInProcess(world, []);
+      world.google.state.now = fakeNow;
+      world.time.now = saved;
+    });
+    const first = await rotateInProcess(world, []);
+    expect(second!.result.keys[0]!.error?.reason).toBe("ROTATION_UNSAFE");
+    expect(first.result.keys[0]!.status).toBe("rotated");
+    expect(secretVersions(world, KEY_SECRET).filter((v) => v.state === "ENABLED")).toHaveLength(2);
+  });
+
+  test("at IAM's ten keys an account, --prune deletes the keys the rotator did not make first, so the rotation can go ahead", async () => {
+    await rotateInProcess(world, []);
+    for (let i = 0; i < 9; i++) world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    world.advance(31);
+    const stuck = await rotateInProcess(world, []);
+    expect(stuck.result.keys[0]!.error?.reason).toBe("KEY_LIMIT_REACHED");
+    const run = await rotateInProcess(world, ["--prune"]);
+    expect(run.result.keys[0]!.status).toBe("rotated");
+    expect(live()).toHaveLength(2);
+  });
+
+  test("an API key made whose string cannot be read is deleted again, never left live and unrecorded", async () => {
+    world.google.failNext("apiKeys.keyString", {
+      status: 400,
+      body: googleError(400, "INVALID_ARGUMENT", "Request contains an invalid argument."),
+    });
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[1]!.status).toBe("failed");
+    expect(liveApiKeys(world.google.state)).toEqual([]);
+  });
+
+  test("an API key whose operation cannot be read (403 on operations.get) is found by its id: deleted now, or by the next run", async () => {
+    world.google.failNext("operations.get", {
+      status: 403,
+      body: googleError(403, "PERMISSION_DENIED", "Permission denied on the operation."),
+    });
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[1]!.status).toBe("failed");
+    world.advance(LEASE_DAYS + 0.5);
+    await rotateInProcess(world, []);
+    const stored = secretVersions(world, API_KEY_SECRET).map((v) => v.holds);
+    expect(liveApiKeys(world.google.state).filter((k) => !stored.includes(k))).toEqual([]);
+  });
+});
+
+describe("the rotator's own clock decides nothing", () => {
+  test("a machine whose clock runs 45 days ahead neither rotates early nor revokes the key consumers hold: ages are Google's time", async () => {
+    await rotateInProcess(world, []);
+    world.advance(10);
+    await rotateInProcess(world, []);
+    const before = [live(), secretVersions(world, KEY_SECRET)];
+    world.time.now += 45 * 86_400_000;
+    const fast = world.google.state.now;
+    const google = world.time.now - 45 * 86_400_000;
+    world.google.state.now = () => google;
+    const run = await rotateInProcess(world, []);
+    world.google.state.now = fast;
+    expect(run.result.keys[0]!.status).toBe("current");
+    expect([live(), secretVersions(world, KEY_SECRET)]).toEqual(before);
   });
 });

@@ -90,7 +90,12 @@ export async function listApiKeys(
 }
 
 /** Polls an operation until it is done; its `error` becomes a Failure. */
-async function finished(api: Api, what: string, op: unknown): Promise<Record<string, unknown>> {
+async function finished(
+  api: Api,
+  what: string,
+  op: unknown,
+  ended: () => void = () => undefined,
+): Promise<Record<string, unknown>> {
   let current = record(op);
   const deadline = api.http.clock.now() + OPERATION_DEADLINE_MS;
   for (let poll = 0; current?.done !== true; poll++) {
@@ -112,6 +117,7 @@ async function finished(api: Api, what: string, op: unknown): Promise<Record<str
       }),
     );
   }
+  ended();
   const error = record(current.error);
   if (error !== undefined) {
     const message = typeof error.message === "string" ? error.message.slice(0, 300) : "no message";
@@ -134,6 +140,11 @@ export async function createApiKey(
   project: string,
   keyId: string,
   spec: NewApiKeySpec,
+  /**
+   * Told true once Google has accepted the request (from then on the key may exist) and false once
+   * its operation has ended, either way: a failure in between leaves the outcome unknown.
+   */
+  pending: (unknown: boolean) => void = () => undefined,
 ): Promise<ApiKey> {
   const what = `Make the API key ${keyId}`;
   const body = {
@@ -162,7 +173,8 @@ export async function createApiKey(
       );
     return existing;
   }
-  return apiKeyOf(await finished(api, what, op), what, api.endpoints.apiKeys);
+  pending(true);
+  return apiKeyOf(await finished(api, what, op, () => pending(false)), what, api.endpoints.apiKeys);
 }
 
 export async function getApiKey(api: Api, project: string, keyId: string): Promise<ApiKey> {

@@ -315,6 +315,8 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     if (fault !== undefined) return applyFault(res, fault);
   };
   const server = createServer((req, res) => {
+    // Every answer carries Google's time (RFC 9110's Date header), which the tests' clock gives.
+    res.setHeader("date", new Date(state.now()).toUTCString());
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
