@@ -372,8 +372,10 @@ describe("preflight before each up", () => {
     expect(pw.google.state.requests.some((r) => r.path.includes(":getEffectivePolicy"))).toBe(true);
   }, 60_000);
 
-  test("an organisation that blocks key creation stops the dev stack before pulumi runs, with the fix, and the later stacks do not start", async () => {
-    pw.policy("iam.disableServiceAccountKeyCreation", { rules: [{ enforce: true }] });
+  test("an organisation that denies an API the stack needs stops the dev stack before pulumi runs, with the fix, and the later stacks do not start", async () => {
+    pw.policy("gcp.restrictServiceUsage", {
+      rules: [{ values: { deniedValues: ["generativelanguage.googleapis.com"] } }],
+    });
     const { result, pulumi } = await deployAsDeployer([
       "--stack",
       "dev",
@@ -385,10 +387,18 @@ describe("preflight before each up", () => {
     expect(ups(pulumi)).toEqual([]);
     expect(result.stdout).toMatch(/^dev +up +FAILED +failed +- +- +\d+s$/m);
     expect(result.stdout).toMatch(
-      /^dev:\n {2}preflight org-policy iam\.disableServiceAccountKeyCreation \(acme-gemini-dev\): .*\n {2}fix: .*keyless/m,
+      /^dev:\n {2}preflight org-policy gcp\.restrictServiceUsage \(acme-gemini-dev\): .*\n {2}fix: /m,
     );
     expect(result.stdout).toContain("staging:\n  Not started: dev failed in an earlier wave");
     expect(result.stderr).toMatch(/^\[dev\] failed preflight$/m);
+  }, 60_000);
+
+  test("an organisation that blocks key creation does not stop up, which makes no key: preflight passes it with a warning", async () => {
+    pw.policy("iam.disableServiceAccountKeyCreation", { rules: [{ enforce: true }] });
+    const { result, pulumi } = await deployAsDeployer(["--stack", "dev", "--no-verify"]);
+    expect(result.code).toBe(0);
+    expect(ups(pulumi)).toEqual(["dev"]);
+    expect(result.stdout).toMatch(/^dev +up +ok +ok \(\d+ warn\)/m);
   }, 60_000);
 
   test("--skip-preflight runs up in that organisation all the same, and says so on stderr and in the JSON", async () => {

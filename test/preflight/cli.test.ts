@@ -132,8 +132,9 @@ test("a ready project: a PASS or WARN line per check, the count last, exit 0", a
   );
 });
 
-test("an organization that blocks key creation, --json: exit 1, the failing check with its evidence, fix and calls; no key string printed", async () => {
+test("a project without billing, --json: exit 1, the failing check with its evidence, fix and calls, and the key-creation policy a warning; no key string printed", async () => {
   world.policy("iam.disableServiceAccountKeyCreation", { rules: [{ enforce: true }] });
+  world.project(PROJECT).billingEnabled = false;
   const key = `AIza${randomBytes(27).toString("base64url").slice(0, 35)}`;
   const now = new Date().toISOString();
   world.google.state.apiKeyRecords.set("k-open", {
@@ -171,15 +172,20 @@ test("an organization that blocks key creation, --json: exit 1, the failing chec
     const failed = report.checks.filter((c) => c.status === "fail");
     expect(failed).toEqual([
       expect.objectContaining({
-        id: "org-policy",
-        constraint: "iam.disableServiceAccountKeyCreation",
-        evidence: [
-          "iam.disableServiceAccountKeyCreation: rules {enforce: true}",
-          "iam.managed.disableServiceAccountKeyCreation: no policy sets it (its default applies)",
-        ],
-        fix: expect.stringContaining("createKey: false"),
+        id: "billing",
+        calls: [expect.stringContaining("/billingInfo")],
       }),
     ]);
+    expect(
+      report.checks.find((c) => c.constraint === "iam.disableServiceAccountKeyCreation"),
+    ).toMatchObject({
+      status: "warn",
+      evidence: [
+        "iam.disableServiceAccountKeyCreation: rules {enforce: true}",
+        "iam.managed.disableServiceAccountKeyCreation: no policy sets it (its default applies)",
+      ],
+      fix: expect.stringContaining("createKey: false"),
+    });
     expect(report.checks.find((c) => c.id === "api-keys")).toMatchObject({
       status: "warn",
       evidence: [expect.stringContaining('k-open ("Old key"): no API restriction')],
@@ -187,6 +193,7 @@ test("an organization that blocks key creation, --json: exit 1, the failing chec
     expect(stdout).not.toContain(key);
   } finally {
     world.project(PROJECT).policies.delete("iam.disableServiceAccountKeyCreation");
+    world.project(PROJECT).billingEnabled = true;
     world.google.state.apiKeyRecords.delete("k-open");
   }
 });

@@ -28,6 +28,7 @@ async function testIam(
   service: CallContext["service"],
   url: string,
   permissions: readonly string[],
+  denied: string,
 ): Promise<Tested> {
   const held = new Set<string>();
   const untestable: string[] = [];
@@ -42,8 +43,7 @@ async function testIam(
           service,
           identity: api.identity,
           principal: api.principal,
-          denied:
-            "Google refused to test the caller's permissions here; the project may not exist.",
+          denied: `Google refused to test the caller's permissions. ${denied}`,
         },
         url,
         { permissions: batch },
@@ -76,6 +76,7 @@ export function testProjectPermissions(
     "cloudresourcemanager",
     url,
     permissions,
+    "Google answers so when the project does not exist or the caller may see nothing in it; the project check says which.",
   );
 }
 
@@ -97,5 +98,6 @@ export function testSecretPermissions(
     "secretmanager",
     url,
     permissions,
+    "Google answers so for a secret that does not exist yet: up creates it.",
   );
 }

@@ -1,5 +1,6 @@
 /** What the caller may do, which APIs are on, and the project's API keys. */
 
+import { Failure } from "../../cli/failure.ts";
 import type { Api } from "../../google/apis/call.ts";
 import { listApiKeys } from "../../google/apis/api-keys.ts";
 import { testProjectPermissions, testSecretPermissions } from "../../google/apis/iam-policy.ts";
@@ -7,6 +8,27 @@ import { secretExists } from "../../google/apis/secret-manager.ts";
 import { serviceStates } from "../../google/apis/service-usage.ts";
 import type { PreflightTarget, ProjectTarget } from "../targets.ts";
 import { couldNot, GEMINI, HOSTS, plural, type CheckResult } from "./result.ts";
+
+/**
+ * testIamPermissions on a secret, where a secret that does not exist answers NOT_FOUND or, like any
+ * resource the caller cannot see, 403: neither hides what the project-level test found.
+ */
+async function testOnSecret(
+  api: Api,
+  project: string,
+  id: string,
+  permissions: readonly string[],
+): Promise<{ held: Set<string>; missing?: boolean; refused?: boolean }> {
+  try {
+    return await testSecretPermissions(api, project, id, permissions);
+  } catch (err) {
+    if (err instanceof Failure && err.reason === "NOT_FOUND")
+      return { held: new Set(), missing: true };
+    if (err instanceof Failure && err.reason === "PERMISSION_DENIED")
+      return { held: new Set(), refused: true };
+    throw err;
+  }
+}
 
 /** The caller holds what up of the stack's resources needs here: on the project, then on each secret for what a condition may grant there. */
 export async function permissionsCheck(
@@ -48,7 +70,7 @@ export async function permissionsCheck(
       base.calls.push(
         `POST ${HOSTS.secretmanager}/v1/projects/${p.project}/secrets/${id}:testIamPermissions`,
       );
-      const onSecret = await testSecretPermissions(api, p.project, id, rest);
+      const onSecret = await testOnSecret(api, p.project, id, rest);
       const lacking = rest.filter((x) => !onSecret.held.has(x));
       if (lacking.length === 0) {
         evidence.push(
@@ -57,8 +79,10 @@ export async function permissionsCheck(
         continue;
       }
       base.calls.push(`GET ${HOSTS.secretmanager}/v1/projects/${p.project}/secrets/${id}`);
-      const exists = await secretExists(api, p.project, id);
-      if (exists === "no") {
+      // A secret that does not exist yet answers NOT_FOUND (or 403, as for any missing resource):
+      // what up needs on it can be tested only once up has made it.
+      const exists = onSecret.missing ? "no" : await secretExists(api, p.project, id);
+      if (exists !== "yes" && (onSecret.missing || onSecret.refused || exists === "no")) {
         untested.push(id);
         evidence.push(
           `secret ${id} does not exist yet: up creates it, and what it needs on it (${rest.join(", ")}) can be tested only then`,
@@ -96,7 +120,7 @@ export async function permissionsCheck(
       evidence,
     };
   } catch (err) {
-    return couldNot(base, `test the caller's permissions on ${p.project}`, err);
+    return couldNot(base, `test the caller's permissions on ${p.project}`, err, true);
   }
 }
 
@@ -140,7 +164,7 @@ export async function apisCheck(
       fix: "The CI stack enables them: have an administrator deploy it first (npm run deploy -- --stack ci).",
     };
   } catch (err) {
-    return couldNot(base, `read which APIs are enabled in ${p.project}`, err);
+    return couldNot(base, `read which APIs are enabled in ${p.project}`, err, true);
   }
 }
 

@@ -14,7 +14,7 @@ import type { PreflightTarget } from "../targets.ts";
 import { couldNot, GEMINI, type CheckResult } from "./result.ts";
 import { policyCall, describeRules, policyCheck, type PolicyReader } from "./policy.ts";
 
-/** iam.disableServiceAccountKeyCreation and its managed twin: either refuses the keys the rotator makes. */
+/** iam.disableServiceAccountKeyCreation and its managed twin: either refuses the keys the rotator makes (not up, which makes none). */
 export async function keyCreationCheck(
   read: PolicyReader,
   t: PreflightTarget,
@@ -38,10 +38,12 @@ export async function keyCreationCheck(
         summary: `Service-account keys may be created in ${keys.project}.`,
         evidence,
       };
+    // up makes no key (the rotator does), so it succeeds: a warning here, and the rotator's own run
+    // is refused at its first key, before anything is made (KEY_CREATION_BLOCKED).
     return {
       ...base,
-      status: "fail",
-      summary: `${enforced.join(" and ")} ${enforced.length === 1 ? "is" : "are"} enforced on ${keys.project}: the rotator cannot make the keys the stack issues for ${keys.accounts.join(", ")}.`,
+      status: "warn",
+      summary: `${enforced.join(" and ")} ${enforced.length === 1 ? "is" : "are"} enforced on ${keys.project}: up succeeds, but the rotator cannot make the keys the stack issues for ${keys.accounts.join(", ")} (npm run rotate fails with KEY_CREATION_BLOCKED, making nothing).`,
       evidence,
       fix:
         `Either take the keyless path: in ${t.stackFile} set createKey: false for ${keys.accounts.length === 1 ? "the account" : "each account"} and list its consumers as impersonators (they act as it with short-lived tokens, nothing to leak). ` +

@@ -47,7 +47,7 @@ export async function projectCheck(
         fix: `Check gcp:project in ${t.stackFile}; if it is right, the caller needs resourcemanager.projects.get on it (roles/browser, or any role on the project). Google answers the same 403 for a project that does not exist.`,
       };
     }
-    return couldNot(base, `read ${p.project}`, err);
+    return couldNot(base, `read ${p.project}`, err, true);
   }
 }
 
@@ -91,6 +91,6 @@ export async function billingCheck(
       fix,
     };
   } catch (err) {
-    return couldNot(base, `read the billing of ${p.project}`, err);
+    return couldNot(base, `read the billing of ${p.project}`, err, true);
   }
 }

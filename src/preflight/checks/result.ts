@@ -37,11 +37,26 @@ export const HOSTS = {
   secretmanager: "secretmanager.googleapis.com",
 };
 
-/** A check that could not get Google's answer: a warning with the reason and what would let it run. */
+/** Refusals that say the caller may not read something, or that the call's project cannot be billed: not Google failing to answer. */
+const REFUSED = new Set([
+  "PERMISSION_DENIED",
+  "SERVICE_DISABLED",
+  "QUOTA_PROJECT_MISSING",
+  "USER_PROJECT_DENIED",
+  "NOT_FOUND",
+]);
+
+/**
+ * A check that could not get Google's answer: a warning with the reason and what would let it run.
+ * A core check (whether up can succeed at all: the project, billing, permissions, APIs) that Google
+ * did not answer (a 5xx, a timeout, a network error, an answer that was not Google's) fails
+ * instead: a gate that checked nothing must not pass.
+ */
 export function couldNot(
   base: Omit<CheckResult, "status" | "summary" | "evidence" | "fix">,
   what: string,
   err: unknown,
+  core = false,
 ): CheckResult {
   if (!(err instanceof Failure) || err.exitCode === 2) throw err;
   const service = typeof err.details?.service === "string" ? err.details.service : undefined;
@@ -50,12 +65,15 @@ export function couldNot(
     err.reason === "SERVICE_DISABLED" && service !== undefined && consumer !== undefined
       ? `Enable ${service} in ${consumer}, the project these calls are billed to: gcloud services enable ${service} --project ${consumer.replace(/^projects\//, "")}. With user credentials you may name another project to bill instead: --project PROJECT.`
       : err.fix;
+  const unanswered = core && !REFUSED.has(err.reason);
   return {
     ...base,
-    status: "warn",
+    status: unanswered ? "fail" : "warn",
     summary: `Could not ${what}: ${err.message}`,
     evidence: [`${err.reason}: ${err.message}`],
-    fix,
+    fix: unanswered
+      ? `${fix} Until Google answers, preflight cannot say whether up would succeed: run it again.`
+      : fix,
   };
 }
 

@@ -301,8 +301,17 @@ export const testSecretPermissions: Handler = (ctx, [id, secretId]) => {
   const exists =
     project !== undefined &&
     ctx.state.secrets.has(`projects/${project.projectId}/secrets/${secretId!}`);
-  testPermissions(
-    ctx,
-    (p) => exists && holds(ctx.state, principal, project.projectId, p, secretId),
-  );
+  // A secret that does not exist yet: Google answers NOT_FOUND, as it does to every method of a
+  // missing secret (the behaviour a fresh project shows before its first up).
+  if (!exists)
+    return json(
+      ctx.res,
+      404,
+      googleError(
+        404,
+        "NOT_FOUND",
+        `Secret [projects/${id!}/secrets/${secretId!}] not found or has no versions.`,
+      ),
+    );
+  testPermissions(ctx, (p) => holds(ctx.state, principal, project.projectId, p, secretId));
 };
