@@ -20,6 +20,15 @@ export function terminalSafe(text: string): string {
   return text.replace(ESCAPE_SEQUENCES, "").replace(CONTROLS, "");
 }
 
+/**
+ * One field of a report line (a model's name, Google's message, a billing account): terminal-safe,
+ * and on one line, so a value that came from outside cannot start a line of its own in a report
+ * (`"\nPASS  project: forged"`).
+ */
+export function terminalLine(text: string): string {
+  return terminalSafe(text.replace(/\r?\n|[\u2028\u2029]/g, " "));
+}
+
 /** A JSON document for stdout: indented, every string made terminal-safe, ending in a newline. */
 export function jsonText(value: unknown): string {
   return `${JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" ? terminalSafe(v) : v), 2)}\n`;

@@ -3,6 +3,7 @@
  * it uses one, and the verify path (whose start-up time counts) loads nothing heavy for it.
  */
 
+import { PROJECT_ID } from "../naming.ts";
 import { usage } from "./failure.ts";
 
 /**
@@ -36,5 +37,14 @@ export function checkStackName(value: string, flag = "--stack"): string {
   throw usage(
     `${flag} ${JSON.stringify(value)} is not a stack name: Pulumi stack names are 1-100 letters, digits, hyphens, underscores or dots.`,
     "Pass the name of a file in stacks/ (Pulumi.NAME.yaml), e.g. --stack dev; for a file elsewhere use --file where the command has it.",
+  );
+}
+
+/** `--project VALUE`, checked: a project id or number, which the kit sends in a header. */
+export function checkProject(value: string, flag = "--project"): string {
+  if (PROJECT_ID.pattern.test(value) || /^\d{1,20}$/.test(value)) return value;
+  throw usage(
+    `${flag} ${JSON.stringify(value)} is not a project id (${PROJECT_ID.allowed}) or a project number.`,
+    "Pass the project's id, e.g. --project acme-gemini-dev.",
   );
 }

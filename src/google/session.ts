@@ -13,6 +13,7 @@ import { adcCaller } from "./identities/adc.ts";
 import { SCOPES, type IdentityDeps } from "./identities/caller.ts";
 import { impersonateCaller } from "./identities/impersonate.ts";
 import { endpointsFromEnv, overrideNotices } from "./transport/endpoints.ts";
+import { checkProxyVariables } from "./transport/proxy.ts";
 
 export interface SessionOptions {
   auth: "adc" | "impersonate";
@@ -39,6 +40,7 @@ export async function openSession(
   deps: SessionDeps,
 ): Promise<Api> {
   const endpoints = endpointsFromEnv(deps.env);
+  checkProxyVariables(deps.env);
   for (const notice of overrideNotices(endpoints)) deps.progress(notice);
   const identity: IdentityDeps = {
     http,

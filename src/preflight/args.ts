@@ -2,7 +2,7 @@
 
 import { exitCodesHelp, usage } from "../cli/failure.ts";
 import { commonHelp, parseCommandLine } from "../cli/main.ts";
-import { checkStackName } from "../cli/stacks.ts";
+import { checkProject, checkStackName } from "../cli/stacks.ts";
 
 export interface PreflightOptions {
   help: boolean;
@@ -66,7 +66,7 @@ export function parsePreflightArgs(argv: string[]): PreflightOptions {
     outputs: v.outputs,
     auth: auth as PreflightOptions["auth"],
     impersonate: v.impersonate,
-    project: v.project,
+    project: v.project === undefined ? undefined : checkProject(v.project),
     timeoutSeconds: 30,
     retries: 4,
     json: v.json,

@@ -4,7 +4,7 @@
  * document with `--json`, every check with its evidence and the REST calls it made.
  */
 
-import { jsonText, terminalSafe } from "../cli/output.ts";
+import { jsonText, terminalLine } from "../cli/output.ts";
 import type { CheckResult, Status } from "./checks/result.ts";
 import type { PreflightResult } from "./run.ts";
 
@@ -16,16 +16,16 @@ function label(c: CheckResult): string {
 
 export function formatPreflightText(result: PreflightResult): string {
   const lines = [
-    `Preflight of stack ${result.stack} (project ${result.project}), as ${terminalSafe(result.caller)}:`,
+    `Preflight of stack ${result.stack} (project ${result.project}), as ${terminalLine(result.caller)}:`,
   ];
   const projects = [...new Set(result.checks.map((c) => c.project ?? result.project))];
   for (const project of projects) {
     lines.push("", project);
     for (const c of result.checks.filter((x) => (x.project ?? result.project) === project)) {
-      lines.push(`  ${WORDS[c.status]}  ${label(c)}: ${terminalSafe(c.summary)}`);
+      lines.push(`  ${WORDS[c.status]}  ${label(c)}: ${terminalLine(c.summary)}`);
       if (c.status === "pass") continue;
-      for (const e of c.evidence) lines.push(`          ${terminalSafe(e)}`);
-      if (c.fix !== undefined) lines.push(`        fix: ${terminalSafe(c.fix)}`);
+      for (const e of c.evidence) lines.push(`          ${terminalLine(e)}`);
+      if (c.fix !== undefined) lines.push(`        fix: ${terminalLine(c.fix)}`);
     }
   }
   const { pass, warn, fail } = result.counts;

@@ -5,7 +5,7 @@
  * result to begin with, and everything printed passes the run's redactor too.
  */
 
-import { jsonText, terminalSafe } from "../cli/output.ts";
+import { jsonText, terminalLine } from "../cli/output.ts";
 import type { KeyLine } from "./procedure.ts";
 import type { EntryResult, RotateResult } from "./run.ts";
 
@@ -56,7 +56,7 @@ export function formatRotateText(r: RotateResult): string {
       lines.push(`  FAILED (${k.error.reason}): ${k.error.message}`, `  fix: ${k.error.fix}`);
   }
   lines.push("", summary(r));
-  return `${lines.map(terminalSafe).join("\n")}\n`;
+  return `${lines.map(terminalLine).join("\n")}\n`;
 }
 
 export function formatRotateJson(r: RotateResult): string {

@@ -2,7 +2,7 @@
 
 import { usage } from "../cli/failure.ts";
 import { parseCommandLine } from "../cli/main.ts";
-import { checkStackName } from "../cli/stacks.ts";
+import { checkProject, checkStackName } from "../cli/stacks.ts";
 import type { AuthKind } from "../google/errors/context.ts";
 import { checkIdentity } from "./identity-args.ts";
 import type { VerifyOptions } from "./options.ts";
@@ -70,7 +70,7 @@ export function parseVerifyArgs(argv: string[]): VerifyOptions {
     keyFile: v["key-file"],
     clientFile: v["client-file"],
     impersonate: v.impersonate,
-    project: v.project,
+    project: v.project === undefined ? undefined : checkProject(v.project),
     expectModels: (v["expect-model"] ?? []).map((m) =>
       m.startsWith("models/") ? m : `models/${m}`,
     ),

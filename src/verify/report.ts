@@ -4,7 +4,7 @@
  * every other string that came from a server pass through terminalSafe before they are styled.
  */
 
-import { jsonText, terminalSafe } from "../cli/output.ts";
+import { jsonText, terminalLine } from "../cli/output.ts";
 import type { VerifyResult } from "./run.ts";
 
 export interface Style {
@@ -14,8 +14,15 @@ export interface Style {
 const paint = (style: Style, code: number, text: string): string =>
   style.colour ? `\u001b[${code}m${text}\u001b[0m` : text;
 
+/** The widest a table cell is shown: a name a server made 100,000 characters long pads no row to that. */
+const MOST_CELL = 80;
+
 function table(rows: string[][]): string[] {
-  const clean = rows.map((r) => r.map(terminalSafe));
+  const cell = (text: string) => {
+    const line = terminalLine(text);
+    return line.length > MOST_CELL ? `${line.slice(0, MOST_CELL - 1)}…` : line;
+  };
+  const clean = rows.map((r) => r.map(cell));
   const widths = clean[0]!.map((_, i) => Math.max(...clean.map((r) => r[i]!.length)));
   return clean.map((r) =>
     r
@@ -35,42 +42,42 @@ function verdict(result: VerifyResult, style: Style): string[] {
   if (result.identity !== undefined || result.error !== undefined) {
     lines.push(
       result.identity
-        ? `${head}: ${result.identity.kind} ${terminalSafe(result.identity.principal)}`
+        ? `${head}: ${result.identity.kind} ${terminalLine(result.identity.principal)}`
         : head,
     );
   }
   if (result.identity !== undefined)
-    lines.push(`  credential  ${terminalSafe(result.identity.source)}`);
-  if (result.project !== undefined) lines.push(`  project     ${terminalSafe(result.project)}`);
+    lines.push(`  credential  ${terminalLine(result.identity.source)}`);
+  if (result.project !== undefined) lines.push(`  project     ${terminalLine(result.project)}`);
   if (result.permission !== undefined) {
     const p = result.permission;
     lines.push(
-      `  permission  ${terminalSafe(`${p.name} (${[p.granteeType, p.emailAddress, p.role].filter(Boolean).join(" ")})`)}`,
+      `  permission  ${terminalLine(`${p.name} (${[p.granteeType, p.emailAddress, p.role].filter(Boolean).join(" ")})`)}`,
     );
   }
   if (result.models !== undefined) lines.push(`  models      ${result.models.length}`);
   for (const expected of result.expectedModels ?? []) {
     lines.push(
-      `  expected    ${terminalSafe(expected.name)}: ${expected.found ? "listed" : paint(style, 31, "NOT listed")}`,
+      `  expected    ${terminalLine(expected.name)}: ${expected.found ? "listed" : paint(style, 31, "NOT listed")}`,
     );
   }
   if (result.probe !== undefined) {
     lines.push(
-      `  probe       ${terminalSafe(result.probe.model)}: countTokens answered (${result.probe.totalTokens} tokens)`,
+      `  probe       ${terminalLine(result.probe.model)}: countTokens answered (${result.probe.totalTokens} tokens)`,
     );
   }
   if (result.tunedModels !== undefined) lines.push(`  tuned       ${result.tunedModels.length}`);
   if (result.error !== undefined)
     lines.push(
-      `  ${terminalSafe(result.error.message)}`,
-      `  fix: ${terminalSafe(result.error.fix)}`,
+      `  ${terminalLine(result.error.message)}`,
+      `  fix: ${terminalLine(result.error.fix)}`,
     );
   return lines;
 }
 
 export function formatText(result: VerifyResult, style: Style): string {
   const lines: string[] = [];
-  if (result.message !== undefined) lines.push(terminalSafe(result.message));
+  if (result.message !== undefined) lines.push(terminalLine(result.message));
   if (result.models !== undefined && result.models.length > 0) {
     const rows = [["MODEL", "DISPLAY NAME", "INPUT", "OUTPUT"]];
     for (const m of result.models)

@@ -6,6 +6,7 @@
 
 import type { VerifyOptions } from "./options.ts";
 import { endpointsFromEnv, overrideNotices } from "../google/transport/endpoints.ts";
+import { checkProxyVariables } from "../google/transport/proxy.ts";
 import { badInput, Failure } from "../cli/failure.ts";
 import type { Runner } from "../cli/stack-outputs.ts";
 import { parseOutputs, readStackOutputs, type StackFacts } from "./facts.ts";
@@ -88,6 +89,7 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
 
 async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResult): Promise<void> {
   const endpoints = endpointsFromEnv(deps.env);
+  checkProxyVariables(deps.env);
   for (const notice of overrideNotices(endpoints)) deps.progress(notice);
   const stackFacts = await facts(options, deps);
   const http = commandHttp(options, deps);

@@ -14,6 +14,7 @@ import {
 } from "../../src/ci/grants.ts";
 import { readStackFile, stackReader } from "../../src/config/stack-file.ts";
 import { neededPermissions } from "../../src/preflight/needs.ts";
+import { formatPreflightText } from "../../src/preflight/report.ts";
 import { planStack } from "../../src/offline-plan/plan.ts";
 import {
   CI_PROJECT,
@@ -413,6 +414,16 @@ describe("org policies Google will not show the caller", () => {
     const { result } = await dev();
     for (const c of result.checks.filter((x) => x.id === "org-policy"))
       expect([c.constraint, c.status]).toEqual([c.constraint, "warn"]);
+  });
+});
+
+describe("what Google sends is shown, never obeyed", () => {
+  test("A13: a billing account name with a newline cannot print a line of its own in the report", async () => {
+    world.project(PROJECT).billingAccount = "billingAccounts/01A2B3\nPASS  project: forged";
+    const { result } = await dev();
+    const text = formatPreflightText(result);
+    expect(text).not.toMatch(/^ *PASS {2}project: forged/m);
+    expect(text).toContain("billingAccounts/01A2B3 PASS  project: forged");
   });
 });
 

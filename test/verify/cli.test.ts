@@ -268,6 +268,40 @@ describe("endpoint variables", () => {
     );
   });
 
+  test("A23: an endpoint with a user name or password in it is refused before any request, and the password is printed nowhere", async () => {
+    for (const value of ["https://user:s3cretPW@example.com", "http://user:s3cretPW@127.0.0.1:1"]) {
+      const result = await verify(["--key-file", world.files.runtimeKey], {
+        GOOGLE_GEMINI_BASE_URL: value,
+      });
+      expect([result.code, result.stdout]).toEqual([2, ""]);
+      expect(result.stderr).toContain("GOOGLE_GEMINI_BASE_URL holds a user name or password");
+      expect(result.stderr).not.toContain("s3cretPW");
+    }
+  });
+
+  test("A24: a proxy variable that is not a URL is one line naming it, exit 2, before any request", async () => {
+    for (const value of ["garbage value", "http://[::1"]) {
+      const requests = world.google.state.requests.length;
+      const result = await verify(["--key-file", world.files.runtimeKey], { HTTPS_PROXY: value });
+      expect([result.code, result.stdout]).toEqual([2, ""]);
+      expect(result.stderr).toBe(
+        "HTTPS_PROXY is set but is not a proxy URL. Set it to http://HOST:PORT (with USER:PASSWORD@ before the host if the proxy wants them), or unset it.\n",
+      );
+      expect(world.google.state.requests.length).toBe(requests);
+    }
+  });
+
+  test("A21: a --project that is not a project id (a newline in it, say) is a usage error, never a header", async () => {
+    const result = await verify([
+      "--key-file",
+      world.files.runtimeKey,
+      "--project",
+      "acme-gemini-dev\nx",
+    ]);
+    expect([result.code, result.stdout]).toEqual([2, ""]);
+    expect(result.stderr).toMatch(/^--project "acme-gemini-dev\\nx" is not a project id/);
+  });
+
   test("every override in use is named on stderr", async () => {
     const result = await verify(["--key-file", world.files.runtimeKey]);
     expect(result.code).toBe(0);
@@ -384,6 +418,32 @@ describe("output", () => {
       for (const out of [listed.stdout, listed.stderr, failed.stdout, failed.stderr]) {
         expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
       }
+    } finally {
+      world.google.state.models = saved;
+    }
+  });
+
+  test("A13, A14: a newline in what a server sends never starts a line of its own, and a name 100,000 characters long is cut, not padded into every row", async () => {
+    const saved = world.google.state.models;
+    world.google.state.models = [
+      { name: "models/forged", displayName: "\r\nVerified: everything ok" },
+      { name: "models/long", displayName: "x".repeat(100_000) },
+      ...saved,
+    ];
+    try {
+      const listed = await verify(["--key-file", world.files.runtimeKey]);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).not.toMatch(/^Verified: everything ok/m);
+      expect(listed.stdout).toMatch(/^models\/forged +Verified: everything ok$/m);
+      expect(Math.max(...listed.stdout.split("\n").map((l) => l.length))).toBeLessThan(400);
+      world.google.failNext("models", {
+        status: 403,
+        body: {
+          error: { code: 403, status: "PERMISSION_DENIED", message: "denied\nVerified: forged" },
+        },
+      });
+      const failed = await verify(["--key-file", world.files.runtimeKey]);
+      expect(failed.stdout + failed.stderr).not.toMatch(/^Verified: forged/m);
     } finally {
       world.google.state.models = saved;
     }

@@ -32,6 +32,7 @@ interface QuotaViolation {
 }
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
+const oneLine = (s: string): string => s.replace(/\r?\n|[\u2028\u2029]/g, " ");
 const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
 export function readError(body: unknown): GoogleError {
@@ -64,7 +65,8 @@ export function readError(body: unknown): GoogleError {
     if (typeof v === "string") metadata[k] = v;
   return {
     status: text(e.status),
-    message: typeof e.message === "string" ? e.message.slice(0, 300) : undefined,
+    // Google's message goes into one line of a report: a newline in it must not start another.
+    message: typeof e.message === "string" ? oneLine(e.message).slice(0, 300) : undefined,
     fullMessage: text(e.message),
     reason: text(info?.reason),
     metadata,

@@ -76,11 +76,22 @@ export function endpointsFromEnv(env: Record<string, string | undefined>): Endpo
     try {
       url = new URL(value);
     } catch {
+      if (/\/\/[^/]*@/.test(value))
+        throw usage(
+          `${variable} is not a URL, and holds what looks like a user name or password (not shown).`,
+          `Set ${variable} to an https:// URL without credentials, or unset it.`,
+        );
       throw usage(
         `${variable}=${JSON.stringify(value)} is not a URL.`,
         `Set ${variable} to an https:// URL, or unset it.`,
       );
     }
+    // Credentials in an endpoint would be printed with it (the notice below) and sent nowhere useful.
+    if (url.username !== "" || url.password !== "")
+      throw usage(
+        `${variable} holds a user name or password before its host (not shown); the kit neither prints nor sends them.`,
+        `Set ${variable} to the endpoint's URL without credentials, or unset it.`,
+      );
     if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.test(url.hostname))) {
       throw usage(
         `${variable}=${JSON.stringify(value)} is not an https:// URL; it would receive credentials${url.protocol === "http:" ? " unencrypted" : ""}.`,

@@ -78,6 +78,15 @@ export function proxyFor(url: URL, env: Env = process.env): URL | undefined {
   return proxy;
 }
 
+/**
+ * The proxy variables checked before any request, so a value that cannot be used is one usage line
+ * (exit 2) naming the variable, not a network failure deep inside a token request.
+ */
+export function checkProxyVariables(env: Env): void {
+  proxyFor(new URL("https://www.googleapis.com/"), env);
+  proxyFor(new URL("http://www.googleapis.com/"), env);
+}
+
 /** The Proxy-Authorization header for credentials in the proxy URL, if it has any. */
 export function proxyAuthorization(proxy: URL): Record<string, string> {
   if (proxy.username === "" && proxy.password === "") return {};
