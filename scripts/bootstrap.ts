@@ -4,9 +4,9 @@
  * Exit codes: see --help (src/cli/failure.ts declares them).
  */
 
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { bootstrapMain } from "../src/bootstrap/cli.ts";
+import { readTextFile } from "../src/cli/input-file.ts";
 import { runMain } from "../src/cli/main.ts";
 import { readOrUndefined, runProcess } from "./runner.ts";
 
@@ -16,7 +16,7 @@ runMain("bootstrap", (ctx) =>
   bootstrapMain(ctx, {
     root,
     run: runProcess,
-    readFile: (path) => readFileSync(path, "utf8"),
+    readFile: readTextFile,
     readText: readOrUndefined,
   }),
 );

@@ -3,12 +3,12 @@
  * src/plan/. Exit codes: see --help (src/cli/failure.ts declares them).
  */
 
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { readTextFile } from "../src/cli/input-file.ts";
 import { runMain } from "../src/cli/main.ts";
 import { planMain } from "../src/plan/cli.ts";
 
 /** The project's root: stacks/ is read from there wherever the command is run from. */
 const root = resolve(dirname(process.argv[1]!), "..");
 
-runMain("plan", (ctx) => planMain(ctx, { root, readFile: (path) => readFileSync(path, "utf8") }));
+runMain("plan", (ctx) => planMain(ctx, { root, readFile: readTextFile }));

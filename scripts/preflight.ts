@@ -3,8 +3,8 @@
  * runs the core and prints its report. Exit codes: see --help (src/cli/failure.ts declares them).
  */
 
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { readTextFile } from "../src/cli/input-file.ts";
 import { runMain } from "../src/cli/main.ts";
 import { machine } from "./machine.ts";
 import { preflightMain } from "../src/preflight/cli.ts";
@@ -18,7 +18,7 @@ runMain("preflight", (ctx) =>
   preflightMain(ctx, {
     ...machine(),
     root,
-    readText: (path) => readFileSync(path, "utf8"),
+    readText: readTextFile,
     notice: libraryLog,
   }),
 );

@@ -1,6 +1,6 @@
 /** What the kit's command entries share: the real process runner (execa, an argument array, never a shell) and their wiring. */
 
-import { readFileSync } from "node:fs";
+import { readTextFile } from "../src/cli/input-file.ts";
 import type { Run } from "../src/cli/process.ts";
 import type { Runner } from "../src/cli/stack-outputs.ts";
 
@@ -58,7 +58,7 @@ export function launcherFailure(
 /** A file's text, or undefined when it does not exist (yet). */
 export function readOrUndefined(path: string): string | undefined {
   try {
-    return readFileSync(path, "utf8");
+    return readTextFile(path);
   } catch {
     return undefined;
   }

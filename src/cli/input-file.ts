@@ -3,6 +3,7 @@
  * JSON, is bad input named by its path, not a crash.
  */
 
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { badInput } from "./failure.ts";
 
@@ -38,5 +39,28 @@ export function jsonInput(text: string, source: string, fix: string): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     throw badInput(`${source} is not valid JSON.`, fix);
+  }
+}
+
+/** The largest text file the kit reads whole (a stack file, an inventory, the deploy order). */
+const LARGEST_TEXT = 4 * 1024 * 1024;
+
+/**
+ * A text file of the project's, read whole only if it is a regular file of a sane size: a stack file
+ * that is a link to /dev/zero, a FIFO or a folder is an error with a readable `code`, never an
+ * endless read or a wait. Opened without blocking, so a FIFO with no writer is refused, not awaited.
+ */
+export function readTextFile(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    const refuse = (code: string) =>
+      Object.assign(new Error(`${path}: ${code}`), { code }) as NodeJS.ErrnoException;
+    if (stat.isDirectory()) throw refuse("EISDIR");
+    if (!stat.isFile()) throw refuse("not a regular file");
+    if (stat.size > LARGEST_TEXT) throw refuse("larger than 4 MiB");
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
   }
 }

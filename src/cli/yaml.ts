@@ -40,5 +40,17 @@ export function parseYaml(text: string, file: string, reason: Reason = "BAD_INPU
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const error = doc.errors[0];
   if (error !== undefined) throw yamlFailure(file, error, reason);
-  return doc.toJS() as unknown;
+  try {
+    return doc.toJS() as unknown;
+  } catch (err) {
+    // Resolving aliases is bounded (the parser's maxAliasCount): a file whose aliases expand past it
+    // (a "billion laughs") is refused as the file's mistake, not the kit's.
+    const said = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+    throw new Failure(
+      reason,
+      `${file}: ${said} (the file's aliases expand too far to be read).`,
+      "Write the values out instead of through so many aliases (*name).",
+      2,
+    );
+  }
 }

@@ -5,7 +5,7 @@
  * and the column, never a parser's stack trace.
  */
 
-import { readFileSync } from "node:fs";
+import { readTextFile } from "../cli/input-file.ts";
 import { join } from "node:path";
 import { Failure } from "../cli/failure.ts";
 import { stackFileName } from "../cli/stacks.ts";
@@ -110,7 +110,7 @@ export function stackFilePath(root: string, stack: string): string {
 
 /** Reads `stacks/Pulumi.<stack>.yaml` under `root`. */
 export function readStackFile(root: string, stack: string): StackFile {
-  return parseStackFile(readFileSync(stackFilePath(root, stack), "utf8"), stackFileName(stack));
+  return parseStackFile(readTextFile(stackFilePath(root, stack)), stackFileName(stack));
 }
 
 /** Reads committed stack files by name from `root`, through `readFile`; undefined for one that does not exist. */

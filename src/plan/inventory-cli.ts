@@ -33,11 +33,15 @@ export interface InventoryDeps {
 
 export const inventoryPath = (stack: string) => join("inventory", `${stack}.json`);
 
-/** The committed inventory, and its text as committed (a file that parses the same may still be stale in form). */
+/**
+ * The committed inventory, and its text as committed (a file that parses the same may still be stale
+ * in form); `unreadable` when the file is not an inventory (a merge conflict, an edit gone wrong),
+ * which --check refuses and a write replaces.
+ */
 function committedInventory(
   deps: InventoryDeps,
   stack: string,
-): { inventory: Inventory; text: string } | undefined {
+): { inventory: Inventory; text: string } | "unreadable" | undefined {
   const path = join(deps.root, inventoryPath(stack));
   if (!existsSync(path)) return undefined;
   const text = deps.readFile(path);
@@ -45,23 +49,27 @@ function committedInventory(
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw badInput(
-      `${inventoryPath(stack)} is not valid JSON.`,
-      "Run npm run inventory to write it again.",
-    );
+    return "unreadable";
   }
   const fields = record(parsed);
-  if (
-    fields === undefined ||
-    typeof fields.stack !== "string" ||
-    !Array.isArray(fields.resources)
-  ) {
+  if (fields === undefined || typeof fields.stack !== "string" || !Array.isArray(fields.resources))
+    return "unreadable";
+  return { inventory: fields as unknown as Inventory, text };
+}
+
+/** Writes an inventory; a file or folder the user may not write is one line, exit 2. */
+function write(deps: InventoryDeps, file: string, text: string): void {
+  try {
+    deps.writeFile(join(deps.root, file), text);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
     throw badInput(
-      `${inventoryPath(stack)} is not an inventory (no stack, no resources).`,
-      "Run npm run inventory to write it again.",
+      `Cannot write ${file} (${code}).`,
+      code === "EACCES" || code === "EPERM" || code === "EROFS"
+        ? "Make inventory/ and its files writable by you (or run as their owner), then run again."
+        : "Check the path, then run again.",
     );
   }
-  return { inventory: fields as unknown as Inventory, text };
 }
 
 export async function inventoryMain(ctx: MainContext, deps: InventoryDeps): Promise<number> {
@@ -90,6 +98,11 @@ export async function inventoryMain(ctx: MainContext, deps: InventoryDeps): Prom
   }[] = [];
   for (const stack of stacks) {
     const old = committedInventory(deps, stack);
+    if (old === "unreadable" && values.check)
+      throw badInput(
+        `${inventoryPath(stack)} is not an inventory (not valid JSON, or no stack and resources).`,
+        "Run npm run inventory (without --check) to write it again from the program, and review the change.",
+      );
     const file = parseStackFile(
       deps.readFile(join(deps.root, stackFileName(stack))),
       stackFileName(stack),
@@ -104,10 +117,11 @@ export async function inventoryMain(ctx: MainContext, deps: InventoryDeps): Prom
     const changes =
       old === undefined
         ? [`+ ${inventoryPath(stack)} does not exist yet`]
-        : inventoryDiff(old.inventory, current);
-    const same = old !== undefined && old.text === inventoryText(current);
-    if (!values.check && !same)
-      deps.writeFile(join(deps.root, inventoryPath(stack)), inventoryText(current));
+        : old === "unreadable"
+          ? [`~ ${inventoryPath(stack)} was not an inventory; written anew from the program`]
+          : inventoryDiff(old.inventory, current);
+    const same = typeof old === "object" && old.text === inventoryText(current);
+    if (!values.check && !same) write(deps, inventoryPath(stack), inventoryText(current));
     report.push({
       stack,
       file: inventoryPath(stack),

@@ -23,7 +23,11 @@ const STACKS = stackNames(readdirSync(join(ROOT, "stacks")));
 const committed = (stack: string) =>
   JSON.parse(readFileSync(join(ROOT, inventoryPath(stack)), "utf8")) as Inventory;
 
-async function inventory(args: string[], files: Record<string, string> = {}) {
+async function inventory(
+  args: string[],
+  files: Record<string, string> = {},
+  refuseWrite?: NodeJS.ErrnoException,
+) {
   let out = "";
   const written: Record<string, string> = {};
   const ctx = commandContext(args, { stdout: (t) => (out += t), stderr: (t) => (out += t) });
@@ -33,7 +37,10 @@ async function inventory(args: string[], files: Record<string, string> = {}) {
       inventoryMain(c, {
         root: ROOT,
         readFile: (path) => files[path] ?? readFileSync(path, "utf8"),
-        writeFile: (path, text) => (written[path] = text),
+        writeFile: (path, text) => {
+          if (refuseWrite !== undefined) throw refuseWrite;
+          written[path] = text;
+        },
       }),
     ctx,
   );
@@ -133,6 +140,33 @@ describe("npm run inventory", () => {
     });
     expect(code).toBe(0);
     expect(written[path]).toBe(readFileSync(path, "utf8"));
+  });
+
+  test("I1: an inventory that is not one (a merge conflict) is written anew, and only --check refuses it", async () => {
+    const path = join(ROOT, inventoryPath("prod"));
+    const conflict = "<<<<<<< HEAD\n{}\n=======\n{}\n>>>>>>> branch\n";
+    const check = await inventory(["--stack", "prod", "--check"], { [path]: conflict });
+    expect(check.code).toBe(2);
+    expect(check.out).toContain("Run npm run inventory (without --check) to write it again");
+    const { code, out, written } = await inventory(["--stack", "prod"], { [path]: conflict });
+    expect(code).toBe(0);
+    expect(out).toContain("was not an inventory; written anew from the program");
+    expect(written[path]).toBe(readFileSync(path, "utf8"));
+  });
+
+  test("I2: an inventory folder the user may not write is one line, exit 2, not an unexpected error", async () => {
+    const pinned = committed("prod");
+    const path = join(ROOT, inventoryPath("prod"));
+    const denied = Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
+    const { code, out } = await inventory(
+      ["--stack", "prod"],
+      { [path]: inventoryText({ ...pinned, resources: pinned.resources.slice(1) }) },
+      denied,
+    );
+    expect(code).toBe(2);
+    expect(out).toBe(
+      "Cannot write inventory/prod.json (EACCES). Make inventory/ and its files writable by you (or run as their owner), then run again.\n",
+    );
   });
 
   test("explains itself with --help", async () => {

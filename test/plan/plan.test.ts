@@ -4,11 +4,13 @@
  */
 
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
+import { readFileSync, symlinkSync } from "node:fs";
 import { commandContext, runCommand } from "../../src/cli/main.ts";
+import { readTextFile } from "../../src/cli/input-file.ts";
 import { planMain, PLAN_HELP } from "../../src/plan/cli.ts";
 import { buildStack } from "../../src/program.ts";
 import { committedStack } from "../helpers/fixtures.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 import { criticalPath, runMocked } from "../helpers/mocks.ts";
 import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli.ts";
 
@@ -178,6 +180,40 @@ describe("npm run plan", () => {
       planned.resources.filter((r) => r.type === "gcp:serviceaccount/account:Account"),
     ).toHaveLength(50);
     expect(planned.criticalPath.length).toBeLessThanOrEqual(4);
+  });
+
+  test("Y1: a stack file whose aliases expand without bound (a billion laughs) is one line naming it, exit 2, in bounded time", async () => {
+    const path = "/stacks/Pulumi.bomb.yaml";
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+    }
+    const { code, err } = await plan(["--file", path], { [path]: `${levels.join("\n")}\n` });
+    expect(code).toBe(2);
+    expect(err).toMatch(
+      /^\/stacks\/Pulumi\.bomb\.yaml: .*alias.* \(the file's aliases expand too far to be read\)\./i,
+    );
+  });
+
+  test("Y13: a stack file that is a link to an endless device, or a folder, is refused before any read, not read until memory runs out", async () => {
+    const dir = tempDir("plan");
+    symlinkSync("/dev/zero", join(dir, "Pulumi.zero.yaml"));
+    const path = join(dir, "Pulumi.zero.yaml");
+    let err = "";
+    const ctx = commandContext(["--file", path], {
+      stdout: () => undefined,
+      stderr: (t) => (err += t),
+    });
+    const code = await runCommand(
+      "plan",
+      (c) => planMain(c, { root: ROOT, readFile: readTextFile }),
+      ctx,
+    );
+    expect(code).toBe(2);
+    expect(err).toBe(`Cannot read ${path} (not a regular file). Check the path.\n`);
+    expect(() => readTextFile(dir)).toThrow(expect.objectContaining({ code: "EISDIR" }));
   });
 
   test("stops with exit 2 and every config problem, listing nothing, each fix naming the file planned", async () => {
