@@ -17,7 +17,18 @@ export const runProcess: Run = async (file, args, options = {}) => {
     detached: interruptible,
     forceKillAfterDelay: interruptible ? false : undefined,
   });
-  const untrack = options.interruption?.track({ kill: (signal) => child.kill(signal) });
+  // The interrupt goes to the program's whole process group, as a terminal's Ctrl-C does: the pulumi
+  // npm launcher runs the real CLI as its child and dies on SIGINT without passing it on.
+  const untrack = options.interruption?.track({
+    kill: (signal) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      } catch {
+        child.kill(signal);
+      }
+    },
+  });
   try {
     const result = await child;
     const stdout = String(result.stdout ?? "");
@@ -69,7 +80,8 @@ export const runForOutput: Runner = async (file, args) => {
   const { execa } = await import("execa");
   const result = await execa(file, args, { reject: false, stdin: "ignore" });
   if (result.exitCode === undefined) throw new Error(`${file} could not be started`);
-  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  const missingDetail = launcherFailure(result.exitCode, result.stdout, result.stderr);
+  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, missingDetail };
 };
 
 /**

@@ -18,11 +18,21 @@ import { silenceLibraryLog } from "./runner.ts";
  * $BROWSER, else the platform's opener; false if it could not be started. The sign-in address (its
  * `state` and PKCE challenge) never goes on a command line, where other users of the machine can read
  * it in the process list: the browser gets a file in a private folder that redirects to it, and the
- * folder is removed when the command ends.
+ * folder is removed when the command ends, by Ctrl-C too.
  */
 function openBrowser(url: string): Promise<boolean> {
   const dir = mkdtempSync(join(tmpdir(), "gak-signin-"));
-  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  process.once("exit", cleanup);
+  // A signal ends the process without "exit": Ctrl-C while the user signs in removes the page too.
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)
+    process.once(signal, () => {
+      cleanup();
+      process.exit(code);
+    });
   const page = join(dir, "sign-in.html");
   const href = url.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
   writeFileSync(

@@ -13,7 +13,7 @@
 import { badInput, Failure } from "../cli/failure.ts";
 import { jsonInput } from "../cli/input-file.ts";
 import { record } from "../json.ts";
-import type { Runner } from "../cli/stack-outputs.ts";
+import { pulumiFailed, type Runner } from "../cli/stack-outputs.ts";
 import type { RotateOptions } from "./args.ts";
 import { enabledVersions } from "../google/apis/secret-manager.ts";
 import { SecretLedger } from "./ledger-store.ts";
@@ -146,14 +146,12 @@ async function pulumi(run: Runner, args: string[]): Promise<{ stdout: string }> 
       2,
     );
   }
-  if (r.exitCode !== 0) {
-    const said = r.stderr.trim().split("\n").filter(Boolean).slice(-3).join(" ");
-    throw new Failure(
-      "PULUMI_FAILED",
-      `pulumi ${args.slice(0, 2).join(" ")} failed: ${said.slice(0, 500) || `exit ${r.exitCode}`}`,
+  if (r.exitCode !== 0 || r.missingDetail !== undefined)
+    throw pulumiFailed(
+      `pulumi ${args.slice(0, 2).join(" ")}`,
+      r,
       "Nothing was removed from the state; fix what it says and run again (what was recorded stays recorded).",
     );
-  }
   return r;
 }
 

@@ -9,7 +9,7 @@ import { inProcess } from "../helpers/in-process.ts";
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { BOOTSTRAP_HELP } from "../../src/bootstrap/args.ts";
 import { clientFile } from "../helpers/fixtures.ts";
 import { fakePulumi, inProcessRun, type FakePulumi } from "../helpers/fake-pulumi.ts";
@@ -304,17 +304,12 @@ describe("npm run bootstrap", () => {
 });
 
 /**
- * The real Pulumi CLI, when this machine has it: under npm that is the pinned launcher
- * (node_modules/.bin/pulumi), which runs only once it has downloaded its CLI. These tests skip with
- * the reason otherwise. The CLI the launcher downloaded goes first on PATH, so the test's own
- * PULUMI_HOME (its isolated login) does not send the launcher to download it again.
+ * The real Pulumi CLI, when this machine has it: the one the pinned launcher (node_modules/.bin/pulumi)
+ * downloaded into $PULUMI_HOME/versions, or a pulumi on PATH that is not the launcher. The launcher
+ * itself is never run here: on a machine without the CLI it would download it, and tests never touch
+ * the network. These tests skip with the reason otherwise. The CLI goes first on PATH, so the test's
+ * own PULUMI_HOME (its isolated login) does not send the launcher to download it again.
  */
-const realPulumi = spawnSync("pulumi", ["version"], { encoding: "utf8" });
-const skipReason = realPulumi.error
-  ? "the Pulumi CLI is not on PATH"
-  : realPulumi.status !== 0
-    ? `pulumi version failed: ${realPulumi.stderr.trim().split("\n").pop() ?? `exit ${realPulumi.status}`}`
-    : undefined;
 const pinnedPulumi = (
   JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
     devDependencies: Record<string, string>;
@@ -326,6 +321,21 @@ const launcherBin = join(
   pinnedPulumi,
   "bin",
 );
+const launcher = join(ROOT, "node_modules", ".bin");
+const installedPulumi = [launcherBin, ...(process.env.PATH ?? "").split(":")]
+  .filter((dir) => dir !== "" && dir !== launcher)
+  .map((dir) => join(dir, "pulumi"))
+  .find((file) => existsSync(file));
+const realPulumi =
+  installedPulumi === undefined
+    ? undefined
+    : spawnSync(installedPulumi, ["version"], { encoding: "utf8" });
+const skipReason =
+  realPulumi === undefined
+    ? "the Pulumi CLI is not installed (the pinned launcher has not downloaded it, and tests never download it)"
+    : realPulumi.error || realPulumi.status !== 0
+      ? `pulumi version failed: ${realPulumi.stderr?.trim().split("\n").pop() ?? `exit ${realPulumi.status}`}`
+      : undefined;
 (skipReason ? describe.skip : describe)(
   `with the real Pulumi CLI${skipReason ? ` (skipped: ${skipReason})` : ""}`,
   () => {
@@ -334,9 +344,7 @@ const launcherBin = join(
       cpSync(join(ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
       cpSync(join(ROOT, "stacks"), join(project, "stacks"), { recursive: true });
       const state = tempDir("real-state");
-      const path = existsSync(launcherBin)
-        ? `${launcherBin}:${process.env.PATH ?? ""}`
-        : process.env.PATH;
+      const path = `${dirname(installedPulumi!)}:${process.env.PATH ?? ""}`;
       const env = {
         ...process.env,
         PATH: path,

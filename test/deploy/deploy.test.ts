@@ -4,7 +4,7 @@
  */
 
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { DEPLOY_HELP } from "../../src/deploy/args.ts";
 import { deployMain, type DeployCommandDeps } from "../../src/deploy/cli.ts";
@@ -507,6 +507,49 @@ describe("Ctrl-C during a deploy", () => {
     expect(stdout).toContain("staging:\n  Not started: interrupted (Ctrl-C).");
     expect(stdout).toContain("Interrupted: 0 finished, 0 failed, 1 interrupted, 2 not started.");
     expect(stderr).toContain("Interrupted: passing it to the running pulumi commands");
+  }, 60_000);
+
+  test("D1: the interrupt reaches the CLI behind the pulumi npm launcher, which dies on Ctrl-C without passing it on", async () => {
+    const pulumi = fakePulumi({
+      backend: "gs://b",
+      stacks: stacks({ dev: { resources: 200, delayMs: 50, outputs: outputs() } }),
+    });
+    // A launcher as the pulumi package's is: the real CLI its child, and no SIGINT handed down.
+    const launcher = tempDir("launcher");
+    writeFileSync(
+      join(launcher, "pulumi"),
+      [
+        `#!${process.execPath}`,
+        'const { spawn } = require("node:child_process");',
+        `const cli = spawn(${JSON.stringify(process.execPath)}, [${JSON.stringify(join(ROOT, "test", "helpers", "fake-pulumi", "pulumi"))}, ...process.argv.slice(2)], { stdio: "inherit" });`,
+        'process.on("SIGINT", () => process.exit(130));',
+        'cli.on("exit", (code) => process.exit(code ?? 1));',
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const env = envFor(pulumi);
+    const child = spawn(
+      process.execPath,
+      [...readScript("deploy"), "--stack", "dev", "--skip-preflight"],
+      {
+        cwd: ROOT,
+        env: { ...env, PATH: `${launcher}:${env.PATH}` },
+      },
+    );
+    let stderr = "";
+    const interrupted = new Promise<void>((resolve) => {
+      child.stderr.on("data", (c: Buffer) => {
+        stderr += c.toString();
+        if (/^\[dev\] \d+ resources done$/m.test(stderr)) resolve();
+      });
+    });
+    await interrupted;
+    child.kill("SIGINT");
+    expect(await new Promise<number | null>((resolve) => child.on("close", resolve))).toBe(130);
+    expect(pulumi.signals()).toEqual([
+      { args: expect.arrayContaining(["up", "dev"]), signal: "SIGINT", interrupts: 1 },
+    ]);
   }, 60_000);
 });
 

@@ -4,6 +4,8 @@
  * delete) and the current program under mocks (what the next `pulumi up` would do with the state).
  */
 
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseRotateArgs } from "../../src/rotate/args.ts";
 import { formatMigrate, legacyKeys, runMigrate } from "../../src/rotate/migrate.ts";
 import { Redactor } from "../../src/cli/redact.ts";
@@ -16,6 +18,8 @@ import { liveApiKeys } from "../helpers/google/api-keys.ts";
 import { legacyExport, legacyUrn } from "../helpers/legacy-state.ts";
 import { runMocked } from "../helpers/mocks.ts";
 import { committedStack } from "../helpers/fixtures.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
+import { cleanEnv, ROOT, runScript } from "../helpers/verify-cli.ts";
 import {
   API_KEY_SECRET,
   DAY,
@@ -262,3 +266,26 @@ describe("npm run rotate -- migrate", () => {
     ).toEqual([["stack", "export", "--stack", "dev"]]);
   });
 });
+
+test("N18: with the pinned pulumi launcher unable to download its CLI, migrate is the one line every command gives, exit 2", async () => {
+  const pinned = (
+    JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
+      devDependencies: Record<string, string>;
+    }
+  ).devDependencies.pulumi!;
+  const env = cleanEnv({
+    PATH: [join(ROOT, "node_modules", ".bin"), dirname(process.execPath), "/usr/bin", "/bin"].join(
+      ":",
+    ),
+    PULUMI_HOME: tempDir("pulumi-home"),
+    NODE_OPTIONS: `--require ${join(ROOT, "test", "helpers", "offline.cjs")}`,
+  });
+  const result = await runScript("rotate", ["migrate", "--stack", "dev", "--dry-run"], {
+    env,
+    timeoutMs: 60_000,
+  });
+  expect([result.code, result.stdout]).toEqual([2, ""]);
+  expect(result.stderr).toContain(
+    `The Pulumi CLI could not be started: the pulumi npm package could not download Pulumi ${pinned} (fetch failed).`,
+  );
+}, 60_000);

@@ -348,3 +348,42 @@ fetch(href, { redirect: "manual" }).then((r) => fetch(r.headers.get("location"))
   expect(existsSync(seen.page)).toBe(false);
   expectNoSecrets(world, result.stdout, result.stderr);
 });
+
+test("A16: Ctrl-C while the user signs in ends the command with 130 and removes the private sign-in page", async () => {
+  const log = join(world.dir, "browser-log-ctrl-c.txt");
+  const browser = join(world.dir, "idle-browser.cjs");
+  // A browser that records the page and does nothing more: the user has not signed in yet.
+  writeFileSync(
+    browser,
+    `#!${process.execPath}
+require("node:fs").writeFileSync(${JSON.stringify(log)}, require("node:url").fileURLToPath(process.argv[2]));
+`,
+    { mode: 0o700 },
+  );
+  let page = "";
+  const result = await runCli(
+    [
+      "--auth",
+      "oauth",
+      "--client-file",
+      world.files.client,
+      "--token-cache",
+      join(world.dir, "ctrl-c", "tokens.json"),
+    ],
+    {
+      env: cleanEnv({ ...world.google.env, BROWSER: browser }),
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (!existsSync(log)) return;
+          clearInterval(poll);
+          page = readFileSync(log, "utf8");
+          expect(existsSync(page)).toBe(true);
+          child.kill("SIGINT");
+        }, 50);
+      },
+    },
+  );
+  expect(result.code).toBe(130);
+  expect(page).not.toBe("");
+  expect(existsSync(dirname(page))).toBe(false);
+}, 60_000);
