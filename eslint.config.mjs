@@ -62,6 +62,7 @@ const LAYERS = {
       "src/rotation.ts",
       "src/default-account.ts",
       "src/permissions.ts",
+      "src/org-policy.ts",
     ],
     may: [],
     why: "A shared pure module stands below everything that uses it.",

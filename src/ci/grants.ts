@@ -91,6 +91,12 @@ export const ROTATOR_SECRET_PERMISSIONS = [
 ] as const;
 
 /**
+ * The organization policies on service-account keys, which the rotator reads before it makes one
+ * (orgpolicy.policy.get, what getEffectivePolicy checks); read-only, on the project alone.
+ */
+export const ROTATOR_POLICY_PERMISSIONS = ["orgpolicy.policy.get"] as const;
+
+/**
  * The project's API keys: make, list, read, read the string of (the rotator hands it to the
  * secret), delete, and wait for the long-running create and delete (operations.get is
  * serviceusage.operations.get, cloud.google.com/api-keys/docs/access-control). API Keys takes no
@@ -154,7 +160,7 @@ export const GATE_ROLE = "roles/iam.serviceAccountTokenCreator";
  * without it there every CI decryption of state fails with "KMS API has not been used in project".
  */
 export const CI_PROJECT_APIS = [
-  // The rotator's calls to API Keys, and the deployer's preflight calls (API Keys, Cloud Billing,
+  // The rotator's calls to API Keys and Organization Policy, and the deployer's preflight calls (API Keys, Cloud Billing,
   // Organization Policy, Resource Manager, Service Usage), are charged to the caller's own project
   // (client-based quota: a service account's calls to the project it belongs to).
   "apikeys.googleapis.com",

@@ -4,7 +4,8 @@
  * the account alone; version management on exactly the key secrets, without read access, through
  * a custom role bound once per secret, each binding's condition naming its secret; and, when the
  * stack has an API key, the project's API key rights and the binding of keys to the one account
- * they are bound to. The proof
+ * they are bound to; with service-account keys, reading the organization policies that could
+ * refuse them (src/rotate/policies.ts reads them before it makes anything). The proof
  * of a new key runs as the keyed account with that key, so the rotator needs no Gemini right.
  */
 
@@ -16,6 +17,7 @@ import {
   KEY_ADMIN_ROLE,
   keySecretCondition,
   ROTATOR_API_KEY_PERMISSIONS,
+  ROTATOR_POLICY_PERMISSIONS,
   ROTATOR_SECRET_PERMISSIONS,
 } from "../ci/grants.ts";
 import type { CiConfig, CiEnvironment } from "../config/types.ts";
@@ -56,6 +58,18 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
         role: KEY_ADMIN_ROLE,
         member,
       },
+      { parent },
+    );
+  }
+  if (keyed.length > 0) {
+    const policies = role(
+      "policies",
+      `CI rotator of ${e.name}: the key policies it reads first`,
+      ROTATOR_POLICY_PERMISSIONS,
+    );
+    new gcp.projects.IAMMember(
+      `${name}-reads-policies`,
+      { project, role: policies.name, member },
       { parent },
     );
   }

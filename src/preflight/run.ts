@@ -26,7 +26,8 @@ import {
 } from "./checks/project-policies.ts";
 import { billingCheck, projectCheck } from "./checks/project.ts";
 import type { CheckResult, Status } from "./checks/result.ts";
-import { getEffectivePolicy, type PolicyRule } from "../google/apis/org-policy.ts";
+import { getEffectivePolicy } from "../google/apis/org-policy.ts";
+import type { PolicyRule } from "../org-policy.ts";
 import { preflightTarget, type PreflightTarget } from "./targets.ts";
 
 export interface PreflightDeps {

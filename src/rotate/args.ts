@@ -29,7 +29,9 @@ export const ROTATE_HELP = `Usage: npm run rotate -- (--stack NAME | --outputs F
        npm run rotate -- migrate --stack NAME [--state FILE] [--dry-run] [options]
 
 Keeps every key the stack declares (its rotation output: service-account keys and the Gemini API
-key) current, with key material only ever in Secret Manager. For each key: when the newest the
+key) current, with key material only ever in Secret Manager. First it reads the organization
+policies that refuse service-account keys (iam.disableServiceAccountKeyCreation and its managed
+form): where one is enforced, those keys fail before anything is made. For each key: when the newest the
 secret holds is keyRotationDays old (or there is none), makes a key, proves it by listing the Gemini
 models with it and calling one (countTokens), and only then adds it as the secret's newest version.
 The key it replaces stays valid one more period; older ones are deleted and their versions

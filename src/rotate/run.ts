@@ -6,12 +6,14 @@
 
 import type { Redactor } from "../cli/redact.ts";
 import { stackOutputJson, type Runner } from "../cli/stack-outputs.ts";
+import { stackFileName } from "../cli/stacks.ts";
 import { commandHttp, type Clock, type Http } from "../google/http.ts";
 import { openSession } from "../google/session.ts";
 import type { RotateOptions } from "./args.ts";
 import { rotateEntry, type EntryOutcome } from "./entry.ts";
 import type { Api } from "../google/apis/call.ts";
 import { parseRotation, type RotationKey } from "./outputs.ts";
+import { accountProject, keyCreationRefusals } from "./policies.ts";
 import { geminiApiKeys, serviceAccountKeys } from "./stores.ts";
 
 /** What a run may take besides its proof (make, store, record, the transport's retries). */
@@ -96,7 +98,29 @@ export async function runRotate(options: RotateOptions, deps: RotateDeps): Promi
     deadlineMs: options.proofTimeoutSeconds * 1000,
     progress: deps.progress,
   };
+  // Before anything is read or made: the policies that would refuse the keys (src/rotate/policies.ts).
+  const refused = await keyCreationRefusals(
+    api,
+    list.keys,
+    options.stack === undefined ? "the stack's file" : stackFileName(options.stack),
+    deps.progress,
+  );
   for (const key of list.keys) {
+    const refusal =
+      key.kind === "service-account-key"
+        ? refused.get(accountProject(key.account) ?? "")
+        : undefined;
+    if (refusal !== undefined) {
+      result.keys.push({
+        kind: key.kind,
+        account: key.account,
+        secret: key.secret,
+        status: "failed",
+        keys: [],
+        error: { reason: refusal.reason, message: refusal.message, fix: refusal.fix },
+      });
+      continue;
+    }
     deps.progress(
       `${key.kind === "api-key" ? "The API key bound to" : "The key of"} ${key.account} (${key.secret})...`,
     );

@@ -476,7 +476,7 @@ describe("the dev rotator holds exactly", () => {
     ],
   });
 
-  test("key admin on the keyed account alone, each key secret's versions and annotations through a binding of its own (never reading one), the project's API keys, and the predefined role that binds them to that account", () => {
+  test("key admin on the keyed account alone, the project's key policies (read before a key is made), each key secret's versions and annotations through a binding of its own (never reading one), the project's API keys, and the predefined role that binds them to that account", () => {
     expect(grantsTo(rotator("dev"))).toEqual([
       {
         on: `project ${project}`,
@@ -489,6 +489,11 @@ describe("the dev rotator holds exactly", () => {
           "apikeys.keys.list",
           "serviceusage.operations.get",
         ],
+      },
+      {
+        on: `project ${project}`,
+        role: `projects/${project}/roles/gak_rotate_policies_dev`,
+        permissions: ["orgpolicy.policy.get"],
       },
       versions("gak-runtime-key-dev"),
       versions("gak-api-key-dev"),
@@ -855,6 +860,7 @@ describe("the rotator's grants follow the keys an environment declares, through 
   test("the API key removed takes the project's API key rights and the binding with it", async () => {
     const grants = await rotatorGrants((c) => delete c["gemini-access-kit:apiKey"]);
     expect(grants.map((g) => g.role).sort()).toEqual([
+      `projects/acme-gemini-dev/roles/gak_rotate_policies_dev`,
       `projects/acme-gemini-dev/roles/gak_rotate_secrets_dev`,
       "roles/iam.serviceAccountKeyAdmin",
     ]);

@@ -25,7 +25,7 @@ import { readInputFile } from "../../src/cli/input-file.ts";
 import { nodeFetch } from "../../src/google/transport/fetch.ts";
 import type { GeneratedKey } from "./google/credentials.ts";
 import { startFakeGoogle, type FakeGoogle } from "./google/server.ts";
-import { PROJECT_NUMBER, type CloudProject } from "./google/state.ts";
+import { cloudProject, PROJECT_NUMBER, type CloudProject } from "./google/state.ts";
 import { ROOT } from "./verify-cli.ts";
 import { tempDir } from "./temp-dir.ts";
 
@@ -55,23 +55,6 @@ export interface PreflightWorld {
   project(id: string): CloudProject;
   /** Sets the effective policy of a constraint on a project (its `spec`). */
   policy(constraint: string, spec: Record<string, unknown>, project?: string): void;
-}
-
-export function cloudProject(
-  projectId: string,
-  number: string,
-  services: readonly string[],
-): CloudProject {
-  return {
-    projectId,
-    number,
-    lifecycleState: "ACTIVE",
-    parent: { type: "organization", id: "246813579024" },
-    billingAccount: "billingAccounts/01A2B3-C4D5E6-F7A8B9",
-    billingEnabled: true,
-    services: new Set(services),
-    policies: new Map(),
-  };
 }
 
 export async function startPreflightWorld(

@@ -2,7 +2,8 @@
  * The dev stack as the rotator finds it in the fake Google: its runtime account, the two key secrets
  * `pulumi up` created (empty), and the rotator's identity (ADC from a key file) holding exactly the
  * rights the CI stack grants it: key admin on the runtime account, the binding of API keys to it,
- * version management on the two secrets (no read), and the project's API key rights. One clock,
+ * version management on the two secrets (no read), the project's API key rights, and reading its
+ * organization policies. One clock,
  * moved by the tests, stamps what Google makes and tells the rotator the time.
  */
 
@@ -15,7 +16,8 @@ import { readInputFile } from "../../src/cli/input-file.ts";
 import { nodeFetch } from "../../src/google/transport/fetch.ts";
 import type { GeneratedKey } from "./google/credentials.ts";
 import { startFakeGoogle, type FakeGoogle } from "./google/server.ts";
-import type { Route } from "./google/state.ts";
+import { cloudProject, PROJECT_NUMBER, type Route } from "./google/state.ts";
+import { CI_PROJECT_APIS, ROTATOR_POLICY_PERMISSIONS } from "../../src/ci/grants.ts";
 import { tempDir } from "./temp-dir.ts";
 
 export const PROJECT = "acme-gemini-dev";
@@ -74,6 +76,16 @@ export async function startRotateWorld(rotation: unknown = ROTATION): Promise<Ro
   google.state.keyAdmins.set(RUNTIME, new Set([ROTATOR]));
   google.state.keyBinders.set(RUNTIME, new Set([ROTATOR]));
   google.state.apiKeyAdmins.add(ROTATOR);
+  // What the rotator reads before it makes a key (ROTATOR_POLICY_PERMISSIONS): no policy set.
+  google.state.cloudProjects.set(PROJECT, cloudProject(PROJECT, PROJECT_NUMBER, []));
+  // The rotator's own project, which its calls are charged to, enables what the CI stack enables.
+  google.state.cloudProjects.set(
+    "acme-gemini-ci",
+    cloudProject("acme-gemini-ci", "210987654321", CI_PROJECT_APIS),
+  );
+  google.state.grants.set(ROTATOR, [
+    { project: PROJECT, permissions: [...ROTATOR_POLICY_PERMISSIONS] },
+  ]);
   for (const name of [KEY_SECRET, API_KEY_SECRET]) {
     google.addSecret(name, undefined, ["group:gemini-dev@example.com"]);
     google.state.secrets.get(name)!.managers.add(ROTATOR);

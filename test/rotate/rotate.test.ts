@@ -11,6 +11,7 @@ import {
   API_KEY_SECRET,
   CHANGING,
   KEY_SECRET,
+  PROJECT,
   RUNTIME,
   rotateInProcess,
   secretVersions,
@@ -243,7 +244,47 @@ describe("when something goes wrong, the old key stays in place", () => {
     expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({});
   });
 
-  test("an organization policy that refuses keys is named with both ways out, and nothing is left behind", async () => {
+  test("an organization policy that refuses keys fails the key before anything of its secret is read or made, with both ways out; the API key is still rotated", async () => {
+    world.google.state.cloudProjects
+      .get(PROJECT)!
+      .policies.set("iam.managed.disableServiceAccountKeyCreation", { rules: [{ enforce: true }] });
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]).toMatchObject({
+      status: "failed",
+      keys: [],
+      error: { reason: "KEY_CREATION_BLOCKED" },
+    });
+    expect(run.result.keys[0]!.error!.message).toBe(
+      `The organization policy iam.managed.disableServiceAccountKeyCreation is enforced on ${PROJECT}: Google refuses every service-account key there, so none was made and the secret was not touched.`,
+    );
+    expect(run.result.keys[0]!.error!.fix).toMatch(
+      /keyless path.*createKey: false.*impersonators.*gcloud org-policies reset iam\.disableServiceAccountKeyCreation --project acme-gemini-dev/,
+    );
+    const touched = world.google.state.requests.filter(
+      (r) => r.route.startsWith("iamKeys.") || r.path.includes("gak-runtime-key-dev"),
+    );
+    expect(touched).toEqual([]);
+    expect(run.progress).toContain(
+      `Reading the organization policies on service-account keys in ${PROJECT}...`,
+    );
+    expect(run.result.keys[1]!.status).toBe("rotated");
+    expect(run.result.exitCode).toBe(1);
+  });
+
+  test("a dry run says the same before it reads anything else", async () => {
+    world.google.state.cloudProjects
+      .get(PROJECT)!
+      .policies.set("iam.disableServiceAccountKeyCreation", { rules: [{ enforce: true }] });
+    const run = await rotateInProcess(world, ["--dry-run"]);
+    expect(run.result.keys[0]).toMatchObject({
+      status: "failed",
+      error: { reason: "KEY_CREATION_BLOCKED" },
+    });
+    expect(world.google.state.requests.filter((r) => r.route.startsWith("iamKeys."))).toEqual([]);
+  });
+
+  test("a policy the caller may not read is no gate: said in progress, and Google's refusal at creation is named with both ways out, nothing left behind", async () => {
+    world.google.state.grants.delete("gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com");
     world.google.state.keyCreationBlocked = true;
     const run = await rotateInProcess(world, []);
     expect(run.result.keys[0]).toMatchObject({
@@ -254,10 +295,13 @@ describe("when something goes wrong, the old key stays in place", () => {
       "constraints/iam.disableServiceAccountKeyCreation",
     );
     expect(run.result.keys[0]!.error!.fix).toMatch(
-      /keyless path.*impersonators.*createKey: false.*gcloud org-policies reset iam\.disableServiceAccountKeyCreation/,
+      /keyless path.*createKey: false.*impersonators.*gcloud org-policies reset iam\.disableServiceAccountKeyCreation/,
     );
     expect(run.result.keys[1]!.status).toBe("rotated");
     expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({});
+    expect(run.progress).toContain(
+      "  could not read them (PERMISSION_DENIED); a key they refuse is refused when it is made, and nothing is left then either.",
+    );
   });
 
   test("an organization policy that refuses binding the API key to its account fails the API key, named, with nothing left", async () => {
@@ -268,7 +312,7 @@ describe("when something goes wrong, the old key stays in place", () => {
       error: {
         reason: "API_KEY_BINDING_BLOCKED",
         fix: expect.stringContaining(
-          "Google exempts keys restricted to generativelanguage.googleapis.com",
+          "set iam.managed.disableServiceAccountApiKeyCreation to enforce: false for this project",
         ),
       },
     });

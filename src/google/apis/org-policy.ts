@@ -4,19 +4,9 @@
  */
 
 import { record } from "../../json.ts";
+import type { PolicyRule } from "../../org-policy.ts";
 import { malformed } from "../http.ts";
 import { context, getObject, onProject, strings, type Api } from "./call.ts";
-
-/** One rule of an effective policy (orgpolicy v2 PolicyRule): exactly one of enforce, allowAll, denyAll, values. */
-export interface PolicyRule {
-  enforce?: boolean;
-  allowAll?: boolean;
-  denyAll?: boolean;
-  allowedValues: string[];
-  deniedValues: string[];
-  /** Managed constraints' parameters, e.g. `{ allowedServices: [...] }`. */
-  parameters?: Record<string, unknown>;
-}
 
 /**
  * `GET orgpolicy.googleapis.com/v2/projects/{project}/policies/{constraint}:getEffectivePolicy`

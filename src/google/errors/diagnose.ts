@@ -4,6 +4,7 @@
  */
 
 import { Failure } from "../../cli/failure.ts";
+import { keyCreationWaysOut } from "../../org-policy.ts";
 import { readError, type GoogleError } from "./body.ts";
 import type { AuthKind, CallContext } from "./context.ts";
 import { geminiPrecondition, quotaFailure, standardKeyRejected } from "./gemini-refusals.ts";
@@ -160,14 +161,14 @@ function orgPolicy(e: GoogleError, context: CallContext, said: string): Failure 
     return new Failure(
       "KEY_CREATION_BLOCKED",
       `${context.what}: an organization policy (${e.violations.join(", ")}) refuses service-account keys here (${said}).`,
-      "Use the keyless path instead: list the consumers as the account's impersonators and set createKey: false. Or have an organization policy administrator exempt this project: gcloud org-policies reset iam.disableServiceAccountKeyCreation --project PROJECT (and the managed constraint iam.managed.disableServiceAccountKeyCreation).",
+      keyCreationWaysOut("PROJECT", stackFile(context)),
     );
   }
   if (e.violations.some((v) => /disableServiceAccountApiKeyCreation$/.test(v))) {
     return new Failure(
       "API_KEY_BINDING_BLOCKED",
       `${context.what}: an organization policy (${e.violations.join(", ")}) refuses API keys bound to a service account (${said}).`,
-      "Google exempts keys restricted to generativelanguage.googleapis.com alone, which is how the kit makes them; if this one is refused, have an organization policy administrator allow the binding for this project (iam.managed.disableServiceAccountApiKeyCreation).",
+      "Google has said keys restricted to generativelanguage.googleapis.com alone, as the kit makes them, are allowed (googleapis/python-genai#2391), but this one was refused: have an organization policy administrator set iam.managed.disableServiceAccountApiKeyCreation to enforce: false for this project, or drop apiKey from the stack's file and use the keyless path.",
     );
   }
   return undefined;

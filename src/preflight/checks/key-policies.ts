@@ -5,11 +5,13 @@
 
 import {
   CONSTRAINTS,
+  KEY_CREATION_CONSTRAINTS,
+  keyCreationWaysOut,
   keyExpiryHours,
   keyLifetimeHours,
   longestPeriodFor,
   readBoolean,
-} from "../constraints.ts";
+} from "../../org-policy.ts";
 import type { PreflightTarget } from "../targets.ts";
 import { couldNot, GEMINI, type CheckResult } from "./result.ts";
 import { policyCall, describeRules, policyCheck, type PolicyReader } from "./policy.ts";
@@ -20,7 +22,7 @@ export async function keyCreationCheck(
   t: PreflightTarget,
 ): Promise<CheckResult> {
   const keys = t.keys!;
-  const constraints = [CONSTRAINTS.keyCreation, CONSTRAINTS.keyCreationManaged];
+  const constraints = KEY_CREATION_CONSTRAINTS;
   const base = {
     id: "org-policy",
     constraint: CONSTRAINTS.keyCreation,
@@ -38,23 +40,26 @@ export async function keyCreationCheck(
         summary: `Service-account keys may be created in ${keys.project}.`,
         evidence,
       };
-    // up makes no key (the rotator does), so it succeeds: a warning here, and the rotator's own run
-    // is refused at its first key, before anything is made (KEY_CREATION_BLOCKED).
+    // up makes no key (the rotator does), so it succeeds: a warning here. The rotator reads the same
+    // policies before it makes anything and fails those keys (KEY_CREATION_BLOCKED, src/rotate/policies.ts).
     return {
       ...base,
       status: "warn",
-      summary: `${enforced.join(" and ")} ${enforced.length === 1 ? "is" : "are"} enforced on ${keys.project}: up succeeds, but the rotator cannot make the keys the stack issues for ${keys.accounts.join(", ")} (npm run rotate fails with KEY_CREATION_BLOCKED, making nothing).`,
+      summary: `${enforced.join(" and ")} ${enforced.length === 1 ? "is" : "are"} enforced on ${keys.project}: up succeeds, but the rotator cannot make the keys the stack issues for ${keys.accounts.join(", ")} (npm run rotate reads the same policies first and fails those keys with KEY_CREATION_BLOCKED, making nothing).`,
       evidence,
-      fix:
-        `Either take the keyless path: in ${t.stackFile} set createKey: false for ${keys.accounts.length === 1 ? "the account" : "each account"} and list its consumers as impersonators (they act as it with short-lived tokens, nothing to leak). ` +
-        `Or have an organization policy administrator (roles/orgpolicy.policyAdmin) make an exception for this project: gcloud org-policies reset ${CONSTRAINTS.keyCreation} --project ${keys.project}, and the same for ${CONSTRAINTS.keyCreationManaged}.`,
+      fix: keyCreationWaysOut(keys.project, t.stackFile, keys.accounts.length),
     };
   } catch (err) {
     return couldNot(base, "read the key-creation policies", err);
   }
 }
 
-/** iam.managed.disableServiceAccountApiKeyCreation: enforced by default; Google exempts keys restricted to the Gemini API. */
+/**
+ * iam.managed.disableServiceAccountApiKeyCreation: enforced by default. Google's pages describe the
+ * managed constraint as set to true or false (restricting-service-accounts); that keys restricted to
+ * the Gemini API are exempt rests on Google's e-mail quoted in googleapis/python-genai#2391, not on
+ * a documentation page, so an enforced policy is a warning, not a pass.
+ */
 export function apiKeyBindingCheck(read: PolicyReader, t: PreflightTarget): Promise<CheckResult> {
   const key = t.apiKey!;
   return policyCheck(read, CONSTRAINTS.apiKeyBinding, key.project, (rules, evidence) => {
@@ -65,26 +70,11 @@ export function apiKeyBindingCheck(read: PolicyReader, t: PreflightTarget): Prom
         summary: `API keys may be bound to service accounts in ${key.project}.`,
         evidence,
       };
-    const allowed = reading.parameters?.allowedServices;
-    if (Array.isArray(allowed)) {
-      if (allowed.includes(GEMINI))
-        return {
-          status: "pass",
-          summary: `${CONSTRAINTS.apiKeyBinding} is enforced on ${key.project} with ${GEMINI} among its allowedServices: the rotator's key may be bound.`,
-          evidence,
-        };
-      return {
-        status: "fail",
-        summary: `${CONSTRAINTS.apiKeyBinding} is enforced on ${key.project} and its allowedServices leave out ${GEMINI}: the rotator cannot make the API key bound to ${key.account}.`,
-        evidence,
-        fix: `Have an organization policy administrator add ${GEMINI} to the constraint's allowedServices parameter for this project (cloud.google.com/docs/authentication/api-keys), or drop apiKey from ${t.stackFile} and use the keyless path.`,
-      };
-    }
     return {
       status: "warn",
-      summary: `${CONSTRAINTS.apiKeyBinding} is enforced on ${key.project}${reading.byDefault ? " (Google enforces it by default)" : ""}. Google states that keys restricted to ${GEMINI} are exempt, and the kit's key is; its documentation does not say so everywhere.`,
+      summary: `${CONSTRAINTS.apiKeyBinding} is enforced on ${key.project}${reading.byDefault ? " (Google enforces it by default)" : ""}. Google has said by e-mail that keys restricted to ${GEMINI}, as the kit's is, are allowed anyway; its documentation does not say so.`,
       evidence,
-      fix: `Nothing to do if the rotator's first run makes the key. If it is refused (API_KEY_BINDING_BLOCKED), have an organization policy administrator set the constraint with allowedServices: [${GEMINI}] for this project. Google's statement: googleapis/python-genai#2391.`,
+      fix: `Nothing to do if the rotator's first run makes the key. If it is refused (API_KEY_BINDING_BLOCKED), have an organization policy administrator set the constraint to enforce: false for this project (gcloud org-policies set-policy with a spec of one rule, enforce: false), or drop apiKey from ${t.stackFile} and use the keyless path. Google's statement: googleapis/python-genai#2391.`,
     };
   });
 }

@@ -3,7 +3,7 @@
  * evidence.
  */
 
-import type { PolicyRule } from "../../google/apis/org-policy.ts";
+import type { PolicyRule } from "../../org-policy.ts";
 import { couldNot, HOSTS, type CheckResult } from "./result.ts";
 
 export function policyCall(project: string, constraint: string): string {

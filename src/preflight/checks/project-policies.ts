@@ -9,7 +9,7 @@ import {
   listAllows,
   listRestricts,
   readBoolean,
-} from "../constraints.ts";
+} from "../../org-policy.ts";
 import type { PreflightTarget, ProjectTarget } from "../targets.ts";
 import type { CheckResult } from "./result.ts";
 import { policyCheck, type PolicyReader } from "./policy.ts";

@@ -102,10 +102,26 @@ export const getKey: Handler = (ctx, [, email, keyId]) => {
   json(ctx.res, 200, keyJson(email!, key));
 };
 
+/**
+ * Whether the project's effective policies enforce either key-creation constraint: one rule
+ * `enforce: true` (the constraints are boolean; neither is enforced by default), the same
+ * policies the fake's getEffectivePolicy answers with.
+ */
+function keyCreationEnforced(state: GoogleState, project: string): boolean {
+  const policies = state.cloudProjects.get(project)?.policies;
+  return [
+    "iam.disableServiceAccountKeyCreation",
+    "iam.managed.disableServiceAccountKeyCreation",
+  ].some((c) => {
+    const rules = policies?.get(c)?.rules;
+    return Array.isArray(rules) && rules.some((r) => (r as { enforce?: unknown }).enforce === true);
+  });
+}
+
 export const createKey: Handler = (ctx, [, email]) => {
   const keys = keysOf(ctx, email!, "iam.serviceAccountKeys.create");
   if (keys === undefined) return;
-  if (ctx.state.keyCreationBlocked) {
+  if (ctx.state.keyCreationBlocked || keyCreationEnforced(ctx.state, accountProject(email!))) {
     return json(
       ctx.res,
       400,

@@ -237,6 +237,24 @@ export function generateModels(count: number): Record<string, unknown>[] {
   });
 }
 
+/** An active project with billing, under an organization, with these services and no policy set. */
+export function cloudProject(
+  projectId: string,
+  number: string,
+  services: readonly string[],
+): CloudProject {
+  return {
+    projectId,
+    number,
+    lifecycleState: "ACTIVE",
+    parent: { type: "organization", id: "246813579024" },
+    billingAccount: "billingAccounts/01A2B3-C4D5E6-F7A8B9",
+    billingEnabled: true,
+    services: new Set(services),
+    policies: new Map(),
+  };
+}
+
 /** The number of the project the fake serves (the dev stack's, acme-gemini-dev). */
 export const PROJECT_NUMBER = "123456789012";
 

@@ -2,10 +2,19 @@
  * The organization policy constraints that decide what a stack may create, and how an effective
  * policy's rules read for each (google/cloud/orgpolicy/v2/orgpolicy.proto PolicyRule; the
  * constraints' descriptions at cloud.google.com/resource-manager/docs/organization-policy/org-policy-constraints).
- * Pure.
+ * Pure: preflight judges every constraint here, the rotator the key-creation ones before it makes a key.
  */
 
-import type { PolicyRule } from "../google/apis/org-policy.ts";
+/** One rule of an effective policy (orgpolicy v2 PolicyRule): exactly one of enforce, allowAll, denyAll, values. */
+export interface PolicyRule {
+  enforce?: boolean;
+  allowAll?: boolean;
+  denyAll?: boolean;
+  allowedValues: string[];
+  deniedValues: string[];
+  /** A managed constraint's parameters (orgpolicy.proto PolicyRule.parameters), shown as evidence. */
+  parameters?: Record<string, unknown>;
+}
 
 export const CONSTRAINTS = {
   keyCreation: "iam.disableServiceAccountKeyCreation",
@@ -36,8 +45,6 @@ export interface BooleanReading {
   enforced: boolean;
   /** No policy sets it: the reading is the constraint's default. */
   byDefault: boolean;
-  /** The enforcing rule's parameters (managed constraints), when it has any. */
-  parameters?: Record<string, unknown>;
 }
 
 /** A boolean constraint: one rule without a condition decides it (`enforce`); none, its default. */
@@ -47,11 +54,7 @@ export function readBoolean(constraint: string, rules: readonly PolicyRule[]): B
     return { enforced: ENFORCED_BY_DEFAULT[constraint] ?? false, byDefault: true };
   // Conditions are already evaluated in an effective policy; if several rules remain, any enforcing one wins.
   const enforcing = deciding.find((r) => r.enforce === true);
-  return {
-    enforced: enforcing !== undefined,
-    byDefault: false,
-    ...(enforcing?.parameters ? { parameters: enforcing.parameters } : {}),
-  };
+  return { enforced: enforcing !== undefined, byDefault: false };
 }
 
 /** A list constraint: whether `value` is allowed by the merged rules (allowAll, denyAll, allowed and denied values). */
@@ -110,3 +113,17 @@ export const ALWAYS_ALLOWED_SERVICES = new Set([
   "logging.googleapis.com",
   "monitoring.googleapis.com",
 ]);
+
+/** The key-creation constraints: either one enforced refuses every service-account key. */
+export const KEY_CREATION_CONSTRAINTS = [CONSTRAINTS.keyCreation, CONSTRAINTS.keyCreationManaged];
+
+/**
+ * Both ways past an enforced key-creation constraint: the keyless path, or an exception for the
+ * project. `where` names the stack file, or how to find it.
+ */
+export function keyCreationWaysOut(project: string, where: string, accounts = 1): string {
+  return (
+    `Either take the keyless path: in ${where} set createKey: false for ${accounts === 1 ? "the account" : "each account"} and list its consumers as impersonators (they act as it with short-lived tokens, nothing to leak). ` +
+    `Or have an organization policy administrator (roles/orgpolicy.policyAdmin) make an exception for this project: gcloud org-policies reset ${CONSTRAINTS.keyCreation} --project ${project}, and the same for ${CONSTRAINTS.keyCreationManaged}.`
+  );
+}
