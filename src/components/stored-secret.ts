@@ -52,10 +52,13 @@ export class StoredSecret extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.secretManagerApi ? [args.secretManagerApi] : [] },
     );
     for (const [version, data] of Object.entries(args.versions)) {
-      // Written write-only: the provider keeps no copy in the state (secretDataWo), and reading the
-      // version back then never calls :access (magic-modules custom_flatten/secret_version_access),
-      // so whoever applies the stack needs no right to read the secret. A new value is a new
-      // write-only version number, which replaces the version.
+      // Written write-only (secretDataWo): reading the version back then never calls :access
+      // (magic-modules custom_flatten/secret_version_access), so whoever applies the stack needs no
+      // right to read the secret. Pulumi still writes the value into the state's inputs, encrypted
+      // as a secret (its write-only fields documentation; pulumi-terraform-bridge#3201), never into
+      // its outputs. A new value is a new write-only version number, which replaces the version.
+      // @pulumi/gcp 9 types that number as a number; the provider of @pulumi/gcp 10
+      // (terraform-provider-google 8) makes it a string, required with the data.
       new gcp.secretmanager.SecretVersion(
         `${name}-version-${version}`,
         {

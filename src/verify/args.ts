@@ -74,7 +74,7 @@ export function parseVerifyArgs(argv: string[]): VerifyOptions {
     expectModels: (v["expect-model"] ?? []).map((m) =>
       m.startsWith("models/") ? m : `models/${m}`,
     ),
-    probe: v.probe ?? false,
+    probe: v["probe-generate"] ? "generateContent" : v.probe ? "countTokens" : undefined,
     tuned: v.tuned ?? false,
     pageSize: count("page-size", v["page-size"], 1, 1000),
     scopes: v.scope ?? [],
@@ -150,6 +150,7 @@ function parse(argv: string[]) {
       project: { type: "string" },
       "expect-model": { type: "string", multiple: true },
       probe: { type: "boolean" },
+      "probe-generate": { type: "boolean" },
       tuned: { type: "boolean" },
       "page-size": { type: "string" },
       scope: { type: "string", multiple: true },

@@ -7,7 +7,7 @@ export const HELP = `Usage: npm run verify -- [options]
        npm run verify -- share-tuned-model tunedModels/ID --grantee-type USER|GROUP|EVERYONE [--email ADDRESS] [--role READER|WRITER|OWNER] [options]
 
 Authenticates the way a consumer of the stack will, lists the Gemini models (every page), with
---probe calls one of them, and says why when it cannot.
+--probe calls one of them (--probe-generate generates one token), and says why when it cannot.
 
 Where the stack's facts come from (optional):
   --stack NAME             read the stack's outputs with \`pulumi stack output --json\`
@@ -33,8 +33,11 @@ keyless, adc without a stack; --key-file or --client-file pick their own):
 Checks:
   --expect-model NAME      fail unless this model is listed, e.g. gemini-3.8-flash or
                            models/gemini-3.8-flash (repeatable)
-  --probe                  then call countTokens (free) on the first --expect-model, or else on the
-                           newest gemini-N-flash listed: proves the identity can call a model
+  --probe                  then call countTokens on the first --expect-model, or else on the
+                           newest gemini-N-flash listed: proves the identity can call a model.
+                           Free and exempt from the model's quota, so a quota of 0 passes it
+  --probe-generate         call generateContent for one output token instead: billed, and counts
+                           against the quota, so it also proves the project may generate
   --tuned                  also list tuned models (legacy: none can be tuned since May 2025)
   --page-size N            models per page (default: Google's, 50)
   --wait SECONDS           retry "API not enabled" with backoff for up to this long (a freshly

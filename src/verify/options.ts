@@ -1,6 +1,6 @@
 /** What one verify run is asked to do: its command line, parsed and checked (./args.ts). */
 
-import type { GranteeType, PermissionRole } from "../google/apis/gemini.ts";
+import type { GranteeType, PermissionRole, ProbeMethod } from "../google/apis/gemini.ts";
 import type { AuthKind } from "../google/errors/context.ts";
 
 export interface VerifyOptions {
@@ -15,7 +15,8 @@ export interface VerifyOptions {
   impersonate?: string;
   project?: string;
   expectModels: string[];
-  probe: boolean;
+  /** --probe: countTokens; --probe-generate: generateContent of one token; else none. */
+  probe?: ProbeMethod;
   tuned: boolean;
   pageSize?: number;
   scopes: string[];

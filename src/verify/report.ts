@@ -63,7 +63,7 @@ function verdict(result: VerifyResult, style: Style): string[] {
   }
   if (result.probe !== undefined) {
     lines.push(
-      `  probe       ${terminalLine(result.probe.model)}: countTokens answered (${result.probe.totalTokens} tokens)`,
+      `  probe       ${terminalLine(result.probe.model)}: ${result.probe.method} answered (${result.probe.totalTokens} tokens)`,
     );
   }
   if (result.tunedModels !== undefined) lines.push(`  tuned       ${result.tunedModels.length}`);

@@ -13,6 +13,7 @@ import { parseOutputs, readStackOutputs, type StackFacts } from "./facts.ts";
 import {
   countTokens,
   defaultProbeModel,
+  generateOneToken,
   listModels,
   listTunedModels,
   noModels,
@@ -21,6 +22,7 @@ import {
   type Model,
   type Permission,
   type Probe,
+  type ProbeMethod,
   type TunedModel,
 } from "../google/apis/gemini.ts";
 import { commandHttp, type Clock, type Http } from "../google/http.ts";
@@ -50,7 +52,7 @@ export interface VerifyResult {
   models?: Model[];
   tunedModels?: TunedModel[];
   expectedModels?: { name: string; found: boolean }[];
-  /** With --probe: the model called and what it counted. */
+  /** With --probe or --probe-generate: the model called, how, and the tokens it answered with. */
   probe?: Probe;
   permission?: Permission;
   message?: string;
@@ -145,34 +147,41 @@ async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResul
     };
     return;
   }
-  if (options.probe)
+  if (options.probe !== undefined)
     result.probe = await probe(
       http,
       target,
       result.models,
+      options.probe,
       options.expectModels[0],
       caller.identity.principal,
     );
 }
 
-/** countTokens on the model asked for, or on the default one; no model to call is a failure, never a pass. */
+/** The probe on the model asked for, or on the default one; no model to call is a failure, never a pass. */
 async function probe(
   http: Http,
   target: GeminiTarget,
   models: Model[],
+  method: ProbeMethod,
   expected: string | undefined,
   principal: string,
 ): Promise<Probe> {
-  const model = expected ?? defaultProbeModel(models);
+  const model = expected ?? defaultProbeModel(models, method);
+  const flag = method === "countTokens" ? "--probe" : "--probe-generate";
   if (model === undefined) {
     throw new Failure(
       "NO_PROBE_MODEL",
-      `None of the ${models.length} models ${principal} can list is a Gemini model that supports countTokens, so --probe has nothing to call.`,
+      `None of the ${models.length} models ${principal} can list is a Gemini model that supports ${method}, so ${flag} has nothing to call.`,
       "Name the model to call with --expect-model NAME.",
     );
   }
-  http.progress(`Calling ${model} (countTokens)...`);
-  return countTokens(http, target, model);
+  if (method === "countTokens") {
+    http.progress(`Calling ${model} (countTokens: free, and exempt from the model's quota)...`);
+    return countTokens(http, target, model);
+  }
+  http.progress(`Calling ${model} (generateContent of one token: billed, counts against quota)...`);
+  return generateOneToken(http, target, model);
 }
 
 async function logout(

@@ -300,8 +300,12 @@ describe("the Gemini API's errors of 2026, each from a fixture that cites where 
   const probe = () => [...keyArgs(), "--probe"];
 
   test("429 with a quota limit of 0 is QUOTA_ZERO: not retried, and the fix links billing and the tiers' limits", async () => {
-    world.google.failNext("countTokens", quotaZero("gemini-3.8-flash"));
-    const { result, sleeps } = await verifyInProcess(world.google, probe());
+    // Only generation counts against the quota (countTokens is exempt): the one-token probe.
+    world.google.failNext("generateContent", quotaZero("gemini-3.8-flash"));
+    const { result, sleeps } = await verifyInProcess(world.google, [
+      ...keyArgs(),
+      "--probe-generate",
+    ]);
     expect(result.error).toMatchObject({
       reason: "QUOTA_ZERO",
       message: expect.stringContaining(

@@ -1,6 +1,7 @@
 /**
  * --probe: after listing, each identity calls countTokens on one model with the same credential, so
- * a pass proves it can call a model. The core runs in-process against the fake Google, through the
+ * a pass proves it can call a model; --probe-generate generates one token instead, which the
+ * model's quota governs. The core runs in-process against the fake Google, through the
  * real google-auth-library; the fake checks each credential the way the Gemini API does.
  */
 
@@ -247,6 +248,93 @@ describe("which model is called", () => {
   });
 });
 
+describe("a project with no quota for the model (countTokens is quota-exempt, generation is not)", () => {
+  beforeEach(() => {
+    world.google.state.generationQuotaZero = true;
+  });
+  afterEach(() => {
+    world.google.state.generationQuotaZero = false;
+  });
+
+  test("--probe passes: countTokens is free and exempt from the quota, so it proves the call, not the quota", async () => {
+    const { result, progress } = await verifyInProcess(world.google, [
+      "--key-file",
+      world.files.runtimeKey,
+      "--probe",
+    ]);
+    expect(result).toMatchObject({ ok: true, probe: { method: "countTokens" } });
+    expect(progress).toContain(
+      "Calling models/gemini-3.8-flash (countTokens: free, and exempt from the model's quota)...",
+    );
+  });
+
+  test("--probe-generate fails with QUOTA_ZERO and the billing fix, after one request for one output token", async () => {
+    const { result } = await verifyInProcess(world.google, [
+      "--key-file",
+      world.files.runtimeKey,
+      "--probe-generate",
+    ]);
+    expect(result).toMatchObject({
+      ok: false,
+      exitCode: 1,
+      error: { reason: "QUOTA_ZERO", fix: expect.stringContaining("Set up billing") },
+    });
+    const calls = world.google.requestsTo("generateContent");
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.path).toBe("/v1beta/models/gemini-3.8-flash:generateContent");
+    expect(JSON.parse(calls[0]!.body)).toEqual({
+      contents: [{ role: "user", parts: [{ text: PROBE_TEXT }] }],
+      generationConfig: { maxOutputTokens: 1, candidateCount: 1 },
+    });
+    expect(world.google.requestsTo("countTokens")).toEqual([]);
+  });
+});
+
+describe("--probe-generate where the quota allows", () => {
+  test("one token generated: reported with the method and the tokens Google counted (prompt and output)", async () => {
+    const { result } = await verifyInProcess(world.google, [
+      "--key-file",
+      world.files.runtimeKey,
+      "--probe-generate",
+    ]);
+    expect(result).toMatchObject({
+      ok: true,
+      probe: { model: "models/gemini-3.8-flash", method: "generateContent", totalTokens: 3 },
+    });
+    expect(formatText(result, { colour: false })).toContain(
+      "probe       models/gemini-3.8-flash: generateContent answered (3 tokens)",
+    );
+  });
+
+  test("an answer without a candidates list is MALFORMED_RESPONSE, never a pass", async () => {
+    world.google.failNext("generateContent", {
+      status: 200,
+      body: { usageMetadata: { totalTokenCount: 3 } },
+    });
+    const { result } = await verifyInProcess(world.google, [
+      "--key-file",
+      world.files.runtimeKey,
+      "--probe-generate",
+    ]);
+    expect(result.error).toMatchObject({
+      reason: "MALFORMED_RESPONSE",
+      message: expect.stringContaining("candidates"),
+    });
+  });
+
+  test("an embedding model named with --expect-model is refused as Google refuses it: not supported for generateContent", async () => {
+    const { result } = await verifyInProcess(world.google, [
+      "--key-file",
+      world.files.runtimeKey,
+      "--expect-model",
+      "gemini-embedding-001",
+      "--probe-generate",
+    ]);
+    expect(result.ok).toBe(false);
+    expect(result.error!.message).toContain("not supported for generateContent");
+  });
+});
+
 describe("what a run shows", () => {
   test("the report's verdict names the model and what it counted", async () => {
     const { result } = await verifyInProcess(world.google, [
@@ -260,16 +348,16 @@ describe("what a run shows", () => {
   });
 
   test("a failed probe keeps the listing and exits 1 with the diagnosis, without retrying a quota of 0", async () => {
-    world.google.failNext("countTokens", quotaZero("gemini-3.8-flash"));
+    world.google.failNext("generateContent", quotaZero("gemini-3.8-flash"));
     const { result, sleeps } = await verifyInProcess(world.google, [
       "--key-file",
       world.files.runtimeKey,
-      "--probe",
+      "--probe-generate",
     ]);
     expect(result).toMatchObject({ ok: false, exitCode: 1, error: { reason: "QUOTA_ZERO" } });
     expect(result.models).toHaveLength(57);
     expect(result.probe).toBeUndefined();
-    expect(world.google.requestsTo("countTokens")).toHaveLength(1);
+    expect(world.google.requestsTo("generateContent")).toHaveLength(1);
     expect(sleeps).toEqual([]);
   });
 

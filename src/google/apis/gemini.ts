@@ -1,7 +1,7 @@
 /**
  * The Gemini API, v1beta (the Generative Language API; discovery document generativelanguage
- * v1beta, reference ai.google.dev/api): models.list (every page), models.countTokens (the probe),
- * tunedModels.list, and sharing a tuned model (the quickstart's REST appendix). Responses are
+ * v1beta, reference ai.google.dev/api): models.list (every page), models.countTokens and
+ * models.generateContent of one token (the probes), tunedModels.list, and sharing a tuned model (the quickstart's REST appendix). Responses are
  * checked against their documented shape, so a proxy's HTML page or a truncated body is an error,
  * not a crash.
  */
@@ -147,9 +147,13 @@ export function noModels(baseUrl: string, principal: string): Failure {
   );
 }
 
+/** How the probe calls a model: countTokens (free, quota-exempt) or generateContent (one output token, billed, counts against quota). */
+export type ProbeMethod = "countTokens" | "generateContent";
+
 /** What the probe proved: the identity called a model, and what the model answered. */
 export interface Probe {
   model: string;
+  method: ProbeMethod;
   totalTokens: number;
 }
 
@@ -158,31 +162,75 @@ export const PROBE_TEXT = "gemini-access-kit probe";
 
 /**
  * `POST /v1beta/{model}:countTokens` with `{"contents": [{"parts": [{"text": ...}]}]}`, answered with
- * `{"totalTokens": N}` (ai.google.dev/api/tokens). It is free and runs the model's own checks (quota,
- * location, the key's type), so a pass proves the identity can call a model, not only list them.
- * Proto3 JSON leaves a zero out, so a missing totalTokens is 0; any other type is malformed.
+ * `{"totalTokens": N}` (ai.google.dev/api/tokens). It runs the model's own checks of the caller, its
+ * location and the key's type, so a pass proves the identity can call a model, not only list them.
+ * It is free and exempt from the inference quota (Firebase's Count Tokens page: "no charge or quota
+ * restriction", up to 3,000 RPM), so a project whose quota for the model is 0 passes it: only
+ * generateContent proves that. Proto3 JSON leaves a zero out, so a missing totalTokens is 0; any
+ * other type is malformed.
  */
 export async function countTokens(http: Http, target: GeminiTarget, model: string): Promise<Probe> {
   const what = `Count tokens with ${model}`;
   const url = `${target.baseUrl}/v1beta/${model}:countTokens`;
+  const body = await probeCall(http, target, what, url, {
+    contents: [{ parts: [{ text: PROBE_TEXT }] }],
+  });
+  const total = body.totalTokens ?? 0;
+  if (!isNumber(total))
+    throw malformed(what, new URL(url).origin, 200, 'has a "totalTokens" that is not a number');
+  return { model, method: "countTokens", totalTokens: total };
+}
+
+/**
+ * `POST /v1beta/{model}:generateContent` asking for one output token
+ * (`generationConfig.maxOutputTokens: 1`; ai.google.dev/api/generate-content), answered with
+ * `candidates` and `usageMetadata.totalTokenCount`. Billed and counted against the model's quota,
+ * which is what it proves: a quota of 0 refuses it (429, QUOTA_ZERO). A candidate cut off at one
+ * token (finishReason MAX_TOKENS), or with no text at all, is still a model that answered.
+ */
+export async function generateOneToken(
+  http: Http,
+  target: GeminiTarget,
+  model: string,
+): Promise<Probe> {
+  const what = `Generate one token with ${model}`;
+  const url = `${target.baseUrl}/v1beta/${model}:generateContent`;
+  const body = await probeCall(http, target, what, url, {
+    contents: [{ role: "user", parts: [{ text: PROBE_TEXT }] }],
+    generationConfig: { maxOutputTokens: 1, candidateCount: 1 },
+  });
+  const origin = new URL(url).origin;
+  if (!Array.isArray(body.candidates))
+    throw malformed(what, origin, 200, 'has no "candidates" list');
+  const usage = record(body.usageMetadata) ?? {};
+  const total = usage.totalTokenCount ?? 0;
+  if (!isNumber(total))
+    throw malformed(
+      what,
+      origin,
+      200,
+      'has a "usageMetadata.totalTokenCount" that is not a number',
+    );
+  return { model, method: "generateContent", totalTokens: total };
+}
+
+/** One probe request: its JSON object answer, or MALFORMED_RESPONSE. */
+async function probeCall(
+  http: Http,
+  target: GeminiTarget,
+  what: string,
+  url: string,
+  request: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const body = record(
     await callJson(
       http,
       { ...target.context, what, service: "gemini" },
-      {
-        method: "POST",
-        url,
-        headers: await target.headers(),
-        body: { contents: [{ parts: [{ text: PROBE_TEXT }] }] },
-      },
+      { method: "POST", url, headers: await target.headers(), body: request },
     ),
   );
-  const origin = new URL(url).origin;
-  if (body === undefined) throw malformed(what, origin, 200, "is not a JSON object");
-  const total = body.totalTokens ?? 0;
-  if (!isNumber(total))
-    throw malformed(what, origin, 200, 'has a "totalTokens" that is not a number');
-  return { model, totalTokens: total };
+  if (body === undefined) throw malformed(what, new URL(url).origin, 200, "is not a JSON object");
+  return body;
 }
 
 const FLASH = /^models\/gemini-(\d+(?:\.\d+)?)-flash$/;
@@ -191,12 +239,14 @@ const FLASH = /^models\/gemini-(\d+(?:\.\d+)?)-flash$/;
  * The model the probe calls when no --expect-model names one: the newest stable Flash model listed
  * (`models/gemini-N-flash` with the highest N), since models.list also returns retired models and
  * nothing in an entry marks one retired, and the newest is the last to be retired. Failing that, the
- * first listed `models/gemini-` model, by name, that supports countTokens; undefined if none does.
+ * first listed `models/gemini-` model, by name, that supports the method; undefined if none does.
  */
-export function defaultProbeModel(models: Model[]): string | undefined {
+export function defaultProbeModel(
+  models: Model[],
+  method: ProbeMethod = "countTokens",
+): string | undefined {
   const counts = (m: Model) =>
-    m.supportedGenerationMethods === undefined ||
-    m.supportedGenerationMethods.includes("countTokens");
+    m.supportedGenerationMethods === undefined || m.supportedGenerationMethods.includes(method);
   const usable = models.filter(counts);
   let best: { name: string; version: number[] } | undefined;
   for (const m of usable) {

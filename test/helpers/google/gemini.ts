@@ -1,11 +1,13 @@
 /**
- * The fake's Gemini API (REST reference ai.google.dev/api): models.list / models.countTokens / tunedModels.list / permissions.create, checking credentials
+ * The fake's Gemini API (REST reference ai.google.dev/api): models.list / models.countTokens /
+ * models.generateContent / tunedModels.list / permissions.create, checking credentials
  * the way Google does (OAuth tokens, or API keys in x-goog-api-key with their API restrictions) and
  * answering with Google's error shapes.
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearer } from "./oauth.ts";
+import { quotaZero } from "../../fixtures/gemini-errors.ts";
 import { googleError, json } from "./respond.ts";
 import { PROJECT_NUMBER, type GoogleState, type Token } from "./state.ts";
 
@@ -176,19 +178,21 @@ export function models(
 }
 
 /**
- * `POST /v1beta/{model}:countTokens` (ai.google.dev/api/tokens): `{"contents": [{"parts": [{"text"}]}]}`
- * in, `{"totalTokens": N}` out (here one token per word). A model that is not listed is Google's 404,
- * whose message is the one the API sends for an unknown model.
+ * What a model call (countTokens, generateContent) checks before it answers, in Google's shapes: the
+ * caller (geminiCaller), an `AQ.` key that may list but not call, a model that is not listed or does
+ * not support the method (Google's 404 message for an unknown model), and a body with text parts.
+ * The texts, or undefined when the error response was sent.
  */
-export function countTokens(
+function modelCall(
   state: GoogleState,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
   model: string,
+  method: "countTokens" | "generateContent",
   body: string,
-): void {
-  if (geminiCaller(state, req, res, url) === undefined) return;
+): { texts: string[]; request: Record<string, unknown> } | undefined {
+  if (geminiCaller(state, req, res, url) === undefined) return undefined;
   const key = req.headers["x-goog-api-key"];
   if (typeof key === "string" && state.apiKeys.get(key)?.listOnly === true) {
     // The body as users report it for an `AQ.` key on a model call (Kilo-Org/kilocode#11763).
@@ -202,45 +206,107 @@ export function countTokens(
         { reason: "ACCESS_TOKEN_TYPE_UNSUPPORTED", metadata: { service: GEMINI } },
       ),
     );
-    return;
+    return undefined;
   }
-  if (!state.models.some((m) => m.name === model)) {
+  const listed = state.models.find((m) => m.name === model);
+  const methods = listed?.supportedGenerationMethods;
+  if (listed === undefined || (Array.isArray(methods) && !methods.includes(method))) {
     json(
       res,
       404,
       googleError(
         404,
         "NOT_FOUND",
-        `${model} is not found for API version v1beta, or is not supported for countTokens. Call ListModels to see the list of available models and their supported methods.`,
+        `${model} is not found for API version v1beta, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`,
       ),
     );
-    return;
+    return undefined;
   }
-  let request: { contents?: { parts?: { text?: unknown }[] }[] };
+  let request: { contents?: { parts?: { text?: unknown }[] }[] } & Record<string, unknown>;
   try {
     request = JSON.parse(body) as typeof request;
   } catch {
     json(res, 400, googleError(400, "INVALID_ARGUMENT", "Invalid JSON payload received."));
-    return;
+    return undefined;
   }
   const texts = (request.contents ?? []).flatMap((c) => c.parts ?? []).map((p) => p.text);
   if (texts.length === 0 || texts.some((t) => typeof t !== "string")) {
+    const name = method === "countTokens" ? "CountTokensRequest" : "GenerateContentRequest";
     json(
       res,
       400,
-      googleError(
-        400,
-        "INVALID_ARGUMENT",
-        "* CountTokensRequest.contents: contents is not specified",
-      ),
+      googleError(400, "INVALID_ARGUMENT", `* ${name}.contents: contents is not specified`),
     );
+    return undefined;
+  }
+  return { texts: texts as string[], request };
+}
+
+/** One token per word: the fake's tokenizer. */
+function tokens(texts: string[]): number {
+  return texts.reduce((n, t) => n + t.split(/\s+/).filter(Boolean).length, 0);
+}
+
+/**
+ * `POST /v1beta/{model}:countTokens` (ai.google.dev/api/tokens): `{"contents": [{"parts": [{"text"}]}]}`
+ * in, `{"totalTokens": N}` out. Free and exempt from the inference quota (Firebase's Count Tokens
+ * page: "no charge or quota restriction"), so a project whose quota is 0 (generationQuotaZero) is
+ * answered all the same.
+ */
+export function countTokens(
+  state: GoogleState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  model: string,
+  body: string,
+): void {
+  const call = modelCall(state, req, res, url, model, "countTokens", body);
+  if (call === undefined) return;
+  json(res, 200, { totalTokens: tokens(call.texts) });
+}
+
+/**
+ * `POST /v1beta/{model}:generateContent` (ai.google.dev/api/generate-content): a candidate of at most
+ * `generationConfig.maxOutputTokens` tokens (cut off with finishReason MAX_TOKENS) and usageMetadata.
+ * Billed and counted against the model's quota: with generationQuotaZero, Google's 429 for a tier
+ * with no quota for the model (test/fixtures/gemini-errors.ts quotaZero: gemini-cli#22486, #8437).
+ */
+export function generateContent(
+  state: GoogleState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  model: string,
+  body: string,
+): void {
+  const call = modelCall(state, req, res, url, model, "generateContent", body);
+  if (call === undefined) return;
+  if (state.generationQuotaZero) {
+    const refusal = quotaZero(model.replace(/^models\//, ""));
+    json(res, refusal.status, refusal.body);
     return;
   }
-  const totalTokens = (texts as string[]).reduce(
-    (n, t) => n + t.split(/\s+/).filter(Boolean).length,
-    0,
-  );
-  json(res, 200, { totalTokens });
+  const config = (call.request.generationConfig ?? {}) as { maxOutputTokens?: unknown };
+  const max = typeof config.maxOutputTokens === "number" ? config.maxOutputTokens : 8192;
+  const answer = ["Probe", "received", "and", "answered."];
+  const out = answer.slice(0, Math.max(1, max));
+  const prompt = tokens(call.texts);
+  json(res, 200, {
+    candidates: [
+      {
+        content: { role: "model", parts: [{ text: out.join(" ") }] },
+        finishReason: out.length < answer.length ? "MAX_TOKENS" : "STOP",
+        index: 0,
+      },
+    ],
+    usageMetadata: {
+      promptTokenCount: prompt,
+      candidatesTokenCount: out.length,
+      totalTokenCount: prompt + out.length,
+    },
+    modelVersion: model.replace(/^models\//, ""),
+  });
 }
 
 export function tunedModels(

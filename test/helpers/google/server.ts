@@ -26,7 +26,7 @@ import {
   type GeneratedClient,
   type GeneratedKey,
 } from "./credentials.ts";
-import { countTokens, createPermission, models, tunedModels } from "./gemini.ts";
+import { countTokens, createPermission, generateContent, models, tunedModels } from "./gemini.ts";
 import { generateAccessToken } from "./iam-credentials.ts";
 import { createKey, deleteKey, getKey, listKeys } from "./iam-keys.ts";
 import { authorizationEndpoint, stsEndpoint, tokenEndpoint } from "./oauth.ts";
@@ -108,6 +108,12 @@ const ROUTES: RouteDef[] = [
     method: "POST",
     pattern: /^\/v1beta\/(models\/[^/:]+):countTokens$/,
     handle: (c, [m]) => countTokens(c.state, c.req, c.res, c.url, m!, c.body),
+  },
+  {
+    route: "generateContent",
+    method: "POST",
+    pattern: /^\/v1beta\/(models\/[^/:]+):generateContent$/,
+    handle: (c, [m]) => generateContent(c.state, c.req, c.res, c.url, m!, c.body),
   },
   {
     route: "tunedModels",

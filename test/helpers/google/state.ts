@@ -27,6 +27,7 @@ export type Route =
   | "sts"
   | "models"
   | "countTokens"
+  | "generateContent"
   | "tunedModels"
   | "permissions"
   | "secrets"
@@ -162,6 +163,8 @@ export interface GoogleState {
   newKeyRefusals: number;
   /** API keys made through API Keys from now on list models and are refused on a model call (ApiKeyRecord.listOnly). */
   newApiKeysListOnly: boolean;
+  /** The project's tier has no quota for generation: generateContent is refused (429, limit 0); countTokens, quota-exempt, is not. */
+  generationQuotaZero: boolean;
   /** Desktop client id to secret. */
   clients: Map<string, string>;
   /** What the authorization endpoint does: the user approves (granting these scopes, default all) or denies. */
@@ -268,6 +271,7 @@ export function initialState(): GoogleState {
     apiKeyBindingBlocked: false,
     newKeyRefusals: 0,
     newApiKeysListOnly: false,
+    generationQuotaZero: false,
     clients: new Map(),
     consent: { action: "approve", user: "dev@example.com" },
     codes: new Map(),
