@@ -22,8 +22,12 @@ export const CONSTRAINTS = {
   apiKeyBinding: "iam.managed.disableServiceAccountApiKeyCreation",
   keyExpiry: "iam.serviceAccountKeyExpiryHours",
   memberDomains: "iam.allowedPolicyMemberDomains",
+  /** The managed counterpart: enforce, with parameters allowedMemberSubjects and allowedPrincipalSets. */
+  memberDomainsManaged: "iam.managed.allowedPolicyMembers",
   serviceUsage: "gcp.restrictServiceUsage",
   defaultGrants: "iam.automaticIamGrantsForDefaultServiceAccounts",
+  /** The managed counterpart: default service accounts may not be granted Owner or Editor. */
+  defaultGrantsManaged: "iam.managed.preventPrivilegedBasicRolesForDefaultServiceAccounts",
 } as const;
 
 /**
@@ -39,12 +43,16 @@ const ENFORCED_BY_DEFAULT: Readonly<Record<string, boolean>> = {
   [CONSTRAINTS.keyCreationManaged]: false,
   [CONSTRAINTS.apiKeyBinding]: true,
   [CONSTRAINTS.defaultGrants]: false,
+  [CONSTRAINTS.defaultGrantsManaged]: false,
+  [CONSTRAINTS.memberDomainsManaged]: false,
 };
 
 export interface BooleanReading {
   enforced: boolean;
   /** No policy sets it: the reading is the constraint's default. */
   byDefault: boolean;
+  /** The enforcing rule's parameters (a managed constraint's), shown and read where documented. */
+  parameters?: Record<string, unknown>;
 }
 
 /** A boolean constraint: one rule without a condition decides it (`enforce`); none, its default. */
@@ -54,7 +62,17 @@ export function readBoolean(constraint: string, rules: readonly PolicyRule[]): B
     return { enforced: ENFORCED_BY_DEFAULT[constraint] ?? false, byDefault: true };
   // Conditions are already evaluated in an effective policy; if several rules remain, any enforcing one wins.
   const enforcing = deciding.find((r) => r.enforce === true);
-  return { enforced: enforcing !== undefined, byDefault: false };
+  return {
+    enforced: enforcing !== undefined,
+    byDefault: false,
+    ...(enforcing?.parameters ? { parameters: enforcing.parameters } : {}),
+  };
+}
+
+/** A list parameter of an enforcing rule (a managed constraint's), its strings; [] when absent. */
+export function parameterList(reading: BooleanReading, name: string): string[] {
+  const value = reading.parameters?.[name];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }
 
 /** A list constraint: whether `value` is allowed by the merged rules (allowAll, denyAll, allowed and denied values). */
@@ -115,7 +133,10 @@ export const ALWAYS_ALLOWED_SERVICES = new Set([
 ]);
 
 /** The key-creation constraints: either one enforced refuses every service-account key. */
-export const KEY_CREATION_CONSTRAINTS = [CONSTRAINTS.keyCreation, CONSTRAINTS.keyCreationManaged];
+export const KEY_CREATION_CONSTRAINTS: readonly [string, string] = [
+  CONSTRAINTS.keyCreation,
+  CONSTRAINTS.keyCreationManaged,
+];
 
 /**
  * Both ways past an enforced key-creation constraint: the keyless path, or an exception for the

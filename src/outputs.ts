@@ -18,7 +18,15 @@ import type { ManualStep } from "./oauth/consent.ts";
  */
 type RotatedKey =
   | { kind: "service-account-key"; account: string; secret: string }
-  | { kind: "api-key"; account: string; secret: string; project: string; keyIdPrefix: string };
+  | {
+      kind: "api-key";
+      account: string;
+      secret: string;
+      project: string;
+      keyIdPrefix: string;
+      /** apiKey.displayName: what the rotator names each key it makes. */
+      displayName: string;
+    };
 
 /** What the rotator reads: the longest a key may live before the next is made, and every key of the stack. */
 interface RotationOutput {
@@ -110,6 +118,7 @@ function rotationOutput(config: KitConfig): RotationOutput {
       secret: secret(config.apiKey.secretId),
       project: config.project,
       keyIdPrefix: config.apiKey.keyId,
+      displayName: config.apiKey.displayName,
     });
   }
   return { periodDays: config.rotationDays, keys };

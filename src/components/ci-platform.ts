@@ -12,7 +12,7 @@ const TRUSTED_EVENTS = ["push", "schedule", "workflow_dispatch"] as const;
 
 /**
  * The token claims the pool keeps (GitHub's OIDC reference: sub, ref, job_workflow_ref, event_name,
- * repository_id). `job` joins the workflow file the job runs (at the ref it was taken from), the
+ * repository_id, repository_owner_id). `job` joins the workflow file the job runs (at the ref it was taken from), the
  * ref the run is for, and the job's subject (which names its GitHub environment), so a binding to it
  * names one workflow file, run for one branch, in one environment. A pull request's run is for
  * refs/pull/N/merge, even when it calls the deploy workflow as it is on main and names environment
@@ -22,6 +22,12 @@ const TRUSTED_EVENTS = ["push", "schedule", "workflow_dispatch"] as const;
 const ATTRIBUTE_MAPPING = {
   "google.subject": "assertion.sub",
   "attribute.repository_id": "assertion.repository_id",
+  // Every claim the attribute condition tests is mapped too: Google's reference lets a condition
+  // read `assertion`, but google-github-actions/auth's troubleshooting guide says a condition may
+  // use only mapped values, and a mapping costs nothing.
+  "attribute.repository_owner_id": "assertion.repository_owner_id",
+  "attribute.ref": "assertion.ref",
+  "attribute.job_workflow_ref": "assertion.job_workflow_ref",
   "attribute.event_name": "assertion.event_name",
   "attribute.job": "assertion.job_workflow_ref + ':' + assertion.ref + ':' + assertion.sub",
 };

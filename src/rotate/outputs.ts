@@ -13,7 +13,15 @@ import { API_KEY_SUFFIX_LENGTH } from "../rotation.ts";
 
 export type RotationKey =
   | { kind: "service-account-key"; account: string; secret: string }
-  | { kind: "api-key"; account: string; secret: string; project: string; keyIdPrefix: string };
+  | {
+      kind: "api-key";
+      account: string;
+      secret: string;
+      project: string;
+      keyIdPrefix: string;
+      /** What each key made is named (apiKey.displayName). */
+      displayName: string;
+    };
 
 export interface RotationList {
   /** Where it came from, for messages: "stack dev" or the file's path. */
@@ -26,6 +34,8 @@ export interface RotationList {
 const SECRET_NAME =
   /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9]|\d{1,20})\/secrets\/[A-Za-z0-9_-]{1,255}$/;
 const MAX_PERIOD_DAYS = 90;
+/** API Keys v2 Key.displayName: at most 63 characters; no control character reaches Google from here. */
+const DISPLAY_NAME = /^[^\p{Cc}]{1,63}$/u;
 const FIX =
   "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`, or `npm run -s plan -- --stack NAME --outputs > FILE` (-s keeps npm's banner out of the file).";
 
@@ -62,7 +72,12 @@ function rotationKey(value: unknown, path: string, source: string): RotationKey 
       source,
       (v) => API_KEY_ID.pattern.test(v) && v.length + API_KEY_SUFFIX_LENGTH <= 63,
     );
-    return { kind: "api-key", account, secret, project, keyIdPrefix };
+    // Outputs of a stack deployed before the kit exported it name no displayName: the config's default.
+    const displayName =
+      entry.displayName === undefined
+        ? `Gemini API (${keyIdPrefix})`
+        : field(entry, "displayName", path, source, (v) => DISPLAY_NAME.test(v));
+    return { kind: "api-key", account, secret, project, keyIdPrefix, displayName };
   }
   throw badInput(
     `${source}: ${path}.kind is ${JSON.stringify(entry.kind)}; the kit rotates "service-account-key" and "api-key".`,

@@ -194,7 +194,7 @@ export function geminiApiKeys(
           key.project,
           id!,
           {
-            displayName: `Gemini (${id!})`.slice(0, 63),
+            displayName: key.displayName,
             service: GEMINI_SERVICE,
             serviceAccountEmail: key.account,
             annotations: { [MADE_FOR]: key.secret },

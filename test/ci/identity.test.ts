@@ -304,6 +304,20 @@ describe("who may become a CI account (the provider's condition and mapping, eva
     ).toBe(false);
   });
 
+  test("every claim the condition tests is also mapped as an attribute of its own name (a condition may use only mapped values, says google-github-actions/auth)", () => {
+    const condition = String(provider().inputs.attributeCondition);
+    const mapping = provider().inputs.attributeMapping as Record<string, string>;
+    const claims = [...new Set([...condition.matchAll(/assertion\.(\w+)/g)].map((m) => m[1]!))];
+    expect(claims.sort()).toEqual([
+      "event_name",
+      "job_workflow_ref",
+      "ref",
+      "repository_id",
+      "repository_owner_id",
+    ]);
+    for (const claim of claims) expect(mapping[`attribute.${claim}`]).toBe(`assertion.${claim}`);
+  });
+
   test("every committed environment's deploy and rotation subjects, in both of GitHub's forms, fit google.subject's 127 bytes", () => {
     for (const e of config.environments) {
       for (const job of [deployJob(e.githubEnvironment), rotateJob(e.rotationEnvironment)]) {

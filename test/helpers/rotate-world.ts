@@ -39,6 +39,7 @@ export const ROTATION = {
       secret: API_KEY_SECRET,
       project: PROJECT,
       keyIdPrefix: "gak-gemini-dev",
+      displayName: "Gemini API (gak-gemini-dev)",
     },
   ],
 };

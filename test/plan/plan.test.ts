@@ -149,6 +149,7 @@ describe("npm run plan", () => {
           secret: "projects/acme-gemini-dev/secrets/gak-api-key-dev",
           project: "acme-gemini-dev",
           keyIdPrefix: "gak-gemini-dev",
+          displayName: "Gemini API (gak-gemini-dev)",
         },
       ],
     });

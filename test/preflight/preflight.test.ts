@@ -110,8 +110,10 @@ describe("the dev stack, as CI's deployer, in a project the CI stack has prepare
       "iam.allowedPolicyMemberDomains:getEffectivePolicy",
       "iam.automaticIamGrantsForDefaultServiceAccounts:getEffectivePolicy",
       "iam.disableServiceAccountKeyCreation:getEffectivePolicy",
+      "iam.managed.allowedPolicyMembers:getEffectivePolicy",
       "iam.managed.disableServiceAccountApiKeyCreation:getEffectivePolicy",
       "iam.managed.disableServiceAccountKeyCreation:getEffectivePolicy",
+      "iam.managed.preventPrivilegedBasicRolesForDefaultServiceAccounts:getEffectivePolicy",
       "iam.serviceAccountKeyExpiryHours:getEffectivePolicy",
     ]);
     expect(
@@ -306,9 +308,9 @@ describe("org-policy iam.allowedPolicyMemberDomains", () => {
     const c = check((await dev()).result, "iam.allowedPolicyMemberDomains");
     expect(c).toMatchObject({
       status: "warn",
-      summary: `${PROJECT} restricts IAM members to the customers C03xgje4y; the stack grants 1 member that may fall outside them.`,
+      summary: `${PROJECT} restricts IAM members to the customers C03xgje4y; the stack grants 1 member that may fall outside.`,
     });
-    expect(c.evidence.slice(1)).toEqual(["granted: group:gemini-dev@example.com"]);
+    expect(c.evidence.slice(2)).toEqual(["granted: group:gemini-dev@example.com"]);
     expect(c.fix).toContain(
       "One or more users named in the policy do not belong to a permitted customer",
     );
@@ -316,6 +318,40 @@ describe("org-policy iam.allowedPolicyMemberDomains", () => {
 
   test("pass: allowAll", async () => {
     world.policy("iam.allowedPolicyMemberDomains", { rules: [{ allowAll: true }] });
+    expect(check((await dev()).result, "iam.allowedPolicyMemberDomains").status).toBe("pass");
+  });
+
+  test("warn: its managed counterpart alone (newer organizations set iam.managed.allowedPolicyMembers), with what it allows", async () => {
+    world.policy("iam.managed.allowedPolicyMembers", {
+      rules: [
+        {
+          enforce: true,
+          parameters: {
+            allowedPrincipalSets: [
+              "//cloudresourcemanager.googleapis.com/organizations/246813579024",
+            ],
+          },
+        },
+      ],
+    });
+    const c = check((await dev()).result, "iam.allowedPolicyMemberDomains");
+    expect(c).toMatchObject({
+      status: "warn",
+      summary: `${PROJECT} restricts IAM members to what iam.managed.allowedPolicyMembers allows (//cloudresourcemanager.googleapis.com/organizations/246813579024); the stack grants 1 member that may fall outside.`,
+      calls: [
+        `GET orgpolicy.googleapis.com/v2/projects/${PROJECT}/policies/iam.allowedPolicyMemberDomains:getEffectivePolicy`,
+        `GET orgpolicy.googleapis.com/v2/projects/${PROJECT}/policies/iam.managed.allowedPolicyMembers:getEffectivePolicy`,
+      ],
+    });
+    expect(c.evidence).toContain("granted: group:gemini-dev@example.com");
+  });
+
+  test("pass: the managed counterpart lists the member the stack grants by name", async () => {
+    world.policy("iam.managed.allowedPolicyMembers", {
+      rules: [
+        { enforce: true, parameters: { allowedMemberSubjects: ["group:gemini-dev@example.com"] } },
+      ],
+    });
     expect(check((await dev()).result, "iam.allowedPolicyMemberDomains").status).toBe("pass");
   });
 });
@@ -379,6 +415,21 @@ describe("org-policy iam.automaticIamGrantsForDefaultServiceAccounts", () => {
       status: "warn",
       summary: expect.stringContaining("gets roles/editor on the project"),
     });
+    expect(c.fix).toContain(
+      "enforce: true for iam.managed.preventPrivilegedBasicRolesForDefaultServiceAccounts",
+    );
+  });
+
+  test("pass: its managed counterpart enforced instead, as newer organizations set it", async () => {
+    world.project(PROJECT).policies.delete("iam.automaticIamGrantsForDefaultServiceAccounts");
+    world.policy("iam.managed.preventPrivilegedBasicRolesForDefaultServiceAccounts", {
+      rules: [{ enforce: true }],
+    });
+    const c = check((await dev()).result, "iam.automaticIamGrantsForDefaultServiceAccounts");
+    expect(c).toMatchObject({
+      status: "pass",
+      summary: `Default service accounts in ${PROJECT} get no Editor grant (iam.managed.preventPrivilegedBasicRolesForDefaultServiceAccounts enforced).`,
+    });
   });
 });
 
@@ -407,7 +458,7 @@ describe("org policies Google will not show the caller", () => {
   test("warn: the Organization Policy API answers something that is not a policy", async () => {
     world.google.failNext(
       "effectivePolicy",
-      ...Array.from({ length: 7 }, () => ({ status: 200, raw: "<html>proxy login</html>" })),
+      ...Array.from({ length: 9 }, () => ({ status: 200, raw: "<html>proxy login</html>" })),
     );
     const { result } = await dev();
     for (const c of result.checks.filter((x) => x.id === "org-policy"))

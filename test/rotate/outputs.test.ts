@@ -41,6 +41,28 @@ describe("the rotation list", () => {
     });
   });
 
+  test("outputs of a stack deployed before the display name was exported: the config's default", () => {
+    const older: Record<string, unknown> = { ...ROTATION.keys[1] };
+    delete older.displayName;
+    const list = parseRotation(outputs({ ...ROTATION, keys: [older] }), "outputs.json");
+    expect(list.keys[0]).toMatchObject({ displayName: "Gemini API (gak-gemini-dev)" });
+  });
+
+  test.each([
+    [
+      "a display name over the API's 63 characters",
+      outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[1], displayName: "G".repeat(64) }] }),
+      `2 outputs.json: rotation.keys[0].displayName is "${"G".repeat(64)}", not what the kit exports.`,
+    ],
+    [
+      "a display name with a line break",
+      outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[1], displayName: "Gemini\nPASS" }] }),
+      '2 outputs.json: rotation.keys[0].displayName is "Gemini\\nPASS", not what the kit exports.',
+    ],
+  ])("refuses %s", (_what, json, message) => {
+    expect(refusal(json)).toBe(message);
+  });
+
   test.each([
     ["not JSON", "{", "2 outputs.json is not valid JSON."],
     [

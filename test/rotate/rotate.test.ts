@@ -83,9 +83,10 @@ describe("a key's life under the rotator", () => {
     ).toBeLessThan(requests.map((r) => r.route).lastIndexOf("versions.add"));
   });
 
-  test("the API key is restricted to the Gemini API and bound to its service account, and says which secret it is for", async () => {
+  test("the API key is restricted to the Gemini API and bound to its service account, says which secret it is for, and is named as apiKey.displayName says", async () => {
     await rotateInProcess(world, []);
     const record = world.google.state.apiKeyRecords.get(liveApiKeys(world.google.state)[0]!)!;
+    expect(record.displayName).toBe("Gemini API (gak-gemini-dev)");
     expect(record.restrictions).toEqual({
       apiTargets: [{ service: "generativelanguage.googleapis.com" }],
     });

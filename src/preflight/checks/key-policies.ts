@@ -13,29 +13,16 @@ import {
   readBoolean,
 } from "../../org-policy.ts";
 import type { PreflightTarget } from "../targets.ts";
-import { couldNot, GEMINI, type CheckResult } from "./result.ts";
-import { policyCall, describeRules, policyCheck, type PolicyReader } from "./policy.ts";
+import { GEMINI, type CheckResult } from "./result.ts";
+import { policiesCheck, policyCheck, type PolicyReader } from "./policy.ts";
 
 /** iam.disableServiceAccountKeyCreation and its managed twin: either refuses the keys the rotator makes (not up, which makes none). */
-export async function keyCreationCheck(
-  read: PolicyReader,
-  t: PreflightTarget,
-): Promise<CheckResult> {
+export function keyCreationCheck(read: PolicyReader, t: PreflightTarget): Promise<CheckResult> {
   const keys = t.keys!;
-  const constraints = KEY_CREATION_CONSTRAINTS;
-  const base = {
-    id: "org-policy",
-    constraint: CONSTRAINTS.keyCreation,
-    project: keys.project,
-    calls: constraints.map((c) => policyCall(keys.project, c)),
-  };
-  try {
-    const rules = await Promise.all(constraints.map((c) => read(c)));
-    const evidence = constraints.map((c, i) => describeRules(c, rules[i]!));
-    const enforced = constraints.filter((c, i) => readBoolean(c, rules[i]!).enforced);
+  return policiesCheck(read, KEY_CREATION_CONSTRAINTS, keys.project, (rules, evidence) => {
+    const enforced = KEY_CREATION_CONSTRAINTS.filter((c, i) => readBoolean(c, rules[i]!).enforced);
     if (enforced.length === 0)
       return {
-        ...base,
         status: "pass",
         summary: `Service-account keys may be created in ${keys.project}.`,
         evidence,
@@ -43,15 +30,12 @@ export async function keyCreationCheck(
     // up makes no key (the rotator does), so it succeeds: a warning here. The rotator reads the same
     // policies before it makes anything and fails those keys (KEY_CREATION_BLOCKED, src/rotate/policies.ts).
     return {
-      ...base,
       status: "warn",
       summary: `${enforced.join(" and ")} ${enforced.length === 1 ? "is" : "are"} enforced on ${keys.project}: up succeeds, but the rotator cannot make the keys the stack issues for ${keys.accounts.join(", ")} (npm run rotate reads the same policies first and fails those keys with KEY_CREATION_BLOCKED, making nothing).`,
       evidence,
       fix: keyCreationWaysOut(keys.project, t.stackFile, keys.accounts.length),
     };
-  } catch (err) {
-    return couldNot(base, "read the key-creation policies", err);
-  }
+  });
 }
 
 /**

@@ -6,11 +6,11 @@
 import type { PolicyRule } from "../../org-policy.ts";
 import { couldNot, HOSTS, type CheckResult } from "./result.ts";
 
-export function policyCall(project: string, constraint: string): string {
+function policyCall(project: string, constraint: string): string {
   return `GET ${HOSTS.orgpolicy}/v2/projects/${project}/policies/${constraint}:getEffectivePolicy`;
 }
 
-export function describeRules(constraint: string, rules: readonly PolicyRule[]): string {
+function describeRules(constraint: string, rules: readonly PolicyRule[]): string {
   if (rules.length === 0) return `${constraint}: no policy sets it (its default applies)`;
   const shown = rules.map((r) => {
     const parts: string[] = [];
@@ -31,20 +31,40 @@ export type PolicyReader = (constraint: string) => Promise<PolicyRule[]>;
 type Verdict = Pick<CheckResult, "status" | "summary" | "evidence" | "fix">;
 
 /**
- * A check of one constraint's effective policy on a project: it names its call, reads the policy
- * once, shows the rules as evidence and judges them; a read that fails is a warning that says why.
+ * A check of a constraint's effective policy on a project, and of its managed counterparts (newer
+ * organizations set those instead): it names its calls, reads each policy once, shows the rules as
+ * evidence and judges them, the first constraint's rules first; a read that fails is a warning that
+ * says why. The check is named after the first constraint.
  */
-export async function policyCheck(
+export async function policiesCheck(
+  read: PolicyReader,
+  constraints: readonly [string, ...string[]],
+  project: string,
+  judge: (rules: PolicyRule[][], evidence: string[]) => Verdict,
+): Promise<CheckResult> {
+  const base = {
+    id: "org-policy",
+    constraint: constraints[0],
+    project,
+    calls: constraints.map((c) => policyCall(project, c)),
+  };
+  try {
+    const rules = await Promise.all(constraints.map((c) => read(c)));
+    const evidence = constraints.map((c, i) => describeRules(c, rules[i]!));
+    return { ...base, ...judge(rules, evidence) };
+  } catch (err) {
+    return couldNot(base, `read ${constraints.join(" and ")}`, err);
+  }
+}
+
+/** policiesCheck of one constraint. */
+export function policyCheck(
   read: PolicyReader,
   constraint: string,
   project: string,
   judge: (rules: PolicyRule[], evidence: string[]) => Verdict,
 ): Promise<CheckResult> {
-  const base = { id: "org-policy", constraint, project, calls: [policyCall(project, constraint)] };
-  try {
-    const rules = await read(constraint);
-    return { ...base, ...judge(rules, [describeRules(constraint, rules)]) };
-  } catch (err) {
-    return couldNot(base, `read ${constraint}`, err);
-  }
+  return policiesCheck(read, [constraint], project, (rules, evidence) =>
+    judge(rules[0]!, evidence),
+  );
 }
