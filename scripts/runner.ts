@@ -75,14 +75,35 @@ export function readOrUndefined(path: string): string | undefined {
   }
 }
 
-/** Runs a program for its output (`pulumi stack output`, `pulumi stack export`); execa is loaded on first use. */
-export const runForOutput: Runner = async (file, args) => {
-  const { execa } = await import("execa");
-  const result = await execa(file, args, { reject: false, stdin: "ignore" });
-  if (result.exitCode === undefined) throw new Error(`${file} could not be started`);
-  const missingDetail = launcherFailure(result.exitCode, result.stdout, result.stderr);
-  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr, missingDetail };
-};
+/** How long reading a stack's outputs may take: a backend that never answers must not hold a command forever. */
+const OUTPUT_TIMEOUT_MS = 120_000;
+
+/**
+ * A runner for a program's output (`pulumi stack output`, `pulumi stack export`), stopped after
+ * `timeoutMs`: a stopped run is a failed one whose stderr says why. execa is loaded on first use.
+ */
+export function outputRunner(timeoutMs: number): Runner {
+  return async (file, args) => {
+    const { execa } = await import("execa");
+    const result = await execa(file, args, { reject: false, stdin: "ignore", timeout: timeoutMs });
+    if (result.timedOut)
+      return {
+        exitCode: 124,
+        stdout: "",
+        stderr: `it did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped (a backend that does not answer, or a prompt waiting for input)`,
+      };
+    if (result.exitCode === undefined) throw new Error(`${file} could not be started`);
+    const missingDetail = launcherFailure(result.exitCode, result.stdout, result.stderr);
+    return {
+      exitCode: result.exitCode,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      missingDetail,
+    };
+  };
+}
+
+export const runForOutput: Runner = outputRunner(OUTPUT_TIMEOUT_MS);
 
 /**
  * google-auth-library's debug log (google-logging-utils, switched on by GOOGLE_SDK_NODE_LOGGING)

@@ -246,6 +246,7 @@ describe("stack-specific settings", () => {
           secret: "projects/acme-gemini-dev/secrets/gak-api-key-dev",
           project: "acme-gemini-dev",
           keyIdPrefix: "gak-gemini-dev",
+          displayName: "Gemini API (gak-gemini-dev)",
         },
       ],
     });

@@ -41,12 +41,22 @@ export function parseCommandLine<O extends NonNullable<ParseArgsConfig["options"
       allowPositionals,
     });
   } catch (err) {
+    const fix = `Run npm run ${command} -- --help for the options.`;
+    // "Option '--timeout' argument is ambiguous." is how Node says a value starts with a dash.
+    const ambiguous = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(
+      (err as Error).message,
+    );
+    if (ambiguous !== null)
+      throw usage(
+        `${ambiguous[1]!} is followed by a value that starts with "-", which reads as another option.`,
+        `If the value is meant, write it ${ambiguous[1]!}=VALUE; no count or duration the kit takes is negative. ${fix}`,
+      );
     // "Unknown option '--x'. To specify a positional argument starting with a '-', ..." → its first sentence.
     const said = (err as Error).message
       .split("\n")[0]!
       .replace(/\. To specify.*$/, "")
       .replace(/\.$/, "");
-    throw usage(`${said}.`, `Run npm run ${command} -- --help for the options.`);
+    throw usage(`${said}.`, fix);
   }
 }
 

@@ -33,3 +33,24 @@ export function terminalLine(text: string): string {
 export function jsonText(value: unknown): string {
   return `${JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" ? terminalSafe(v) : v), 2)}\n`;
 }
+
+/** Controls and invisible formatting characters (zero-width spaces and joiners, bidi marks, BOM). */
+const INVISIBLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+
+/**
+ * A value quoted in a message so that every character shows: JSON-quoted, with each control or
+ * invisible formatting character written as `\uXXXX` (`"run\u200btime"`), where a terminal would
+ * show nothing and the culprit would be invisible.
+ */
+export function quoted(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.replace(INVISIBLE, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, "0")}`);
+}
+
+/** The first control or invisible formatting character in the text, as `U+XXXX`, if any. */
+export function invisibleCharacter(text: string): string | undefined {
+  const c = new RegExp(INVISIBLE.source, "u").exec(text)?.[0];
+  return c === undefined
+    ? undefined
+    : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}

@@ -27,6 +27,14 @@ function yamlFailure(file: string, error: YAMLError, reason: Reason): Failure {
   // The parser appends " at line L, column C:" and a code frame to its message; only the first part is kept.
   const said = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
   const where = at === undefined ? file : `${file}:${at.line}:${at.col}`;
+  // The parser reports running out of stack as an error of the file; it is the depth, not the syntax.
+  if (/Maximum call stack size exceeded/.test(said))
+    return new Failure(
+      reason,
+      `${where}: the file nests too deeply to be read (valid YAML, but no stack setting is that deep).`,
+      "Write the values with less nesting.",
+      2,
+    );
   return new Failure(
     reason,
     `${where}: ${said} (the file is not valid YAML).`,
@@ -35,9 +43,12 @@ function yamlFailure(file: string, error: YAMLError, reason: Reason): Failure {
   );
 }
 
-/** The file's content as plain values; keys must be unique, as in every file Pulumi reads. */
+/**
+ * The file's content as plain values; keys must be unique, as in every file Pulumi reads, and merge
+ * keys (`<<: *defaults`) are resolved, as Pulumi's reader (go-yaml v3) resolves them.
+ */
 export function parseYaml(text: string, file: string, reason: Reason = "BAD_INPUT"): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   const error = doc.errors[0];
   if (error !== undefined) throw yamlFailure(file, error, reason);
   try {

@@ -4,6 +4,7 @@ import { ACCOUNT_ID, MAP_KEY, SECRET_ID, type Names } from "../naming.ts";
 import { parseMembers, parseRoles, type RolePolicy } from "./members.ts";
 import type { Problems } from "./problems.ts";
 import type { AccountConfig } from "./types.ts";
+import { checkVisible } from "./visible.ts";
 
 const FIELDS = [
   "displayName",
@@ -25,6 +26,7 @@ function checkBytes(p: Problems, path: string, value: string, max: number): void
   const bytes = Buffer.byteLength(value, "utf8");
   if (bytes > max)
     p.add(path, value, `is ${bytes} bytes in UTF-8; IAM allows ${max}`, "Shorten it.");
+  checkVisible(p, path, value);
 }
 
 export interface AccountsContext {

@@ -5,6 +5,7 @@ import { API_KEY_SUFFIX_LENGTH } from "../rotation.ts";
 import { parseMembers } from "./members.ts";
 import { checkRule, closest, type Problems } from "./problems.ts";
 import type { AccountConfig, ApiKeyConfig } from "./types.ts";
+import { checkVisible } from "./visible.ts";
 
 const MAX_API_KEY_DISPLAY_NAME = 63;
 /** API Keys v2, keys.create: keyId "must match the regular expression [a-z]([a-z0-9-]{0,61}[a-z0-9])?". */
@@ -62,6 +63,7 @@ export function parseApiKey(
   }
   const displayName =
     p.string("apiKey.displayName", entry.displayName, fix) ?? `Gemini API (${keyId})`;
+  checkVisible(p, "apiKey.displayName", displayName);
   // API Keys v2, Key.displayName: "The maximum length is 63 characters."
   if (displayName.length > MAX_API_KEY_DISPLAY_NAME) {
     p.add(

@@ -12,6 +12,7 @@ import {
 import { parseMembers } from "./members.ts";
 import { HIDDEN, type Problems } from "./problems.ts";
 import type { OauthConfig } from "./types.ts";
+import { checkVisible } from "./visible.ts";
 
 const FIELDS = [
   "appName",
@@ -85,7 +86,7 @@ function parseConsent(p: Problems, raw: Record<string, unknown>, fix: string): C
       `must be 1-${MAX_APP_NAME} characters`,
       "Set the name users see on the consent screen.",
     );
-  }
+  } else checkVisible(p, "oauthConsent.appName", appName);
   const supportEmail = p.string("oauthConsent.supportEmail", raw.supportEmail, fix);
   if (supportEmail === undefined || !EMAIL.pattern.test(supportEmail)) {
     p.add(

@@ -4,6 +4,7 @@
  */
 
 import { Failure } from "../cli/failure.ts";
+import { quoted } from "../cli/output.ts";
 
 /** Stands in for a value that must never be shown (a client secret, a key). */
 export const HIDDEN = Symbol("hidden");
@@ -25,7 +26,7 @@ export interface Problem {
 function show(got: unknown): string {
   if (got === HIDDEN) return "(secret value, not shown)";
   if (got === undefined) return "(not set)";
-  const text = JSON.stringify(got);
+  const text = quoted(got);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
@@ -109,7 +110,7 @@ export class Problems {
     this.add(
       cause.path,
       cause.value,
-      `with ${cause.other} gives ids that Google does not allow (too long, most often): ${derived.map((x) => `${x.path} ${JSON.stringify(x.got)}`).join(", ")}`,
+      `with ${cause.other} gives ids that Google does not allow (too long, most often): ${derived.map((x) => `${x.path} ${quoted(x.got)}`).join(", ")}`,
       "Shorten environment or namePrefix (derived ids are <namePrefix>-<what>-<environment>), or set the ids the file allows explicitly (serviceAccounts.KEY.accountId, ci.poolId).",
     );
   }

@@ -9,7 +9,9 @@ import { badInput } from "../cli/failure.ts";
 import type { MainContext } from "../cli/main.ts";
 import { jsonText } from "../cli/output.ts";
 import { Interruption, type Run } from "../cli/process.ts";
-import { stackNames } from "../cli/stacks.ts";
+import { stackFileName, stackNames } from "../cli/stacks.ts";
+import { NAMESPACE } from "../config/keys.ts";
+import { parseStackFile } from "../config/stack-file.ts";
 import { DEPLOY_HELP, parseDeployArgs } from "./args.ts";
 import { LineDisplay, TtyDisplay } from "./display.ts";
 import { preflightOutcome } from "./preflight-outcome.ts";
@@ -57,7 +59,20 @@ function waves(deps: DeployCommandDeps, committed: string[]): DeployOrder {
       `There is no ${WAVES_FILE}, so deploy cannot tell which stacks go first.`,
       "Restore it from the repository, or write one: waves: [[dev], [staging], [prod]].",
     );
-  return parseWaves(text, committed);
+  return parseWaves(text, committed, ciStacks(deps, committed));
+}
+
+/** The committed stacks whose file holds gemini-access-kit:ci; a file that cannot be read is judged when it is deployed. */
+function ciStacks(deps: DeployCommandDeps, committed: string[]): string[] {
+  return committed.filter((stack) => {
+    const text = deps.readText(join(deps.root, stackFileName(stack)));
+    if (text === undefined) return false;
+    try {
+      return `${NAMESPACE}:ci` in parseStackFile(text, stackFileName(stack)).raw;
+    } catch {
+      return false;
+    }
+  });
 }
 
 export async function deployMain(ctx: MainContext, deps: DeployCommandDeps): Promise<number> {

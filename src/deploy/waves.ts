@@ -24,7 +24,11 @@ const isNames = (v: unknown): v is string[] =>
   Array.isArray(v) && v.every((s) => typeof s === "string");
 
 /** The order, checked against the committed stacks: each is in exactly one wave, or administrators'. */
-export function parseWaves(text: string, committed: readonly string[]): DeployOrder {
+export function parseWaves(
+  text: string,
+  committed: readonly string[],
+  ciStacks: readonly string[] = [],
+): DeployOrder {
   const doc = record(parseYaml(text, WAVES_FILE));
   const waves = doc?.waves;
   const admin = doc?.admin ?? [];
@@ -48,6 +52,13 @@ export function parseWaves(text: string, committed: readonly string[]): DeployOr
     throw badInput(
       `${WAVES_FILE} does not list ${missing.join(", ")}, so deploy cannot tell when ${missing.length === 1 ? "it goes" : "they go"}.`,
       FIX,
+    );
+  // The CI stack holds every environment's deployers: only an administrator applies it, by name.
+  const ciInWaves = (waves as string[][]).flat().filter((s) => ciStacks.includes(s));
+  if (ciInWaves.length > 0)
+    throw badInput(
+      `${WAVES_FILE} lists ${ciInWaves.join(", ")} in a wave, but ${ciInWaves.length === 1 ? "it is a CI stack" : "they are CI stacks"} (gemini-access-kit:ci): --all and CI would apply ${ciInWaves.length === 1 ? "it" : "them"} with an environment's deployer.`,
+      `Move ${ciInWaves.join(", ")} under admin: in ${WAVES_FILE}; an administrator applies it by name (npm run deploy -- --stack ${ciInWaves[0]!}).`,
     );
   return { waves: waves as string[][], admin };
 }

@@ -116,7 +116,14 @@ export async function withRetries<T>(
         backoff(policy, transientTries++, clock.random()),
         outcome.retryAfterMs ?? 0,
       );
-      if (delay > LONGEST_RETRY_AFTER_MS) throw failure;
+      if (delay > LONGEST_RETRY_AFTER_MS)
+        throw new Failure(
+          failure.reason,
+          `${failure.message.replace(/\.$/, "")}; Google asked to wait ${seconds(delay)} before another try, longer than the ${seconds(LONGEST_RETRY_AFTER_MS)} a run waits.`,
+          failure.fix,
+          failure.exitCode,
+          failure.details,
+        );
       http.progress(
         `${label}: ${failure.message} Retrying in ${seconds(delay)} (retry ${transientTries} of ${policy.retries}).`,
       );
@@ -206,6 +213,9 @@ export async function attemptJson(
     if (body === undefined) throw malformed(context.what, origin, response.status, "is not JSON");
     return { value: body };
   }
+  // Google's APIs never redirect (the transport follows none): a 3xx is something else answering.
+  if (response.status >= 300 && response.status < 400)
+    throw malformed(context.what, origin, response.status, redirectProblem(response.headers));
   const failure = diagnoseHttp(response.status, body, context);
   return {
     failure,
@@ -224,6 +234,17 @@ function parseJson(text: string): unknown {
 }
 
 /** A response that does not have the documented shape. */
+/** What a redirect is said as: where it points, by host only (its path and query may carry anything). */
+export function redirectProblem(headers: Headers | undefined): string {
+  let host: string | undefined;
+  try {
+    host = new URL(headers?.get("location") ?? "").host || undefined;
+  } catch {
+    host = undefined;
+  }
+  return `is a redirect${host === undefined ? "" : ` to ${host}`}, which Google's APIs never send`;
+}
+
 export function malformed(what: string, origin: string, status: number, problem: string): Failure {
   return new Failure(
     "MALFORMED_RESPONSE",

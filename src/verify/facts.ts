@@ -44,6 +44,18 @@ export function parseOutputs(json: string, source: string, stack?: string): Stac
       "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`.",
     );
   }
+  // Present but of the wrong shape is a wrong file, never "no accounts" (which would pick another identity).
+  for (const name of ["serviceAccounts", "oauthClient", "apiKey"] as const) {
+    if (
+      outputs[name] !== undefined &&
+      outputs[name] !== null &&
+      record(outputs[name]) === undefined
+    )
+      throw badInput(
+        `${source}: "${name}" is not an object, so it is not what the kit exports.`,
+        "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`.",
+      );
+  }
   const serviceAccounts: Record<string, AccountFacts> = {};
   for (const [key, value] of Object.entries(record(outputs.serviceAccounts) ?? {})) {
     const email = text(record(value)?.email);

@@ -1,7 +1,12 @@
 /** The spine every command runs on: how an expected failure and an unexpected error are printed. */
 
 import { EXIT, exitCodesHelp, Failure, usage } from "../../src/cli/failure.ts";
-import { commandContext, runCommand, type MainContext } from "../../src/cli/main.ts";
+import {
+  commandContext,
+  parseCommandLine,
+  runCommand,
+  type MainContext,
+} from "../../src/cli/main.ts";
 import { jsonText, terminalSafe } from "../../src/cli/output.ts";
 import { Redactor } from "../../src/cli/redact.ts";
 
@@ -92,6 +97,25 @@ describe("a command's main", () => {
       redactor,
     );
     expect(result.err).toBe("Server said hi [redacted] Fix.\n");
+  });
+});
+
+describe("the command line", () => {
+  test("A18b: a negative number after an option is one line saying what happened, not Node's 'ambiguous'", () => {
+    let failure: unknown;
+    try {
+      parseCommandLine("verify", ["--timeout", "-1"], { timeout: { type: "string" } });
+    } catch (err) {
+      failure = err;
+    }
+    expect(failure).toBeInstanceOf(Failure);
+    const f = failure as Failure;
+    expect([f.exitCode, f.message]).toEqual([
+      2,
+      '--timeout is followed by a value that starts with "-", which reads as another option.',
+    ]);
+    expect(f.fix).toContain("write it --timeout=VALUE");
+    expect(f.message).not.toContain("ambiguous");
   });
 });
 

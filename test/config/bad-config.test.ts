@@ -14,6 +14,21 @@ const consent = (fields: Record<string, unknown>) => ({
 /** Each row: the change to a valid config, and the exact problem line it must produce. */
 const cases: [string, Record<string, unknown>, string][] = [
   [
+    "Y4b: a zero-width space inside the project id is shown where it is",
+    { "gcp:project": "acme-gemini\u200b-dev" },
+    '[gcp:project] "acme-gemini\\u200b-dev" is not allowed; Google allows 6-30 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen. Use the project id (not its name or number).',
+  ],
+  [
+    "Y5: a bidirectional override in an account's display name",
+    account({ displayName: "Gemini \u202eresU" }),
+    '[serviceAccounts.runtime.displayName] "Gemini \\u202eresU" holds U+202E, a control or invisible formatting character, so the console would show something other than what is sent. Write it with visible characters only.',
+  ],
+  [
+    "Y5: a control character in the consent screen's app name",
+    consent({ appName: "Test\u0007app" }),
+    '[oauthConsent.appName] "Test\\u0007app" holds U+0007, a control or invisible formatting character, so the console would show something other than what is sent. Write it with visible characters only.',
+  ],
+  [
     "no project",
     { "gcp:project": undefined },
     "[gcp:project] (not set) is not set; it names the project the stack deploys to. Set gcp:project in stacks/Pulumi.test.yaml.",

@@ -56,6 +56,14 @@ describe("a stack file that is not valid YAML is one line with its file, line an
     expect(err.fix).toContain(fix);
   });
 
+  test("Y8: valid YAML nested too deeply to read says so, not that the YAML is invalid", () => {
+    const err = failure(`config:\n  gcp:project: ${"[".repeat(5000)}${"]".repeat(5000)}\n`);
+    expect(err.message).toMatch(
+      /^stacks\/Pulumi\.qa\.yaml:2:\d+: the file nests too deeply to be read \(valid YAML, but no stack setting is that deep\)\.$/,
+    );
+    expect(err.message).not.toContain("not valid YAML");
+  });
+
   test("never quotes the text around the mistake, which may be a secret", () => {
     const err = failure(
       'config:\n  gemini-access-kit:oauthClientJson: "{\\"installed\\": {\\"client_secret\\": \\"GOCSPX-leaky\\"}}\n  gcp:project: x\n',
@@ -119,5 +127,16 @@ test("a key written without a namespace is the kit's, as Pulumi's stack loader f
     "gcp:project": "acme-gemini-qa",
     "gemini-access-kit:keyRotationDays": "30",
     "gemini-access-kit:keyRotationStrat": "2026-11-01",
+  });
+});
+
+test("Y9: merge keys (<<: *defaults) are resolved as Pulumi's reader resolves them", () => {
+  const file = parseStackFile(
+    "config:\n  gcp:project: acme-gemini-qa\n  gemini-access-kit:serviceAccounts:\n    base: &base\n      roles: [roles/aiplatform.user]\n    runtime:\n      <<: *base\n      displayName: Runtime\n",
+    FILE,
+  );
+  expect(JSON.parse(file.raw["gemini-access-kit:serviceAccounts"]!)).toEqual({
+    base: { roles: ["roles/aiplatform.user"] },
+    runtime: { roles: ["roles/aiplatform.user"], displayName: "Runtime" },
   });
 });

@@ -583,6 +583,24 @@ describe("the deploy order file", () => {
     );
   });
 
+  test("D4: the CI stack in a wave is refused, before anything runs: --all would apply it with an environment's deployer", async () => {
+    const deps: DeployCommandDeps = {
+      ...deployDeps(),
+      readText: (path) =>
+        path.endsWith("deploy-waves.yaml")
+          ? "waves:\n  - [ci, dev]\n  - [staging]\n  - [prod]\n"
+          : readOrUndefined(path),
+    };
+    const pulumi = fakePulumi({ stacks: {} });
+    const result = await inProcess("deploy", (c) => deployMain(c, deps), ["--all"], envFor(pulumi));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "stacks/deploy-waves.yaml lists ci in a wave, but it is a CI stack (gemini-access-kit:ci): --all and CI would apply it with an environment's deployer.",
+    );
+    expect(result.stderr).toContain("Move ci under admin: in stacks/deploy-waves.yaml");
+    expect(pulumi.calls()).toEqual([]);
+  });
+
   test("orders the chosen stacks by it, whatever order they were named in", () => {
     const waves = parseWaves(readFileSync(join(ROOT, "stacks", "deploy-waves.yaml"), "utf8"), [
       "ci",

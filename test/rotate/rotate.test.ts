@@ -305,6 +305,34 @@ describe("when something goes wrong, the old key stays in place", () => {
     );
   });
 
+  test("N14: without any credentials, the fix is a plain gcloud login: the rotator's calls need no Desktop client", async () => {
+    let failure: unknown;
+    try {
+      await rotateInProcess(world, [], { GOOGLE_APPLICATION_CREDENTIALS: "" });
+    } catch (err) {
+      failure = err;
+    }
+    expect(failure).toMatchObject({
+      reason: "NO_CREDENTIALS",
+      fix: "Log in with `gcloud auth application-default login` (no client file needed for these calls), or set GOOGLE_APPLICATION_CREDENTIALS to a credential file.",
+    });
+    expect(world.google.state.requests.filter((r) => CHANGING.includes(r.route as never))).toEqual(
+      [],
+    );
+  });
+
+  test("R8: an API Keys operation that is never done is waited on with a line every half minute, then fails the API key with TIMEOUT; the service-account key still rotates", async () => {
+    world.google.state.operationPolls = 10_000;
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.status).toBe("rotated");
+    expect(run.result.keys[1]).toMatchObject({ status: "failed", error: { reason: "TIMEOUT" } });
+    const waiting = run.progress.filter((l) => l.includes("operation is not done yet after"));
+    expect(waiting.length).toBeGreaterThanOrEqual(3);
+    expect(waiting[0]).toMatch(
+      /^ {2}Make the API key .*: Google's operation is not done yet after \d+ s \(it gives up at 120 s\)\.\.\.$/,
+    );
+  });
+
   test("an organization policy that refuses binding the API key to its account fails the API key, named, with nothing left", async () => {
     world.google.state.apiKeyBindingBlocked = true;
     const run = await rotateInProcess(world, []);

@@ -8,9 +8,9 @@ import { generateKeyPairSync } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EXIT } from "../../src/cli/failure.ts";
+import { EXIT, type Failure } from "../../src/cli/failure.ts";
 import { Redactor } from "../../src/cli/redact.ts";
 import { endpointsFromEnv } from "../../src/google/transport/endpoints.ts";
 import { crc32c } from "../../src/google/apis/crc32c.ts";
@@ -165,6 +165,26 @@ describe("one identity per run", () => {
     expect(world.google.requestsTo("models")).toHaveLength(before);
   });
 
+  test("A20: outputs whose serviceAccounts is not a map are refused, never read as no accounts (which would verify the API key instead)", async () => {
+    const file = join(world.dir, "bad-outputs.json");
+    const outputs = JSON.parse(readFileSync(world.files.outputs, "utf8")) as Record<
+      string,
+      unknown
+    >;
+    writeFileSync(file, JSON.stringify({ ...outputs, serviceAccounts: [1, 2] }));
+    const before = world.google.state.requests.length;
+    const result = await verify(["--outputs", file, "--json"]);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      error: {
+        reason: "BAD_INPUT",
+        message: `${file}: "serviceAccounts" is not an object, so it is not what the kit exports.`,
+      },
+    });
+    expect(world.google.state.requests.length).toBe(before);
+  });
+
   test("an --account that exists is the identity verified", async () => {
     const result = await verify([
       "--outputs",
@@ -256,6 +276,29 @@ describe("endpoint variables", () => {
         `http://${host}`,
       );
     }
+  });
+
+  test("A27: a query, a fragment or an API version in an endpoint is refused, naming what to set instead; a path prefix is kept", () => {
+    expect(() =>
+      endpointsFromEnv({ GOOGLE_GEMINI_BASE_URL: "https://proxy.example/v1beta?x=" }),
+    ).toThrow(
+      'GOOGLE_GEMINI_BASE_URL="https://proxy.example/v1beta?x=" has a query or fragment; the kit appends the API\'s path to it',
+    );
+    expect(() => endpointsFromEnv({ GOOGLE_GEMINI_BASE_URL: "https://proxy.example/#a" })).toThrow(
+      "has a query or fragment",
+    );
+    let said = "";
+    try {
+      endpointsFromEnv({ GOOGLE_GEMINI_BASE_URL: "https://proxy.example/gemini/v1beta/" });
+    } catch (err) {
+      said = `${(err as Failure).message} ${(err as Failure).fix}`;
+    }
+    expect(said).toBe(
+      'GOOGLE_GEMINI_BASE_URL="https://proxy.example/gemini/v1beta/" ends in an API version; the kit adds the version itself, so requests would name it twice. Set GOOGLE_GEMINI_BASE_URL to "https://proxy.example/gemini", or unset it.',
+    );
+    expect(
+      endpointsFromEnv({ GOOGLE_GEMINI_BASE_URL: "https://proxy.example/gemini/" }).gemini,
+    ).toBe("https://proxy.example/gemini");
   });
 
   test("a plain-http override to another host stops the run before any credential is sent", async () => {
@@ -374,6 +417,8 @@ describe("library output cannot print credentials", () => {
       const quiet = await runCli(["--auth", "adc"], { env });
       expect(quiet.code).toBe(1);
       expect(quiet.stdout).toContain("FAILED (NO_CREDENTIALS)");
+      // Gemini called with the user's own token needs its scope: the stack's Desktop client (N14).
+      expect(quiet.stdout).toContain("--client-id-file=client_secret.json");
       expect(quiet.stdout + quiet.stderr).not.toContain("MetadataLookupWarning");
       const loud = await runCli(["--auth", "adc", "--debug"], { env });
       expect(loud.stderr).toContain("MetadataLookupWarning");

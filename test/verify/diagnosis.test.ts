@@ -235,6 +235,46 @@ describe("resilience", () => {
     expect(progress[0]).toContain("Could not reach");
   });
 
+  test("A7: a Retry-After longer than a run waits fails at once, saying how long Google asked to wait", async () => {
+    world.google.failNext("models", { status: 503, headers: { "retry-after": "99999" } });
+    const { result, sleeps } = await verifyInProcess(world.google, keyArgs());
+    expect(result.error).toMatchObject({
+      reason: "SERVER_ERROR",
+      message: expect.stringContaining(
+        "Google asked to wait 99999 s before another try, longer than the 120 s a run waits.",
+      ),
+    });
+    expect(sleeps).toEqual([]);
+  });
+
+  test("A8: a redirect from the models endpoint is something else answering, named by where it points, host only", async () => {
+    world.google.failNext("models", {
+      status: 302,
+      headers: { location: "https://captive.example/login?token=abc" },
+    });
+    const { result } = await verifyInProcess(world.google, keyArgs());
+    expect(result.error).toMatchObject({
+      reason: "MALFORMED_RESPONSE",
+      message: expect.stringContaining(
+        "(HTTP 302) is a redirect to captive.example, which Google's APIs never send.",
+      ),
+      fix: expect.stringContaining("a proxy or captive portal may be answering instead"),
+    });
+    expect(result.error!.message).not.toContain("token=abc");
+  });
+
+  test("A9: a redirect from the token endpoint is not read as a refused credential", async () => {
+    world.google.failNext("token", {
+      status: 307,
+      headers: { location: "https://captive.example/" },
+    });
+    const { result } = await verifyInProcess(world.google, keyArgs());
+    expect(result.error).toMatchObject({
+      reason: "MALFORMED_RESPONSE",
+      message: expect.stringContaining("(HTTP 307) is a redirect to captive.example"),
+    });
+  });
+
   test("a token endpoint 503 is retried too", async () => {
     world.google.failNext("token", { status: 503 });
     const { result, sleeps } = await verifyInProcess(world.google, keyArgs());

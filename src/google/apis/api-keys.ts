@@ -97,7 +97,9 @@ async function finished(
   ended: () => void = () => undefined,
 ): Promise<Record<string, unknown>> {
   let current = record(op);
-  const deadline = api.http.clock.now() + OPERATION_DEADLINE_MS;
+  const started = api.http.clock.now();
+  const deadline = started + OPERATION_DEADLINE_MS;
+  let said = started;
   for (let poll = 0; current?.done !== true; poll++) {
     if (typeof current?.name !== "string" || !current.name.startsWith("operations/"))
       throw malformed(what, api.endpoints.apiKeys, 200, "is not a long-running operation");
@@ -106,6 +108,14 @@ async function finished(
         "TIMEOUT",
         `${what}: Google's operation ${current.name} was not done after ${OPERATION_DEADLINE_MS / 1000} s.`,
         "Run again: the rotator finds the key it made, if the operation finished later.",
+      );
+    }
+    // A line every half minute, so a slow operation is seen waiting, not hanging.
+    const now = api.http.clock.now();
+    if (now - said >= 30_000) {
+      said = now;
+      api.http.progress(
+        `  ${what}: Google's operation is not done yet after ${Math.round((now - started) / 1000)} s (it gives up at ${OPERATION_DEADLINE_MS / 1000} s)...`,
       );
     }
     await api.http.clock.sleep(Math.min(500 * 2 ** poll, 10_000));

@@ -5,7 +5,14 @@
 
 import type { AuthKind } from "./context.ts";
 import { Failure } from "../../cli/failure.ts";
-import { networkFailure, parseRetryAfter, type Attempt, type Http } from "../http.ts";
+import {
+  malformed,
+  networkFailure,
+  parseRetryAfter,
+  redirectProblem,
+  type Attempt,
+  type Http,
+} from "../http.ts";
 import { record } from "../../json.ts";
 
 export interface TokenContext {
@@ -21,6 +28,7 @@ interface TokenErrorShape {
   error?: string;
   description?: string;
   retryAfter: string | null;
+  headers?: Headers;
 }
 
 function read(err: unknown): TokenErrorShape {
@@ -39,6 +47,7 @@ function read(err: unknown): TokenErrorShape {
         ? fields.error_description.slice(0, 200)
         : undefined,
     retryAfter: headers instanceof Headers ? headers.get("retry-after") : null,
+    ...(headers instanceof Headers ? { headers } : {}),
   };
 }
 
@@ -72,6 +81,9 @@ export async function tokenAttempt<T>(
         "Check the credential and the network path to Google.",
       );
     }
+    // The token endpoint never redirects: a 3xx is a proxy or a captive portal, not a refused credential.
+    if (shape.status >= 300 && shape.status < 400)
+      throw malformed(context.what, origin, shape.status, redirectProblem(shape.headers));
     if (shape.status === 429 || shape.status >= 500) {
       return {
         failure: new Failure(

@@ -27,8 +27,16 @@ export interface AdcOptions {
   project?: string;
 }
 
-const NO_ADC_FIX =
-  "Log in with `gcloud auth application-default login --client-id-file=client_secret.json --scopes=https://www.googleapis.com/auth/cloud-platform,https://www.googleapis.com/auth/generative-language.retriever`, or set GOOGLE_APPLICATION_CREDENTIALS to a credential file.";
+/**
+ * How to get ADC: a Gemini call with the user's own token needs the Gemini scope, which gcloud's
+ * own client cannot ask for (the stack's Desktop client can); management calls (preflight, rotate,
+ * impersonation) need only cloud-platform, which a plain login gives.
+ */
+function noAdcFix(scopes: readonly string[] | undefined): string {
+  return (scopes ?? []).some((s) => s.includes("generative-language"))
+    ? "Log in with `gcloud auth application-default login --client-id-file=client_secret.json --scopes=https://www.googleapis.com/auth/cloud-platform,https://www.googleapis.com/auth/generative-language.retriever` (the stack's Desktop client file), or set GOOGLE_APPLICATION_CREDENTIALS to a credential file."
+    : "Log in with `gcloud auth application-default login` (no client file needed for these calls), or set GOOGLE_APPLICATION_CREDENTIALS to a credential file.";
+}
 
 /** Fields of credential files whose values are secret (keys, client secrets, refresh tokens). */
 const SECRET_FIELDS = new Set([
@@ -121,7 +129,7 @@ async function findClient(deps: IdentityDeps, project: string | undefined): Prom
       throw new Failure(
         "NO_CREDENTIALS",
         "No Application Default Credentials were found (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud login, no metadata server).",
-        NO_ADC_FIX,
+        noAdcFix(deps.scopes),
       );
     }
     const file = deps.env.GOOGLE_APPLICATION_CREDENTIALS;

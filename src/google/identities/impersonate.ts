@@ -5,7 +5,7 @@
 
 import { generateAccessToken } from "../apis/iam-credentials.ts";
 import { adcCaller } from "./adc.ts";
-import { bearerCaller, type Caller, type IdentityDeps } from "./caller.ts";
+import { bearerCaller, SCOPES, type Caller, type IdentityDeps } from "./caller.ts";
 
 export interface ImpersonateOptions {
   /** The account to act as. */
@@ -19,7 +19,9 @@ export async function impersonateCaller(
   options: ImpersonateOptions,
 ): Promise<Caller> {
   const { email, grantKey } = options;
-  const source = await adcCaller(deps);
+  // The source only asks IAM Credentials for the token: cloud-platform is all it needs, so a plain
+  // `gcloud auth application-default login` will do; the account's token gets the command's scopes.
+  const source = await adcCaller({ ...deps, scopes: [SCOPES.cloudPlatform] });
   let token: string | undefined;
   const issue = async (): Promise<string> => {
     token ??= await generateAccessToken(

@@ -4,6 +4,7 @@
  */
 
 import { usage } from "../../cli/failure.ts";
+import { quoted } from "../../cli/output.ts";
 
 export interface Endpoints {
   /** The Gemini API's base URL; `GOOGLE_GEMINI_BASE_URL` is the variable Google's own SDK reads. */
@@ -98,6 +99,18 @@ export function endpointsFromEnv(env: Record<string, string | undefined>): Endpo
         `Set ${variable} to an https:// URL (plain http:// is allowed only to localhost, 127.0.0.1 or [::1]), or unset it.`,
       );
     }
+    // The kit appends the API's own path (`/v1beta/models`, `/token`): a query or fragment would end
+    // up in the middle of every address, and a version in the path would be there twice.
+    if (url.search !== "" || url.hash !== "" || value.includes("?") || value.includes("#"))
+      throw usage(
+        `${variable}=${quoted(value)} has a query or fragment; the kit appends the API's path to it, so every request would go to the wrong address.`,
+        `Set ${variable} to the endpoint's base URL alone (scheme, host, and a path prefix if your proxy needs one), or unset it.`,
+      );
+    if (/\/v\d+(?:(?:alpha|beta)\d*)?\/*$/.test(url.pathname))
+      throw usage(
+        `${variable}=${quoted(value)} ends in an API version; the kit adds the version itself, so requests would name it twice.`,
+        `Set ${variable} to ${quoted(value.replace(/\/v\d+(?:(?:alpha|beta)\d*)?\/*$/, ""))}, or unset it.`,
+      );
     result[key] = value.replace(/\/+$/, "");
   }
   return result;
