@@ -8,7 +8,12 @@ import { ledgerAnnotations, readLedger, type Ledger } from "./ledger.ts";
 /** The rotator's own annotations of a ledger, as text, to tell whether another run changed them. */
 function ours(ledger: Ledger): string {
   return JSON.stringify(
-    ledgerAnnotations({ versions: ledger.versions, pending: ledger.pending, others: {} }),
+    ledgerAnnotations({
+      versions: ledger.versions,
+      recorded: ledger.recorded,
+      pending: ledger.pending,
+      others: {},
+    }),
   );
 }
 

@@ -7,7 +7,11 @@
  * The stack's Secret resource leaves annotations it does not set alone (@pulumi/gcp
  * secretmanager/secret.d.ts: "non-authoritative"), so `pulumi up` does not undo these.
  *
- *   gemini-access-kit.v7        the key id version 7 holds
+ *   gemini-access-kit.v7        the key id version 7 holds, and `@` the time it was recorded (the
+ *                               version's createTime, Google's clock): a key and version that
+ *                               neither shows yet are "not visible yet", not gone, while that time
+ *                               is within the settle window. Entries without a time (written before
+ *                               the kit recorded one) are read as before.
  *   gemini-access-kit.pending   a run under way: when it began and until when it may take (its
  *                               lease; another run before then refuses the secret), the newest
  *                               version before it, the keys that existed before it (where Google
@@ -40,6 +44,8 @@ export interface Pending {
 export interface Ledger {
   /** Version number to the key id it holds. */
   versions: Map<number, string>;
+  /** Version number to when its entry was recorded (RFC 3339, Google's clock), where known. */
+  recorded: Map<number, string>;
   pending?: Pending;
   /** A note was there that could not be read (written by hand, or damaged): nothing is inferred from it. */
   unreadableNote?: boolean;
@@ -72,11 +78,17 @@ function parsePending(text: string): Pending | undefined {
 }
 
 export function readLedger(annotations: Readonly<Record<string, string>>): Ledger {
-  const ledger: Ledger = { versions: new Map(), others: {} };
+  const ledger: Ledger = { versions: new Map(), recorded: new Map(), others: {} };
   for (const [key, value] of Object.entries(annotations)) {
     const version = VERSION_KEY.exec(key);
-    if (version !== null) ledger.versions.set(Number(version[1]), value);
-    else if (key === PENDING_KEY) {
+    if (version !== null) {
+      // Key ids hold no `@` (IAM's are hex, API Keys' are [a-z0-9-]); a time that does not parse is left out.
+      const at = value.lastIndexOf("@");
+      const time = at < 0 ? undefined : value.slice(at + 1);
+      const valid = time !== undefined && !Number.isNaN(Date.parse(time));
+      ledger.versions.set(Number(version[1]), at < 0 ? value : value.slice(0, at));
+      if (valid) ledger.recorded.set(Number(version[1]), time);
+    } else if (key === PENDING_KEY) {
       ledger.pending = parsePending(value);
       ledger.unreadableNote = ledger.pending === undefined;
     } else ledger.others[key] = value;
@@ -86,8 +98,10 @@ export function readLedger(annotations: Readonly<Record<string, string>>): Ledge
 
 export function ledgerAnnotations(ledger: Ledger): Record<string, string> {
   const annotations: Record<string, string> = { ...ledger.others };
-  for (const [version, keyId] of [...ledger.versions].sort(([a], [b]) => a - b))
-    annotations[`${PREFIX}v${version}`] = keyId;
+  for (const [version, keyId] of [...ledger.versions].sort(([a], [b]) => a - b)) {
+    const at = ledger.recorded.get(version);
+    annotations[`${PREFIX}v${version}`] = at === undefined ? keyId : `${keyId}@${at}`;
+  }
   if (ledger.pending !== undefined) annotations[PENDING_KEY] = JSON.stringify(ledger.pending);
   return annotations;
 }

@@ -104,6 +104,7 @@ export async function makeProveStore(
   await book.save();
   const version = await store(d, made, newestVersion, discard);
   ledger.versions.set(version.number, made.id);
+  ledger.recorded.set(version.number, version.createTime);
   ledger.pending = undefined;
   await book.save();
   return { keyId: made.id, version: version.number, storedAt: version.createTime, proof };

@@ -126,6 +126,7 @@ export async function recover(
     const stored = pending.storing ? await addedBy(d, pending, versions, book) : undefined;
     if (stored !== undefined) {
       ledger.versions.set(stored, key.id);
+      ledger.recorded.set(stored, new Date(d.googleNow()).toISOString());
       lines.push({
         action: "adopted",
         keyId: key.id,

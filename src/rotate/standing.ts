@@ -18,6 +18,9 @@ import type { SecretLedger } from "./ledger-store.ts";
 import type { EntryDeps, KeyLine } from "./procedure.ts";
 import type { LiveKey } from "./stores.ts";
 
+/** How far ahead of Google's clock a recorded time may be and still count (clock steps within Google). */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
 /** A recorded key that is to go: the key deleted and the version destroyed, as far as each is there. */
 export interface Retired {
   keyId: string;
@@ -59,8 +62,11 @@ export async function standing(
 ): Promise<Standing> {
   const listed = new Map(versions.map((v) => [v.number, v]));
   const keys = new Map(live.map((k) => [k.id, k]));
-  const young = (time: string | undefined) =>
-    time !== undefined && d.googleNow() - Date.parse(time) < d.settleMs;
+  // Within the settle window; a time ahead of Google's (written by hand) proves nothing.
+  const young = (time: string | undefined) => {
+    const age = time === undefined ? Number.NaN : d.googleNow() - Date.parse(time);
+    return age >= -FUTURE_TOLERANCE_MS && age < d.settleMs;
+  };
   const result: Standing = {
     stored: [],
     stale: [],
@@ -121,6 +127,10 @@ export async function standing(
           false,
           true,
         );
+    } else if (young(book.ledger.recorded.get(version))) {
+      wait(
+        "recorded moments ago, and neither its key nor its version is visible yet (Google's reads lag); left alone",
+      );
     } else {
       retire("its key and version are gone already; forgotten", false, false);
     }

@@ -190,3 +190,8 @@ export function secretVersions(
     return { number: v.number, state: v.state, ...(holds ? { holds } : {}) };
   });
 }
+
+/** A ledger entry as the rotator writes it: the key id, `@`, and when it was recorded. */
+export function recordedAs(keyId: string | undefined): unknown {
+  return expect.stringMatching(new RegExp(`^${keyId ?? "(missing)"}@\\d{4}-\\d\\d-\\d\\dT`));
+}

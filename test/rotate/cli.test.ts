@@ -15,6 +15,7 @@ import {
   API_KEY_SECRET,
   KEY_SECRET,
   RUNTIME,
+  recordedAs,
   rotateInProcess,
   secretVersions,
   startRotateWorld,
@@ -187,7 +188,7 @@ describe("npm run rotate", () => {
       { number: 1, state: "ENABLED", holds: stored },
     ]);
     expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({
-      "gemini-access-kit.v1": stored,
+      "gemini-access-kit.v1": recordedAs(stored),
     });
   }, 60_000);
 
@@ -211,7 +212,7 @@ describe("npm run rotate", () => {
     );
     expect(keyIds(world.google.state, RUNTIME)).toEqual([key]);
     expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({
-      "gemini-access-kit.v1": key,
+      "gemini-access-kit.v1": recordedAs(key),
     });
   }, 60_000);
 

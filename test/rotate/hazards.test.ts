@@ -14,6 +14,7 @@ import {
   KEY_SECRET,
   API_KEY_SECRET,
   RUNTIME,
+  recordedAs,
   rotateInProcess,
   secretVersions,
   startRotateWorld,
@@ -106,7 +107,7 @@ describe("the key the newest version holds is never revoked", () => {
     const next = await rotateInProcess(world, []);
     expect(actions(next)).toEqual([["adopted", stored.holds]]);
     expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({
-      "gemini-access-kit.v1": stored.holds,
+      "gemini-access-kit.v1": recordedAs(stored.holds),
     });
   });
 
@@ -350,6 +351,25 @@ describe("the rotator deletes only keys it can prove it made (R3)", () => {
 });
 
 describe("reads that lag writes never retire what was just made (W-2)", () => {
+  test("a run minutes after another, while neither the new key nor its version shows yet: the ledger's recorded time makes it wait, and no second key is made", async () => {
+    world.google.state.readLagMs = 10 * 60_000;
+    await rotateInProcess(world, []);
+    const [first] = live();
+    world.time.now += 2 * 60_000;
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys.map((k) => k.status)).toEqual(["waiting", "waiting"]);
+    expect(actions(run)).toEqual([["waiting", first]]);
+    expect(run.result.keys[0]!.keys[0]!.detail).toContain(
+      "recorded moments ago, and neither its key nor its version is visible yet",
+    );
+    expect(live()).toEqual([first]);
+    expect(secretVersions(world, KEY_SECRET)).toHaveLength(1);
+    // Once the reads catch up, the next run finds everything as it was left: current.
+    world.time.now += 20 * 60_000;
+    const later = await rotateInProcess(world, []);
+    expect(later.result.keys.map((k) => k.status)).toEqual(["current", "current"]);
+  });
+
   test("a version added moments ago that neither the list nor a read by number shows yet: the secret waits, nothing is made, deleted or destroyed", async () => {
     await rotateInProcess(world, []);
     world.advance(30);

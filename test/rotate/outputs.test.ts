@@ -125,7 +125,7 @@ describe("the ledger in a secret's annotations", () => {
     const annotations = {
       owner: "platform",
       "gemini-access-kit.v3": "k3",
-      "gemini-access-kit.v12": "k12",
+      "gemini-access-kit.v12": "k12@2026-12-04T03:01:02.000Z",
       "gemini-access-kit.pending": JSON.stringify(note),
     };
     const ledger = readLedger(annotations);
@@ -133,6 +133,8 @@ describe("the ledger in a secret's annotations", () => {
       [3, "k3"],
       [12, "k12"],
     ]);
+    // When an entry was recorded, where the kit wrote it (entries from before it did have none).
+    expect([...ledger.recorded]).toEqual([[12, "2026-12-04T03:01:02.000Z"]]);
     expect(ledger.pending).toEqual(note);
     expect(ledger.others).toEqual({ owner: "platform" });
     expect(ledgerAnnotations(ledger)).toEqual(annotations);
@@ -153,6 +155,7 @@ describe("the ledger in a secret's annotations", () => {
     const keys = Object.keys(
       ledgerAnnotations({
         versions: new Map([[999_999_999, "k"]]),
+        recorded: new Map(),
         pending: { since: "x", until: "y", newestVersion: 1 },
         others: {},
       }),

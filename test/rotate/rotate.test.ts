@@ -13,6 +13,7 @@ import {
   KEY_SECRET,
   PROJECT,
   RUNTIME,
+  recordedAs,
   rotateInProcess,
   secretVersions,
   startRotateWorld,
@@ -151,8 +152,8 @@ describe("a key's life under the rotator", () => {
       ["pruned", first, 1],
     ]);
     expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({
-      "gemini-access-kit.v2": second,
-      "gemini-access-kit.v3": third,
+      "gemini-access-kit.v2": recordedAs(second),
+      "gemini-access-kit.v3": recordedAs(third),
     });
     expect(liveApiKeys(world.google.state)).toHaveLength(2);
     expect(world.google.state.apiKeyRecords.size).toBe(3);
@@ -407,7 +408,7 @@ describe("transient failures are retried, and never leave two new keys", () => {
     expect(run.result.exitCode).toBe(0);
     expect(secretVersions(world, KEY_SECRET)).toHaveLength(1);
     expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({
-      "gemini-access-kit.v1": keyIds(world.google.state, RUNTIME)[0],
+      "gemini-access-kit.v1": recordedAs(keyIds(world.google.state, RUNTIME)[0]),
     });
   });
 
@@ -442,7 +443,7 @@ describe("transient failures are retried, and never leave two new keys", () => {
     expect(run.result.exitCode).toBe(0);
     expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({
       owner: "platform",
-      "gemini-access-kit.v1": keyIds(world.google.state, RUNTIME)[0],
+      "gemini-access-kit.v1": recordedAs(keyIds(world.google.state, RUNTIME)[0]),
     });
   });
 });

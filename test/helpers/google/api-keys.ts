@@ -16,7 +16,7 @@ import { holds } from "./iam-policy.ts";
 import { bearer } from "./oauth.ts";
 import { googleError, json, permissionDenied } from "./respond.ts";
 import { findProject } from "./resource-manager.ts";
-import { PROJECT_NUMBER, type ApiKeyRecord, type GoogleState } from "./state.ts";
+import { PROJECT_NUMBER, settled, type ApiKeyRecord, type GoogleState } from "./state.ts";
 import type { Handler, RequestContext } from "./routes.ts";
 
 const KEY_ID = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -93,7 +93,7 @@ export const listApiKeys: Handler = (ctx, [project]) => {
   if (admin(ctx, "apikeys.keys.list", `projects/${project!}`) === undefined) return;
   const deleted = ctx.url.searchParams.get("showDeleted") === "true";
   const keys = [...ctx.state.apiKeyRecords.values()].filter(
-    (k) => deleted || k.deleteTime === undefined,
+    (k) => (deleted || k.deleteTime === undefined) && settled(ctx.state, k.createTime),
   );
   const size = Number(ctx.url.searchParams.get("pageSize") ?? 0) || 300;
   const offset = Number(ctx.url.searchParams.get("pageToken") || 0);
@@ -191,6 +191,9 @@ export const getApiKey: Handler = (ctx, [project, keyId]) => {
     undefined
   )
     return;
+  const record = ctx.state.apiKeyRecords.get(keyId!);
+  if (record !== undefined && !settled(ctx.state, record.createTime))
+    return json(ctx.res, 404, googleError(404, "NOT_FOUND", `key "${keyName(keyId!)}" not found`));
   const key = found(ctx, keyId!);
   if (key !== undefined) json(ctx.res, 200, keyJson(key));
 };

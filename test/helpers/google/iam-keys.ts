@@ -13,7 +13,7 @@
 import { bearer } from "./oauth.ts";
 import { serviceAccountKey } from "./credentials.ts";
 import { googleError, googleErrorWith, json, permissionDenied } from "./respond.ts";
-import type { AccountKey, GoogleState } from "./state.ts";
+import { settled, type AccountKey, type GoogleState } from "./state.ts";
 import type { Handler, RequestContext } from "./routes.ts";
 
 const MAX_KEYS = 10;
@@ -66,7 +66,9 @@ function keysOf(
 export const listKeys: Handler = (ctx, [, email]) => {
   const keys = keysOf(ctx, email!, "iam.serviceAccountKeys.list");
   if (keys === undefined) return;
-  const listed = [...keys.values()].map((k) => keyJson(email!, k));
+  const listed = [...keys.values()]
+    .filter((k) => settled(ctx.state, k.validAfterTime))
+    .map((k) => keyJson(email!, k));
   // Every account also has Google's own system-managed keys; only keyTypes=USER_MANAGED leaves them out.
   const types = ctx.url.searchParams.getAll("keyTypes");
   if (!types.includes("USER_MANAGED")) {
@@ -89,7 +91,7 @@ export const getKey: Handler = (ctx, [, email, keyId]) => {
   const keys = keysOf(ctx, email!, "iam.serviceAccountKeys.get");
   if (keys === undefined) return;
   const key = keys.get(keyId!);
-  if (key === undefined)
+  if (key === undefined || !settled(ctx.state, key.validAfterTime))
     return json(
       ctx.res,
       404,

@@ -18,6 +18,7 @@ import { caller, findProject } from "./resource-manager.ts";
 import {
   byProjectId,
   byProjectNumber,
+  settled,
   type GoogleState,
   type SecretVersion,
   type StoredSecret,
@@ -159,6 +160,7 @@ export const listVersions: Handler = (ctx, [name]) => {
   if (filter !== null && state === undefined)
     return json(ctx.res, 400, googleError(400, "INVALID_ARGUMENT", `Invalid filter: ${filter}`));
   const matching = secret.versions
+    .filter((v) => settled(ctx.state, v.createTime))
     .filter((v) => state === undefined || v.state === state)
     .sort((a, b) => b.number - a.number);
   const size = Math.min(Number(ctx.url.searchParams.get("pageSize") ?? 0) || 25000, 25000);
@@ -192,6 +194,13 @@ export const getVersion: Handler = (ctx, [name, number]) => {
     `${name!}/versions/${number!}`,
   );
   if (secret === undefined) return;
+  const lagging = (v: SecretVersion) => !settled(ctx.state, v.createTime);
+  if (secret.versions.some((v) => v.number === Number(number) && lagging(v)))
+    return json(
+      ctx.res,
+      404,
+      googleError(404, "NOT_FOUND", `Secret Version [${name!}/versions/${number!}] not found.`),
+    );
   const version = findVersion(ctx, secret, `${name!}/versions/${number!}`, number!);
   if (version === undefined) return;
   json(ctx.res, 200, versionJson(ctx.state, secret, version));

@@ -213,6 +213,20 @@ export interface GoogleState {
   tokenLifetime: number;
   /** The time Google stamps on what it creates (createTime, validAfterTime), in epoch ms; tests move it. */
   now: () => number;
+  /**
+   * How long reads lag writes, in ms (0: they do not). Lists and gets of secret versions, IAM keys
+   * and API keys leave out what was made less than this ago, as an eventually consistent read that
+   * has not caught up does (cloud.google.com/secret-manager/docs/reference/consistency: only adding
+   * a version and accessing it by number is strongly consistent; IAM's and API Keys' reads likewise
+   * "typically minutes"). Writes by name (delete, destroy, getKeyString) see everything.
+   */
+  readLagMs: number;
+}
+
+/** Whether a read shows what was made at `iso`: always without lag, else once the lag has passed. */
+export function settled(state: GoogleState, iso: string | undefined): boolean {
+  if (state.readLagMs === 0 || iso === undefined) return true;
+  return Date.parse(iso) <= state.now() - state.readLagMs;
 }
 
 export function generateModels(count: number): Record<string, unknown>[] {
@@ -299,6 +313,7 @@ export function initialState(): GoogleState {
     requests: [],
     tokenLifetime: 3599,
     now: Date.now,
+    readLagMs: 0,
   };
 }
 
