@@ -13,33 +13,39 @@ import { readOrUndefined, runProcess } from "./runner.ts";
 
 const root = resolve(dirname(process.argv[1]!), "..");
 
-runMain("deploy", (ctx) =>
-  deployMain(ctx, {
-    root,
-    run: runProcess,
-    // Another command of the kit, with this process's Node and its flags (the stripped-TypeScript
-    // cache), read from its --json.
-    command: async (name, stack, flags, interruption) =>
-      runProcess(
-        process.execPath,
-        [
-          ...process.execArgv,
-          join(root, "scripts", `${name}.ts`),
-          "--stack",
-          stack,
-          ...flags,
-          "--json",
-        ],
-        { interruption },
-      ),
-    readText: readOrUndefined,
-    listStacks: () => readdirSync(join(root, "stacks")),
-    tempDir: () => {
-      const path = mkdtempSync(join(tmpdir(), "gak-deploy-"));
-      return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-    },
-    now: Date.now,
-    terminalColumns: process.stderr.isTTY === true ? () => process.stderr.columns || 80 : undefined,
-    onInterrupt: (handler) => process.on("SIGINT", handler),
-  }),
+runMain(
+  "deploy",
+  (ctx) =>
+    deployMain(ctx, {
+      root,
+      run: runProcess,
+      // Another command of the kit, with this process's Node and its flags (the stripped-TypeScript
+      // cache), read from its --json.
+      command: async (name, stack, flags, interruption) =>
+        runProcess(
+          process.execPath,
+          [
+            ...process.execArgv,
+            join(root, "scripts", `${name}.ts`),
+            "--stack",
+            stack,
+            ...flags,
+            "--json",
+          ],
+          { interruption },
+        ),
+      readText: readOrUndefined,
+      listStacks: () => readdirSync(join(root, "stacks")),
+      tempDir: () => {
+        const path = mkdtempSync(join(tmpdir(), "gak-deploy-"));
+        return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+      },
+      now: Date.now,
+      terminalColumns:
+        process.stderr.isTTY === true ? () => process.stderr.columns || 80 : undefined,
+      onInterrupt: (handler) => process.on("SIGINT", handler),
+    }),
+  undefined,
+  // Deploy passes Ctrl-C on to the stack's pulumi and reports what finished.
+  { own: true },
 );

@@ -11,9 +11,16 @@ import { silenceLibraryLog } from "./runner.ts";
 
 const libraryLog = silenceLibraryLog();
 
-runMain("rotate", (ctx) =>
-  rotateMain(ctx, {
-    ...machine(),
-    notice: libraryLog,
-  }),
+runMain(
+  "rotate",
+  (ctx) =>
+    rotateMain(ctx, {
+      ...machine(),
+      notice: libraryLog,
+    }),
+  undefined,
+  {
+    leaves:
+      "A rotation under way leaves its note in the secret: the first run after its lease (the proof timeout and 15 minutes) finishes or undoes what it began, and a run before then stops with ROTATION_UNSAFE, changing nothing.",
+  },
 );

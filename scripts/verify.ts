@@ -24,15 +24,8 @@ function openBrowser(url: string): Promise<boolean> {
   const dir = mkdtempSync(join(tmpdir(), "gak-signin-"));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   process.once("exit", cleanup);
-  // A signal ends the process without "exit": Ctrl-C while the user signs in removes the page too.
-  for (const [signal, code] of [
-    ["SIGINT", 130],
-    ["SIGTERM", 143],
-  ] as const)
-    process.once(signal, () => {
-      cleanup();
-      process.exit(code);
-    });
+  // Ctrl-C while the user signs in removes the page at once (runMain then reports and exits).
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, cleanup);
   const page = join(dir, "sign-in.html");
   const href = url.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
   writeFileSync(

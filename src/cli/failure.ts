@@ -18,6 +18,7 @@ export const EXIT = {
 /** Why a command failed; stable strings that `--json` readers may switch on (docs/troubleshooting.md lists them). */
 export type Reason =
   | "USAGE"
+  | "INTERRUPTED"
   | "BAD_INPUT"
   | "STACK_FILE_INVALID"
   | "CONFIG_INVALID"

@@ -5,7 +5,7 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { Failure, usage } from "./failure.ts";
+import { EXIT, Failure, usage } from "./failure.ts";
 import { jsonText, terminalSafe } from "./output.ts";
 import { Redactor } from "./redact.ts";
 
@@ -156,10 +156,19 @@ export async function runCommand(
  * drained. Node's own warnings (a library's MetadataLookupWarning, say) are not part of any command's
  * output: they show only with --debug.
  */
+/** How a command ends on Ctrl-C (SIGINT) or SIGTERM. */
+export interface InterruptHandling {
+  /** The command handles the signals itself (deploy passes them on to its children). */
+  own?: boolean;
+  /** What an interrupted run leaves behind and what to do, said as the failure's fix. */
+  leaves?: string;
+}
+
 export function runMain(
   command: string,
   main: (ctx: MainContext) => Promise<number>,
   redactor = new Redactor(),
+  interrupts: InterruptHandling = {},
 ): void {
   const ctx = commandContext(
     process.argv.slice(2),
@@ -173,6 +182,24 @@ export function runMain(
   process.on("warning", (warning) => {
     if (ctx.argv.includes("--debug")) ctx.err(`${warning.name}: ${warning.message}\n`);
   });
+  if (!interrupts.own) {
+    // Without a handler Node ends at once with nothing printed: --json readers would get no document.
+    for (const [signal, code] of [
+      ["SIGINT", EXIT.interrupted],
+      ["SIGTERM", 143],
+    ] as const)
+      process.once(signal, () => {
+        const failure = new Failure(
+          "INTERRUPTED",
+          `${command} was stopped (${signal}) before it finished.`,
+          interrupts.leaves ?? "Run it again: it changes nothing it has not finished.",
+        );
+        if (ctx.argv.includes("--json")) ctx.out(failureJson(command, failure));
+        else ctx.err(failureText(failure));
+        process.exitCode = code;
+        process.stdout.write("", () => process.exit());
+      });
+  }
   void runCommand(command, main, ctx).then((code) => {
     process.exitCode = code;
     // Pooled connections and timers would hold the process open after the work is done; end once

@@ -386,4 +386,36 @@ require("node:fs").writeFileSync(${JSON.stringify(log)}, require("node:url").fil
   expect(result.code).toBe(130);
   expect(page).not.toBe("");
   expect(existsSync(dirname(page))).toBe(false);
+  expect(result.stderr).toContain("verify was stopped (SIGINT) before it finished.");
+}, 60_000);
+
+test("A17: Ctrl-C with --json still prints one JSON document, reason INTERRUPTED, exit 130", async () => {
+  // The models listing never answers: the command is waiting on Google when it is stopped.
+  world.google.state.hooks.set("models", () => new Promise(() => undefined));
+  const before = world.google.requestsTo("models").length;
+  try {
+    const result = await runCli(["--key-file", world.files.runtimeKey, "--json"], {
+      env: cleanEnv(world.google.env),
+      onStderr: () => undefined,
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (world.google.requestsTo("models").length === before) return;
+          clearInterval(poll);
+          child.kill("SIGINT");
+        }, 50);
+      },
+    });
+    expect(result.code).toBe(130);
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      command: "verify",
+      error: {
+        reason: "INTERRUPTED",
+        message: "verify was stopped (SIGINT) before it finished.",
+        fix: "Run it again: it changes nothing it has not finished.",
+      },
+    });
+  } finally {
+    world.google.state.hooks.delete("models");
+  }
 }, 60_000);
