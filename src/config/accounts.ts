@@ -65,7 +65,7 @@ function checkAccountId(
       path,
       accountId,
       message,
-      `It is derived as <namePrefix>-<key>-<environment>: shorten the key, or shorten [namePrefix] in ${stackFile}, or set accountId.`,
+      `It is derived as <namePrefix>-<key>-<environment>: shorten the key, namePrefix or environment in ${stackFile}, or set accountId.`,
     );
   else p.add(path, accountId, message, "Shorten or correct it.");
 }

@@ -56,7 +56,7 @@ const cases: [string, Record<string, unknown>, string][] = [
   [
     "a derived account id over 30 characters",
     { [`${NS}:namePrefix`]: "geminiaccesskit", [`${NS}:environment`]: "production" },
-    '[serviceAccounts.runtime.accountId] "geminiaccesskit-runtime-production" is 34 characters; Google allows 6-30. It is derived as <namePrefix>-<key>-<environment>: shorten the key, or shorten [namePrefix] in stacks/Pulumi.test.yaml, or set accountId.',
+    '[serviceAccounts.runtime.accountId] "geminiaccesskit-runtime-production" is 34 characters; Google allows 6-30. It is derived as <namePrefix>-<key>-<environment>: shorten the key, namePrefix or environment in stacks/Pulumi.test.yaml, or set accountId.',
   ],
   [
     "an explicit account id that is too short",
