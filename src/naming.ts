@@ -18,6 +18,14 @@ export const PROJECT_ID: NameRule = {
     "6-30 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen",
 };
 
+/**
+ * The project a user-managed service account, and its keys, live in: `NAME@PROJECT.iam.gserviceaccount.com`.
+ * Undefined for Google's own accounts (`...@developer.gserviceaccount.com` and the like).
+ */
+export function accountProject(email: string): string | undefined {
+  return /@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/.exec(email)?.[1];
+}
+
 /** A service-account id (the part of the e-mail before the @), as IAM checks it. */
 export const ACCOUNT_ID: NameRule = {
   pattern: /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/,

@@ -9,29 +9,17 @@ import type { CiPlatform } from "./components/ci-platform.ts";
 import type { EnvironmentOutputs, GovernedEnvironment } from "./components/governed-environment.ts";
 import type { GeminiAccessKit } from "./components/kit.ts";
 import type { ManualStep } from "./oauth/consent.ts";
+import type { RotationKey } from "./rotation.ts";
 
 /**
- * One key the rotator keeps (npm run rotate): the account it belongs to (or an API key is bound to)
- * and the secret it goes in, by resource name (`projects/PROJECT_ID/secrets/ID`), never its value.
- * Every field follows from the stack's config, so the offline plan (npm run plan -- --outputs) gives
- * the rotator the same list as the stack's outputs without access to its state.
+ * Each key the rotator keeps (src/rotation.ts RotationKey). Every field follows from the stack's
+ * config, so the offline plan (npm run plan -- --outputs) gives the rotator the same list as the
+ * stack's outputs without access to its state.
  */
-type RotatedKey =
-  | { kind: "service-account-key"; account: string; secret: string }
-  | {
-      kind: "api-key";
-      account: string;
-      secret: string;
-      project: string;
-      keyIdPrefix: string;
-      /** apiKey.displayName: what the rotator names each key it makes. */
-      displayName: string;
-    };
-
 /** What the rotator reads: the longest a key may live before the next is made, and every key of the stack. */
 interface RotationOutput {
   periodDays: number;
-  keys: RotatedKey[];
+  keys: RotationKey[];
 }
 
 export interface StackOutputs {
@@ -104,9 +92,9 @@ export function ciOutputs(
 /** The rotator's list: each account with createKey (in the order of their keys), then the API key. */
 function rotationOutput(config: KitConfig): RotationOutput {
   const secret = (id: string) => `projects/${config.project}/secrets/${id}`;
-  const keys: RotatedKey[] = config.accounts
+  const keys: RotationKey[] = config.accounts
     .filter((a) => a.createKey)
-    .map((a): RotatedKey => ({
+    .map((a): RotationKey => ({
       kind: "service-account-key",
       account: a.email,
       secret: secret(a.keySecretId),

@@ -12,6 +12,23 @@
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * One key the rotator keeps: the account it belongs to (or an API key is bound to) and the secret it
+ * goes in, by resource name (`projects/PROJECT_ID/secrets/ID`), never its value. What a stack exports
+ * in its `rotation` output (src/outputs.ts) and what the rotator reads back (src/rotate/outputs.ts).
+ */
+export type RotationKey =
+  | { kind: "service-account-key"; account: string; secret: string }
+  | {
+      kind: "api-key";
+      account: string;
+      secret: string;
+      project: string;
+      keyIdPrefix: string;
+      /** apiKey.displayName: what the rotator names each key it makes. */
+      displayName: string;
+    };
+
 /** One of the rotator's keys, as its secret holds it. */
 export interface StoredKey {
   /** The key's id: the service-account key id (= the key file's private_key_id), or the API key's id. */

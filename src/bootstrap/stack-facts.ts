@@ -1,6 +1,7 @@
 /** What bootstrap needs to know of a stack file before it changes anything. */
 
 import { stackFileName } from "../cli/stacks.ts";
+import { isCiStack } from "../config/decode.ts";
 import { NAMESPACE } from "../config/keys.ts";
 import { parseStackFile } from "../config/stack-file.ts";
 import type { StackFileFacts } from "./run.ts";
@@ -11,7 +12,7 @@ export function stackFileFacts(stack: string, text: string | undefined): StackFi
   const { raw, secretsProvider } = parseStackFile(text, stackFileName(stack));
   return {
     exists: true,
-    ci: raw[`${NAMESPACE}:ci`] !== undefined,
+    ci: isCiStack(raw),
     production: raw[`${NAMESPACE}:production`] === "true",
     project: raw["gcp:project"],
     secretsProvider,

@@ -49,7 +49,7 @@ export function quoted(value: unknown): string {
 
 /** The first control or invisible formatting character in the text, as `U+XXXX`, if any. */
 export function invisibleCharacter(text: string): string | undefined {
-  const c = new RegExp(INVISIBLE.source, "u").exec(text)?.[0];
+  const c = text.match(INVISIBLE)?.[0];
   return c === undefined
     ? undefined
     : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;

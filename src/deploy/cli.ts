@@ -10,7 +10,7 @@ import type { MainContext } from "../cli/main.ts";
 import { jsonText } from "../cli/output.ts";
 import { Interruption, type Run } from "../cli/process.ts";
 import { stackFileName, stackNames } from "../cli/stacks.ts";
-import { NAMESPACE } from "../config/keys.ts";
+import { isCiStack } from "../config/decode.ts";
 import { parseStackFile } from "../config/stack-file.ts";
 import { DEPLOY_HELP, parseDeployArgs } from "./args.ts";
 import { LineDisplay, TtyDisplay } from "./display.ts";
@@ -68,7 +68,7 @@ function ciStacks(deps: DeployCommandDeps, committed: string[]): string[] {
     const text = deps.readText(join(deps.root, stackFileName(stack)));
     if (text === undefined) return false;
     try {
-      return `${NAMESPACE}:ci` in parseStackFile(text, stackFileName(stack)).raw;
+      return isCiStack(parseStackFile(text, stackFileName(stack)).raw);
     } catch {
       return false;
     }

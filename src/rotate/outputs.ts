@@ -9,19 +9,7 @@ import { badInput } from "../cli/failure.ts";
 import { jsonInput } from "../cli/input-file.ts";
 import { record } from "../json.ts";
 import { API_KEY_ID, EMAIL, PROJECT_ID } from "../naming.ts";
-import { API_KEY_SUFFIX_LENGTH } from "../rotation.ts";
-
-export type RotationKey =
-  | { kind: "service-account-key"; account: string; secret: string }
-  | {
-      kind: "api-key";
-      account: string;
-      secret: string;
-      project: string;
-      keyIdPrefix: string;
-      /** What each key made is named (apiKey.displayName). */
-      displayName: string;
-    };
+import { API_KEY_SUFFIX_LENGTH, type RotationKey } from "../rotation.ts";
 
 export interface RotationList {
   /** Where it came from, for messages: "stack dev" or the file's path. */

@@ -10,15 +10,9 @@
 import { Failure } from "../cli/failure.ts";
 import { getEffectivePolicy } from "../google/apis/org-policy.ts";
 import type { Api } from "../google/apis/call.ts";
+import { accountProject } from "../naming.ts";
 import { KEY_CREATION_CONSTRAINTS, keyCreationWaysOut, readBoolean } from "../org-policy.ts";
-import type { RotationKey } from "./outputs.ts";
-
-/** `NAME@PROJECT.iam.gserviceaccount.com`: the project a user-managed account, and its keys, live in. */
-const ACCOUNT_PROJECT = /@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/;
-
-export function accountProject(email: string): string | undefined {
-  return ACCOUNT_PROJECT.exec(email)?.[1];
-}
+import type { RotationKey } from "../rotation.ts";
 
 /**
  * The projects whose policies refuse service-account keys, each with the failure its keys end in.

@@ -12,8 +12,10 @@ import { openSession } from "../google/session.ts";
 import type { RotateOptions } from "./args.ts";
 import { rotateEntry, type EntryOutcome } from "./entry.ts";
 import type { Api } from "../google/apis/call.ts";
-import { parseRotation, type RotationKey } from "./outputs.ts";
-import { accountProject, keyCreationRefusals } from "./policies.ts";
+import { parseRotation } from "./outputs.ts";
+import type { RotationKey } from "../rotation.ts";
+import { accountProject } from "../naming.ts";
+import { keyCreationRefusals } from "./policies.ts";
 import { geminiApiKeys, serviceAccountKeys } from "./stores.ts";
 
 /** What a run may take besides its proof (make, store, record, the transport's retries). */

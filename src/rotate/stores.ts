@@ -25,7 +25,7 @@ import {
   listAccountKeys,
   MAX_ACCOUNT_KEYS,
 } from "../google/apis/iam-keys.ts";
-import type { RotationKey } from "./outputs.ts";
+import type { RotationKey } from "../rotation.ts";
 import { proveApiKey, proveKeyFile, type Proof, type ProofDeps } from "./prove.ts";
 
 /** The only service a Gemini API key may call. */

@@ -173,20 +173,21 @@ export async function rotateInProcess(
   }
 }
 
+/** The key a version's data is: a key file's private_key_id, or the id of the API key with that string. */
+export function heldKey(world: RotateWorld, data: Buffer | undefined): string | undefined {
+  const text = data?.toString("utf8");
+  if (text?.startsWith("{")) return (JSON.parse(text) as { private_key_id: string }).private_key_id;
+  if (text === undefined) return undefined;
+  return [...world.google.state.apiKeyRecords.values()].find((k) => k.keyString === text)?.keyId;
+}
+
 /** What the secret holds, newest last: each version's number, state, and key id (for a key file) or API key id. */
 export function secretVersions(
   world: RotateWorld,
   secret: string,
 ): { number: number; state: string; holds?: string }[] {
   return world.google.state.secrets.get(secret)!.versions.map((v) => {
-    const text = v.data?.toString("utf8");
-    let holds: string | undefined;
-    if (text?.startsWith("{"))
-      holds = (JSON.parse(text) as { private_key_id: string }).private_key_id;
-    else if (text !== undefined)
-      holds = [...world.google.state.apiKeyRecords.values()].find(
-        (k) => k.keyString === text,
-      )?.keyId;
+    const holds = heldKey(world, v.data);
     return { number: v.number, state: v.state, ...(holds ? { holds } : {}) };
   });
 }

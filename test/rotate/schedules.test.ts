@@ -16,6 +16,7 @@
 
 import {
   CHANGING,
+  heldKey,
   KEY_SECRET,
   API_KEY_SECRET,
   RUNTIME,
@@ -65,14 +66,12 @@ function held(
   return world.google.state.secrets
     .get(secret)!
     .versions.filter((v) => v.state === "ENABLED" && v.data !== undefined)
-    .map((v) => {
-      const text = v.data!.toString("utf8");
-      const key = text.startsWith("{")
-        ? (JSON.parse(text) as { private_key_id: string }).private_key_id
-        : ([...world.google.state.apiKeyRecords.values()].find((r) => r.keyString === text)
-            ?.keyId ?? text);
-      return { key, added: Date.parse(v.createTime), number: v.number };
-    });
+    .map((v) => ({
+      // A string no API key has is kept as it is: the check then finds no key for it.
+      key: heldKey(world, v.data) ?? v.data!.toString("utf8"),
+      added: Date.parse(v.createTime),
+      number: v.number,
+    }));
 }
 
 function accepted(world: RotateWorld, secret: string, key: string): boolean {

@@ -12,6 +12,7 @@ import { Failure } from "../../cli/failure.ts";
 import { record } from "../../json.ts";
 import { attemptJson, callJson, malformed, type Attempt } from "../http.ts";
 import { context, timestamp, type Api } from "./call.ts";
+import { accountProject } from "../../naming.ts";
 
 /** IAM allows ten keys an account (cloud.google.com/iam/docs/keys-create-delete). */
 export const MAX_ACCOUNT_KEYS = 10;
@@ -32,9 +33,7 @@ export interface NewAccountKey extends AccountKey {
 }
 
 function accountPath(email: string): string {
-  const project =
-    /@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/.exec(email)?.[1] ?? "-";
-  return `projects/${project}/serviceAccounts/${email}`;
+  return `projects/${accountProject(email) ?? "-"}/serviceAccounts/${email}`;
 }
 
 function keyOf(value: unknown, what: string, origin: string): AccountKey {

@@ -59,6 +59,9 @@ const ENDPOINT_VARIABLES: Record<keyof Endpoints, string> = {
   serviceUsage: "GEMINI_KIT_SERVICEUSAGE_ENDPOINT",
 };
 
+/** An API version as a path's last segment (`/v1`, `/v1beta`, `/v2alpha1/`). */
+const VERSION_AT_END = /\/v\d+(?:(?:alpha|beta)\d*)?\/*$/;
+
 /** Loopback hosts: plain http to them never leaves the machine. */
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
@@ -106,10 +109,10 @@ export function endpointsFromEnv(env: Record<string, string | undefined>): Endpo
         `${variable}=${quoted(value)} has a query or fragment; the kit appends the API's path to it, so every request would go to the wrong address.`,
         `Set ${variable} to the endpoint's base URL alone (scheme, host, and a path prefix if your proxy needs one), or unset it.`,
       );
-    if (/\/v\d+(?:(?:alpha|beta)\d*)?\/*$/.test(url.pathname))
+    if (VERSION_AT_END.test(url.pathname))
       throw usage(
         `${variable}=${quoted(value)} ends in an API version; the kit adds the version itself, so requests would name it twice.`,
-        `Set ${variable} to ${quoted(value.replace(/\/v\d+(?:(?:alpha|beta)\d*)?\/*$/, ""))}, or unset it.`,
+        `Set ${variable} to ${quoted(value.replace(VERSION_AT_END, ""))}, or unset it.`,
       );
     result[key] = value.replace(/\/+$/, "");
   }

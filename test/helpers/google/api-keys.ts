@@ -82,10 +82,16 @@ function operation(
   return { name };
 }
 
-function found(ctx: RequestContext, keyId: string): ApiKeyRecord | undefined {
+/**
+ * The key of that id, or undefined once Google's 404 is sent. A read (`settledOnly`) does not see a
+ * key made less than the read lag ago; calls by name that act on it do.
+ */
+function found(ctx: RequestContext, keyId: string, settledOnly = false): ApiKeyRecord | undefined {
   const key = ctx.state.apiKeyRecords.get(keyId);
-  if (key === undefined)
+  if (key === undefined || (settledOnly && !settled(ctx.state, key.createTime))) {
     json(ctx.res, 404, googleError(404, "NOT_FOUND", `key "${keyName(keyId)}" not found`));
+    return undefined;
+  }
   return key;
 }
 
@@ -191,10 +197,7 @@ export const getApiKey: Handler = (ctx, [project, keyId]) => {
     undefined
   )
     return;
-  const record = ctx.state.apiKeyRecords.get(keyId!);
-  if (record !== undefined && !settled(ctx.state, record.createTime))
-    return json(ctx.res, 404, googleError(404, "NOT_FOUND", `key "${keyName(keyId!)}" not found`));
-  const key = found(ctx, keyId!);
+  const key = found(ctx, keyId!, true);
   if (key !== undefined) json(ctx.res, 200, keyJson(key));
 };
 

@@ -87,20 +87,25 @@ export const listKeys: Handler = (ctx, [, email]) => {
   json(ctx.res, 200, listed.length > 0 ? { keys: listed } : {});
 };
 
+/** IAM's 404 for a key id the account does not have. */
+function keyNotFound(ctx: RequestContext, email: string, keyId: string): void {
+  json(
+    ctx.res,
+    404,
+    googleError(
+      404,
+      "NOT_FOUND",
+      `Service account key projects/${accountProject(email)}/serviceAccounts/${email}/keys/${keyId} does not exist.`,
+    ),
+  );
+}
+
 export const getKey: Handler = (ctx, [, email, keyId]) => {
   const keys = keysOf(ctx, email!, "iam.serviceAccountKeys.get");
   if (keys === undefined) return;
   const key = keys.get(keyId!);
   if (key === undefined || !settled(ctx.state, key.validAfterTime))
-    return json(
-      ctx.res,
-      404,
-      googleError(
-        404,
-        "NOT_FOUND",
-        `Service account key projects/${accountProject(email!)}/serviceAccounts/${email!}/keys/${keyId!} does not exist.`,
-      ),
-    );
+    return keyNotFound(ctx, email!, keyId!);
   json(ctx.res, 200, keyJson(email!, key));
 };
 
@@ -171,17 +176,7 @@ export const createKey: Handler = (ctx, [, email]) => {
 export const deleteKey: Handler = (ctx, [, email, keyId]) => {
   const keys = keysOf(ctx, email!, "iam.serviceAccountKeys.delete");
   if (keys === undefined) return;
-  if (!keys.delete(keyId!)) {
-    return json(
-      ctx.res,
-      404,
-      googleError(
-        404,
-        "NOT_FOUND",
-        `Service account key projects/${accountProject(email!)}/serviceAccounts/${email!}/keys/${keyId!} does not exist.`,
-      ),
-    );
-  }
+  if (!keys.delete(keyId!)) return keyNotFound(ctx, email!, keyId!);
   json(ctx.res, 200, {});
 };
 

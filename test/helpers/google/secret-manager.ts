@@ -173,16 +173,22 @@ export const listVersions: Handler = (ctx, [name]) => {
   });
 };
 
-/** The version by its number, or undefined once the 404 Google gives for a missing one is sent. */
+/**
+ * The version by its number, or undefined once the 404 Google gives for a missing one is sent. A
+ * read (`settledOnly`) does not see a version made less than the read lag ago; writes by name do.
+ */
 function findVersion(
   ctx: RequestContext,
   secret: StoredSecret,
   name: string,
   number: string,
+  settledOnly = false,
 ): SecretVersion | undefined {
   const version = secret.versions.find((v) => v.number === Number(number));
-  if (version === undefined)
+  if (version === undefined || (settledOnly && !settled(ctx.state, version.createTime))) {
     json(ctx.res, 404, googleError(404, "NOT_FOUND", `Secret Version [${name}] not found.`));
+    return undefined;
+  }
   return version;
 }
 
@@ -194,14 +200,7 @@ export const getVersion: Handler = (ctx, [name, number]) => {
     `${name!}/versions/${number!}`,
   );
   if (secret === undefined) return;
-  const lagging = (v: SecretVersion) => !settled(ctx.state, v.createTime);
-  if (secret.versions.some((v) => v.number === Number(number) && lagging(v)))
-    return json(
-      ctx.res,
-      404,
-      googleError(404, "NOT_FOUND", `Secret Version [${name!}/versions/${number!}] not found.`),
-    );
-  const version = findVersion(ctx, secret, `${name!}/versions/${number!}`, number!);
+  const version = findVersion(ctx, secret, `${name!}/versions/${number!}`, number!, true);
   if (version === undefined) return;
   json(ctx.res, 200, versionJson(ctx.state, secret, version));
 };
