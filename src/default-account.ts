@@ -1,10 +1,13 @@
 /**
  * Which of a stack's accounts its default consumer is: the account `npm run verify -- --stack` acts
- * as, and so the one the CI deployer must be able to act as for its verify gate. One rule, used by
- * the program (components/kit.ts), verify's stack facts and verify's choice of identity, so the three
- * cannot drift apart: `--account KEY` when given, else the stack's only account, else `runtime`.
- * Pure: the program and the verify command both load it.
+ * as, and so the one whose roles CI's verify gate probe copies. One rule, used by the program, verify's
+ * stack facts and verify's choice of identity, so the three cannot drift apart: `--account KEY` when
+ * given, else the stack's only account, else `runtime`. Pure: the program and the verify command
+ * both load it.
  */
+
+import type { KitConfig } from "./config/types.ts";
+import { names } from "./naming.ts";
 
 /** What the rule needs to know of an account. */
 export interface AccountSummary {
@@ -51,4 +54,30 @@ export function defaultAuth(
   if (chosen.some((a) => a.keyed)) return "service-account";
   if (chosen.length > 0) return "impersonate";
   return hasApiKey ? "api-key" : "adc";
+}
+
+/** The account CI's verify gate acts as in a governed environment, and the roles it mirrors. */
+export interface ProbeAccount {
+  accountId: string;
+  email: string;
+  /** The project roles of the environment's default account. */
+  roles: string[];
+}
+
+/**
+ * For an environment whose foundation the CI stack applies: the probe account the CI stack makes
+ * for the deployer's verify gate, a copy of the default account's roles with no consumer (so the
+ * gate never holds a consumer's identity). None when the stack has no default account to copy.
+ */
+export function probeAccount(c: KitConfig): ProbeAccount | undefined {
+  if (c.foundation !== "ci") return undefined;
+  const mirrored = chooseAccount(c.accounts.map((a) => ({ key: a.key, keyed: a.createKey })));
+  if (!mirrored.ok) return undefined;
+  const n = names(c.project, c.namePrefix, c.environment);
+  const accountId = n.probeAccountId();
+  return {
+    accountId,
+    email: n.accountEmail(accountId),
+    roles: c.accounts.find((a) => a.key === mirrored.key)!.roles,
+  };
 }

@@ -32,6 +32,7 @@ export const {
   rotation,
   manualSteps,
   verifyCommand,
+  verifyGate,
   ci,
 } = buildProgram(load());
 
@@ -46,5 +47,6 @@ export const {
   rotation,
   manualSteps,
   verifyCommand,
+  verifyGate,
   ci,
 }) satisfies Record<keyof (StackOutputs & CiStackOutputs), unknown>;

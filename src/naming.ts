@@ -112,6 +112,8 @@ export interface Names {
   apiKeyId(): string;
   apiKeySecretId(): string;
   workloadIdentityPoolId(): string;
+  /** The account CI's verify gate acts as: the default account's roles, no consumer (governed environments). */
+  probeAccountId(): string;
 }
 
 /**
@@ -127,6 +129,7 @@ export function names(project: string, prefix: string, environment: string): Nam
     apiKeyId: () => `${prefix}-gemini-${environment}`,
     apiKeySecretId: () => `${prefix}-api-key-${environment}`,
     workloadIdentityPoolId: () => `${prefix}-github-${environment}`,
+    probeAccountId: () => `${prefix}-probe-${environment}`,
   };
 }
 

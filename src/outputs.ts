@@ -8,6 +8,7 @@ import type { CiConfig, KitConfig } from "./config/index.ts";
 import type { CiPlatform } from "./components/ci-platform.ts";
 import type { EnvironmentOutputs, GovernedEnvironment } from "./components/governed-environment.ts";
 import type { GeminiAccessKit } from "./components/kit.ts";
+import { probeAccount } from "./default-account.ts";
 import type { ManualStep } from "./oauth/consent.ts";
 import type { RotationKey } from "./rotation.ts";
 
@@ -39,6 +40,11 @@ export interface StackOutputs {
   rotation: RotationOutput;
   manualSteps: ManualStep[];
   verifyCommand: string;
+  /**
+   * For an environment the CI stack governs: the account CI's verify gate acts as after each up
+   * (the CI stack makes it, with the default account's roles and no consumer).
+   */
+  verifyGate?: { account: string };
 }
 
 export function stackOutputs(config: KitConfig, kit: GeminiAccessKit): StackOutputs {
@@ -58,6 +64,7 @@ export function stackOutputs(config: KitConfig, kit: GeminiAccessKit): StackOutp
     rotation: rotationOutput(config),
     manualSteps: kit.manualSteps,
     verifyCommand: `npm run verify -- --stack ${config.stack}`,
+    verifyGate: ((p) => p && { account: p.email })(probeAccount(config)),
   };
 }
 

@@ -59,6 +59,12 @@ const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
     source:
       "cloudresourcemanager v1 projects.getIamPolicy / setIamPolicy (read, change, write the project's policy)",
   },
+  "gcp:projects/iAMAuditConfig:IAMAuditConfig": {
+    // The audit configuration is part of the project's IAM policy.
+    project: ["resourcemanager.projects.getIamPolicy", "resourcemanager.projects.setIamPolicy"],
+    source:
+      "cloud.google.com/logging/docs/audit/configure-data-access (auditConfigs in the project's IAM policy: getIamPolicy / setIamPolicy)",
+  },
   "gcp:serviceaccount/iAMMember:IAMMember": {
     project: ["iam.serviceAccounts.getIamPolicy", "iam.serviceAccounts.setIamPolicy"],
     source:

@@ -26,9 +26,14 @@ function runEntry(config: Record<string, string>, stack: string) {
 }
 
 describe("the Pulumi entry", () => {
+  // dev as a stack that applies its own foundation, secrets included (the CI stack's otherwise).
+  const selfApplied = () => ({
+    ...readStackFile(ROOT, "dev").raw,
+    "gemini-access-kit:foundation": "stack",
+  });
+
   test("builds the stack from the runtime's config and exports its outputs", async () => {
-    const { raw } = readStackFile(ROOT, "dev");
-    const d = await runEntry({ ...raw }, "dev");
+    const d = await runEntry(selfApplied(), "dev");
     expect(d.outputs.verifyCommand).toBe("npm run verify -- --stack dev");
     expect(
       d
@@ -141,8 +146,7 @@ describe("the Pulumi entry", () => {
   }
 
   test("loads through Pulumi's own Node.js entry as `pulumi up` runs it, an ES module Node strips the types of, without ts-node, and builds the stack", () => {
-    const { raw } = readStackFile(ROOT, "dev");
-    const run = pulumiUp(raw);
+    const run = pulumiUp(selfApplied());
     expect(run.stderr).not.toMatch(/error/i);
     expect(run.status).toBe(0);
     expect(run.tsNodeLoaded).toBe(false);

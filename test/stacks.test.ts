@@ -176,9 +176,10 @@ describe("the committed CI stack", () => {
         .ofType("gcp:serviceaccount/account:Account")
         .filter((a) => a.inputs.project === config.project)
         .map((a) => a.inputs.accountId);
+      // And the verify gate's probe account (governed-environment.ts), which no consumer uses.
       expect([stack, accounts.sort()]).toEqual([
         stack,
-        config.accounts.map((a) => a.accountId).sort(),
+        [...config.accounts.map((a) => a.accountId), `gak-probe-${stack}`].sort(),
       ]);
       const apis = ci
         .ofType("gcp:projects/service:Service")
@@ -215,14 +216,28 @@ describe("the committed CI stack", () => {
 describe("stack-specific settings", () => {
   const outputs = (stack: string) => deployments.get(stack)!.d.outputs as Record<string, unknown>;
 
-  test("dev keeps a secret for its runtime key and one for its API key, each read only by its readers", () => {
-    const d = deployments.get("dev")!.d;
+  test("dev has a secret for its runtime key and one for its API key, each read only by its readers, which the CI stack applies", () => {
+    const inDev = (r: { inputs: Record<string, unknown> }) =>
+      r.inputs.project === "acme-gemini-dev";
     expect(
-      d
+      ci
         .ofType("gcp:secretmanager/secret:Secret")
+        .filter(inDev)
         .map((s) => s.inputs.secretId)
         .sort(),
-    ).toEqual(["gak-api-key-dev", "gak-runtime-key-dev"]);
+      // The OAuth client's too: dev configures a consent screen, so its secret waits for the client.
+    ).toEqual(["gak-api-key-dev", "gak-oauth-client-dev", "gak-runtime-key-dev"]);
+    expect(
+      ci
+        .ofType("gcp:secretmanager/secretIamMember:SecretIamMember")
+        .filter(inDev)
+        .map((r) => `${String(r.inputs.secretId)} ${String(r.inputs.member)}`)
+        .sort(),
+    ).toEqual([
+      "gak-api-key-dev group:gemini-dev@example.com",
+      "gak-oauth-client-dev group:gemini-dev@example.com",
+      "gak-runtime-key-dev group:gemini-dev@example.com",
+    ]);
     const accounts = outputs("dev").serviceAccounts as Record<string, { keySecret?: string }>;
     expect(accounts.runtime?.keySecret).toMatch(/\/secrets\/gak-runtime-key-dev$/);
     expect(outputs("dev").apiKey).toEqual({
@@ -252,10 +267,10 @@ describe("stack-specific settings", () => {
     });
   });
 
-  test("the secrets the rotator is given are the ones the stack creates", () => {
-    const d = deployments.get("dev")!.d;
-    const created = d
+  test("the secrets the rotator is given are the ones the CI stack creates for dev", () => {
+    const created = ci
       .ofType("gcp:secretmanager/secret:Secret")
+      .filter((s) => s.inputs.project === "acme-gemini-dev")
       .map((s) => `projects/${String(s.inputs.project)}/secrets/${String(s.inputs.secretId)}`);
     const rotation = outputs("dev").rotation as { keys: { secret: string }[] };
     for (const key of rotation.keys) expect(created).toContain(key.secret);

@@ -3,11 +3,12 @@
  * currently holds: adding a role, a key, an API key or a secret to an environment changes none of
  * these. Pure, so the CI stack, the plan and the tests state the same grants.
  *
- * The deployer applies an environment stack's workload plane (its secrets, their readers, the OAuth
- * client's version) and nothing else: the foundation (APIs, accounts, their roles, impersonators)
- * is the CI stack's, keys and API keys the rotator's. It holds no permission on any IAM resource but
- * the environment's secrets, none to read a secret or a key, and none in the CI project beyond its
- * own state bucket and KMS key; before its up, preflight reads the project's state (read-only).
+ * The deployer applies an environment stack's workload plane, the OAuth client's version, and nothing
+ * else: the foundation (APIs, accounts, their roles, impersonators, the secrets and who reads them)
+ * is the CI stack's, keys and API keys the rotator's. It holds no permission on any IAM policy, none
+ * to create, change or read a secret, and none in the CI project beyond its own state bucket and
+ * KMS key; before its up, preflight reads the project's state (read-only), and after it the verify
+ * gate acts as the environment's probe account, which no consumer uses.
  *
  * The rotator, for an environment whose stack declares keys, makes and deletes the keys of exactly
  * the keyed accounts, manages exactly the key secrets' versions (never reading one), and the
@@ -17,29 +18,19 @@
 
 import { typePermissions } from "../permissions.ts";
 
-/** What the deployer applies: an environment stack's workload plane (its secrets, their readers, the OAuth client's version). */
-const WORKLOAD_TYPES = [
-  "gcp:secretmanager/secret:Secret",
-  "gcp:secretmanager/secretIamMember:SecretIamMember",
-  "gcp:secretmanager/secretVersion:SecretVersion",
-] as const;
+/** What the deployer applies: an environment stack's workload plane (the OAuth client's version). */
+const WORKLOAD_TYPES = ["gcp:secretmanager/secretVersion:SecretVersion"] as const;
 
 const WORKLOAD = typePermissions(WORKLOAD_TYPES);
 
 /**
- * Creating a secret is checked on the project, where IAM Conditions see no secret name (Secret
- * Manager's REST reference: "permission on the specified resource parent: secretmanager.secrets.create";
- * resource.name is available only for secrets and versions, iam/docs/conditions-resource-attributes),
- * so this one permission is granted without a condition. It gives no access to other secrets.
- * The workload plane's project permissions, from the table preflight checks too (src/permissions.ts).
+ * Writing the OAuth client file as a version of its secret, which the CI stack created: granted on
+ * that one secret (oneSecretCondition). The workload plane's permissions on a secret, from the table
+ * preflight checks too (src/permissions.ts); nothing on the project, and neither
+ * secrets.setIamPolicy (who reads) nor secrets.update (the rotator's ledger lives in the key
+ * secrets' annotations).
  */
-export const DEPLOYER_CREATE_PERMISSIONS: readonly string[] = WORKLOAD.project;
-
-/**
- * Managing the stack's own secrets, their versions and readers: granted only on secrets named with
- * the stack's prefix. The workload plane's permissions on a secret, from the same table.
- */
-export const DEPLOYER_SECRET_PERMISSIONS: readonly string[] = WORKLOAD.secret;
+export const DEPLOYER_SECRET_PERMISSIONS: readonly string[] = WORKLOAD.secret ?? [];
 
 /**
  * What preflight reads in the environment's project before the deployer's up, and nothing else:
@@ -61,19 +52,6 @@ export interface Condition {
   title: string;
   description: string;
   expression: string;
-}
-
-/**
- * Limits a binding to the secrets (and their versions) whose id starts with the environment stack's
- * name prefix. Secret Manager names secrets `projects/PROJECT_NUMBER/secrets/SECRET_ID` in
- * conditions, with the project's number, never its id (iam/docs/conditions-resource-attributes).
- */
-export function secretsCondition(projectNumber: string, namePrefix: string): Condition {
-  return {
-    title: "kit-secrets-only",
-    description: `Only the secrets named ${namePrefix}-*, which the environment stack manages.`,
-    expression: `resource.name.startsWith('projects/${projectNumber}/secrets/${namePrefix}-')`,
-  };
 }
 
 /**
@@ -124,15 +102,21 @@ export const KEY_ADMIN_ROLE = "roles/iam.serviceAccountKeyAdmin";
 
 /**
  * Limits a binding to one secret and its versions, by `projects/NUMBER/secrets/ID`: one logical
- * operator, however many key secrets a stack has. The rotator gets one such binding per key secret
- * (IAM allows 20 of one role and member: naming.ts, IAM_CONDITION_LIMITS), where one condition
- * naming every secret grew by two operators a secret past IAM's 12.
+ * operator. Secret Manager names secrets with the project's number in conditions, never its id
+ * (iam/docs/conditions-resource-attributes). The rotator gets one such binding per key secret (IAM
+ * allows 20 of one role and member: naming.ts, IAM_CONDITION_LIMITS), where one condition naming
+ * every secret grew by two operators a secret past IAM's 12; the deployer one, on the OAuth
+ * client's secret.
  */
-export function keySecretCondition(projectNumber: string, secretId: string): Condition {
+export function oneSecretCondition(
+  projectNumber: string,
+  secretId: string,
+  what = "key-secret",
+): Condition {
   const name = `projects/${projectNumber}/secrets/${secretId}`;
   return {
-    title: `key-secret-${secretId}`.slice(0, 100),
-    description: `Only the key secret ${secretId} and its versions.`,
+    title: `${what}-${secretId}`.slice(0, 100),
+    description: `Only the secret ${secretId} and its versions.`,
     expression: `resource.name == '${name}' || resource.name.startsWith('${name}/')`,
   };
 }
@@ -151,8 +135,50 @@ export const STATE_ROLES = {
   previewer: { bucket: "roles/storage.objectViewer", key: "roles/cloudkms.cryptoKeyDecrypter" },
 } as const;
 
-/** Lets the deployer's verify gate act as the environment's default account (impersonation, one account). */
-export const GATE_ROLE = "roles/iam.serviceAccountTokenCreator";
+/**
+ * What the previewer may read of its environment's state bucket: the bucket itself (listing names,
+ * which hold no value), the backend's meta file and each stack's current checkpoint, never
+ * `.pulumi/backups/`, `.pulumi/history/` or a checkpoint's `.bak` copy, which may hold what an
+ * older checkpoint held. Cloud Storage names objects `projects/_/buckets/BUCKET/objects/NAME` in
+ * conditions and the bucket `projects/_/buckets/BUCKET` (iam/docs/conditions-resource-attributes).
+ * A condition cannot name an object's generation: a noncurrent generation of a checkpoint stays
+ * readable, which is why state that ever held a key is never previewed (docs/ci.md).
+ */
+export function previewerStateCondition(bucket: string): Condition {
+  const objects = `projects/_/buckets/${bucket}/objects/.pulumi`;
+  return {
+    title: "current-checkpoints-only",
+    description: "The bucket, the backend's meta file and each stack's current checkpoint.",
+    expression:
+      `resource.type == 'storage.googleapis.com/Bucket' || ` +
+      `resource.name == '${objects}/meta.yaml' || ` +
+      `(resource.name.startsWith('${objects}/stacks/') && resource.name.endsWith('.json'))`,
+  };
+}
+
+/**
+ * What the deployer's verify gate may do with the environment's probe account: mint an access
+ * token, nothing else (roles/iam.serviceAccountTokenCreator would add ID tokens, signJwt and
+ * signBlob). A custom role in the environment's project, granted on the probe account alone.
+ */
+export const GATE_PERMISSIONS = ["iam.serviceAccounts.getAccessToken"] as const;
+
+/**
+ * The Data Access audit logs the kit turns on (off by default for every service but BigQuery:
+ * cloud.google.com/logging/docs/audit/configure-data-access): who read which secret, in each
+ * environment's project; who read or decrypted state, in the CI project.
+ */
+export const AUDITED_READS = {
+  environment: ["secretmanager.googleapis.com"],
+  ci: ["cloudkms.googleapis.com", "storage.googleapis.com"],
+} as const;
+
+/**
+ * How long a deleted state object stays restorable (Cloud Storage soft delete; 7 to 90 days, the
+ * default 7: cloud.google.com/storage/docs/soft-delete): the longest, since a deployer may delete
+ * the versions of its own state.
+ */
+export const STATE_SOFT_DELETE_SECONDS = 90 * 24 * 3600;
 
 /**
  * The APIs the CI project enables: what the CI accounts call with the CI project as the quota

@@ -1,8 +1,9 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { CI_PROJECT_APIS } from "../ci/grants.ts";
+import { AUDITED_READS, CI_PROJECT_APIS } from "../ci/grants.ts";
 import type { CiConfig } from "../config/types.ts";
 import { ProjectApis } from "./apis.ts";
+import { auditReads } from "./audit.ts";
 
 /** GitHub Actions' OIDC issuer. */
 const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
@@ -120,6 +121,8 @@ export class CiPlatform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // Who read or decrypted which environment's state: Data Access logs in the CI project.
+    auditReads(this, `${name}-audit`, c.project, AUDITED_READS.ci);
     this.poolName = pool.name;
     this.providerName = provider.name;
     this.keyRing = keyRing.id;

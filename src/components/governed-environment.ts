@@ -1,21 +1,26 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  AUDITED_READS,
   customRoleId,
-  DEPLOYER_CREATE_PERMISSIONS,
   DEPLOYER_SECRET_PERMISSIONS,
-  GATE_ROLE,
+  GATE_PERMISSIONS,
+  oneSecretCondition,
   PREFLIGHT_READ_PERMISSIONS,
-  secretsCondition,
+  previewerStateCondition,
   STATE_ROLES,
+  STATE_SOFT_DELETE_SECONDS,
+  type Condition,
 } from "../ci/grants.ts";
 import { jobSubjects } from "../config/ci-environment.ts";
 import type { CiAccount, CiConfig, CiEnvironment } from "../config/types.ts";
-import { chooseAccount } from "../default-account.ts";
-import { serviceAccountMember } from "../naming.ts";
+import { probeAccount } from "../default-account.ts";
+import { names, serviceAccountMember } from "../naming.ts";
+import { auditReads } from "./audit.ts";
 import { workflowRef, type CiPlatform } from "./ci-platform.ts";
-import { buildFoundation } from "./foundation.ts";
+import { buildFoundation, type Foundation } from "./foundation.ts";
 import { grantRotator } from "./rotator.ts";
+import { buildSecrets } from "./secrets.ts";
 
 /** Arguments of GovernedEnvironment. */
 export interface GovernedEnvironmentArgs {
@@ -34,6 +39,8 @@ export interface EnvironmentOutputs {
   previewer?: pulumi.Output<string>;
   /** The account the rotation job acts as, for environments whose stack declares keys. */
   rotator?: pulumi.Output<string>;
+  /** The account the verify gate acts as, for environments with an account to mirror. */
+  probe?: pulumi.Output<string>;
   /** The environment stack's state backend, `gs://BUCKET`. */
   backendUrl: string;
   /** The environment stack's secrets provider, `gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K`. */
@@ -42,9 +49,11 @@ export interface EnvironmentOutputs {
 
 /**
  * One environment as the CI stack governs it: its foundation in its own project (APIs, accounts,
- * roles, impersonators), and in the CI project its state bucket and KMS key and the CI accounts that
- * act on it, with exactly the grants of ci/grants.ts. Nothing here is granted on the pool, the
- * provider, a CI account or a project's IAM policy, so no CI identity can change its own trust.
+ * roles, impersonators, the secrets and their readers, the verify gate's probe account, the audit
+ * of secret reads), and in the CI project its state bucket and KMS key and the CI accounts that act
+ * on it, with exactly the grants of ci/grants.ts. Nothing here is granted on the pool, the provider,
+ * a CI account, a secret's or a project's IAM policy, so no CI identity can change its own trust or
+ * who reads a secret.
  */
 export class GovernedEnvironment extends pulumi.ComponentResource {
   readonly outputs: EnvironmentOutputs;
@@ -53,6 +62,11 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
     super("gemini-access-kit:index:GovernedEnvironment", name, {}, opts);
     const { ci, environment: e, platform } = args;
     const foundation = buildFoundation(this, name, e.config);
+    buildSecrets(this, name, e.config, {
+      secretManagerApi: foundation.apis.api("secretmanager.googleapis.com"),
+      oauthClient: "container",
+    });
+    auditReads(this, `${name}-audit`, e.config.project, AUDITED_READS.environment);
     const labels = { ...ci.labels, environment: e.name };
     // State is the one thing a stack cannot lose: neither the bucket nor the key goes with a destroy.
     const bucket = new gcp.storage.Bucket(
@@ -66,6 +80,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
         uniformBucketLevelAccess: true,
         publicAccessPrevention: "enforced",
         versioning: { enabled: true },
+        softDeletePolicy: { retentionDurationSeconds: STATE_SOFT_DELETE_SECONDS },
       },
       { parent: this, dependsOn: [platform.apis.api("storage.googleapis.com")], protect: true },
     );
@@ -121,6 +136,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
         key,
         previewer.email.apply(serviceAccountMember),
         STATE_ROLES.previewer,
+        previewerStateCondition(e.stateBucket),
       );
     }
     let rotator: gcp.serviceaccount.Account | undefined;
@@ -142,24 +158,13 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
         projectNumber: number,
       });
     }
-    // The verify gate after each up impersonates the environment's default account, and only it.
-    const gate = chooseAccount(e.config.accounts.map((a) => ({ key: a.key, keyed: a.createKey })));
-    if (gate.ok) {
-      new gcp.serviceaccount.IAMMember(
-        `${name}-deployer-verifies`,
-        {
-          serviceAccountId: foundation.accounts.get(gate.key)!.accountName,
-          role: GATE_ROLE,
-          member: deployerMember,
-        },
-        { parent: this },
-      );
-    }
+    const probe = this.probe(name, ci, e, foundation, deployerMember);
     this.outputs = {
       githubEnvironment: e.githubEnvironment,
       deployer: deployer.email,
       previewer: previewer?.email,
       rotator: rotator?.email,
+      probe,
       backendUrl: `gs://${e.stateBucket}`,
       secretsProvider: pulumi.interpolate`gcpkms://${key.id}`,
     };
@@ -207,10 +212,11 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
     key: gcp.kms.CryptoKey,
     member: pulumi.Output<string>,
     roles: { bucket: string; key: string },
+    condition?: Condition,
   ): void {
     new gcp.storage.BucketIAMMember(
       `${name}-state`,
-      { bucket: bucket.name, role: roles.bucket, member },
+      { bucket: bucket.name, role: roles.bucket, member, condition },
       { parent: this },
     );
     new gcp.kms.CryptoKeyIAMMember(
@@ -221,10 +227,67 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
   }
 
   /**
-   * In the environment's project: creating secrets, and managing those named with the environment
-   * stack's prefix, through two custom roles (no predefined role is that narrow: secretmanager.admin
-   * reads every secret, secretVersionManager cannot set readers); and reading what preflight checks,
-   * through a third (serviceusage.apiKeysViewer would read key strings too).
+   * The account the deployer's verify gate acts as after each up: made in the environment's project
+   * with the project roles of the environment's default account (chooseAccount), so it sees the
+   * Gemini API as the consumers do, and with no consumer: no key, no reader, no impersonator but the
+   * deployer, which may only mint its access tokens (GATE_PERMISSIONS, a custom role). The
+   * consumers' own accounts stay out of every CI identity's reach.
+   */
+  private probe(
+    name: string,
+    ci: CiConfig,
+    e: CiEnvironment,
+    foundation: Foundation,
+    deployer: pulumi.Output<string>,
+  ): pulumi.Output<string> | undefined {
+    const c = e.config;
+    const account = probeAccount(c);
+    if (account === undefined) return undefined;
+    const probe = new gcp.serviceaccount.Account(
+      `${name}-probe`,
+      {
+        project: c.project,
+        accountId: account.accountId,
+        displayName: `Verify probe (${e.name})`,
+        description: `What CI's verify gate acts as after each up of ${e.name}; no workload uses it.`,
+      },
+      { parent: this, dependsOn: [foundation.apis.api("iam.googleapis.com")] },
+    );
+    const member = probe.email.apply(serviceAccountMember);
+    for (const role of account.roles) {
+      new gcp.projects.IAMMember(
+        `${name}-probe-role-${role.replace(/^roles\//, "").replace(/\//g, "-")}`,
+        { project: c.project, role, member },
+        {
+          parent: this,
+          dependsOn: [foundation.apis.api("cloudresourcemanager.googleapis.com")],
+        },
+      );
+    }
+    const gate = new gcp.projects.IAMCustomRole(
+      `${name}-gate-role`,
+      {
+        project: c.project,
+        roleId: customRoleId(ci.namePrefix, "gate", e.name),
+        title: `CI deployer of ${e.name}: the verify gate's access tokens`,
+        description: `Mints access tokens of ${e.name}'s probe account, nothing else.`,
+        permissions: [...GATE_PERMISSIONS],
+      },
+      { parent: this },
+    );
+    new gcp.serviceaccount.IAMMember(
+      `${name}-deployer-verifies`,
+      { serviceAccountId: probe.name, role: gate.name, member: deployer },
+      { parent: this },
+    );
+    return probe.email;
+  }
+
+  /**
+   * In the environment's project: writing the OAuth client file into its secret, which this stack
+   * created, through a custom role granted on that secret alone (no predefined role is that narrow:
+   * secretVersionAdder cannot replace a version); and reading what preflight checks, through a
+   * second (serviceusage.apiKeysViewer would read key strings too).
    */
   private workloadGrants(
     name: string,
@@ -233,7 +296,8 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
     member: pulumi.Output<string>,
     number: pulumi.Output<string>,
   ): void {
-    const project = e.config.project;
+    const c = e.config;
+    const project = c.project;
     const role = (what: string, title: string, permissions: readonly string[]) =>
       new gcp.projects.IAMCustomRole(
         `${name}-${what}-role`,
@@ -246,14 +310,9 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    const create = role(
-      "create",
-      `CI deployer of ${e.name}: create secrets`,
-      DEPLOYER_CREATE_PERMISSIONS,
-    );
-    const secrets = role(
-      "secrets",
-      `CI deployer of ${e.name}: manage the stack's secrets`,
+    const client = role(
+      "client",
+      `CI deployer of ${e.name}: write the OAuth client's version`,
       DEPLOYER_SECRET_PERMISSIONS,
     );
     const preflight = role(
@@ -262,22 +321,20 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
       PREFLIGHT_READ_PERMISSIONS,
     );
     new gcp.projects.IAMMember(
-      `${name}-deployer-creates`,
-      { project, role: create.name, member },
-      { parent: this },
-    );
-    new gcp.projects.IAMMember(
       `${name}-deployer-preflight`,
       { project, role: preflight.name, member },
       { parent: this },
     );
+    // The secret's id follows from the stack's prefix whether or not it declares a client yet, so
+    // the grant is the same before and after: an environment stack never changes a deployer's rights.
+    const secretId = names(project, c.namePrefix, c.environment).oauthClientSecretId();
     new gcp.projects.IAMMember(
-      `${name}-deployer-manages`,
+      `${name}-deployer-writes-client`,
       {
         project,
-        role: secrets.name,
+        role: client.name,
         member,
-        condition: number.apply((n) => secretsCondition(n, e.config.namePrefix)),
+        condition: number.apply((n) => oneSecretCondition(n, secretId, "oauth-client")),
       },
       { parent: this },
     );

@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { AccountConfig, KitConfig } from "../config/index.ts";
-import type { ServiceAccount } from "./service-account.ts";
+import type { KitConfig } from "../config/index.ts";
 import { oauthSteps, type ManualStep } from "../oauth/consent.ts";
 import { buildFoundation } from "./foundation.ts";
-import { KeySecret } from "./key-secret.ts";
-import { StoredSecret, type SecretSettings } from "./stored-secret.ts";
+import { buildSecrets, type EnvironmentSecrets } from "./secrets.ts";
+import { writeSecretVersion } from "./stored-secret.ts";
 
 /** What the stack exports for one account. */
 export interface AccountOutputs {
@@ -19,18 +18,12 @@ export interface GeminiAccessKitArgs {
   config: KitConfig;
 }
 
-/** The settings every secret of one stack shares, given what it holds; each secret adds its id and readers. */
-type SecretBase = (
-  purpose: string,
-  extra?: Record<string, string>,
-) => Omit<SecretSettings, "secretId" | "readers">;
-
 /**
- * A project made ready for the Gemini API: its foundation (APIs, accounts, roles) when the stack
- * applies its own, and its workload plane: the secrets that hold keys and the OAuth client, and their
- * readers. Keys themselves are the rotator's (npm run rotate), so none is in this stack's state.
- * With `foundation: ci` the CI stack has applied the foundation, and the accounts are known here by
- * their e-mails alone.
+ * A project made ready for the Gemini API. When the stack applies its own foundation it holds
+ * everything: APIs, accounts, roles, the secrets that hold keys and the OAuth client, and their
+ * readers. With `foundation: ci` the CI stack has applied all of that, and this stack, CI's
+ * deployer's plane, writes the OAuth client's version alone; accounts and secrets are known here by
+ * name. Keys themselves are the rotator's (npm run rotate), so none is in either stack's state.
  */
 export class GeminiAccessKit extends pulumi.ComponentResource {
   /** Every API the environment needs; resolves once all are enabled when this stack enables them. */
@@ -48,48 +41,48 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
     super("gemini-access-kit:index:GeminiAccessKit", name, {}, opts);
     const c = args.config;
     const foundation = c.foundation === "stack" ? buildFoundation(this, name, c) : undefined;
-    const api = (service: string) => foundation?.apis.api(service);
-    const secretBase: SecretBase = (purpose, extra = {}) => ({
-      project: c.project,
-      labels: { ...c.labels, purpose, ...extra },
-      locations: c.secretLocations,
-      secretManagerApi: api("secretmanager.googleapis.com"),
-    });
-    for (const account of c.accounts) {
-      this.accounts[account.key] = this.addAccount(
-        name,
-        c,
-        account,
-        foundation?.accounts.get(account.key),
-        secretBase,
-      );
-    }
-    if (c.oauth?.client !== undefined) {
-      this.oauthClientSecret = new StoredSecret(
-        `${name}-oauth-client`,
-        {
-          ...secretBase("oauth-client"),
-          secretId: c.oauth.secretId,
-          readers: c.oauth.clientReaders,
-          versions: { current: c.oauth.client.json },
-        },
-        { parent: this },
-      ).secretName;
-    }
-    if (c.apiKey !== undefined) {
-      const secret = new KeySecret(
-        `${name}-api-key`,
-        {
-          secret: {
-            ...secretBase("api-key", { account: c.apiKey.accountKey }),
-            secretId: c.apiKey.secretId,
-            readers: c.apiKey.readers,
+    // With `foundation: ci` the CI stack created the secrets and their readers; this stack knows
+    // them by name and writes the OAuth client's version alone.
+    const named = (secretId: string) => pulumi.output(`projects/${c.project}/secrets/${secretId}`);
+    const secrets: EnvironmentSecrets =
+      foundation !== undefined
+        ? buildSecrets(this, name, c, {
+            secretManagerApi: foundation.apis.api("secretmanager.googleapis.com"),
+            oauthClient: "with-version",
+          })
+        : {
+            keys: new Map(
+              c.accounts.filter((a) => a.createKey).map((a) => [a.key, named(a.keySecretId)]),
+            ),
+            apiKey: c.apiKey && named(c.apiKey.secretId),
+            oauthClient: c.oauth?.client && named(c.oauth.secretId),
+          };
+    if (foundation === undefined && c.oauth?.client !== undefined) {
+      writeSecretVersion(
+        this,
+        `${name}-oauth-client-version`,
+        `projects/${c.project}/secrets/${c.oauth.secretId}`,
+        c.oauth.client.json,
+        // Where the version was while this stack also held the secret: moved, not replaced.
+        [
+          {
+            name: `${name}-oauth-client-version-current`,
+            parent: pulumi.createUrn(
+              `${name}-oauth-client`,
+              "gemini-access-kit:index:StoredSecret",
+              this,
+            ),
           },
-        },
-        { parent: this },
+        ],
       );
-      this.apiKey = { secret: secret.secretName };
     }
+    for (const a of c.accounts) {
+      const email = foundation?.accounts.get(a.key)?.email ?? pulumi.output(a.email);
+      const keySecret = secrets.keys.get(a.key);
+      this.accounts[a.key] = keySecret === undefined ? { email } : { email, keySecret };
+    }
+    this.oauthClientSecret = secrets.oauthClient;
+    if (secrets.apiKey !== undefined) this.apiKey = { secret: secrets.apiKey };
     this.enabledApis = foundation?.apis.enabled ?? pulumi.output(c.apis);
     this.manualSteps =
       c.oauth === undefined
@@ -101,28 +94,5 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
             clientId: c.oauth.client?.clientId,
           });
     this.registerOutputs({ enabledApis: this.enabledApis });
-  }
-
-  private addAccount(
-    name: string,
-    c: KitConfig,
-    a: AccountConfig,
-    account: ServiceAccount | undefined,
-    secretBase: SecretBase,
-  ): AccountOutputs {
-    const email = account?.email ?? pulumi.output(a.email);
-    if (!a.createKey) return { email };
-    const secret = new KeySecret(
-      `${name}-${a.key}-key`,
-      {
-        secret: {
-          ...secretBase("service-account-key", { account: a.key }),
-          secretId: a.keySecretId,
-          readers: a.keyReaders,
-        },
-      },
-      { parent: this },
-    );
-    return { email, keySecret: secret.secretName };
   }
 }

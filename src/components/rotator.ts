@@ -15,7 +15,7 @@ import {
   API_KEY_BINDING_ROLE,
   customRoleId,
   KEY_ADMIN_ROLE,
-  keySecretCondition,
+  oneSecretCondition,
   ROTATOR_API_KEY_PERMISSIONS,
   ROTATOR_POLICY_PERMISSIONS,
   ROTATOR_SECRET_PERMISSIONS,
@@ -90,7 +90,7 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
         project,
         role: secrets.name,
         member,
-        condition: args.projectNumber.apply((n) => keySecretCondition(n, id)),
+        condition: args.projectNumber.apply((n) => oneSecretCondition(n, id)),
       },
       { parent },
     );

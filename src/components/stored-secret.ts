@@ -52,22 +52,7 @@ export class StoredSecret extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.secretManagerApi ? [args.secretManagerApi] : [] },
     );
     for (const [version, data] of Object.entries(args.versions)) {
-      // Written write-only (secretDataWo): reading the version back then never calls :access
-      // (magic-modules custom_flatten/secret_version_access), so whoever applies the stack needs no
-      // right to read the secret. Pulumi still writes the value into the state's inputs, encrypted
-      // as a secret (its write-only fields documentation; pulumi-terraform-bridge#3201), never into
-      // its outputs. A new value is a new write-only version number, which replaces the version.
-      // @pulumi/gcp 9 types that number as a number; the provider of @pulumi/gcp 10
-      // (terraform-provider-google 8) makes it a string, required with the data.
-      new gcp.secretmanager.SecretVersion(
-        `${name}-version-${version}`,
-        {
-          secret: secret.id,
-          secretDataWo: pulumi.secret(data),
-          secretDataWoVersion: pulumi.output(data).apply(contentVersion),
-        },
-        { parent: this },
-      );
+      writeSecretVersion(this, `${name}-version-${version}`, secret.id, data);
     }
     for (const member of args.readers) {
       new gcp.secretmanager.SecretIamMember(
@@ -84,4 +69,33 @@ export class StoredSecret extends pulumi.ComponentResource {
     this.secretName = secret.name;
     this.registerOutputs({ secretName: this.secretName });
   }
+}
+
+/**
+ * One version of a secret, written write-only (secretDataWo): reading the version back then never
+ * calls :access (magic-modules custom_flatten/secret_version_access), so whoever applies the stack
+ * needs no right to read the secret. Pulumi still writes the value into the state's inputs,
+ * encrypted as a secret (its write-only fields documentation; pulumi-terraform-bridge#3201), never
+ * into its outputs. A new value is a new write-only version number, which replaces the version.
+ * @pulumi/gcp 9 types that number as a number; the provider of @pulumi/gcp 10
+ * (terraform-provider-google 8) makes it a string, required with the data. Also what CI's deployer
+ * does with the OAuth client file in a secret the CI stack created, holding no right on the secret
+ * beyond its versions.
+ */
+export function writeSecretVersion(
+  parent: pulumi.Resource,
+  name: string,
+  secret: pulumi.Input<string>,
+  data: pulumi.Input<string>,
+  aliases?: pulumi.Input<pulumi.Alias>[],
+): void {
+  new gcp.secretmanager.SecretVersion(
+    name,
+    {
+      secret,
+      secretDataWo: pulumi.secret(data),
+      secretDataWoVersion: pulumi.output(data).apply(contentVersion),
+    },
+    { parent, aliases },
+  );
 }

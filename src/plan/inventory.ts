@@ -28,6 +28,7 @@ const IDENTITY_INPUTS: Readonly<Record<string, readonly string[]>> = {
   "gcp:projects/service:Service": ["project", "service"],
   "gcp:serviceaccount/account:Account": ["project", "accountId"],
   "gcp:projects/iAMMember:IAMMember": ["project", "role", "member", "condition"],
+  "gcp:projects/iAMAuditConfig:IAMAuditConfig": ["project", "service"],
   "gcp:serviceaccount/iAMMember:IAMMember": ["serviceAccountId", "role", "member", "condition"],
   "gcp:serviceaccount/key:Key": [
     "serviceAccountId",

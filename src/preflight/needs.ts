@@ -12,6 +12,8 @@ export interface ProjectNeeds {
   permissions: string[];
   /** Secret id to the permissions needed on it; those held on the project count too. */
   secrets: Map<string, string[]>;
+  /** The ids of the secrets up creates; the others it needs must exist already (the CI stack makes them). */
+  creates: string[];
 }
 
 const text = (v: unknown): string | undefined =>
@@ -53,7 +55,7 @@ export function neededPermissions(
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const projects = new Map<
     string,
-    { permissions: Set<string>; secrets: Map<string, Set<string>> }
+    { permissions: Set<string>; secrets: Map<string, Set<string>>; creates: Set<string> }
   >();
   for (const r of resources.filter((x) => x.custom)) {
     const entry = permissionsOf(r.type);
@@ -61,8 +63,11 @@ export function neededPermissions(
     const needs = projects.get(project) ?? {
       permissions: new Set<string>(),
       secrets: new Map<string, Set<string>>(),
+      creates: new Set<string>(),
     };
     projects.set(project, needs);
+    if (r.type === "gcp:secretmanager/secret:Secret" && text(r.inputs.secretId) !== undefined)
+      needs.creates.add(text(r.inputs.secretId)!);
     for (const p of entry.project) needs.permissions.add(p);
     if (entry.secret !== undefined) {
       const id = secretOf(r, byUrn);
@@ -83,5 +88,6 @@ export function neededPermissions(
       secrets: new Map(
         [...n.secrets].sort(([a], [b]) => a.localeCompare(b)).map(([id, p]) => [id, [...p].sort()]),
       ),
+      creates: [...n.creates].sort(),
     }));
 }

@@ -100,6 +100,12 @@ export function preflightTarget(plan: Plan): PreflightTarget {
     for (const m of [...(c.oauth?.clientReaders ?? []), ...(c.apiKey?.readers ?? [])])
       own.members.add(m);
     const keyed = c.accounts.filter((a) => a.createKey).map((a) => a.email);
+    // foundation: ci — the CI stack makes the secrets, but they live, and bill, in this project.
+    if (
+      target.foundationByCi &&
+      (keyed.length > 0 || c.apiKey !== undefined || c.oauth !== undefined)
+    )
+      own.billable.add(BILLABLE["gcp:secretmanager/secret:Secret"]!);
     if (keyed.length > 0)
       target.keys = { project: c.project, accounts: keyed, periodDays: c.rotationDays };
     if (c.apiKey !== undefined)
@@ -125,6 +131,7 @@ export function preflightTarget(plan: Plan): PreflightTarget {
         project,
         permissions: [],
         secrets: new Map(),
+        creates: [],
       },
       members: [...e.members].sort(),
       billable: [...e.billable].sort(),

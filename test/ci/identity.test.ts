@@ -16,7 +16,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readStackFile } from "../../src/config/stack-file.ts";
 import type { CiConfig } from "../../src/config/types.ts";
-import { buildCiStack } from "../../src/program.ts";
+import { buildCiStack, buildStack } from "../../src/program.ts";
 import { ciConfig, committedFiles, editedDev, type Files } from "../helpers/ci-stack.ts";
 import { CI_INVOKES, PROJECT_NUMBER } from "../helpers/fake-cloud.ts";
 import { runMocked, type Deployment, type RecordedResource } from "../helpers/mocks.ts";
@@ -410,12 +410,8 @@ function grantsTo(email: string, deployment = ci): Grant[] {
 const bindingsOn = (on: string) =>
   ci.resources.filter((r) => BINDING_TYPES.includes(r.type) && target(r) === on);
 
-const SECRET_MANAGEMENT = [
-  "secretmanager.secrets.delete",
-  "secretmanager.secrets.get",
-  "secretmanager.secrets.getIamPolicy",
-  "secretmanager.secrets.setIamPolicy",
-  "secretmanager.secrets.update",
+/** What writing a version of the OAuth client's secret takes, and all the deployer holds on any secret. */
+const CLIENT_VERSIONS = [
   "secretmanager.versions.add",
   "secretmanager.versions.destroy",
   "secretmanager.versions.disable",
@@ -426,8 +422,9 @@ const SECRET_MANAGEMENT = [
 
 describe.each(["dev", "staging", "prod"])("the %s deployer holds exactly", (env) => {
   const project = `acme-gemini-${env}`;
+  const client = `projects/${PROJECT_NUMBER}/secrets/gak-oauth-client-${env}`;
 
-  test("secret creation in its environment's project, management of the secrets named gak-*, a read-only view of what preflight checks (no key string), its state, and impersonation of one account", () => {
+  test("the versions of the OAuth client's secret alone (no secret's readers, no key secret), a read-only view of what preflight checks (no key string), its state, and access tokens of the probe account", () => {
     expect(grantsTo(deployer(env))).toEqual([
       {
         on: `bucket acme-gemini-state-${env}`,
@@ -441,8 +438,9 @@ describe.each(["dev", "staging", "prod"])("the %s deployer holds exactly", (env)
       },
       {
         on: `project ${project}`,
-        role: `projects/${project}/roles/gak_create_${env}`,
-        permissions: ["secretmanager.secrets.create"],
+        role: `projects/${project}/roles/gak_client_${env}`,
+        condition: `resource.name == '${client}' || resource.name.startsWith('${client}/')`,
+        permissions: CLIENT_VERSIONS,
       },
       {
         on: `project ${project}`,
@@ -456,15 +454,9 @@ describe.each(["dev", "staging", "prod"])("the %s deployer holds exactly", (env)
         ],
       },
       {
-        on: `project ${project}`,
-        role: `projects/${project}/roles/gak_secrets_${env}`,
-        condition: `resource.name.startsWith('projects/${PROJECT_NUMBER}/secrets/gak-')`,
-        permissions: SECRET_MANAGEMENT,
-      },
-      {
-        on: `serviceAccount gak-runtime-${env}@${project}.iam.gserviceaccount.com`,
-        role: "roles/iam.serviceAccountTokenCreator",
-        permissions: PREDEFINED["roles/iam.serviceAccountTokenCreator"],
+        on: `serviceAccount gak-probe-${env}@${project}.iam.gserviceaccount.com`,
+        role: `projects/${project}/roles/gak_gate_${env}`,
+        permissions: ["iam.serviceAccounts.getAccessToken"],
       },
     ]);
   });
@@ -540,11 +532,14 @@ describe("the dev rotator holds exactly", () => {
 });
 
 describe.each(["dev", "staging"])("the %s previewer holds exactly", (env) => {
-  test("read access to its own state and decryption with its own key", () => {
+  const objects = (e: string) => `projects/_/buckets/acme-gemini-state-${e}/objects/.pulumi`;
+
+  test("read access to its own state's current checkpoints (never backups, history or a .bak copy) and decryption with its own key", () => {
     expect(grantsTo(previewer(env))).toEqual([
       {
         on: `bucket acme-gemini-state-${env}`,
         role: "roles/storage.objectViewer",
+        condition: `resource.type == 'storage.googleapis.com/Bucket' || resource.name == '${objects(env)}/meta.yaml' || (resource.name.startsWith('${objects(env)}/stacks/') && resource.name.endsWith('.json'))`,
         permissions: PREDEFINED["roles/storage.objectViewer"],
       },
       {
@@ -590,28 +585,32 @@ describe("what no CI identity holds", () => {
     ]);
   });
 
-  test.each(
-    FORBIDDEN.filter(
-      (p) =>
-        p !== "secretmanager.secrets.setIamPolicy" && p !== "iam.serviceAccounts.getAccessToken",
-    ),
-  )("%s, on any resource", (permission) => {
-    for (const email of identities()) {
-      const holding = grantsTo(email)
-        .filter((g) => g.permissions.includes(permission))
-        .map((g) => g.on);
-      expect([email, holding]).toEqual([email, []]);
-    }
-  });
-
-  test.each(["secretmanager.secrets.setIamPolicy", "iam.serviceAccounts.getAccessToken"])(
-    "%s: the rotator holds it nowhere (it can neither add a reader nor act as an account)",
+  test.each(FORBIDDEN.filter((p) => p !== "iam.serviceAccounts.getAccessToken"))(
+    "%s, on any resource",
     (permission) => {
-      expect(grantsTo(rotator("dev")).filter((g) => g.permissions.includes(permission))).toEqual(
-        [],
-      );
+      for (const email of identities()) {
+        const holding = grantsTo(email)
+          .filter((g) => g.permissions.includes(permission))
+          .map((g) => g.on);
+        expect([email, holding]).toEqual([email, []]);
+      }
     },
   );
+
+  test("iam.serviceAccounts.getAccessToken: only each deployer, only on its environment's probe account", () => {
+    for (const email of identities()) {
+      const on = grantsTo(email)
+        .filter((g) => g.permissions.includes("iam.serviceAccounts.getAccessToken"))
+        .map((g) => g.on);
+      const env = config.environments.find((e) => e.deployer.email === email);
+      expect([email, on]).toEqual([
+        email,
+        env === undefined
+          ? []
+          : [`serviceAccount gak-probe-${env.name}@${env.config.project}.iam.gserviceaccount.com`],
+      ]);
+    }
+  });
 
   test.each(KEY_MAKING)(
     "%s: no deployer or previewer holds it; the rotator only on the keyed account or its project's API keys",
@@ -668,25 +667,81 @@ describe("what no CI identity holds", () => {
     }
   });
 
-  test("the accounts a deployer may impersonate hold only the administrator's grantable roles and read no secret", () => {
+  test("the account the verify gate acts as is nobody's consumer: no key, no reader, no impersonator but the deployer, and only the administrator's grantable roles, those of the default account", () => {
     for (const e of config.environments) {
-      for (const grant of grantsTo(e.deployer.email).filter((g) =>
-        g.on.startsWith("serviceAccount"),
-      )) {
-        const email = grant.on.split(" ")[1]!;
-        for (const held of grantsTo(email)) {
-          expect([email, held.on, config.grantableRoles.includes(held.role)]).toEqual([
-            email,
-            `project ${e.config.project}`,
-            true,
-          ]);
-        }
-        const account = e.config.accounts.find((a) => a.email === email)!;
-        expect(
-          e.config.accounts.every((a) => !a.keyReaders.includes(`serviceAccount:${account.email}`)),
-        ).toBe(true);
-      }
+      const probe = `gak-probe-${e.name}@${e.config.project}.iam.gserviceaccount.com`;
+      const member = `serviceAccount:${probe}`;
+      const runtime = e.config.accounts.find((a) => a.key === "runtime")!;
+      expect(grantsTo(probe).map((g) => [g.on, g.role])).toEqual(
+        [...runtime.roles].sort().map((role) => [`project ${e.config.project}`, role]),
+      );
+      expect(grantsTo(probe).every((g) => config.grantableRoles.includes(g.role))).toBe(true);
+      expect(bindingsOn(`serviceAccount ${probe}`).map((b) => b.inputs.member)).toEqual([
+        `serviceAccount:${e.deployer.email}`,
+      ]);
+      const lists = [
+        ...e.config.accounts.flatMap((a) => [...a.keyReaders, ...a.impersonators]),
+        ...(e.config.apiKey?.readers ?? []),
+        ...(e.config.oauth?.clientReaders ?? []),
+      ];
+      expect(lists).not.toContain(member);
+      expect(e.config.accounts.map((a) => a.email)).not.toContain(probe);
+      expect(
+        ci.resources.filter(
+          (r) =>
+            r.type === "gcp:secretmanager/secretIamMember:SecretIamMember" &&
+            r.inputs.member === member,
+        ),
+      ).toEqual([]);
     }
+  });
+});
+
+describe("who reads a secret is the administrator's", () => {
+  test("the CI stack creates each governed environment's secrets and their readers; the environment stacks hold neither", async () => {
+    const readers = ci
+      .ofType("gcp:secretmanager/secretIamMember:SecretIamMember")
+      .map((r) => `${String(r.inputs.secretId)} ${String(r.inputs.member)}`)
+      .sort();
+    expect(readers).toContain("gak-runtime-key-dev group:gemini-dev@example.com");
+    expect(readers).toContain("gak-api-key-dev group:gemini-dev@example.com");
+    expect(ci.ofType("gcp:secretmanager/secret:Secret").map((r) => r.inputs.secretId)).toEqual(
+      expect.arrayContaining(["gak-runtime-key-dev", "gak-api-key-dev", "gak-oauth-client-prod"]),
+    );
+    for (const e of config.environments) {
+      const d = await runMocked(() => buildStack(e.config), { stack: e.name });
+      expect([
+        e.name,
+        d.resources.filter((r) => r.type.startsWith("gcp:")).map((r) => r.type),
+      ]).toEqual([
+        e.name,
+        e.config.oauth?.client === undefined
+          ? []
+          : ["gcp:secretmanager/secretVersion:SecretVersion"],
+      ]);
+    }
+  });
+
+  test("reads of secrets in each environment's project, and of state in the CI project, are audited (Data Access logs)", () => {
+    const audited = ci
+      .ofType("gcp:projects/iAMAuditConfig:IAMAuditConfig")
+      .map(
+        (r) =>
+          `${String(r.inputs.project)} ${String(r.inputs.service)} ${JSON.stringify(r.inputs.auditLogConfigs)}`,
+      )
+      .sort();
+    expect(audited).toEqual([
+      'acme-gemini-ci cloudkms.googleapis.com [{"logType":"DATA_READ"}]',
+      'acme-gemini-ci storage.googleapis.com [{"logType":"DATA_READ"}]',
+      'acme-gemini-dev secretmanager.googleapis.com [{"logType":"DATA_READ"}]',
+      'acme-gemini-prod secretmanager.googleapis.com [{"logType":"DATA_READ"}]',
+      'acme-gemini-staging secretmanager.googleapis.com [{"logType":"DATA_READ"}]',
+    ]);
+  });
+
+  test("a deleted state object stays restorable for 90 days, Cloud Storage's longest soft delete", () => {
+    for (const bucket of ci.ofType("gcp:storage/bucket:Bucket"))
+      expect(bucket.inputs.softDeletePolicy).toEqual({ retentionDurationSeconds: 7776000 });
   });
 });
 

@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { Redactor } from "../../src/cli/redact.ts";
 import {
   CI_PROJECT_APIS,
-  DEPLOYER_CREATE_PERMISSIONS,
   DEPLOYER_SECRET_PERMISSIONS,
   PREFLIGHT_READ_PERMISSIONS,
 } from "../../src/ci/grants.ts";
@@ -76,9 +75,12 @@ export async function startPreflightWorld(
   p.policies.set("iam.automaticIamGrantsForDefaultServiceAccounts", { rules: [{ enforce: true }] });
   const deployerKey = google.addServiceAccount(DEPLOYER, CI_PROJECT);
   google.state.grants.set(DEPLOYER, [
-    { project: PROJECT, permissions: [...DEPLOYER_CREATE_PERMISSIONS] },
     { project: PROJECT, permissions: [...PREFLIGHT_READ_PERMISSIONS] },
-    { project: PROJECT, permissions: [...DEPLOYER_SECRET_PERMISSIONS], secretPrefix: "gak-" },
+    {
+      project: PROJECT,
+      permissions: [...DEPLOYER_SECRET_PERMISSIONS],
+      secretPrefix: "gak-oauth-client-",
+    },
   ]);
   if (options.secretsExist ?? true)
     for (const id of DEV_SECRETS)

@@ -113,21 +113,21 @@ describe("npm run inventory", () => {
   });
 
   test("with --check shows a change of an input that would replace the resource", async () => {
-    const pinned = committed("dev");
+    const pinned = committed("ci");
     const changed = {
       ...pinned,
       resources: pinned.resources.map((r) =>
-        r.name === "gemini-api-key-store-secret"
+        r.name === "ci-dev-api-key-store-secret"
           ? { ...r, identity: { ...r.identity, secretId: "old-id" } }
           : r,
       ),
     };
-    const { code, out } = await inventory(["--check", "--stack", "dev"], {
-      [join(ROOT, inventoryPath("dev"))]: inventoryText(changed),
+    const { code, out } = await inventory(["--check", "--stack", "ci"], {
+      [join(ROOT, inventoryPath("ci"))]: inventoryText(changed),
     });
     expect(code).toBe(1);
     expect(out).toMatch(
-      /~ changed: urn:pulumi:dev::.*Secret::gemini-api-key-store-secret: \{.*"secretId":"old-id".*\} -> \{.*"secretId":"gak-api-key-dev"/,
+      /~ changed: urn:pulumi:ci::.*Secret::ci-dev-api-key-store-secret: \{.*"secretId":"old-id".*\} -> \{.*"secretId":"gak-api-key-dev"/,
     );
   });
 

@@ -52,20 +52,24 @@ describe("npm run plan", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Plan for stack dev (project acme-gemini-dev");
-    expect(result.stdout).toMatch(/Resources: \d+ to create, in \d+ components/);
-    expect(result.stdout).toMatch(
-      /├─ KeySecret {2}gemini-runtime-key\n {3}│ {2}└─ StoredSecret {2}gemini-runtime-key-store\n {3}│ {5}├─ \+ secretmanager\.Secret {2}gemini-runtime-key-store-secret {2}secretId=gak-runtime-key-dev/,
-    );
+    // dev's foundation and secrets are the CI stack's: dev itself writes only an OAuth client, once set.
+    expect(result.stdout).toMatch(/Resources: 0 to create, in 1 components/);
     expect(result.stdout).toContain(
       "[pending] Create the Desktop OAuth client and hand its file to the stack",
-    );
-    expect(result.stdout).toMatch(
-      /Critical path: 2 resources deep\n {4}secretmanager\.Secret {2}gemini-runtime-key-store-secret\n {2}→ secretmanager\.SecretIamMember/,
     );
     expect(result.stdout).toContain(
       "The CI stack applies this environment's APIs, accounts, their roles and impersonators (foundation: ci)",
     );
-    expect(result.stdout).toContain("```mermaid\nflowchart LR\n");
+    const ci = await runScript("plan", ["--stack", "ci"], { env, timeoutMs: 60_000 });
+    expect(ci.code).toBe(0);
+    expect(ci.stdout).toMatch(/Resources: \d+ to create, in \d+ components/);
+    expect(ci.stdout).toMatch(
+      /├─ KeySecret {2}ci-dev-runtime-key\n {3}│ {2}│ {2}└─ StoredSecret {2}ci-dev-runtime-key-store\n {3}│ {2}│ {5}├─ \+ secretmanager\.Secret {2}ci-dev-runtime-key-store-secret {2}secretId=gak-runtime-key-dev/,
+    );
+    expect(ci.stdout).toMatch(
+      /Critical path: 4 resources deep\n {4}projects\.Service {2}ci-apis-cloudkms\n {2}→ kms\.KeyRing/,
+    );
+    expect(ci.stdout).toContain("```mermaid\nflowchart LR\n");
   }, 60_000);
 
   test("agrees with the program under the tests' mocks: the same resources, the same dependencies, the same critical path", async () => {
@@ -105,7 +109,7 @@ describe("npm run plan", () => {
     const { code, out } = await plan(["--stack", "prod"]);
     expect(code).toBe(0);
     expect(out).toContain(
-      "secretmanager.SecretVersion  gemini-oauth-client-version-current  secretDataWo=[secret]",
+      "secretmanager.SecretVersion  gemini-oauth-client-version  secretDataWo=[secret]",
     );
     expect(out).toContain("pulumi up refuses this stack until its Desktop OAuth client is set");
   });
@@ -159,10 +163,10 @@ describe("npm run plan", () => {
         runtime: { email: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com" },
       },
     });
-    // The key secret's resource name carries the project number, which only Google knows.
+    // The CI stack made the key secret; dev names it by its project id, as the rotator does.
     expect(
       (outputs.serviceAccounts as { runtime: Record<string, unknown> }).runtime.keySecret,
-    ).toBeUndefined();
+    ).toBe("projects/acme-gemini-dev/secrets/gak-runtime-key-dev");
     expect(out).not.toContain("04da6b54");
   });
 

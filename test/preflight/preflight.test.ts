@@ -7,11 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  DEPLOYER_CREATE_PERMISSIONS,
-  DEPLOYER_SECRET_PERMISSIONS,
-  PREFLIGHT_READ_PERMISSIONS,
-} from "../../src/ci/grants.ts";
+import { DEPLOYER_SECRET_PERMISSIONS, PREFLIGHT_READ_PERMISSIONS } from "../../src/ci/grants.ts";
 import { readStackFile, stackReader } from "../../src/config/stack-file.ts";
 import { neededPermissions } from "../../src/preflight/needs.ts";
 import { formatPreflightText } from "../../src/preflight/report.ts";
@@ -70,7 +66,7 @@ describe("the dev stack, as CI's deployer, in a project the CI stack has prepare
     expect(verdicts(result)).toEqual([
       "project: pass",
       "billing: pass",
-      "permissions: pass",
+
       "apis: pass",
       "gcp.restrictServiceUsage: pass",
       "iam.disableServiceAccountKeyCreation: pass",
@@ -87,7 +83,7 @@ describe("the dev stack, as CI's deployer, in a project the CI stack has prepare
       stack: "dev",
       project: PROJECT,
       caller: "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com",
-      counts: { pass: 11, warn: 1, fail: 0 },
+      counts: { pass: 10, warn: 1, fail: 0 },
     });
   });
 
@@ -153,18 +149,18 @@ describe("project", () => {
 });
 
 describe("billing", () => {
-  test("fail: not enabled, and the stack creates Secret Manager secrets there", async () => {
+  test("fail: not enabled, and the stack keeps Secret Manager secrets there (the CI stack makes them)", async () => {
     Object.assign(world.project(PROJECT), { billingEnabled: false, billingAccount: undefined });
     const c = check((await dev()).result, "billing");
     expect(c).toMatchObject({
       status: "fail",
-      summary: `Billing is not enabled on ${PROJECT}, and the stack creates Secret Manager secrets there, which need it.`,
+      summary: `Billing is not enabled on ${PROJECT}, and the stack keeps Secret Manager secrets there, which need it.`,
       evidence: ["billingEnabled false, no billing account"],
     });
     expect(c.fix).toContain(`gcloud billing projects link ${PROJECT} --billing-account ACCOUNT_ID`);
   });
 
-  test("warn: not enabled on a project where the stack creates nothing billable (staging, before its OAuth client)", async () => {
+  test("fail: staging before its OAuth client keeps the client's secret, which the CI stack makes ready for it", async () => {
     const staging = addEnvironment(world, "staging", "345678901234");
     Object.assign(world.project(staging.project), {
       billingEnabled: false,
@@ -174,8 +170,8 @@ describe("billing", () => {
       GOOGLE_APPLICATION_CREDENTIALS: staging.adc,
     });
     expect(check(result, "billing", staging.project)).toMatchObject({
-      status: "warn",
-      summary: expect.stringContaining("free tier works without it"),
+      status: "fail",
+      summary: `Billing is not enabled on ${staging.project}, and the stack keeps Secret Manager secrets there, which need it.`,
     });
   });
 
@@ -498,7 +494,6 @@ describe("a Google that does not answer", () => {
     ).toMatchObject({
       project: "fail",
       billing: "fail",
-      permissions: "fail",
       apis: "fail",
       "iam.disableServiceAccountKeyCreation": "warn",
       "api-keys": "warn",
@@ -509,75 +504,68 @@ describe("a Google that does not answer", () => {
   });
 });
 
-describe("permissions", () => {
-  const DEPLOYER = "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com";
+describe("permissions (prod, whose up writes the OAuth client into the secret the CI stack made)", () => {
+  const prodDeployer = "gak-deploy-prod@acme-gemini-ci.iam.gserviceaccount.com";
+  const CLIENT = "gak-oauth-client-prod";
 
-  test("fail: the deployer without its conditioned role, each missing permission listed per secret, the fix the CI stack", async () => {
+  async function prod(options: { secret?: boolean } = {}) {
+    const env = addEnvironment(world, "prod", "456789012345");
+    if (options.secret ?? true)
+      world.google.addSecret(`projects/${env.project}/secrets/${CLIENT}`, undefined, []);
+    const { result } = await preflightInProcess(world, ["--stack", "prod"], {
+      GOOGLE_APPLICATION_CREDENTIALS: env.adc,
+    });
+    return { result, project: env.project, c: check(result, "permissions", env.project) };
+  }
+
+  test("pass: the deployer holds the client secret's versions through its conditioned role", async () => {
+    const { c, project } = await prod();
+    expect(c).toMatchObject({
+      status: "pass",
+      summary: `${prodDeployer} holds all 6 permissions up of this stack needs in ${project}.`,
+    });
+  });
+
+  test("fail: the deployer without its conditioned role, each missing permission listed on the secret, the fix the CI stack", async () => {
+    const env = addEnvironment(world, "prod", "456789012345");
+    world.google.addSecret(`projects/${env.project}/secrets/${CLIENT}`, undefined, []);
     world.google.state.grants.set(
-      DEPLOYER,
-      world.google.state.grants.get(DEPLOYER)!.filter((g) => g.secretPrefix === undefined),
+      prodDeployer,
+      world.google.state.grants.get(prodDeployer)!.filter((g) => g.secretPrefix === undefined),
     );
-    const c = check((await dev()).result, "permissions");
+    const { result } = await preflightInProcess(world, ["--stack", "prod"], {
+      GOOGLE_APPLICATION_CREDENTIALS: env.adc,
+    });
+    const c = check(result, "permissions", env.project);
     expect(c.status).toBe("fail");
-    expect(c.summary).toContain("secretmanager.secrets.get (on secret gak-api-key-dev)");
-    expect(c.summary).toContain(
-      "secretmanager.secrets.setIamPolicy (on secret gak-runtime-key-dev)",
-    );
+    expect(c.summary).toContain(`secretmanager.versions.add (on secret ${CLIENT})`);
     expect(c.fix).toBe(
       "CI's deployer holds exactly these through the CI stack: have an administrator deploy it (npm run deploy -- --stack ci), or run as an identity that holds them.",
     );
   });
 
-  test("fail: the deployer without secret creation on the project", async () => {
-    world.google.state.grants.set(
-      DEPLOYER,
-      world.google.state.grants
-        .get(DEPLOYER)!
-        .filter((g) => !g.permissions.includes("secretmanager.secrets.create")),
-    );
-    expect(check((await dev()).result, "permissions").summary).toBe(
-      `${DEPLOYER} lacks 1 permission that up of this stack needs in ${PROJECT}: secretmanager.secrets.create.`,
-    );
-  });
-
-  test("warn: secrets up will create cannot be tested before they exist (their rights come from a condition on their name)", async () => {
-    for (const id of ["gak-api-key-dev", "gak-runtime-key-dev"])
-      world.google.state.secrets.delete(`projects/${PROJECT}/secrets/${id}`);
-    const c = check((await dev()).result, "permissions");
+  test("fail: the client's secret does not exist, since an administrator has not applied the CI stack that makes it", async () => {
+    const { c, result } = await prod({ secret: false });
     expect(c).toMatchObject({
-      status: "warn",
-      summary: `${DEPLOYER} holds what up needs on ${PROJECT}; 2 secrets up will create (gak-api-key-dev, gak-runtime-key-dev) cannot be tested yet.`,
+      status: "fail",
+      summary: `${CLIENT} does not exist in acme-gemini-prod: the CI stack makes it, and up writes into it.`,
+      fix: "Have an administrator deploy the CI stack first (npm run deploy -- --stack ci).",
     });
-  });
-
-  test("fail: on a fresh project, where Secret Manager answers NOT_FOUND for every secret up will create, a permission missing on the project is still named and fails the check", async () => {
-    for (const id of ["gak-api-key-dev", "gak-runtime-key-dev"])
-      world.google.state.secrets.delete(`projects/${PROJECT}/secrets/${id}`);
-    world.google.state.grants.set(
-      DEPLOYER,
-      world.google.state.grants
-        .get(DEPLOYER)!
-        .filter((g) => !g.permissions.includes("secretmanager.secrets.create")),
-    );
-    const { result } = await dev();
-    const c = check(result, "permissions");
-    expect(c.status).toBe("fail");
-    expect(c.summary).toBe(
-      `${DEPLOYER} lacks 1 permission that up of this stack needs in ${PROJECT}: secretmanager.secrets.create.`,
-    );
-    expect(c.evidence).toContainEqual(
-      expect.stringMatching(/^secret gak-api-key-dev does not exist yet: up creates it/),
-    );
     expect(result).toMatchObject({ ok: false, exitCode: 1 });
   });
 
-  test("pass: rights held on the project itself need no look at the secrets", async () => {
-    const all = world.google.state.grants.get(DEPLOYER)!.flatMap((g) => g.permissions);
-    world.google.state.grants.set(DEPLOYER, [{ project: PROJECT, permissions: all }]);
-    const c = check((await dev()).result, "permissions");
+  test("pass: rights held on the project itself need no look at the secret", async () => {
+    const env = addEnvironment(world, "prod", "456789012345");
+    world.google.addSecret(`projects/${env.project}/secrets/${CLIENT}`, undefined, []);
+    const all = world.google.state.grants.get(prodDeployer)!.flatMap((g) => g.permissions);
+    world.google.state.grants.set(prodDeployer, [{ project: env.project, permissions: all }]);
+    const { result } = await preflightInProcess(world, ["--stack", "prod"], {
+      GOOGLE_APPLICATION_CREDENTIALS: env.adc,
+    });
+    const c = check(result, "permissions", env.project);
     expect(c.status).toBe("pass");
     expect(c.calls).toEqual([
-      `POST cloudresourcemanager.googleapis.com/v1/projects/${PROJECT}:testIamPermissions`,
+      `POST cloudresourcemanager.googleapis.com/v1/projects/${env.project}:testIamPermissions`,
     ]);
   });
 });
@@ -712,8 +700,12 @@ function addEnvironment(
   const email = `gak-deploy-${env}@acme-gemini-ci.iam.gserviceaccount.com`;
   const key = w.google.addServiceAccount(email, CI_PROJECT);
   w.google.state.grants.set(email, [
-    { project, permissions: [...DEPLOYER_CREATE_PERMISSIONS, ...PREFLIGHT_READ_PERMISSIONS] },
-    { project, permissions: [...DEPLOYER_SECRET_PERMISSIONS], secretPrefix: "gak-" },
+    { project, permissions: [...PREFLIGHT_READ_PERMISSIONS] },
+    {
+      project,
+      permissions: [...DEPLOYER_SECRET_PERMISSIONS],
+      secretPrefix: "gak-oauth-client-",
+    },
   ]);
   const adc = join(w.dir, `${env}-deployer.json`);
   writeFileSync(adc, key.file);
@@ -818,18 +810,28 @@ describe("a stack that applies its own foundation (foundation: stack)", () => {
 });
 
 describe("what preflight tests is what CI grants", () => {
-  test("the dev stack's needs in its project are exactly the deployer's two workload roles", async () => {
+  test("prod's needs in its project are the OAuth client's versions alone, which the deployer's workload role holds", async () => {
+    const plan = await planStack({
+      stack: "prod",
+      stackFile: "stacks/Pulumi.prod.yaml",
+      file: readStackFile(ROOT, "prod"),
+      readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
+    });
+    const [needs, ...others] = neededPermissions(plan.resources, plan.project);
+    expect(others).toEqual([]);
+    expect(needs!.permissions).toEqual([]);
+    expect([...needs!.secrets.keys()]).toEqual(["gak-oauth-client-prod"]);
+    for (const perms of needs!.secrets.values())
+      expect([...perms].sort()).toEqual([...DEPLOYER_SECRET_PERMISSIONS].sort());
+  });
+
+  test("dev, whose secrets and readers the CI stack applies, needs nothing of its deployer but preflight's reads", async () => {
     const plan = await planStack({
       stack: "dev",
       stackFile: "stacks/Pulumi.dev.yaml",
       file: readStackFile(ROOT, "dev"),
       readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
     });
-    const [needs, ...others] = neededPermissions(plan.resources, plan.project);
-    expect(others).toEqual([]);
-    expect(needs!.permissions).toEqual(["secretmanager.secrets.create"]);
-    for (const perms of needs!.secrets.values())
-      expect(DEPLOYER_SECRET_PERMISSIONS).toEqual(expect.arrayContaining(perms));
-    expect([...needs!.secrets.keys()].sort()).toEqual(["gak-api-key-dev", "gak-runtime-key-dev"]);
+    expect(neededPermissions(plan.resources, plan.project)).toEqual([]);
   });
 });

@@ -33,6 +33,9 @@ import {
   type RotateWorld,
 } from "../helpers/rotate-world.ts";
 
+/** dev as the kit's earlier versions applied it: every resource in its own stack, its secrets included. */
+const legacyDev = () => ({ ...committedStack("dev"), foundation: "stack" as const });
+
 let world: RotateWorld;
 let pulumi: FakePulumi;
 let slots: { a: string; b: string };
@@ -107,7 +110,7 @@ beforeEach(async () => {
     data: Buffer.from(apiKey.keyString),
   });
   slots = { a: a.keyId, b: b.keyId };
-  const current = await runMocked(() => buildStack(committedStack("dev")), { stack: "dev" });
+  const current = await runMocked(() => buildStack(legacyDev()), { stack: "dev" });
   currentUrns = new Set(current.resources.map((r) => r.urn));
   const deployment = legacyExport(current.resources, {
     project: PROJECT,
@@ -171,7 +174,7 @@ describe("npm run rotate -- migrate", () => {
   });
 
   test("the next pulumi up deletes nothing: every resource left in the state is one the program declares, the earlier components by KeySecret's aliases", async () => {
-    const d = await runMocked(() => buildStack(committedStack("dev")), { stack: "dev" });
+    const d = await runMocked(() => buildStack(legacyDev()), { stack: "dev" });
     const keySecret = d.ofType("gemini-access-kit:index:KeySecret")[0]!;
     expect(keySecret.aliases).toEqual(
       expect.arrayContaining([

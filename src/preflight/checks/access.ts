@@ -64,6 +64,7 @@ export async function permissionsCheck(
     if (onProject.untestable.length > 0)
       evidence.push(`not testable on a project: ${onProject.untestable.join(", ")}`);
     const untested: string[] = [];
+    const absent: string[] = [];
     for (const [id, perms] of secretNeeds) {
       const rest = perms.filter((x) => !onProject.held.has(x));
       if (rest.length === 0) continue;
@@ -82,7 +83,10 @@ export async function permissionsCheck(
       // A secret that does not exist yet answers NOT_FOUND (or 403, as for any missing resource):
       // what up needs on it can be tested only once up has made it.
       const exists = onSecret.missing ? "no" : await secretExists(api, p.project, id);
-      if (exists !== "yes" && (onSecret.missing || onSecret.refused || exists === "no")) {
+      if (exists === "no" && !p.needs.creates.includes(id)) {
+        absent.push(id);
+        evidence.push(`secret ${id} does not exist, and up does not create it`);
+      } else if (exists !== "yes" && (onSecret.missing || onSecret.refused || exists === "no")) {
         untested.push(id);
         evidence.push(
           `secret ${id} does not exist yet: up creates it, and what it needs on it (${rest.join(", ")}) can be tested only then`,
@@ -91,6 +95,15 @@ export async function permissionsCheck(
         missing.push(...lacking.map((x) => `${x} (on secret ${id})`));
         evidence.push(`on secret ${id}: lacks ${lacking.join(", ")}`);
       }
+    }
+    if (absent.length > 0) {
+      return {
+        ...base,
+        status: "fail",
+        summary: `${absent.join(", ")} ${absent.length === 1 ? "does" : "do"} not exist in ${p.project}: the CI stack makes ${absent.length === 1 ? "it" : "them"}, and up writes into ${absent.length === 1 ? "it" : "them"}.`,
+        evidence,
+        fix: "Have an administrator deploy the CI stack first (npm run deploy -- --stack ci).",
+      };
     }
     if (missing.length > 0) {
       return {

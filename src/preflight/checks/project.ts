@@ -78,7 +78,7 @@ export async function billingCheck(
       return {
         ...base,
         status: "fail",
-        summary: `Billing is not enabled on ${p.project}, and the stack creates ${p.billable.join(", ")} there, which need it.`,
+        summary: `Billing is not enabled on ${p.project}, and the stack keeps ${p.billable.join(", ")} there, which need it.`,
         evidence,
         fix,
       };
