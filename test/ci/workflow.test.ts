@@ -76,7 +76,6 @@ const RELEASES: Record<string, string> = {
   "actions/checkout@fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09": "v5.1.0",
   "actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444": "v5.0.0",
   "google-github-actions/auth@7c6bc770dae815cd3e89ee6cdf493a5fab2cc093": "v3.0.0",
-  "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d": "v7.0.0",
   "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02": "v4.6.2",
 };
 
@@ -108,8 +107,9 @@ describe("the GitHub Actions workflows", () => {
     expect(auth.with!.service_account).toBe(
       "${{ vars[format('GAK_{0}_PREVIEWER', matrix.vars)] }}",
     );
-    const pulumi = preview.steps!.find((s) => s.uses?.startsWith("pulumi/actions"))!;
-    expect(pulumi.with).toMatchObject({ command: "preview", "stack-name": "${{ matrix.stack }}" });
+    const pulumi = preview.steps!.find((s) => s.run?.startsWith("pulumi preview"))!;
+    expect(pulumi.run).toMatch(/^pulumi preview --stack "\$STACK" --diff --non-interactive \| tee/);
+    expect(pulumi.env).toEqual({ STACK: "${{ matrix.stack }}" });
     expect(preview.env).toEqual({
       PULUMI_BACKEND_URL: "${{ vars[format('GAK_{0}_BACKEND', matrix.vars)] }}",
     });
@@ -157,28 +157,26 @@ describe("the GitHub Actions workflows", () => {
       group: "pulumi-up-${{ inputs.stack }}",
       "cancel-in-progress": false,
     });
-    const names = job.steps!.map(
-      (s) => s.uses?.split("@")[0] ?? s.run?.split(" ").slice(0, 4).join(" "),
-    );
-    expect(names.indexOf("pulumi/actions")).toBeLessThan(names.indexOf("npm run -s verify"));
-    expect(names.indexOf("npm ci --no-audit --no-fund")).toBeLessThan(
-      names.indexOf("google-github-actions/auth"),
-    );
-    const gate = job.steps!.find((s) => s.run?.includes("verify"))!;
-    expect(gate.run).toBe(
-      'npm run -s verify -- --stack "$STACK" --auth impersonate --probe --json | tee "verify-$STACK.json"',
+    const at = (find: (s: Step) => boolean) => job.steps!.findIndex(find);
+    const upAt = at((s) => s.run?.startsWith("pulumi up ") === true);
+    const gate = job.steps!.find((s) => s.run?.includes("scripts/verify.ts"))!;
+    expect(upAt).toBeGreaterThan(0);
+    expect(upAt).toBeLessThan(job.steps!.indexOf(gate));
+    expect(job.steps![upAt]!.run).toBe('pulumi up --stack "$STACK" --yes --non-interactive --diff');
+    // The gate acts as the probe account the CI stack made (verifyGate), never a consumer's account.
+    expect(gate.run).toContain(`jq -r '.verifyGate.account // empty' "outputs-$STACK.json"`);
+    expect(gate.run).toContain(
+      'node --import ./scripts/ts-cache.mjs scripts/verify.ts --outputs "outputs-$STACK.json" --auth impersonate --impersonate "$probe" --probe --json | tee "verify-$STACK.json"',
     );
     expect(gate.env).toEqual({ STACK: "${{ inputs.stack }}" });
-    const pulumi = job.steps!.find((s) => s.uses?.startsWith("pulumi/actions"))!;
-    expect(pulumi.with).toMatchObject({ command: "up", "stack-name": "${{ inputs.stack }}" });
   });
 
   test("preflight runs before each up as the deployer, stops the job when it fails, and keeps its JSON", () => {
     const steps = up.jobs.up!.steps!;
     const at = (find: (s: Step) => boolean) => steps.findIndex(find);
-    const preflight = steps.find((s) => s.run?.includes("run -s preflight"))!;
+    const preflight = steps.find((s) => s.run?.includes("scripts/preflight.ts"))!;
     expect(preflight.run).toBe(
-      'npm run -s preflight -- --stack "$STACK" --auth adc --json | tee "preflight-$STACK.json"',
+      'node --import ./scripts/ts-cache.mjs scripts/preflight.ts --stack "$STACK" --outputs "outputs-$STACK.json" --auth adc --json | tee "preflight-$STACK.json"',
     );
     expect(preflight).toMatchObject({
       shell: "bash",
@@ -190,7 +188,8 @@ describe("the GitHub Actions workflows", () => {
     expect(at((s) => s.uses?.startsWith("google-github-actions/auth") === true)).toBeLessThan(
       index,
     );
-    expect(index).toBeLessThan(at((s) => s.uses?.startsWith("pulumi/actions") === true));
+    expect(at((s) => s.run?.startsWith("pulumi stack output") === true)).toBeLessThan(index);
+    expect(index).toBeLessThan(at((s) => s.run?.startsWith("pulumi up ") === true));
     const saved = steps
       .filter((s) => s.uses?.startsWith("actions/upload-artifact"))
       .map((s) => [s.if, s.with!.path]);
@@ -224,12 +223,19 @@ describe("the GitHub Actions workflows", () => {
   describe.each(["verify", "preflight"])(
     "the %s gate's shell line, run as GitHub runs `shell: bash` (bash --noprofile --norc -eo pipefail)",
     (command) => {
-      const gate = up.jobs.up!.steps!.find((s) => s.run?.includes(`run -s ${command}`))!.run!;
-      /** Runs the gate's line with `npm` replaced by a program that prints a verdict and exits `code`. */
+      const gate = up.jobs.up!.steps!.find((s) => s.run?.includes(`scripts/${command}.ts`))!.run!;
+      /**
+       * Runs the gate's lines with `node` replaced by a program that prints a verdict and exits
+       * `code`, and `pulumi` by one that prints outputs naming the probe account.
+       */
       const runGate = (code: number, bashFlags: string[]) => {
         const dir = tempDir("gate");
-        writeFileSync(join(dir, "npm"), `#!/bin/sh\necho '{"ok":${code === 0}}'\nexit ${code}\n`);
-        chmodSync(join(dir, "npm"), 0o755);
+        writeFileSync(join(dir, "node"), `#!/bin/sh\necho '{"ok":${code === 0}}'\nexit ${code}\n`);
+        writeFileSync(
+          join(dir, "pulumi"),
+          `#!/bin/sh\necho '{"verifyGate":{"account":"gak-probe-dev@p.iam.gserviceaccount.com"}}'\n`,
+        );
+        for (const tool of ["node", "pulumi"]) chmodSync(join(dir, tool), 0o755);
         writeFileSync(join(dir, "step.sh"), gate);
         const r = spawnSync("bash", [...bashFlags, join(dir, "step.sh")], {
           cwd: dir,
@@ -269,6 +275,7 @@ describe("the GitHub Actions workflows", () => {
     expect(text).not.toMatch(/credentials_json|GOOGLE_CREDENTIALS|private_key/);
     const auths = allSteps.filter((s) => s.uses?.startsWith("google-github-actions/auth"));
     expect(auths).toHaveLength(3);
+    expect(JSON.stringify(allSteps)).not.toContain("create_credentials_file");
     for (const a of auths)
       expect(Object.keys(a.with!).sort()).toEqual([
         "service_account",
@@ -287,22 +294,19 @@ describe("the GitHub Actions workflows", () => {
     for (const c of checkouts) expect(c.with?.["persist-credentials"]).toBe(false);
   });
 
-  test("passes only named secrets to the deploy workflow, never secrets: inherit, and maps them into Pulumi's environment where they are used", () => {
+  test("hands the deploy workflow no secret: its job reads its GitHub environment's own, which pull requests never see", () => {
     expect(Object.values(texts).join("\n")).not.toMatch(/secrets:\s*inherit/);
-    for (const job of Object.values(main.jobs).filter((j) => j.uses !== undefined)) {
-      expect(job.secrets).toEqual({
-        PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
-        PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
-      });
-    }
+    for (const job of Object.values(main.jobs).filter((j) => j.uses !== undefined))
+      expect(job.secrets).toBeUndefined();
+    expect((up.on.workflow_call as { secrets?: Json }).secrets).toBeUndefined();
+    expect(up.jobs.up!.environment).toBe("${{ inputs.stack }}");
     expect(up.jobs.up!.env).toMatchObject({
       PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
       PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
     });
-    expect(Object.keys((up.on.workflow_call as { secrets: Json }).secrets).sort()).toEqual([
-      "PULUMI_ACCESS_TOKEN",
-      "PULUMI_CONFIG_PASSPHRASE",
-    ]);
+    // Only the job in a GitHub environment names a secret.
+    for (const [name, job] of Object.entries({ ...main.jobs, ...rotate.jobs, ...rotateKeys.jobs }))
+      expect([name, JSON.stringify(job)]).toEqual([name, expect.not.stringMatching(/secrets\./)]);
   });
 
   test("pins every action to a full commit SHA, with the release it is written beside it", () => {
@@ -319,14 +323,25 @@ describe("the GitHub Actions workflows", () => {
     }
   });
 
-  test("pins the Pulumi CLI to the version of the project's own launcher (the pulumi devDependency)", () => {
-    const pinned = pkg.devDependencies.pulumi!;
-    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
-    const pulumiSteps = allSteps.filter((s) => s.uses?.startsWith("pulumi/actions"));
-    expect(pulumiSteps).toHaveLength(2);
-    for (const s of pulumiSteps) expect(s.with!["pulumi-version"]).toBe(pinned);
+  test("every job that may mint a token runs the Pulumi CLI only from the checked download, never an action or the npm launcher, and never downloads a plugin", () => {
+    expect(Object.values(texts).join("\n")).not.toMatch(/uses:\s*pulumi\/actions/);
+    for (const w of [main, up, rotateKeys])
+      expect(w.env?.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true").toBe("true");
+    expect(main.env?.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION).toBe("true");
+    expect(up.env?.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION).toBe("true");
+    for (const job of [main.jobs.preview!, up.jobs.up!]) {
+      const steps = job.steps!;
+      const tools = steps.findIndex((s) => s.run?.includes("scripts/pulumi-tools.ts install"));
+      const auth = steps.findIndex((s) => s.uses?.startsWith("google-github-actions/auth"));
+      const firstPulumi = steps.findIndex((s) => /(^|\n)\s*pulumi /.test(s.run ?? ""));
+      expect(tools).toBeGreaterThan(0);
+      expect(tools).toBeLessThan(auth);
+      expect(auth).toBeLessThan(firstPulumi);
+      expect(steps[tools]!.run).toBe(
+        'node --import ./scripts/ts-cache.mjs scripts/pulumi-tools.ts install --dir "$RUNNER_TEMP/pulumi-tools" | tail -n 1 >> "$GITHUB_PATH"',
+      );
+    }
   });
-
   test("rotates keys daily and by hand, never on a push or pull request: one job per environment with a rotator, in that environment's rotation GitHub environment", () => {
     expect(Object.keys(rotate.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
     expect(
@@ -358,23 +373,24 @@ describe("the GitHub Actions workflows", () => {
     );
     expect(names).toEqual([
       "actions/checkout",
+      'head="$(gh api "repos/$GITHUB_REPOSITORY/commits/$GITHUB_REF_NAME" --jq',
       "actions/setup-node",
-      "npm ci --no-audit --no-fund",
-      "npm run -s plan",
+      "npm ci --omit=dev --ignore-scripts",
+      "node --import ./scripts/ts-cache.mjs scripts/plan.ts",
       "google-github-actions/auth",
-      "npm run -s rotate",
+      "node --import ./scripts/ts-cache.mjs scripts/rotate.ts",
       "actions/upload-artifact",
     ]);
-    expect(job.steps![3]!.run).toBe(
-      'npm run -s plan -- --stack "$STACK" --outputs > "outputs-$STACK.json"',
+    expect(job.steps![4]!.run).toBe(
+      'node --import ./scripts/ts-cache.mjs scripts/plan.ts --stack "$STACK" --outputs > "outputs-$STACK.json"',
     );
-    expect(job.steps![4]!.with!.service_account).toBe(
+    expect(job.steps![5]!.with!.service_account).toBe(
       "${{ vars[format('GAK_{0}_ROTATOR', inputs.vars)] }}",
     );
-    expect(job.steps![5]!.run).toBe(
-      'npm run -s rotate -- --outputs "outputs-$STACK.json" --json | tee "rotate-$STACK.json"',
+    expect(job.steps![6]!.run).toBe(
+      'node --import ./scripts/ts-cache.mjs scripts/rotate.ts --outputs "outputs-$STACK.json" --json | tee "rotate-$STACK.json"',
     );
-    expect(job.steps![6]!.with!.path).toBe("rotate-${{ inputs.stack }}.json");
+    expect(job.steps![7]!.with!.path).toBe("rotate-${{ inputs.stack }}.json");
   });
 
   test("the CI stack trusts exactly the rotation workflow's file on its branch for rotators, and names it apart from the deploy workflow", () => {
@@ -394,5 +410,141 @@ describe("the GitHub Actions workflows", () => {
     for (const e of ci.environments)
       expect([e.name, e.githubEnvironment]).toEqual([e.name, e.name]);
     expect(ci.environments.map((e) => e.name).sort()).toEqual(order.waves.flat().sort());
+  });
+});
+
+describe("jobs that may mint a token run only verified code", () => {
+  /** Every job with id-token: write that runs steps of its own, by workflow file and job name. */
+  const credentialed = Object.entries({
+    "pulumi.yml": main,
+    "pulumi-up.yml": up,
+    "rotate-keys.yml": rotateKeys,
+  }).flatMap(([file, w]) =>
+    Object.entries(w.jobs)
+      .filter(([, j]) => j.steps !== undefined)
+      .filter(([, j]) => (j.permissions ?? w.permissions)["id-token"] === "write")
+      .map(([name, j]) => [`${file} ${name}`, j] as const),
+  );
+
+  test("they are the preview, up and rotation jobs", () => {
+    expect(credentialed.map(([name]) => name).sort()).toEqual([
+      "pulumi-up.yml up",
+      "pulumi.yml preview",
+      "rotate-keys.yml rotate",
+    ]);
+  });
+
+  test.each(credentialed)(
+    "%s installs from the lockfile without install scripts or dev dependencies, on setup-node's Node, and downloads nothing else",
+    (_name, job) => {
+      const runs = job.steps!.flatMap((s) => s.run ?? []);
+      const installs = runs.filter((r) => /\bnpm (ci|install|i)\b/.test(r));
+      expect(installs).toEqual(["npm ci --omit=dev --ignore-scripts --no-audit --no-fund"]);
+      for (const r of runs) {
+        // npm run and npx put node_modules/.bin first, where the `node` package's binary and the
+        // pulumi launcher (which runs get.pulumi.com/install.sh when its cache misses) would be.
+        expect([r, /\bnpm (run|exec)\b|\bnpx\b|\bcurl\b|\bwget\b|install\.sh/.test(r)]).toEqual([
+          r,
+          false,
+        ]);
+        for (const node of r.match(/(^|\n|\| )\s*node [^\n|]*/g) ?? [])
+          expect(node.trim()).toMatch(
+            /^(\| )?node --import \.\/scripts\/ts-cache\.mjs scripts\/[a-z-]+\.ts /,
+          );
+      }
+      const setup = job.steps!.find((s) => s.uses?.startsWith("actions/setup-node"))!;
+      // No cache: a restored cache is written by other runs.
+      expect(setup.with).toEqual({ "node-version": 22 });
+      const at = (find: (s: Step) => boolean) => job.steps!.findIndex(find);
+      const auth = at((s) => s.uses?.startsWith("google-github-actions/auth") === true);
+      expect(at((s) => s.run?.startsWith("npm ci") === true)).toBeLessThan(auth);
+    },
+  );
+
+  test("the project keeps the node package for laptops only: it is a dev dependency, which the credentialed jobs omit", () => {
+    expect(pkg.devDependencies.node).toBeDefined();
+    expect(
+      (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Json })
+        .dependencies.node,
+    ).toBeUndefined();
+  });
+
+  describe("the install of the checked Pulumi CLI, run as GitHub runs `shell: bash`", () => {
+    const line = up.jobs.up!.steps!.find((s) => s.run?.includes("pulumi-tools.ts install"))!.run!;
+    const runInstall = (code: number) => {
+      const dir = tempDir("tools");
+      writeFileSync(
+        join(dir, "node"),
+        `#!/bin/sh\necho "checking" >&2\n[ ${code} -eq 0 ] && echo "$RUNNER_TEMP/pulumi-tools/pulumi"\nexit ${code}\n`,
+      );
+      chmodSync(join(dir, "node"), 0o755);
+      writeFileSync(join(dir, "step.sh"), line);
+      writeFileSync(join(dir, "path"), "");
+      const r = spawnSync(
+        "bash",
+        ["--noprofile", "--norc", "-eo", "pipefail", join(dir, "step.sh")],
+        {
+          cwd: dir,
+          env: {
+            PATH: `${dir}:/usr/bin:/bin`,
+            RUNNER_TEMP: "/tmp/runner",
+            GITHUB_PATH: join(dir, "path"),
+          },
+          encoding: "utf8",
+        },
+      );
+      return { status: r.status, path: readFileSync(join(dir, "path"), "utf8") };
+    };
+
+    test("a wrong checksum (the command fails) stops the job before auth, and adds nothing to PATH", () => {
+      expect(runInstall(1)).toEqual({ status: 1, path: "" });
+    });
+
+    test("a checked install puts the CLI's folder first on PATH for the later steps", () => {
+      expect(runInstall(0)).toEqual({ status: 0, path: "/tmp/runner/pulumi-tools/pulumi\n" });
+    });
+  });
+
+  describe.each([
+    ["pulumi-up.yml", up.jobs.up!],
+    ["rotate-keys.yml", rotateKeys.jobs.rotate!],
+  ])("%s runs only the head of the deploy branch, checked before auth", (_file, job) => {
+    const step = job.steps!.find((s) => s.name === "the commit is the head of the deploy branch")!;
+    const runCheck = (head: string) => {
+      const dir = tempDir("head");
+      writeFileSync(join(dir, "gh"), `#!/bin/sh\necho "${head}"\n`);
+      chmodSync(join(dir, "gh"), 0o755);
+      writeFileSync(join(dir, "step.sh"), step.run!);
+      return spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", join(dir, "step.sh")], {
+        cwd: dir,
+        env: {
+          PATH: `${dir}:/usr/bin:/bin`,
+          GITHUB_SHA: "a".repeat(40),
+          GITHUB_REF_NAME: "main",
+          GITHUB_REPOSITORY: "acme/gemini-platform",
+        },
+        encoding: "utf8",
+      });
+    };
+
+    test("a re-run of an older commit fails, naming the head", () => {
+      const r = runCheck("b".repeat(40));
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain(
+        `::error title=Not the head of main::${"a".repeat(40)} is not the head of main (${"b".repeat(40)})`,
+      );
+    });
+
+    test("the head passes", () => {
+      expect(runCheck("a".repeat(40)).status).toBe(0);
+    });
+
+    test("it comes before auth, with a token that can only read", () => {
+      const at = job.steps!.indexOf(step);
+      expect(at).toBeLessThan(
+        job.steps!.findIndex((s) => s.uses?.startsWith("google-github-actions/auth")),
+      );
+      expect(step.env).toEqual({ GH_TOKEN: "${{ github.token }}" });
+    });
   });
 });
