@@ -46,9 +46,15 @@ export function parseCiConfig(
   const p = new Problems();
   const stackFile = ctx.stackFile ?? stackFileName(ctx.stack);
   const fix = `Correct it in ${stackFile}.`;
-  const v = checkKeys(p, raw, ctx.secretKeys, ["namePrefix", "ci"], stackFile);
+  const { values: v, misplaced: misplacedKeys } = checkKeys(
+    p,
+    raw,
+    ctx.secretKeys,
+    ["namePrefix", "ci"],
+    stackFile,
+  );
   const project = raw["gcp:project"];
-  if (project === undefined)
+  if (project === undefined && !misplacedKeys.has("gcp:project"))
     p.add(
       "gcp:project",
       undefined,

@@ -18,11 +18,11 @@ import { setClientCommand } from "../oauth/consent.ts";
 import { accountEmails, parseAccounts } from "./accounts.ts";
 import { parseApiKey } from "./api-key.ts";
 import type { ParseContext } from "./context.ts";
-import { decode, PROVIDER_NAMESPACE, type RawConfig, type Values } from "./decode.ts";
+import { decode, type RawConfig, type Values } from "./decode.ts";
 import { NAMESPACE } from "./keys.ts";
 import { parseGovernance } from "./governance.ts";
 import { parseOauth } from "./oauth.ts";
-import { checkRule, closest, HIDDEN, Problems, type Problem } from "./problems.ts";
+import { checkRule, HIDDEN, Problems, type Problem } from "./problems.ts";
 import type { AccountConfig, KitConfig } from "./types.ts";
 
 /** The APIs every stack enables: the Gemini API and what the kit itself calls. */
@@ -120,21 +120,15 @@ export function parseConfig(
   const p = new Problems();
   const stackFile = ctx.stackFile ?? stackFileName(ctx.stack);
   const fix = `Correct it in ${stackFile}.`;
-  const { values: v, misplaced } = decode(p, raw, ctx.secretKeys);
+  const { values: v, misplaced } = decode(p, raw, ctx.secretKeys, stackFile);
 
   const project = raw["gcp:project"];
   if (project === undefined && !misplaced.has("gcp:project")) {
-    const typo = closest(
-      "gcp:project",
-      Object.keys(raw).filter((k) => k.startsWith(`${PROVIDER_NAMESPACE}:`)),
-    );
     p.add(
       "gcp:project",
       undefined,
       "is not set; it names the project the stack deploys to",
-      typo
-        ? `Did you mean gcp:project (the file has ${typo})?`
-        : `Set gcp:project in ${stackFile}.`,
+      `Set gcp:project in ${stackFile}.`,
     );
   } else if (project !== undefined)
     checkRule(

@@ -120,6 +120,44 @@ describe("the committed CI stack", () => {
   });
 });
 
+describe("the provider settings a stack file may set", () => {
+  test("the CI stack's file may set the project, region, zone and default labels", () => {
+    const raw = {
+      ...CI.raw,
+      "gcp:region": "europe-west1",
+      "gcp:zone": "europe-west1-b",
+      "gcp:defaultLabels": '{"team":"platform"}',
+    };
+    expect(check(raw).problems.map(formatProblem)).toEqual([]);
+  });
+
+  test("the CI stack's file may not make the provider impersonate another account", () => {
+    const value = "owner@acme-gemini-ci.iam.gserviceaccount.com";
+    const problem = onlyProblem(check({ ...CI.raw, "gcp:impersonateServiceAccount": value }));
+    expect([problem.path, problem.got]).toEqual(["gcp:impersonateServiceAccount", value]);
+    expect(problem.message).toContain("would change whose identity deploys");
+    expect(problem.fix).toBe("Remove it from stacks/Pulumi.ci.yaml.");
+  });
+
+  test("a misspelt project is one problem that names the key it means, not also that gcp:project is not set", () => {
+    const { "gcp:project": project, ...rest } = CI.raw;
+    const problem = onlyProblem(check({ ...rest, "gcp:projet": project! }));
+    expect([problem.path, problem.fix]).toEqual(["gcp:projet", "Did you mean gcp:project?"]);
+  });
+
+  test("nor may a governed environment's file send the provider's calls elsewhere, which the CI stack reports with that file's name", () => {
+    const value = "https://secrets.example.net/v1/";
+    const staging = envWith("staging", { "gcp:secretManagerCustomEndpoint": value });
+    const problem = onlyProblem(check(CI.raw, { staging }));
+    expect([problem.path, problem.got]).toEqual([
+      "stacks/Pulumi.staging.yaml gcp:secretManagerCustomEndpoint",
+      value,
+    ]);
+    expect(problem.message).toContain("would send the deployer's access token");
+    expect(problem.fix).toBe("Remove it from stacks/Pulumi.staging.yaml.");
+  });
+});
+
 describe("the repository the trust pins", () => {
   test.each([
     ["repositoryId", ".id"],
