@@ -15,6 +15,7 @@ import {
   WORKLOAD_IDENTITY_ID,
 } from "../naming.ts";
 import { checked, checkGithubEnvironments, environment } from "./ci-environment.ts";
+import { ciPoolId } from "./committed-ci.ts";
 import type { CiParseContext } from "./context.ts";
 import { checkKeys, type RawConfig } from "./decode.ts";
 import { parseRoles } from "./members.ts";
@@ -175,7 +176,7 @@ export function parseCiConfig(
   const poolId = checked(
     p,
     "ci.poolId",
-    text("poolId") ?? `${prefix}-github`,
+    ciPoolId(prefix, text("poolId")),
     WORKLOAD_IDENTITY_ID,
     "Set ci.poolId, or shorten namePrefix.",
   );
@@ -223,6 +224,7 @@ export function parseCiConfig(
             grantable: grantableKnown ? new Set(grantable) : undefined,
             bucketPrefix,
             previews,
+            poolId,
             ids:
               ids[0] !== undefined && ids[1] !== undefined
                 ? { repositoryId: ids[0], repositoryOwnerId: ids[1] }

@@ -3,6 +3,7 @@
  * files of the environments it governs.
  */
 
+import type { CiPool } from "./members.ts";
 import type { StackFile } from "./stack-file.ts";
 
 export interface ParseContext {
@@ -23,6 +24,11 @@ export interface ParseContext {
   governing?: { grantable: ReadonlySet<string>; ciStackFile: string };
   /** The stack's secrets provider as its file records it (see StackFile), when the file was read. */
   secretsProvider?: string;
+  /**
+   * The CI stack's workload identity pool, when its file was found (the CI stack's own check
+   * always knows it): no member list may name an identity of it.
+   */
+  ciPool?: CiPool;
 }
 
 /** The CI stack's check: it also reads the stack file of each environment it governs. */

@@ -160,8 +160,14 @@ export function parseConfig(
 
   const entriesRead = p.record("serviceAccounts", v.serviceAccounts, fix);
   const entries = entriesRead ?? {};
-  const accounts = parseAccounts(p, entries, { names: n, environment, stackFile, roles });
-  const emails = accountEmails(entries, n);
+  const accounts = parseAccounts(p, entries, {
+    names: n,
+    environment,
+    stackFile,
+    roles,
+    ciPool: ctx.ciPool,
+  });
+  const members = { emails: accountEmails(entries, n), ciPool: ctx.ciPool };
   const rotationDays = parseRotationDays(p, v);
 
   const secretLocations = p.stringList("secretLocations", v.secretLocations, fix) ?? [];
@@ -196,7 +202,7 @@ export function parseConfig(
       stack: ctx.stack,
       stackFile,
       secretId: oauthSecretId,
-      emails,
+      members,
       misplaced,
     },
   );
@@ -206,7 +212,7 @@ export function parseConfig(
   const apiKey =
     v.apiKey === undefined
       ? undefined
-      : parseApiKey(p, v.apiKey, readable ? accounts : "unreadable", emails, n, fix);
+      : parseApiKey(p, v.apiKey, readable ? accounts : "unreadable", members, n, fix);
   const apis = parseApis(
     p,
     v.extraApis,

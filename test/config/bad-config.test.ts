@@ -11,6 +11,8 @@ const consent = (fields: Record<string, unknown>) => ({
   [`${NS}:oauthConsent`]: { appName: "Test app", supportEmail: "team@example.com", ...fields },
 });
 
+const NARROW_FIX =
+  "Name the people, groups or accounts that need it (of a pool: a principal:// of one subject, or a principalSet:// of one group or attribute).";
 const PROVIDER_ALLOWED =
   "a stack file sets only gcp:project, gcp:region, gcp:zone and gcp:defaultLabels";
 
@@ -130,6 +132,47 @@ const cases: [string, Record<string, unknown>, string][] = [
     "allUsers as a reader",
     account({ keyReaders: ["allUsers"] }),
     '[serviceAccounts.runtime.keyReaders[0]] "allUsers" would make the secret readable by anyone. Name the people, groups or accounts that need it.',
+  ],
+  [
+    "every identity a workload identity pool admits as a key reader",
+    account({
+      keyReaders: [
+        "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/partners/*",
+      ],
+    }),
+    `[serviceAccounts.runtime.keyReaders[0]] "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/partners/*" is every identity workload identity pool partners admits, whichever repository, job or workload its providers let in, so any of them could read the account's key. ${NARROW_FIX}`,
+  ],
+  [
+    "every user of a workforce pool as an impersonator",
+    account({
+      impersonators: ["principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*"],
+    }),
+    `[serviceAccounts.runtime.impersonators[0]] "principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*" is every user workforce pool staff signs in, whoever its identity provider admits, so any of them could act as the account. ${NARROW_FIX}`,
+  ],
+  [
+    "every principal in an organization as a reader of the API key",
+    {
+      [`${NS}:apiKey`]: {
+        serviceAccount: "runtime",
+        readers: ["principalSet://cloudresourcemanager.googleapis.com/organizations/123456789012"],
+      },
+    },
+    `[apiKey.readers[0]] "principalSet://cloudresourcemanager.googleapis.com/organizations/123456789012" is every principal in a whole organization, so any of them could read the API key. ${NARROW_FIX}`,
+  ],
+  [
+    "every principal in a project as a reader of the OAuth client",
+    {
+      [`${NS}:oauthClientJson`]: clientFile(PROJECT).text,
+      [`${NS}:oauthClientReaders`]: [
+        "principalSet://cloudresourcemanager.googleapis.com/projects/acme-gemini-test",
+      ],
+    },
+    `[oauthClientReaders[0]] "principalSet://cloudresourcemanager.googleapis.com/projects/acme-gemini-test" is every principal in a whole project, so any of them could read the OAuth client's secret. ${NARROW_FIX}`,
+  ],
+  [
+    "the public, in IAM's newer spelling, as a reader",
+    account({ keyReaders: ["principalSet://goog/public:all"] }),
+    '[serviceAccounts.runtime.keyReaders[0]] "principalSet://goog/public:all" would make the secret readable by anyone. Name the people, groups or accounts that need it.',
   ],
   [
     "a reader naming an account the stack lacks",
@@ -489,6 +532,24 @@ test("an encrypted provider setting, which an offline check cannot read, is refu
   expect(problems.map(formatProblem)).toEqual([
     `[gcp:credentials] (secret value, not shown) would change whose identity deploys: the provider would call Google with these credentials instead of the identity CI (or the person running pulumi) signed in as; ${PROVIDER_ALLOWED}. Remove it from stacks/Pulumi.test.yaml.`,
   ]);
+});
+
+test("a group or an attribute of a pool, or one of its subjects, is a member like any other", () => {
+  const pool =
+    "iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/partners";
+  const { problems } = parseConfig(
+    baseRaw(
+      account({
+        keyReaders: [
+          `principalSet://${pool}/attribute.team/gemini`,
+          `principalSet://${pool}/group/analysts`,
+          `principal://${pool}/subject/job-42`,
+        ],
+      }),
+    ),
+    { stack: "test", secretKeys: SECRET_KEYS },
+  );
+  expect(problems).toEqual([]);
 });
 
 test("a privileged role the stack's own file allows is granted", () => {

@@ -374,6 +374,53 @@ describe("pull-request previews never get the key to an environment's secrets", 
   });
 });
 
+describe("no environment the CI stack governs grants anything to CI's own pool or to a whole pool", () => {
+  const stagingImpersonators = (members: string[]) => {
+    const accounts = JSON.parse(
+      stackFile("staging").raw[`${NAMESPACE}:serviceAccounts`]!,
+    ) as Record<string, { impersonators: string[] }>;
+    accounts.runtime!.impersonators = members;
+    return envWith("staging", { [`${NAMESPACE}:serviceAccounts`]: JSON.stringify(accounts) });
+  };
+  const pool = (id: string) =>
+    `iam.googleapis.com/projects/412345678901/locations/global/workloadIdentityPools/${id}`;
+
+  test("an identity of the CI stack's pool is refused, with the environment's file, the pool and what it could do", () => {
+    const member = `principal://${pool("gak-github")}/subject/repo:acme/gemini-platform:environment:staging`;
+    const problem = onlyProblem(check(CI.raw, { staging: stagingImpersonators([member]) }));
+    expect([problem.path, problem.got]).toEqual([
+      "stacks/Pulumi.staging.yaml serviceAccounts.runtime.impersonators[0]",
+      member,
+    ]);
+    expect(problem.message).toBe(
+      "is in the CI stack's workload identity pool gak-github (ci.poolId in stacks/Pulumi.ci.yaml), which admits this repository's workflow jobs: every pull request (or every job of the repository) could then act as the account",
+    );
+    expect(problem.fix).toContain("Name the people, groups or accounts that need it instead");
+  });
+
+  test("the pool is the one ci.poolId names", () => {
+    const member = `principalSet://${pool("actions")}/attribute.repository/acme/gemini-platform`;
+    const raw = ciRaw((ci) => {
+      ci.poolId = "actions";
+    });
+    expect(check(raw).problems).toEqual([]);
+    const problem = onlyProblem(check(raw, { staging: stagingImpersonators([member]) }));
+    expect(problem.message).toContain("is in the CI stack's workload identity pool actions");
+  });
+
+  test("another pool's whole population is refused; one of its groups passes", () => {
+    const problem = onlyProblem(
+      check(CI.raw, { staging: stagingImpersonators([`principalSet://${pool("partners")}/*`]) }),
+    );
+    expect(problem.path).toBe(
+      "stacks/Pulumi.staging.yaml serviceAccounts.runtime.impersonators[0]",
+    );
+    expect(problem.message).toContain("is every identity workload identity pool partners admits");
+    const group = `principalSet://${pool("partners")}/group/analysts`;
+    expect(check(CI.raw, { staging: stagingImpersonators([group]) }).problems).toEqual([]);
+  });
+});
+
 describe("what the CI stack governs must be an environment apart from CI", () => {
   test.each([
     ["says foundation: stack", "stack"],
