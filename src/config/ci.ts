@@ -16,6 +16,7 @@ import {
 } from "../naming.ts";
 import { checked, checkGithubEnvironments, environment } from "./ci-environment.ts";
 import { ciPoolId } from "./committed-ci.ts";
+import { checkSharedProjects } from "./shared-projects.ts";
 import type { CiParseContext } from "./context.ts";
 import { checkKeys, type RawConfig } from "./decode.ts";
 import { parseRoles } from "./members.ts";
@@ -233,6 +234,7 @@ export function parseCiConfig(
         }) ?? [],
     );
   checkGithubEnvironments(p, environments);
+  checkSharedProjects(p, environments);
   p.collapseDerived({ path: "namePrefix", value: prefix, other: "the environments' names" });
 
   const [repositoryId, repositoryOwnerId] = ids;

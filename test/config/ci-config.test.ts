@@ -441,6 +441,47 @@ describe("what the CI stack governs must be an environment apart from CI", () =>
     },
   );
 
+  describe("one project per environment", () => {
+    const dev = stackFile("dev").raw["gcp:project"]!;
+    const SHARED = `is also the project of ci.environments.dev: what CI grants is scoped to a project (the rotator reads every API key in it, the deployer manages every secret its name prefix starts), so either environment's jobs could read or change the other's`;
+    const FIX =
+      "Give each environment a project of its own: change gcp:project in stacks/Pulumi.staging.yaml or stacks/Pulumi.dev.yaml.";
+
+    test.each([
+      [
+        "the same name prefix",
+        "gak",
+        `; and their name prefixes "gak" and "gak" overlap, so one's ids and secret conditions (<namePrefix>-*) also match the other's`,
+      ],
+      [
+        "a name prefix that starts with the other's",
+        "gak-dev",
+        `; and their name prefixes "gak" and "gak-dev" overlap, so one's ids and secret conditions (<namePrefix>-*) also match the other's`,
+      ],
+      ["a name prefix apart from the other's", "stg", ""],
+    ])(
+      "two environments in one project are refused, naming both; with %s, the overlap too",
+      (_what, prefix, overlap) => {
+        const staging = envWith("staging", {
+          "gcp:project": dev,
+          [`${NAMESPACE}:namePrefix`]: prefix,
+        });
+        const problem = onlyProblem(check(CI.raw, { staging }));
+        expect([problem.path, problem.got, problem.message, problem.fix]).toEqual([
+          "ci.environments.staging",
+          dev,
+          SHARED + overlap,
+          FIX,
+        ]);
+      },
+    );
+
+    test("overlapping name prefixes in projects of their own pass", () => {
+      const staging = envWith("staging", { [`${NAMESPACE}:namePrefix`]: "gak-dev" });
+      expect(check(CI.raw, { staging }).problems.map(formatProblem)).toEqual([]);
+    });
+  });
+
   test("an environment deployed to the CI project itself is refused", () => {
     const project = CI.raw["gcp:project"]!;
     const problem = onlyProblem(
