@@ -26,6 +26,7 @@ function parseAnyStack(
   const { config, problems } = parseConfig(raw, {
     ...ctx,
     ciPool: ci && { poolId: ci.poolId, stackFile: ci.stackFile },
+    previewedBy: ci?.previews.includes(ctx.stack) ? ci.stackFile : undefined,
   });
   return { config: config && { kind: "environment", config }, problems };
 }

@@ -29,6 +29,13 @@ export interface ParseContext {
    * always knows it): no member list may name an identity of it.
    */
   ciPool?: CiPool;
+  /** The keys whose committed value is encrypted (`secure:`), when the stack file was read. */
+  encrypted?: readonly string[];
+  /**
+   * The CI stack's file, when it lists this stack in ci.previews: pull requests then run the
+   * stack's preview with the key that decrypts its settings.
+   */
+  previewedBy?: string;
 }
 
 /** The CI stack's check: it also reads the stack file of each environment it governs. */

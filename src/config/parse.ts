@@ -17,6 +17,7 @@ import {
 import { setClientCommand } from "../oauth/consent.ts";
 import { accountEmails, parseAccounts } from "./accounts.ts";
 import { parseApiKey } from "./api-key.ts";
+import { checkPreviewed } from "./committed-ci.ts";
 import type { ParseContext } from "./context.ts";
 import { decode, type RawConfig, type Values } from "./decode.ts";
 import { NAMESPACE } from "./keys.ts";
@@ -228,6 +229,7 @@ export function parseConfig(
   );
   checkSecretIds(p, accounts, oauth !== undefined ? oauthSecretId : undefined, apiKey?.secretId);
   checkKeySecretCount(p, accounts, apiKey !== undefined);
+  checkPreviewed(p, ctx, stackFile);
 
   if (p.list.length > 0 || project === undefined) return { problems: p.list };
   const labels = { environment, "managed-by": "gemini-access-kit" };

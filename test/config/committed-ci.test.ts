@@ -1,8 +1,9 @@
 /**
  * An environment stack's own check reads the committed CI stack's file (stacks/Pulumi.ci.yaml) and
  * holds the environment to what CI implies: no member list names an identity of CI's pool, whose
- * tokens every workflow job of the repository can get. Inputs are the committed files, edited in
- * memory.
+ * tokens every workflow job of the repository can get, and a stack pull requests preview holds no
+ * encrypted value, since a preview runs their code with the key that decrypts it. Inputs are the
+ * committed files, edited in memory.
  */
 
 import { readFileSync } from "node:fs";
@@ -17,7 +18,9 @@ import {
   type RawConfig,
 } from "../../src/config/index.ts";
 import { parseStackFile, stackReader, type StackFile } from "../../src/config/stack-file.ts";
-import { SECRET_KEYS } from "../helpers/fixtures.ts";
+import { planStack } from "../../src/offline-plan/plan.ts";
+import { HIDDEN } from "../../src/config/problems.ts";
+import { clientFile, SECRET_KEYS } from "../helpers/fixtures.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const committed = stackReader(ROOT, (path) => readFileSync(path, "utf8"));
@@ -32,16 +35,21 @@ function ciWith(edit: (ci: Record<string, unknown>) => void): StackFile {
   return { ...file, raw: { ...file.raw, [`${NAMESPACE}:ci`]: JSON.stringify(ci) } };
 }
 
-/** The problems of an environment stack's own check, with `ci` as the CI stack's file. */
+/**
+ * The problems of an environment stack's own check, with `ci` as the CI stack's file and
+ * `encrypted` the keys its file holds encrypted (whose values `raw` holds decrypted, as under up).
+ */
 function check(
   stack: string,
   raw: RawConfig,
   ci: StackFile | "none" = committed("ci")!,
+  encrypted: string[] = [],
 ): Problem[] {
   try {
     checkAnyStack(raw, {
       stack,
-      secretKeys: SECRET_KEYS,
+      secretKeys: new Set([...SECRET_KEYS, ...encrypted]),
+      encrypted,
       readStack: (name) => (name !== "ci" ? committed(name) : ci === "none" ? undefined : ci),
     });
     return [];
@@ -145,6 +153,52 @@ describe("no member list of an environment names an identity of CI's own pool", 
   test("without a CI stack file the environment's own check cannot know the pool, and says nothing of it", () => {
     const member = `principalSet://iam.googleapis.com/${CI_POOL}/attribute.repository/acme/gemini-platform`;
     expect(problems("dev", devWith("keyReaders", [member]), "none")).toEqual([]);
+  });
+});
+
+describe("an environment pull requests preview holds no encrypted value", () => {
+  const CLIENT = `${NAMESPACE}:oauthClientJson`;
+  /** A stack's committed config with its OAuth client set, as `pulumi config set --secret` sets it. */
+  const withClient = (stack: string, client = clientFile(`acme-gemini-${stack}`)) => ({
+    ...committed(stack)!.raw,
+    [CLIENT]: client.text,
+  });
+
+  test("an encrypted OAuth client in a previewed environment is refused, without its value, and the fix says to replace the client", () => {
+    const client = clientFile("acme-gemini-dev");
+    const found = check("dev", withClient("dev", client), committed("ci"), [CLIENT]);
+    expect(found.map(formatProblem)).toEqual([
+      "[oauthClientJson] (secret value, not shown) is encrypted in stacks/Pulumi.dev.yaml, and pull requests preview dev (ci.previews in stacks/Pulumi.ci.yaml): a preview runs the pull request's code with the key that decrypts it, so every pull request could read it. Remove it from stacks/Pulumi.dev.yaml and, if it was ever pushed, replace the OAuth client in the Google console (Google Auth Platform > Clients): a Desktop client's secret in git history stays readable by every pull request while dev is previewed. If dev needs it, an administrator removes dev from ci.previews in stacks/Pulumi.ci.yaml instead.",
+    ]);
+    expect(JSON.stringify(found)).not.toContain(client.clientSecret);
+  });
+
+  test("any other encrypted value is refused too, and the fix says to replace it wherever it is used", () => {
+    const key = `${NAMESPACE}:environment`;
+    const [problem] = check("staging", committed("staging")!.raw, committed("ci"), [key]);
+    expect([problem!.path, problem!.got]).toEqual(["environment", HIDDEN]);
+    expect(problem!.fix).toContain("replace the value wherever it is used");
+  });
+
+  test("an environment pull requests do not preview may hold its client encrypted", () => {
+    expect(problems("prod", withClient("prod"), committed("ci"), [CLIENT])).toEqual([]);
+    const ci = ciWith((c) => {
+      c.previews = ["staging"];
+    });
+    expect(problems("dev", withClient("dev"), ci, [CLIENT])).toEqual([]);
+  });
+
+  test("the offline plan, which drops encrypted values, refuses it too", async () => {
+    const text = `${readFileSync(join(ROOT, "stacks", "Pulumi.dev.yaml"), "utf8")}  ${CLIENT}:\n    secure: v1:bm90LWEtc2VjcmV0\n`;
+    const plan = planStack({
+      stack: "dev",
+      stackFile: "stacks/Pulumi.dev.yaml",
+      file: parseStackFile(text, "stacks/Pulumi.dev.yaml"),
+      readStack: committed,
+    });
+    await expect(plan).rejects.toThrow(
+      "[oauthClientJson] (secret value, not shown) is encrypted in stacks/Pulumi.dev.yaml, and pull requests preview dev",
+    );
   });
 });
 
