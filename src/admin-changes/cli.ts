@@ -9,7 +9,7 @@ import { stackFileName, stackNames } from "../cli/stacks.ts";
 import { parseStackFile, type StackFile } from "../config/stack-file.ts";
 import { adminChanges, type Change } from "./changes.ts";
 
-export const ADMIN_CHANGES_HELP = `Usage: npm run admin-changes -- --base REV [options]
+const ADMIN_CHANGES_HELP = `Usage: npm run admin-changes -- --base REV [options]
 
 Names what an administrator must review in the stack files: each change since REV (a git revision,
 e.g. a pull request's base commit) to a stack's gcp:project, namePrefix, foundation, privilegedRoles,
@@ -102,7 +102,7 @@ function filesNow(deps: AdminChangesDeps): Map<string, StackFile> {
 const shown = (value: unknown) => (value === undefined ? "(not set)" : quoted(value));
 
 /** The changes as lines: a heading, then per stack its file and one line per change. */
-export function renderChanges(base: string, changes: readonly Change[]): string {
+function renderChanges(base: string, changes: readonly Change[]): string {
   if (changes.length === 0) return "";
   const lines = [`Changes since ${base} an administrator must review:`];
   let stack: string | undefined;
