@@ -29,6 +29,7 @@ const LAYERS = {
   deploy: { paths: ["src/deploy/"], may: ["shared"], why: PEERS },
   bootstrap: { paths: ["src/bootstrap/"], may: ["shared"], why: PEERS },
   plan: { paths: ["src/plan/"], may: ["offline-plan", "shared"], why: PEERS },
+  "admin-changes": { paths: ["src/admin-changes/"], may: ["shared"], why: PEERS },
   google: {
     paths: ["src/google/"],
     may: ["shared"],

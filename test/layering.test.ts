@@ -18,7 +18,7 @@ const STATIC =
 /** Literal dynamic imports: code loaded when a path of the command needs it. */
 const DYNAMIC = /\bimport\([ \t]*["']([^"']+)["'][ \t]*\)/g;
 
-const COMMANDS = ["verify", "rotate", "preflight", "deploy", "bootstrap", "plan"];
+const COMMANDS = ["verify", "rotate", "preflight", "deploy", "bootstrap", "plan", "admin-changes"];
 
 interface Reach {
   /** Files of the project, relative to its root. */
@@ -66,6 +66,7 @@ describe("what each command loads", () => {
     "scripts/rotate.ts",
     "scripts/deploy.ts",
     "scripts/bootstrap.ts",
+    "scripts/admin-changes.ts",
   ])("%s never loads the Pulumi SDK, so it starts without it", (entry) => {
     const r = reach(entry);
     expect(r.files.length).toBeGreaterThan(5);
@@ -106,7 +107,7 @@ describe("what each command loads", () => {
 describe("what pulumi up loads", () => {
   test("the program reaches no command's code and not the Google layer: only the components, the config and shared pure modules", () => {
     const above = reach("src/index.ts").files.filter((f) =>
-      /^(scripts|bench|test)\/|^src\/(google|offline-plan|verify|rotate|preflight|deploy|bootstrap|plan)\//.test(
+      /^(scripts|bench|test)\/|^src\/(google|offline-plan|verify|rotate|preflight|deploy|bootstrap|plan|admin-changes)\//.test(
         f,
       ),
     );

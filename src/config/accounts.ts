@@ -1,7 +1,7 @@
 /** The serviceAccounts map: one entry per account, keyed by a stable short name. */
 
 import { ACCOUNT_ID, MAP_KEY, SECRET_ID, type Names } from "../naming.ts";
-import { parseMembers, parseRoles, type RolePolicy } from "./members.ts";
+import { parseMembers, parseRoles, type CiPool, type RolePolicy } from "./members.ts";
 import type { Problems } from "./problems.ts";
 import type { AccountConfig } from "./types.ts";
 import { checkVisible } from "./visible.ts";
@@ -35,6 +35,8 @@ export interface AccountsContext {
   stackFile: string;
   /** Which roles the accounts may hold (see members.ts). */
   roles: RolePolicy;
+  /** The CI stack's pool, when known: none of its identities may read a key or act as an account. */
+  ciPool?: CiPool;
 }
 
 /** The e-mail each account will have, by key; `account:<key>` members resolve through it. */
@@ -116,7 +118,14 @@ function parseAccount(
     ctx.roles,
   );
   const impersonatorsRaw = p.stringList(`${path}.impersonators`, entry.impersonators, fix) ?? [];
-  const impersonators = parseMembers(p, `${path}.impersonators`, impersonatorsRaw, emails);
+  const members = { emails, ciPool: ctx.ciPool };
+  const impersonators = parseMembers(
+    p,
+    `${path}.impersonators`,
+    impersonatorsRaw,
+    members,
+    "act as the account",
+  );
   const createKeyRead = p.boolean(`${path}.createKey`, entry.createKey, fix);
   const createKey = createKeyRead ?? false;
   const readersRaw = p.stringList(`${path}.keyReaders`, entry.keyReaders, fix) ?? [];
@@ -132,7 +141,13 @@ function parseAccount(
     );
     return undefined;
   }
-  const keyReaders = parseMembers(p, `${path}.keyReaders`, readersRaw, emails);
+  const keyReaders = parseMembers(
+    p,
+    `${path}.keyReaders`,
+    readersRaw,
+    members,
+    "read the account's key",
+  );
 
   if (createKey && readersRaw.length === 0) {
     p.add(

@@ -2,6 +2,7 @@
 
 import { stackFileName } from "../cli/stacks.ts";
 import { parseCiConfig } from "./ci.ts";
+import { committedCi } from "./committed-ci.ts";
 import type { CiParseContext } from "./context.ts";
 import { isCiStack, type RawConfig } from "./decode.ts";
 import { parseConfig } from "./parse.ts";
@@ -20,7 +21,13 @@ function parseAnyStack(
     const { config, problems } = parseCiConfig(raw, ctx);
     return { config: config && { kind: "ci", config }, problems };
   }
-  const { config, problems } = parseConfig(raw, ctx);
+  // An environment's own check judges its members against the committed CI stack's pool too.
+  const ci = committedCi(ctx.readStack);
+  const { config, problems } = parseConfig(raw, {
+    ...ctx,
+    ciPool: ci && { poolId: ci.poolId, stackFile: ci.stackFile },
+    previewedBy: ci?.previews.includes(ctx.stack) ? ci.stackFile : undefined,
+  });
   return { config: config && { kind: "environment", config }, problems };
 }
 

@@ -2,7 +2,7 @@
 
 import { API_KEY_ID, MAP_KEY, type names } from "../naming.ts";
 import { API_KEY_SUFFIX_LENGTH } from "../rotation.ts";
-import { parseMembers } from "./members.ts";
+import { parseMembers, type MemberContext } from "./members.ts";
 import { checkRule, closest, type Problems } from "./problems.ts";
 import type { AccountConfig, ApiKeyConfig } from "./types.ts";
 import { checkVisible } from "./visible.ts";
@@ -15,7 +15,7 @@ export function parseApiKey(
   p: Problems,
   raw: unknown,
   accounts: AccountConfig[] | "unreadable",
-  emails: ReadonlyMap<string, string>,
+  members: MemberContext,
   n: ReturnType<typeof names>,
   fix: string,
 ): ApiKeyConfig | undefined {
@@ -28,6 +28,7 @@ export function parseApiKey(
   // An account that is in the file but has problems of its own (a key misspelt into an unusable
   // one included) is reported there, and a serviceAccounts map that cannot be read at all is
   // reported once: neither again here.
+  const { emails } = members;
   const unusableKeys = [...emails.keys()].filter((k) => !MAP_KEY.pattern.test(k));
   const reportedElsewhere =
     accountKey !== undefined &&
@@ -41,7 +42,7 @@ export function parseApiKey(
     );
   }
   const readersRaw = p.stringList("apiKey.readers", entry.readers, fix) ?? [];
-  const readers = parseMembers(p, "apiKey.readers", readersRaw, emails);
+  const readers = parseMembers(p, "apiKey.readers", readersRaw, members, "read the API key");
   if (readersRaw.length === 0) {
     p.add(
       "apiKey.readers",

@@ -67,6 +67,8 @@ export function environment(
       grantable?: ReadonlySet<string>;
       bucketPrefix?: string;
       previews: readonly string[];
+      /** The pool's id; undefined when it is itself wrong (already reported). */
+      poolId?: string;
     };
   },
 ): CiEnvironment | undefined {
@@ -114,6 +116,10 @@ export function environment(
     stackFile: fileName,
     secretKeys: new Set(file.encrypted),
     secretsProvider: file.secretsProvider,
+    ciPool:
+      ctx.ci.poolId === undefined
+        ? undefined
+        : { poolId: ctx.ci.poolId, stackFile: ctx.stackFile ?? stackFileName(ctx.stack) },
     governing:
       ctx.ci.grantable === undefined
         ? undefined

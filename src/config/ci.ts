@@ -15,6 +15,8 @@ import {
   WORKLOAD_IDENTITY_ID,
 } from "../naming.ts";
 import { checked, checkGithubEnvironments, environment } from "./ci-environment.ts";
+import { ciPoolId } from "./committed-ci.ts";
+import { checkSharedProjects } from "./shared-projects.ts";
 import type { CiParseContext } from "./context.ts";
 import { checkKeys, type RawConfig } from "./decode.ts";
 import { parseRoles } from "./members.ts";
@@ -46,9 +48,15 @@ export function parseCiConfig(
   const p = new Problems();
   const stackFile = ctx.stackFile ?? stackFileName(ctx.stack);
   const fix = `Correct it in ${stackFile}.`;
-  const v = checkKeys(p, raw, ctx.secretKeys, ["namePrefix", "ci"], stackFile);
+  const { values: v, misplaced: misplacedKeys } = checkKeys(
+    p,
+    raw,
+    ctx.secretKeys,
+    ["namePrefix", "ci"],
+    stackFile,
+  );
   const project = raw["gcp:project"];
-  if (project === undefined)
+  if (project === undefined && !misplacedKeys.has("gcp:project"))
     p.add(
       "gcp:project",
       undefined,
@@ -169,7 +177,7 @@ export function parseCiConfig(
   const poolId = checked(
     p,
     "ci.poolId",
-    text("poolId") ?? `${prefix}-github`,
+    ciPoolId(prefix, text("poolId")),
     WORKLOAD_IDENTITY_ID,
     "Set ci.poolId, or shorten namePrefix.",
   );
@@ -217,6 +225,7 @@ export function parseCiConfig(
             grantable: grantableKnown ? new Set(grantable) : undefined,
             bucketPrefix,
             previews,
+            poolId,
             ids:
               ids[0] !== undefined && ids[1] !== undefined
                 ? { repositoryId: ids[0], repositoryOwnerId: ids[1] }
@@ -225,6 +234,7 @@ export function parseCiConfig(
         }) ?? [],
     );
   checkGithubEnvironments(p, environments);
+  checkSharedProjects(p, environments);
   p.collapseDerived({ path: "namePrefix", value: prefix, other: "the environments' names" });
 
   const [repositoryId, repositoryOwnerId] = ids;

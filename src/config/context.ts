@@ -3,6 +3,7 @@
  * files of the environments it governs.
  */
 
+import type { CiPool } from "./members.ts";
 import type { StackFile } from "./stack-file.ts";
 
 export interface ParseContext {
@@ -23,6 +24,18 @@ export interface ParseContext {
   governing?: { grantable: ReadonlySet<string>; ciStackFile: string };
   /** The stack's secrets provider as its file records it (see StackFile), when the file was read. */
   secretsProvider?: string;
+  /**
+   * The CI stack's workload identity pool, when its file was found (the CI stack's own check
+   * always knows it): no member list may name an identity of it.
+   */
+  ciPool?: CiPool;
+  /** The keys whose committed value is encrypted (`secure:`), when the stack file was read. */
+  encrypted?: readonly string[];
+  /**
+   * The CI stack's file, when it lists this stack in ci.previews: pull requests then run the
+   * stack's preview with the key that decrypts its settings.
+   */
+  previewedBy?: string;
 }
 
 /** The CI stack's check: it also reads the stack file of each environment it governs. */

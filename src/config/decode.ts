@@ -24,8 +24,21 @@ const RETIRED: Partial<Record<string, { message: string; fix: string }>> = {
   },
 };
 
-/** The Google provider's namespace: its settings (gcp:project, gcp:region, ...) belong in a stack file. */
-export const PROVIDER_NAMESPACE = "gcp";
+/** The Google provider's namespace; of its settings, a stack file holds only PROVIDER_KEYS. */
+const PROVIDER_NAMESPACE = "gcp";
+/**
+ * The provider settings a stack may set: where it deploys and how its resources are labelled. Every
+ * other one changes where the provider sends its calls, whose identity makes them or which project
+ * pays for and authorizes them, none of which a stack file may decide for the identity that runs it.
+ */
+const PROVIDER_KEYS = ["project", "region", "zone", "defaultLabels"];
+const PROVIDER_ALLOWED = `a stack file sets only ${PROVIDER_KEYS.slice(0, -1)
+  .map((k) => `${PROVIDER_NAMESPACE}:${k}`)
+  .join(", ")} and ${PROVIDER_NAMESPACE}:${PROVIDER_KEYS.at(-1)!}`;
+/** Settings that hand the provider credentials: their values are never shown. */
+const CREDENTIAL_KEYS = ["credentials", "accessToken", "externalCredentials"];
+const IMPERSONATION_KEYS = ["impersonateServiceAccount", "impersonateServiceAccountDelegates"];
+const BILLING_KEYS = ["billingProject", "userProjectOverride"];
 /**
  * Pulumi's own namespace, for settings the engine reads (pulumi:disable-default-providers in
  * pkg/resource/deploy/default_providers.go, pulumi:tags in sdk/go/common/apitype/core.go).
@@ -39,9 +52,50 @@ export type Values = Partial<Record<ConfigKey, unknown>>;
 function shown(fullKey: string, text: string, secretKeys: ReadonlySet<string>): unknown {
   const key = fullKey.slice(fullKey.indexOf(":") + 1);
   return secretKeys.has(fullKey) ||
-    (key in CONFIG_KEYS && "secret" in CONFIG_KEYS[key as ConfigKey])
+    (key in CONFIG_KEYS && "secret" in CONFIG_KEYS[key as ConfigKey]) ||
+    (fullKey.startsWith(`${PROVIDER_NAMESPACE}:`) && CREDENTIAL_KEYS.includes(key))
     ? HIDDEN
     : text;
+}
+
+/** Why a provider setting outside PROVIDER_KEYS is refused. */
+function providerRefusal(key: string): string {
+  if (key.endsWith("CustomEndpoint"))
+    return "would send the deployer's access token, and every secret value the stack writes, to that address instead of Google's";
+  if (key === "universeDomain")
+    return "would send the deployer's access token, and every secret value the stack writes, to that domain instead of googleapis.com";
+  if (CREDENTIAL_KEYS.includes(key))
+    return "would change whose identity deploys: the provider would call Google with these credentials instead of the identity CI (or the person running pulumi) signed in as";
+  if (IMPERSONATION_KEYS.includes(key))
+    return "would change whose identity deploys: the provider would act as that account instead of the identity CI (or the person running pulumi) signed in as";
+  if (BILLING_KEYS.includes(key))
+    return "would charge and authorize the provider's calls against another project than the one the stack deploys to";
+  return "is not a setting the kit needs";
+}
+
+/**
+ * A `gcp:` setting outside PROVIDER_KEYS is refused with the reason it matters. Returns the allowed
+ * key it looks like a misspelling of, for the checks that would otherwise call that one missing.
+ */
+function providerKey(
+  p: Problems,
+  fullKey: string,
+  text: unknown,
+  stackFile: string,
+): string | undefined {
+  const key = fullKey.slice(PROVIDER_NAMESPACE.length + 1);
+  if (PROVIDER_KEYS.includes(key)) return undefined;
+  const reason = providerRefusal(key);
+  const guess =
+    reason === "is not a setting the kit needs" ? closest(key, PROVIDER_KEYS) : undefined;
+  const meant = guess === undefined ? undefined : `${PROVIDER_NAMESPACE}:${guess}`;
+  p.add(
+    fullKey,
+    text,
+    `${reason}; ${PROVIDER_ALLOWED}`,
+    meant === undefined ? `Remove it from ${stackFile}.` : `Did you mean ${meant}?`,
+  );
+  return meant;
 }
 
 /**
@@ -84,13 +138,25 @@ export function decode(
   p: Problems,
   raw: RawConfig,
   secretKeys: ReadonlySet<string>,
-  only?: { keys: readonly ConfigKey[]; stackFile: string },
+  stackFile: string,
+  only?: readonly ConfigKey[],
 ): { values: Values; misplaced: Set<string> } {
   const values: Values = {};
   const misplaced = new Set<string>();
+  // An encrypted provider setting is left out of the raw config offline (it cannot be read), but
+  // is refused all the same: what it would do does not depend on its value.
+  for (const fullKey of secretKeys)
+    if (fullKey.startsWith(`${PROVIDER_NAMESPACE}:`) && raw[fullKey] === undefined) {
+      const meant = providerKey(p, fullKey, HIDDEN, stackFile);
+      if (meant !== undefined) misplaced.add(meant);
+    }
   for (const [fullKey, text] of Object.entries(raw)) {
-    if (fullKey.startsWith(`${PROVIDER_NAMESPACE}:`) || fullKey.startsWith(`${PULUMI_NAMESPACE}:`))
+    if (fullKey.startsWith(`${PROVIDER_NAMESPACE}:`)) {
+      const meant = providerKey(p, fullKey, shown(fullKey, text, secretKeys), stackFile);
+      if (meant !== undefined) misplaced.add(meant);
       continue;
+    }
+    if (fullKey.startsWith(`${PULUMI_NAMESPACE}:`)) continue;
     if (!fullKey.startsWith(`${NAMESPACE}:`)) {
       const meant = foreignKey(p, fullKey, text, secretKeys);
       if (meant !== undefined) misplaced.add(meant);
@@ -116,12 +182,12 @@ export function decode(
         misplaced.add(meant === "gcp:project" ? meant : `${NAMESPACE}:${meant}`);
       continue;
     }
-    if (only !== undefined && !only.keys.includes(key as ConfigKey)) {
+    if (only !== undefined && !only.includes(key as ConfigKey)) {
       p.add(
         key,
         shown(fullKey, text, secretKeys),
-        `is an environment stack's setting; a CI stack holds only gcp:project, ${only.keys.join(" and ")}`,
-        `Remove it from ${only.stackFile}, or put it in an environment's stack file.`,
+        `is an environment stack's setting; a CI stack holds only gcp:project, ${only.join(" and ")}`,
+        `Remove it from ${stackFile}, or put it in an environment's stack file.`,
       );
       continue;
     }
@@ -153,8 +219,8 @@ export function checkKeys(
   secretKeys: ReadonlySet<string>,
   keys: readonly ConfigKey[],
   stackFile: string,
-): Values {
-  return decode(p, raw, secretKeys, { keys, stackFile }).values;
+): { values: Values; misplaced: Set<string> } {
+  return decode(p, raw, secretKeys, stackFile, keys);
 }
 
 /** Whether a stack's raw config is the CI stack's (it sets `ci`). */

@@ -53,15 +53,18 @@ function committedStack(stack: string): StackFile | undefined {
 /**
  * Reads and checks the current stack's config; throws a ConfigError listing every problem. The CI
  * stack also reads the committed files of the environments it governs; an environment stack reads
- * its own file only to learn its secrets provider.
+ * its own file to learn its secrets provider and which of its values are encrypted, and the CI
+ * stack's file to learn CI's pool and whether pull requests preview it.
  */
 export function loadConfig(): StackConfig {
   const stack = pulumi.getStack();
   const raw = readRawConfig();
+  const own = committedStack(stack);
   return checkAnyStack(raw, {
     stack,
     secretKeys: secretKeys(Object.keys(raw)),
     readStack: committedStack,
-    secretsProvider: committedStack(stack)?.secretsProvider,
+    secretsProvider: own?.secretsProvider,
+    encrypted: own?.encrypted,
   });
 }

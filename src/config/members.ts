@@ -18,17 +18,71 @@ const MEMBER_ALLOWED =
   "user:EMAIL, group:EMAIL, serviceAccount:EMAIL, domain:DOMAIN, principal://..., principalSet://..., " +
   "or account:KEY for an account this stack creates";
 
+/** The CI stack's workload identity pool: whoever its trust admits is a job of the repository. */
+export interface CiPool {
+  poolId: string;
+  /** The CI stack's file, for messages. */
+  stackFile: string;
+}
+
+/** What a list of members is resolved and judged with, besides IAM's own forms. */
+export interface MemberContext {
+  /** The e-mail of each account of the stack, by key, for `account:KEY`. */
+  emails: ReadonlyMap<string, string>;
+  /** The CI stack's pool, when its file was found: no identity of it may be granted. */
+  ciPool?: CiPool;
+}
+
+const NARROW_FIX =
+  "Name the people, groups or accounts that need it (of a pool: a principal:// of one subject, or a principalSet:// of one group or attribute).";
+
+/**
+ * What a principal set stands for when it is a whole population rather than a group of it: every
+ * identity a workload identity pool admits, every user of a workforce pool, or every principal in a
+ * project, folder or organization (iam/docs/principal-identifiers).
+ */
+function wholePopulation(value: string): string | undefined {
+  const workload =
+    /^principalSet:\/\/iam\.googleapis\.com\/projects\/[^/]+\/locations\/global\/workloadIdentityPools\/([^/]+)\/\*$/.exec(
+      value,
+    );
+  if (workload !== null)
+    return `is every identity workload identity pool ${workload[1]!} admits, whichever repository, job or workload its providers let in`;
+  const workforce =
+    /^principalSet:\/\/iam\.googleapis\.com\/locations\/global\/workforcePools\/([^/]+)\/\*$/.exec(
+      value,
+    );
+  if (workforce !== null)
+    return `is every user workforce pool ${workforce[1]!} signs in, whoever its identity provider admits`;
+  const container =
+    /^principalSet:\/\/cloudresourcemanager\.googleapis\.com\/(projects|folders|organizations)\//.exec(
+      value,
+    );
+  if (container !== null) return `is every principal in a whole ${container[1]!.slice(0, -1)}`;
+  if (value.startsWith("principalSet://") && value.endsWith("/*"))
+    return "is every identity of a pool, not a group of them";
+  return undefined;
+}
+
 /**
  * Resolves one member. `account:<key>` names an account of this stack and becomes its
- * serviceAccount member; `emails` maps those keys to their e-mails.
+ * serviceAccount member; `members.emails` maps those keys to their e-mails. `grant` says what the
+ * list lets a member do ("read the key"), for messages.
  */
 function parseMember(
   p: Problems,
   path: string,
   value: string,
-  emails: ReadonlyMap<string, string>,
+  members: MemberContext,
+  grant: string,
 ): string | undefined {
-  if (value === "allUsers" || value === "allAuthenticatedUsers") {
+  const { emails, ciPool } = members;
+  // principalSet://goog/public:all is allUsers in IAM's newer principal identifiers.
+  if (
+    value === "allUsers" ||
+    value === "allAuthenticatedUsers" ||
+    value === "principalSet://goog/public:all"
+  ) {
     p.add(
       path,
       value,
@@ -51,6 +105,24 @@ function parseMember(
     );
     return undefined;
   }
+  if (
+    ciPool !== undefined &&
+    FEDERATED.test(value) &&
+    value.includes(`/workloadIdentityPools/${ciPool.poolId}/`)
+  ) {
+    p.add(
+      path,
+      value,
+      `is in the CI stack's workload identity pool ${ciPool.poolId} (ci.poolId in ${ciPool.stackFile}), which admits this repository's workflow jobs: every pull request (or every job of the repository) could then ${grant}`,
+      "Name the people, groups or accounts that need it instead; CI's own accounts get what they need from the CI stack.",
+    );
+    return undefined;
+  }
+  const whole = wholePopulation(value);
+  if (whole !== undefined) {
+    p.add(path, value, `${whole}, so any of them could ${grant}`, NARROW_FIX);
+    return undefined;
+  }
   const ok =
     (EMAIL_KINDS.includes(kind) && EMAIL.pattern.test(rest)) ||
     (kind === "domain" && DOMAIN.test(rest)) ||
@@ -65,14 +137,20 @@ function parseMember(
   return undefined;
 }
 
-/** Resolves a list of members, reporting bad and duplicate entries. */
+/**
+ * Resolves a list of members, reporting bad and duplicate entries, and members that are whole
+ * populations or CI's own jobs; `grant` says what the list lets a member do ("read the key").
+ */
 export function parseMembers(
   p: Problems,
   path: string,
   values: readonly string[],
-  emails: ReadonlyMap<string, string>,
+  members: MemberContext,
+  grant: string,
 ): string[] {
-  const resolved = values.flatMap((v, i) => parseMember(p, `${path}[${i}]`, v, emails) ?? []);
+  const resolved = values.flatMap(
+    (v, i) => parseMember(p, `${path}[${i}]`, v, members, grant) ?? [],
+  );
   p.duplicates(path, resolved);
   const unique = [...new Set(resolved)];
   // Each member's grant is a resource named after the member (memberSlug); two members whose names

@@ -9,7 +9,7 @@ import {
   setClientCommand,
   type ConsentScreen,
 } from "../oauth/consent.ts";
-import { parseMembers } from "./members.ts";
+import { parseMembers, type MemberContext } from "./members.ts";
 import { HIDDEN, type Problems } from "./problems.ts";
 import type { OauthConfig } from "./types.ts";
 import { checkVisible } from "./visible.ts";
@@ -156,7 +156,7 @@ export function parseOauth(
     stack: string;
     stackFile: string;
     secretId: string;
-    emails: ReadonlyMap<string, string>;
+    members: MemberContext;
     misplaced: ReadonlySet<string>;
   },
 ): OauthConfig | undefined {
@@ -180,7 +180,13 @@ export function parseOauth(
   }
   const consent = parseConsent(p, consentRaw, fix);
   const readersRaw = p.stringList("oauthClientReaders", input.clientReaders, fix) ?? [];
-  const clientReaders = parseMembers(p, "oauthClientReaders", readersRaw, ctx.emails);
+  const clientReaders = parseMembers(
+    p,
+    "oauthClientReaders",
+    readersRaw,
+    ctx.members,
+    "read the OAuth client's secret",
+  );
 
   let client: OauthConfig["client"];
   if (input.clientJson !== undefined) {

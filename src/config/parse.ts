@@ -17,12 +17,13 @@ import {
 import { setClientCommand } from "../oauth/consent.ts";
 import { accountEmails, parseAccounts } from "./accounts.ts";
 import { parseApiKey } from "./api-key.ts";
+import { checkPreviewed } from "./committed-ci.ts";
 import type { ParseContext } from "./context.ts";
-import { decode, PROVIDER_NAMESPACE, type RawConfig, type Values } from "./decode.ts";
+import { decode, type RawConfig, type Values } from "./decode.ts";
 import { NAMESPACE } from "./keys.ts";
 import { parseGovernance } from "./governance.ts";
 import { parseOauth } from "./oauth.ts";
-import { checkRule, closest, HIDDEN, Problems, type Problem } from "./problems.ts";
+import { checkRule, HIDDEN, Problems, type Problem } from "./problems.ts";
 import type { AccountConfig, KitConfig } from "./types.ts";
 
 /** The APIs every stack enables: the Gemini API and what the kit itself calls. */
@@ -120,21 +121,15 @@ export function parseConfig(
   const p = new Problems();
   const stackFile = ctx.stackFile ?? stackFileName(ctx.stack);
   const fix = `Correct it in ${stackFile}.`;
-  const { values: v, misplaced } = decode(p, raw, ctx.secretKeys);
+  const { values: v, misplaced } = decode(p, raw, ctx.secretKeys, stackFile);
 
   const project = raw["gcp:project"];
   if (project === undefined && !misplaced.has("gcp:project")) {
-    const typo = closest(
-      "gcp:project",
-      Object.keys(raw).filter((k) => k.startsWith(`${PROVIDER_NAMESPACE}:`)),
-    );
     p.add(
       "gcp:project",
       undefined,
       "is not set; it names the project the stack deploys to",
-      typo
-        ? `Did you mean gcp:project (the file has ${typo})?`
-        : `Set gcp:project in ${stackFile}.`,
+      `Set gcp:project in ${stackFile}.`,
     );
   } else if (project !== undefined)
     checkRule(
@@ -166,8 +161,14 @@ export function parseConfig(
 
   const entriesRead = p.record("serviceAccounts", v.serviceAccounts, fix);
   const entries = entriesRead ?? {};
-  const accounts = parseAccounts(p, entries, { names: n, environment, stackFile, roles });
-  const emails = accountEmails(entries, n);
+  const accounts = parseAccounts(p, entries, {
+    names: n,
+    environment,
+    stackFile,
+    roles,
+    ciPool: ctx.ciPool,
+  });
+  const members = { emails: accountEmails(entries, n), ciPool: ctx.ciPool };
   const rotationDays = parseRotationDays(p, v);
 
   const secretLocations = p.stringList("secretLocations", v.secretLocations, fix) ?? [];
@@ -202,7 +203,7 @@ export function parseConfig(
       stack: ctx.stack,
       stackFile,
       secretId: oauthSecretId,
-      emails,
+      members,
       misplaced,
     },
   );
@@ -212,7 +213,7 @@ export function parseConfig(
   const apiKey =
     v.apiKey === undefined
       ? undefined
-      : parseApiKey(p, v.apiKey, readable ? accounts : "unreadable", emails, n, fix);
+      : parseApiKey(p, v.apiKey, readable ? accounts : "unreadable", members, n, fix);
   const apis = parseApis(
     p,
     v.extraApis,
@@ -228,6 +229,7 @@ export function parseConfig(
   );
   checkSecretIds(p, accounts, oauth !== undefined ? oauthSecretId : undefined, apiKey?.secretId);
   checkKeySecretCount(p, accounts, apiKey !== undefined);
+  checkPreviewed(p, ctx, stackFile);
 
   if (p.list.length > 0 || project === undefined) return { problems: p.list };
   const labels = { environment, "managed-by": "gemini-access-kit" };

@@ -169,6 +169,7 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
     secretKeys,
     stackFile: req.stackFile,
     secretsProvider: req.file.secretsProvider,
+    encrypted: req.file.encrypted,
     readStack: req.readStack,
   });
   const record = (program: () => unknown) =>

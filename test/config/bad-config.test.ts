@@ -11,6 +11,26 @@ const consent = (fields: Record<string, unknown>) => ({
   [`${NS}:oauthConsent`]: { appName: "Test app", supportEmail: "team@example.com", ...fields },
 });
 
+const NARROW_FIX =
+  "Name the people, groups or accounts that need it (of a pool: a principal:// of one subject, or a principalSet:// of one group or attribute).";
+const PROVIDER_ALLOWED =
+  "a stack file sets only gcp:project, gcp:region, gcp:zone and gcp:defaultLabels";
+
+/** A provider setting outside the four a stack may set: refused with why, and told to go. */
+function providerRow(
+  what: string,
+  key: string,
+  value: string,
+  why: string,
+  shown = JSON.stringify(value),
+): [string, Record<string, unknown>, string] {
+  return [
+    `gcp:${key}, ${what}`,
+    { [`gcp:${key}`]: value },
+    `[gcp:${key}] ${shown} ${why}; ${PROVIDER_ALLOWED}. Remove it from stacks/Pulumi.test.yaml.`,
+  ];
+}
+
 /** Each row: the change to a valid config, and the exact problem line it must produce. */
 const cases: [string, Record<string, unknown>, string][] = [
   [
@@ -112,6 +132,47 @@ const cases: [string, Record<string, unknown>, string][] = [
     "allUsers as a reader",
     account({ keyReaders: ["allUsers"] }),
     '[serviceAccounts.runtime.keyReaders[0]] "allUsers" would make the secret readable by anyone. Name the people, groups or accounts that need it.',
+  ],
+  [
+    "every identity a workload identity pool admits as a key reader",
+    account({
+      keyReaders: [
+        "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/partners/*",
+      ],
+    }),
+    `[serviceAccounts.runtime.keyReaders[0]] "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/partners/*" is every identity workload identity pool partners admits, whichever repository, job or workload its providers let in, so any of them could read the account's key. ${NARROW_FIX}`,
+  ],
+  [
+    "every user of a workforce pool as an impersonator",
+    account({
+      impersonators: ["principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*"],
+    }),
+    `[serviceAccounts.runtime.impersonators[0]] "principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*" is every user workforce pool staff signs in, whoever its identity provider admits, so any of them could act as the account. ${NARROW_FIX}`,
+  ],
+  [
+    "every principal in an organization as a reader of the API key",
+    {
+      [`${NS}:apiKey`]: {
+        serviceAccount: "runtime",
+        readers: ["principalSet://cloudresourcemanager.googleapis.com/organizations/123456789012"],
+      },
+    },
+    `[apiKey.readers[0]] "principalSet://cloudresourcemanager.googleapis.com/organizations/123456789012" is every principal in a whole organization, so any of them could read the API key. ${NARROW_FIX}`,
+  ],
+  [
+    "every principal in a project as a reader of the OAuth client",
+    {
+      [`${NS}:oauthClientJson`]: clientFile(PROJECT).text,
+      [`${NS}:oauthClientReaders`]: [
+        "principalSet://cloudresourcemanager.googleapis.com/projects/acme-gemini-test",
+      ],
+    },
+    `[oauthClientReaders[0]] "principalSet://cloudresourcemanager.googleapis.com/projects/acme-gemini-test" is every principal in a whole project, so any of them could read the OAuth client's secret. ${NARROW_FIX}`,
+  ],
+  [
+    "the public, in IAM's newer spelling, as a reader",
+    account({ keyReaders: ["principalSet://goog/public:all"] }),
+    '[serviceAccounts.runtime.keyReaders[0]] "principalSet://goog/public:all" would make the secret readable by anyone. Name the people, groups or accounts that need it.',
   ],
   [
     "a reader naming an account the stack lacks",
@@ -322,8 +383,70 @@ const cases: [string, Record<string, unknown>, string][] = [
   [
     "a misspelt project key in the provider namespace",
     { "gcp:project": undefined, "gcp:projet": PROJECT },
-    "[gcp:project] (not set) is not set; it names the project the stack deploys to. Did you mean gcp:project (the file has gcp:projet)?",
+    `[gcp:projet] "${PROJECT}" is not a setting the kit needs; ${PROVIDER_ALLOWED}. Did you mean gcp:project?`,
   ],
+  providerRow(
+    "an endpoint of the secret store",
+    "secretManagerCustomEndpoint",
+    "https://secrets.example.net/v1/",
+    "would send the deployer's access token, and every secret value the stack writes, to that address instead of Google's",
+  ),
+  providerRow(
+    "an endpoint of any other service",
+    "iamCredentialsCustomEndpoint",
+    "https://iam.example.net/v1/",
+    "would send the deployer's access token, and every secret value the stack writes, to that address instead of Google's",
+  ),
+  providerRow(
+    "another universe's domain",
+    "universeDomain",
+    "example.net",
+    "would send the deployer's access token, and every secret value the stack writes, to that domain instead of googleapis.com",
+  ),
+  providerRow(
+    "credentials, never shown",
+    "credentials",
+    '{"type":"service_account","private_key":"not-a-key"}',
+    "would change whose identity deploys: the provider would call Google with these credentials instead of the identity CI (or the person running pulumi) signed in as",
+    "(secret value, not shown)",
+  ),
+  providerRow(
+    "an access token, never shown",
+    "accessToken",
+    "ya29.not-a-token",
+    "would change whose identity deploys: the provider would call Google with these credentials instead of the identity CI (or the person running pulumi) signed in as",
+    "(secret value, not shown)",
+  ),
+  providerRow(
+    "an account to impersonate",
+    "impersonateServiceAccount",
+    "owner@acme-gemini-test.iam.gserviceaccount.com",
+    "would change whose identity deploys: the provider would act as that account instead of the identity CI (or the person running pulumi) signed in as",
+  ),
+  providerRow(
+    "a chain of accounts to impersonate through",
+    "impersonateServiceAccountDelegates",
+    '["projects/-/serviceAccounts/hop@acme-gemini-test.iam.gserviceaccount.com"]',
+    "would change whose identity deploys: the provider would act as that account instead of the identity CI (or the person running pulumi) signed in as",
+  ),
+  providerRow(
+    "a billing project",
+    "billingProject",
+    "acme-other",
+    "would charge and authorize the provider's calls against another project than the one the stack deploys to",
+  ),
+  providerRow(
+    "a user project override",
+    "userProjectOverride",
+    "true",
+    "would charge and authorize the provider's calls against another project than the one the stack deploys to",
+  ),
+  providerRow(
+    "any other provider setting",
+    "requestTimeout",
+    "60s",
+    "is not a setting the kit needs",
+  ),
   [
     "a client secret committed as plain text",
     {
@@ -387,13 +510,43 @@ test("a plain-text client secret is refused without showing it, and without chec
   );
 });
 
-test("settings in the provider's and Pulumi's own namespaces are theirs, and pass", () => {
+test("the provider settings a stack may set (project, region, zone, default labels) and Pulumi's own pass", () => {
   const { problems } = parseConfig(
     baseRaw({
       "gcp:region": "europe-west1",
+      "gcp:zone": "europe-west1-b",
+      "gcp:defaultLabels": '{"team":"platform"}',
       "pulumi:disable-default-providers": '["gcp"]',
       "pulumi:tags": '{"team":"platform"}',
     }),
+    { stack: "test", secretKeys: SECRET_KEYS },
+  );
+  expect(problems).toEqual([]);
+});
+
+test("an encrypted provider setting, which an offline check cannot read, is refused all the same, without its value", () => {
+  const { problems } = parseConfig(baseRaw(), {
+    stack: "test",
+    secretKeys: new Set([...SECRET_KEYS, "gcp:credentials"]),
+  });
+  expect(problems.map(formatProblem)).toEqual([
+    `[gcp:credentials] (secret value, not shown) would change whose identity deploys: the provider would call Google with these credentials instead of the identity CI (or the person running pulumi) signed in as; ${PROVIDER_ALLOWED}. Remove it from stacks/Pulumi.test.yaml.`,
+  ]);
+});
+
+test("a group or an attribute of a pool, or one of its subjects, is a member like any other", () => {
+  const pool =
+    "iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/partners";
+  const { problems } = parseConfig(
+    baseRaw(
+      account({
+        keyReaders: [
+          `principalSet://${pool}/attribute.team/gemini`,
+          `principalSet://${pool}/group/analysts`,
+          `principal://${pool}/subject/job-42`,
+        ],
+      }),
+    ),
     { stack: "test", secretKeys: SECRET_KEYS },
   );
   expect(problems).toEqual([]);

@@ -120,6 +120,44 @@ describe("the committed CI stack", () => {
   });
 });
 
+describe("the provider settings a stack file may set", () => {
+  test("the CI stack's file may set the project, region, zone and default labels", () => {
+    const raw = {
+      ...CI.raw,
+      "gcp:region": "europe-west1",
+      "gcp:zone": "europe-west1-b",
+      "gcp:defaultLabels": '{"team":"platform"}',
+    };
+    expect(check(raw).problems.map(formatProblem)).toEqual([]);
+  });
+
+  test("the CI stack's file may not make the provider impersonate another account", () => {
+    const value = "owner@acme-gemini-ci.iam.gserviceaccount.com";
+    const problem = onlyProblem(check({ ...CI.raw, "gcp:impersonateServiceAccount": value }));
+    expect([problem.path, problem.got]).toEqual(["gcp:impersonateServiceAccount", value]);
+    expect(problem.message).toContain("would change whose identity deploys");
+    expect(problem.fix).toBe("Remove it from stacks/Pulumi.ci.yaml.");
+  });
+
+  test("a misspelt project is one problem that names the key it means, not also that gcp:project is not set", () => {
+    const { "gcp:project": project, ...rest } = CI.raw;
+    const problem = onlyProblem(check({ ...rest, "gcp:projet": project! }));
+    expect([problem.path, problem.fix]).toEqual(["gcp:projet", "Did you mean gcp:project?"]);
+  });
+
+  test("nor may a governed environment's file send the provider's calls elsewhere, which the CI stack reports with that file's name", () => {
+    const value = "https://secrets.example.net/v1/";
+    const staging = envWith("staging", { "gcp:secretManagerCustomEndpoint": value });
+    const problem = onlyProblem(check(CI.raw, { staging }));
+    expect([problem.path, problem.got]).toEqual([
+      "stacks/Pulumi.staging.yaml gcp:secretManagerCustomEndpoint",
+      value,
+    ]);
+    expect(problem.message).toContain("would send the deployer's access token");
+    expect(problem.fix).toBe("Remove it from stacks/Pulumi.staging.yaml.");
+  });
+});
+
 describe("the repository the trust pins", () => {
   test.each([
     ["repositoryId", ".id"],
@@ -336,6 +374,53 @@ describe("pull-request previews never get the key to an environment's secrets", 
   });
 });
 
+describe("no environment the CI stack governs grants anything to CI's own pool or to a whole pool", () => {
+  const stagingImpersonators = (members: string[]) => {
+    const accounts = JSON.parse(
+      stackFile("staging").raw[`${NAMESPACE}:serviceAccounts`]!,
+    ) as Record<string, { impersonators: string[] }>;
+    accounts.runtime!.impersonators = members;
+    return envWith("staging", { [`${NAMESPACE}:serviceAccounts`]: JSON.stringify(accounts) });
+  };
+  const pool = (id: string) =>
+    `iam.googleapis.com/projects/412345678901/locations/global/workloadIdentityPools/${id}`;
+
+  test("an identity of the CI stack's pool is refused, with the environment's file, the pool and what it could do", () => {
+    const member = `principal://${pool("gak-github")}/subject/repo:acme/gemini-platform:environment:staging`;
+    const problem = onlyProblem(check(CI.raw, { staging: stagingImpersonators([member]) }));
+    expect([problem.path, problem.got]).toEqual([
+      "stacks/Pulumi.staging.yaml serviceAccounts.runtime.impersonators[0]",
+      member,
+    ]);
+    expect(problem.message).toBe(
+      "is in the CI stack's workload identity pool gak-github (ci.poolId in stacks/Pulumi.ci.yaml), which admits this repository's workflow jobs: every pull request (or every job of the repository) could then act as the account",
+    );
+    expect(problem.fix).toContain("Name the people, groups or accounts that need it instead");
+  });
+
+  test("the pool is the one ci.poolId names", () => {
+    const member = `principalSet://${pool("actions")}/attribute.repository/acme/gemini-platform`;
+    const raw = ciRaw((ci) => {
+      ci.poolId = "actions";
+    });
+    expect(check(raw).problems).toEqual([]);
+    const problem = onlyProblem(check(raw, { staging: stagingImpersonators([member]) }));
+    expect(problem.message).toContain("is in the CI stack's workload identity pool actions");
+  });
+
+  test("another pool's whole population is refused; one of its groups passes", () => {
+    const problem = onlyProblem(
+      check(CI.raw, { staging: stagingImpersonators([`principalSet://${pool("partners")}/*`]) }),
+    );
+    expect(problem.path).toBe(
+      "stacks/Pulumi.staging.yaml serviceAccounts.runtime.impersonators[0]",
+    );
+    expect(problem.message).toContain("is every identity workload identity pool partners admits");
+    const group = `principalSet://${pool("partners")}/group/analysts`;
+    expect(check(CI.raw, { staging: stagingImpersonators([group]) }).problems).toEqual([]);
+  });
+});
+
 describe("what the CI stack governs must be an environment apart from CI", () => {
   test.each([
     ["says foundation: stack", "stack"],
@@ -355,6 +440,47 @@ describe("what the CI stack governs must be an environment apart from CI", () =>
       );
     },
   );
+
+  describe("one project per environment", () => {
+    const dev = stackFile("dev").raw["gcp:project"]!;
+    const SHARED = `is also the project of ci.environments.dev: what CI grants is scoped to a project (the rotator reads every API key in it, the deployer manages every secret its name prefix starts), so either environment's jobs could read or change the other's`;
+    const FIX =
+      "Give each environment a project of its own: change gcp:project in stacks/Pulumi.staging.yaml or stacks/Pulumi.dev.yaml.";
+
+    test.each([
+      [
+        "the same name prefix",
+        "gak",
+        `; and their name prefixes "gak" and "gak" overlap, so one's ids and secret conditions (<namePrefix>-*) also match the other's`,
+      ],
+      [
+        "a name prefix that starts with the other's",
+        "gak-dev",
+        `; and their name prefixes "gak" and "gak-dev" overlap, so one's ids and secret conditions (<namePrefix>-*) also match the other's`,
+      ],
+      ["a name prefix apart from the other's", "stg", ""],
+    ])(
+      "two environments in one project are refused, naming both; with %s, the overlap too",
+      (_what, prefix, overlap) => {
+        const staging = envWith("staging", {
+          "gcp:project": dev,
+          [`${NAMESPACE}:namePrefix`]: prefix,
+        });
+        const problem = onlyProblem(check(CI.raw, { staging }));
+        expect([problem.path, problem.got, problem.message, problem.fix]).toEqual([
+          "ci.environments.staging",
+          dev,
+          SHARED + overlap,
+          FIX,
+        ]);
+      },
+    );
+
+    test("overlapping name prefixes in projects of their own pass", () => {
+      const staging = envWith("staging", { [`${NAMESPACE}:namePrefix`]: "gak-dev" });
+      expect(check(CI.raw, { staging }).problems.map(formatProblem)).toEqual([]);
+    });
+  });
 
   test("an environment deployed to the CI project itself is refused", () => {
     const project = CI.raw["gcp:project"]!;
