@@ -18,7 +18,8 @@ it again is safe:
   4. for the CI stack, once an administrator has deployed it: print the GitHub variables the
      workflows read, and each environment's bootstrap command (its backend and KMS key).
 
-The client file is checked before anything is changed.
+The client file is checked before anything is changed, and refused for a stack in the CI stack's
+ci.previews: every pull request's preview decrypts that stack's config.
 
 Options:
   --stack NAME              the stack (stacks/Pulumi.NAME.yaml)

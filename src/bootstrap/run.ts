@@ -6,9 +6,12 @@
 
 import { badInput } from "../cli/failure.ts";
 import { pulumiMissing, type Run } from "../cli/process.ts";
+import { stackFileName } from "../cli/stacks.ts";
 import { NAMESPACE as NS } from "../config/keys.ts";
+import type { StackFile } from "../config/stack-file.ts";
 import { parseInstalledClient, type InstalledClient } from "../oauth/client.ts";
 import type { BootstrapOptions } from "./args.ts";
+import { CI_STACK, isPreviewed } from "./previewed.ts";
 
 const CLIENT_KEY = `${NS}:oauthClientJson`;
 
@@ -28,6 +31,8 @@ export interface BootstrapDeps {
   run: Run;
   readFile: (path: string) => string;
   stackFile: StackFileFacts;
+  /** A committed stack file by stack name (stacks/Pulumi.<stack>.yaml); undefined when there is none. */
+  readStack: (stack: string) => StackFile | undefined;
   say: (line: string) => void;
 }
 
@@ -257,13 +262,19 @@ async function githubVariables(deps: BootstrapDeps, o: BootstrapOptions): Promis
 }
 
 /**
- * Runs every step in order; stops at the first that fails (exit 1). A bad client file is found
- * before the first step (a Failure, exit 2).
+ * Runs every step in order; stops at the first that fails (exit 1). A bad client file, or one
+ * meant for a stack pull requests preview, is refused before the first step (a Failure, exit 2).
  */
 export async function runBootstrap(
   o: BootstrapOptions,
   deps: BootstrapDeps,
 ): Promise<{ steps: StepResult[]; exitCode: 0 | 1 }> {
+  if (o.clientFile !== undefined && isPreviewed(deps.readStack(CI_STACK), o.stack)) {
+    throw badInput(
+      `Stack ${o.stack} is in ci.previews of ${stackFileName(CI_STACK)}: every pull request previews it, and a preview decrypts its config, so the OAuth client's secret would reach the code of any pull request. Nothing was changed.`,
+      `Keep the client in a stack that is not previewed; or remove ${o.stack} from ci.previews and have an administrator apply the CI stack (npm run deploy -- --stack ${CI_STACK}) before running this again.`,
+    );
+  }
   const client = checkedClient(deps, o);
   if (deps.stackFile.production && o.secretsProvider === "passphrase") {
     throw badInput(
