@@ -16,7 +16,7 @@ import { stackFileFacts } from "./stack-facts.ts";
 export interface BootstrapCommandDeps {
   /** The project's root, where stacks/ is. */
   root: string;
-  /** Runs pulumi. */
+  /** Runs pulumi and gh. */
   run: Run;
   /** Reads a file the user named (the client file); throws when it cannot. */
   readFile: (path: string) => string;

@@ -11,7 +11,9 @@ import { NAMESPACE as NS } from "../config/keys.ts";
 import type { StackFile } from "../config/stack-file.ts";
 import { parseInstalledClient, type InstalledClient } from "../oauth/client.ts";
 import type { BootstrapOptions } from "./args.ts";
+import { githubSettings } from "./github-check.ts";
 import { CI_STACK, isPreviewed } from "./previewed.ts";
+import { StepFailed, type StepResult } from "./step.ts";
 
 const CLIENT_KEY = `${NS}:oauthClientJson`;
 
@@ -35,16 +37,6 @@ export interface BootstrapDeps {
   readStack: (stack: string) => StackFile | undefined;
   say: (line: string) => void;
 }
-
-type StepStatus = "done" | "already" | "skipped" | "would run" | "failed";
-
-export interface StepResult {
-  step: string;
-  status: StepStatus;
-  detail: string;
-}
-
-class StepFailed extends Error {}
 
 async function pulumi(deps: BootstrapDeps, args: string[], input?: string) {
   const r = await deps.run("pulumi", args, { input });
@@ -289,6 +281,8 @@ export async function runBootstrap(
     ["oauthClientJson", () => clientFile(deps, o, client)],
     ["github variables", () => githubVariables(deps, o)],
   ];
+  if (deps.stackFile.ci)
+    all.push(["github settings", () => githubSettings(deps.run, deps.readStack, o)]);
   for (const [name, step] of all) {
     try {
       const result = await step();
@@ -296,7 +290,12 @@ export async function runBootstrap(
       deps.say(`${result.status.padEnd(9)} ${result.step}: ${result.detail}`);
     } catch (err) {
       if (!(err instanceof StepFailed)) throw err;
-      steps.push({ step: name, status: "failed", detail: err.message });
+      steps.push({
+        step: name,
+        status: "failed",
+        detail: err.message,
+        ...(err.findings === undefined ? {} : { findings: err.findings }),
+      });
       deps.say(`failed    ${name}: ${err.message}`);
       return { steps, exitCode: 1 };
     }
