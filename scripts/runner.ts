@@ -16,6 +16,7 @@ export const runProcess: Run = async (file, args, options = {}) => {
     // See RunOptions.interruption: a process group of its own, and no SIGKILL after an interrupt.
     detached: interruptible,
     forceKillAfterDelay: interruptible ? false : undefined,
+    timeout: options.timeoutMs,
   });
   // The interrupt goes to the program's whole process group, as a terminal's Ctrl-C does: the pulumi
   // npm launcher runs the real CLI as its child and dies on SIGINT without passing it on.
@@ -31,6 +32,12 @@ export const runProcess: Run = async (file, args, options = {}) => {
   });
   try {
     const result = await child;
+    if (result.timedOut)
+      return {
+        exitCode: 124,
+        stdout: "",
+        stderr: `it did not finish within ${(options.timeoutMs ?? 0) / 1000} s and was stopped`,
+      };
     const stdout = String(result.stdout ?? "");
     const stderr = String(result.stderr ?? "");
     const notFound = (result as { code?: string }).code === "ENOENT";

@@ -5,6 +5,7 @@ import { commonHelp, parseCommandLine } from "../cli/main.ts";
 import { checkStackName } from "../cli/stacks.ts";
 
 export const BOOTSTRAP_HELP = `Usage: npm run bootstrap -- --stack NAME [--backend URL] [--secrets-provider URL] [--client-file FILE]
+                             [--skip-github-checks]
 
 The one-time human steps for a new environment, each skipped when it is already done, so running
 it again is safe:
@@ -16,9 +17,20 @@ it again is safe:
      (--client-file client_secret.json; the file is checked first, and passed on standard input,
      never on a command line);
   4. for the CI stack, once an administrator has deployed it: print the GitHub variables the
-     workflows read, and each environment's bootstrap command (its backend and KMS key).
+     workflows read, and each environment's bootstrap command (its backend and KMS key);
+  5. for the CI stack: read, through the GitHub CLI, the GitHub settings CI relies on, and fail
+     with each one that does not hold, where it is in GitHub and the command that fixes it: every
+     deploy and rotation GitHub environment exists and allows only the deploy branch
+     (ci.deployBranch), a production stack's deploy environment requires reviewers, no PULUMI_*
+     secret is stored for the repository or shared with it by its organization, runs of fork pull
+     requests get no write token and no secrets, and the repository's ids are the configured ones;
+     a default GITHUB_TOKEN that can write is a warning. gh must be logged in (gh auth login) as an
+     administrator of ci.repository, with the repo scope (a fine-grained token: "Actions",
+     "Secrets" and "Administration" read). Nothing in GitHub is changed. docs/deploy.md ("The
+     GitHub settings the CI stack's bootstrap checks") says what each check means.
 
-The client file is checked before anything is changed.
+The client file is checked before anything is changed, and refused for a stack in the CI stack's
+ci.previews: every pull request's preview decrypts that stack's config.
 
 Options:
   --stack NAME              the stack (stacks/Pulumi.NAME.yaml)
@@ -26,6 +38,7 @@ Options:
   --secrets-provider URL    the secrets provider for a new stack
   --client-file FILE        the Desktop OAuth client file
   --dry-run                 print what would run; change nothing
+  --skip-github-checks      do not read the GitHub settings (step 5); a warning lists them
 ${commonHelp(28)}
 ${exitCodesHelp({ ok: "every step is done", failed: "a step failed (the steps before it are done; running again resumes)" })}`;
 
@@ -36,6 +49,8 @@ export interface BootstrapOptions {
   secretsProvider?: string;
   clientFile?: string;
   dryRun: boolean;
+  /** Leave the CI stack's GitHub settings unread; bootstrap warns that they were not checked. */
+  skipGithubChecks: boolean;
   json: boolean;
 }
 
@@ -50,8 +65,10 @@ export function parseBootstrapArgs(argv: string[]): BootstrapOptions {
     "secrets-provider": { type: "string" },
     "client-file": { type: "string" },
     "dry-run": { type: "boolean", default: false },
+    "skip-github-checks": { type: "boolean", default: false },
   });
-  if (values.help) return { help: true, stack: "", dryRun: false, json: values.json };
+  if (values.help)
+    return { help: true, stack: "", dryRun: false, skipGithubChecks: false, json: values.json };
   if (values.stack === undefined) throw usage("Which stack?", "Pass --stack NAME.");
   const stack = checkStackName(values.stack);
   if (values.backend !== undefined && !BACKEND.test(values.backend)) {
@@ -74,6 +91,7 @@ export function parseBootstrapArgs(argv: string[]): BootstrapOptions {
     secretsProvider: provider,
     clientFile: values["client-file"],
     dryRun: values["dry-run"],
+    skipGithubChecks: values["skip-github-checks"],
     json: values.json,
   };
 }

@@ -8,6 +8,7 @@ import type { MainContext } from "../cli/main.ts";
 import { jsonText } from "../cli/output.ts";
 import type { Run } from "../cli/process.ts";
 import { stackFileName } from "../cli/stacks.ts";
+import { parseStackFile } from "../config/stack-file.ts";
 import { BOOTSTRAP_HELP, parseBootstrapArgs } from "./args.ts";
 import { runBootstrap } from "./run.ts";
 import { stackFileFacts } from "./stack-facts.ts";
@@ -15,7 +16,7 @@ import { stackFileFacts } from "./stack-facts.ts";
 export interface BootstrapCommandDeps {
   /** The project's root, where stacks/ is. */
   root: string;
-  /** Runs pulumi. */
+  /** Runs pulumi and gh. */
   run: Run;
   /** Reads a file the user named (the client file); throws when it cannot. */
   readFile: (path: string) => string;
@@ -36,6 +37,10 @@ export async function bootstrapMain(ctx: MainContext, deps: BootstrapCommandDeps
       options.stack,
       deps.readText(join(deps.root, stackFileName(options.stack))),
     ),
+    readStack: (stack) => {
+      const text = deps.readText(join(deps.root, stackFileName(stack)));
+      return text === undefined ? undefined : parseStackFile(text, stackFileName(stack));
+    },
     say: (line) => {
       if (!options.json) ctx.out(`${line}\n`);
     },

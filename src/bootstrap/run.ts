@@ -6,9 +6,14 @@
 
 import { badInput } from "../cli/failure.ts";
 import { pulumiMissing, type Run } from "../cli/process.ts";
+import { stackFileName } from "../cli/stacks.ts";
 import { NAMESPACE as NS } from "../config/keys.ts";
+import type { StackFile } from "../config/stack-file.ts";
 import { parseInstalledClient, type InstalledClient } from "../oauth/client.ts";
 import type { BootstrapOptions } from "./args.ts";
+import { githubSettings } from "./github-check.ts";
+import { CI_STACK, isPreviewed } from "./previewed.ts";
+import { StepFailed, type StepResult } from "./step.ts";
 
 const CLIENT_KEY = `${NS}:oauthClientJson`;
 
@@ -28,18 +33,10 @@ export interface BootstrapDeps {
   run: Run;
   readFile: (path: string) => string;
   stackFile: StackFileFacts;
+  /** A committed stack file by stack name (stacks/Pulumi.<stack>.yaml); undefined when there is none. */
+  readStack: (stack: string) => StackFile | undefined;
   say: (line: string) => void;
 }
-
-type StepStatus = "done" | "already" | "skipped" | "would run" | "failed";
-
-export interface StepResult {
-  step: string;
-  status: StepStatus;
-  detail: string;
-}
-
-class StepFailed extends Error {}
 
 async function pulumi(deps: BootstrapDeps, args: string[], input?: string) {
   const r = await deps.run("pulumi", args, { input });
@@ -257,13 +254,19 @@ async function githubVariables(deps: BootstrapDeps, o: BootstrapOptions): Promis
 }
 
 /**
- * Runs every step in order; stops at the first that fails (exit 1). A bad client file is found
- * before the first step (a Failure, exit 2).
+ * Runs every step in order; stops at the first that fails (exit 1). A bad client file, or one
+ * meant for a stack pull requests preview, is refused before the first step (a Failure, exit 2).
  */
 export async function runBootstrap(
   o: BootstrapOptions,
   deps: BootstrapDeps,
 ): Promise<{ steps: StepResult[]; exitCode: 0 | 1 }> {
+  if (o.clientFile !== undefined && isPreviewed(deps.readStack(CI_STACK), o.stack)) {
+    throw badInput(
+      `Stack ${o.stack} is in ci.previews of ${stackFileName(CI_STACK)}: every pull request previews it, and a preview decrypts its config, so the OAuth client's secret would reach the code of any pull request. Nothing was changed.`,
+      `Keep the client in a stack that is not previewed; or remove ${o.stack} from ci.previews and have an administrator apply the CI stack (npm run deploy -- --stack ${CI_STACK}) before running this again.`,
+    );
+  }
   const client = checkedClient(deps, o);
   if (deps.stackFile.production && o.secretsProvider === "passphrase") {
     throw badInput(
@@ -278,6 +281,8 @@ export async function runBootstrap(
     ["oauthClientJson", () => clientFile(deps, o, client)],
     ["github variables", () => githubVariables(deps, o)],
   ];
+  if (deps.stackFile.ci)
+    all.push(["github settings", () => githubSettings(deps.run, deps.readStack, o)]);
   for (const [name, step] of all) {
     try {
       const result = await step();
@@ -285,7 +290,12 @@ export async function runBootstrap(
       deps.say(`${result.status.padEnd(9)} ${result.step}: ${result.detail}`);
     } catch (err) {
       if (!(err instanceof StepFailed)) throw err;
-      steps.push({ step: name, status: "failed", detail: err.message });
+      steps.push({
+        step: name,
+        status: "failed",
+        detail: err.message,
+        ...(err.findings === undefined ? {} : { findings: err.findings }),
+      });
       deps.say(`failed    ${name}: ${err.message}`);
       return { steps, exitCode: 1 };
     }

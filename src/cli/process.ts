@@ -10,6 +10,8 @@ interface RunOptions {
    * process group of its own, so one Ctrl-C reaches it exactly once.
    */
   interruption?: Interruption;
+  /** Stops the program after this long: a run that was stopped ends with exit code 124 and says so on stderr. */
+  timeoutMs?: number;
 }
 
 export interface RunResult {

@@ -24,11 +24,11 @@ const CHANGING = (args: string[]) =>
     args[0] === "stack" || args[0] === "config" ? args[1]! : args[0]!,
   );
 
-/** The command in this process (see inProcess), the stand-in pulumi too. */
-function bootstrap(pulumi: FakePulumi, args: string[]) {
+/** The command in this process (see inProcess), the stand-in pulumi too, on the stacks under `root`. */
+function bootstrap(pulumi: FakePulumi, args: string[], root = ROOT) {
   const env = cleanEnv({ PATH: pulumi.path, FAKE_PULUMI_DIR: pulumi.dir });
   const deps = {
-    root: ROOT,
+    root,
     run: inProcessRun,
     readFile: (path: string) => readFileSync(path, "utf8"),
     readText: readOrUndefined,
@@ -46,10 +46,10 @@ function clientOnDisk(project: string) {
 describe("npm run bootstrap", () => {
   test("logs in, creates the stack with its secrets provider and hands over the client file on stdin; a second run changes nothing", async () => {
     const pulumi = fakePulumi({ stacks: {} });
-    const client = clientOnDisk("acme-gemini-dev");
+    const client = clientOnDisk("acme-gemini-prod");
     const args = [
       "--stack",
-      "dev",
+      "prod",
       "--backend",
       "gs://acme-pulumi-state",
       "--secrets-provider",
@@ -66,12 +66,12 @@ describe("npm run bootstrap", () => {
         .map((c) => c.args),
     ).toEqual([
       ["login", "gs://acme-pulumi-state"],
-      ["stack", "init", "dev", "--secrets-provider", KMS],
-      ["config", "set", "--secret", "gemini-access-kit:oauthClientJson", "--stack", "dev"],
+      ["stack", "init", "prod", "--secrets-provider", KMS],
+      ["config", "set", "--secret", "gemini-access-kit:oauthClientJson", "--stack", "prod"],
     ]);
     const set = pulumi.calls().find((c) => c.args[1] === "set")!;
     expect(set.stdin).toBe(client.text);
-    expect(pulumi.state().stacks!.dev!.config!["gemini-access-kit:oauthClientJson"]).toEqual({
+    expect(pulumi.state().stacks!.prod!.config!["gemini-access-kit:oauthClientJson"]).toEqual({
       value: client.text,
       secret: true,
     });
@@ -89,18 +89,18 @@ describe("npm run bootstrap", () => {
         .filter((c) => CHANGING(c.args)),
     ).toEqual([]);
     expect(second.stdout).toMatch(
-      /^already +backend: logged in to gs:\/\/acme-pulumi-state\nalready +stack: stack dev exists\n/,
+      /^already +backend: logged in to gs:\/\/acme-pulumi-state\nalready +stack: stack prod exists\n/,
     );
     expect(second.stdout).toContain("already   oauthClientJson: client ");
   }, 60_000);
 
   test("refuses a client file of the wrong kind before running anything, with exit 2 as its help says", async () => {
-    const pulumi = fakePulumi({ backend: "gs://b", stacks: { dev: {} } });
+    const pulumi = fakePulumi({ backend: "gs://b", stacks: { prod: {} } });
     const path = join(tempDir("client"), "client_secret.json");
     writeFileSync(path, JSON.stringify({ web: { client_id: "1-x.apps.googleusercontent.com" } }));
     const result = await bootstrap(pulumi, [
       "--stack",
-      "dev",
+      "prod",
       "--backend",
       "gs://other",
       "--client-file",
@@ -200,9 +200,14 @@ describe("npm run bootstrap", () => {
       backend: "gs://acme-gemini-admin",
       stacks: { ci: { outputs: { ci } } },
     });
-    const result = await bootstrap(pulumi, ["--stack", "ci"]);
+    const result = await bootstrap(pulumi, ["--stack", "ci", "--skip-github-checks"]);
     expect(result.code).toBe(0);
-    expect(result.stdout.slice(result.stdout.indexOf("done      github variables"))).toBe(
+    expect(
+      result.stdout.slice(
+        result.stdout.indexOf("done      github variables"),
+        result.stdout.indexOf("warning   github settings"),
+      ),
+    ).toBe(
       [
         "done      github variables: set these in the repository (they are not secret):",
         `    gh variable set GAK_DEV_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
@@ -239,6 +244,39 @@ describe("npm run bootstrap", () => {
       "Stack prod is a production stack (production: true); a passphrase would let whoever learns it decrypt every secret in its state, offline. Nothing was changed. Pass its KMS key: --secrets-provider gcpkms://... (the CI stack's ci.environments.<stack>.secretsProvider output).\n",
     );
     expect(pulumi.calls()).toEqual([]);
+  }, 60_000);
+
+  test("refuses, exit 2, to hand the OAuth client to a stack pull requests preview, before running anything: its stack file is unchanged", async () => {
+    const committed = (stack: string) =>
+      readFileSync(join(ROOT, "stacks", `Pulumi.${stack}.yaml`), "utf8");
+    const stacks = { "Pulumi.ci.yaml": committed("ci"), "Pulumi.dev.yaml": committed("dev") };
+    expect(stacks["Pulumi.ci.yaml"]).toContain("previews: [dev, staging]");
+    const project = projectCopy(stacks);
+    const pulumi = fakePulumi({ backend: "gs://b", stacks: { dev: {} } });
+    const client = clientOnDisk("acme-gemini-dev");
+    const args = ["--stack", "dev", "--client-file", client.path];
+    const result = await bootstrap(pulumi, args, project);
+    expect([result.code, result.stdout]).toEqual([2, ""]);
+    expect(result.stderr).toBe(
+      "Stack dev is in ci.previews of stacks/Pulumi.ci.yaml: every pull request previews it, and a preview decrypts its config, so the OAuth client's secret would reach the code of any pull request. Nothing was changed. Keep the client in a stack that is not previewed; or remove dev from ci.previews and have an administrator apply the CI stack (npm run deploy -- --stack ci) before running this again.\n",
+    );
+    expect(pulumi.calls()).toEqual([]);
+    expect(pulumi.state().stacks!.dev!.config).toBeUndefined();
+    expect(readFileSync(join(project, "stacks", "Pulumi.dev.yaml"), "utf8")).toBe(committed("dev"));
+
+    // The same stack, once the CI stack no longer previews it, takes the client.
+    const unpreviewed = projectCopy({
+      ...stacks,
+      "Pulumi.ci.yaml": stacks["Pulumi.ci.yaml"].replace(
+        "previews: [dev, staging]",
+        "previews: [staging]",
+      ),
+    });
+    expect((await bootstrap(pulumi, args, unpreviewed)).code).toBe(0);
+    expect(pulumi.state().stacks!.dev!.config!["gemini-access-kit:oauthClientJson"]).toEqual({
+      value: client.text,
+      secret: true,
+    });
   }, 60_000);
 
   test("with --dry-run says what it would run and changes nothing", async () => {
@@ -281,7 +319,7 @@ describe("npm run bootstrap", () => {
       "--secrets-provider awskms://x is not a secrets provider. Pass gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K, or passphrase.",
     ],
     [
-      ["--stack", "dev", "--client-file", "/nonexistent/client_secret.json"],
+      ["--stack", "prod", "--client-file", "/nonexistent/client_secret.json"],
       "Cannot read /nonexistent/client_secret.json (ENOENT). Check the path of the downloaded client_secret.json.",
     ],
   ])(
