@@ -12,7 +12,7 @@ import type { StackFile } from "../config/stack-file.ts";
 import { parseInstalledClient, type InstalledClient } from "../oauth/client.ts";
 import type { BootstrapOptions } from "./args.ts";
 import { githubSettings } from "./github-check.ts";
-import { CI_STACK, isPreviewed } from "./previewed.ts";
+import { isPreviewed } from "../config/committed-ci.ts";
 import { StepFailed, type StepResult } from "./step.ts";
 
 const CLIENT_KEY = `${NS}:oauthClientJson`;
@@ -261,10 +261,10 @@ export async function runBootstrap(
   o: BootstrapOptions,
   deps: BootstrapDeps,
 ): Promise<{ steps: StepResult[]; exitCode: 0 | 1 }> {
-  if (o.clientFile !== undefined && isPreviewed(deps.readStack(CI_STACK), o.stack)) {
+  if (o.clientFile !== undefined && isPreviewed(o.stack, deps.readStack)) {
     throw badInput(
-      `Stack ${o.stack} is in ci.previews of ${stackFileName(CI_STACK)}: every pull request previews it, and a preview decrypts its config, so the OAuth client's secret would reach the code of any pull request. Nothing was changed.`,
-      `Keep the client in a stack that is not previewed; or remove ${o.stack} from ci.previews and have an administrator apply the CI stack (npm run deploy -- --stack ${CI_STACK}) before running this again.`,
+      `Stack ${o.stack} is in ci.previews of ${stackFileName("ci")}: every pull request previews it, and a preview decrypts its config, so the OAuth client's secret would reach the code of any pull request. Nothing was changed.`,
+      `Keep the client in a stack that is not previewed; or remove ${o.stack} from ci.previews and have an administrator apply the CI stack (npm run deploy -- --stack ci) before running this again.`,
     );
   }
   const client = checkedClient(deps, o);
