@@ -4,13 +4,14 @@
  * state bucket and KMS key, and the subjects GitHub's tokens carry for its jobs.
  */
 
+import { probeAccount } from "../default-account.ts";
 import { stackFileName } from "../cli/stacks.ts";
 import { ACCOUNT_ID, BUCKET, GIT_NAME, type NameRule } from "../naming.ts";
 import type { CiParseContext } from "./context.ts";
 import { NAMESPACE } from "./keys.ts";
 import { parseConfig } from "./parse.ts";
 import type { Problems } from "./problems.ts";
-import type { CiEnvironment } from "./types.ts";
+import type { CiEnvironment, KitConfig } from "./types.ts";
 
 const ENVIRONMENT_FIELDS = ["githubEnvironment", "rotationEnvironment"] as const;
 /** A Cloud KMS crypto key or key ring id. */
@@ -144,6 +145,7 @@ export function environment(
       "Give the CI stack its own project (gcp:project), or deploy the environment to another.",
     );
   }
+  checkProbe(p, config, fileName);
   const jobs = [
     ["githubEnvironment", githubEnvironment, "deploy"],
     ["rotationEnvironment", rotationEnvironment, "rotation"],
@@ -263,4 +265,46 @@ export function checkGithubEnvironments(p: Problems, environments: CiEnvironment
       else owner.set(name, path);
     }
   }
+}
+
+/**
+ * The verify gate's probe account, which the CI stack makes in the environment's project so the
+ * deployer never acts as a consumer: its id must be one Google allows and no account of the stack's,
+ * and no list may name it, or the deployer's gate would reach what that member reaches.
+ */
+function checkProbe(p: Problems, config: KitConfig, fileName: string): void {
+  const probe = probeAccount(config);
+  if (probe === undefined) return;
+  if (!ACCOUNT_ID.pattern.test(probe.accountId))
+    p.derived(
+      `${fileName} namePrefix (the verify gate's probe account)`,
+      probe.accountId,
+      `is not a service-account id Google allows: ${ACCOUNT_ID.allowed}`,
+      `Shorten namePrefix or the environment's name in ${fileName}.`,
+    );
+  const clash = config.accounts.find((a) => a.accountId === probe.accountId);
+  if (clash !== undefined)
+    p.add(
+      `${fileName} serviceAccounts.${clash.key}`,
+      clash.accountId,
+      "is the id of the account CI's verify gate acts as, which the CI stack makes with no consumer",
+      "Give the account another key in serviceAccounts.",
+    );
+  const member = `serviceAccount:${probe.email}`;
+  const lists: [string, readonly string[]][] = [
+    ...config.accounts.flatMap((a): [string, readonly string[]][] => [
+      [`serviceAccounts.${a.key}.keyReaders`, a.keyReaders],
+      [`serviceAccounts.${a.key}.impersonators`, a.impersonators],
+    ]),
+    ["apiKey.readers", config.apiKey?.readers ?? []],
+    ["oauthClientReaders", config.oauth?.clientReaders ?? []],
+  ];
+  for (const [path, members] of lists)
+    if (members.includes(member))
+      p.add(
+        `${fileName} ${path}`,
+        member,
+        "is the account CI's verify gate acts as: the deployer of every run could then read or act as what it lists",
+        "Name the consumers themselves; the probe account is the gate's alone.",
+      );
 }

@@ -421,6 +421,61 @@ describe("no environment the CI stack governs grants anything to CI's own pool o
   });
 });
 
+describe("the verify gate's probe account is nobody's consumer", () => {
+  const PROBE = "serviceAccount:gak-probe-staging@acme-gemini-staging.iam.gserviceaccount.com";
+  const stagingAccounts = (edit: (a: Record<string, Record<string, unknown>>) => void) => {
+    const accounts = JSON.parse(
+      stackFile("staging").raw[`${NAMESPACE}:serviceAccounts`]!,
+    ) as Record<string, Record<string, unknown>>;
+    edit(accounts);
+    return envWith("staging", { [`${NAMESPACE}:serviceAccounts`]: JSON.stringify(accounts) });
+  };
+
+  test("an impersonator list naming it is refused: the deployer would reach what it lists", () => {
+    const problem = onlyProblem(
+      check(CI.raw, {
+        staging: stagingAccounts((a) => {
+          a.runtime!.impersonators = [PROBE];
+        }),
+      }),
+    );
+    expect([problem.path, problem.got]).toEqual([
+      "stacks/Pulumi.staging.yaml serviceAccounts.runtime.impersonators",
+      PROBE,
+    ]);
+    expect(problem.message).toBe(
+      "is the account CI's verify gate acts as: the deployer of every run could then read or act as what it lists",
+    );
+  });
+
+  test("an OAuth client reader naming it is refused", () => {
+    const staging = envWith("staging", {
+      [`${NAMESPACE}:oauthClientReaders`]: JSON.stringify([PROBE]),
+    });
+    expect(onlyProblem(check(CI.raw, { staging })).path).toBe(
+      "stacks/Pulumi.staging.yaml oauthClientReaders",
+    );
+  });
+
+  test("an account of the stack whose id is the probe's is refused", () => {
+    const problem = onlyProblem(
+      check(CI.raw, {
+        staging: stagingAccounts((a) => {
+          a.probe = { displayName: "Probe", description: "Mine.", roles: [] };
+        }),
+      }),
+    );
+    expect([problem.path, problem.got]).toEqual([
+      "stacks/Pulumi.staging.yaml serviceAccounts.probe",
+      "gak-probe-staging",
+    ]);
+  });
+
+  test("the committed environments name it nowhere", () => {
+    expect(check(CI.raw).problems).toEqual([]);
+  });
+});
+
 describe("what the CI stack governs must be an environment apart from CI", () => {
   test.each([
     ["says foundation: stack", "stack"],
