@@ -64,6 +64,8 @@ const deployments = new Map<
 >();
 /** The same stacks, each with a client secret planted. */
 const planted = new Map<string, { d: Deployment<unknown>; clientSecret: string }>();
+/** The same stacks applying their own foundation (foundation: stack), secrets and readers included. */
+const selfApplied = new Map<string, Deployment<unknown>>();
 let ci: Deployment<unknown>;
 
 beforeAll(async () => {
@@ -72,6 +74,10 @@ beforeAll(async () => {
     const config = mustParse(raw, stack);
     const d = await runMocked(() => buildStack(config), { stack });
     deployments.set(stack, { d, config, clientSecret });
+    selfApplied.set(
+      stack,
+      await runMocked(() => buildStack({ ...config, foundation: "stack" }), { stack }),
+    );
     const withClient = committed(stack, true);
     planted.set(stack, {
       d: await runMocked(() => buildStack(mustParse(withClient.raw, stack)), { stack }),
@@ -93,7 +99,8 @@ describe.each(STACKS)("the committed %s stack", (stack) => {
   const get = () => deployments.get(stack)!;
 
   test("registers no resource that carries key material: keys are the rotator's, never in the state", () => {
-    for (const type of KEY_CARRYING) expect([type, get().d.ofType(type)]).toEqual([type, []]);
+    for (const d of [get().d, selfApplied.get(stack)!])
+      for (const type of KEY_CARRYING) expect([type, d.ofType(type)]).toEqual([type, []]);
   });
 
   test("registers none of its foundation, which the CI stack applies (foundation: ci)", () => {
@@ -131,23 +138,36 @@ describe.each(STACKS)("the committed %s stack", (stack) => {
       expect(v.inputs.secretData).toBeUndefined();
   });
 
+  /**
+   * The stack's secrets and their readers wherever they are made: by the CI stack (the committed
+   * stacks), and by the stack itself when it applies its own foundation.
+   */
+  const made = (type: string) => {
+    const project = get().config.project;
+    const inCi = ci.ofType(type).filter((r) => r.inputs.project === project);
+    return [...inCi, ...selfApplied.get(stack)!.ofType(type)];
+  };
+
   test("secretAccessor is granted on single secrets only, never on the project", () => {
-    const { d } = get();
-    for (const grant of d.ofType("gcp:secretmanager/secretIamMember:SecretIamMember")) {
+    const grants = made("gcp:secretmanager/secretIamMember:SecretIamMember");
+    expect(grants.length).toBeGreaterThan(0);
+    for (const grant of grants) {
       expect(grant.inputs.role).toBe(ACCESSOR);
       expect(grant.inputs.member).not.toMatch(/^all(Authenticated)?Users$/);
     }
   });
 
-  test("every secret is named with the stack's prefix, which bounds what its CI deployer may manage", () => {
-    const { d, config } = get();
-    for (const secret of d.ofType("gcp:secretmanager/secret:Secret"))
+  test("every secret is named with the stack's prefix, which the rotator's and deployer's conditions name", () => {
+    const { config } = get();
+    const secrets = made("gcp:secretmanager/secret:Secret");
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const secret of secrets)
       expect(String(secret.inputs.secretId)).toMatch(new RegExp(`^${config.namePrefix}-`));
   });
 
   test("secrets carry the environment and managed-by labels", () => {
-    const { d, config } = get();
-    for (const secret of d.ofType("gcp:secretmanager/secret:Secret")) {
+    const { config } = get();
+    for (const secret of made("gcp:secretmanager/secret:Secret")) {
       expect(secret.inputs.labels).toMatchObject({
         environment: config.environment,
         "managed-by": "gemini-access-kit",
