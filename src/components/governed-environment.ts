@@ -65,6 +65,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
     buildSecrets(this, name, e.config, {
       secretManagerApi: foundation.apis.api("secretmanager.googleapis.com"),
       oauthClient: "container",
+      adopt: e.adoptSecrets ? { client: e.oauthClientSet } : undefined,
     });
     auditReads(this, `${name}-audit`, e.config.project, AUDITED_READS.environment);
     const labels = { ...ci.labels, environment: e.name };

@@ -31,6 +31,11 @@ export interface SecretsArgs {
    * environment stack's first up writes the client into it.
    */
   oauthClient: "with-version" | "container";
+  /**
+   * The secrets exist already, an earlier version's environment stack made them: import them. That
+   * stack made the client's secret only once the client was set (`client`).
+   */
+  adopt?: { client: boolean };
 }
 
 /** The settings each secret of the environment shares, given what it holds. */
@@ -49,6 +54,7 @@ function settings(
     labels: { ...c.labels, purpose, ...extra },
     locations: c.secretLocations,
     secretManagerApi: args.secretManagerApi,
+    adopt: args.adopt !== undefined,
   };
 }
 
@@ -79,6 +85,7 @@ export function buildSecrets(
       `${name}-oauth-client`,
       {
         ...settings(c, args, "oauth-client", c.oauth.secretId, c.oauth.clientReaders),
+        adopt: args.adopt?.client === true,
         versions: args.oauthClient === "with-version" && client ? { current: client.json } : {},
       },
       { parent },

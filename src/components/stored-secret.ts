@@ -22,6 +22,8 @@ export interface StoredSecretArgs {
   versions: Record<string, pulumi.Input<string>>;
   /** The resource that enables Secret Manager, when this stack enables it (not when the CI stack does). */
   secretManagerApi?: pulumi.Resource;
+  /** The secret exists already, made by another stack: import it rather than create it. */
+  adopt?: boolean;
 }
 
 /** A number that changes when the data does (a digest's first 28 bits): what tells the provider a write-only value changed. */
@@ -49,7 +51,14 @@ export class StoredSecret extends pulumi.ComponentResource {
     const secret = new gcp.secretmanager.Secret(
       `${name}-secret`,
       { project: args.project, secretId: args.secretId, labels: args.labels, replication },
-      { parent: this, dependsOn: args.secretManagerApi ? [args.secretManagerApi] : [] },
+      {
+        parent: this,
+        dependsOn: args.secretManagerApi ? [args.secretManagerApi] : [],
+        // Once imported, the same id is a resource like any other: the option may stay.
+        ...(args.adopt === true
+          ? { import: `projects/${args.project}/secrets/${args.secretId}` }
+          : {}),
+      },
     );
     for (const [version, data] of Object.entries(args.versions)) {
       writeSecretVersion(this, `${name}-version-${version}`, secret.id, data);

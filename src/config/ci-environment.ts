@@ -13,7 +13,7 @@ import { parseConfig } from "./parse.ts";
 import type { Problems } from "./problems.ts";
 import type { CiEnvironment, KitConfig } from "./types.ts";
 
-const ENVIRONMENT_FIELDS = ["githubEnvironment", "rotationEnvironment"] as const;
+const ENVIRONMENT_FIELDS = ["githubEnvironment", "rotationEnvironment", "adoptSecrets"] as const;
 /** A Cloud KMS crypto key or key ring id. */
 const KMS_ID: NameRule = {
   pattern: /^[A-Za-z0-9_-]{1,63}$/,
@@ -87,6 +87,12 @@ export function environment(
     GIT_NAME,
     "Name the GitHub environment of the deploy job.",
   );
+  const adoptSecrets =
+    p.boolean(
+      `${path}.adoptSecrets`,
+      entry.adoptSecrets,
+      "Write true to adopt the secrets an earlier version's environment stack made, else leave it out.",
+    ) ?? false;
   const rotationEnvironment = checked(
     p,
     `${path}.rotationEnvironment`,
@@ -238,6 +244,8 @@ export function environment(
     previewer,
     rotator,
     rotationEnvironment,
+    adoptSecrets,
+    oauthClientSet: file.encrypted.includes(`${NAMESPACE}:oauthClientJson`),
   };
 }
 

@@ -108,6 +108,13 @@ export interface CiEnvironment {
   rotator?: CiAccount;
   /** The GitHub environment the rotation job runs in: its own, so prod's required reviewers never hold up a daily job. */
   rotationEnvironment: string;
+  /**
+   * The environment's secrets exist already, made by its own stack under an earlier version of the
+   * kit: the CI stack imports them rather than creating them (ci.environments.<name>.adoptSecrets).
+   */
+  adoptSecrets: boolean;
+  /** The environment's stack file holds the OAuth client (encrypted: only its presence is known here). */
+  oauthClientSet: boolean;
 }
 
 /**

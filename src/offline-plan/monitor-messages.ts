@@ -22,6 +22,7 @@ interface RegisterRequest {
   getRetainondelete(): boolean | undefined;
   getProtect(): boolean | undefined;
   getDeletebeforereplace(): boolean;
+  getImportid(): string;
   getAliasesList?(): AliasMessage[];
   getAliasurnsList?(): string[];
 }

@@ -38,6 +38,8 @@ export interface RecordedResource {
   deleteBeforeReplace: boolean;
   /** The `aliases` option: earlier identities this resource keeps (a URN, or the parts that changed). */
   aliases: string[];
+  /** The `import` option: the id of an existing cloud resource `up` adopts rather than creates. */
+  importId?: string;
 }
 
 export interface Recording<T> {
@@ -163,6 +165,7 @@ export async function recordProgram<T>(
       retainOnDelete: req.getRetainondelete() === true,
       protect: req.getProtect() === true,
       deleteBeforeReplace: req.getDeletebeforereplace(),
+      ...(req.getImportid() ? { importId: req.getImportid() } : {}),
       aliases: [
         ...(req.getAliasesList?.() ?? []).map(aliasText),
         ...(req.getAliasurnsList?.() ?? []),

@@ -722,6 +722,31 @@ describe("who reads a secret is the administrator's", () => {
     }
   });
 
+  test("with ci.environments.<env>.adoptSecrets, the CI stack imports the secrets an earlier environment stack made (the client's only once set) instead of creating them", async () => {
+    const adopting = (c: CiConfig): CiConfig => ({
+      ...c,
+      // prod as a stack whose client was set: its secret exists too.
+      environments: c.environments.map((e) => ({
+        ...e,
+        adoptSecrets: true,
+        oauthClientSet: e.name === "prod",
+      })),
+    });
+    const d = await deploy(adopting(config));
+    const imports = d
+      .ofType("gcp:secretmanager/secret:Secret")
+      .map((r) => `${String(r.inputs.secretId)} ${r.importId ?? "(created)"}`)
+      .sort();
+    expect(imports).toEqual([
+      "gak-api-key-dev projects/acme-gemini-dev/secrets/gak-api-key-dev",
+      "gak-oauth-client-dev (created)",
+      "gak-oauth-client-prod projects/acme-gemini-prod/secrets/gak-oauth-client-prod",
+      "gak-oauth-client-staging (created)",
+      "gak-runtime-key-dev projects/acme-gemini-dev/secrets/gak-runtime-key-dev",
+    ]);
+    expect(ci.resources.filter((r) => r.importId !== undefined)).toEqual([]);
+  });
+
   test("reads of secrets in each environment's project, and of state in the CI project, are audited (Data Access logs)", () => {
     const audited = ci
       .ofType("gcp:projects/iAMAuditConfig:IAMAuditConfig")

@@ -421,6 +421,24 @@ describe("no environment the CI stack governs grants anything to CI's own pool o
   });
 });
 
+describe("ci.environments.<env>.adoptSecrets", () => {
+  const withAdopt = (value: unknown) =>
+    ciRaw((ci) => {
+      (ci.environments as Record<string, Record<string, unknown>>).dev!.adoptSecrets = value;
+    });
+
+  test("true adopts the secrets an earlier environment stack made; left out, the CI stack creates them", () => {
+    const env = (raw: RawConfig) => check(raw).config!.environments.find((e) => e.name === "dev")!;
+    expect(env(withAdopt(true)).adoptSecrets).toBe(true);
+    expect(env(CI.raw).adoptSecrets).toBe(false);
+  });
+
+  test("anything but a boolean is refused", () => {
+    const problem = onlyProblem(check(withAdopt("yes")));
+    expect(problem.path).toBe("ci.environments.dev.adoptSecrets");
+  });
+});
+
 describe("the verify gate's probe account is nobody's consumer", () => {
   const PROBE = "serviceAccount:gak-probe-staging@acme-gemini-staging.iam.gserviceaccount.com";
   const stagingAccounts = (edit: (a: Record<string, Record<string, unknown>>) => void) => {
