@@ -15,14 +15,24 @@ const SHAPES: RegExp[] = [
 export class Redactor {
   readonly #values = new Set<string>();
 
-  /** Remembers a secret value so it is never printed; short values would blank out ordinary words. */
+  /**
+   * Remembers a secret value so it is never printed; short values would blank out ordinary words.
+   * Its base64 forms too (standard and URL-safe): Secret Manager takes a version's payload in base64,
+   * so a proxy or a log that echoes a request would show the key in that form.
+   */
   add(value: string | null | undefined): void {
-    if (typeof value === "string" && value.length >= 8) this.#values.add(value);
+    if (typeof value !== "string" || value.length < 8) return;
+    this.#values.add(value);
+    const encoded = Buffer.from(value, "utf8");
+    for (const form of [encoded.toString("base64"), encoded.toString("base64url")])
+      this.#values.add(form.replace(/=+$/, ""));
   }
 
   redact(text: string): string {
     let result = text;
-    for (const value of this.#values) result = result.split(value).join("[redacted]");
+    // Longest first, so a value is never half-replaced by a shorter one it contains.
+    for (const value of [...this.#values].sort((a, b) => b.length - a.length))
+      result = result.split(value).join("[redacted]");
     for (const shape of SHAPES) result = result.replace(shape, "[redacted]");
     return result;
   }
