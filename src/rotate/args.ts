@@ -3,6 +3,7 @@
 import { exitCodesHelp, usage } from "../cli/failure.ts";
 import { commonHelp, parseCommandLine } from "../cli/main.ts";
 import { checkStackName } from "../cli/stacks.ts";
+import { MAX_PROOF_TIMEOUT_SECONDS } from "./procedure.ts";
 
 export interface RotateOptions {
   command: "rotate" | "migrate";
@@ -156,7 +157,13 @@ export function parseRotateArgs(argv: string[]): RotateOptions {
     prune: v.prune,
     auth: auth as RotateOptions["auth"],
     impersonate: v.impersonate,
-    proofTimeoutSeconds: count("proof-timeout", v["proof-timeout"], 1, 3600, 600),
+    proofTimeoutSeconds: count(
+      "proof-timeout",
+      v["proof-timeout"],
+      1,
+      MAX_PROOF_TIMEOUT_SECONDS,
+      600,
+    ),
     settleHours: count("settle-hours", v["settle-hours"], 1, 168, 12),
     timeoutSeconds: count("timeout", v.timeout, 1, 600, 30),
     retries: count("retries", v.retries, 0, 10, 4),

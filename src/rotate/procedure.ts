@@ -8,6 +8,18 @@ import type { Api } from "../google/apis/call.ts";
 import type { Clock } from "../google/http.ts";
 import type { KeyStore } from "./stores.ts";
 
+/** What a run may take besides its proof (make, store, record, the transport's retries). */
+export const LEASE_MARGIN_MS = 15 * 60_000;
+/** The longest --proof-timeout a run may be given. */
+export const MAX_PROOF_TIMEOUT_SECONDS = 3600;
+/**
+ * The longest lease any run can hold: the longest proof timeout and the margin. A note that claims
+ * more was not written by a run of the rotator as it is (or was damaged); it holds no longer than
+ * this. It is the longest, not this run's own, since the note's writer may have been given a longer
+ * --proof-timeout, and cutting its lease short would take its key for a dead run's.
+ */
+export const MAX_LEASE_MS = MAX_PROOF_TIMEOUT_SECONDS * 1000 + LEASE_MARGIN_MS;
+
 type Action = "rotated" | "kept" | "pruned" | "unmanaged" | "orphan" | "adopted" | "waiting";
 
 /** One line of the report: what happened to one key (or to a version no key is recorded for). */

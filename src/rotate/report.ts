@@ -20,7 +20,7 @@ function line(l: KeyLine, dryRun: boolean): string {
     dryRun && l.action !== "kept" && l.action !== "unmanaged" && l.action !== "waiting"
       ? `would ${l.action === "rotated" ? "rotate" : l.action === "orphan" ? "remove" : l.action.replace(/d$/, "")}`
       : l.action;
-  const id = l.keyId === "" ? `version ${l.version}` : l.keyId;
+  const id = l.keyId !== "" ? l.keyId : l.version !== undefined ? `version ${l.version}` : "(note)";
   const version = l.keyId !== "" && l.version !== undefined ? `v${l.version}` : "";
   return `  ${action.padEnd(13)} ${id.padEnd(41)} ${version.padEnd(4)} ${l.detail}`.trimEnd();
 }

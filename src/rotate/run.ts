@@ -16,10 +16,8 @@ import { parseRotation } from "./outputs.ts";
 import type { RotationKey } from "../rotation.ts";
 import { accountProject } from "../naming.ts";
 import { keyCreationRefusals } from "./policies.ts";
+import { LEASE_MARGIN_MS } from "./procedure.ts";
 import { geminiApiKeys, serviceAccountKeys } from "./stores.ts";
-
-/** What a run may take besides its proof (make, store, record, the transport's retries). */
-const LEASE_MARGIN_MS = 15 * 60_000;
 
 export interface RotateDeps {
   fetch: typeof fetch;

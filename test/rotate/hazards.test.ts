@@ -179,6 +179,67 @@ describe("two runs at once", () => {
   });
 });
 
+describe("a note's lease is never longer than a run can take", () => {
+  const note = (since: string, until: string) => {
+    const secret = world.google.state.secrets.get(KEY_SECRET)!;
+    secret.annotations = {
+      ...secret.annotations,
+      "gemini-access-kit.pending": JSON.stringify({
+        since,
+        until,
+        newestVersion: 1,
+        existing: live(),
+      }),
+    };
+    secret.etag++;
+  };
+
+  test("a note whose lease claims the year 9999 holds the secret only the longest proof timeout and 15 minutes from its start, then is taken as ended and said so", async () => {
+    await rotateInProcess(world, []);
+    const since = new Date(world.time.now).toISOString();
+    note(since, "9999-12-31T23:59:59Z");
+    world.time.now += 60_000;
+    const held = await rotateInProcess(world, []);
+    expect(held.result.keys[0]!.error).toMatchObject({
+      reason: "ROTATION_UNSAFE",
+      message: expect.stringContaining(
+        `(its lease ends ${new Date(Date.parse(since) + 75 * 60_000).toISOString()}; the note claims it lasts until 9999-12-31T23:59:59Z, longer than any run takes`,
+      ),
+    });
+    world.time.now += 75 * 60_000;
+    const after = await rotateInProcess(world, []);
+    expect(after.result.keys[0]!.status).toBe("current");
+    expect(after.result.keys[0]!.keys[0]).toMatchObject({
+      action: "unmanaged",
+      keyId: "",
+      detail: `the rotator's note claimed a lease until 9999-12-31T23:59:59Z, longer than any run holds (75 minutes from its start, ${since}); taken as ended at ${new Date(Date.parse(since) + 75 * 60_000).toISOString()}`,
+    });
+    expect(
+      world.google.state.secrets.get(KEY_SECRET)!.annotations["gemini-access-kit.pending"],
+    ).toBeUndefined();
+  });
+
+  test("a note that says it was written ahead of Google's clock holds nothing", async () => {
+    await rotateInProcess(world, []);
+    note("9999-12-31T00:00:00Z", "9999-12-31T23:59:59Z");
+    world.time.now += 60_000;
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.status).toBe("current");
+    expect(run.result.keys[0]!.keys[0]!.detail).toContain(
+      "the rotator's note claimed a lease until 9999-12-31T23:59:59Z",
+    );
+  });
+
+  test("a note within the longest lease still holds the secret, even past this run's own proof timeout", async () => {
+    await rotateInProcess(world, []);
+    const since = world.time.now;
+    note(new Date(since).toISOString(), new Date(since + 70 * 60_000).toISOString());
+    world.time.now += 40 * 60_000;
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.error?.reason).toBe("ROTATION_UNSAFE");
+  });
+});
+
 describe("keys the rotator did not make are never deleted without --prune", () => {
   test("a key someone makes after an interrupted run's lease is not taken for that run's orphan", async () => {
     await rotateInProcess(world, []);
