@@ -29,6 +29,10 @@ export interface KeyLine {
   keyId: string;
   version?: number;
   detail: string;
+  /** When Google made the key or added the version, where the line is about one the rotator did not make. */
+  createdAt?: string;
+  /** A key or version the rotator did not make: the run fails, with this reason (src/rotate/alarms.ts). */
+  alarm?: "UNMANAGED_KEY" | "FOREIGN_VERSION";
 }
 
 export interface EntryDeps {
@@ -42,12 +46,15 @@ export interface EntryDeps {
   googleNow: () => number;
   /** How long Google's reads may lag a change: what was made since then and cannot be seen is left alone. */
   settleMs: number;
+  /** How long a key the rotator did not make may live before it deletes it (unmanagedKeyGraceHours). */
+  graceMs: number;
   clock: Clock;
   /** Retries of a step that failed in a way worth another try (the transport's setting). */
   retries: number;
   /** How long a run may hold a secret: no other run touches it until then. */
   leaseMs: number;
   dryRun: boolean;
+  /** Delete the keys the rotator did not make without waiting for the grace period. */
   prune: boolean;
   progress: (line: string) => void;
 }

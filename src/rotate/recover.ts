@@ -150,8 +150,10 @@ export async function recover(
       lines.push({
         action: "unmanaged",
         keyId: key.id,
+        createdAt: key.createdAt,
+        alarm: "UNMANAGED_KEY",
         detail:
-          "made while an interrupted run was making a key whose answer was lost (its private half with it), or by someone else then; left alone, --prune deletes it",
+          "made while an interrupted run was making a key whose answer was lost (its private half with it), or by someone else then; left alone now, and deleted as any key the rotator did not make once past the grace period",
       });
       continue;
     }

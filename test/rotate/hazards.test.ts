@@ -3,7 +3,7 @@
  * and IAM's are eventually consistent: cloud.google.com/secret-manager/docs/reference/consistency),
  * clocks that disagree, answers lost after Google acted, two runs at once, keys Google disabled, and
  * keys someone else made. In none may the key the secret's newest version holds be revoked, or a
- * key the rotator did not make be deleted without --prune.
+ * key the rotator did not make be deleted within its grace period without --prune.
  */
 
 import { liveApiKeys } from "../helpers/google/api-keys.ts";
@@ -240,7 +240,7 @@ describe("a note's lease is never longer than a run can take", () => {
   });
 });
 
-describe("keys the rotator did not make are never deleted without --prune", () => {
+describe("keys the rotator did not make are never deleted within their grace period without --prune", () => {
   test("a key someone makes after an interrupted run's lease is not taken for that run's orphan", async () => {
     await rotateInProcess(world, []);
     const [k1] = live();
@@ -539,15 +539,28 @@ describe("consumers keep a working key under any schedule (the fault-injection f
     expect(secretVersions(world, KEY_SECRET).filter((v) => v.state === "ENABLED")).toHaveLength(2);
   });
 
-  test("at IAM's ten keys an account, --prune deletes the keys the rotator did not make first, so the rotation can go ahead", async () => {
+  test("at IAM's ten keys an account, --prune deletes the keys the rotator did not make first (once older than the settle window), so the rotation can go ahead", async () => {
     await rotateInProcess(world, []);
+    world.advance(30);
     for (let i = 0; i < 9; i++) world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
-    world.advance(31);
+    world.time.now += 13 * 3_600_000;
     const stuck = await rotateInProcess(world, []);
     expect(stuck.result.keys[0]!.error?.reason).toBe("KEY_LIMIT_REACHED");
+    expect(stuck.result.keys[0]!.alarms).toHaveLength(9);
     const run = await rotateInProcess(world, ["--prune"]);
     expect(run.result.keys[0]!.status).toBe("rotated");
     expect(live()).toHaveLength(2);
+  });
+
+  test("at IAM's ten keys an account, keys the rotator did not make past the grace period are deleted first, so the rotation goes ahead on its own", async () => {
+    await rotateInProcess(world, []);
+    world.advance(29);
+    for (let i = 0; i < 9; i++) world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    world.advance(1.5);
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.status).toBe("rotated");
+    expect(live()).toHaveLength(2);
+    expect(run.result.exitCode).toBe(1);
   });
 
   test("an API key made whose string cannot be read is deleted again, never left live and unrecorded", async () => {
