@@ -33,7 +33,7 @@ export interface RecoverDeps {
  * every run), and at once for a note that says it was written ahead of Google's clock, which no run
  * of the rotator wrote. `overlong` says the note claimed more than that.
  */
-export function leaseEnd(pending: Pending, now: number): { end: number; overlong: boolean } {
+function leaseEnd(pending: Pending, now: number): { end: number; overlong: boolean } {
   const since = Date.parse(pending.since);
   const until = Date.parse(pending.until);
   if (since > now + CLOCK_SKEW_MS) return { end: Math.min(until, now), overlong: true };
