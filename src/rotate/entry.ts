@@ -76,7 +76,13 @@ async function run(
     lines.push(...waiting);
     return { status: "waiting" };
   }
-  const unrecorded = await unrecordedVersions(d, book, versions, dropped);
+  const unrecorded = await unrecordedVersions(
+    d,
+    book,
+    versions,
+    stored.map((s) => s.version),
+    dropped,
+  );
   // Consumers read `latest`, the most recently created version whatever its state: one someone
   // else added and then disabled or destroyed gives them nothing, so a new key is due now.
   const latestUnreadable = unrecorded.newest !== undefined && unrecorded.newest.state !== "ENABLED";

@@ -28,17 +28,20 @@ export interface Unrecorded {
 
 /**
  * The versions the ledger does not record (`foreign`: entries standing dropped). A list may lag, so
- * the versions above the newest it or the ledger shows are read by number, which Secret Manager
- * answers consistently; so is the newest, to say what state it is in.
+ * the versions above the newest seen (listed, or a recorded one read by number: `alive`) are read
+ * by number, which Secret Manager answers consistently, until one is not there (numbers are never
+ * reused or skipped); so is the newest, to say what state it is in. Not above the ledger's newest
+ * entry: anyone who may update the secret can write one, for any number.
  */
 export async function unrecordedVersions(
   d: EntryDeps,
   book: SecretLedger,
   versions: readonly Version[],
+  alive: readonly number[],
   foreign: ReadonlySet<number>,
 ): Promise<Unrecorded> {
   const recorded = (n: number) => book.ledger.versions.has(n) && !foreign.has(n);
-  const ledgerNewest = Math.max(0, ...[...book.ledger.versions.keys()].filter(recorded));
+  const ledgerNewest = Math.max(0, ...alive);
   const enabled = versions.filter((v) => !recorded(v.number));
   const listed = versions[0];
   let newest = listed && { number: listed.number, state: "ENABLED", createTime: listed.createTime };
