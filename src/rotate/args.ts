@@ -76,7 +76,10 @@ migrate: a stack whose keys earlier versions of the kit made in Pulumi's state h
 rotator without revoking any: it records which version holds which key (read from the state export,
 never a secret value), then removes those keys and versions from the state, so the next pulumi up
 leaves them in Google. Run it once, as someone who may read the stack's state and manage its key
-secrets, before the first pulumi up with this version.
+secrets, before the first pulumi up with this version, and in the stack's old backend, before the
+stack moves to the state CI governs: a backend that is one of the CI stack's state buckets, or a
+secrets provider that is one of its keys, is refused (STACK_ALREADY_MOVED), since every earlier
+checkpoint there keeps the keys readable; the fix says how to retire them instead.
   --state FILE             the stack's \`pulumi stack export\` (default: the command runs it)
 
 One line per key: rotated, kept, pruned, unmanaged, orphan (made by an interrupted run and never
