@@ -20,6 +20,8 @@ import type { RotationKey } from "./rotation.ts";
 /** What the rotator reads: the longest a key may live before the next is made, and every key of the stack. */
 interface RotationOutput {
   periodDays: number;
+  /** unmanagedKeyGraceHours: how long a key the rotator did not make may live before it deletes it. */
+  unmanagedKeyGraceHours: number;
   keys: RotationKey[];
 }
 
@@ -116,5 +118,9 @@ function rotationOutput(config: KitConfig): RotationOutput {
       displayName: config.apiKey.displayName,
     });
   }
-  return { periodDays: config.rotationDays, keys };
+  return {
+    periodDays: config.rotationDays,
+    unmanagedKeyGraceHours: config.unmanagedKeyGraceHours,
+    keys,
+  };
 }

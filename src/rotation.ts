@@ -86,6 +86,15 @@ export function planRotation(
   };
 }
 
+/**
+ * unmanagedKeyGraceHours: how long a key of the stack's accounts that the rotator did not make may
+ * live before the rotator deletes it. At least an hour, so the alarm a run raises for it reaches a
+ * person before the key goes (and the rotator never deletes a key younger than its settle window,
+ * 12 hours by default, whatever this says: Google's reads may lag). At most 30 days, so a key made
+ * outside the rotator never outlives a rotation period by much.
+ */
+export const GRACE_HOURS = { default: 24, min: 1, max: 720 } as const;
+
 /** `-YYYYMMDD-HHMMSS`, in UTC: what the rotator appends to the stack's API key id prefix. */
 export const API_KEY_SUFFIX_LENGTH = 16;
 

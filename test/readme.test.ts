@@ -12,6 +12,8 @@ import type { DeploySummary } from "../src/deploy/run.ts";
 import { formatSummary } from "../src/deploy/summary.ts";
 import { planMain } from "../src/plan/cli.ts";
 import { formatPreflightText } from "../src/preflight/report.ts";
+import { entryAlarms } from "../src/rotate/alarms.ts";
+import type { KeyLine } from "../src/rotate/procedure.ts";
 import { formatRotateText } from "../src/rotate/report.ts";
 import { parseVerifyArgs } from "../src/verify/args.ts";
 import { ROOT } from "./helpers/verify-cli.ts";
@@ -160,53 +162,63 @@ const SAMPLES: Record<string, () => Promise<string>> = {
       await world.google.close();
     }
   },
-  "rotate-report": () =>
-    Promise.resolve(
+  "rotate-report": () => {
+    const entry = {
+      kind: "service-account-key" as const,
+      account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com",
+      secret: "projects/acme-gemini-dev/secrets/gak-runtime-key-dev",
+    };
+    const keys: KeyLine[] = [
+      {
+        action: "rotated",
+        keyId: "8f3c2a0d6b1e4f597a2c0d9e8b7a6f5e4d3c2b1a",
+        version: 3,
+        detail:
+          "made, proven (57 models listed, models/gemini-3.8-flash called, 3 attempts in 14 s), added as the newest version",
+      },
+      {
+        action: "kept",
+        keyId: "2b9e7d4c1a0f8e6d5c4b3a29180f7e6d5c4b3a2f",
+        version: 2,
+        detail: "previous; valid until the next rotation, due 2027-02-02",
+      },
+      {
+        action: "pruned",
+        keyId: "c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0",
+        version: 1,
+        detail: "older than the previous key; deleted, its version destroyed",
+      },
+      {
+        action: "unmanaged",
+        keyId: "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f",
+        createdAt: "2027-01-02T16:40:11Z",
+        alarm: "UNMANAGED_KEY",
+        detail:
+          "not made by the rotator (made 2027-01-02T16:40:11Z); left alone until 2027-01-03T16:40:11.000Z (the 24 h grace period), then deleted; --prune deletes it sooner",
+      },
+    ];
+    return Promise.resolve(
       formatRotateText({
-        ok: true,
+        ok: false,
         command: "rotate",
         source: "stack dev",
         periodDays: 30,
+        unmanagedKeyGraceHours: 24,
         now: "2027-01-03T04:17:02.000Z",
         dryRun: false,
-        exitCode: 0,
+        exitCode: 1,
         caller: "gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com",
         keys: [
           {
-            kind: "service-account-key",
-            account: "gak-runtime-dev@acme-gemini-dev.iam.gserviceaccount.com",
-            secret: "projects/acme-gemini-dev/secrets/gak-runtime-key-dev",
+            ...entry,
             status: "rotated",
-            keys: [
-              {
-                action: "rotated",
-                keyId: "8f3c2a0d6b1e4f597a2c0d9e8b7a6f5e4d3c2b1a",
-                version: 3,
-                detail:
-                  "made, proven (57 models listed, models/gemini-3.8-flash called, 3 attempts in 14 s), added as the newest version",
-              },
-              {
-                action: "kept",
-                keyId: "2b9e7d4c1a0f8e6d5c4b3a29180f7e6d5c4b3a2f",
-                version: 2,
-                detail: "previous; valid until the next rotation, due 2027-02-02",
-              },
-              {
-                action: "pruned",
-                keyId: "c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0",
-                version: 1,
-                detail: "older than the previous key; deleted, its version destroyed",
-              },
-              {
-                action: "unmanaged",
-                keyId: "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f",
-                detail: "not made by the rotator (made 2026-10-30); left alone, --prune deletes it",
-              },
-            ],
+            keys,
+            alarms: entryAlarms(entry, keys, "2027-02-02T04:17:01.000Z"),
           },
         ],
       }),
-    ),
+    );
+  },
 };
 
 /** The documentation: README.md and every Markdown page in docs/, by path from the root. */

@@ -269,6 +269,7 @@ describe("stack-specific settings", () => {
   test("dev exports for the rotator exactly its keyed account's secret and its API key's, by secret name, with the period", () => {
     expect(outputs("dev").rotation).toEqual({
       periodDays: 30,
+      unmanagedKeyGraceHours: 24,
       keys: [
         {
           kind: "service-account-key",
@@ -298,7 +299,10 @@ describe("stack-specific settings", () => {
 
   test("keyless stacks give the rotator nothing to do", () => {
     for (const stack of ["staging", "prod"])
-      expect([stack, outputs(stack).rotation]).toEqual([stack, { periodDays: 45, keys: [] }]);
+      expect([stack, outputs(stack).rotation]).toEqual([
+        stack,
+        { periodDays: 45, unmanagedKeyGraceHours: 24, keys: [] },
+      ]);
   });
 
   test("staging and prod are keyless and replicate secrets to the regions they name", () => {

@@ -42,6 +42,11 @@ export const CONFIG_KEYS = {
     description:
       "Days the newest key may age before the rotator makes the next, 1-90 (default 45); the key it replaces stays valid one more period.",
   },
+  unmanagedKeyGraceHours: {
+    kind: "integer",
+    description:
+      "Hours a key of the stack's accounts that the rotator did not make may live before the rotator deletes it, 1-720 (default 24); every run that finds one fails with an alarm.",
+  },
   secretLocations: {
     kind: "array",
     description: "Secret Manager replica regions; empty or unset for automatic replication.",

@@ -25,6 +25,7 @@ import { parseGovernance } from "./governance.ts";
 import { parseOauth } from "./oauth.ts";
 import { checkRule, HIDDEN, Problems, type Problem } from "./problems.ts";
 import type { AccountConfig, KitConfig } from "./types.ts";
+import { GRACE_HOURS } from "../rotation.ts";
 
 /** The APIs every stack enables: the Gemini API and what the kit itself calls. */
 const BASE_APIS = [
@@ -48,6 +49,19 @@ function parseRotationDays(p: Problems, v: Values): number {
     );
   }
   return days;
+}
+
+function parseGraceHours(p: Problems, v: Values): number {
+  const hours = (v.unmanagedKeyGraceHours as number | undefined) ?? GRACE_HOURS.default;
+  if (hours < GRACE_HOURS.min || hours > GRACE_HOURS.max) {
+    p.add(
+      "unmanagedKeyGraceHours",
+      hours,
+      `is outside ${GRACE_HOURS.min}-${GRACE_HOURS.max}; the rotator gives a key it did not make at least an hour, so its alarm reaches someone first, and at most 30 days`,
+      `Set a whole number of hours from ${GRACE_HOURS.min} to ${GRACE_HOURS.max} (default ${GRACE_HOURS.default}).`,
+    );
+  }
+  return hours;
 }
 
 function parseApis(
@@ -170,6 +184,7 @@ export function parseConfig(
   });
   const members = { emails: accountEmails(entries, n), ciPool: ctx.ciPool };
   const rotationDays = parseRotationDays(p, v);
+  const unmanagedKeyGraceHours = parseGraceHours(p, v);
 
   const secretLocations = p.stringList("secretLocations", v.secretLocations, fix) ?? [];
   secretLocations.forEach((l, i) =>
@@ -245,6 +260,7 @@ export function parseConfig(
       apis,
       accounts,
       rotationDays,
+      unmanagedKeyGraceHours,
       secretLocations,
       labels,
       oauth,

@@ -74,6 +74,8 @@ export interface KitConfig {
   accounts: AccountConfig[];
   /** keyRotationDays (default 45): how old a key may grow before the rotator makes the next one. */
   rotationDays: number;
+  /** unmanagedKeyGraceHours (default 24): how long a key the rotator did not make may live before it deletes it. */
+  unmanagedKeyGraceHours: number;
   /** Secret Manager replica locations; empty for automatic replication. */
   secretLocations: string[];
   /** Labels every secret carries. */

@@ -3,6 +3,7 @@
 import { exitCodesHelp, usage } from "../cli/failure.ts";
 import { commonHelp, parseCommandLine } from "../cli/main.ts";
 import { checkStackName } from "../cli/stacks.ts";
+import { MAX_PROOF_TIMEOUT_SECONDS } from "./procedure.ts";
 
 export interface RotateOptions {
   command: "rotate" | "migrate";
@@ -41,6 +42,13 @@ createTime), never this machine's clock. It deletes only keys it can prove it ma
 read that may lag: what it cannot see within --settle-hours of being made is left alone, reported
 as waiting.
 
+A key of the stack's accounts that the rotator did not make (and an API key bound to its account),
+and a newest version it did not add, are alarms: the run still does its work, then exits 1
+(UNMANAGED_KEY, FOREIGN_VERSION), naming each with its fix. Such a key is deleted once it is older
+than the stack's unmanagedKeyGraceHours (default 24) and --settle-hours, and a read by its id still
+shows it, unless a version the rotator did not add is enabled (it may hold the key). A version the
+rotator did not add is never destroyed without --prune: it may be someone's emergency fix.
+
 What to rotate (one of):
   --stack NAME             read the stack's outputs with \`pulumi stack output --json\`
   --outputs FILE           read them from a file: saved from that command, or printed offline by
@@ -53,8 +61,10 @@ Options:
                            IAM's are eventually consistent, "typically minutes, but may take a few
                            hours"): a key or version younger than this that a read does not show is
                            left alone, never taken for deleted
-  --prune                  also delete keys the rotator did not make, and versions no key of its
-                           is recorded for once its newer key is stored
+  --prune                  delete the keys the rotator did not make now, without waiting for the
+                           grace period (never one younger than --settle-hours), even while a
+                           version it did not add is enabled; and destroy the versions no key of
+                           its is recorded for once its newer key is stored
   --auth adc|impersonate   who acts: your Application Default Credentials (default), or an account
                            they impersonate (--impersonate EMAIL, e.g. the environment's rotator)
   --impersonate EMAIL      the account to act as, with --auth impersonate
@@ -66,19 +76,23 @@ migrate: a stack whose keys earlier versions of the kit made in Pulumi's state h
 rotator without revoking any: it records which version holds which key (read from the state export,
 never a secret value), then removes those keys and versions from the state, so the next pulumi up
 leaves them in Google. Run it once, as someone who may read the stack's state and manage its key
-secrets, before the first pulumi up with this version.
+secrets, before the first pulumi up with this version, and in the stack's old backend, before the
+stack moves to the state CI governs: a backend that is one of the CI stack's state buckets, or a
+secrets provider that is one of its keys, is refused (STACK_ALREADY_MOVED), since every earlier
+checkpoint there keeps the keys readable; the fix says how to retire them instead.
   --state FILE             the stack's \`pulumi stack export\` (default: the command runs it)
 
 One line per key: rotated, kept, pruned, unmanaged, orphan (made by an interrupted run and never
 stored), adopted, or waiting (a recent change Google's reads do not show yet: the secret is left as
-it is until they do), with the key's id, never the key. --json prints { ok, command, source,
-periodDays, now, dryRun, keys: [...] }.
+it is until they do), with the key's id, never the key, then each alarm. --json prints { ok,
+command, source, periodDays, unmanagedKeyGraceHours, now, dryRun, keys: [{ ..., keys, alarms:
+[{ reason, keyId | version, message, fix }] }] }.
 
 Endpoints: GEMINI_KIT_IAM_ENDPOINT, GEMINI_KIT_APIKEYS_ENDPOINT, GEMINI_KIT_SECRETMANAGER_ENDPOINT,
 GEMINI_KIT_OAUTH2_TOKEN_URL, GEMINI_KIT_IAMCREDENTIALS_ENDPOINT, GOOGLE_GEMINI_BASE_URL; each must be
 https://, or http:// to a loopback address, and each that is set is named on stderr.
 
-${exitCodesHelp({ ok: "every key is current, and every new key proven", failed: "a key could not be rotated or proven (the old key is still in place)" })}`;
+${exitCodesHelp({ ok: "every key is current, and every new key proven", failed: "a key could not be rotated or proven (the old key is still in place), or a key or version the rotator did not make was found (an alarm; its own work is done)" })}`;
 
 const FIX = "Run npm run rotate -- --help for the options.";
 
@@ -156,7 +170,13 @@ export function parseRotateArgs(argv: string[]): RotateOptions {
     prune: v.prune,
     auth: auth as RotateOptions["auth"],
     impersonate: v.impersonate,
-    proofTimeoutSeconds: count("proof-timeout", v["proof-timeout"], 1, 3600, 600),
+    proofTimeoutSeconds: count(
+      "proof-timeout",
+      v["proof-timeout"],
+      1,
+      MAX_PROOF_TIMEOUT_SECONDS,
+      600,
+    ),
     settleHours: count("settle-hours", v["settle-hours"], 1, 168, 12),
     timeoutSeconds: count("timeout", v.timeout, 1, 600, 30),
     retries: count("retries", v.retries, 0, 10, 4),

@@ -9,10 +9,13 @@ import { jsonText } from "../cli/output.ts";
 import { parseRotateArgs, ROTATE_HELP } from "./args.ts";
 import { formatRotateJson, formatRotateText } from "./report.ts";
 import { runRotate, type RotateDeps } from "./run.ts";
+import type { CommittedStacks } from "./migrate-order.ts";
 
 export interface RotateCommandDeps extends Omit<RotateDeps, "progress" | "redactor"> {
   /** A notice to print first on stderr (google-auth-library's debug log was switched off). */
   notice?: string;
+  /** The committed stack files migrate reads the CI stack's from; stacks/ under the working directory by default. */
+  stacks?: CommittedStacks;
 }
 
 export async function rotateMain(ctx: MainContext, deps: RotateCommandDeps): Promise<number> {
@@ -31,7 +34,11 @@ export async function rotateMain(ctx: MainContext, deps: RotateCommandDeps): Pro
   if (options.command === "migrate") {
     // Loaded only for the migration, which a rotation never needs.
     const { formatMigrate, runMigrate } = await import("./migrate.ts");
-    const migrated = await runMigrate(options, full);
+    const { committedStacks } = await import("./migrate-order.ts");
+    const migrated = await runMigrate(options, {
+      ...full,
+      stacks: deps.stacks ?? committedStacks(process.cwd()),
+    });
     ctx.out(
       options.json ? jsonText({ ...migrated, exitCode: undefined }) : formatMigrate(migrated),
     );

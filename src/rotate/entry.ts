@@ -7,14 +7,14 @@
 
 import { Failure } from "../cli/failure.ts";
 import { newestFirst, planRotation, type RotationPlan } from "../rotation.ts";
-import { destroyVersion, enabledVersions, type Version } from "../google/apis/secret-manager.ts";
+import { destroyVersion, enabledVersions } from "../google/apis/secret-manager.ts";
 import { SecretLedger } from "./ledger-store.ts";
 import type { EntryDeps, KeyLine } from "./procedure.ts";
 import { makeProveStore, type Made } from "./make.ts";
 import type { Proof } from "./prove.ts";
 import { leaseHeld, recover } from "./recover.ts";
 import { standing, type Retired } from "./standing.ts";
-import type { LiveKey } from "./stores.ts";
+import { strangerKeys, strangerVersions, unrecordedVersions } from "./strangers.ts";
 
 export interface EntryOutcome {
   /** waiting: a read that may lag left the secret as it was, for the next run. */
@@ -29,19 +29,26 @@ export interface EntryOutcome {
 /** Rotates one entry; a failure is part of the outcome, with the key in place untouched. */
 export async function rotateEntry(d: EntryDeps): Promise<EntryOutcome> {
   const lines: KeyLine[] = [];
+  // What the entry's strangers came to: said after its own keys, whether or not the run got that far.
+  const strangers: KeyLine[] = [];
   try {
-    return await run(d, lines);
+    const outcome = await run(d, lines, strangers);
+    return { ...outcome, keys: [...lines, ...strangers] };
   } catch (err) {
     if (!(err instanceof Failure) || err.exitCode === 2) throw err;
     return {
       status: "failed",
-      keys: lines,
+      keys: [...lines, ...strangers],
       error: { reason: err.reason, message: err.message, fix: err.fix },
     };
   }
 }
 
-async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
+async function run(
+  d: EntryDeps,
+  lines: KeyLine[],
+  strangers: KeyLine[],
+): Promise<Omit<EntryOutcome, "keys">> {
   const book = await SecretLedger.open(d.api, d.secret, d.dryRun);
   const held = leaseHeld(book.ledger.pending, d.googleNow(), d.secret);
   if (held !== undefined) throw held;
@@ -49,7 +56,7 @@ async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
   const recovered = await recover(d, book, versions, await d.store.list(), lines);
   if (recovered.waiting !== undefined) {
     lines.push(recovered.waiting);
-    return { status: "waiting", keys: lines };
+    return { status: "waiting" };
   }
   let live = recovered.live;
   const { stored, stale, waiting, foreign, newestUnusable } = await standing(
@@ -59,31 +66,51 @@ async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
     live,
   );
   lines.push(...foreign);
+  const dropped = new Set(foreign.map((f) => f.version!));
   if (foreign.length > 0 && !d.dryRun) {
-    for (const f of foreign) book.ledger.versions.delete(f.version!);
+    for (const version of dropped) book.ledger.versions.delete(version);
     await book.save();
   }
   if (waiting.length > 0) {
     // A read that may lag: nothing is made, deleted or destroyed until Google shows it.
     lines.push(...waiting);
-    return { status: "waiting", keys: lines };
+    return { status: "waiting" };
   }
-  // Consumers read the newest version: when its key no longer works, a new one is due now.
-  const plan: RotationPlan = planRotation(stored, d.periodDays, d.now(), newestUnusable);
+  const unrecorded = await unrecordedVersions(
+    d,
+    book,
+    versions,
+    stored.map((s) => s.version),
+    dropped,
+  );
+  // Consumers read `latest`, the most recently created version whatever its state: one someone
+  // else added and then disabled or destroyed gives them nothing, so a new key is due now.
+  const latestUnreadable = unrecorded.newest !== undefined && unrecorded.newest.state !== "ENABLED";
+  if (latestUnreadable)
+    lines.push({
+      action: "unmanaged",
+      keyId: "",
+      version: unrecorded.newest!.number,
+      detail: `the newest version, which the rotator did not add, is ${unrecorded.newest!.state.toLowerCase()}, so consumers reading latest get no key; a key of the rotator's is made now`,
+    });
+  const plan: RotationPlan = planRotation(
+    stored,
+    d.periodDays,
+    d.now(),
+    newestUnusable || latestUnreadable,
+  );
+  // Before a new key is made: deleting the keys the rotator did not make is what frees room under
+  // IAM's ten keys an account.
+  strangers.push(...(await strangerKeys(d, book, live, lines, unrecorded.enabled)));
+  const pruned = new Set(strangers.filter((l) => l.action === "pruned").map((l) => l.keyId));
+  live = live.filter((k) => !pruned.has(k.id));
   let made: Made | undefined;
-  if (d.prune) {
-    // Before a new key is made: deleting the keys the rotator did not make is what frees room under
-    // IAM's ten keys an account, which --prune is the fix for.
-    await strangerKeys(d, book, live, lines);
-    const pruned = new Set(lines.filter((l) => l.action === "pruned").map((l) => l.keyId));
-    live = live.filter((k) => !pruned.has(k.id));
-  }
   if (plan.create) {
     if (d.store.maxKeys !== undefined && live.length >= d.store.maxKeys) {
       throw new Failure(
         "KEY_LIMIT_REACHED",
         `The account has ${live.length} keys, the most IAM allows; a new one cannot be made.`,
-        "Delete keys it no longer needs (run again with --prune to delete those the rotator did not make).",
+        "Delete keys it no longer needs (run again with --prune to delete those the rotator did not make, once they are older than --settle-hours).",
       );
     }
     if (d.dryRun)
@@ -127,16 +154,8 @@ async function run(d: EntryDeps, lines: KeyLine[]): Promise<EntryOutcome> {
     }
     lines.push({ action: "pruned", keyId: r.keyId, version: r.version, detail: r.detail });
   }
-  const retiredVersions = new Set(retired.map((r) => r.version));
-  if (!d.prune) await strangerKeys(d, book, live, lines);
-  await strangerVersions(
-    d,
-    book,
-    versions.filter((v) => !retiredVersions.has(v.number)),
-    made?.version,
-    lines,
-  );
-  return { status: made ? "rotated" : "current", keys: lines, dueAt, proof: made?.proof };
+  strangers.push(...(await strangerVersions(d, book, unrecorded, made?.version)));
+  return { status: made ? "rotated" : "current", dueAt, proof: made?.proof };
 }
 
 function keptLines(
@@ -155,68 +174,6 @@ function keptLines(
     const adopted = lines.find((l) => l.action === "adopted" && l.keyId === k.keyId);
     if (adopted !== undefined) adopted.detail = `${adopted.detail}; ${detail}`;
     else lines.push({ action: "kept", keyId: k.keyId, version: k.version, detail });
-  }
-}
-
-/** Keys the rotator did not make (or did not record): reported, deleted only with --prune. */
-async function strangerKeys(
-  d: EntryDeps,
-  book: SecretLedger,
-  live: LiveKey[],
-  lines: KeyLine[],
-): Promise<void> {
-  const ours = new Set(book.ledger.versions.values());
-  const acted = new Set(lines.map((l) => l.keyId));
-  for (const k of live.filter((k) => !ours.has(k.id) && !acted.has(k.id))) {
-    if (d.prune && !d.dryRun) await d.store.remove(k.id);
-    const what = k.madeForThis
-      ? "made by the rotator for this secret but never recorded as stored"
-      : "not made by the rotator";
-    lines.push(
-      d.prune
-        ? {
-            action: "pruned",
-            keyId: k.id,
-            detail: `${what}; ${d.dryRun ? "would be deleted" : "deleted"} (--prune)`,
-          }
-        : {
-            action: "unmanaged",
-            keyId: k.id,
-            detail: `${what} (made ${day(k.createdAt)}); left alone, --prune deletes it`,
-          },
-    );
-  }
-}
-
-/** Versions no key of the rotator's is recorded for: reported; with --prune destroyed once older than its newest. */
-async function strangerVersions(
-  d: EntryDeps,
-  book: SecretLedger,
-  versions: Version[],
-  madeVersion: number | undefined,
-  lines: KeyLine[],
-): Promise<void> {
-  const newest = Math.max(0, madeVersion ?? 0, ...book.ledger.versions.keys());
-  for (const v of versions.filter(
-    (v) => !book.ledger.versions.has(v.number) && v.number !== madeVersion,
-  )) {
-    const prunable = d.prune && newest > v.number;
-    if (prunable && !d.dryRun) await destroyVersion(d.api, d.secret, v.number);
-    lines.push(
-      prunable
-        ? {
-            action: "pruned",
-            keyId: "",
-            version: v.number,
-            detail: `a version no key of the rotator's is recorded for, older than its newest; ${d.dryRun ? "would be destroyed" : "destroyed"} (--prune)`,
-          }
-        : {
-            action: "unmanaged",
-            keyId: "",
-            version: v.number,
-            detail: `a version no key of the rotator's is recorded for (added ${day(v.createTime)}); left alone${d.prune ? " while it is the newest" : ", --prune destroys it once the rotator's newer key is stored"}`,
-          },
-    );
   }
 }
 

@@ -82,7 +82,7 @@ export async function makeProveStore(
     }
     // Where Google chose the id, a key a lost answer made cannot be told from one someone made at
     // that moment: it is left alone (its private half was lost with the answer), reported as
-    // unmanaged, and --prune deletes it.
+    // unmanaged (an alarm), and deleted as any such key once past the grace period.
     if (!attempt.transient || tries >= d.retries) {
       await forget();
       throw attempt.failure;

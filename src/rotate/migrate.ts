@@ -20,6 +20,7 @@ import { SecretLedger } from "./ledger-store.ts";
 import type { RotateDeps } from "./run.ts";
 import { commandHttp } from "../google/http.ts";
 import { rotatorApi } from "./run.ts";
+import { migratedTooLate, type CommittedStacks } from "./migrate-order.ts";
 
 const KEY = "gcp:serviceaccount/key:Key";
 const API_KEY = "gcp:projects/apiKey:ApiKey";
@@ -155,7 +156,37 @@ async function pulumi(run: Runner, args: string[]): Promise<{ stdout: string }> 
   return r;
 }
 
-export async function runMigrate(options: RotateOptions, deps: RotateDeps): Promise<MigrateResult> {
+/**
+ * The backend the CLI acts on: PULUMI_BACKEND_URL, else the one it is logged in to. Undefined when a
+ * dry run reads the state from a file, and so runs no pulumi at all.
+ */
+async function backendUrl(options: RotateOptions, deps: RotateDeps): Promise<string | undefined> {
+  const set = deps.env.PULUMI_BACKEND_URL;
+  if (set !== undefined && set !== "") return set;
+  if (options.state !== undefined && options.dryRun) {
+    deps.progress(
+      "Not asking pulumi which backend holds the stack (a dry run from --state runs none); set PULUMI_BACKEND_URL to have it checked.",
+    );
+    return undefined;
+  }
+  const who = await pulumi(deps.run, ["whoami", "--json"]);
+  try {
+    const url = record(JSON.parse(who.stdout))?.url;
+    return typeof url === "string" ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What migrate takes besides the rotator's collaborators: the committed stack files, for the CI stack's. */
+export interface MigrateDeps extends RotateDeps {
+  stacks: CommittedStacks;
+}
+
+export async function runMigrate(
+  options: RotateOptions,
+  deps: MigrateDeps,
+): Promise<MigrateResult> {
   const { text, source } = await stateExport(options, deps);
   const found = legacyKeys(text, source);
   const result: MigrateResult = {
@@ -168,6 +199,15 @@ export async function runMigrate(options: RotateOptions, deps: RotateDeps): Prom
     exitCode: 0,
   };
   if (found.length === 0) return result;
+  // Before anything is recorded: after the move, the keys are exposed in the backend's history.
+  const late = migratedTooLate({
+    stack: options.stack!,
+    backend: await backendUrl(options, deps),
+    exportJson: text,
+    stacks: deps.stacks,
+    progress: deps.progress,
+  });
+  if (late !== undefined) throw late;
   const api = await rotatorApi(options, commandHttp(options, deps), deps);
   for (const secret of [...new Set(found.flatMap((k) => (k.stored ? [k.stored.secret] : [])))]) {
     const book = await SecretLedger.open(api, secret, options.dryRun);

@@ -9,12 +9,14 @@ import { badInput } from "../cli/failure.ts";
 import { jsonInput } from "../cli/input-file.ts";
 import { record } from "../json.ts";
 import { API_KEY_ID, EMAIL, PROJECT_ID } from "../naming.ts";
-import { API_KEY_SUFFIX_LENGTH, type RotationKey } from "../rotation.ts";
+import { API_KEY_SUFFIX_LENGTH, GRACE_HOURS, type RotationKey } from "../rotation.ts";
 
 export interface RotationList {
   /** Where it came from, for messages: "stack dev" or the file's path. */
   source: string;
   periodDays: number;
+  /** How long a key the rotator did not make may live before it deletes it (the stack's unmanagedKeyGraceHours). */
+  unmanagedKeyGraceHours: number;
   keys: RotationKey[];
 }
 
@@ -97,11 +99,24 @@ export function parseRotation(json: string, source: string): RotationList {
       FIX,
     );
   }
+  // Outputs of a stack deployed before the kit exported it name no grace period: the config's default.
+  const grace = rotation.unmanagedKeyGraceHours ?? GRACE_HOURS.default;
+  if (
+    typeof grace !== "number" ||
+    !Number.isInteger(grace) ||
+    grace < GRACE_HOURS.min ||
+    grace > GRACE_HOURS.max
+  ) {
+    throw badInput(
+      `${source}: rotation.unmanagedKeyGraceHours is ${JSON.stringify(grace)}, not a whole number of hours from ${GRACE_HOURS.min} to ${GRACE_HOURS.max}.`,
+      FIX,
+    );
+  }
   if (!Array.isArray(rotation.keys)) throw badInput(`${source}: rotation.keys is not a list.`, FIX);
   const keys = rotation.keys.map((k, i) => rotationKey(k, `rotation.keys[${i}]`, source));
   const secrets = keys.map((k) => k.secret);
   const twice = secrets.find((s, i) => secrets.indexOf(s) !== i);
   if (twice !== undefined)
     throw badInput(`${source}: two keys go in the secret ${twice}; each key needs its own.`, FIX);
-  return { source, periodDays: days, keys };
+  return { source, periodDays: days, unmanagedKeyGraceHours: grace, keys };
 }

@@ -7,7 +7,7 @@
  */
 
 import { Failure } from "../cli/failure.ts";
-import type { KeyLine } from "./procedure.ts";
+import { MAX_LEASE_MS, type KeyLine } from "./procedure.ts";
 import type { Api } from "../google/apis/call.ts";
 import { getVersion, type Version } from "../google/apis/secret-manager.ts";
 import type { SecretLedger } from "./ledger-store.ts";
@@ -27,26 +27,50 @@ export interface RecoverDeps {
   settleMs: number;
 }
 
+/**
+ * When a note's lease ends, on Google's clock: its `until`, but no later than the longest lease a
+ * run can hold after `since` (a note claiming more, say until the year 9999, would otherwise stop
+ * every run), and at once for a note that says it was written ahead of Google's clock, which no run
+ * of the rotator wrote. `overlong` says the note claimed more than that.
+ */
+function leaseEnd(pending: Pending, now: number): { end: number; overlong: boolean } {
+  const since = Date.parse(pending.since);
+  const until = Date.parse(pending.until);
+  if (since > now + CLOCK_SKEW_MS) return { end: Math.min(until, now), overlong: true };
+  const cap = since + MAX_LEASE_MS;
+  return until > cap ? { end: cap, overlong: true } : { end: until, overlong: false };
+}
+
 /** A note whose lease has not passed: another run may still be working on the secret. */
 export function leaseHeld(
   pending: Pending | undefined,
   now: number,
   secret: string,
 ): Failure | undefined {
-  if (pending === undefined || Date.parse(pending.until) <= now) return undefined;
+  if (pending === undefined) return undefined;
+  const { end, overlong } = leaseEnd(pending, now);
+  if (end <= now) return undefined;
+  const claimed = overlong
+    ? `; the note claims it lasts until ${pending.until}, longer than any run takes, so it is held only until then`
+    : "";
   return new Failure(
     "ROTATION_UNSAFE",
-    `Another rotation of ${secret} began at ${pending.since} and may still be running (its lease ends ${pending.until}).`,
+    `Another rotation of ${secret} began at ${pending.since} and may still be running (its lease ends ${new Date(end).toISOString()}${claimed}).`,
     "Let it finish. If it died, run again after the lease ends: the next run then finishes what it left.",
   );
 }
 
 /** The keys among `live` that a run interrupted at `pending` made and never recorded. */
-function madeBy(pending: Pending, live: LiveKey[], known: ReadonlySet<string>): LiveKey[] {
+function madeBy(
+  pending: Pending,
+  leaseEndsAt: number,
+  live: LiveKey[],
+  known: ReadonlySet<string>,
+): LiveKey[] {
   if (pending.keyId !== undefined)
     return live.filter((k) => k.id === pending.keyId && !known.has(k.id));
   const from = Date.parse(pending.since) - CLOCK_SKEW_MS;
-  const to = Date.parse(pending.until) + CLOCK_SKEW_MS;
+  const to = leaseEndsAt + CLOCK_SKEW_MS;
   const existing = new Set(pending.existing ?? live.map((k) => k.id));
   return live.filter(
     (k) =>
@@ -100,6 +124,14 @@ export async function recover(
     if (ledger.unreadableNote) await book.save();
     return { live };
   }
+  const lease = leaseEnd(pending, d.googleNow());
+  if (lease.overlong) {
+    lines.push({
+      action: "unmanaged",
+      keyId: "",
+      detail: `the rotator's note claimed a lease until ${pending.until}, longer than any run holds (${MAX_LEASE_MS / 60_000} minutes from its start, ${pending.since}); taken as ended at ${new Date(lease.end).toISOString()}`,
+    });
+  }
   const known = new Set(ledger.versions.values());
   let present = live;
   if (
@@ -111,15 +143,17 @@ export async function recover(
     if (key !== undefined) present = [...live, key];
   }
   const gone = new Set<string>();
-  for (const key of madeBy(pending, present, known)) {
+  for (const key of madeBy(pending, lease.end, present, known)) {
     if (pending.keyId !== key.id) {
       // Google chose the id and its answer was lost: a key made then cannot be told from one
       // someone made meanwhile, so it is never deleted as the run's.
       lines.push({
         action: "unmanaged",
         keyId: key.id,
+        createdAt: key.createdAt,
+        alarm: "UNMANAGED_KEY",
         detail:
-          "made while an interrupted run was making a key whose answer was lost (its private half with it), or by someone else then; left alone, --prune deletes it",
+          "made while an interrupted run was making a key whose answer was lost (its private half with it), or by someone else then; left alone now, and deleted as any key the rotator did not make once past the grace period",
       });
       continue;
     }

@@ -1,7 +1,7 @@
 /**
  * What the rotate command prints: per key the stack declares, a heading, then one line per key id
- * (rotated, kept, pruned, unmanaged, orphan, adopted, waiting) and the reason and fix of a failure; a summary
- * last. Or one JSON document with --json. Ids and names only: the key material was never in the
+ * (rotated, kept, pruned, unmanaged, orphan, adopted, waiting), the reason and fix of a failure, and
+ * each alarm (a key or version the rotator did not make) with its fix; a summary last. Or one JSON document with --json. Ids and names only: the key material was never in the
  * result to begin with, and everything printed passes the run's redactor too.
  */
 
@@ -20,7 +20,7 @@ function line(l: KeyLine, dryRun: boolean): string {
     dryRun && l.action !== "kept" && l.action !== "unmanaged" && l.action !== "waiting"
       ? `would ${l.action === "rotated" ? "rotate" : l.action === "orphan" ? "remove" : l.action.replace(/d$/, "")}`
       : l.action;
-  const id = l.keyId === "" ? `version ${l.version}` : l.keyId;
+  const id = l.keyId !== "" ? l.keyId : l.version !== undefined ? `version ${l.version}` : "(note)";
   const version = l.keyId !== "" && l.version !== undefined ? `v${l.version}` : "";
   return `  ${action.padEnd(13)} ${id.padEnd(41)} ${version.padEnd(4)} ${l.detail}`.trimEnd();
 }
@@ -30,7 +30,7 @@ function summary(r: RotateResult): string {
   const failed = r.keys.filter((k) => k.status === "failed").length;
   const rotated = r.keys.filter((k) => k.status === "rotated").length;
   const waiting = r.keys.filter((k) => k.status === "waiting").length;
-  const unmanaged = r.keys.flatMap((k) => k.keys).filter((l) => l.action === "unmanaged").length;
+  const alarms = r.keys.flatMap((k) => k.alarms).length;
   const parts = [
     `${r.keys.length} key${r.keys.length === 1 ? "" : "s"}`,
     `${rotated} rotated`,
@@ -41,7 +41,10 @@ function summary(r: RotateResult): string {
       `${waiting} waiting (Google's reads do not show a recent change yet; nothing was touched, run again later)`,
     );
   if (failed > 0) parts.push(`${failed} FAILED (the old key is still in place)`);
-  if (unmanaged > 0) parts.push(`${unmanaged} unmanaged left alone`);
+  if (alarms > 0)
+    parts.push(
+      `${alarms} ALARM${alarms === 1 ? "" : "S"} (a key or version the rotator did not make: find out who made it; see the fix above)`,
+    );
   return `${parts.join(", ")}.${r.dryRun ? " Dry run: nothing was changed." : ""}`;
 }
 
@@ -54,6 +57,7 @@ export function formatRotateText(r: RotateResult): string {
     for (const l of k.keys) lines.push(line(l, r.dryRun));
     if (k.error !== undefined)
       lines.push(`  FAILED (${k.error.reason}): ${k.error.message}`, `  fix: ${k.error.fix}`);
+    for (const a of k.alarms) lines.push(`  ALARM (${a.reason}): ${a.message}`, `  fix: ${a.fix}`);
   }
   lines.push("", summary(r));
   return `${lines.map(terminalLine).join("\n")}\n`;

@@ -16,10 +16,9 @@ import { parseRotation } from "./outputs.ts";
 import type { RotationKey } from "../rotation.ts";
 import { accountProject } from "../naming.ts";
 import { keyCreationRefusals } from "./policies.ts";
+import { entryAlarms, type Alarm } from "./alarms.ts";
+import { LEASE_MARGIN_MS } from "./procedure.ts";
 import { geminiApiKeys, serviceAccountKeys } from "./stores.ts";
-
-/** What a run may take besides its proof (make, store, record, the transport's retries). */
-const LEASE_MARGIN_MS = 15 * 60_000;
 
 export interface RotateDeps {
   fetch: typeof fetch;
@@ -35,6 +34,8 @@ export interface EntryResult extends EntryOutcome {
   kind: RotationKey["kind"];
   account: string;
   secret: string;
+  /** Keys and versions the rotator did not make: each fails the run, though its work is done. */
+  alarms: Alarm[];
 }
 
 export interface RotateResult {
@@ -42,6 +43,8 @@ export interface RotateResult {
   command: "rotate";
   source: string;
   periodDays: number;
+  /** How long a key the rotator did not make may live before it deletes it. */
+  unmanagedKeyGraceHours: number;
   /** The moment the policy was applied at. */
   now: string;
   dryRun: boolean;
@@ -83,6 +86,7 @@ export async function runRotate(options: RotateOptions, deps: RotateDeps): Promi
     command: "rotate",
     source: list.source,
     periodDays: list.periodDays,
+    unmanagedKeyGraceHours: list.unmanagedKeyGraceHours,
     now: now().toISOString(),
     dryRun: options.dryRun,
     keys: [],
@@ -119,6 +123,7 @@ export async function runRotate(options: RotateOptions, deps: RotateDeps): Promi
         secret: key.secret,
         status: "failed",
         keys: [],
+        alarms: [],
         error: { reason: refusal.reason, message: refusal.message, fix: refusal.fix },
       });
       continue;
@@ -140,6 +145,7 @@ export async function runRotate(options: RotateOptions, deps: RotateDeps): Promi
       now,
       googleNow,
       settleMs: options.settleHours * 3_600_000,
+      graceMs: list.unmanagedKeyGraceHours * 3_600_000,
       clock: deps.clock,
       retries: options.retries,
       leaseMs,
@@ -147,11 +153,17 @@ export async function runRotate(options: RotateOptions, deps: RotateDeps): Promi
       prune: options.prune,
       progress: deps.progress,
     });
-    result.keys.push({ kind: key.kind, account: key.account, secret: key.secret, ...outcome });
+    result.keys.push({
+      kind: key.kind,
+      account: key.account,
+      secret: key.secret,
+      ...outcome,
+      alarms: entryAlarms(key, outcome.keys, outcome.dueAt),
+    });
   }
   // As of the moment the policy was applied: Google's time once its answers gave it.
   result.now = now().toISOString();
-  result.ok = result.keys.every((k) => k.status !== "failed");
+  result.ok = result.keys.every((k) => k.status !== "failed" && k.alarms.length === 0);
   result.exitCode = result.ok ? 0 : 1;
   return result;
 }

@@ -93,6 +93,8 @@ export async function standing(
           action: "unmanaged",
           keyId,
           version,
+          createdAt: key.createdAt,
+          alarm: "UNMANAGED_KEY",
           detail: `the ledger records it for version ${version}, but nothing shows the rotator made it for this secret (${d.store.noun === "API key" ? "its id, binding, restriction or annotation" : "its version's time"}); left alone, and dropped from the ledger`,
         });
       continue;

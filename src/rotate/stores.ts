@@ -48,6 +48,8 @@ export interface LiveKey {
    * own record of the key.
    */
   marked?: boolean;
+  /** An API key bound to the entry's account (a service-account key always belongs to its account). */
+  bound?: boolean;
 }
 
 export interface MadeKey extends LiveKey {
@@ -71,6 +73,11 @@ export interface KeyStore {
    * have been made within the lease before its version was added, on Google's clock.
    */
   mine(key: LiveKey, storedAt: string | undefined): boolean;
+  /**
+   * Whether a key is a credential of the entry's account, which alone the rotator may delete when
+   * it did not make it: every key of a keyed account; an API key only when bound to the account.
+   */
+  ofAccount(key: LiveKey): boolean;
   /** The id the next key will have, where the rotator chooses it; undefined where Google does. */
   nextId(now: Date): string | undefined;
   /**
@@ -112,6 +119,7 @@ export function serviceAccountKeys(
       const stored = Date.parse(storedAt);
       return made <= stored + CLOCK_SKEW_MS && made >= stored - leaseMs - CLOCK_SKEW_MS;
     },
+    ofAccount: () => true,
     nextId: () => undefined,
     async make() {
       const attempt = await createAccountKeyAttempt(api, key.account);
@@ -147,6 +155,7 @@ export function geminiApiKeys(
     id: k.id,
     createdAt: k.createdAt,
     madeForThis: k.annotations[MADE_FOR] === key.secret,
+    bound: k.serviceAccountEmail === key.account,
     // The earlier kit's key (made by pulumi up, moved here by rotate migrate) has the prefix itself
     // as its id and no annotation; every key the rotator makes has both its stamp and annotation.
     marked:
@@ -175,6 +184,7 @@ export function geminiApiKeys(
       }
     },
     mine: (k) => k.marked === true,
+    ofAccount: (k) => k.bound === true,
     nextId(now) {
       for (let at = now.getTime(); ; at += 1000) {
         const id = rotatedApiKeyId(key.keyIdPrefix, new Date(at));

@@ -205,6 +205,16 @@ const cases: [string, Record<string, unknown>, string][] = [
     '[keyRotationDays] "monthly" is not a whole number. Set a whole number.',
   ],
   [
+    "a grace period for unmanaged keys of zero hours",
+    { [`${NS}:unmanagedKeyGraceHours`]: "0" },
+    "[unmanagedKeyGraceHours] 0 is outside 1-720; the rotator gives a key it did not make at least an hour, so its alarm reaches someone first, and at most 30 days. Set a whole number of hours from 1 to 720 (default 24).",
+  ],
+  [
+    "a grace period for unmanaged keys over 30 days",
+    { [`${NS}:unmanagedKeyGraceHours`]: "1000" },
+    "[unmanagedKeyGraceHours] 1000 is outside 1-720; the rotator gives a key it did not make at least an hour, so its alarm reaches someone first, and at most 30 days. Set a whole number of hours from 1 to 720 (default 24).",
+  ],
+  [
     "a rotation start date, which the rotator no longer reads (it counts from each key)",
     { [`${NS}:keyRotationStart`]: "2026-11-01" },
     '[keyRotationStart] "2026-11-01" is no longer read: the key rotator (npm run rotate) makes a new key when the newest is keyRotationDays old, counted from that key. Remove it (see docs/keys-and-rotation.md).',

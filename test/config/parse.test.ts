@@ -18,6 +18,7 @@ describe("parseConfig", () => {
       }),
     ]);
     expect(config.rotationDays).toBe(45);
+    expect(config.unmanagedKeyGraceHours).toBe(24);
     expect(config.secretLocations).toEqual([]);
     expect(config.oauth?.consent.audience).toBe("External");
     expect(config.oauth?.consent.scopes).toEqual([

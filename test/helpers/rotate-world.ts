@@ -31,6 +31,7 @@ export const DAY = 86_400_000;
 /** The dev stack's rotation output, as its outputs (and npm run plan -- --outputs) give it. */
 export const ROTATION = {
   periodDays: 30,
+  unmanagedKeyGraceHours: 24,
   keys: [
     { kind: "service-account-key", account: RUNTIME, secret: KEY_SECRET },
     {

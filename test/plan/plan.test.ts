@@ -141,6 +141,7 @@ describe("npm run plan", () => {
     const outputs = JSON.parse(out) as Record<string, unknown>;
     expect(outputs.rotation).toEqual({
       periodDays: 30,
+      unmanagedKeyGraceHours: 24,
       keys: [
         {
           kind: "service-account-key",

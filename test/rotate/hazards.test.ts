@@ -3,7 +3,7 @@
  * and IAM's are eventually consistent: cloud.google.com/secret-manager/docs/reference/consistency),
  * clocks that disagree, answers lost after Google acted, two runs at once, keys Google disabled, and
  * keys someone else made. In none may the key the secret's newest version holds be revoked, or a
- * key the rotator did not make be deleted without --prune.
+ * key the rotator did not make be deleted within its grace period without --prune.
  */
 
 import { liveApiKeys } from "../helpers/google/api-keys.ts";
@@ -179,7 +179,68 @@ describe("two runs at once", () => {
   });
 });
 
-describe("keys the rotator did not make are never deleted without --prune", () => {
+describe("a note's lease is never longer than a run can take", () => {
+  const note = (since: string, until: string) => {
+    const secret = world.google.state.secrets.get(KEY_SECRET)!;
+    secret.annotations = {
+      ...secret.annotations,
+      "gemini-access-kit.pending": JSON.stringify({
+        since,
+        until,
+        newestVersion: 1,
+        existing: live(),
+      }),
+    };
+    secret.etag++;
+  };
+
+  test("a note whose lease claims the year 9999 holds the secret only the longest proof timeout and 15 minutes from its start, then is taken as ended and said so", async () => {
+    await rotateInProcess(world, []);
+    const since = new Date(world.time.now).toISOString();
+    note(since, "9999-12-31T23:59:59Z");
+    world.time.now += 60_000;
+    const held = await rotateInProcess(world, []);
+    expect(held.result.keys[0]!.error).toMatchObject({
+      reason: "ROTATION_UNSAFE",
+      message: expect.stringContaining(
+        `(its lease ends ${new Date(Date.parse(since) + 75 * 60_000).toISOString()}; the note claims it lasts until 9999-12-31T23:59:59Z, longer than any run takes`,
+      ),
+    });
+    world.time.now += 75 * 60_000;
+    const after = await rotateInProcess(world, []);
+    expect(after.result.keys[0]!.status).toBe("current");
+    expect(after.result.keys[0]!.keys[0]).toMatchObject({
+      action: "unmanaged",
+      keyId: "",
+      detail: `the rotator's note claimed a lease until 9999-12-31T23:59:59Z, longer than any run holds (75 minutes from its start, ${since}); taken as ended at ${new Date(Date.parse(since) + 75 * 60_000).toISOString()}`,
+    });
+    expect(
+      world.google.state.secrets.get(KEY_SECRET)!.annotations["gemini-access-kit.pending"],
+    ).toBeUndefined();
+  });
+
+  test("a note that says it was written ahead of Google's clock holds nothing", async () => {
+    await rotateInProcess(world, []);
+    note("9999-12-31T00:00:00Z", "9999-12-31T23:59:59Z");
+    world.time.now += 60_000;
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.status).toBe("current");
+    expect(run.result.keys[0]!.keys[0]!.detail).toContain(
+      "the rotator's note claimed a lease until 9999-12-31T23:59:59Z",
+    );
+  });
+
+  test("a note within the longest lease still holds the secret, even past this run's own proof timeout", async () => {
+    await rotateInProcess(world, []);
+    const since = world.time.now;
+    note(new Date(since).toISOString(), new Date(since + 70 * 60_000).toISOString());
+    world.time.now += 40 * 60_000;
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.error?.reason).toBe("ROTATION_UNSAFE");
+  });
+});
+
+describe("keys the rotator did not make are never deleted within their grace period without --prune", () => {
   test("a key someone makes after an interrupted run's lease is not taken for that run's orphan", async () => {
     await rotateInProcess(world, []);
     const [k1] = live();
@@ -478,15 +539,28 @@ describe("consumers keep a working key under any schedule (the fault-injection f
     expect(secretVersions(world, KEY_SECRET).filter((v) => v.state === "ENABLED")).toHaveLength(2);
   });
 
-  test("at IAM's ten keys an account, --prune deletes the keys the rotator did not make first, so the rotation can go ahead", async () => {
+  test("at IAM's ten keys an account, --prune deletes the keys the rotator did not make first (once older than the settle window), so the rotation can go ahead", async () => {
     await rotateInProcess(world, []);
+    world.advance(30);
     for (let i = 0; i < 9; i++) world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
-    world.advance(31);
+    world.time.now += 13 * 3_600_000;
     const stuck = await rotateInProcess(world, []);
     expect(stuck.result.keys[0]!.error?.reason).toBe("KEY_LIMIT_REACHED");
+    expect(stuck.result.keys[0]!.alarms).toHaveLength(9);
     const run = await rotateInProcess(world, ["--prune"]);
     expect(run.result.keys[0]!.status).toBe("rotated");
     expect(live()).toHaveLength(2);
+  });
+
+  test("at IAM's ten keys an account, keys the rotator did not make past the grace period are deleted first, so the rotation goes ahead on its own", async () => {
+    await rotateInProcess(world, []);
+    world.advance(29);
+    for (let i = 0; i < 9; i++) world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    world.advance(1.5);
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.status).toBe("rotated");
+    expect(live()).toHaveLength(2);
+    expect(run.result.exitCode).toBe(1);
   });
 
   test("an API key made whose string cannot be read is deleted again, never left live and unrecorded", async () => {

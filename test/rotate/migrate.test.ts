@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseRotateArgs } from "../../src/rotate/args.ts";
 import { formatMigrate, legacyKeys, runMigrate } from "../../src/rotate/migrate.ts";
+import { committedStacks } from "../../src/rotate/migrate-order.ts";
 import { Redactor } from "../../src/cli/redact.ts";
 import { readInputFile } from "../../src/cli/input-file.ts";
 import { nodeFetch } from "../../src/google/transport/fetch.ts";
@@ -40,13 +41,15 @@ let world: RotateWorld;
 let pulumi: FakePulumi;
 let slots: { a: string; b: string };
 let currentUrns: Set<string>;
+let legacy: ReturnType<typeof legacyExport>;
 
-async function migrate(argv: string[]) {
+async function migrate(argv: string[], env: Record<string, string> = {}) {
   const full = {
     METADATA_SERVER_DETECTION: "none",
     HOME: "/nonexistent",
     GOOGLE_APPLICATION_CREDENTIALS: world.files.rotator,
     ...world.google.env,
+    ...env,
   };
   const saved = { ...process.env };
   Object.assign(process.env, full);
@@ -60,6 +63,8 @@ async function migrate(argv: string[]) {
       run: (_file, args) => pulumi.run(args),
       progress: () => undefined,
       redactor: new Redactor(),
+      // The committed stack files: the CI stack's (stacks/Pulumi.ci.yaml) names dev's state bucket and key.
+      stacks: committedStacks(ROOT),
     });
   } finally {
     process.env = saved;
@@ -112,16 +117,17 @@ beforeEach(async () => {
   slots = { a: a.keyId, b: b.keyId };
   const current = await runMocked(() => buildStack(legacyDev()), { stack: "dev" });
   currentUrns = new Set(current.resources.map((r) => r.urn));
-  const deployment = legacyExport(current.resources, {
+  legacy = legacyExport(current.resources, {
     project: PROJECT,
     projectNumber: "123456789012",
     account: RUNTIME,
     slots: { a: { keyId: a.keyId, version: 1 }, b: { keyId: b.keyId, version: 2 } },
     apiKey: { keyId: "gak-gemini-dev", version: 1 },
   });
+  // The backend the stack was deployed from before CI governed it: not one of the CI stack's buckets.
   pulumi = fakePulumi({
-    backend: "gs://acme-gemini-state-dev",
-    stacks: { dev: { deployment: deployment.deployment } },
+    backend: "gs://acme-platform-pulumi",
+    stacks: { dev: { deployment: legacy.deployment } },
   });
 });
 afterEach(() => world.google.close());
@@ -267,6 +273,81 @@ describe("npm run rotate -- migrate", () => {
         .filter((c) => c.args[0] === "stack")
         .map((c) => c.args),
     ).toEqual([["stack", "export", "--stack", "dev"]]);
+  });
+});
+
+describe("the migration's order: in the old backend, then the move", () => {
+  const untouched = () => {
+    expect(world.google.state.secrets.get(KEY_SECRET)!.annotations).toEqual({});
+    expect(pulumi.calls().filter((c) => c.args[0] === "state")).toEqual([]);
+    expect(world.google.state.requests).toEqual([]);
+  };
+
+  test("in a backend that is not the CI stack's, it asks the CLI which backend it acts on, and goes ahead", async () => {
+    const result = await migrate([]);
+    expect(result.keys.every((k) => k.recorded)).toBe(true);
+    expect(pulumi.calls().map((c) => c.args.slice(0, 2))).toContainEqual(["whoami", "--json"]);
+  });
+
+  test("refuses, before anything is recorded or removed, once the stack lives in the CI stack's state bucket for it, and says how to retire the keys instead", async () => {
+    await pulumi.run(["login", "gs://acme-gemini-state-dev"]);
+    const refused = await migrate([]).catch((err: unknown) => err);
+    expect(refused).toMatchObject({ reason: "STACK_ALREADY_MOVED", exitCode: 1 });
+    const { message, fix } = refused as { message: string; fix: string };
+    expect(message).toMatch(
+      /^Stack dev's backend is gs:\/\/acme-gemini-state-dev, the state bucket stacks\/Pulumi\.ci\.yaml keeps for dev: /,
+    );
+    expect(message).toContain("(.pulumi/backups, .pulumi/history, the bucket's older generations)");
+    expect(fix).toMatch(
+      /^If the stack has not moved yet .* run migrate while logged in to its old backend/,
+    );
+    expect(fix).toContain("npm run rotate -- --outputs outputs.json");
+    expect(fix).toContain(
+      "then pulumi up --stack dev, which deletes those keys and their versions",
+    );
+    expect(fix).toContain(
+      "delete the stack's objects under .pulumi/backups/ and .pulumi/history/ in gs://acme-gemini-state-dev",
+    );
+    untouched();
+  });
+
+  test("PULUMI_BACKEND_URL is the backend the CLI acts on, whatever it is logged in to", async () => {
+    const refused = await migrate([], { PULUMI_BACKEND_URL: "gs://acme-gemini-state-prod" }).catch(
+      (err: unknown) => err,
+    );
+    expect(refused).toMatchObject({
+      reason: "STACK_ALREADY_MOVED",
+      message: expect.stringContaining("the state bucket stacks/Pulumi.ci.yaml keeps for prod"),
+    });
+    untouched();
+  });
+
+  test("refuses when the state's secrets provider is the CI stack's KMS key for an environment, wherever the state is", async () => {
+    pulumi = fakePulumi({
+      backend: "gs://acme-platform-pulumi",
+      stacks: {
+        dev: {
+          deployment: {
+            ...legacy.deployment,
+            secrets_providers: {
+              type: "cloud",
+              state: {
+                url: "gcpkms://projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/dev",
+              },
+            },
+          },
+        },
+      },
+    });
+    const refused = await migrate([]).catch((err: unknown) => err);
+    expect(refused).toMatchObject({
+      reason: "STACK_ALREADY_MOVED",
+      message: expect.stringContaining(
+        "secrets provider is gcpkms://projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/dev, the key stacks/Pulumi.ci.yaml keeps for dev",
+      ),
+      fix: expect.stringContaining("in gs://acme-gemini-state-dev"),
+    });
+    untouched();
   });
 });
 

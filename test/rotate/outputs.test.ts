@@ -48,6 +48,12 @@ describe("the rotation list", () => {
     expect(list.keys[0]).toMatchObject({ displayName: "Gemini API (gak-gemini-dev)" });
   });
 
+  test("outputs of a stack deployed before the grace period was exported: the config's default, 24 hours", () => {
+    const older: Record<string, unknown> = { ...ROTATION };
+    delete older.unmanagedKeyGraceHours;
+    expect(parseRotation(outputs(older), "outputs.json").unmanagedKeyGraceHours).toBe(24);
+  });
+
   test.each([
     [
       "a display name over the API's 63 characters",
@@ -79,6 +85,11 @@ describe("the rotation list", () => {
       "a period over 90 days",
       outputs({ ...ROTATION, periodDays: 400 }),
       "2 outputs.json: rotation.periodDays is 400, not a whole number of days from 1 to 90.",
+    ],
+    [
+      "a grace period for unmanaged keys of zero hours",
+      outputs({ ...ROTATION, unmanagedKeyGraceHours: 0 }),
+      "2 outputs.json: rotation.unmanagedKeyGraceHours is 0, not a whole number of hours from 1 to 720.",
     ],
     [
       "a secret that is not a resource name",

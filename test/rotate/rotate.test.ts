@@ -5,6 +5,7 @@
  */
 
 import { keyIds } from "../helpers/google/iam-keys.ts";
+import { formatRotateJson, formatRotateText } from "../../src/rotate/report.ts";
 import { liveApiKeys } from "../helpers/google/api-keys.ts";
 import { googleError } from "../helpers/google/respond.ts";
 import {
@@ -12,6 +13,7 @@ import {
   CHANGING,
   KEY_SECRET,
   PROJECT,
+  ROTATION,
   RUNTIME,
   recordedAs,
   rotateInProcess,
@@ -394,6 +396,11 @@ describe("transient failures are retried, and never leave two new keys", () => {
       action: "unmanaged",
       detail: expect.stringContaining("--prune deletes it"),
     });
+    expect(next.result.keys[0]!.alarms.map((a) => [a.reason, a.keyId])).toEqual([
+      ["UNMANAGED_KEY", lost],
+    ]);
+    // --prune does not wait for the grace period, but never deletes a key younger than the settle window.
+    world.time.now += 13 * 3_600_000;
     await rotateInProcess(world, ["--prune"]);
     expect(keyIds(world.google.state, RUNTIME)).toEqual([stored]);
   });
@@ -448,8 +455,174 @@ describe("transient failures are retried, and never leave two new keys", () => {
   });
 });
 
-describe("keys the rotator did not make", () => {
-  test("are reported as unmanaged with their id, and left alone", async () => {
+const HOUR = 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** An API key someone made by hand in the project, now. */
+function handMadeApiKey(keyId: string, boundTo: string | undefined): void {
+  const now = iso(world.time.now);
+  world.google.state.apiKeyRecords.set(keyId, {
+    keyId,
+    uid: `uid-${keyId}`,
+    displayName: "made by hand",
+    keyString: world.google.addApiKey(),
+    createTime: now,
+    updateTime: now,
+    annotations: {},
+    restrictions: { apiTargets: [{ service: "generativelanguage.googleapis.com" }] },
+    ...(boundTo ? { serviceAccountEmail: boundTo } : {}),
+    refusalsLeft: 0,
+  });
+}
+
+describe("keys the rotator did not make are an alarm", () => {
+  test("a key of the account that the ledger does not record fails the run with UNMANAGED_KEY, naming the key, the account, when it was made and the fix; the run still rotates its own keys", async () => {
+    const made = world.time.now;
+    const stranger = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    world.time.now += HOUR;
+    const run = await rotateInProcess(world, []);
+    expect(run.result.exitCode).toBe(1);
+    expect(run.result.ok).toBe(false);
+    expect(run.result.keys.map((k) => k.status)).toEqual(["rotated", "rotated"]);
+    expect(secretVersions(world, KEY_SECRET)).toHaveLength(1);
+    expect(run.result.keys[0]!.keys.find((l) => l.keyId === stranger.keyId)).toMatchObject({
+      action: "unmanaged",
+      detail: `not made by the rotator (made ${iso(made)}); left alone until ${iso(made + 24 * HOUR)} (the 24 h grace period), then deleted; --prune deletes it sooner`,
+    });
+    const [alarm] = run.result.keys[0]!.alarms;
+    expect(alarm).toMatchObject({ reason: "UNMANAGED_KEY", keyId: stranger.keyId });
+    expect(alarm!.message).toContain(`The key ${stranger.keyId} of ${RUNTIME}`);
+    expect(alarm!.message).toContain(`made ${iso(made)}`);
+    expect(alarm!.fix).toMatch(/^Find out who made it \(Cloud Audit Logs record it: /);
+    expect(alarm!.fix).toContain(
+      `gcloud iam service-accounts keys delete ${stranger.keyId} --iam-account ${RUNTIME}`,
+    );
+    expect(alarm!.fix).toContain("or let the rotation delete it once it is past the grace period");
+    expect(run.result.keys[1]!.alarms).toEqual([]);
+    expect(keyIds(world.google.state, RUNTIME)).toContain(stranger.keyId);
+    const text = formatRotateText(run.result);
+    expect(text).toContain(`  ALARM (UNMANAGED_KEY): The key ${stranger.keyId} of ${RUNTIME}`);
+    expect(text).toMatch(/1 ALARM \(a key or version the rotator did not make/);
+    expect(JSON.parse(formatRotateJson(run.result))).toMatchObject({
+      ok: false,
+      keys: [{ alarms: [{ reason: "UNMANAGED_KEY", keyId: stranger.keyId }] }, { alarms: [] }],
+    });
+  });
+
+  test("past the grace period such a key is deleted, read by its id first, and the run still fails, saying what it deleted", async () => {
+    await rotateInProcess(world, []);
+    const stranger = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    world.time.now += 23 * HOUR;
+    const within = await rotateInProcess(world, []);
+    expect(keyIds(world.google.state, RUNTIME)).toContain(stranger.keyId);
+    expect(within.result.exitCode).toBe(1);
+    world.time.now += 2 * HOUR;
+    const before = world.google.requestsTo("iamKeys.get").length;
+    const run = await rotateInProcess(world, []);
+    expect(keyIds(world.google.state, RUNTIME)).not.toContain(stranger.keyId);
+    expect(world.google.requestsTo("iamKeys.get").length).toBe(before + 1);
+    expect(run.result.exitCode).toBe(1);
+    expect(run.result.keys[0]!.keys.find((l) => l.keyId === stranger.keyId)).toMatchObject({
+      action: "pruned",
+      detail: expect.stringMatching(/; deleted after the 24 h grace period$/),
+    });
+    expect(run.result.keys[0]!.alarms[0]!.fix).toContain("Whatever used it no longer can");
+    // Nothing left to alarm about: the next run is clean.
+    const next = await rotateInProcess(world, []);
+    expect(next.result.exitCode).toBe(0);
+  });
+
+  test("the grace period is the stack's unmanagedKeyGraceHours", async () => {
+    const longer = await startRotateWorld({ ...ROTATION, unmanagedKeyGraceHours: 72 });
+    try {
+      const stranger = longer.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+      longer.time.now += 48 * HOUR;
+      const run = await rotateInProcess(longer, []);
+      expect(keyIds(longer.google.state, RUNTIME)).toContain(stranger.keyId);
+      expect(run.result.keys[0]!.keys.find((l) => l.keyId === stranger.keyId)!.detail).toContain(
+        "(the 72 h grace period)",
+      );
+    } finally {
+      await longer.google.close();
+    }
+  });
+
+  test("a key younger than the settle window is never deleted, whatever the grace period says", async () => {
+    const short = await startRotateWorld({ ...ROTATION, unmanagedKeyGraceHours: 1 });
+    try {
+      const made = short.time.now;
+      const stranger = short.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+      short.time.now += 2 * HOUR;
+      const early = await rotateInProcess(short, []);
+      expect(keyIds(short.google.state, RUNTIME)).toContain(stranger.keyId);
+      expect(early.result.keys[0]!.keys.find((l) => l.keyId === stranger.keyId)!.detail).toContain(
+        `left alone until ${iso(made + 12 * HOUR)}`,
+      );
+      short.time.now += 11 * HOUR;
+      await rotateInProcess(short, []);
+      expect(keyIds(short.google.state, RUNTIME)).not.toContain(stranger.keyId);
+    } finally {
+      await short.google.close();
+    }
+  });
+
+  test("a key a list shows but a read by its id does not find is not deleted: an answer that may lag is never taken for proof", async () => {
+    const stranger = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    world.time.now += 25 * HOUR;
+    world.google.failNext("iamKeys.get", {
+      status: 404,
+      body: googleError(404, "NOT_FOUND", `Service account key ${stranger.keyId} does not exist.`),
+    });
+    const run = await rotateInProcess(world, []);
+    expect(keyIds(world.google.state, RUNTIME)).toContain(stranger.keyId);
+    expect(world.google.requestsTo("iamKeys.delete")).toEqual([]);
+    expect(run.result.keys[0]!.keys.find((l) => l.keyId === stranger.keyId)).toMatchObject({
+      action: "unmanaged",
+      detail: expect.stringContaining("a read by its id does not find it"),
+    });
+    expect(run.result.exitCode).toBe(1);
+  });
+
+  test("an API key bound to the stack's account is deleted after the grace period; one only named like the kit's is an alarm, never deleted, --prune or not", async () => {
+    handMadeApiKey("gak-gemini-dev-by-hand", RUNTIME);
+    handMadeApiKey("gak-gemini-dev-unbound", undefined);
+    world.time.now += 25 * HOUR;
+    const run = await rotateInProcess(world, ["--prune"]);
+    const apiKeys = liveApiKeys(world.google.state);
+    expect(apiKeys).not.toContain("gak-gemini-dev-by-hand");
+    expect(apiKeys).toContain("gak-gemini-dev-unbound");
+    const lines = run.result.keys[1]!.keys;
+    expect(lines.find((l) => l.keyId === "gak-gemini-dev-unbound")).toMatchObject({
+      action: "unmanaged",
+      detail: expect.stringContaining(
+        "it is not bound to the stack's account, so the rotator never deletes it",
+      ),
+    });
+    expect(run.result.keys[1]!.alarms.map((a) => [a.reason, a.keyId])).toEqual([
+      ["UNMANAGED_KEY", "gak-gemini-dev-by-hand"],
+      ["UNMANAGED_KEY", "gak-gemini-dev-unbound"],
+    ]);
+    expect(run.result.keys[1]!.alarms[1]!.fix).toContain(
+      `gcloud services api-keys delete gak-gemini-dev-unbound --project ${PROJECT}`,
+    );
+    expect(run.result.keys[1]!.status).toBe("rotated");
+  });
+
+  test("a dry run says which it would delete, deletes nothing, and fails all the same", async () => {
+    const stranger = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    world.time.now += 25 * HOUR;
+    const run = await rotateInProcess(world, ["--dry-run"]);
+    expect(changes()).toEqual([]);
+    expect(run.result.keys[0]!.keys.find((l) => l.keyId === stranger.keyId)).toMatchObject({
+      action: "pruned",
+      detail: expect.stringContaining("would be deleted after the 24 h grace period"),
+    });
+    expect(run.result.exitCode).toBe(1);
+  });
+});
+
+describe("versions the rotator did not add are an alarm, and are never destroyed", () => {
+  test("a version someone added holding a key of their own: FOREIGN_VERSION while it is the newest, the key an alarm too, and neither is deleted while the version is enabled, past any grace period", async () => {
     const stranger = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
     world.google.state.secrets.get(KEY_SECRET)!.versions.push({
       number: 1,
@@ -458,18 +631,97 @@ describe("keys the rotator did not make", () => {
       data: Buffer.from(stranger.file),
     });
     const run = await rotateInProcess(world, []);
-    const lines = run.result.keys[0]!.keys;
-    expect(lines.find((l) => l.keyId === stranger.keyId)).toMatchObject({
-      action: "unmanaged",
-      detail: expect.stringContaining("--prune deletes it"),
-    });
-    expect(lines.find((l) => l.action === "unmanaged" && l.keyId === "")).toMatchObject({
-      version: 1,
-    });
+    expect(run.result.exitCode).toBe(1);
+    expect(run.result.keys[0]!.status).toBe("rotated");
+    expect(run.result.keys[0]!.alarms.map((a) => [a.reason, a.keyId ?? a.version])).toEqual([
+      ["UNMANAGED_KEY", stranger.keyId],
+      ["FOREIGN_VERSION", 1],
+    ]);
+    const foreign = run.result.keys[0]!.alarms[1]!;
+    expect(foreign.message).toBe(
+      `Version 1 of ${KEY_SECRET}, added 2026-11-02T00:00:00Z, is its newest and the rotator did not add it: consumers reading latest get a credential the rotator did not make and cannot vouch for.`,
+    );
+    expect(foreign.fix).toContain(
+      "The rotator never destroys it, since it may be someone's emergency fix",
+    );
+    expect(foreign.fix).toContain(
+      "gcloud secrets versions disable 1 --secret gak-runtime-key-dev --project acme-gemini-dev",
+    );
+    world.advance(3);
+    const later = await rotateInProcess(world, []);
+    // No longer the newest: no FOREIGN_VERSION; its key is still an alarm, and kept while the version is enabled.
+    expect(later.result.keys[0]!.alarms.map((a) => a.reason)).toEqual(["UNMANAGED_KEY"]);
+    expect(later.result.keys[0]!.keys.find((l) => l.keyId === stranger.keyId)!.detail).toContain(
+      "left alone while version 1, which the rotator did not add, is enabled: it may hold this key",
+    );
     expect(keyIds(world.google.state, RUNTIME)).toContain(stranger.keyId);
     expect(secretVersions(world, KEY_SECRET).map((v) => v.state)).toEqual(["ENABLED", "ENABLED"]);
   });
 
+  test("a version added over the rotator's newest is the alarm and left as it is; disabled, the next run makes a key of the rotator's at once", async () => {
+    await rotateInProcess(world, []);
+    world.advance(2);
+    const fix = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    const secret = world.google.state.secrets.get(KEY_SECRET)!;
+    secret.versions.push({
+      number: 2,
+      createTime: iso(world.time.now),
+      state: "ENABLED",
+      data: Buffer.from(fix.file),
+    });
+    world.time.now += HOUR;
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.status).toBe("current");
+    expect(run.result.keys[0]!.alarms.map((a) => a.reason)).toEqual([
+      "UNMANAGED_KEY",
+      "FOREIGN_VERSION",
+    ]);
+    expect(secretVersions(world, KEY_SECRET).map((v) => v.state)).toEqual(["ENABLED", "ENABLED"]);
+    secret.versions.find((v) => v.number === 2)!.state = "DISABLED";
+    const next = await rotateInProcess(world, []);
+    expect(next.result.keys[0]!.status).toBe("rotated");
+    expect(next.result.keys[0]!.keys[0]).toMatchObject({
+      action: "unmanaged",
+      version: 2,
+      detail:
+        "the newest version, which the rotator did not add, is disabled, so consumers reading latest get no key; a key of the rotator's is made now",
+    });
+    expect(secretVersions(world, KEY_SECRET).map((v) => v.state)).toEqual([
+      "ENABLED",
+      "DISABLED",
+      "ENABLED",
+    ]);
+  });
+
+  test("a version a list does not show yet is read by its number: the newest is never missed, and the key it may hold is kept", async () => {
+    await rotateInProcess(world, []);
+    world.advance(2);
+    const fix = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    const secret = world.google.state.secrets.get(KEY_SECRET)!;
+    secret.versions.push({
+      number: 2,
+      createTime: iso(world.time.now),
+      state: "ENABLED",
+      data: Buffer.from(fix.file),
+    });
+    world.time.now += 30 * HOUR;
+    // The list leaves version 2 out, as one that has not caught up does.
+    world.google.state.hooks.set("versions.list", () => {
+      const all = secret.versions;
+      secret.versions = all.filter((v) => v.number !== 2);
+      setImmediate(() => (secret.versions = all));
+    });
+    const run = await rotateInProcess(world, []);
+    expect(run.result.keys[0]!.alarms.map((a) => [a.reason, a.version])).toEqual([
+      ["UNMANAGED_KEY", undefined],
+      ["FOREIGN_VERSION", 2],
+    ]);
+    // Its key is past the grace period, but version 2 may hold it: kept.
+    expect(keyIds(world.google.state, RUNTIME)).toContain(fix.keyId);
+  });
+});
+
+describe("--prune, and keys of others", () => {
   test("with --prune they are deleted, and a version no key is recorded for is destroyed once the rotator's newer one is stored", async () => {
     const stranger = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
     world.google.state.secrets.get(KEY_SECRET)!.versions.push({
@@ -478,6 +730,7 @@ describe("keys the rotator did not make", () => {
       state: "ENABLED",
       data: Buffer.from(stranger.file),
     });
+    world.time.now += 13 * 3_600_000;
     const run = await rotateInProcess(world, ["--prune"]);
     expect(keyIds(world.google.state, RUNTIME)).not.toContain(stranger.keyId);
     expect(secretVersions(world, KEY_SECRET).map((v) => v.state)).toEqual(["DESTROYED", "ENABLED"]);
