@@ -313,6 +313,29 @@ describe("the documentation's links", () => {
   });
 });
 
+describe("the README's security claims", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## What is proven, and where"));
+  const rows = section
+    .slice(0, section.indexOf("\n## ", 4))
+    .split("\n")
+    .filter((l) => l.startsWith("| ") && !l.startsWith("| claim") && !l.startsWith("|---"));
+
+  test("each names a test file, and each test it quotes is in that file", () => {
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    for (const row of rows) {
+      const cell = row.split(" | ").pop()!;
+      const cited = [...cell.matchAll(/\]\(([^)]+)\)((?:[^[;|])*)/g)];
+      expect([row, cited.length > 0]).toEqual([row, true]);
+      for (const [, file, after] of cited) {
+        const text = readFileSync(join(ROOT, file!), "utf8");
+        for (const [, name] of after!.matchAll(/"([^"]+)"/g))
+          expect([file, name, text.includes(name!)]).toEqual([file, name, true]);
+      }
+    }
+  });
+});
+
 /** `SHOW_SAMPLES=1 npm run test:unit -- test/readme.test.ts` prints each sample, to paste into its page. */
 if (process.env.SHOW_SAMPLES) {
   test("prints the samples", async () => {
