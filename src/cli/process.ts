@@ -10,6 +10,8 @@ interface RunOptions {
    * process group of its own, so one Ctrl-C reaches it exactly once.
    */
   interruption?: Interruption;
+  /** Variables set for the program, on top of this process's environment, which it inherits. */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface RunResult {
