@@ -29,6 +29,8 @@ const LAYERS = {
   deploy: { paths: ["src/deploy/"], may: ["shared"], why: PEERS },
   bootstrap: { paths: ["src/bootstrap/"], may: ["shared"], why: PEERS },
   plan: { paths: ["src/plan/"], may: ["offline-plan", "shared"], why: PEERS },
+  // pulumi-tools runs where only the production dependencies are installed: shared modules only.
+  tools: { paths: ["src/tools/"], may: ["shared"], why: PEERS },
   google: {
     paths: ["src/google/"],
     may: ["shared"],

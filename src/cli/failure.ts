@@ -65,6 +65,7 @@ export type Reason =
   | "PULUMI_MISSING"
   | "PULUMI_FAILED"
   | "REQUEST_FAILED"
+  | "PINS_INVALID"
   | "INTERNAL";
 
 /** An expected failure: printed as its message and fix, never with a stack trace. */

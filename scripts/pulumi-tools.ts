@@ -1,0 +1,15 @@
+/**
+ * `npm run pulumi-tools -- check [options]`: the exact Pulumi CLI and plugins CI runs,
+ * pinned by SHA-256 in .github/pulumi-tools.json. Thin: the core is src/tools/. It runs where only
+ * the production dependencies are installed (npm ci --omit=dev), so it loads node's modules, execa
+ * and yaml, nothing else. Exit codes: see --help (src/cli/failure.ts declares them).
+ */
+
+import { dirname, resolve } from "node:path";
+import { runMain } from "../src/cli/main.ts";
+import { toolsMain } from "../src/tools/cli.ts";
+import { readOrUndefined } from "./runner.ts";
+
+const root = resolve(dirname(process.argv[1]!), "..");
+
+runMain("pulumi-tools", (ctx) => toolsMain(ctx, { root, files: { readText: readOrUndefined } }));
