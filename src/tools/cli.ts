@@ -9,6 +9,8 @@ import type { MainContext } from "../cli/main.ts";
 import { jsonText } from "../cli/output.ts";
 import { parseToolsArgs } from "./args.ts";
 import type { ToolsDeps } from "./deps.ts";
+import { installTools } from "./install.ts";
+import { pinTools } from "./pin.ts";
 import { cliPlatformOf, PIN_FILE, platformOf, toolName, type PinnedTool } from "./pins.ts";
 import { agreedPins, readProject } from "./project.ts";
 
@@ -16,14 +18,34 @@ const COMMAND = "pulumi-tools";
 /** GitHub's ubuntu runners. */
 const CI_PLATFORM = "linux-x64";
 
-export function toolsMain(ctx: MainContext, deps: ToolsDeps): Promise<number> {
+export async function toolsMain(ctx: MainContext, deps: ToolsDeps): Promise<number> {
   const options = parseToolsArgs(ctx.argv);
   if (options.subcommand === "help") {
     ctx.out(options.help);
-    return Promise.resolve(0);
+    return 0;
   }
   const pinFile = options.pins === undefined ? join(deps.root, PIN_FILE) : resolve(options.pins);
+  const say = (line: string) => ctx.err(`${line}\n`);
   const head = { ok: true, command: COMMAND, subcommand: options.subcommand };
+  if (options.subcommand === "install") {
+    const installed = await installTools({ dir: options.dir, pinFile }, deps, say);
+    ctx.out(options.json ? jsonText({ ...head, ...installed }) : `${installed.bin}\n`);
+    return 0;
+  }
+  if (options.subcommand === "pin") {
+    const pinned = await pinTools({ platform: options.platform, pinFile }, deps, say);
+    if (options.json) ctx.out(jsonText({ ...head, ...pinned }));
+    else {
+      for (const t of pinned.tools)
+        ctx.out(`${toolName(t)}  ${t.platform}  sha256 ${t.sha256}  (published ${t.published})\n`);
+      ctx.out(
+        pinned.written
+          ? `Wrote ${pinned.file}. Review the change (git diff) and commit it.\n`
+          : `${pinned.file} already held these; unchanged.\n`,
+      );
+    }
+    return 0;
+  }
   const project = readProject(deps, pinFile);
   const tools = agreedPins(project);
   // CI's platform always, and every other one a digest is listed for.
@@ -44,7 +66,7 @@ export function toolsMain(ctx: MainContext, deps: ToolsDeps): Promise<number> {
   const unpinned = platforms.filter((p) => tools.some((t) => !t.sha256[platformOf(t, p)]));
   if (options.json) ctx.out(jsonText({ ...head, file: project.source, tools: digests, unpinned }));
   else ctx.out(checkReport(project.source, tools, digests, unpinned));
-  return Promise.resolve(0);
+  return 0;
 }
 
 function checkReport(

@@ -1,7 +1,7 @@
 /**
  * The pin file, .github/pulumi-tools.json: the exact Pulumi CLI and resource plugins CI installs,
  * each tarball's SHA-256 per platform. Read and checked here against the versions the project names
- * (versions.ts), every problem at once.
+ * (versions.ts), every problem at once; `pin` rewrites it through `pinnedFile`.
  */
 
 import { badInput } from "../cli/failure.ts";
@@ -12,8 +12,11 @@ import { VERSION, type Wanted } from "./versions.ts";
 
 export const PIN_FILE = ".github/pulumi-tools.json";
 
+const COMMENT =
+  "The exact Pulumi CLI and resource plugins CI installs before it authenticates to Google (npm run pulumi-tools -- install), each tarball checked against its SHA-256 here before it is unpacked or run. The versions equal package.json's pulumi devDependency and package-lock.json's @pulumi/<plugin>; npm run pulumi-tools -- check says whether they do. A null sha256 is not pinned yet: an administrator with internet access runs npm run pulumi-tools -- pin --platform linux-x64, which downloads each tarball from get.pulumi.com, verifies it against Pulumi's published checksums and writes its SHA-256 here; that change is reviewed and committed like code. Never type or paste a checksum by hand.";
+
 /** The platforms the CLI is published for as a tarball, in its spelling (Windows has a zip). */
-const CLI_PLATFORMS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64"];
+export const CLI_PLATFORMS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64"];
 /** A plugin's spelling of each CLI platform: Go's architecture names. */
 const PLUGIN_PLATFORM: Record<string, string> = {
   "linux-x64": "linux-amd64",
@@ -51,6 +54,12 @@ export const platformOf = (tool: Tool, platform: string): string =>
 /** The CLI's spelling of a platform the tool's digests name: a plugin's linux-amd64 is linux-x64. */
 export const cliPlatformOf = (tool: Tool, key: string): string =>
   tool.kind === "cli" ? key : Object.keys(PLUGIN_PLATFORM).find((k) => PLUGIN_PLATFORM[k] === key)!;
+
+/** The tools the project runs, CLI first, as the pin file should name them. */
+export const wantedTools = (wanted: Wanted): Tool[] => [
+  { kind: "cli", name: "pulumi", version: wanted.cli },
+  ...wanted.plugins.map((p) => ({ kind: "resource" as const, ...p })),
+];
 
 /** The pin file's fields, or bad input when it is missing or not a JSON object. */
 export function readPins(text: string | undefined, source: string): Record<string, unknown> {
@@ -154,3 +163,44 @@ function entry(
     ? undefined
     : { kind, name, at, version: version as string, sha256 };
 }
+
+/**
+ * The pin file with the project's versions and `digests` (each tool's SHA-256, CLI first) on
+ * `platform`. Another platform's digest stays while its tool's version does not change, and becomes
+ * null when it does: it vouched for the other version's tarball. The $comment is kept.
+ */
+export function pinnedFile(
+  pins: Record<string, unknown>,
+  tools: Tool[],
+  digests: string[],
+  platform: string,
+): Record<string, unknown> {
+  const old = [record(pins.cli), ...(Array.isArray(pins.plugins) ? pins.plugins : []).map(record)];
+  const pinned = tools.map((tool, i) => {
+    const before =
+      tool.kind === "cli"
+        ? old[0]
+        : old.slice(1).find((p) => p?.kind === tool.kind && p?.name === tool.name);
+    const platforms = tool.kind === "cli" ? CLI_PLATFORMS : PLUGIN_PLATFORMS;
+    const sha256: Record<string, string | null> = {};
+    for (const [key, digest] of Object.entries(record(before?.sha256) ?? {}))
+      if (platforms.includes(key))
+        sha256[key] =
+          before?.version === tool.version && typeof digest === "string" && SHA256.test(digest)
+            ? digest
+            : null;
+    sha256[platformOf(tool, platform)] = digests[i]!;
+    return tool.kind === "cli"
+      ? { version: tool.version, sha256 }
+      : { kind: tool.kind, name: tool.name, version: tool.version, sha256 };
+  });
+  return {
+    $comment: typeof pins.$comment === "string" ? pins.$comment : COMMENT,
+    cli: pinned[0],
+    plugins: pinned.slice(1),
+  };
+}
+
+/** The pin file's text: 2-space JSON and a newline, the layout it is committed in. */
+export const pinText = (pins: Record<string, unknown>): string =>
+  `${JSON.stringify(pins, null, 2)}\n`;

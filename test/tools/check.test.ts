@@ -5,7 +5,8 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readOrUndefined } from "../../scripts/runner.ts";
+import { localFiles } from "../../scripts/local-files.ts";
+import { runProcess } from "../../scripts/runner.ts";
 import { toolsMain } from "../../src/tools/cli.ts";
 import { wantedVersions } from "../../src/tools/versions.ts";
 import { inProcess } from "../helpers/in-process.ts";
@@ -31,7 +32,8 @@ const tools = (args: string[]) => {
   const env = cleanEnv();
   return inProcess(
     "pulumi-tools",
-    (c) => toolsMain(c, { root: ROOT, files: { readText: readOrUndefined } }),
+    (c) =>
+      toolsMain(c, { root: ROOT, env, platform: "linux-x64", run: runProcess, files: localFiles }),
     args,
     env,
   );
@@ -156,8 +158,12 @@ describe("npm run pulumi-tools -- check", () => {
 
 describe("the command line", () => {
   test.each([
-    [[], "Which subcommand: check?"],
-    [["list"], `"list" is not a subcommand (check).`],
+    [[], "Which subcommand: check, pin or install?"],
+    [["list"], `"list" is not a subcommand (check, pin, install).`],
+    [["check", "--dir", "x"], "--dir is an option of install, not of check."],
+    [["install", "--platform", "linux-x64", "--dir", "x"], "--platform is an option of pin"],
+    [["install"], "install needs --dir DIR"],
+    [["pin", "--platform", "windows-x64"], `--platform "windows-x64" is not a platform`],
     [["check", "extra"], `check takes no "extra".`],
     [["check", "--nope"], "Unknown option '--nope'."],
   ])("%j is a usage error, exit 2", async (args, said) => {
@@ -167,8 +173,10 @@ describe("the command line", () => {
   });
 
   test.each([
-    [[], /^Usage: npm run pulumi-tools -- check/],
-    [["check"], /^Usage: npm run pulumi-tools -- check \[--pins FILE\]/],
+    [[], /^Usage: npm run pulumi-tools -- <check\|pin\|install>/],
+    [["check"], /^Usage: npm run pulumi-tools -- check /],
+    [["pin"], /^Usage: npm run pulumi-tools -- pin [\s\S]*The administrator's step/],
+    [["install"], /^Usage: npm run -s pulumi-tools -- install --dir DIR[\s\S]*>> "\$GITHUB_PATH"/],
   ])("--help after %j prints that page, exit 0", async (args, page) => {
     const r = await tools([...args, "--help"]);
     expect(r.code).toBe(0);
