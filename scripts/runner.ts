@@ -12,6 +12,7 @@ export const runProcess: Run = async (file, args, options = {}) => {
     reject: false,
     input: options.input,
     stdin: options.input === undefined ? "ignore" : undefined,
+    env: options.env,
     stripFinalNewline: false,
     // See RunOptions.interruption: a process group of its own, and no SIGKILL after an interrupt.
     detached: interruptible,

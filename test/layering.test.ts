@@ -90,6 +90,25 @@ describe("what each command loads", () => {
     },
   );
 
+  test("pulumi-tools reaches only its own files, shared modules, and execa and yaml among the packages, so it runs where only production dependencies are installed (npm ci --omit=dev)", () => {
+    const r = reach("scripts/pulumi-tools.ts");
+    expect(r.files).toContain("src/tools/cli.ts");
+    expect(r.packages.has("execa")).toBe(true);
+    expect(
+      r.files.filter(
+        (f) =>
+          !/^scripts\/(pulumi-tools|runner|local-files)\.ts$|^src\/(tools|cli|config)\/|^src\/(json|naming)\.ts$/.test(
+            f,
+          ),
+      ),
+    ).toEqual([]);
+    expect([...r.packages.keys()].filter((name) => !["execa", "yaml"].includes(name))).toEqual([]);
+    for (const command of COMMANDS)
+      expect(
+        reach(`scripts/${command}.ts`).files.filter((f) => f.startsWith("src/tools/")),
+      ).toEqual([]);
+  });
+
   test("verify's identities are loaded on demand, and each is followed too", () => {
     const files = reach("scripts/verify.ts").files;
     for (const identity of ["adc", "api-key", "impersonate", "oauth", "service-account"])

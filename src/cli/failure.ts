@@ -68,6 +68,11 @@ export type Reason =
   | "PULUMI_MISSING"
   | "PULUMI_FAILED"
   | "REQUEST_FAILED"
+  | "PINS_INVALID"
+  | "NOT_PINNED"
+  | "CHECKSUM_MISMATCH"
+  | "DOWNLOAD_FAILED"
+  | "INSTALL_FAILED"
   | "INTERNAL";
 
 /** An expected failure: printed as its message and fix, never with a stack trace. */

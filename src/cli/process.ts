@@ -12,6 +12,8 @@ interface RunOptions {
   interruption?: Interruption;
   /** Stops the program after this long: a run that was stopped ends with exit code 124 and says so on stderr. */
   timeoutMs?: number;
+  /** Variables set for the program, on top of this process's environment, which it inherits. */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface RunResult {

@@ -2,7 +2,7 @@
 
 import { Failure } from "../../src/cli/failure.ts";
 import { stackOutputJson, type Runner } from "../../src/cli/stack-outputs.ts";
-import { outputRunner } from "../../scripts/runner.ts";
+import { outputRunner, runProcess } from "../../scripts/runner.ts";
 
 /** Runs this Node in place of `pulumi`, with a script that never ends. */
 const hanging =
@@ -28,4 +28,13 @@ test("a program that answers in time is read whole", async () => {
   const run = outputRunner(30_000);
   const result = await run(process.execPath, ["-e", 'process.stdout.write(\'{"project":"p"}\')']);
   expect(result).toMatchObject({ exitCode: 0, stdout: '{"project":"p"}' });
+});
+
+test("a program run with env gets those variables on top of this process's environment", async () => {
+  const result = await runProcess(
+    process.execPath,
+    ["-e", "process.stdout.write(`${process.env.GAK_ADDED} ${process.env.PATH === undefined}`)"],
+    { env: { GAK_ADDED: "yes" } },
+  );
+  expect(result).toMatchObject({ exitCode: 0, stdout: "yes false" });
 });
