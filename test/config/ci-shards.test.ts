@@ -5,6 +5,8 @@
  * governed by two. Stack files are written in memory, as committed files would be.
  */
 
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseCiConfig } from "../../src/config/ci.ts";
 import { ciServiceAccounts } from "../../src/config/ci-shards.ts";
 import { checkAnyStack } from "../../src/config/any-stack.ts";
@@ -15,6 +17,7 @@ import { FLEET_LIMITS } from "../../src/naming.ts";
 import { buildCiStack } from "../../src/program.ts";
 import { CI_INVOKES } from "../helpers/fake-cloud.ts";
 import { runMocked } from "../helpers/mocks.ts";
+import { ROOT } from "../helpers/verify-cli.ts";
 import {
   ciText,
   committedTexts,
@@ -272,5 +275,29 @@ describe("several CI stacks, each in its own CI project, governing their own env
     const expected = `is in the CI stack's workload identity pool actions-eu (ci.poolId in stacks/Pulumi.ci-eu.yaml)`;
     expect(checkEnvironment(reader, "dev")).toEqual([expect.stringContaining(expected)]);
     expect(lines(checkCiStack(reader, "ci"))).toEqual([expect.stringContaining(expected)]);
+  });
+});
+
+describe("docs/ci.md's limits table", () => {
+  const doc = readFileSync(join(ROOT, "docs", "ci.md"), "utf8");
+  const section = doc.slice(doc.indexOf("## Many environments: limits and shards"));
+  const rows = section.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| Google's"));
+
+  test.each(Object.entries(FLEET_LIMITS))(
+    "states %s with naming.ts's value, kind and every source it cites",
+    (_name, limit) => {
+      const urls = limit.source.match(/https:\/\/[^\s;)]+/g)!;
+      const value = limit.value.toLocaleString("en-US");
+      const cells = rows
+        .filter((r) => urls.every((u) => r.includes(u)))
+        .map((r) => r.split(" | "))
+        .filter((c) => c[1] === value || c[1]!.startsWith(`${value} `));
+      expect(cells.map((c) => c[2])).toEqual([limit.kind]);
+    },
+  );
+
+  test("shows the quota refusal exactly as the check prints it for 34 environments", () => {
+    const [line] = lines(checkCiStack(memoryReader(fleet(34)), "ci"));
+    expect(section).toContain(`\n${line!}\n`);
   });
 });
