@@ -64,8 +64,9 @@ async function withOneMore(name: string, from: "dev" | "staging", previewed: boo
 
 describe("applying the CI stack for one new environment", () => {
   test.each([
-    ["qa", "staging", false, "keyless, not previewed"],
-    ["sandbox", "dev", true, "with keys and an API key, previewed"],
+    // Keyless and not previewed; keyed, with an API key, and previewed.
+    ["qa", "staging", false],
+    ["sandbox", "dev", true],
   ] as const)(
     "adding %s (%s's copy) leaves every resource of the other environments and of the platform as it was, and adds only its own",
     async (name, from, previewed) => {
