@@ -160,6 +160,13 @@ function checkOtherProjects(
     if (project !== undefined) projects.set(project, e.name);
   }
   for (const e of self.environments) {
+    if (other.project !== undefined && e.config.project === other.project)
+      p.add(
+        `ci.environments.${e.name}`,
+        e.config.project,
+        `deploys to the CI project of ${other.stackFile}; CI's accounts and state must live apart from what CI deploys`,
+        `Deploy ${e.name} to a project of its own (gcp:project in stacks/Pulumi.${e.name}.yaml).`,
+      );
     const theirs = projects.get(e.config.project);
     if (theirs !== undefined)
       p.add(

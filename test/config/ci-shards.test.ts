@@ -263,6 +263,14 @@ describe("several CI stacks, each in its own CI project, governing their own env
     ]);
   });
 
+  test("an environment in another CI stack's CI project is refused", () => {
+    const texts = twoShards();
+    texts["eu-prod"] = texts["eu-prod"]!.replace("acme-gemini-eu-prod", "acme-gemini-ci");
+    expect(lines(checkCiStack(memoryReader(texts), "ci-eu"))).toEqual([
+      `[ci.environments.eu-prod] "acme-gemini-ci" deploys to the CI project of stacks/Pulumi.ci.yaml; CI's accounts and state must live apart from what CI deploys. Deploy eu-prod to a project of its own (gcp:project in stacks/Pulumi.eu-prod.yaml).`,
+    ]);
+  });
+
   test("no member list may name another CI stack's pool, which admits the repository's jobs too", () => {
     const texts = twoShards({ ci: { poolId: "actions-eu" } });
     const member =
