@@ -48,15 +48,15 @@ export function checkServiceAccountQuota(
   p: Problems,
   environments: readonly CiEnvironment[],
   quota: number,
-  project: string,
+  project: string | undefined,
 ): void {
   const n = ciServiceAccounts(environments);
   if (n.total <= quota) return;
   p.add(
     "ci.environments",
     `${n.deployers} environments (${n.previewers} previewed, ${n.rotators} with keys)`,
-    `need ${n.total} service accounts in the CI project ${project} (${n.deployers} deployers, ${n.previewers} previewers for ci.previews, ${n.rotators} rotators for stacks that declare keys); its quota is ${quota} (ci.serviceAccountQuota; IAM's default is ${QUOTA.value} a project, ${QUOTA_SOURCE}), so the up would fail partway once it is reached`,
-    `Move environments to another CI stack, a stack file of its own that sets gemini-access-kit:ci in a CI project of its own (${SHARDS_DOC}), until this one needs at most ${quota}; or, if ${project}'s quota was raised, set ci.serviceAccountQuota to it.`,
+    `need ${n.total} service accounts in the CI project${project === undefined ? "" : ` ${project}`} (${n.deployers} deployers, ${n.previewers} previewers for ci.previews, ${n.rotators} rotators for stacks that declare keys); its quota is ${quota} (ci.serviceAccountQuota; IAM's default is ${QUOTA.value} a project, ${QUOTA_SOURCE}), so the up would fail partway once it is reached`,
+    `Move environments to another CI stack, a stack file of its own that sets gemini-access-kit:ci in a CI project of its own (${SHARDS_DOC}), until this one needs at most ${quota}; or, if ${project ?? "the CI project"}'s quota was raised, set ci.serviceAccountQuota to it.`,
   );
 }
 

@@ -241,7 +241,7 @@ export function parseCiConfig(
     );
   checkGithubEnvironments(p, environments);
   checkSharedProjects(p, environments);
-  checkServiceAccountQuota(p, environments, quota, project ?? "");
+  checkServiceAccountQuota(p, environments, quota, project);
   checkOtherShards(
     p,
     {

@@ -63,7 +63,9 @@ export function loadConfig(): StackConfig {
   return checkAnyStack(raw, {
     stack,
     secretKeys: secretKeys(Object.keys(raw)),
-    readStack: Object.assign(committedStack, { names: () => committedStackNames(process.cwd()) }),
+    readStack: Object.assign((name: string) => committedStack(name), {
+      names: () => committedStackNames(process.cwd()),
+    }),
     secretsProvider: own?.secretsProvider,
     encrypted: own?.encrypted,
   });
