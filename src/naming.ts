@@ -143,14 +143,90 @@ export function memberSlug(member: string): string {
   return member.replace(/[^A-Za-z0-9@._-]/g, "-");
 }
 
+/** One of Google's limits or quotas the admin plane can run into, with where Google states it. */
+export interface GoogleLimit {
+  value: number;
+  /** What is counted, and within what. */
+  counts: string;
+  /** A quota Google raises on request (per project), or a limit it never changes. */
+  kind: "quota" | "limit";
+  /** Google's page that states it, and the entry there. */
+  source: string;
+}
+
 /**
- * IAM Conditions' limits (cloud.google.com/iam/quotas, "IAM Conditions"; the same figures in
- * cloud.google.com/iam/docs/conditions-overview, "Limitations"): a condition's expression holds at
- * most 12 logical operators, and one allow policy holds at most 20 bindings of the same role and
- * principal that differ only in their condition. A setIamPolicy past either fails with
- * INVALID_ARGUMENT, so the config check refuses a stack that would need more.
+ * The limits and quotas a CI stack's resources count against, each with its source. What each
+ * environment costs against them, and why only the first binds as environments are added, is in
+ * docs/ci.md ("Many environments: limits and shards"), which shows this table.
  */
-export const IAM_CONDITION_LIMITS = { logicalOperators: 12, bindingsPerRoleAndMember: 20 } as const;
+export const FLEET_LIMITS = {
+  serviceAccountsPerProject: {
+    value: 100,
+    counts: "service accounts in one project",
+    kind: "quota",
+    source:
+      'https://cloud.google.com/iam/quotas (Quotas, Service accounts); https://cloud.google.com/iam/docs/service-accounts-create ("each project can have up to 100 service accounts", raised on request)',
+  },
+  customRolesPerProject: {
+    value: 300,
+    counts: "custom roles in one project",
+    kind: "limit",
+    source: "https://cloud.google.com/iam/quotas (Limits, Custom roles for a project)",
+  },
+  principalsPerAllowPolicy: {
+    value: 1500,
+    counts:
+      "principals in all role bindings of one allow policy, every occurrence counted (one principal in 50 bindings counts 50), at most 250 of them Google groups",
+    kind: "limit",
+    source:
+      "https://cloud.google.com/iam/docs/policies (Limits on all principals); https://cloud.google.com/iam/docs/reference/rest/v1/Policy (bindings)",
+  },
+  logicalOperatorsPerCondition: {
+    value: 12,
+    counts: "logical operators in one condition expression",
+    kind: "limit",
+    source:
+      "https://cloud.google.com/iam/quotas (IAM Conditions); https://cloud.google.com/iam/docs/conditions-overview (Limitations)",
+  },
+  bindingsPerRoleAndMember: {
+    value: 20,
+    counts:
+      "role bindings of one role and one principal in one allow policy that differ only in their condition",
+    kind: "limit",
+    source:
+      "https://cloud.google.com/iam/quotas (IAM Conditions); https://cloud.google.com/iam/docs/conditions-overview (Limitations)",
+  },
+  providerConditionCharacters: {
+    value: 4096,
+    counts: "characters in a Workload Identity pool provider's attribute condition",
+    kind: "limit",
+    source:
+      "https://cloud.google.com/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools.providers (attributeCondition)",
+  },
+  workloadIdentityWritesPerMinute: {
+    value: 60,
+    counts: "Workload Identity Federation write requests per project per minute",
+    kind: "quota",
+    source: "https://cloud.google.com/iam/quotas (Quotas, Workload Identity Federation)",
+  },
+  bucketCreationsPerSecond: {
+    value: 0.5,
+    counts: "bucket creations and deletions per project per second (about one every two seconds)",
+    kind: "limit",
+    source: "https://cloud.google.com/storage/quotas (Buckets)",
+  },
+} as const satisfies Record<string, GoogleLimit>;
+
+/**
+ * IAM Conditions' limits (FLEET_LIMITS): a condition's expression holds at most 12 logical
+ * operators, and one allow policy holds at most 20 bindings of the same role and principal that
+ * differ only in their condition. A setIamPolicy past either fails with INVALID_ARGUMENT, so the
+ * config check refuses a stack that would need more.
+ */
+export const IAM_CONDITION_LIMITS = {
+  logicalOperators: FLEET_LIMITS.logicalOperatorsPerCondition.value,
+  bindingsPerRoleAndMember: FLEET_LIMITS.bindingsPerRoleAndMember.value,
+} as const;
 
 /** The logical operators (`&&`, `||`, `!`) of a CEL expression, outside its string literals. */
 export function logicalOperators(expression: string): number {

@@ -2,9 +2,10 @@
 
 import { stackFileName } from "../cli/stacks.ts";
 import { parseCiConfig } from "./ci.ts";
-import { committedCi } from "./committed-ci.ts";
+import { ciContext } from "./committed-ci.ts";
 import type { CiParseContext } from "./context.ts";
 import { isCiStack, type RawConfig } from "./decode.ts";
+import { NAMESPACE } from "./keys.ts";
 import { parseConfig } from "./parse.ts";
 import { ConfigError, type Problem } from "./problems.ts";
 import type { CiConfig, KitConfig } from "./types.ts";
@@ -21,14 +22,18 @@ function parseAnyStack(
     const { config, problems } = parseCiConfig(raw, ctx);
     return { config: config && { kind: "ci", config }, problems };
   }
-  // An environment's own check judges its members against the committed CI stack's pool too.
-  const ci = committedCi(ctx.readStack);
+  // An environment's own check judges its members against the committed CI stacks' pools too.
+  const ci = ciContext(ctx.stack, ctx.readStack, raw[`${NAMESPACE}:foundation`]);
   const { config, problems } = parseConfig(raw, {
     ...ctx,
-    ciPool: ci && { poolId: ci.poolId, stackFile: ci.stackFile },
-    previewedBy: ci?.previews.includes(ctx.stack) ? ci.stackFile : undefined,
+    ciPool: ci.ciPool,
+    previewedBy: ci.previewedBy,
   });
-  return { config: config && { kind: "environment", config }, problems };
+  const all = [...problems, ...ci.problems];
+  return {
+    config: all.length === 0 ? config && { kind: "environment", config } : undefined,
+    problems: all,
+  };
 }
 
 /** The same, or a ConfigError listing every problem. */

@@ -7,6 +7,7 @@
 import { probeAccount } from "../default-account.ts";
 import { stackFileName } from "../cli/stacks.ts";
 import { ACCOUNT_ID, BUCKET, GIT_NAME, type NameRule } from "../naming.ts";
+import { defaultRotationEnvironment, poolOf, type CommittedCi } from "./committed-ci.ts";
 import type { CiParseContext } from "./context.ts";
 import { NAMESPACE } from "./keys.ts";
 import { parseConfig } from "./parse.ts";
@@ -70,6 +71,8 @@ export function environment(
       previews: readonly string[];
       /** The pool's id; undefined when it is itself wrong (already reported). */
       poolId?: string;
+      /** The other committed CI stacks' pools, which admit this repository's jobs too. */
+      otherPools: readonly CommittedCi[];
     };
   },
 ): CiEnvironment | undefined {
@@ -100,7 +103,7 @@ export function environment(
       `${path}.rotationEnvironment`,
       entry.rotationEnvironment,
       "Name the GitHub environment.",
-    ) ?? `${githubEnvironment ?? name}-rotation`,
+    ) ?? defaultRotationEnvironment(githubEnvironment ?? name),
     GIT_NAME,
     "Name the GitHub environment of the rotation job.",
   );
@@ -126,7 +129,10 @@ export function environment(
     ciPool:
       ctx.ci.poolId === undefined
         ? undefined
-        : { poolId: ctx.ci.poolId, stackFile: ctx.stackFile ?? stackFileName(ctx.stack) },
+        : poolOf(
+            { poolId: ctx.ci.poolId, stackFile: ctx.stackFile ?? stackFileName(ctx.stack) },
+            ctx.ci.otherPools,
+          ),
     governing:
       ctx.ci.grantable === undefined
         ? undefined

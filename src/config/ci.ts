@@ -15,7 +15,8 @@ import {
   WORKLOAD_IDENTITY_ID,
 } from "../naming.ts";
 import { checked, checkGithubEnvironments, environment } from "./ci-environment.ts";
-import { ciPoolId } from "./committed-ci.ts";
+import { checkOtherShards, checkServiceAccountQuota, serviceAccountQuota } from "./ci-shards.ts";
+import { ciPoolId, committedCiStacks } from "./committed-ci.ts";
 import { checkSharedProjects } from "./shared-projects.ts";
 import type { CiParseContext } from "./context.ts";
 import { checkKeys, type RawConfig } from "./decode.ts";
@@ -37,6 +38,7 @@ const FIELDS = [
   "environments",
   "poolId",
   "providerId",
+  "serviceAccountQuota",
 ] as const;
 const NUMERIC_ID = /^\d{1,20}$/;
 const WORKFLOW = /^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/;
@@ -189,6 +191,9 @@ export function parseCiConfig(
     "Choose another provider id.",
   );
   const keyRingId = `${prefix}-state`;
+  const quota = serviceAccountQuota(p, entry.serviceAccountQuota);
+  // The other committed CI stacks: shards of one admin plane, which must not meet (ci-shards.ts).
+  const others = committedCiStacks(ctx.readStack).filter((c) => c.stack !== ctx.stack);
 
   const listed = p.record("ci.environments", entry.environments, fix);
   const environmentsKnown =
@@ -226,6 +231,7 @@ export function parseCiConfig(
             bucketPrefix,
             previews,
             poolId,
+            otherPools: others,
             ids:
               ids[0] !== undefined && ids[1] !== undefined
                 ? { repositoryId: ids[0], repositoryOwnerId: ids[1] }
@@ -235,6 +241,20 @@ export function parseCiConfig(
     );
   checkGithubEnvironments(p, environments);
   checkSharedProjects(p, environments);
+  checkServiceAccountQuota(p, environments, quota, project);
+  checkOtherShards(
+    p,
+    {
+      stackFile,
+      project,
+      poolId,
+      bucketPrefix,
+      listed: Object.keys(listed ?? {}),
+      environments,
+    },
+    others,
+    ctx.readStack,
+  );
   p.collapseDerived({ path: "namePrefix", value: prefix, other: "the environments' names" });
 
   const [repositoryId, repositoryOwnerId] = ids;

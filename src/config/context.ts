@@ -4,7 +4,7 @@
  */
 
 import type { CiPool } from "./members.ts";
-import type { StackFile } from "./stack-file.ts";
+import type { StackReader } from "./stack-file.ts";
 
 export interface ParseContext {
   stack: string;
@@ -40,6 +40,9 @@ export interface ParseContext {
 
 /** The CI stack's check: it also reads the stack file of each environment it governs. */
 export interface CiParseContext extends Omit<ParseContext, "governing"> {
-  /** An environment stack's committed file, by stack name; undefined when there is none. */
-  readStack: (stack: string) => StackFile | undefined;
+  /**
+   * A committed stack file, by stack name; undefined when there is none. When it also lists the
+   * committed stacks, the checks read every CI stack among them.
+   */
+  readStack: StackReader;
 }

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkAnyStack, type StackConfig } from "./any-stack.ts";
 import type { RawConfig } from "./decode.ts";
-import { readStackFile, type StackFile } from "./stack-file.ts";
+import { committedStackNames, readStackFile, type StackFile } from "./stack-file.ts";
 
 export { parseConfig } from "./parse.ts";
 export type { RawConfig } from "./decode.ts";
@@ -63,7 +63,9 @@ export function loadConfig(): StackConfig {
   return checkAnyStack(raw, {
     stack,
     secretKeys: secretKeys(Object.keys(raw)),
-    readStack: committedStack,
+    readStack: Object.assign((name: string) => committedStack(name), {
+      names: () => committedStackNames(process.cwd()),
+    }),
     secretsProvider: own?.secretsProvider,
     encrypted: own?.encrypted,
   });

@@ -94,7 +94,7 @@ export const CONFIG_KEYS = {
   ci: {
     kind: "object",
     description:
-      "Makes this the CI stack, applied by an administrator: repository, repositoryId, repositoryOwnerId, deployBranch, deployWorkflow, rotateWorkflow, location, stateBucketPrefix, grantableRoles, previews, environments, poolId, providerId.",
+      "Makes this the CI stack, applied by an administrator: repository, repositoryId, repositoryOwnerId, deployBranch, deployWorkflow, rotateWorkflow, location, stateBucketPrefix, grantableRoles, previews, environments, poolId, providerId, serviceAccountQuota.",
   },
 } as const satisfies Record<string, KeyDeclaration>;
 

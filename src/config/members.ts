@@ -23,6 +23,8 @@ export interface CiPool {
   poolId: string;
   /** The CI stack's file, for messages. */
   stackFile: string;
+  /** The pools of the repository's other CI stacks, whose trust admits its jobs as well. */
+  others?: readonly { poolId: string; stackFile: string }[];
 }
 
 /** What a list of members is resolved and judged with, besides IAM's own forms. */
@@ -105,15 +107,17 @@ function parseMember(
     );
     return undefined;
   }
-  if (
-    ciPool !== undefined &&
-    FEDERATED.test(value) &&
-    value.includes(`/workloadIdentityPools/${ciPool.poolId}/`)
-  ) {
+  const pool =
+    ciPool === undefined || !FEDERATED.test(value)
+      ? undefined
+      : [ciPool, ...(ciPool.others ?? [])].find((c) =>
+          value.includes(`/workloadIdentityPools/${c.poolId}/`),
+        );
+  if (pool !== undefined) {
     p.add(
       path,
       value,
-      `is in the CI stack's workload identity pool ${ciPool.poolId} (ci.poolId in ${ciPool.stackFile}), which admits this repository's workflow jobs: every pull request (or every job of the repository) could then ${grant}`,
+      `is in the CI stack's workload identity pool ${pool.poolId} (ci.poolId in ${pool.stackFile}), which admits this repository's workflow jobs: every pull request (or every job of the repository) could then ${grant}`,
       "Name the people, groups or accounts that need it instead; CI's own accounts get what they need from the CI stack.",
     );
     return undefined;

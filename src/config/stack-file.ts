@@ -6,9 +6,10 @@
  */
 
 import { readTextFile } from "../cli/input-file.ts";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Failure } from "../cli/failure.ts";
-import { stackFileName } from "../cli/stacks.ts";
+import { stackFileName, stackNames } from "../cli/stacks.ts";
 import { parseYaml } from "../cli/yaml.ts";
 import { record } from "../json.ts";
 import { NAMESPACE } from "./keys.ts";
@@ -113,12 +114,28 @@ export function readStackFile(root: string, stack: string): StackFile {
   return parseStackFile(readTextFile(stackFilePath(root, stack)), stackFileName(stack));
 }
 
-/** Reads committed stack files by name from `root`, through `readFile`; undefined for one that does not exist. */
-export function stackReader(
-  root: string,
-  readFile: (path: string) => string,
-): (stack: string) => StackFile | undefined {
-  return (stack) => {
+/**
+ * Committed stack files by name; undefined for one that does not exist. A reader that can list the
+ * folder also says which stacks are committed (`names`): the checks then find every CI stack among
+ * them, not only stacks/Pulumi.ci.yaml.
+ */
+export type StackReader = ((stack: string) => StackFile | undefined) & {
+  names?: () => string[];
+};
+
+/** The stacks committed under `root` (stacks/Pulumi.<name>.yaml); none when there is no stacks/. */
+export function committedStackNames(root: string): string[] {
+  try {
+    return stackNames(readdirSync(join(root, "stacks")));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+}
+
+/** Reads committed stack files by name from `root`, through `readFile`, and lists them from the folder. */
+export function stackReader(root: string, readFile: (path: string) => string): StackReader {
+  const read = (stack: string) => {
     let text: string;
     try {
       text = readFile(stackFilePath(root, stack));
@@ -128,4 +145,5 @@ export function stackReader(
     }
     return parseStackFile(text, stackFileName(stack));
   };
+  return Object.assign(read, { names: () => committedStackNames(root) });
 }
