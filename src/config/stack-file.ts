@@ -135,15 +135,23 @@ export function committedStackNames(root: string): string[] {
 
 /** Reads committed stack files by name from `root`, through `readFile`, and lists them from the folder. */
 export function stackReader(root: string, readFile: (path: string) => string): StackReader {
+  // One reader serves one command: each file is read and parsed once, however many stacks' checks
+  // ask for it (every environment's check reads every CI stack file).
+  const parsed = new Map<string, StackFile | undefined>();
+  let listed: string[] | undefined;
   const read = (stack: string) => {
+    if (parsed.has(stack)) return parsed.get(stack);
     let text: string;
     try {
       text = readFile(stackFilePath(root, stack));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      parsed.set(stack, undefined);
+      return undefined;
     }
-    return parseStackFile(text, stackFileName(stack));
+    const file = parseStackFile(text, stackFileName(stack));
+    parsed.set(stack, file);
+    return file;
   };
-  return Object.assign(read, { names: () => committedStackNames(root) });
+  return Object.assign(read, { names: () => (listed ??= committedStackNames(root)) });
 }
