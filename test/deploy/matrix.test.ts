@@ -4,12 +4,11 @@
  */
 
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readFileSync } from "node:fs";
 import { COORDINATES_FILE, parseCoordinates } from "../../src/ci-coordinates.ts";
-import { commandContext, runCommand } from "../../src/cli/main.ts";
 import { MATRIX_LIMIT, WAVE_JOBS } from "../../src/deploy/matrix.ts";
-import { CI_MATRIX_HELP, ciMatrixMain } from "../../src/deploy/matrix-cli.ts";
+import { CI_MATRIX_HELP } from "../../src/deploy/matrix-cli.ts";
+import { ciMatrix, committed, type Matrices } from "../helpers/ci-matrix.ts";
 import { committedCi } from "../../src/config/committed-ci.ts";
 import { readStackFile, stackReader } from "../../src/config/stack-file.ts";
 import { committedCiStack } from "../helpers/fixtures.ts";
@@ -21,64 +20,6 @@ import {
   fleetFiles,
 } from "../helpers/fleet.ts";
 import { ROOT } from "../helpers/verify-cli.ts";
-
-type Files = Record<string, string | undefined>;
-
-/** The committed file at `path` (from the project's root), or undefined. */
-function committed(path: string): string | undefined {
-  try {
-    return readFileSync(join(ROOT, path), "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-/** The command over the committed files with `changes` on top (undefined removes a file), or over `files` alone. */
-async function matrix(argv: string[], changes: Files = {}, only?: Files) {
-  const read = (path: string) =>
-    path in (only ?? changes) ? (only ?? changes)[path] : only ? undefined : committed(path);
-  const stacks = new Set([
-    ...(only ? [] : readdirSync(join(ROOT, "stacks"))),
-    ...Object.keys(only ?? changes).flatMap((p) => (p.startsWith("stacks/") ? [p.slice(7)] : [])),
-  ]);
-  let stdout = "";
-  let stderr = "";
-  const ctx = commandContext(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  const code = await runCommand(
-    "ci-matrix",
-    (c) =>
-      ciMatrixMain(c, {
-        root: "/project",
-        listStacks: () => [...stacks].filter((f) => read(`stacks/${f}`) !== undefined),
-        readText: (path) => read(relative("/project", path)),
-      }),
-    ctx,
-  );
-  return {
-    code,
-    stdout,
-    stderr,
-    json: stdout.startsWith("{") ? (JSON.parse(stdout) as Matrices) : undefined,
-  };
-}
-
-interface Entry {
-  stack: string;
-  environment?: string;
-  service_account: string;
-  workload_identity_provider: string;
-  backend?: string;
-}
-interface Matrices {
-  event: string;
-  waves?: {
-    wave: number;
-    stacks: string[];
-    chunks: { up: { include: Entry[] }; rotate: { include: Entry[] } }[];
-  }[];
-  previews?: { include: Entry[] };
-  chunks?: { include: Entry[] }[];
-}
 
 const account = (role: string, env: string) =>
   `gak-${role}-${env}@acme-gemini-ci.iam.gserviceaccount.com`;
@@ -135,13 +76,13 @@ describe("the committed coordinates file", () => {
 
   test("the matrix command accepts it, so the workflows can run from what is committed", async () => {
     for (const event of ["push", "pull_request", "rotate"])
-      expect((await matrix(["--event", event])).code).toBe(0);
+      expect((await ciMatrix(["--event", event])).code).toBe(0);
   });
 });
 
 describe("npm run ci-matrix", () => {
   test("a push deploys the committed waves in order, each stack with its deployer, GitHub environment and backend, and rotates the keyed stack first", async () => {
-    const { json, stdout } = await matrix(["--event", "push"]);
+    const { json, stdout } = await ciMatrix(["--event", "push"]);
     expect(stdout.endsWith("\n")).toBe(true);
     expect(stdout.trimEnd()).not.toContain("\n");
     const provider = parseCoordinates(committed(COORDINATES_FILE)!).dev!.workloadIdentityProvider;
@@ -178,17 +119,17 @@ describe("npm run ci-matrix", () => {
       })),
     });
     for (const event of ["schedule", "workflow_dispatch"])
-      expect((await matrix(["--event", event])).json).toEqual({ ...json, event });
+      expect((await ciMatrix(["--event", event])).json).toEqual({ ...json, event });
   });
 
   test("a pull request previews the environments in ci.previews, each as its previewer; the rotation workflow rotates the keyed ones as their rotators", async () => {
-    const previews = (await matrix(["--event", "pull_request"])).json!.previews!.include;
+    const previews = (await ciMatrix(["--event", "pull_request"])).json!.previews!.include;
     expect(previews.map((p) => [p.stack, p.service_account, p.backend])).toEqual([
       ["dev", account("preview", "dev"), "gs://acme-gemini-state-dev"],
       ["staging", account("preview", "staging"), "gs://acme-gemini-state-staging"],
     ]);
     expect(previews.every((p) => p.environment === undefined)).toBe(true);
-    const rotations = (await matrix(["--event", "rotate"])).json!.chunks!;
+    const rotations = (await ciMatrix(["--event", "rotate"])).json!.chunks!;
     expect(
       rotations.map((c) => c.include.map((r) => [r.stack, r.environment, r.service_account])),
     ).toEqual([[["dev", "dev-rotation", account("rotate", "dev")]]]);
@@ -215,7 +156,7 @@ describe("npm run ci-matrix", () => {
         .replace("previews: [dev, staging]", "previews: [dev, staging, qa]"),
       [COORDINATES_FILE]: JSON.stringify(coordinates),
     };
-    const push = (await matrix(["--event", "push"], changes)).json!;
+    const push = (await ciMatrix(["--event", "push"], changes)).json!;
     expect(push.waves!.map((w) => w.stacks)).toEqual([["dev"], ["staging"], ["prod"], ["qa"]]);
     expect(push.waves![3]!.chunks[0]!.up.include[0]).toMatchObject({
       stack: "qa",
@@ -226,15 +167,15 @@ describe("npm run ci-matrix", () => {
     expect(push.waves![3]!.chunks[0]!.rotate.include.map((r) => r.environment)).toEqual([
       "qa-rotation",
     ]);
-    const pr = (await matrix(["--event", "pull_request"], changes)).json!;
+    const pr = (await ciMatrix(["--event", "pull_request"], changes)).json!;
     expect(pr.previews!.include.map((p) => p.stack)).toEqual(["dev", "staging", "qa"]);
-    const rotate = (await matrix(["--event", "rotate"], changes)).json!;
+    const rotate = (await ciMatrix(["--event", "rotate"], changes)).json!;
     expect(rotate.chunks![0]!.include.map((r) => r.stack)).toEqual(["dev", "qa"]);
   });
 
   test(`splits a wave into matrices of at most ${MATRIX_LIMIT} stacks, GitHub's limit: 300 stacks in one wave make two chunks, each rotating its own keyed stacks`, async () => {
     const files = fleetFiles({ stacks: 300 });
-    const { json } = await matrix(["--event", "push"], {}, files);
+    const { json } = await ciMatrix(["--event", "push"], {}, files);
     const [wave] = json!.waves!;
     expect(json!.waves).toHaveLength(1);
     expect(wave!.stacks).toHaveLength(300);
@@ -252,14 +193,14 @@ describe("npm run ci-matrix", () => {
       service_account: account("deploy", "s256"),
       backend: "gs://acme-gemini-state-s256",
     });
-    const rotate = (await matrix(["--event", "rotate"], {}, files)).json!;
+    const rotate = (await ciMatrix(["--event", "rotate"], {}, files)).json!;
     expect(rotate.chunks!.map((c) => c.include.length)).toEqual([100]);
   });
 
   test(`refuses a waves file with more waves than the workflow has wave jobs (${WAVE_JOBS}), naming the limit`, async () => {
-    const ok = await matrix(["--event", "push"], {}, fleetFiles({ stacks: 8, waves: WAVE_JOBS }));
+    const ok = await ciMatrix(["--event", "push"], {}, fleetFiles({ stacks: 8, waves: WAVE_JOBS }));
     expect(ok.json!.waves).toHaveLength(WAVE_JOBS);
-    const r = await matrix(
+    const r = await ciMatrix(
       ["--event", "push"],
       {},
       fleetFiles({ stacks: 9, waves: WAVE_JOBS + 1 }),
@@ -276,7 +217,7 @@ describe("npm run ci-matrix", () => {
       environments: Record<string, unknown>;
     };
     delete coordinates.environments.s001;
-    const r = await matrix(
+    const r = await ciMatrix(
       ["--event", "rotate"],
       {},
       { ...files, [COORDINATES_FILE]: JSON.stringify(coordinates) },
@@ -302,7 +243,7 @@ describe("npm run ci-matrix", () => {
     coordinates.environments.s001!.deployer = account("deploy", "s000");
     delete coordinates.environments.s000!.rotator;
     delete coordinates.environments.s000!.rotationEnvironment;
-    const r = await matrix(
+    const r = await ciMatrix(
       ["--event", "push"],
       {},
       { ...files, [COORDINATES_FILE]: JSON.stringify(coordinates) },
@@ -338,12 +279,12 @@ describe("npm run ci-matrix", () => {
       "stacks/deploy-waves.yaml": "waves:\n  - [s000, s001]\n  - [eu]\nadmin: [ci, ci-eu]\n",
       [COORDINATES_FILE]: JSON.stringify(coordinates),
     };
-    const { json } = await matrix(["--event", "push"], {}, more);
+    const { json } = await ciMatrix(["--event", "push"], {}, more);
     expect(json!.waves![1]!.chunks[0]!.up.include[0]!.service_account).toBe(
       "gak-deploy-eu@acme-gemini-ci-eu.iam.gserviceaccount.com",
     );
     coordinates.environments.eu = coordinatesOf("eu", { keyed: false, previewed: false });
-    const wrong = await matrix(
+    const wrong = await ciMatrix(
       ["--event", "push"],
       {},
       { ...more, [COORDINATES_FILE]: JSON.stringify(coordinates) },
@@ -357,11 +298,11 @@ describe("npm run ci-matrix", () => {
   });
 
   test("refuses a coordinates file that is missing, or holds a value no job could use", async () => {
-    const missing = await matrix([], { [COORDINATES_FILE]: undefined });
+    const missing = await ciMatrix([], { [COORDINATES_FILE]: undefined });
     expect(missing.stderr).toMatch(
       /^There is no \.github\/gak-environments\.json\. An administrator writes it/,
     );
-    const bad = await matrix([], {
+    const bad = await ciMatrix([], {
       [COORDINATES_FILE]: committed(COORDINATES_FILE)!.replace(
         '"backend": "gs://acme-gemini-state-dev"',
         '"backend": "s3://x", "region": "eu"',
@@ -373,12 +314,12 @@ describe("npm run ci-matrix", () => {
   });
 
   test("takes only the events the workflows pass, and says so", async () => {
-    const r = await matrix(["--event", "release"]);
+    const r = await ciMatrix(["--event", "release"]);
     expect([r.code, r.stderr]).toEqual([
       2,
       "--event release is not one of push, schedule, workflow_dispatch, pull_request, rotate. Pass github.event_name, or rotate.\n",
     ]);
-    expect((await matrix(["--help"])).stdout).toBe(CI_MATRIX_HELP);
+    expect((await ciMatrix(["--help"])).stdout).toBe(CI_MATRIX_HELP);
   });
 
   test("runs as the workflows run it, with only production dependencies' code: node, the stripped-TypeScript cache, the entry", () => {
