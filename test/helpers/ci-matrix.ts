@@ -49,7 +49,7 @@ export async function ciMatrix(argv: string[], changes: Files = {}, only?: Files
   };
 }
 
-export interface MatrixEntry {
+interface MatrixEntry {
   stack: string;
   environment?: string;
   service_account: string;
