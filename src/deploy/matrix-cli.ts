@@ -13,7 +13,14 @@ import { parseCiConfig } from "../config/ci.ts";
 import { isCiStack } from "../config/decode.ts";
 import { ConfigError } from "../config/problems.ts";
 import { parseStackFile, type StackFile } from "../config/stack-file.ts";
-import { ciMatrix, EVENTS, MATRIX_LIMIT, WAVE_JOBS, type MatrixEvent } from "./matrix.ts";
+import {
+  ciMatrix,
+  EVENTS,
+  jobOutput,
+  MATRIX_LIMIT,
+  WAVE_JOBS,
+  type MatrixEvent,
+} from "./matrix.ts";
 import type { CiStackConfig } from "./matrix-check.ts";
 import { parseWaves, WAVES_FILE } from "./waves.ts";
 
@@ -39,7 +46,8 @@ service_account (the deployer, previewer or rotator) and, for up and preview, ba
 It fails, naming each problem, when a stack of a wave has no entry in ${COORDINATES_FILE} (an
 administrator has not applied its CI stack and run npm run bootstrap -- --stack CI since it was
 added), when an entry differs from what its CI stack's config makes, or names a stack that does
-not exist or that no CI stack governs.
+not exist or that no CI stack governs, and when the JSON would pass the 1 MB a job's outputs may
+hold (GitHub counts them as UTF-16: about 1,300 stacks).
 
 Options:
   --event EVENT    which matrices (default push)
@@ -123,6 +131,6 @@ export function ciMatrixMain(ctx: MainContext, deps: CiMatrixDeps): Promise<numb
       "An administrator writes it from the CI stack's outputs (npm run bootstrap -- --stack ci, after npm run deploy -- --stack ci) and commits it.",
     ),
   );
-  ctx.out(`${JSON.stringify(ciMatrix({ order, ci, coordinates, committed }, event))}\n`);
+  ctx.out(`${jobOutput(ciMatrix({ order, ci, coordinates, committed }, event))}\n`);
   return Promise.resolve(0);
 }

@@ -20,6 +20,24 @@ export const MATRIX_LIMIT = 256;
 export const WAVE_JOBS = 8;
 const DEPLOY_WORKFLOW = ".github/workflows/pulumi.yml";
 
+/**
+ * What one job's outputs may hold: 1 MB, counted as UTF-16 (GitHub's jobs.<job_id>.outputs:
+ * "Outputs can be a maximum of 1 MB per job ... Size is approximated based on UTF-16 encoding").
+ * The matrix job hands the whole JSON on as one output; about 1,300 stacks fill it.
+ */
+const JOB_OUTPUT_BYTES = 1_000_000;
+
+/** The matrices as the matrix job's one output, or a Failure naming the limit it would pass. */
+export function jobOutput(matrices: MatrixOutput): string {
+  const text = JSON.stringify(matrices);
+  if (text.length * 2 > JOB_OUTPUT_BYTES)
+    throw badInput(
+      `The matrices are ${text.length} characters, ${((text.length * 2) / 1e6).toFixed(1)} MB as GitHub counts a job's outputs (UTF-16); a job's outputs may hold 1 MB, so the matrix job could not hand them on.`,
+      "Deploy fewer stacks from this repository's workflows (about 1,300 fit), or split the fleet across repositories.",
+    );
+  return text;
+}
+
 /** The events the workflows ask for: a deploy (push, schedule, manual run), previews, rotation. */
 export const EVENTS = ["push", "schedule", "workflow_dispatch", "pull_request", "rotate"] as const;
 export type MatrixEvent = (typeof EVENTS)[number];

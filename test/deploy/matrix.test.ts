@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { COORDINATES_FILE, parseCoordinates } from "../../src/ci-coordinates.ts";
-import { MATRIX_LIMIT, WAVE_JOBS } from "../../src/deploy/matrix.ts";
+import { jobOutput, MATRIX_LIMIT, WAVE_JOBS } from "../../src/deploy/matrix.ts";
 import { CI_MATRIX_HELP } from "../../src/deploy/matrix-cli.ts";
 import { ciMatrix, committed, type Matrices } from "../helpers/ci-matrix.ts";
 import { committedCi } from "../../src/config/committed-ci.ts";
@@ -311,6 +311,16 @@ describe("npm run ci-matrix", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("  - dev.region is not a field of an entry");
     expect(bad.stderr).toContain('  - dev.backend is "s3://x", not gs://BUCKET');
+  });
+
+  test("refuses matrices larger than one job's outputs may hold (1 MB, counted as UTF-16), naming the limit", () => {
+    const entry = { stack: "s", environment: "s", service_account: "x".repeat(100) };
+    const matrices = (n: number) =>
+      ({ event: "pull_request", previews: { include: Array(n).fill(entry) } }) as never;
+    expect(jobOutput(matrices(100))).toBe(JSON.stringify(matrices(100)));
+    expect(() => jobOutput(matrices(4000))).toThrow(
+      /^The matrices are \d+ characters, 1\.2 MB as GitHub counts a job's outputs \(UTF-16\); a job's outputs may hold 1 MB/,
+    );
   });
 
   test("takes only the events the workflows pass, and says so", async () => {
