@@ -66,6 +66,7 @@ const LAYERS = {
       "src/default-account.ts",
       "src/permissions.ts",
       "src/org-policy.ts",
+      "src/ci-coordinates.ts",
     ],
     may: [],
     why: "A shared pure module stands below everything that uses it.",

@@ -8,6 +8,7 @@ import { dirname, resolve } from "node:path";
 import { bootstrapMain } from "../src/bootstrap/cli.ts";
 import { readTextFile } from "../src/cli/input-file.ts";
 import { runMain } from "../src/cli/main.ts";
+import { localFiles } from "./local-files.ts";
 import { readOrUndefined, runProcess } from "./runner.ts";
 
 const root = resolve(dirname(process.argv[1]!), "..");
@@ -18,5 +19,6 @@ runMain("bootstrap", (ctx) =>
     run: runProcess,
     readFile: readTextFile,
     readText: readOrUndefined,
+    writeText: localFiles.writeText,
   }),
 );

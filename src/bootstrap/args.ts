@@ -16,8 +16,11 @@ it again is safe:
   3. hand the downloaded Desktop OAuth client file to the stack as an encrypted secret
      (--client-file client_secret.json; the file is checked first, and passed on standard input,
      never on a command line);
-  4. for the CI stack, once an administrator has deployed it: print the GitHub variables the
-     workflows read, and each environment's bootstrap command (its backend and KMS key);
+  4. for the CI stack, once an administrator has deployed it: write its outputs into
+     .github/gak-environments.json, the coordinates the workflows read (each governed
+     environment's accounts, GitHub environments and state backend; another CI stack's entries
+     stay as they are), print what changed, to be committed, and each environment's bootstrap
+     command (its backend and KMS key); with --dry-run, print what would change;
   5. for the CI stack: read, through the GitHub CLI, the GitHub settings CI relies on, and fail
      with each one that does not hold, where it is in GitHub and the command that fixes it: every
      deploy and rotation GitHub environment exists and allows only the deploy branch
@@ -37,7 +40,7 @@ Options:
   --backend URL             the state backend to log in to
   --secrets-provider URL    the secrets provider for a new stack
   --client-file FILE        the Desktop OAuth client file
-  --dry-run                 print what would run; change nothing
+  --dry-run                 print what would run or be written; change nothing
   --skip-github-checks      do not read the GitHub settings (step 5); a warning lists them
 ${commonHelp(28)}
 ${exitCodesHelp({ ok: "every step is done", failed: "a step failed (the steps before it are done; running again resumes)" })}`;

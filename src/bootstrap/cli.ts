@@ -4,6 +4,7 @@
  */
 
 import { join } from "node:path";
+import { COORDINATES_FILE } from "../ci-coordinates.ts";
 import type { MainContext } from "../cli/main.ts";
 import { jsonText } from "../cli/output.ts";
 import type { Run } from "../cli/process.ts";
@@ -22,6 +23,8 @@ export interface BootstrapCommandDeps {
   readFile: (path: string) => string;
   /** A file's text, or undefined when there is none. */
   readText: (path: string) => string | undefined;
+  /** Writes a file of the project (the coordinates file), replacing it whole. */
+  writeText: (path: string, text: string) => void;
 }
 
 export async function bootstrapMain(ctx: MainContext, deps: BootstrapCommandDeps): Promise<number> {
@@ -40,6 +43,10 @@ export async function bootstrapMain(ctx: MainContext, deps: BootstrapCommandDeps
     readStack: (stack) => {
       const text = deps.readText(join(deps.root, stackFileName(stack)));
       return text === undefined ? undefined : parseStackFile(text, stackFileName(stack));
+    },
+    coordinates: {
+      read: () => deps.readText(join(deps.root, COORDINATES_FILE)),
+      write: (text) => deps.writeText(join(deps.root, COORDINATES_FILE), text),
     },
     say: (line) => {
       if (!options.json) ctx.out(`${line}\n`);

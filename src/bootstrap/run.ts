@@ -11,6 +11,9 @@ import { NAMESPACE as NS } from "../config/keys.ts";
 import type { StackFile } from "../config/stack-file.ts";
 import { parseInstalledClient, type InstalledClient } from "../oauth/client.ts";
 import type { BootstrapOptions } from "./args.ts";
+import { COORDINATES_FILE } from "../ci-coordinates.ts";
+import { record } from "../json.ts";
+import { writeCoordinates, type CoordinatesFile } from "./coordinates.ts";
 import { githubSettings } from "./github-check.ts";
 import { isPreviewed } from "../config/committed-ci.ts";
 import { StepFailed, type StepResult } from "./step.ts";
@@ -35,6 +38,8 @@ export interface BootstrapDeps {
   stackFile: StackFileFacts;
   /** A committed stack file by stack name (stacks/Pulumi.<stack>.yaml); undefined when there is none. */
   readStack: (stack: string) => StackFile | undefined;
+  /** The coordinates file (.github/gak-environments.json), which the CI stack's bootstrap writes. */
+  coordinates: CoordinatesFile;
   say: (line: string) => void;
 }
 
@@ -177,80 +182,40 @@ async function clientFile(
   return { ...result, detail: `${result.detail} (client ${client.clientId})` };
 }
 
-/** One governed environment in the CI stack's `ci` output (src/outputs.ts, CiStackOutputs). */
-interface CiEnvironmentOutput {
-  githubEnvironment?: string;
-  deployer?: string;
-  previewer?: string;
-  rotator?: string;
-  backendUrl?: string;
-  secretsProvider?: string;
-}
-
-/** A stack name as it appears in the workflow's variable names: DEV for dev, QA_EU for qa-eu. */
-function variablesName(stack: string): string {
-  return stack.toUpperCase().replace(/[^A-Z0-9]/g, "_");
-}
-
 /**
- * The CI stack's outputs, as what to do next: the repository variables the workflow reads, and for
- * each environment the bootstrap that puts its stack in its own backend with its own KMS key. An
- * environment stack has no CI output of its own; the CI stack's bootstrap prints its variables.
+ * The CI stack's outputs into the coordinates file the workflows read, and each environment's
+ * bootstrap as the next step. An environment stack has no CI output of its own.
  */
-async function githubVariables(deps: BootstrapDeps, o: BootstrapOptions): Promise<StepResult> {
+async function coordinates(deps: BootstrapDeps, o: BootstrapOptions): Promise<StepResult> {
   if (!deps.stackFile.ci) {
     return {
-      step: "github variables",
+      step: "coordinates",
       status: "skipped",
-      detail:
-        "the CI stack's bootstrap prints them, once an administrator has deployed it: npm run bootstrap -- --stack ci",
+      detail: `the CI stack's bootstrap writes ${COORDINATES_FILE}, once an administrator has deployed it: npm run bootstrap -- --stack ci`,
     };
   }
   const r = await pulumi(deps, ["stack", "output", "ci", "--json", "--stack", o.stack]);
   const ci =
     r.exitCode === 0
-      ? printed<{
-          workloadIdentityProvider?: string;
-          environments?: Record<string, CiEnvironmentOutput>;
-        } | null>(r, "stack output")
+      ? printed<{ workloadIdentityProvider?: unknown; environments?: unknown } | null>(
+          r,
+          "stack output",
+        )
       : null;
-  if (
-    typeof ci?.workloadIdentityProvider !== "string" ||
-    typeof ci.environments !== "object" ||
-    ci.environments === null
-  ) {
+  const environments = record(ci?.environments);
+  if (typeof ci?.workloadIdentityProvider !== "string" || environments === undefined) {
     return {
-      step: "github variables",
+      step: "coordinates",
       status: "skipped",
       detail: `no ci output yet: an administrator deploys the CI stack first (npm run deploy -- --stack ${o.stack}), then runs bootstrap again`,
     };
   }
-  const lines: string[] = [];
-  for (const [env, out] of Object.entries(ci.environments).sort(([a], [b]) => a.localeCompare(b))) {
-    const name = variablesName(env);
-    lines.push(
-      `gh variable set GAK_${name}_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
-      `gh variable set GAK_${name}_DEPLOYER --body ${out.deployer ?? "(missing)"}`,
-      ...(out.previewer !== undefined
-        ? [`gh variable set GAK_${name}_PREVIEWER --body ${out.previewer}`]
-        : []),
-      ...(out.rotator !== undefined
-        ? [`gh variable set GAK_${name}_ROTATOR --body ${out.rotator}`]
-        : []),
-      `gh variable set GAK_${name}_BACKEND --body ${out.backendUrl ?? "(missing)"}`,
-    );
-  }
-  const stacks = Object.entries(ci.environments)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(
-      ([env, out]) =>
-        `npm run bootstrap -- --stack ${env} --backend ${out.backendUrl ?? "(missing)"} --secrets-provider ${out.secretsProvider ?? "(missing)"}`,
-    );
-  return {
-    step: "github variables",
-    status: "done",
-    detail: `set these in the repository (they are not secret):\n${lines.map((l) => `    ${l}`).join("\n")}\n  and set up each environment's stack in its own backend, with its own key:\n${stacks.map((l) => `    ${l}`).join("\n")}`,
-  };
+  return writeCoordinates(
+    o.stack,
+    { workloadIdentityProvider: ci.workloadIdentityProvider, environments },
+    deps.coordinates,
+    o.dryRun,
+  );
 }
 
 /**
@@ -279,7 +244,7 @@ export async function runBootstrap(
     ["backend", () => login(deps, o)],
     ["stack", () => createStack(deps, o)],
     ["oauthClientJson", () => clientFile(deps, o, client)],
-    ["github variables", () => githubVariables(deps, o)],
+    ["coordinates", () => coordinates(deps, o)],
   ];
   if (deps.stackFile.ci)
     all.push(["github settings", () => githubSettings(deps.run, deps.readStack, o)]);

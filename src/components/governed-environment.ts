@@ -39,6 +39,8 @@ export interface EnvironmentOutputs {
   previewer?: pulumi.Output<string>;
   /** The account the rotation job acts as, for environments whose stack declares keys. */
   rotator?: pulumi.Output<string>;
+  /** The GitHub environment the rotator's trust names, for environments whose stack declares keys. */
+  rotationEnvironment?: string;
   /** The account the verify gate acts as, for environments with an account to mirror. */
   probe?: pulumi.Output<string>;
   /** The environment stack's state backend, `gs://BUCKET`. */
@@ -165,6 +167,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
       deployer: deployer.email,
       previewer: previewer?.email,
       rotator: rotator?.email,
+      rotationEnvironment: rotator && e.rotationEnvironment,
       probe,
       backendUrl: `gs://${e.stateBucket}`,
       secretsProvider: pulumi.interpolate`gcpkms://${key.id}`,

@@ -11,6 +11,10 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { BOOTSTRAP_HELP } from "../../src/bootstrap/args.ts";
+import { COORDINATES_FILE, parseCoordinates, renderCoordinates } from "../../src/ci-coordinates.ts";
+import { commandContext, runCommand } from "../../src/cli/main.ts";
+import { planMain } from "../../src/plan/cli.ts";
+import { coordinatesOf } from "../helpers/fleet.ts";
 import { clientFile } from "../helpers/fixtures.ts";
 import { fakePulumi, inProcessRun, type FakePulumi } from "../helpers/fake-pulumi.ts";
 import { projectCopy } from "../helpers/project-copy.ts";
@@ -24,14 +28,29 @@ const CHANGING = (args: string[]) =>
     args[0] === "stack" || args[0] === "config" ? args[1]! : args[0]!,
   );
 
-/** The command in this process (see inProcess), the stand-in pulumi too, on the stacks under `root`. */
-function bootstrap(pulumi: FakePulumi, args: string[], root = ROOT) {
+/**
+ * The command in this process (see inProcess), the stand-in pulumi too, on the stacks under `root`.
+ * The coordinates file is `files[COORDINATES_FILE]` (absent when undefined), never the project's:
+ * what the command writes lands there.
+ */
+function bootstrap(
+  pulumi: FakePulumi,
+  args: string[],
+  root = ROOT,
+  files: Record<string, string | undefined> = {},
+) {
   const env = cleanEnv({ PATH: pulumi.path, FAKE_PULUMI_DIR: pulumi.dir });
+  const coordinates = join(root, COORDINATES_FILE);
   const deps = {
     root,
     run: inProcessRun,
     readFile: (path: string) => readFileSync(path, "utf8"),
-    readText: readOrUndefined,
+    readText: (path: string) =>
+      path === coordinates ? files[COORDINATES_FILE] : readOrUndefined(path),
+    writeText: (path: string, text: string) => {
+      if (path !== coordinates) throw new Error(`bootstrap wrote ${path}`);
+      files[COORDINATES_FILE] = text;
+    },
   };
   return inProcess("bootstrap", (c) => bootstrapMain(c, deps), args, env);
 }
@@ -172,66 +191,157 @@ describe("npm run bootstrap", () => {
     });
   }, 60_000);
 
-  test("for the CI stack, prints every environment's GitHub variables and the bootstrap of its stack, from the ci output", async () => {
-    const kms = (env: string) =>
-      `gcpkms://projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${env}`;
-    const ci = {
-      repository: "acme/gemini-platform",
-      workloadIdentityProvider:
-        "projects/412345678901/locations/global/workloadIdentityPools/gak-github/providers/github",
-      environments: {
-        dev: {
-          githubEnvironment: "dev",
-          deployer: "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com",
-          previewer: "gak-preview-dev@acme-gemini-ci.iam.gserviceaccount.com",
-          rotator: "gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com",
-          backendUrl: "gs://acme-gemini-state-dev",
-          secretsProvider: kms("dev"),
-        },
-        prod: {
-          githubEnvironment: "prod",
-          deployer: "gak-deploy-prod@acme-gemini-ci.iam.gserviceaccount.com",
-          backendUrl: "gs://acme-gemini-state-prod",
-          secretsProvider: kms("prod"),
-        },
-      },
+  /** The committed CI stack's outputs as its up exports them: the offline plan's, with what only the cloud knows. */
+  async function ciOutput() {
+    let out = "";
+    const ctx = commandContext(["--stack", "ci", "--outputs"], {
+      stdout: (t) => (out += t),
+      stderr: (t) => (out += t),
+    });
+    const code = await runCommand(
+      "plan",
+      (c) => planMain(c, { root: ROOT, readFile: (p) => readFileSync(p, "utf8") }),
+      ctx,
+    );
+    expect([code, out.slice(0, 1)]).toEqual([0, "{"]);
+    const { ci } = JSON.parse(out) as {
+      ci: { environments: Record<string, Record<string, string>> };
     };
+    for (const [env, o] of Object.entries(ci.environments)) o.secretsProvider = kms(env);
+    return {
+      ...ci,
+      workloadIdentityProvider: parseCoordinates(readFileSync(join(ROOT, COORDINATES_FILE), "utf8"))
+        .dev!.workloadIdentityProvider,
+    };
+  }
+  const kms = (env: string) =>
+    `gcpkms://projects/acme-gemini-ci/locations/europe-west1/keyRings/gak-state/cryptoKeys/${env}`;
+
+  test("for the committed CI stack, writes its outputs into the coordinates file the workflows read (the committed one, exactly), says to commit it, and prints each environment's bootstrap", async () => {
+    const ci = await ciOutput();
     const pulumi = fakePulumi({
       backend: "gs://acme-gemini-admin",
       stacks: { ci: { outputs: { ci } } },
     });
-    const result = await bootstrap(pulumi, ["--stack", "ci", "--skip-github-checks"]);
+    const files: Record<string, string | undefined> = {};
+    const result = await bootstrap(pulumi, ["--stack", "ci", "--skip-github-checks"], ROOT, files);
     expect(result.code).toBe(0);
+    expect(files[COORDINATES_FILE]).toBe(readFileSync(join(ROOT, COORDINATES_FILE), "utf8"));
     expect(
       result.stdout.slice(
-        result.stdout.indexOf("done      github variables"),
+        result.stdout.indexOf("done      coordinates"),
         result.stdout.indexOf("warning   github settings"),
       ),
     ).toBe(
       [
-        "done      github variables: set these in the repository (they are not secret):",
-        `    gh variable set GAK_DEV_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
-        "    gh variable set GAK_DEV_DEPLOYER --body gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com",
-        "    gh variable set GAK_DEV_PREVIEWER --body gak-preview-dev@acme-gemini-ci.iam.gserviceaccount.com",
-        "    gh variable set GAK_DEV_ROTATOR --body gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com",
-        "    gh variable set GAK_DEV_BACKEND --body gs://acme-gemini-state-dev",
-        `    gh variable set GAK_PROD_WIF_PROVIDER --body ${ci.workloadIdentityProvider}`,
-        "    gh variable set GAK_PROD_DEPLOYER --body gak-deploy-prod@acme-gemini-ci.iam.gserviceaccount.com",
-        "    gh variable set GAK_PROD_BACKEND --body gs://acme-gemini-state-prod",
-        "  and set up each environment's stack in its own backend, with its own key:",
-        `    npm run bootstrap -- --stack dev --backend gs://acme-gemini-state-dev --secrets-provider ${kms("dev")}`,
-        `    npm run bootstrap -- --stack prod --backend gs://acme-gemini-state-prod --secrets-provider ${kms("prod")}`,
+        "done      coordinates: wrote .github/gak-environments.json (+ added, ~ changed, - removed):",
+        "    + dev",
+        "    + prod",
+        "    + staging",
+        "  commit it: the workflows read it to know each environment's accounts and state (git add .github/gak-environments.json && git commit)",
+        "  set up each environment's stack in its own backend, with its own key:",
+        ...["dev", "prod", "staging"].map(
+          (env) =>
+            `    npm run bootstrap -- --stack ${env} --backend gs://acme-gemini-state-${env} --secrets-provider ${kms(env)}`,
+        ),
         "",
       ].join("\n"),
     );
+
+    // Run again on what it wrote: nothing to change.
+    const again = await bootstrap(pulumi, ["--stack", "ci", "--skip-github-checks"], ROOT, files);
+    expect(again.stdout).toContain(
+      "already   coordinates: .github/gak-environments.json holds the 3 environments of ci as its outputs give them\n",
+    );
   }, 60_000);
 
-  test("for an environment stack, points to the CI stack's bootstrap for the GitHub variables", async () => {
+  test("rewrites only its own CI stack's entries: another CI stack's stay, an environment it no longer governs goes, and each change is listed; --dry-run lists them and writes nothing", async () => {
+    const ci = await ciOutput();
+    const other = coordinatesOf("eu", {
+      keyed: false,
+      previewed: false,
+      ciStack: "ci-eu",
+      ciProject: "acme-gemini-ci-eu",
+    });
+    const committedFile = readFileSync(join(ROOT, COORDINATES_FILE), "utf8");
+    const before = renderCoordinates({ ...parseCoordinates(committedFile), eu: other });
+    delete ci.environments.prod;
+    ci.environments.dev!.deployer = "gak-deploy2-dev@acme-gemini-ci.iam.gserviceaccount.com";
+    ci.environments.qa = {
+      ...ci.environments.staging!,
+      githubEnvironment: "qa",
+      deployer: "gak-deploy-qa@acme-gemini-ci.iam.gserviceaccount.com",
+      backendUrl: "gs://acme-gemini-state-qa",
+    };
+    delete ci.environments.qa.previewer;
+    const pulumi = fakePulumi({
+      backend: "gs://acme-gemini-admin",
+      stacks: { ci: { outputs: { ci } } },
+    });
+    const changes = [
+      "    ~ dev: deployer gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com -> gak-deploy2-dev@acme-gemini-ci.iam.gserviceaccount.com",
+      "    - prod: ci no longer governs it",
+      "    + qa",
+    ];
+
+    const files: Record<string, string | undefined> = { [COORDINATES_FILE]: before };
+    const dry = await bootstrap(
+      pulumi,
+      ["--stack", "ci", "--skip-github-checks", "--dry-run"],
+      ROOT,
+      files,
+    );
+    expect(dry.stdout).toContain(
+      [
+        "would run coordinates: would write .github/gak-environments.json (+ added, ~ changed, - removed):",
+        ...changes,
+        "",
+      ].join("\n"),
+    );
+    expect(files[COORDINATES_FILE]).toBe(before);
+
+    const result = await bootstrap(pulumi, ["--stack", "ci", "--skip-github-checks"], ROOT, files);
+    expect(result.stdout).toContain(
+      [
+        "done      coordinates: wrote .github/gak-environments.json (+ added, ~ changed, - removed):",
+        ...changes,
+        "",
+      ].join("\n"),
+    );
+    const written = parseCoordinates(files[COORDINATES_FILE]!);
+    expect(Object.keys(written).sort()).toEqual(["dev", "eu", "qa", "staging"]);
+    expect(written.eu).toEqual(other);
+    expect(written.qa).toEqual({
+      ciStack: "ci",
+      githubEnvironment: "qa",
+      workloadIdentityProvider: ci.workloadIdentityProvider,
+      deployer: "gak-deploy-qa@acme-gemini-ci.iam.gserviceaccount.com",
+      backend: "gs://acme-gemini-state-qa",
+    });
+  }, 60_000);
+
+  test("fails the step, naming the fix, when the CI stack was deployed by a version whose outputs lack what the workflows need, and writes nothing", async () => {
+    const ci = await ciOutput();
+    delete ci.environments.dev!.rotationEnvironment;
+    const pulumi = fakePulumi({
+      backend: "gs://acme-gemini-admin",
+      stacks: { ci: { outputs: { ci } } },
+    });
+    const files: Record<string, string | undefined> = {};
+    const result = await bootstrap(pulumi, ["--stack", "ci", "--skip-github-checks"], ROOT, files);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      "failed    coordinates: the ci output of ci lacks ci.environments.dev.rotationEnvironment: it was deployed by an earlier version of the kit. Deploy it again (npm run deploy -- --stack ci; only its outputs change), then run bootstrap again.\n",
+    );
+    expect(files).toEqual({});
+  }, 60_000);
+
+  test("for an environment stack, points to the CI stack's bootstrap for the coordinates file", async () => {
     const pulumi = fakePulumi({ backend: "gs://b", stacks: { dev: {} } });
     const result = await bootstrap(pulumi, ["--stack", "dev"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
-      "skipped   github variables: the CI stack's bootstrap prints them, once an administrator has deployed it: npm run bootstrap -- --stack ci",
+      "skipped   coordinates: the CI stack's bootstrap writes .github/gak-environments.json, once an administrator has deployed it: npm run bootstrap -- --stack ci",
     );
     expect(pulumi.calls().map((c) => c.args.slice(0, 2))).not.toContainEqual(["stack", "output"]);
   }, 60_000);

