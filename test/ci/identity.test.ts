@@ -185,7 +185,8 @@ describe("who may become a CI account (the provider's condition and mapping, eva
     },
   );
 
-  test.each(["schedule", "workflow_dispatch"])(
+  // push: a deploy's wave calls the rotation workflow for a keyed stack before its up.
+  test.each(["schedule", "workflow_dispatch", "push"])(
     "a %s run of the rotation workflow on main in dev-rotation becomes the dev rotator and nothing else",
     (event) => {
       expect(accountsFor(rotateJob("dev-rotation", { event_name: event }))).toEqual([

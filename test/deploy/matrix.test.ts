@@ -270,11 +270,12 @@ describe("npm run ci-matrix", () => {
         previewed: false,
         ciStack: "ci-eu",
         ciProject: "acme-gemini-ci-eu",
+        bucketPrefix: "acme-gemini-eu-state",
       }),
     };
     const more = {
       ...files,
-      "stacks/Pulumi.ci-eu.yaml": ciStack(["eu"], [], "acme-gemini-ci-eu"),
+      "stacks/Pulumi.ci-eu.yaml": ciStack(["eu"], [], "acme-gemini-ci-eu", "acme-gemini-eu-state"),
       "stacks/Pulumi.eu.yaml": environmentStack("eu", false),
       "stacks/deploy-waves.yaml": "waves:\n  - [s000, s001]\n  - [eu]\nadmin: [ci, ci-eu]\n",
       [COORDINATES_FILE]: JSON.stringify(coordinates),

@@ -40,7 +40,12 @@ export function environmentStack(name: string, keyed: boolean): string {
 }
 
 /** The CI stack file governing `environments`, `previews` among them. */
-export function ciStack(environments: string[], previews: string[], project = "acme-gemini-ci") {
+export function ciStack(
+  environments: string[],
+  previews: string[],
+  project = "acme-gemini-ci",
+  bucketPrefix = "acme-gemini-state",
+) {
   return [
     "config:",
     `  gcp:project: ${project}`,
@@ -50,7 +55,9 @@ export function ciStack(environments: string[], previews: string[], project = "a
     '    repositoryId: "812345671"',
     '    repositoryOwnerId: "112345678"',
     "    location: europe-west1",
-    "    stateBucketPrefix: acme-gemini-state",
+    `    stateBucketPrefix: ${bucketPrefix}`,
+    // A fleet's CI project with its service-account quota raised (ci.serviceAccountQuota).
+    "    serviceAccountQuota: 1000",
     "    grantableRoles: [roles/serviceusage.serviceUsageConsumer]",
     `    previews: [${previews.join(", ")}]`,
     "    environments:",
@@ -62,7 +69,13 @@ export function ciStack(environments: string[], previews: string[], project = "a
 /** The entry the CI stack `ciStack`'s bootstrap writes for `name`. */
 export function coordinatesOf(
   name: string,
-  o: { keyed: boolean; previewed: boolean; ciStack?: string; ciProject?: string },
+  o: {
+    keyed: boolean;
+    previewed: boolean;
+    ciStack?: string;
+    ciProject?: string;
+    bucketPrefix?: string;
+  },
 ) {
   const account = (role: string) =>
     `gak-${role}-${name}@${o.ciProject ?? "acme-gemini-ci"}.iam.gserviceaccount.com`;
@@ -73,7 +86,7 @@ export function coordinatesOf(
     deployer: account("deploy"),
     ...(o.previewed ? { previewer: account("preview") } : {}),
     ...(o.keyed ? { rotator: account("rotate"), rotationEnvironment: `${name}-rotation` } : {}),
-    backend: `gs://acme-gemini-state-${name}`,
+    backend: `gs://${o.bucketPrefix ?? "acme-gemini-state"}-${name}`,
   };
 }
 
