@@ -93,7 +93,8 @@ function diagnoseReason(e: GoogleError, context: CallContext): Failure | undefin
           "Name the project to bill: pass --project PROJECT (or --stack), or run `gcloud auth application-default set-quota-project PROJECT`.",
         );
       }
-      const url = e.metadata.activationUrl;
+      // Older bodies carry the activation address only as a google.rpc.Help link (vertex-ai-samples#476).
+      const url = e.metadata.activationUrl ?? e.help.find((u) => u.includes("/apis/api/"));
       return new Failure(
         "SERVICE_DISABLED",
         `${service} is not enabled in ${consumer}.`,
