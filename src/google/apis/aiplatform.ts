@@ -18,7 +18,7 @@ import { record } from "../../json.ts";
 import { PROBE_TEXT } from "./gemini.ts";
 
 /** Where a Vertex call is made: a location of a project, or express mode (an API key: no project, global only). */
-export type VertexPlace = { project: string; location: string } | { express: true };
+type VertexPlace = { project: string; location: string } | { express: true };
 
 /** Where and as whom to call Vertex. */
 export interface VertexTarget {
@@ -47,7 +47,7 @@ export interface VertexGeneration {
 export const VERTEX_MODEL = /^[a-z0-9][a-z0-9._@-]{0,127}$/;
 
 /** The location a call is made at: express mode is global. */
-export function placeLocation(place: VertexPlace): string {
+function placeLocation(place: VertexPlace): string {
   return "express" in place ? "global" : place.location;
 }
 

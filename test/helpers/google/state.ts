@@ -149,7 +149,7 @@ interface Grant {
 }
 
 /** Vertex as the fake serves it (aiplatform.ts); who may call it is in `grants` (aiplatform.endpoints.predict). */
-export interface VertexState {
+interface VertexState {
   /** Google's models by id, each with the locations that serve it (`global`, `us`, `eu`, regions). */
   models: Map<string, string[]>;
   /** The allowed values of the effective vertexai.allowedModels policy; undefined: no policy, every model allowed. */
@@ -165,7 +165,7 @@ export interface VertexState {
  * Google's developer guide for it lists (docs.cloud.google.com/gemini-enterprise-agent-platform/
  * models/guides/gemini-3-8-flash), and an older one at global and two regions.
  */
-export function vertexModels(): Map<string, string[]> {
+function vertexModels(): Map<string, string[]> {
   return new Map([
     ["gemini-3.8-flash", ["global", "us", "eu"]],
     ["gemini-2.5-flash", ["global", "us-central1", "europe-west4"]],
