@@ -69,18 +69,17 @@ function verdict(result: VerifyResult, style: Style): string[] {
   if (result.tunedModels !== undefined) lines.push(`  tuned       ${result.tunedModels.length}`);
   lines.push(...vertexLines(result));
   const targets = Object.entries(result.targets ?? {});
-  // With both targets, each says how it went, and each failure comes with its own fix.
+  // With both targets, one line says how each went, and each failure comes with its own fix.
+  if (targets.length > 1)
+    lines.push(
+      `  targets     ${targets.map(([api, t]) => `${api} ${t.ok ? "verified" : paint(style, 31, `FAILED (${t.error?.reason ?? ""})`)}`).join("; ")}`,
+    );
   const failures =
     targets.length > 1
       ? targets.flatMap(([, t]) => (t.error === undefined ? [] : [t.error]))
       : result.error === undefined
         ? []
         : [result.error];
-  if (targets.length > 1)
-    for (const [api, t] of targets)
-      lines.push(
-        `  ${api.padEnd(10)}  ${t.ok ? "verified" : paint(style, 31, `FAILED (${t.error?.reason ?? ""})`)}`,
-      );
   for (const failure of failures)
     lines.push(`  ${terminalLine(failure.message)}`, `  fix: ${terminalLine(failure.fix)}`);
   return lines;
@@ -90,7 +89,8 @@ function verdict(result: VerifyResult, style: Style): string[] {
 function vertexLines(result: VerifyResult): string[] {
   const v = result.vertex;
   if (v === undefined) return [];
-  const lines = [`  target      ${result.target ?? "vertex"}`];
+  // With both, the targets line names them.
+  const lines = result.target === "both" ? [] : [`  target      vertex`];
   if (v.identity !== undefined)
     lines.push(
       `  vertex as   ${v.identity.kind} ${terminalLine(v.identity.principal)} (${terminalLine(v.identity.source)})`,

@@ -419,6 +419,33 @@ describe("the command line", () => {
     );
   });
 
+  test("with both, one line gives each API's verdict, then the failing one's message and fix; exit 1", async () => {
+    world.google.state.vertex.allowedModels = [];
+    try {
+      const result = await verify([
+        "--outputs",
+        outputs,
+        "--auth",
+        "impersonate",
+        "--target",
+        "both",
+      ]);
+      expect(result.code).toBe(1);
+      const tail = result.stdout.trimEnd().split("\n").slice(-4);
+      expect(tail[0]).toBe(`  vertex      0 models answered countTokens (global in ${PROJECT})`);
+      expect(tail[1]).toBe("  targets     gemini-api verified; vertex FAILED (MODEL_NOT_ALLOWED)");
+      expect(tail[2]).toMatch(
+        /^ {2}Count tokens with gemini-3.8-flash on Vertex: the organization policy/,
+      );
+      expect(tail[3]).toMatch(
+        /^ {2}fix: Have an organization policy administrator add publishers\/google\/models\/gemini-3.8-flash:predict/,
+      );
+      expect(result.stdout).toMatch(/^FAILED \(MODEL_NOT_ALLOWED\): impersonate /m);
+    } finally {
+      world.google.state.vertex.allowedModels = undefined;
+    }
+  });
+
   test("GEMINI_KIT_AIPLATFORM_ENDPOINT is named on stderr when set", async () => {
     const result = await verify(["--outputs", outputs, "--auth", "impersonate"]);
     expect(result.stderr).toContain(
