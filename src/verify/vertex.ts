@@ -47,8 +47,12 @@ export interface VertexResult {
   probe?: VertexGeneration;
 }
 
-/** --target, else the outputs' target, else the Gemini API (what verify did before Vertex). */
+/**
+ * --target, else the outputs' target, else the Gemini API (what verify did before Vertex). Sharing a
+ * tuned model is the Gemini API's alone, whatever the stack's target.
+ */
 export function chooseTarget(options: VerifyOptions, facts: StackFacts | undefined): Target {
+  if (options.command === "share-tuned-model") return "gemini-api";
   return options.target ?? facts?.target ?? "gemini-api";
 }
 
@@ -69,7 +73,7 @@ export function checkTargetFlags(options: VerifyOptions, target: Target): void {
   const geminiFlag = gemini.find(([, set]) => set)?.[0];
   if (!includes(target, "gemini-api") && geminiFlag !== undefined)
     throw usage(
-      `${geminiFlag} checks the Gemini API's model listing, which --target ${target} does not read.`,
+      `${geminiFlag} checks the Gemini API's model listing, which a run with target ${target} does not read.`,
       "Name the Vertex models to call with --model, or add the Gemini API with --target both.",
     );
   const vertexFlag = vertex.find(([, set]) => set)?.[0];
@@ -81,7 +85,7 @@ export function checkTargetFlags(options: VerifyOptions, target: Target): void {
   if (
     options.command === "share-tuned-model" &&
     options.target !== undefined &&
-    target !== "gemini-api"
+    options.target !== "gemini-api"
   )
     throw usage(
       "share-tuned-model shares a Gemini API tuned model; it has no Vertex side.",

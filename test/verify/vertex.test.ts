@@ -476,7 +476,7 @@ describe("the command line", () => {
     ],
     [
       ["--target", "vertex", "--expect-model", "gemini-3.8-flash"],
-      "--expect-model checks the Gemini API's model listing, which --target vertex does not read.",
+      "--expect-model checks the Gemini API's model listing, which a run with target vertex does not read.",
     ],
     [
       ["--target", "vertex", "--location", "us-central1.evil.example"],
@@ -487,6 +487,10 @@ describe("the command line", () => {
       "is not one of Google's Vertex models.",
     ],
     [["--target", "cloud"], '--target "cloud" is not one of gemini-api, vertex, both.'],
+    [
+      ["share-tuned-model", "tunedModels/m1", "--grantee-type", "EVERYONE", "--target", "vertex"],
+      "share-tuned-model shares a Gemini API tuned model; it has no Vertex side.",
+    ],
   ])("%j is a usage error before any request", async (args, message) => {
     const before = world.google.state.requests.length;
     const result = await verify(["--key-file", world.files.runtimeKey, ...args]);

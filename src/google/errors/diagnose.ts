@@ -65,7 +65,9 @@ export function diagnoseHttp(status: number, body: unknown, context: CallContext
     return new Failure(
       "NOT_FOUND",
       `${context.what}: not found (${said}).`,
-      "Check the name; list what exists with --tuned.",
+      context.service === "aiplatform"
+        ? "Check the project, the location and the model id."
+        : "Check the name; list what exists with --tuned.",
     );
   if (status === 403) {
     return new Failure(
