@@ -145,7 +145,7 @@ export function capacityExhausted(
       : ` Prefer location global (vertex.location: global in ${stackFile(context)}, or --location global): Google spreads it across regions and says it has fewer 429s; keep a region only when data must be processed there.`;
   return new Failure(
     "SHARED_CAPACITY_EXHAUSTED",
-    `${context.what}: Vertex's shared capacity for ${v.model} at ${v.location} was exhausted, after retries with backoff (${said}).`,
-    `Pay-as-you-go Vertex traffic runs on dynamic shared quota, with no per-project limit to raise: run again later, with more --retries if it persists.${global} For capacity that is guaranteed, buy Provisioned Throughput for the model. See ${ERROR_429_DOC}`,
+    `${context.what}: Vertex's shared capacity for ${v.model} at ${v.location} was exhausted (${said}).`,
+    `Pay-as-you-go Vertex traffic runs on dynamic shared quota, with no per-project limit to raise, and verify retries it with backoff (--retries, 4 by default): run again later, with more --retries if it persists.${global} For capacity that is guaranteed, buy Provisioned Throughput for the model. See ${ERROR_429_DOC}`,
   );
 }
