@@ -3,11 +3,14 @@
 import { usage } from "../cli/failure.ts";
 import { parseCommandLine } from "../cli/main.ts";
 import { checkProject, checkStackName } from "../cli/stacks.ts";
+import { VERTEX_MODEL } from "../google/apis/aiplatform.ts";
 import type { AuthKind } from "../google/errors/context.ts";
+import { VERTEX_LOCATION } from "../google/transport/endpoints.ts";
 import { checkIdentity } from "./identity-args.ts";
-import type { VerifyOptions } from "./options.ts";
+import type { Target, VerifyOptions } from "./options.ts";
 
 const AUTH_KINDS: AuthKind[] = ["service-account", "oauth", "adc", "impersonate", "api-key"];
+const TARGETS: Target[] = ["gemini-api", "vertex", "both"];
 
 const USAGE_FIX = "Run with --help for the options.";
 
@@ -74,6 +77,9 @@ export function parseVerifyArgs(argv: string[]): VerifyOptions {
     expectModels: (v["expect-model"] ?? []).map((m) =>
       m.startsWith("models/") ? m : `models/${m}`,
     ),
+    target: oneOf("target", v.target, TARGETS),
+    location: v.location === undefined ? undefined : vertexLocation(v.location),
+    vertexModels: (v.model ?? []).map(vertexModel),
     probe: v["probe-generate"] ? "generateContent" : v.probe ? "countTokens" : undefined,
     tuned: v.tuned ?? false,
     pageSize: count("page-size", v["page-size"], 1, 1000),
@@ -93,6 +99,27 @@ export function parseVerifyArgs(argv: string[]): VerifyOptions {
   else if (rest.length > 0)
     throw usage(`Unexpected argument ${JSON.stringify(rest[0])}.`, USAGE_FIX);
   return options;
+}
+
+/** A Vertex location: it becomes part of a host name, so only Google's forms pass. */
+function vertexLocation(value: string): string {
+  if (!VERTEX_LOCATION.test(value))
+    throw usage(
+      `--location ${JSON.stringify(value)} is not a Vertex location.`,
+      "Name global, us, eu or a region such as us-central1.",
+    );
+  return value;
+}
+
+/** A Vertex model: a bare id, or publishers/google/models/ID (Google's models only). */
+function vertexModel(value: string): string {
+  const id = value.replace(/^publishers\/google\/models\//, "");
+  if (!VERTEX_MODEL.test(id))
+    throw usage(
+      `--model ${JSON.stringify(value)} is not one of Google's Vertex models.`,
+      "Name it as Vertex does, e.g. gemini-3.8-flash (or publishers/google/models/gemini-3.8-flash).",
+    );
+  return id;
 }
 
 function shareArgs(
@@ -149,6 +176,9 @@ function parse(argv: string[]) {
       impersonate: { type: "string" },
       project: { type: "string" },
       "expect-model": { type: "string", multiple: true },
+      target: { type: "string" },
+      location: { type: "string" },
+      model: { type: "string", multiple: true },
       probe: { type: "boolean" },
       "probe-generate": { type: "boolean" },
       tuned: { type: "boolean" },

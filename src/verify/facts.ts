@@ -7,7 +7,10 @@ import { badInput } from "../cli/failure.ts";
 import { jsonInput } from "../cli/input-file.ts";
 import { stackOutputJson, type Runner } from "../cli/stack-outputs.ts";
 import { chooseAccount, type AccountSummary } from "../default-account.ts";
+import { VERTEX_MODEL } from "../google/apis/aiplatform.ts";
+import { VERTEX_LOCATION } from "../google/transport/endpoints.ts";
 import { record } from "../json.ts";
+import type { Target } from "./options.ts";
 
 export interface AccountFacts {
   email: string;
@@ -22,8 +25,22 @@ export interface StackFacts {
   project: string;
   serviceAccounts: Record<string, AccountFacts>;
   oauthClient?: { status: string; clientId?: string; secret?: string };
-  apiKey?: { secret: string; keyName?: string; boundTo?: string };
+  apiKey?: ApiKeyFacts;
+  /** What the stack makes ready: the outputs' `target`, when the stack exports one. */
+  target?: Target;
+  /** The outputs' `vertex`: where its consumers call Vertex, which models, and its express-mode key. */
+  vertex?: { location?: string; models?: string[]; apiKey?: ApiKeyFacts };
 }
+
+/** An API key the stack keeps in a secret, with the key's resource name and the account it is bound to. */
+interface ApiKeyFacts {
+  secret: string;
+  keyName?: string;
+  boundTo?: string;
+}
+
+const WRONG_FILE =
+  "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`.";
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" && value !== "[secret]" ? value : undefined;
@@ -53,7 +70,7 @@ export function parseOutputs(json: string, source: string, stack?: string): Stac
     )
       throw badInput(
         `${source}: "${name}" is not an object, so it is not what the kit exports.`,
-        "Save the outputs of a gemini-access-kit stack with `pulumi stack output --json > FILE`.",
+        WRONG_FILE,
       );
   }
   const serviceAccounts: Record<string, AccountFacts> = {};
@@ -67,8 +84,6 @@ export function parseOutputs(json: string, source: string, stack?: string): Stac
     serviceAccounts[key] = { email, keySecret: text(record(value)?.keySecret) };
   }
   const client = record(outputs.oauthClient);
-  const apiKey = record(outputs.apiKey);
-  const apiKeySecret = text(apiKey?.secret);
   return {
     source,
     stack,
@@ -79,10 +94,59 @@ export function parseOutputs(json: string, source: string, stack?: string): Stac
       clientId: text(client.clientId),
       secret: text(client.secret),
     },
-    apiKey:
-      apiKeySecret === undefined
-        ? undefined
-        : { secret: apiKeySecret, keyName: text(apiKey?.keyName), boundTo: text(apiKey?.boundTo) },
+    apiKey: apiKeyFacts(outputs.apiKey),
+    target: targetFact(outputs.target, source),
+    vertex: vertexFacts(outputs.vertex, source),
+  };
+}
+
+function apiKeyFacts(value: unknown): ApiKeyFacts | undefined {
+  const key = record(value);
+  const secret = text(key?.secret);
+  return secret === undefined
+    ? undefined
+    : { secret, keyName: text(key?.keyName), boundTo: text(key?.boundTo) };
+}
+
+function targetFact(value: unknown, source: string): Target | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value === "gemini-api" || value === "vertex" || value === "both") return value;
+  throw badInput(
+    `${source}: "target" is ${JSON.stringify(value)}, not gemini-api, vertex or both.`,
+    WRONG_FILE,
+  );
+}
+
+/**
+ * The outputs' `vertex`: `location` (default global, applied by the run), `models` (Vertex model
+ * ids) and `apiKey` (shaped like the top-level apiKey). A location or model in another form is a
+ * wrong file, never a host name or path built from it.
+ */
+function vertexFacts(value: unknown, source: string): StackFacts["vertex"] {
+  if (value === undefined || value === null) return undefined;
+  const vertex = record(value);
+  const location: unknown = vertex?.location ?? undefined;
+  const listed: unknown = vertex?.models ?? [];
+  // The program may write a model as Vertex's resource name; verify calls it by its id.
+  const models = Array.isArray(listed)
+    ? listed.map((m: unknown) =>
+        typeof m === "string" ? m.replace(/^publishers\/google\/models\//, "") : m,
+      )
+    : undefined;
+  if (
+    vertex === undefined ||
+    (location !== undefined && (typeof location !== "string" || !VERTEX_LOCATION.test(location))) ||
+    models === undefined ||
+    !models.every((m): m is string => typeof m === "string" && VERTEX_MODEL.test(m))
+  )
+    throw badInput(
+      `${source}: "vertex" is not { location: a Vertex location, models: [model ids] }, so it is not what the kit exports.`,
+      WRONG_FILE,
+    );
+  return {
+    location,
+    models: models.length > 0 ? models : undefined,
+    apiKey: apiKeyFacts(vertex.apiKey),
   };
 }
 

@@ -12,11 +12,15 @@ import type { Caller, IdentityDeps } from "../google/identities/caller.ts";
 import type { ClientSource } from "../google/identities/oauth.ts";
 import type { KeySource } from "../google/identities/service-account.ts";
 import { TokenCache, cacheLocation } from "../google/identities/token-cache.ts";
-import type { VerifyOptions } from "./options.ts";
+import type { Target, VerifyOptions } from "./options.ts";
 import { accountSummaries, pickAccount, type StackFacts } from "./facts.ts";
 
 /** `--auth`, else the identity another option names, else the stack's default consumer (see default-account.ts). */
-export function chooseAuth(options: VerifyOptions, facts: StackFacts | undefined): AuthKind {
+export function chooseAuth(
+  options: VerifyOptions,
+  facts: StackFacts | undefined,
+  target: Target = "gemini-api",
+): AuthKind {
   if (options.auth !== undefined) return options.auth;
   if (options.keyFile !== undefined) return "service-account";
   if (options.clientFile !== undefined) return "oauth";
@@ -24,7 +28,8 @@ export function chooseAuth(options: VerifyOptions, facts: StackFacts | undefined
   if (facts === undefined) return "adc";
   // An --account the stack does not have is an error, never a quiet fall-back to another identity.
   if (options.account !== undefined) pickAccount(facts, options.account);
-  return defaultAuth(accountSummaries(facts), facts.apiKey !== undefined, options.account);
+  const key = target === "vertex" ? facts.vertex?.apiKey : facts.apiKey;
+  return defaultAuth(accountSummaries(facts), key !== undefined, options.account);
 }
 
 export interface InteractiveDeps {
@@ -39,13 +44,17 @@ export function tokenCache(
   return new TokenCache(cacheLocation(env, options.tokenCache));
 }
 
-/** Builds the identity; each kind's module is loaded only when used, keeping the command's start fast. */
+/**
+ * Builds the identity; each kind's module is loaded only when used, keeping the command's start
+ * fast. `api` matters only to an API key: the stack keeps one key per API.
+ */
 export async function buildCaller(
   kind: AuthKind,
   options: VerifyOptions,
   facts: StackFacts | undefined,
   deps: IdentityDeps,
   interactive: InteractiveDeps,
+  api: "gemini-api" | "vertex" = "gemini-api",
 ): Promise<Caller> {
   switch (kind) {
     case "service-account": {
@@ -61,7 +70,7 @@ export async function buildCaller(
     }
     case "api-key": {
       const { apiKeyCaller, apiKeyVariable } = await import("../google/identities/api-key.ts");
-      return apiKeyCaller(deps, apiKeySource(facts, apiKeyVariable(deps.env)));
+      return apiKeyCaller(deps, apiKeySource(facts, apiKeyVariable(deps.env), api));
     }
     case "adc":
       return (await import("../google/identities/adc.ts")).adcCaller(deps, {
@@ -108,17 +117,29 @@ function impersonated(options: VerifyOptions, facts: StackFacts | undefined) {
   return { email: account.email, grantKey: `serviceAccounts.${name}.impersonators` };
 }
 
-/** The stack's API key, else the variable that holds one (GOOGLE_API_KEY or GEMINI_API_KEY). */
-function apiKeySource(facts: StackFacts | undefined, variable: string | undefined): ApiKeySource {
-  if (facts?.apiKey !== undefined)
+/**
+ * The stack's key for the API (`apiKey` for the Gemini API, `vertex.apiKey` for Vertex: the Gemini
+ * API's key is restricted to generativelanguage, so Vertex would refuse it), else the variable that
+ * holds one (GOOGLE_API_KEY or GEMINI_API_KEY).
+ */
+function apiKeySource(
+  facts: StackFacts | undefined,
+  variable: string | undefined,
+  api: "gemini-api" | "vertex",
+): ApiKeySource {
+  const stackKey = api === "vertex" ? facts?.vertex?.apiKey : facts?.apiKey;
+  const output = api === "vertex" ? "vertex.apiKey" : "apiKey";
+  if (stackKey !== undefined)
     return {
-      secret: { name: facts.apiKey.secret, grantKey: "apiKey.readers" },
-      keyName: facts.apiKey.keyName,
+      secret: { name: stackKey.secret, grantKey: `${output}.readers` },
+      keyName: stackKey.keyName,
     };
   if (variable === undefined)
     throw badInput(
-      `--auth api-key needs a key: ${facts ? `${facts.source} has no apiKey output, and ` : ""}neither GOOGLE_API_KEY nor GEMINI_API_KEY is set.`,
-      "Set GEMINI_API_KEY, or pass --stack for a stack with an apiKey.",
+      `--auth api-key needs a key${api === "vertex" ? " for Vertex" : ""}: ${facts ? `${facts.source} has no ${output} output, and ` : ""}neither GOOGLE_API_KEY nor GEMINI_API_KEY is set.`,
+      api === "vertex"
+        ? "Set GOOGLE_API_KEY to an express-mode key, or pass --stack for a stack with a vertex.apiKey."
+        : "Set GEMINI_API_KEY, or pass --stack for a stack with an apiKey.",
     );
   return { variable };
 }

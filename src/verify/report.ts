@@ -5,7 +5,7 @@
  */
 
 import { jsonText, terminalLine } from "../cli/output.ts";
-import type { VerifyResult } from "./run.ts";
+import type { VerifyResult } from "./result.ts";
 
 export interface Style {
   colour: boolean;
@@ -67,10 +67,43 @@ function verdict(result: VerifyResult, style: Style): string[] {
     );
   }
   if (result.tunedModels !== undefined) lines.push(`  tuned       ${result.tunedModels.length}`);
-  if (result.error !== undefined)
+  lines.push(...vertexLines(result));
+  const targets = Object.entries(result.targets ?? {});
+  // With both targets, one line says how each went, and each failure comes with its own fix.
+  if (targets.length > 1)
     lines.push(
-      `  ${terminalLine(result.error.message)}`,
-      `  fix: ${terminalLine(result.error.fix)}`,
+      `  targets     ${targets.map(([api, t]) => `${api} ${t.ok ? "verified" : paint(style, 31, `FAILED (${t.error?.reason ?? ""})`)}`).join("; ")}`,
+    );
+  const failures =
+    targets.length > 1
+      ? targets.flatMap(([, t]) => (t.error === undefined ? [] : [t.error]))
+      : result.error === undefined
+        ? []
+        : [result.error];
+  for (const failure of failures)
+    lines.push(`  ${terminalLine(failure.message)}`, `  fix: ${terminalLine(failure.fix)}`);
+  return lines;
+}
+
+/** What the Vertex checks proved: where, as whom if not the run's identity, and how many models answered. */
+function vertexLines(result: VerifyResult): string[] {
+  const v = result.vertex;
+  if (v === undefined) return [];
+  // With both, the targets line names them.
+  const lines = result.target === "both" ? [] : [`  target      vertex`];
+  if (v.identity !== undefined)
+    lines.push(
+      `  vertex as   ${v.identity.kind} ${terminalLine(v.identity.principal)} (${terminalLine(v.identity.source)})`,
+    );
+  const where = v.express
+    ? "global, express mode"
+    : `${terminalLine(v.location)} in ${terminalLine(v.project ?? "")}`;
+  lines.push(
+    `  vertex      ${v.models.length} ${v.models.length === 1 ? "model" : "models"} answered countTokens (${where})`,
+  );
+  if (v.probe !== undefined)
+    lines.push(
+      `  generated   ${terminalLine(v.probe.model)}: generateContent answered (${v.probe.totalTokens} tokens)`,
     );
   return lines;
 }
@@ -86,6 +119,17 @@ export function formatText(result: VerifyResult, style: Style): string {
         m.displayName ?? "",
         String(m.inputTokenLimit ?? ""),
         String(m.outputTokenLimit ?? ""),
+      ]);
+    lines.push(...table(rows), "");
+  }
+  if (result.vertex !== undefined && result.vertex.models.length > 0) {
+    const rows = [["VERTEX MODEL", "LOCATION", "TOKENS", "BILLABLE CHARACTERS"]];
+    for (const m of result.vertex.models)
+      rows.push([
+        m.model,
+        result.vertex.location,
+        String(m.totalTokens),
+        String(m.totalBillableCharacters ?? ""),
       ]);
     lines.push(...table(rows), "");
   }

@@ -10,25 +10,14 @@ import { checkProxyVariables } from "../google/transport/proxy.ts";
 import { badInput, Failure } from "../cli/failure.ts";
 import type { Runner } from "../cli/stack-outputs.ts";
 import { parseOutputs, readStackOutputs, type StackFacts } from "./facts.ts";
-import {
-  countTokens,
-  defaultProbeModel,
-  generateOneToken,
-  listModels,
-  listTunedModels,
-  noModels,
-  shareTunedModel,
-  type GeminiTarget,
-  type Model,
-  type Permission,
-  type Probe,
-  type ProbeMethod,
-  type TunedModel,
-} from "../google/apis/gemini.ts";
-import { commandHttp, type Clock, type Http } from "../google/http.ts";
-import { scopesFor, type Identity, type IdentityDeps } from "../google/identities/caller.ts";
+import { shareTunedModel, type GeminiTarget } from "../google/apis/gemini.ts";
+import { commandHttp, type Clock } from "../google/http.ts";
+import { scopesFor, type IdentityDeps } from "../google/identities/caller.ts";
 import { buildCaller, chooseAuth, tokenCache } from "./identity.ts";
 import type { Redactor } from "../cli/redact.ts";
+import { checkTargetFlags, chooseTarget, includes, vertexChecks } from "./vertex.ts";
+import { geminiChecks } from "./gemini.ts";
+import type { ErrorDocument, VerifyResult } from "./result.ts";
 
 export interface VerifyDeps {
   fetch: typeof fetch;
@@ -44,21 +33,7 @@ export interface VerifyDeps {
   redactor: Redactor;
 }
 
-export interface VerifyResult {
-  ok: boolean;
-  command: VerifyOptions["command"];
-  identity?: Identity;
-  project?: string;
-  models?: Model[];
-  tunedModels?: TunedModel[];
-  expectedModels?: { name: string; found: boolean }[];
-  /** With --probe or --probe-generate: the model called, how, and the tokens it answered with. */
-  probe?: Probe;
-  permission?: Permission;
-  message?: string;
-  error?: { reason: string; message: string; fix: string };
-  exitCode: 0 | 1;
-}
+export type { VerifyResult } from "./result.ts";
 
 async function facts(options: VerifyOptions, deps: VerifyDeps): Promise<StackFacts | undefined> {
   if (options.stack !== undefined) {
@@ -81,12 +56,17 @@ export async function runVerify(options: VerifyOptions, deps: VerifyDeps): Promi
     result.ok = result.error === undefined;
     result.exitCode = result.ok ? 0 : 1;
   } catch (err) {
-    if (!(err instanceof Failure) || err.exitCode === 2) throw err;
     result.ok = false;
-    result.error = { reason: err.reason, message: err.message, fix: err.fix };
+    result.error = checkFailure(err);
     result.exitCode = 1;
   }
   return result;
+}
+
+/** A check's failure as the report gives it; a usage or input error (exit 2), or a bug, is thrown on. */
+function checkFailure(err: unknown): ErrorDocument {
+  if (!(err instanceof Failure) || err.exitCode === 2) throw err;
+  return { reason: err.reason, message: err.message, fix: err.fix };
 }
 
 async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResult): Promise<void> {
@@ -112,11 +92,12 @@ async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResul
   result.project = stackFacts?.project;
   if (options.command === "logout") return logout(options, identityDeps, stackFacts, result);
 
-  const kind = chooseAuth(options, stackFacts);
-  const caller = await buildCaller(kind, options, stackFacts, identityDeps, {
-    openBrowser: deps.openBrowser,
-    progress: deps.progress,
-  });
+  const apiTarget = chooseTarget(options, stackFacts);
+  checkTargetFlags(options, apiTarget);
+  const kind = chooseAuth(options, stackFacts, apiTarget);
+  const interactive = { openBrowser: deps.openBrowser, progress: deps.progress };
+  const first = includes(apiTarget, "gemini-api") ? "gemini-api" : "vertex";
+  const caller = await buildCaller(kind, options, stackFacts, identityDeps, interactive, first);
   result.identity = caller.identity;
   result.project = caller.identity.project ?? result.project;
   const target: GeminiTarget = {
@@ -129,59 +110,47 @@ async function run(options: VerifyOptions, deps: VerifyDeps, result: VerifyResul
     result.permission = await shareTunedModel(http, target, model, grant);
     return;
   }
-  result.models = await listModels(http, target, options.pageSize);
-  if (result.models.length === 0) {
-    const failure = noModels(endpoints.gemini, caller.identity.principal);
-    result.error = { reason: failure.reason, message: failure.message, fix: failure.fix };
-    return;
-  }
-  if (options.tuned) result.tunedModels = await listTunedModels(http, target, options.pageSize);
-  const names = new Set(result.models.map((m) => m.name));
-  result.expectedModels = options.expectModels.map((name) => ({ name, found: names.has(name) }));
-  const missing = result.expectedModels.filter((m) => !m.found).map((m) => m.name);
-  if (missing.length > 0) {
-    result.error = {
-      reason: "MODEL_MISSING",
-      message: `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not among the ${result.models.length} models ${caller.identity.principal} can list.`,
-      fix: "Check the name against the list above (names change as models are retired), and the project's region and access.",
-    };
-    return;
-  }
-  if (options.probe !== undefined)
-    result.probe = await probe(
-      http,
-      target,
-      result.models,
-      options.probe,
-      options.expectModels[0],
-      caller.identity.principal,
+  result.target = apiTarget;
+  result.targets = {};
+  if (includes(apiTarget, "gemini-api"))
+    await outcome(result, "gemini-api", () =>
+      geminiChecks(options, http, target, caller.identity.principal, result),
     );
+  if (includes(apiTarget, "vertex")) {
+    // The stack keeps one API key per API; every other identity serves both.
+    const vertexCaller =
+      kind === "api-key" && first === "gemini-api"
+        ? await buildCaller(kind, options, stackFacts, identityDeps, interactive, "vertex")
+        : caller;
+    await outcome(result, "vertex", async () => {
+      await vertexChecks(
+        http,
+        endpoints,
+        vertexCaller,
+        { options, facts: stackFacts, probe: options.probe },
+        (vertex) => {
+          result.vertex = vertex;
+          if (vertexCaller !== caller) vertex.identity = vertexCaller.identity;
+        },
+      );
+    });
+  }
+  const failed = Object.values(result.targets).find((t) => !t.ok);
+  if (failed !== undefined) result.error = failed.error;
 }
 
-/** The probe on the model asked for, or on the default one; no model to call is a failure, never a pass. */
-async function probe(
-  http: Http,
-  target: GeminiTarget,
-  models: Model[],
-  method: ProbeMethod,
-  expected: string | undefined,
-  principal: string,
-): Promise<Probe> {
-  const model = expected ?? defaultProbeModel(models, method);
-  const flag = method === "countTokens" ? "--probe" : "--probe-generate";
-  if (model === undefined) {
-    throw new Failure(
-      "NO_PROBE_MODEL",
-      `None of the ${models.length} models ${principal} can list is a Gemini model that supports ${method}, so ${flag} has nothing to call.`,
-      "Name the model to call with --expect-model NAME.",
-    );
+/** Runs one target's checks and records its verdict; a failure stops that target only. */
+async function outcome(
+  result: VerifyResult,
+  api: "gemini-api" | "vertex",
+  checks: () => Promise<void>,
+): Promise<void> {
+  try {
+    await checks();
+    result.targets![api] = { ok: true };
+  } catch (err) {
+    result.targets![api] = { ok: false, error: checkFailure(err) };
   }
-  if (method === "countTokens") {
-    http.progress(`Calling ${model} (countTokens: free, and exempt from the model's quota)...`);
-    return countTokens(http, target, model);
-  }
-  http.progress(`Calling ${model} (generateContent of one token: billed, counts against quota)...`);
-  return generateOneToken(http, target, model);
 }
 
 async function logout(

@@ -18,7 +18,8 @@ export interface CallContext {
     | "orgpolicy"
     | "cloudbilling"
     | "cloudresourcemanager"
-    | "serviceusage";
+    | "serviceusage"
+    | "aiplatform";
   identity: AuthKind;
   /** The principal making the call, when known (an e-mail). */
   principal?: string;
@@ -31,4 +32,6 @@ export interface CallContext {
    * is not granted through a stack key (the resource APIs' calls: ../apis/call.ts).
    */
   denied?: string;
+  /** A Vertex model call: the model, where it was called (`global` in express mode), and in which project. */
+  vertex?: { model: string; location: string; project?: string; express: boolean };
 }

@@ -1,6 +1,6 @@
 /**
  * Turns Google's error responses (read by ./body.ts) into a named reason and the fix; the Gemini
- * API's own refusals are ./gemini-refusals.ts.
+ * API's own refusals are ./gemini-refusals.ts, Vertex's ./vertex-refusals.ts.
  */
 
 import { Failure } from "../../cli/failure.ts";
@@ -8,6 +8,7 @@ import { keyCreationWaysOut } from "../../org-policy.ts";
 import { readError, type GoogleError } from "./body.ts";
 import type { AuthKind, CallContext } from "./context.ts";
 import { geminiPrecondition, quotaFailure, standardKeyRejected } from "./gemini-refusals.ts";
+import { capacityExhausted, vertexRefusal } from "./vertex-refusals.ts";
 
 /**
  * Google's shared projects that user credentials are billed to when no quota project is set: gcloud's
@@ -29,11 +30,12 @@ export function diagnoseHttp(status: number, body: unknown, context: CallContext
     e.message === undefined
       ? `HTTP ${status}`
       : `HTTP ${status} ${e.status ?? ""}: ${e.message}`.replace(" :", ":");
-  if (status === 429) return quotaFailure(e, context, said);
+  if (status === 429) return capacityExhausted(e, context, said) ?? quotaFailure(e, context, said);
   const byReason =
     (e.reason === undefined ? undefined : diagnoseReason(e, context)) ??
     orgPolicy(e, context, said) ??
-    geminiPrecondition(status, e, context);
+    geminiPrecondition(status, e, context) ??
+    vertexRefusal(status, e, context, said);
   if (byReason) return byReason;
   if (status >= 500) {
     return new Failure(
@@ -63,7 +65,9 @@ export function diagnoseHttp(status: number, body: unknown, context: CallContext
     return new Failure(
       "NOT_FOUND",
       `${context.what}: not found (${said}).`,
-      "Check the name; list what exists with --tuned.",
+      context.service === "aiplatform"
+        ? "Check the project, the location and the model id."
+        : "Check the name; list what exists with --tuned.",
     );
   if (status === 403) {
     return new Failure(
@@ -91,7 +95,8 @@ function diagnoseReason(e: GoogleError, context: CallContext): Failure | undefin
           "Name the project to bill: pass --project PROJECT (or --stack), or run `gcloud auth application-default set-quota-project PROJECT`.",
         );
       }
-      const url = e.metadata.activationUrl;
+      // Older bodies carry the activation address only as a google.rpc.Help link (vertex-ai-samples#476).
+      const url = e.metadata.activationUrl ?? e.help.find((u) => u.includes("/apis/api/"));
       return new Failure(
         "SERVICE_DISABLED",
         `${service} is not enabled in ${consumer}.`,
@@ -103,7 +108,9 @@ function diagnoseReason(e: GoogleError, context: CallContext): Failure | undefin
     case "ACCESS_TOKEN_SCOPE_INSUFFICIENT":
       return new Failure(
         "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
-        `${context.what}: the access token does not carry a Gemini API scope.`,
+        context.service === "aiplatform"
+          ? `${context.what}: the access token does not carry the cloud-platform scope Vertex needs.`
+          : `${context.what}: the access token does not carry a Gemini API scope.`,
         scopeFix(context.identity),
       );
     case "ACCESS_TOKEN_TYPE_UNSUPPORTED":
@@ -125,7 +132,9 @@ function diagnoseReason(e: GoogleError, context: CallContext): Failure | undefin
       return new Failure(
         "API_KEY_SERVICE_BLOCKED",
         `${context.what}: the API key is restricted to other APIs.`,
-        "Restrict the key to generativelanguage.googleapis.com (the kit's apiKey does this), or use the stack's key.",
+        context.service === "aiplatform"
+          ? "A key for Vertex must allow aiplatform.googleapis.com: use the stack's vertex.apiKey (the Gemini API key allows generativelanguage.googleapis.com only), or set GOOGLE_API_KEY to an express-mode key."
+          : "Restrict the key to generativelanguage.googleapis.com (the kit's apiKey does this), or use the stack's key.",
       );
     case "CONSUMER_SUSPENDED": {
       // Google's message and metadata name the consumer as `api_key:KEY`: neither is repeated here.

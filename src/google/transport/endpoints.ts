@@ -29,6 +29,11 @@ export interface Endpoints {
   cloudResourceManager: string;
   /** Service Usage's base URL (which APIs are enabled, for preflight). */
   serviceUsage: string;
+  /**
+   * Vertex AI's base URL (now presented as Gemini Enterprise Agent Platform). Google's depends on the
+   * location (aiplatformBase); an override takes every Vertex call, whatever the location.
+   */
+  aiplatform: string;
 }
 
 const GOOGLE_ENDPOINTS: Endpoints = {
@@ -43,6 +48,7 @@ const GOOGLE_ENDPOINTS: Endpoints = {
   cloudBilling: "https://cloudbilling.googleapis.com",
   cloudResourceManager: "https://cloudresourcemanager.googleapis.com",
   serviceUsage: "https://serviceusage.googleapis.com",
+  aiplatform: "https://aiplatform.googleapis.com",
 };
 
 const ENDPOINT_VARIABLES: Record<keyof Endpoints, string> = {
@@ -57,6 +63,7 @@ const ENDPOINT_VARIABLES: Record<keyof Endpoints, string> = {
   cloudBilling: "GEMINI_KIT_CLOUDBILLING_ENDPOINT",
   cloudResourceManager: "GEMINI_KIT_CLOUDRESOURCEMANAGER_ENDPOINT",
   serviceUsage: "GEMINI_KIT_SERVICEUSAGE_ENDPOINT",
+  aiplatform: "GEMINI_KIT_AIPLATFORM_ENDPOINT",
 };
 
 /** An API version as a path's last segment (`/v1`, `/v1beta`, `/v2alpha1/`). */
@@ -125,8 +132,36 @@ export function overrideNotices(endpoints: Endpoints): string[] {
     .filter((key) => endpoints[key] !== GOOGLE_ENDPOINTS[key])
     .map(
       (key) =>
-        `${ENDPOINT_VARIABLES[key]}: calling ${endpoints[key]} instead of ${GOOGLE_ENDPOINTS[key]}.`,
+        `${ENDPOINT_VARIABLES[key]}: calling ${endpoints[key]} instead of ${GOOGLE_ENDPOINTS[key]}${key === "aiplatform" ? " and its regional hosts" : ""}.`,
     );
+}
+
+/**
+ * A Vertex location as Google names one: `global`, the multi-regions `us` and `eu`, or a region
+ * (`us-central1`, `europe-west4`, `northamerica-northeast1`). It becomes part of a host name, so
+ * nothing else is let through.
+ */
+export const VERTEX_LOCATION = /^(global|us|eu|[a-z]+-[a-z]+\d{1,2})$/;
+
+/**
+ * Where a Vertex call at `location` goes. Google's hosts, per the discovery document aiplatform v1
+ * (`baseUrl` and its "Locational Endpoint" list) and the Agent Platform's locations page
+ * (docs.cloud.google.com/gemini-enterprise-agent-platform/resources/locations): `global` on
+ * aiplatform.googleapis.com with no location in the host, the multi-regions on
+ * aiplatform.{us,eu}.rep.googleapis.com, every region on {region}-aiplatform.googleapis.com. The
+ * location is in the request's path as well, so GEMINI_KIT_AIPLATFORM_ENDPOINT can take them all.
+ */
+export function aiplatformBase(endpoints: Endpoints, location: string): string {
+  if (!VERTEX_LOCATION.test(location))
+    throw usage(
+      `${quoted(location)} is not a Vertex location.`,
+      "Name global, us, eu or a region such as us-central1.",
+    );
+  if (endpoints.aiplatform !== GOOGLE_ENDPOINTS.aiplatform) return endpoints.aiplatform;
+  if (location === "global") return GOOGLE_ENDPOINTS.aiplatform;
+  if (location === "us" || location === "eu")
+    return `https://aiplatform.${location}.rep.googleapis.com`;
+  return `https://${location}-aiplatform.googleapis.com`;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * A fake Google on 127.0.0.1 for tests and the benchmark: one HTTP server that speaks the documented
- * shapes of the OAuth endpoints, the Gemini API, Secret Manager, IAM Credentials, IAM's
+ * shapes of the OAuth endpoints, the Gemini API, Vertex AI, Secret Manager, IAM Credentials, IAM's
  * service-account keys, API Keys v2 and, for preflight, Cloud Resource Manager, Cloud Billing,
  * Organization Policy and Service Usage: one module per API, as the code has, each naming its
  * source (iam-policy.ts is the IAM policy mixin two of them share). The command under test reaches
@@ -17,6 +17,11 @@ import {
   getOperation,
   listApiKeys,
 } from "./api-keys.ts";
+import {
+  countTokens as vertexCountTokens,
+  generateContent as vertexGenerateContent,
+  VERTEX_PATHS,
+} from "./aiplatform.ts";
 import { getBillingInfo } from "./billing.ts";
 import {
   apiKeyString,
@@ -63,6 +68,8 @@ export interface FakeGoogle {
   addServiceAccount(email: string, project: string): GeneratedKey;
   addClient(project: string): GeneratedClient;
   addApiKey(): string;
+  /** Lets `principal` call Vertex's models in `project` (aiplatform.endpoints.predict, as roles/aiplatform.user grants). */
+  allowVertex(principal: string, project: string): void;
   /** A secret whose only version holds `value`, readable by `readers`. */
   addSecret(name: string, value: string | undefined, readers: string[]): void;
   /** A refresh token for a user who consented earlier (an authorized_user ADC file holds one). */
@@ -115,6 +122,14 @@ const ROUTES: RouteDef[] = [
     pattern: /^\/v1beta\/(models\/[^/:]+):generateContent$/,
     handle: (c, [m]) => generateContent(c.state, c.req, c.res, c.url, m!, c.body),
   },
+  ...(["countTokens", "generateContent"] as const).flatMap((method): RouteDef[] =>
+    [VERTEX_PATHS.project(method), VERTEX_PATHS.express(method)].map((pattern) => ({
+      route: `vertex.${method}`,
+      method: "POST",
+      pattern,
+      handle: method === "countTokens" ? vertexCountTokens : vertexGenerateContent,
+    })),
+  ),
   {
     route: "tunedModels",
     method: "GET",
@@ -349,6 +364,7 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       GEMINI_KIT_CLOUDBILLING_ENDPOINT: url,
       GEMINI_KIT_CLOUDRESOURCEMANAGER_ENDPOINT: url,
       GEMINI_KIT_SERVICEUSAGE_ENDPOINT: url,
+      GEMINI_KIT_AIPLATFORM_ENDPOINT: url,
     },
     addServiceAccount(email, project) {
       const key = serviceAccountKey(email, project);
@@ -372,6 +388,13 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       const key = apiKeyString();
       state.apiKeys.set(key, undefined);
       return key;
+    },
+    allowVertex(principal, project) {
+      const grants = state.grants.get(principal) ?? [];
+      state.grants.set(principal, [
+        ...grants,
+        { project, permissions: ["aiplatform.endpoints.predict"] },
+      ]);
     },
     addSecret(name, value, readers) {
       const versions =

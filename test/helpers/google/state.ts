@@ -28,6 +28,8 @@ export type Route =
   | "models"
   | "countTokens"
   | "generateContent"
+  | "vertex.countTokens"
+  | "vertex.generateContent"
   | "tunedModels"
   | "permissions"
   | "secrets"
@@ -146,6 +148,30 @@ interface Grant {
   secretPrefix?: string;
 }
 
+/** Vertex as the fake serves it (aiplatform.ts); who may call it is in `grants` (aiplatform.endpoints.predict). */
+interface VertexState {
+  /** Google's models by id, each with the locations that serve it (`global`, `us`, `eu`, regions). */
+  models: Map<string, string[]>;
+  /** The allowed values of the effective vertexai.allowedModels policy; undefined: no policy, every model allowed. */
+  allowedModels?: string[];
+  /** API key strings that work in express mode (keys bound to an account holding roles/aiplatform.expressUser). */
+  expressKeys: Set<string>;
+  /** The Vertex AI API is off in the project. */
+  disabled: boolean;
+}
+
+/**
+ * The models the fake's Vertex serves: Gemini 3.8 Flash at global and the multi-regions only, as
+ * Google's developer guide for it lists (docs.cloud.google.com/gemini-enterprise-agent-platform/
+ * models/guides/gemini-3-8-flash), and an older one at global and two regions.
+ */
+function vertexModels(): Map<string, string[]> {
+  return new Map([
+    ["gemini-3.8-flash", ["global", "us", "eu"]],
+    ["gemini-2.5-flash", ["global", "us-central1", "europe-west4"]],
+  ]);
+}
+
 export interface GoogleState {
   /** By project id. */
   cloudProjects: Map<string, CloudProject>;
@@ -201,6 +227,7 @@ export interface GoogleState {
   /** The Gemini API is off in the project (not enabled at all). */
   disabled: boolean;
   models: Record<string, unknown>[];
+  vertex: VertexState;
   tunedModels: Record<string, unknown>[];
   permissions: Map<string, Record<string, unknown>[]>;
   /** Answer every models page with the same nextPageToken. */
@@ -305,6 +332,7 @@ export function initialState(): GoogleState {
     disabledUntil: 0,
     disabled: false,
     models: generateModels(57),
+    vertex: { models: vertexModels(), expressKeys: new Set(), disabled: false },
     tunedModels: [],
     permissions: new Map(),
     repeatPageToken: false,
