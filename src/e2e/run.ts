@@ -88,11 +88,13 @@ class Steps {
     const { progress, clock } = this.#deps;
     progress(`[e2e] ${++this.#index}/${this.#total} ${step.name}: ${step.shows(this.#c)}`);
     const start = clock.now();
-    const outcome = await attempt(step, this.#c, {
+    const attempted = await attempt(step, this.#c, {
       ...this.#deps,
       settleSeconds: this.#settleSeconds,
     });
     const seconds = Math.round((clock.now() - start) / 1000);
+    // A command's message may list problems on lines of their own: one line here.
+    const outcome = { ...attempted, message: attempted.message.replace(/\s*\n\s*/g, " ").trim() };
     const status: StepStatus = !outcome.ok ? "failed" : outcome.skipped ? "skipped" : "ok";
     progress(
       `[e2e] ${step.name} ${status === "failed" ? "FAILED" : status} (${seconds}s): ${outcome.message}`,

@@ -6,7 +6,8 @@
 import { parseConfig } from "../../src/config/parse.ts";
 import { parseStackFile } from "../../src/config/stack-file.ts";
 import { projectKeep } from "../../src/e2e/destroy.ts";
-import { E2E_LABEL, runNames, stackFileText } from "../../src/e2e/names.ts";
+import { parseWaves } from "../../src/deploy/waves.ts";
+import { E2E_LABEL, runNames, stackFileText, wavesFileText } from "../../src/e2e/names.ts";
 import { ACCOUNT_ID, LABEL_VALUE, PROJECT_ID } from "../../src/naming.ts";
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
@@ -98,6 +99,11 @@ describe("the stack file a run writes", () => {
       expect(config!.apiKey?.keyId).toBe(names.apiKeyPrefix(config!.project));
     },
   );
+});
+
+test("the copy's deploy order holds the run's stack alone, as deploy reads it", () => {
+  const n = runNames(bytes(0, 1, 2, 3, 4, 5));
+  expect(parseWaves(wavesFileText(n), [n.stack], [])).toEqual({ waves: [[n.stack]], admin: [] });
 });
 
 describe("what destroy leaves to the project's deletion in create mode", () => {

@@ -301,6 +301,29 @@ describe("a failure at any step stops the run, runs exactly the clean-up that ap
   );
 });
 
+test("a command's message of several lines is one line in the progress and the report", async () => {
+  const listed = {
+    exitCode: 2,
+    stdout: JSON.stringify({
+      ok: false,
+      error: {
+        reason: "CONFIG_INVALID",
+        message: "stacks/Pulumi.x.yaml has 2 problems:\n  - [a] one\n  - [b] two",
+        fix: "Correct them.",
+      },
+    }),
+    stderr: "",
+  };
+  const world = e2eWorld({ verify: { impersonate: [listed] } });
+  const result = await e2e(CREATE, world);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain(
+    "[e2e] verify-impersonate FAILED (0s): CONFIG_INVALID: stacks/Pulumi.x.yaml has 2 problems: - [a] one - [b] two Correct them.\n",
+  );
+  const doc = JSON.parse(result.stdout) as { steps: { step: string; message: string }[] };
+  expect(doc.steps.find((s) => s.step === "verify-impersonate")!.message).not.toContain("\n");
+});
+
 describe("--keep-on-failure", () => {
   test("a failure runs no clean-up and keeps the run's folder, with its state and passphrase, saying how to destroy and delete later", async () => {
     const world = e2eWorld({ fail: { step: "verify-impersonate" } });
