@@ -6,7 +6,7 @@
 import { Failure } from "../cli/failure.ts";
 import { projectKeep } from "./destroy.ts";
 import type { StepOutcome } from "./outcomes.ts";
-import type { Step, StepContext, StepName } from "./steps.ts";
+import { inRun, type Step, type StepContext, type StepName } from "./steps.ts";
 
 export interface CleanupStep extends Step {
   /** The step whose start makes this one needed: before it, nothing exists to remove. */
@@ -18,8 +18,7 @@ export interface CleanupStep extends Step {
 const PLAIN = ["--yes", "--skip-preview", "--non-interactive", "--color", "never"];
 
 async function destroy(c: StepContext): Promise<StepOutcome> {
-  const run = (args: string[]) =>
-    c.run("pulumi", args, { env: c.env, cwd: c.ws!.project, interruption: c.interruption });
+  const run = (args: string[]) => c.run("pulumi", args, inRun(c));
   const stack = ["--stack", c.names.stack];
   let exclude: string[] = [];
   if ("create" in c.source) {

@@ -67,18 +67,30 @@ export interface Step {
   run: (c: StepContext) => Promise<StepOutcome>;
 }
 
-/** One of the kit's commands, as `npm run NAME -- ARGS` runs it, in the run's copy. */
-function kit(c: StepContext, name: string, args: string[]): Promise<RunResult> {
-  const script = join(c.ws!.project, "scripts", `${name}.ts`);
-  return c.run(c.node.path, [...c.node.flags, script, ...args], {
+/**
+ * How long one program of a step may run: a backend or a prompt that never answers must not hold
+ * the run, and its clean-up, until CI's own limit kills both. An `up` of the solo stack takes minutes.
+ */
+const PROGRAM_TIMEOUT_MS = 45 * 60_000;
+
+/** The options every program of the run is started with. */
+export function inRun(c: StepContext) {
+  return {
     env: c.env,
     cwd: c.ws!.project,
     interruption: c.interruption,
-  });
+    timeoutMs: PROGRAM_TIMEOUT_MS,
+  };
+}
+
+/** One of the kit's commands, as `npm run NAME -- ARGS` runs it, in the run's copy. */
+function kit(c: StepContext, name: string, args: string[]): Promise<RunResult> {
+  const script = join(c.ws!.project, "scripts", `${name}.ts`);
+  return c.run(c.node.path, [...c.node.flags, script, ...args], inRun(c));
 }
 
 function pulumi(c: StepContext, args: string[]): Promise<RunResult> {
-  return c.run("pulumi", args, { env: c.env, cwd: c.ws!.project, interruption: c.interruption });
+  return c.run("pulumi", args, inRun(c));
 }
 
 const stack = (c: StepContext) => ["--stack", c.names.stack];

@@ -192,6 +192,8 @@ describe("no step touches the user's home, logins or state", () => {
         Buffer.alloc(32, PASSPHRASE_BYTE).toString("base64url"),
       );
       expect(c.cwd).toMatch(new RegExp(`^${root}/${STACK}-[^/]+/project$`));
+      // None may hold the run, and its clean-up, for ever.
+      expect(c.timeoutMs).toBe(45 * 60_000);
     }
     // Of the user's Pulumi home, only the plugin binaries are used.
     expect(world.pluginsLink).toBe(world.userPlugins);

@@ -27,6 +27,7 @@ interface Call {
   args: string[];
   env?: Readonly<Record<string, string>>;
   cwd?: string;
+  timeoutMs?: number;
 }
 
 export interface WorldOptions {
@@ -247,6 +248,7 @@ export function e2eWorld(options: WorldOptions = {}): World {
         args,
         env: runOptions.env,
         cwd: runOptions.cwd,
+        timeoutMs: runOptions.timeoutMs,
       };
       record(call);
       // A program started, or running, once Ctrl-C was passed on ends on it, as runProcess's does.
