@@ -62,7 +62,8 @@ function adcFile(env: NodeJS.ProcessEnv): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
-const pulumiHome = (env: NodeJS.ProcessEnv) => env.PULUMI_HOME || join(homedir(), ".pulumi");
+const pulumiHome = (env: NodeJS.ProcessEnv) =>
+  env.PULUMI_HOME || join(env.HOME || homedir(), ".pulumi");
 
 /**
  * The folder of the Pulumi CLI that `pulumi` on PATH runs. The `pulumi` npm package's launcher
