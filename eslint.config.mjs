@@ -30,6 +30,8 @@ const LAYERS = {
   bootstrap: { paths: ["src/bootstrap/"], may: ["shared"], why: PEERS },
   plan: { paths: ["src/plan/"], may: ["offline-plan", "shared"], why: PEERS },
   "admin-changes": { paths: ["src/admin-changes/"], may: ["shared"], why: PEERS },
+  // The live end-to-end run starts the other commands as processes, never their code.
+  e2e: { paths: ["src/e2e/"], may: ["shared"], why: PEERS },
   // pulumi-tools runs where only the production dependencies are installed: shared modules only.
   tools: { paths: ["src/tools/"], may: ["shared"], why: PEERS },
   google: {

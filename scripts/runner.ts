@@ -13,6 +13,7 @@ export const runProcess: Run = async (file, args, options = {}) => {
     input: options.input,
     stdin: options.input === undefined ? "ignore" : undefined,
     env: options.env,
+    cwd: options.cwd,
     stripFinalNewline: false,
     // See RunOptions.interruption: a process group of its own, and no SIGKILL after an interrupt.
     detached: interruptible,

@@ -14,6 +14,8 @@ interface RunOptions {
   timeoutMs?: number;
   /** Variables set for the program, on top of this process's environment, which it inherits. */
   env?: Readonly<Record<string, string>>;
+  /** The folder the program starts in (Pulumi finds its project there); default this process's. */
+  cwd?: string;
 }
 
 export interface RunResult {

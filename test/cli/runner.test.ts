@@ -1,8 +1,10 @@
 /** The process runner the commands read a stack's outputs with: bounded, and its failures said whole. */
 
+import { realpathSync } from "node:fs";
 import { Failure } from "../../src/cli/failure.ts";
 import { stackOutputJson, type Runner } from "../../src/cli/stack-outputs.ts";
 import { outputRunner, runProcess } from "../../scripts/runner.ts";
+import { tempDir } from "../helpers/temp-dir.ts";
 
 /** Runs this Node in place of `pulumi`, with a script that never ends. */
 const hanging =
@@ -37,4 +39,12 @@ test("a program run with env gets those variables on top of this process's envir
     { env: { GAK_ADDED: "yes" } },
   );
   expect(result).toMatchObject({ exitCode: 0, stdout: "yes false" });
+});
+
+test("a program run with cwd starts in that folder, where pulumi looks for its project", async () => {
+  const dir = tempDir("runner-cwd");
+  const result = await runProcess(process.execPath, ["-e", "process.stdout.write(process.cwd())"], {
+    cwd: dir,
+  });
+  expect(result).toMatchObject({ exitCode: 0, stdout: realpathSync(dir) });
 });

@@ -9,12 +9,20 @@
  *   one the caller may not see are the same 403 "The caller does not have permission", never 404
  *   (googleapis/google-cloud-java#440, google-cloud-python#1426).
  *
+ * - v3 (googleapis/googleapis google/cloud/resourcemanager/v3/projects.proto): projects.search with
+ *   one `labels.KEY:*` or `labels.KEY:VALUE` term (only what the caller holds
+ *   resourcemanager.projects.get on; pages of two, so callers must follow nextPageToken),
+ *   projects.delete (ACTIVE to DELETE_REQUESTED, a long-running operation; an already
+ *   DELETE_REQUESTED project is left as it is; a missing project is the same 403 as a forbidden one),
+ *   and operations.get for that operation, done after `operationPolls` polls.
+ *
  * Each API must be enabled in the caller's quota project: the x-goog-user-project header, else a
  * service account's own project, else (user credentials) gcloud's shared project. Otherwise 403
  * with ErrorInfo SERVICE_DISABLED naming the service and that consumer (google/api/error_reason.proto;
  * GoogleCloudPlatform/cdmc#39 for orgpolicy, the same contract for every API).
  */
 
+import { randomUUID } from "node:crypto";
 import { holds, testPermissions } from "./iam-policy.ts";
 import { bearer } from "./oauth.ts";
 import { googleError, json } from "./respond.ts";
@@ -154,4 +162,101 @@ export const testProjectPermissions: Handler = (ctx, [id]) => {
       googleError(403, "PERMISSION_DENIED", "The caller does not have permission"),
     );
   testPermissions(ctx, (p) => holds(ctx.state, principal, project.projectId, p));
+};
+
+/** A project as Resource Manager v3 writes it (message Project). */
+function v3Project(p: CloudProject): Record<string, unknown> {
+  return {
+    name: `projects/${p.number}`,
+    ...(p.parent ? { parent: `${p.parent.type}s/${p.parent.id}` } : {}),
+    projectId: p.projectId,
+    state: p.lifecycleState,
+    displayName: p.projectId,
+    createTime: p.createTime ?? "2026-03-02T09:14:07.412Z",
+    labels: p.labels ?? {},
+  };
+}
+
+const SEARCH_PAGE = 2;
+
+/** GET /v3/projects:search?query=labels.KEY:* (Cloud Resource Manager v3, SearchProjects). */
+export const searchProjects: Handler = (ctx) => {
+  const principal = caller(ctx, "cloudresourcemanager.googleapis.com");
+  if (principal === undefined) return;
+  const query = ctx.url.searchParams.get("query") ?? "";
+  const term = /^labels\.([a-z][-_a-z0-9]*):(\*|[-_a-z0-9]*)$/.exec(query.trim());
+  if (term === null)
+    return json(
+      ctx.res,
+      400,
+      googleError(
+        400,
+        "INVALID_ARGUMENT",
+        `The fake answers one labels.KEY:VALUE term, not ${query}.`,
+      ),
+    );
+  const [, key, value] = term;
+  const matching = [...ctx.state.cloudProjects.values()].filter(
+    (p) =>
+      holds(ctx.state, principal, p.projectId, "resourcemanager.projects.get") &&
+      p.labels?.[key!] !== undefined &&
+      (value === "*" || p.labels[key!] === value),
+  );
+  const start = Number(ctx.url.searchParams.get("pageToken") ?? "0");
+  const page = matching.slice(start, start + SEARCH_PAGE);
+  const next = start + SEARCH_PAGE < matching.length ? String(start + SEARCH_PAGE) : undefined;
+  json(ctx.res, 200, {
+    projects: page.map(v3Project),
+    ...(next === undefined ? {} : { nextPageToken: next }),
+  });
+};
+
+/** DELETE /v3/projects/{projectId} (Cloud Resource Manager v3, DeleteProject). */
+export const deleteProject: Handler = (ctx, [id]) => {
+  const principal = caller(ctx, "cloudresourcemanager.googleapis.com");
+  if (principal === undefined) return;
+  const project = findProject(ctx.state, id!);
+  if (
+    project === undefined ||
+    !holds(ctx.state, principal, project.projectId, "resourcemanager.projects.delete")
+  )
+    return json(
+      ctx.res,
+      403,
+      googleError(403, "PERMISSION_DENIED", "The caller does not have permission"),
+    );
+  project.lifecycleState = "DELETE_REQUESTED";
+  const name = `operations/dp.${randomUUID()}`;
+  ctx.state.operations.set(name, {
+    name,
+    pollsLeft: ctx.state.operationPolls,
+    response: () => v3Project(project),
+  });
+  json(ctx.res, 200, {
+    name,
+    metadata: {
+      "@type": "type.googleapis.com/google.cloud.resourcemanager.v3.DeleteProjectMetadata",
+    },
+  });
+};
+
+/** GET /v3/operations/{id} (Cloud Resource Manager v3, the project deletion's operation). */
+export const getOperation: Handler = (ctx, [id]) => {
+  if (caller(ctx, "cloudresourcemanager.googleapis.com") === undefined) return;
+  const op = ctx.state.operations.get(`operations/${id!}`);
+  if (op === undefined)
+    return json(
+      ctx.res,
+      404,
+      googleError(404, "NOT_FOUND", `Operation operations/${id!} not found.`),
+    );
+  if (op.pollsLeft > 0) {
+    op.pollsLeft--;
+    return json(ctx.res, 200, { name: op.name });
+  }
+  json(ctx.res, 200, {
+    name: op.name,
+    done: true,
+    ...(op.error ? { error: op.error } : { response: op.response!() }),
+  });
 };

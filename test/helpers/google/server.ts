@@ -36,7 +36,13 @@ import { generateAccessToken } from "./iam-credentials.ts";
 import { createKey, deleteKey, getKey, listKeys } from "./iam-keys.ts";
 import { authorizationEndpoint, stsEndpoint, tokenEndpoint } from "./oauth.ts";
 import { getEffectivePolicy } from "./org-policy.ts";
-import { getProject, testProjectPermissions } from "./resource-manager.ts";
+import {
+  deleteProject,
+  getOperation as getProjectOperation,
+  getProject,
+  searchProjects,
+  testProjectPermissions,
+} from "./resource-manager.ts";
 import { json } from "./respond.ts";
 import { match, type RouteDef } from "./routes.ts";
 import {
@@ -251,6 +257,24 @@ const ROUTES: RouteDef[] = [
     method: "GET",
     pattern: /^\/v1\/projects\/([^/:]+)$/,
     handle: getProject,
+  },
+  {
+    route: "projects.search",
+    method: "GET",
+    pattern: /^\/v3\/projects:search$/,
+    handle: searchProjects,
+  },
+  {
+    route: "projects.delete",
+    method: "DELETE",
+    pattern: /^\/v3\/projects\/([^/:]+)$/,
+    handle: deleteProject,
+  },
+  {
+    route: "projects.operations.get",
+    method: "GET",
+    pattern: /^\/v3\/operations\/([^/]+)$/,
+    handle: getProjectOperation,
   },
   {
     route: "projects.testIamPermissions",

@@ -52,6 +52,9 @@ export type Route =
   | "operations.get"
   | "projects.get"
   | "projects.testIamPermissions"
+  | "projects.search"
+  | "projects.delete"
+  | "projects.operations.get"
   | "billingInfo"
   | "effectivePolicy"
   | "services.batchGet"
@@ -118,7 +121,7 @@ export interface ApiKeyRecord {
   listOnly?: boolean;
 }
 
-/** A long-running operation of API Keys v2: done after `pollsLeft` more operations.get calls. */
+/** A long-running operation (API Keys v2, Resource Manager v3): done after `pollsLeft` more operations.get calls. */
 interface Operation {
   name: string;
   pollsLeft: number;
@@ -139,6 +142,10 @@ export interface CloudProject {
   services: Set<string>;
   /** The effective policy's `spec` of each constraint some policy sets, by bare constraint name. */
   policies: Map<string, Record<string, unknown>>;
+  /** Its labels (what Resource Manager v3's projects.search matches). */
+  labels?: Record<string, string>;
+  /** RFC 3339; a fixed day when unset. */
+  createTime?: string;
 }
 
 /** One role binding's permissions on a project; with `secretPrefix`, an IAM Condition limits it to the secrets whose id starts so. */
