@@ -13,12 +13,13 @@ export function auditReads(
   name: string,
   project: pulumi.Input<string>,
   services: readonly string[],
+  projectReady: readonly pulumi.Resource[] = [],
 ): void {
   for (const service of services) {
     new gcp.projects.IAMAuditConfig(
       `${name}-${service.split(".")[0]}`,
       { project, service, auditLogConfigs: [{ logType: "DATA_READ" }] },
-      { parent },
+      { parent, dependsOn: [...projectReady] },
     );
   }
 }

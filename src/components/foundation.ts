@@ -14,13 +14,24 @@ export interface Foundation {
   apis: ProjectApis;
   /** By the account's key in the stack's serviceAccounts map. */
   accounts: ReadonlyMap<string, ServiceAccount>;
+  /**
+   * What a resource in the project that waits for no API waits for instead (custom roles, audit
+   * configs): the project, when the same stack creates it (VendedProject.ready); empty otherwise.
+   */
+  projectReady: readonly pulumi.Resource[];
 }
 
 /** Creates the foundation under `parent`; resource names start with `name`, as they always have. */
-export function buildFoundation(parent: pulumi.Resource, name: string, c: KitConfig): Foundation {
+export function buildFoundation(
+  parent: pulumi.Resource,
+  name: string,
+  c: KitConfig,
+  projectReady: readonly pulumi.Resource[] = [],
+): Foundation {
+  // Accounts and their bindings wait for an API, each of which waits for the project.
   const apis = new ProjectApis(
     `${name}-apis`,
-    { project: c.project, services: c.apis },
+    { project: c.project, services: c.apis, projectReady },
     { parent },
   );
   const accounts = new Map<string, ServiceAccount>();
@@ -44,5 +55,5 @@ export function buildFoundation(parent: pulumi.Resource, name: string, c: KitCon
       ),
     );
   }
-  return { apis, accounts };
+  return { apis, accounts, projectReady };
 }

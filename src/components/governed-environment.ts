@@ -21,6 +21,7 @@ import { workflowRef, type CiPlatform } from "./ci-platform.ts";
 import { buildFoundation, type Foundation } from "./foundation.ts";
 import { grantRotator } from "./rotator.ts";
 import { buildSecrets } from "./secrets.ts";
+import { VendedProject } from "./vended-project.ts";
 
 /** Arguments of GovernedEnvironment. */
 export interface GovernedEnvironmentArgs {
@@ -48,7 +49,8 @@ export interface EnvironmentOutputs {
 }
 
 /**
- * One environment as the CI stack governs it: its foundation in its own project (APIs, accounts,
+ * One environment as the CI stack governs it: its project when the environment vends it (created
+ * or adopted, before anything else), its foundation in that project (APIs, accounts,
  * roles, impersonators, the secrets and their readers, the verify gate's probe account, the audit
  * of secret reads), and in the CI project its state bucket and KMS key and the CI accounts that act
  * on it, with exactly the grants of ci/grants.ts. Nothing here is granted on the pool, the provider,
@@ -61,13 +63,25 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
   constructor(name: string, args: GovernedEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gemini-access-kit:index:GovernedEnvironment", name, {}, opts);
     const { ci, environment: e, platform } = args;
-    const foundation = buildFoundation(this, name, e.config);
+    // The project first, when the environment's stack file vends it: creating one is the
+    // administrator's right, never a deployer's.
+    const vended =
+      e.config.vending === undefined
+        ? undefined
+        : new VendedProject(`${name}-vending`, { config: e.config }, { parent: this });
+    const foundation = buildFoundation(this, name, e.config, vended?.ready);
     buildSecrets(this, name, e.config, {
       secretManagerApi: foundation.apis.api("secretmanager.googleapis.com"),
       oauthClient: "container",
       adopt: e.adoptSecrets ? { client: e.oauthClientSet } : undefined,
     });
-    auditReads(this, `${name}-audit`, e.config.project, AUDITED_READS.environment);
+    auditReads(
+      this,
+      `${name}-audit`,
+      e.config.project,
+      AUDITED_READS.environment,
+      foundation.projectReady,
+    );
     const labels = { ...ci.labels, environment: e.name };
     // State is the one thing a stack cannot lose: neither the bucket nor the key goes with a destroy.
     const bucket = new gcp.storage.Bucket(
@@ -118,10 +132,14 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
       e.githubEnvironment,
     );
     this.stateAccess(`${name}-deployer`, bucket, key, deployerMember, STATE_ROLES.deployer);
-    const number = gcp.organizations
-      .getProjectOutput({ projectId: e.config.project }, { parent: this })
-      .apply((p) => p.number ?? "");
-    this.workloadGrants(name, ci, e, deployerMember, number);
+    // A project this stack creates has no number to look up before it exists (getProject fails in
+    // the first preview); the created resource's is the same number once it does.
+    const number =
+      vended?.number ??
+      gcp.organizations
+        .getProjectOutput({ projectId: e.config.project }, { parent: this })
+        .apply((p) => p.number ?? "");
+    this.workloadGrants(name, ci, e, deployerMember, number, foundation.projectReady);
 
     let previewer: gcp.serviceaccount.Account | undefined;
     if (e.previewer !== undefined) {
@@ -274,7 +292,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
         description: `Mints access tokens of ${e.name}'s probe account, nothing else.`,
         permissions: [...GATE_PERMISSIONS],
       },
-      { parent: this },
+      { parent: this, dependsOn: [...foundation.projectReady] },
     );
     new gcp.serviceaccount.IAMMember(
       `${name}-deployer-verifies`,
@@ -296,6 +314,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
     e: CiEnvironment,
     member: pulumi.Output<string>,
     number: pulumi.Output<string>,
+    projectReady: readonly pulumi.Resource[],
   ): void {
     const c = e.config;
     const project = c.project;
@@ -309,7 +328,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
           description: `The CI deployer's ${what} rights in ${e.name}.`,
           permissions: [...permissions],
         },
-        { parent: this },
+        { parent: this, dependsOn: [...projectReady] },
       );
     const client = role(
       "client",

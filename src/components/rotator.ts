@@ -48,7 +48,7 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
         description: `The CI rotator's ${what} rights in ${e.name}.`,
         permissions: [...permissions],
       },
-      { parent },
+      { parent, dependsOn: [...foundation.projectReady] },
     );
   for (const a of keyed) {
     new gcp.serviceaccount.IAMMember(

@@ -95,7 +95,7 @@ export interface BudgetConfig {
 }
 
 /** The project exists (made by hand, or by another factory): the kit imports it and never deletes it. */
-export interface AdoptProject {
+interface AdoptProject {
   mode: "adopt";
 }
 

@@ -24,7 +24,7 @@ const MODES = ["create", "adopt"] as const;
 const CREATE_FIELDS = ["parent", "billingAccount", "name", "labels", "contacts", "budget"] as const;
 const BUDGET_FIELDS = ["amount", "currency", "thresholds", "notificationChannels"] as const;
 /** Essential Contacts' notification categories (Fabric's project module `contacts` uses the same). */
-export const CONTACT_CATEGORIES = [
+const CONTACT_CATEGORIES = [
   "ALL",
   "SUSPENSION",
   "SECURITY",

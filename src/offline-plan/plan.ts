@@ -185,6 +185,13 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
     notes.push(
       "Project numbers (NUMBER-OF-<project>) in the deployers' conditions are looked up when the CI stack runs.",
     );
+    const created = stack.config.environments
+      .filter((e) => e.config.vending?.mode === "create")
+      .map((e) => e.config.project);
+    if (created.length > 0)
+      notes.push(
+        `The CI stack creates ${created.join(" and ")} (project.create): their numbers, in conditions and budgets, are known once they exist.`,
+      );
     return {
       stack: req.stack,
       project: stack.config.project,
@@ -204,6 +211,14 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
       `The CI stack applies this environment's APIs, accounts, their roles and impersonators (foundation: ci): see them with npm run plan -- --stack ci.`,
     );
   }
+  if (config.vending !== undefined)
+    notes.push(
+      config.foundation === "ci"
+        ? `The CI stack ${config.vending.mode === "create" ? "creates" : "adopts"} ${config.project} (project.${config.vending.mode}), before this environment's foundation.`
+        : config.vending.mode === "create"
+          ? `This stack creates ${config.project} (project.create): its number, in its budget and lien, is known once it exists.`
+          : `This stack adopts ${config.project} (project.adopt): it imports the project as it is and never deletes it.`,
+    );
   const recording = await record(() => buildStack(config));
   const outputs = recording.outputs as { manualSteps: ManualStep[] };
   return {

@@ -25,6 +25,18 @@ const SUMMARY: Record<string, string[]> = {
   "gcp:projects/iAMCustomRole:IAMCustomRole": ["roleId", "permissions"],
   "gcp:storage/bucket:Bucket": ["name", "location"],
   "gcp:kms/cryptoKey:CryptoKey": ["name"],
+  "gcp:organizations/project:Project": [
+    "projectId",
+    "folderId",
+    "orgId",
+    "billingAccount",
+    "deletionPolicy",
+    "autoCreateNetwork",
+  ],
+  "gcp:resourcemanager/lien:Lien": ["restrictions", "origin"],
+  "gcp:projects/defaultServiceAccounts:DefaultServiceAccounts": ["action"],
+  "gcp:essentialcontacts/contact:Contact": ["email", "notificationCategorySubscriptions"],
+  "gcp:billing/budget:Budget": ["amount", "thresholdRules"],
 };
 
 /** `gcp:serviceaccount/account:Account` → `serviceaccount.Account`; `pkg:index:Name` → `Name`. */
