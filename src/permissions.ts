@@ -40,23 +40,15 @@ const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   "gcp:organizations/project:Project": {
     // Created under its parent, then linked to billing (updateBillingInfo needs both the project's
     // createBillingAssignment and the account's resourceAssociations.create; the provider tests
-    // the latter first), then, with autoCreateNetwork false, Compute Engine enabled and the default
-    // network and its firewall rules deleted. deletionPolicy PREVENT: never deleted. The creator
-    // owns a project it creates (Resource Manager projects.create: "owned by its creator
-    // exclusively"), so what is needed in it cannot be missing, nor tested before it exists.
+    // the latter first), read back with its billing, and later updated (name, labels, billing).
+    // deletionPolicy PREVENT: never deleted. Creating it also enables Compute Engine and deletes the
+    // default network and its firewall rules (autoCreateNetwork false), which the creator may do
+    // as its owner (Resource Manager projects.create: a project is "owned by its creator
+    // exclusively"); nothing in the project can be tested before it exists.
     project: [
-      "compute.firewalls.delete",
-      "compute.firewalls.list",
-      "compute.globalOperations.get",
-      "compute.networks.delete",
-      "compute.networks.get",
       "resourcemanager.projects.createBillingAssignment",
       "resourcemanager.projects.get",
       "resourcemanager.projects.update",
-      "serviceusage.operations.get",
-      "serviceusage.services.enable",
-      "serviceusage.services.get",
-      "serviceusage.services.list",
     ],
     parent: ["resourcemanager.projects.create"],
     billingAccount: ["billing.resourceAssociations.create"],

@@ -17,7 +17,7 @@ import {
   getOperation,
   listApiKeys,
 } from "./api-keys.ts";
-import { getBillingInfo } from "./billing.ts";
+import { getBillingInfo, testBillingAccountPermissions } from "./billing.ts";
 import {
   apiKeyString,
   desktopClient,
@@ -31,7 +31,12 @@ import { generateAccessToken } from "./iam-credentials.ts";
 import { createKey, deleteKey, getKey, listKeys } from "./iam-keys.ts";
 import { authorizationEndpoint, stsEndpoint, tokenEndpoint } from "./oauth.ts";
 import { getEffectivePolicy } from "./org-policy.ts";
-import { getProject, testProjectPermissions } from "./resource-manager.ts";
+import {
+  getProject,
+  getProjectV3,
+  testParentPermissions,
+  testProjectPermissions,
+} from "./resource-manager.ts";
 import { json } from "./respond.ts";
 import { match, type RouteDef } from "./routes.ts";
 import {
@@ -242,6 +247,24 @@ const ROUTES: RouteDef[] = [
     method: "POST",
     pattern: /^\/v1\/projects\/([^/:]+):testIamPermissions$/,
     handle: testProjectPermissions,
+  },
+  {
+    route: "projects.v3.get",
+    method: "GET",
+    pattern: /^\/v3\/projects\/([^/:]+)$/,
+    handle: getProjectV3,
+  },
+  {
+    route: "parents.testIamPermissions",
+    method: "POST",
+    pattern: /^\/v3\/(folders|organizations)\/([^/:]+):testIamPermissions$/,
+    handle: testParentPermissions,
+  },
+  {
+    route: "billingAccounts.testIamPermissions",
+    method: "POST",
+    pattern: /^\/v1\/billingAccounts\/([^/:]+):testIamPermissions$/,
+    handle: testBillingAccountPermissions,
   },
   {
     route: "secret.testIamPermissions",

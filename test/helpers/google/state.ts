@@ -53,7 +53,10 @@ export type Route =
   | "billingInfo"
   | "effectivePolicy"
   | "services.batchGet"
-  | "secret.testIamPermissions";
+  | "secret.testIamPermissions"
+  | "projects.v3.get"
+  | "parents.testIamPermissions"
+  | "billingAccounts.testIamPermissions";
 
 export interface Recorded {
   route: Route | "other";
@@ -133,6 +136,8 @@ export interface CloudProject {
   /** `billingAccounts/ID`, when one is linked. */
   billingAccount?: string;
   billingEnabled: boolean;
+  /** Its labels, as Resource Manager v3 shows them. */
+  labels?: Record<string, string>;
   /** The services enabled in it. */
   services: Set<string>;
   /** The effective policy's `spec` of each constraint some policy sets, by bare constraint name. */
@@ -146,9 +151,21 @@ interface Grant {
   secretPrefix?: string;
 }
 
+/** One role binding's permissions on a folder, an organization or a billing account (`folders/N`, `organizations/N`, `billingAccounts/ID`). */
+interface ResourceGrant {
+  resource: string;
+  permissions: string[];
+}
+
 export interface GoogleState {
   /** By project id. */
   cloudProjects: Map<string, CloudProject>;
+  /** The folders and organizations that exist, `folders/N` and `organizations/N`. */
+  parents: Set<string>;
+  /** The billing accounts that exist, by id (`01A2B3-C4D5E6-F7A8B9`). */
+  billingAccounts: Set<string>;
+  /** Principal to its bindings on folders, organizations and billing accounts. */
+  resourceGrants: Map<string, ResourceGrant[]>;
   /** Principal to the bindings it holds (what testIamPermissions, projects.get, billing, org policy and batchGet check). */
   grants: Map<string, Grant[]>;
   /** Service-account e-mail to its user-managed keys, by key id. */
@@ -278,6 +295,9 @@ export const PROJECT_NUMBER = "123456789012";
 export function initialState(): GoogleState {
   return {
     cloudProjects: new Map(),
+    parents: new Set(),
+    billingAccounts: new Set(),
+    resourceGrants: new Map(),
     grants: new Map(),
     accounts: new Map(),
     keyAdmins: new Map(),
