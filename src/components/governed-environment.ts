@@ -18,7 +18,7 @@ import { probeAccount } from "../default-account.ts";
 import { names, serviceAccountMember } from "../naming.ts";
 import { auditReads } from "./audit.ts";
 import { workflowRef, type CiPlatform } from "./ci-platform.ts";
-import { buildFoundation, type Foundation } from "./foundation.ts";
+import { buildFoundation, type Foundation, type ProjectReadiness } from "./foundation.ts";
 import { grantRotator } from "./rotator.ts";
 import { buildSecrets } from "./secrets.ts";
 import { VendedProject } from "./vended-project.ts";
@@ -70,18 +70,13 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
         ? undefined
         : new VendedProject(`${name}-vending`, { config: e.config }, { parent: this });
     const foundation = buildFoundation(this, name, e.config, vended?.ready);
+    const ready = foundation.ready;
     buildSecrets(this, name, e.config, {
       secretManagerApi: foundation.apis.api("secretmanager.googleapis.com"),
       oauthClient: "container",
       adopt: e.adoptSecrets ? { client: e.oauthClientSet } : undefined,
     });
-    auditReads(
-      this,
-      `${name}-audit`,
-      e.config.project,
-      AUDITED_READS.environment,
-      foundation.projectReady,
-    );
+    auditReads(this, `${name}-audit`, e.config.project, AUDITED_READS.environment, ready.iamPolicy);
     const labels = { ...ci.labels, environment: e.name };
     // State is the one thing a stack cannot lose: neither the bucket nor the key goes with a destroy.
     const bucket = new gcp.storage.Bucket(
@@ -139,7 +134,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
       gcp.organizations
         .getProjectOutput({ projectId: e.config.project }, { parent: this })
         .apply((p) => p.number ?? "");
-    this.workloadGrants(name, ci, e, deployerMember, number, foundation.projectReady);
+    this.workloadGrants(name, ci, e, deployerMember, number, ready);
 
     let previewer: gcp.serviceaccount.Account | undefined;
     if (e.previewer !== undefined) {
@@ -279,7 +274,10 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
         { project: c.project, role, member },
         {
           parent: this,
-          dependsOn: [foundation.apis.api("cloudresourcemanager.googleapis.com")],
+          dependsOn: [
+            foundation.apis.api("cloudresourcemanager.googleapis.com"),
+            ...foundation.ready.iamPolicy,
+          ],
         },
       );
     }
@@ -292,7 +290,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
         description: `Mints access tokens of ${e.name}'s probe account, nothing else.`,
         permissions: [...GATE_PERMISSIONS],
       },
-      { parent: this, dependsOn: [...foundation.projectReady] },
+      { parent: this, dependsOn: [...foundation.ready.project] },
     );
     new gcp.serviceaccount.IAMMember(
       `${name}-deployer-verifies`,
@@ -314,7 +312,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
     e: CiEnvironment,
     member: pulumi.Output<string>,
     number: pulumi.Output<string>,
-    projectReady: readonly pulumi.Resource[],
+    ready: ProjectReadiness,
   ): void {
     const c = e.config;
     const project = c.project;
@@ -328,7 +326,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
           description: `The CI deployer's ${what} rights in ${e.name}.`,
           permissions: [...permissions],
         },
-        { parent: this, dependsOn: [...projectReady] },
+        { parent: this, dependsOn: [...ready.project] },
       );
     const client = role(
       "client",
@@ -343,7 +341,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
     new gcp.projects.IAMMember(
       `${name}-deployer-preflight`,
       { project, role: preflight.name, member },
-      { parent: this },
+      { parent: this, dependsOn: [...ready.iamPolicy] },
     );
     // The secret's id follows from the stack's prefix whether or not it declares a client yet, so
     // the grant is the same before and after: an environment stack never changes a deployer's rights.
@@ -356,7 +354,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
         member,
         condition: number.apply((n) => oneSecretCondition(n, secretId, "oauth-client")),
       },
-      { parent: this },
+      { parent: this, dependsOn: [...ready.iamPolicy] },
     );
   }
 }

@@ -10,6 +10,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { CreateProject, KitConfig } from "../config/types.ts";
 import { memberSlug } from "../naming.ts";
+import { EXISTING_PROJECT, type ProjectReadiness } from "./foundation.ts";
 
 /** Arguments of VendedProject. */
 export interface VendedProjectArgs {
@@ -45,8 +46,8 @@ const ADOPTED_AS_FOUND = [
  * (gcp:project); when this stack creates it, they wait for `ready` first.
  */
 export class VendedProject extends pulumi.ComponentResource {
-  /** What the environment's resources wait for: the project and its deprivileged default accounts when created here; nothing when adopted, which exists already. */
-  readonly ready: pulumi.Resource[];
+  /** What the environment's resources wait for: the project, and for the project's IAM policy its deprivileged default accounts, when created here; nothing when adopted, which exists already. */
+  readonly ready: ProjectReadiness;
   /** The number Google gives a project it creates (budgets and IAM conditions name it); undefined for an adopted one, which is looked up like any existing project. */
   readonly number?: pulumi.Output<string>;
 
@@ -70,7 +71,7 @@ export class VendedProject extends pulumi.ComponentResource {
           ignoreChanges: ADOPTED_AS_FOUND,
         },
       );
-      this.ready = [];
+      this.ready = EXISTING_PROJECT;
     }
     this.registerOutputs({});
   }
@@ -79,7 +80,7 @@ export class VendedProject extends pulumi.ComponentResource {
     name: string,
     c: KitConfig,
     v: CreateProject,
-  ): { ready: pulumi.Resource[]; number: pulumi.Output<string> } {
+  ): { ready: ProjectReadiness; number: pulumi.Output<string> } {
     const [kind, id] = v.parent.split("/") as [string, string];
     // PREVENT refuses a destroy at the provider: the TPG v6 default (GoogleCloudPlatform/magic-modules#11255),
     // which pulumi-gcp 8+ targets, stated so a provider default never decides it. autoCreateNetwork
@@ -114,8 +115,9 @@ export class VendedProject extends pulumi.ComponentResource {
     // DEPRIVILEGE removes the default accounts' roles and leaves the accounts: a deleted default
     // account cannot be recovered after 30 days, and some products stop working without it (the
     // registry's gcp.projects.DefaultServiceAccounts; terraform-google-project-factory#313, #181,
-    // #612). It rewrites the project's IAM policy outside the provider's per-project IAM lock
-    // (resource_google_project_default_service_accounts.go), so the environment's bindings wait for it.
+    // #612). It rewrites the project's IAM policy whole, with no retry on a concurrent change
+    // (resource_google_project_default_service_accounts.go), so the environment's bindings in that
+    // policy wait for it.
     const defaults = new gcp.projects.DefaultServiceAccounts(
       `${name}-default-accounts`,
       { project: project.projectId, action: "DEPRIVILEGE" },
@@ -134,7 +136,7 @@ export class VendedProject extends pulumi.ComponentResource {
       );
     }
     if (v.budget !== undefined) this.budget(name, c, v, project);
-    return { ready: [project, defaults], number: project.number };
+    return { ready: { project: [project], iamPolicy: [defaults] }, number: project.number };
   }
 
   /**

@@ -8,7 +8,7 @@ import type { KitConfig } from "../../src/config/index.ts";
 import { buildStack } from "../../src/program.ts";
 import { PROJECT_NUMBER } from "../helpers/fake-cloud.ts";
 import { baseRaw, mustParse, PROJECT } from "../helpers/fixtures.ts";
-import { criticalPath, runMocked, type RecordedResource } from "../helpers/mocks.ts";
+import { criticalPath, runMocked, waitsFor } from "../helpers/mocks.ts";
 
 const NS = "gemini-access-kit";
 const PROJECT_TYPE = "gcp:organizations/project:Project";
@@ -33,20 +33,6 @@ function config(project: unknown, extra: Record<string, unknown> = {}): KitConfi
 
 async function deploy(c: KitConfig) {
   return runMocked(() => buildStack(c), { stack: "test" });
-}
-
-/** Every URN a resource waits for, directly or through what it waits for. */
-function waitsFor(resources: readonly RecordedResource[], r: RecordedResource): Set<string> {
-  const byUrn = new Map(resources.map((x) => [x.urn, x]));
-  const seen = new Set<string>();
-  const queue = [...r.dependencies];
-  while (queue.length > 0) {
-    const urn = queue.pop()!;
-    if (seen.has(urn)) continue;
-    seen.add(urn);
-    queue.push(...(byUrn.get(urn)?.dependencies ?? []));
-  }
-  return seen;
 }
 
 describe("project.create", () => {
@@ -162,25 +148,28 @@ describe("project.create", () => {
     ).toEqual([]);
   });
 
-  test("the APIs, and through them the accounts and secrets, wait for the project's default accounts to be deprivileged, which rewrites the project's IAM policy", async () => {
+  test("the APIs wait for the project; each binding in the project's IAM policy also for the default accounts' deprivileging, which rewrites that policy whole", async () => {
     const d = await deploy(config({ create: CREATE }));
+    const project = d.ofType(PROJECT_TYPE)[0]!;
     const defaults = d.ofType("gcp:projects/defaultServiceAccounts:DefaultServiceAccounts")[0]!;
+    expect(defaults.dependencies).toContain(project.urn);
     for (const api of d.ofType("gcp:projects/service:Service"))
-      expect([api.name, api.dependencies]).toEqual([
-        api.name,
-        expect.arrayContaining([d.ofType(PROJECT_TYPE)[0]!.urn, defaults.urn]),
-      ]);
-    for (const binding of d.ofType("gcp:projects/iAMMember:IAMMember"))
-      expect([binding.name, waitsFor(d.resources, binding).has(defaults.urn)]).toEqual([
+      expect([api.name, api.dependencies]).toEqual([api.name, [project.urn]]);
+    const policy = [
+      ...d.ofType("gcp:projects/iAMMember:IAMMember"),
+      ...d.ofType("gcp:projects/iAMAuditConfig:IAMAuditConfig"),
+    ];
+    for (const binding of policy)
+      expect([binding.name, binding.dependencies]).toEqual([
         binding.name,
-        true,
+        expect.arrayContaining([defaults.urn]),
       ]);
   });
 
-  test("the project adds one step, and the deprivileging one more, to the critical path", async () => {
+  test("the project adds one step to the critical path: the deprivileging runs beside the APIs", async () => {
     const without = await deploy(config(undefined));
     const created = await deploy(config({ create: CREATE }));
-    expect(criticalPath(created.resources).length).toBe(criticalPath(without.resources).length + 2);
+    expect(criticalPath(created.resources).length).toBe(criticalPath(without.resources).length + 1);
   });
 });
 
