@@ -34,7 +34,7 @@ export async function projectCheck(
     return {
       ...base,
       status: "pass",
-      summary: `${p.project} (${p.role}) exists and is ACTIVE${p.vending?.mode === "adopt" ? ": up adopts it, importing it as it is, and never deletes it" : ""}.`,
+      summary: `${p.project} (${p.role}) exists and is ACTIVE${p.vending?.mode === "adopt" && !p.vending.byCi ? ": up adopts it, importing it as it is, and never deletes it" : ""}.`,
       evidence,
     };
   } catch (err) {
@@ -42,7 +42,7 @@ export async function projectCheck(
       return {
         ...base,
         status: "fail",
-        summary: `${p.project} (${p.role}) does not exist, or ${api.principal} may not see it${p.vending?.mode === "adopt" ? ": adopting needs an existing, ACTIVE project" : ""}.`,
+        summary: `${p.project} (${p.role}) does not exist, or ${api.principal} may not see it${p.vending?.mode === "adopt" && !p.vending.byCi ? ": adopting needs an existing, ACTIVE project" : ""}.`,
         evidence: [err.message],
         fix: missingFix(t, p),
       };
