@@ -277,7 +277,7 @@ function parseBudget(p: Problems, raw: unknown, fix: string): BudgetConfig | und
 
 function parseThresholds(p: Problems, raw: unknown): number[] {
   const path = "project.create.budget.thresholds";
-  if (raw === undefined) return DEFAULT_THRESHOLDS;
+  if (raw === undefined) return [...DEFAULT_THRESHOLDS];
   if (!Array.isArray(raw) || raw.length === 0) {
     p.add(
       path,
@@ -285,7 +285,7 @@ function parseThresholds(p: Problems, raw: unknown): number[] {
       Array.isArray(raw) ? "is empty, so no alert would ever be sent" : "is not a list of numbers",
       "List fractions of the amount, such as [0.5, 0.9, 1.0], or leave it out for those.",
     );
-    return DEFAULT_THRESHOLDS;
+    return [...DEFAULT_THRESHOLDS];
   }
   raw.forEach((t: unknown, i) => {
     if (typeof t !== "number" || !(t > 0 && t <= MAX_THRESHOLD))
