@@ -26,6 +26,60 @@ export function accountProject(email: string): string | undefined {
   return /@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/.exec(email)?.[1];
 }
 
+/**
+ * Strings Google refuses in a new project's id: "cannot contain restricted strings, such as google
+ * and ssl" (cloud.google.com/resource-manager/docs/creating-managing-projects, "Project ID"). An id
+ * that exists already passes: only creating one is refused.
+ */
+export const RESTRICTED_PROJECT_ID_WORDS = ["google", "ssl"] as const;
+
+/** A project's display name (Resource Manager v3 Project.displayName; TPG verify.ValidateProjectName). */
+export const PROJECT_DISPLAY_NAME: NameRule = {
+  pattern: /^[-A-Za-z0-9'" !]{4,30}$/,
+  allowed: "4-30 letters, digits, hyphens, single or double quotes, spaces or exclamation points",
+};
+
+/** Where a project is created: a folder or an organization, by its numeric id. */
+export const PROJECT_PARENT: NameRule = {
+  pattern: /^(folders|organizations)\/[1-9][0-9]{0,19}$/,
+  allowed: "folders/N or organizations/N, N the folder's or organization's numeric id",
+};
+
+/** A Cloud Billing account id, as `gcloud billing accounts list` shows it. */
+export const BILLING_ACCOUNT: NameRule = {
+  pattern: /^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/,
+  allowed:
+    "a billing account id, XXXXXX-XXXXXX-XXXXXX (three groups of six digits or capitals A-F)",
+};
+
+/**
+ * A label's key and value (cloud.google.com/resource-manager/docs/labels-overview, "Requirements
+ * for labels": keys 1-63 characters starting with a lowercase letter, values 0-63, both lowercase
+ * letters, digits, underscores and dashes, at most 64 labels a resource). Google also allows
+ * international characters; the kit accepts ASCII.
+ */
+export const LABEL_KEY: NameRule = {
+  pattern: /^[a-z][a-z0-9_-]{0,62}$/,
+  allowed: "1-63 lowercase letters, digits, underscores or dashes, starting with a letter",
+};
+export const LABEL: NameRule = {
+  pattern: /^[a-z0-9_-]{0,63}$/,
+  allowed: "0-63 lowercase letters, digits, underscores or dashes",
+};
+export const MAX_LABELS = 64;
+
+/** A Cloud Monitoring notification channel, as a budget names it (Budget API, allUpdatesRule). */
+export const NOTIFICATION_CHANNEL: NameRule = {
+  pattern: /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]+)\/notificationChannels\/[0-9]+$/,
+  allowed: "projects/PROJECT/notificationChannels/ID",
+};
+
+/** An ISO 4217 currency code, as a budget's amount names it. */
+export const CURRENCY: NameRule = {
+  pattern: /^[A-Z]{3}$/,
+  allowed: "an ISO 4217 code of three capital letters, such as USD or EUR",
+};
+
 /** A service-account id (the part of the e-mail before the @), as IAM checks it. */
 export const ACCOUNT_ID: NameRule = {
   pattern: /^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$/,

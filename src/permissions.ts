@@ -16,6 +16,12 @@ interface TypePermissions {
   project: readonly string[];
   /** Checked on the secret itself (the resource is a secret, or belongs to one). */
   secret?: readonly string[];
+  /** Checked on the folder or organization a project is created under. */
+  parent?: readonly string[];
+  /** Checked on the billing account a project is linked to, or a budget is on. */
+  billingAccount?: readonly string[];
+  /** What adopting one that exists (the `import` option) needs instead: reading it. */
+  imported?: readonly string[];
   /** Where the list comes from. */
   source: string;
 }
@@ -31,6 +37,62 @@ const SECRET_VERSIONS = [
 
 /** By Pulumi type token. Component types (gemini-access-kit:index:*) call no API. */
 const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
+  "gcp:organizations/project:Project": {
+    // Created under its parent, then linked to billing (updateBillingInfo needs both the project's
+    // createBillingAssignment and the account's resourceAssociations.create; the provider tests
+    // the latter first), read back with its billing, and later updated (name, labels, billing).
+    // deletionPolicy PREVENT: never deleted. Creating it also enables Compute Engine and deletes the
+    // default network and its firewall rules (autoCreateNetwork false), which the creator may do
+    // as its owner (Resource Manager projects.create: a project is "owned by its creator
+    // exclusively"); nothing in the project can be tested before it exists.
+    project: [
+      "resourcemanager.projects.createBillingAssignment",
+      "resourcemanager.projects.get",
+      "resourcemanager.projects.update",
+    ],
+    parent: ["resourcemanager.projects.create"],
+    billingAccount: ["billing.resourceAssociations.create"],
+    // Adopting reads the project and its billing (getBillingInfo needs resourcemanager.projects.get).
+    imported: ["resourcemanager.projects.get"],
+    source:
+      "cloud.google.com/resource-manager/reference/rest/v1/projects/create (resourcemanager.projects.create on the parent), get, update; cloud.google.com/billing/docs/reference/rest/v1/projects/updateBillingInfo; terraform-provider-google resource_google_project.go (the billing pre-check, the default network's deletion)",
+  },
+  "gcp:resourcemanager/lien:Lien": {
+    project: ["resourcemanager.projects.get", "resourcemanager.projects.updateLiens"],
+    source:
+      "cloud.google.com/resource-manager/docs/project-liens (placing and removing a lien: resourcemanager.projects.updateLiens; listing: resourcemanager.projects.get)",
+  },
+  "gcp:projects/defaultServiceAccounts:DefaultServiceAccounts": {
+    // DEPRIVILEGE lists the accounts and removes the default ones from the project's IAM policy.
+    project: [
+      "iam.serviceAccounts.list",
+      "resourcemanager.projects.getIamPolicy",
+      "resourcemanager.projects.setIamPolicy",
+    ],
+    source:
+      "terraform-provider-google resource_google_project_default_service_accounts.go (serviceAccounts.list, projects.getIamPolicy, projects.setIamPolicy)",
+  },
+  "gcp:essentialcontacts/contact:Contact": {
+    project: [
+      "essentialcontacts.contacts.create",
+      "essentialcontacts.contacts.delete",
+      "essentialcontacts.contacts.get",
+      "essentialcontacts.contacts.update",
+    ],
+    source:
+      "cloud.google.com/resource-manager/docs/managing-notification-contacts (roles/essentialcontacts.admin: essentialcontacts.contacts.*)",
+  },
+  "gcp:billing/budget:Budget": {
+    project: [],
+    billingAccount: [
+      "billing.budgets.create",
+      "billing.budgets.delete",
+      "billing.budgets.get",
+      "billing.budgets.update",
+    ],
+    source:
+      "cloud.google.com/billing/docs/reference/budget/rest/v1/billingAccounts.budgets (create, get, patch, delete on the billing account: billing.budgets.*)",
+  },
   "gcp:projects/service:Service": {
     // Enabling reads the project through Resource Manager, lists the enabled services, enables in a
     // batch and waits for the operation; disableOnDestroy is false, so nothing disables.

@@ -15,12 +15,14 @@ import {
 import { parseCiConfig } from "../src/config/ci.ts";
 import { BASIC_ROLES } from "../src/config/members.ts";
 import { readStackFile, stackReader } from "../src/config/stack-file.ts";
+import { plannedProjects, projectOf } from "../src/preflight/needs.ts";
 import { buildCiStack, buildStack } from "../src/program.ts";
 import { clientFile, mustParse, SECRET_KEYS } from "./helpers/fixtures.ts";
 import { CI_INVOKES } from "./helpers/fake-cloud.ts";
 import {
   criticalPath,
   runMocked,
+  waitsFor,
   type Deployment,
   type RecordedResource,
 } from "./helpers/mocks.ts";
@@ -214,6 +216,45 @@ describe("the committed CI stack", () => {
         expect([a.email, roles.sort()]).toEqual([a.email, [...a.roles].sort()]);
       }
     }
+  });
+
+  test("creates staging's and prod's projects and adopts dev's, and every resource it makes in a created project waits for it", () => {
+    const projects = ci.ofType("gcp:organizations/project:Project");
+    expect(
+      projects
+        .map(
+          (p) =>
+            `${String(p.inputs.projectId)} ${p.importId === undefined ? "created" : "adopted"}`,
+        )
+        .sort(),
+    ).toEqual([
+      "acme-gemini-dev adopted",
+      "acme-gemini-prod created",
+      "acme-gemini-staging created",
+    ]);
+    const planned = plannedProjects(ci.resources);
+    for (const project of projects.filter((p) => p.importId === undefined)) {
+      const id = String(project.inputs.projectId);
+      const inside = custom(ci).filter(
+        (r) => r !== project && projectOf(r, "acme-gemini-ci", planned) === id,
+      );
+      expect(inside.length).toBeGreaterThan(10);
+      expect([
+        id,
+        inside.filter((r) => !waitsFor(ci.resources, r).has(project.urn)).map((r) => r.name),
+      ]).toEqual([id, []]);
+    }
+  });
+
+  test("puts a lien against deletion on prod's project alone, production being the only stack that says so, and a budget where the file asks for one (prod)", () => {
+    const onProject = (type: string) =>
+      ci.ofType(type).map((r) => r.name.replace(/-vending-.*$/, ""));
+    expect(onProject("gcp:resourcemanager/lien:Lien")).toEqual(["ci-prod"]);
+    expect(onProject("gcp:billing/budget:Budget")).toEqual(["ci-prod"]);
+    expect(onProject("gcp:projects/defaultServiceAccounts:DefaultServiceAccounts").sort()).toEqual([
+      "ci-prod",
+      "ci-staging",
+    ]);
   });
 
   test("registers no key-carrying resource either", () => {

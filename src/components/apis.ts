@@ -7,6 +7,8 @@ export interface ProjectApisArgs {
   project: string;
   /** Service names such as generativelanguage.googleapis.com; one resource each. */
   services: string[];
+  /** What must exist before any API is enabled: the project, when the same stack creates it. */
+  projectReady?: readonly pulumi.Resource[];
 }
 
 /**
@@ -32,7 +34,7 @@ export class ProjectApis extends pulumi.ComponentResource {
             disableOnDestroy: false,
             disableDependentServices: false,
           },
-          { parent: this },
+          { parent: this, dependsOn: [...(args.projectReady ?? [])] },
         ),
       );
     }

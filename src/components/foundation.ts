@@ -10,17 +10,41 @@ import type { KitConfig } from "../config/index.ts";
 import { ProjectApis } from "./apis.ts";
 import { ServiceAccount } from "./service-account.ts";
 
+/**
+ * What the environment's resources wait for when the same stack creates its project
+ * (VendedProject); nothing otherwise: an existing project is there already.
+ */
+export interface ProjectReadiness {
+  /** The project: what a resource in it that waits for no API waits for (a custom role). */
+  project: readonly pulumi.Resource[];
+  /**
+   * The default accounts' deprivileging, which rewrites the project's IAM policy whole: what each
+   * binding in that policy (a role, an audit config) waits for, so neither overwrites the other.
+   */
+  iamPolicy: readonly pulumi.Resource[];
+}
+
+export const EXISTING_PROJECT: ProjectReadiness = { project: [], iamPolicy: [] };
+
 export interface Foundation {
   apis: ProjectApis;
   /** By the account's key in the stack's serviceAccounts map. */
   accounts: ReadonlyMap<string, ServiceAccount>;
+  /** What the other resources the stack makes in the project wait for (see ProjectReadiness). */
+  ready: ProjectReadiness;
 }
 
 /** Creates the foundation under `parent`; resource names start with `name`, as they always have. */
-export function buildFoundation(parent: pulumi.Resource, name: string, c: KitConfig): Foundation {
+export function buildFoundation(
+  parent: pulumi.Resource,
+  name: string,
+  c: KitConfig,
+  ready: ProjectReadiness = EXISTING_PROJECT,
+): Foundation {
+  // Accounts wait for an API, each of which waits for the project.
   const apis = new ProjectApis(
     `${name}-apis`,
-    { project: c.project, services: c.apis },
+    { project: c.project, services: c.apis, projectReady: ready.project },
     { parent },
   );
   const accounts = new Map<string, ServiceAccount>();
@@ -39,10 +63,11 @@ export function buildFoundation(parent: pulumi.Resource, name: string, c: KitCon
           iamApi: apis.api("iam.googleapis.com"),
           resourceManagerApi:
             a.roles.length > 0 ? apis.api("cloudresourcemanager.googleapis.com") : undefined,
+          iamPolicyReady: ready.iamPolicy,
         },
         { parent },
       ),
     );
   }
-  return { apis, accounts };
+  return { apis, accounts, ready };
 }

@@ -18,9 +18,10 @@ import { probeAccount } from "../default-account.ts";
 import { names, serviceAccountMember } from "../naming.ts";
 import { auditReads } from "./audit.ts";
 import { workflowRef, type CiPlatform } from "./ci-platform.ts";
-import { buildFoundation, type Foundation } from "./foundation.ts";
+import { buildFoundation, type Foundation, type ProjectReadiness } from "./foundation.ts";
 import { grantRotator } from "./rotator.ts";
 import { buildSecrets } from "./secrets.ts";
+import { VendedProject } from "./vended-project.ts";
 
 /** Arguments of GovernedEnvironment. */
 export interface GovernedEnvironmentArgs {
@@ -50,7 +51,8 @@ export interface EnvironmentOutputs {
 }
 
 /**
- * One environment as the CI stack governs it: its foundation in its own project (APIs, accounts,
+ * One environment as the CI stack governs it: its project when the environment vends it (created
+ * or adopted, before anything else), its foundation in that project (APIs, accounts,
  * roles, impersonators, the secrets and their readers, the verify gate's probe account, the audit
  * of secret reads), and in the CI project its state bucket and KMS key and the CI accounts that act
  * on it, with exactly the grants of ci/grants.ts. Nothing here is granted on the pool, the provider,
@@ -63,13 +65,20 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
   constructor(name: string, args: GovernedEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gemini-access-kit:index:GovernedEnvironment", name, {}, opts);
     const { ci, environment: e, platform } = args;
-    const foundation = buildFoundation(this, name, e.config);
+    // The project first, when the environment's stack file vends it: creating one is the
+    // administrator's right, never a deployer's.
+    const vended =
+      e.config.vending === undefined
+        ? undefined
+        : new VendedProject(`${name}-vending`, { config: e.config }, { parent: this });
+    const foundation = buildFoundation(this, name, e.config, vended?.ready);
+    const ready = foundation.ready;
     buildSecrets(this, name, e.config, {
       secretManagerApi: foundation.apis.api("secretmanager.googleapis.com"),
       oauthClient: "container",
       adopt: e.adoptSecrets ? { client: e.oauthClientSet } : undefined,
     });
-    auditReads(this, `${name}-audit`, e.config.project, AUDITED_READS.environment);
+    auditReads(this, `${name}-audit`, e.config.project, AUDITED_READS.environment, ready.iamPolicy);
     const labels = { ...ci.labels, environment: e.name };
     // State is the one thing a stack cannot lose: neither the bucket nor the key goes with a destroy.
     const bucket = new gcp.storage.Bucket(
@@ -120,10 +129,14 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
       e.githubEnvironment,
     );
     this.stateAccess(`${name}-deployer`, bucket, key, deployerMember, STATE_ROLES.deployer);
-    const number = gcp.organizations
-      .getProjectOutput({ projectId: e.config.project }, { parent: this })
-      .apply((p) => p.number ?? "");
-    this.workloadGrants(name, ci, e, deployerMember, number);
+    // A project this stack creates has no number to look up before it exists (getProject fails in
+    // the first preview); the created resource's is the same number once it does.
+    const number =
+      vended?.number ??
+      gcp.organizations
+        .getProjectOutput({ projectId: e.config.project }, { parent: this })
+        .apply((p) => p.number ?? "");
+    this.workloadGrants(name, ci, e, deployerMember, number, ready);
 
     let previewer: gcp.serviceaccount.Account | undefined;
     if (e.previewer !== undefined) {
@@ -264,7 +277,10 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
         { project: c.project, role, member },
         {
           parent: this,
-          dependsOn: [foundation.apis.api("cloudresourcemanager.googleapis.com")],
+          dependsOn: [
+            foundation.apis.api("cloudresourcemanager.googleapis.com"),
+            ...foundation.ready.iamPolicy,
+          ],
         },
       );
     }
@@ -277,7 +293,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
         description: `Mints access tokens of ${e.name}'s probe account, nothing else.`,
         permissions: [...GATE_PERMISSIONS],
       },
-      { parent: this },
+      { parent: this, dependsOn: [...foundation.ready.project] },
     );
     new gcp.serviceaccount.IAMMember(
       `${name}-deployer-verifies`,
@@ -299,6 +315,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
     e: CiEnvironment,
     member: pulumi.Output<string>,
     number: pulumi.Output<string>,
+    ready: ProjectReadiness,
   ): void {
     const c = e.config;
     const project = c.project;
@@ -312,7 +329,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
           description: `The CI deployer's ${what} rights in ${e.name}.`,
           permissions: [...permissions],
         },
-        { parent: this },
+        { parent: this, dependsOn: [...ready.project] },
       );
     const client = role(
       "client",
@@ -327,7 +344,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
     new gcp.projects.IAMMember(
       `${name}-deployer-preflight`,
       { project, role: preflight.name, member },
-      { parent: this },
+      { parent: this, dependsOn: [...ready.iamPolicy] },
     );
     // The secret's id follows from the stack's prefix whether or not it declares a client yet, so
     // the grant is the same before and after: an environment stack never changes a deployer's rights.
@@ -340,7 +357,7 @@ export class GovernedEnvironment extends pulumi.ComponentResource {
         member,
         condition: number.apply((n) => oneSecretCondition(n, secretId, "oauth-client")),
       },
-      { parent: this },
+      { parent: this, dependsOn: [...ready.iamPolicy] },
     );
   }
 }

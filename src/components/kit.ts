@@ -4,6 +4,7 @@ import { oauthSteps, type ManualStep } from "../oauth/consent.ts";
 import { buildFoundation } from "./foundation.ts";
 import { buildSecrets, type EnvironmentSecrets } from "./secrets.ts";
 import { writeSecretVersion } from "./stored-secret.ts";
+import { VendedProject } from "./vended-project.ts";
 
 /** What the stack exports for one account. */
 export interface AccountOutputs {
@@ -20,8 +21,8 @@ export interface GeminiAccessKitArgs {
 
 /**
  * A project made ready for the Gemini API. When the stack applies its own foundation it holds
- * everything: APIs, accounts, roles, the secrets that hold keys and the OAuth client, and their
- * readers. With `foundation: ci` the CI stack has applied all of that, and this stack, CI's
+ * everything: the project itself when the stack vends it, APIs, accounts, roles, the secrets that
+ * hold keys and the OAuth client, and their readers. With `foundation: ci` the CI stack has applied all of that, and this stack, CI's
  * deployer's plane, writes the OAuth client's version alone; accounts and secrets are known here by
  * name. Keys themselves are the rotator's (npm run rotate), so none is in either stack's state.
  */
@@ -40,7 +41,13 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
   constructor(name: string, args: GeminiAccessKitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gemini-access-kit:index:GeminiAccessKit", name, {}, opts);
     const c = args.config;
-    const foundation = c.foundation === "stack" ? buildFoundation(this, name, c) : undefined;
+    // The project is vended by whoever applies the foundation: this stack, or the CI stack.
+    const vended =
+      c.foundation === "stack" && c.vending !== undefined
+        ? new VendedProject(`${name}-vending`, { config: c }, { parent: this })
+        : undefined;
+    const foundation =
+      c.foundation === "stack" ? buildFoundation(this, name, c, vended?.ready) : undefined;
     // With `foundation: ci` the CI stack created the secrets and their readers; this stack knows
     // them by name and writes the OAuth client's version alone.
     const named = (secretId: string) => pulumi.output(`projects/${c.project}/secrets/${secretId}`);

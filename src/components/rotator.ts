@@ -48,7 +48,7 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
         description: `The CI rotator's ${what} rights in ${e.name}.`,
         permissions: [...permissions],
       },
-      { parent },
+      { parent, dependsOn: [...foundation.ready.project] },
     );
   for (const a of keyed) {
     new gcp.serviceaccount.IAMMember(
@@ -70,7 +70,7 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
     new gcp.projects.IAMMember(
       `${name}-reads-policies`,
       { project, role: policies.name, member },
-      { parent },
+      { parent, dependsOn: [...foundation.ready.iamPolicy] },
     );
   }
   const secrets = role(
@@ -92,7 +92,7 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
         member,
         condition: args.projectNumber.apply((n) => oneSecretCondition(n, id)),
       },
-      { parent },
+      { parent, dependsOn: [...foundation.ready.iamPolicy] },
     );
   }
   const apiKey = e.config.apiKey;
@@ -102,7 +102,11 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
     `CI rotator of ${e.name}: the project's API keys`,
     ROTATOR_API_KEY_PERMISSIONS,
   );
-  new gcp.projects.IAMMember(`${name}-api-keys`, { project, role: keys.name, member }, { parent });
+  new gcp.projects.IAMMember(
+    `${name}-api-keys`,
+    { project, role: keys.name, member },
+    { parent, dependsOn: [...foundation.ready.iamPolicy] },
+  );
   new gcp.serviceaccount.IAMMember(
     `${name}-binds-${apiKey.accountKey}`,
     {

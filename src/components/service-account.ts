@@ -29,6 +29,8 @@ export interface ServiceAccountArgs {
   iamApi: pulumi.Resource;
   /** The resource that enables the Resource Manager API, which project IAM bindings are written through. */
   resourceManagerApi?: pulumi.Resource;
+  /** What the project's IAM policy must be left by first (ProjectReadiness.iamPolicy). */
+  iamPolicyReady?: readonly pulumi.Resource[];
 }
 
 /** A service account and its project roles, each role its own binding so no other member is touched. */
@@ -55,7 +57,13 @@ export class ServiceAccount extends pulumi.ComponentResource {
       new gcp.projects.IAMMember(
         `${name}-role-${role.replace(/^roles\//, "").replace(/\//g, "-")}`,
         { project: args.project, role, member, condition: args.roleConditions?.[role] },
-        { parent: this, dependsOn: args.resourceManagerApi ? [args.resourceManagerApi] : [] },
+        {
+          parent: this,
+          dependsOn: [
+            ...(args.resourceManagerApi ? [args.resourceManagerApi] : []),
+            ...(args.iamPolicyReady ?? []),
+          ],
+        },
       );
     }
     for (const impersonator of args.impersonators) {

@@ -4,6 +4,7 @@
  * secret key's value is never shown in a problem.
  */
 
+import { PROJECT_ID } from "../naming.ts";
 import { CONFIG_KEYS, KEY_NAMES, NAMESPACE, type ConfigKey } from "./keys.ts";
 import { closest, HIDDEN, type Problems } from "./problems.ts";
 
@@ -169,17 +170,14 @@ export function decode(
       continue;
     }
     if (!(KEY_NAMES as string[]).includes(key)) {
-      // `project:` written without the provider's namespace means gcp:project.
-      const guess = key === "project" ? undefined : closest(key, KEY_NAMES);
-      const meant = key === "project" ? "gcp:project" : guess;
+      const meant = closest(key, KEY_NAMES);
       p.add(
         key,
         shown(fullKey, text, secretKeys),
         "is not a key the kit reads",
         meant ? `Did you mean ${meant}?` : "Remove it; docs/configuration.md lists every key.",
       );
-      if (meant !== undefined)
-        misplaced.add(meant === "gcp:project" ? meant : `${NAMESPACE}:${meant}`);
+      if (meant !== undefined) misplaced.add(`${NAMESPACE}:${meant}`);
       continue;
     }
     if (only !== undefined && !only.includes(key as ConfigKey)) {
@@ -189,6 +187,18 @@ export function decode(
         `is an environment stack's setting; a CI stack holds only gcp:project, ${only.join(" and ")}`,
         `Remove it from ${stackFile}, or put it in an environment's stack file.`,
       );
+      continue;
+    }
+    if (key === "project" && PROJECT_ID.pattern.test(text)) {
+      // A project id here was meant for gcp:project, which Pulumi files under the kit's namespace
+      // when it is written without one; project itself says how the kit vends that project.
+      p.add(
+        key,
+        text,
+        "is a project id; project says how the kit vends the project (create: {...} or adopt: {}), and the id is gcp:project",
+        "Did you mean gcp:project?",
+      );
+      misplaced.add("gcp:project");
       continue;
     }
     const decl = CONFIG_KEYS[key as ConfigKey];

@@ -86,6 +86,11 @@ export const CONFIG_KEYS = {
     description:
       "A production stack: its secrets provider must be a KMS key, never a passphrase (default false).",
   },
+  project: {
+    kind: "object",
+    description:
+      "Vend the project gcp:project names: create (parent, billingAccount, name, labels, contacts, budget) or adopt ({}); unset, the project exists and the kit leaves it alone.",
+  },
   privilegedRoles: {
     kind: "array",
     description:

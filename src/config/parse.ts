@@ -23,6 +23,7 @@ import { decode, type RawConfig, type Values } from "./decode.ts";
 import { NAMESPACE } from "./keys.ts";
 import { parseGovernance } from "./governance.ts";
 import { parseOauth } from "./oauth.ts";
+import { parseVending } from "./vending.ts";
 import { checkRule, HIDDEN, Problems, type Problem } from "./problems.ts";
 import type { AccountConfig, KitConfig } from "./types.ts";
 import { GRACE_HOURS } from "../rotation.ts";
@@ -245,6 +246,8 @@ export function parseConfig(
   checkSecretIds(p, accounts, oauth !== undefined ? oauthSecretId : undefined, apiKey?.secretId);
   checkKeySecretCount(p, accounts, apiKey !== undefined);
   checkPreviewed(p, ctx, stackFile);
+  const vending =
+    v.project === undefined ? undefined : parseVending(p, v.project, { project, stackFile });
 
   if (p.list.length > 0 || project === undefined) return { problems: p.list };
   const labels = { environment, "managed-by": "gemini-access-kit" };
@@ -265,6 +268,7 @@ export function parseConfig(
       labels,
       oauth,
       apiKey,
+      vending,
     },
   };
 }

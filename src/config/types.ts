@@ -60,6 +60,45 @@ export interface ApiKeyConfig {
  */
 export type Foundation = "stack" | "ci";
 
+/**
+ * How the kit vends the environment's project (the `project` setting). Unset, the project exists
+ * and the kit does not manage it.
+ */
+export type ProjectVending = CreateProject | AdoptProject;
+
+/** The kit creates the project (`project.create`), under a folder or organization, linked to a billing account. */
+export interface CreateProject {
+  mode: "create";
+  /** `folders/N` or `organizations/N`. */
+  parent: string;
+  /** The billing account's id, `XXXXXX-XXXXXX-XXXXXX`. */
+  billingAccount: string;
+  /** The project's display name; the project id unless the file names one. */
+  displayName: string;
+  /** The labels the file sets; the project also carries the kit's own (KitConfig.labels). */
+  labels: Record<string, string>;
+  /** Essential contacts, sorted by e-mail, each with the notification categories it gets. */
+  contacts: { email: string; categories: string[] }[];
+  budget?: BudgetConfig;
+}
+
+/** A Cloud Billing budget on the project's spend alone. */
+export interface BudgetConfig {
+  /** In units of the billing account's currency, per month. */
+  amount: number;
+  /** ISO 4217; unset: the billing account's own. */
+  currency?: string;
+  /** Fractions of the amount that send an alert (0.5 is 50%), sorted. */
+  thresholds: number[];
+  /** Cloud Monitoring channels, `projects/P/notificationChannels/ID`. */
+  notificationChannels: string[];
+}
+
+/** The project exists (made by hand, or by another factory): the kit imports it and never deletes it. */
+interface AdoptProject {
+  mode: "adopt";
+}
+
 export interface KitConfig {
   project: string;
   stack: string;
@@ -82,6 +121,8 @@ export interface KitConfig {
   labels: Record<string, string>;
   oauth?: OauthConfig;
   apiKey?: ApiKeyConfig;
+  /** Whether, and how, the kit vends the project; undefined: it exists and the kit leaves it alone. */
+  vending?: ProjectVending;
 }
 
 /** A service account the CI stack creates in the CI project for one job of one environment. */

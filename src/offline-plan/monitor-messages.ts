@@ -23,6 +23,7 @@ interface RegisterRequest {
   getProtect(): boolean | undefined;
   getDeletebeforereplace(): boolean;
   getImportid(): string;
+  getIgnorechangesList(): string[];
   getAliasesList?(): AliasMessage[];
   getAliasurnsList?(): string[];
 }

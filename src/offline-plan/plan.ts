@@ -122,6 +122,10 @@ function clientStep(step: ManualStep, standIn: ClientStandIn | undefined): Manua
 
 /** Google derives these from inputs by fixed rules, so a plan may show them; the rest stay unknown. */
 function predictedState(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  // A project's number is Google's to give; the plan writes the stand-in it writes for a number it
+  // would look up (CI_INVOKES), so conditions, the lien and the budget show where it goes.
+  if (type === "gcp:organizations/project:Project" && typeof inputs.projectId === "string")
+    return { ...inputs, number: `NUMBER-OF-${inputs.projectId}` };
   if (
     type === "gcp:projects/iAMCustomRole:IAMCustomRole" &&
     typeof inputs.roleId === "string" &&
@@ -185,6 +189,13 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
     notes.push(
       "Project numbers (NUMBER-OF-<project>) in the deployers' conditions are looked up when the CI stack runs.",
     );
+    const created = stack.config.environments
+      .filter((e) => e.config.vending?.mode === "create")
+      .map((e) => e.config.project);
+    if (created.length > 0)
+      notes.push(
+        `The CI stack creates ${created.join(" and ")} (project.create): Google gives ${created.length === 1 ? "its number" : "their numbers"} (NUMBER-OF-<project> here) when it creates ${created.length === 1 ? "it" : "them"}.`,
+      );
     return {
       stack: req.stack,
       project: stack.config.project,
@@ -204,6 +215,14 @@ export async function planStack(req: PlanRequest): Promise<Plan> {
       `The CI stack applies this environment's APIs, accounts, their roles and impersonators (foundation: ci): see them with npm run plan -- --stack ci.`,
     );
   }
+  if (config.vending !== undefined)
+    notes.push(
+      config.foundation === "ci"
+        ? `The CI stack ${config.vending.mode === "create" ? "creates" : "adopts"} ${config.project} (project.${config.vending.mode}), before this environment's foundation.`
+        : config.vending.mode === "create"
+          ? `This stack creates ${config.project} (project.create): Google gives its number (NUMBER-OF-${config.project} here) when it creates it.`
+          : `This stack adopts ${config.project} (project.adopt): it imports the project as it is and never deletes it.`,
+    );
   const recording = await record(() => buildStack(config));
   const outputs = recording.outputs as { manualSteps: ManualStep[] };
   return {

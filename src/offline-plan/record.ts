@@ -40,6 +40,8 @@ export interface RecordedResource {
   aliases: string[];
   /** The `import` option: the id of an existing cloud resource `up` adopts rather than creates. */
   importId?: string;
+  /** The `ignoreChanges` option: inputs whose value `up` takes from the resource as it is. */
+  ignoreChanges: string[];
 }
 
 export interface Recording<T> {
@@ -166,6 +168,7 @@ export async function recordProgram<T>(
       protect: req.getProtect() === true,
       deleteBeforeReplace: req.getDeletebeforereplace(),
       ...(req.getImportid() ? { importId: req.getImportid() } : {}),
+      ignoreChanges: req.getIgnorechangesList(),
       aliases: [
         ...(req.getAliasesList?.() ?? []).map(aliasText),
         ...(req.getAliasurnsList?.() ?? []),

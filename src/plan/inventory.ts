@@ -60,6 +60,15 @@ const IDENTITY_INPUTS: Readonly<Record<string, readonly string[]>> = {
   "gcp:kms/cryptoKey:CryptoKey": ["keyRing", "name", "purpose"],
   "gcp:storage/bucket:Bucket": ["project", "name", "location"],
   "gcp:projects/iAMCustomRole:IAMCustomRole": ["project", "roleId"],
+  // resource_google_project.go: project_id and tags are ForceNew (a parent change moves the
+  // project); magic-modules' Lien.yaml is immutable whole; DefaultServiceAccounts' project and
+  // action are ForceNew; essentialcontacts Contact.yaml: parent and email immutable; billingbudget
+  // Budget.yaml: billingAccount immutable.
+  "gcp:organizations/project:Project": ["projectId", "tags"],
+  "gcp:resourcemanager/lien:Lien": ["parent", "restrictions", "origin", "reason"],
+  "gcp:projects/defaultServiceAccounts:DefaultServiceAccounts": ["project", "action"],
+  "gcp:essentialcontacts/contact:Contact": ["parent", "email"],
+  "gcp:billing/budget:Budget": ["billingAccount"],
 };
 
 interface InventoryEntry {
@@ -71,6 +80,8 @@ interface InventoryEntry {
   /** The identity inputs it sets; secret ones as "[secret]", ones known only after up as "(known after up)". */
   identity: Record<string, unknown>;
   aliases?: string[];
+  /** The id of the existing resource `up` imports rather than creates (an adopted project or secret). */
+  importId?: string;
 }
 
 export interface Inventory {
@@ -101,6 +112,7 @@ export function inventoryOf(plan: Plan): Inventory {
       parent: parent === undefined ? "" : `${shortType(parent.type)} ${parent.name}`,
       identity,
       ...(r.aliases.length > 0 ? { aliases: r.aliases } : {}),
+      ...(r.importId === undefined ? {} : { importId: r.importId }),
     };
   });
   return {

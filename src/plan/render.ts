@@ -25,6 +25,18 @@ const SUMMARY: Record<string, string[]> = {
   "gcp:projects/iAMCustomRole:IAMCustomRole": ["roleId", "permissions"],
   "gcp:storage/bucket:Bucket": ["name", "location"],
   "gcp:kms/cryptoKey:CryptoKey": ["name"],
+  "gcp:organizations/project:Project": [
+    "projectId",
+    "folderId",
+    "orgId",
+    "billingAccount",
+    "deletionPolicy",
+    "autoCreateNetwork",
+  ],
+  "gcp:resourcemanager/lien:Lien": ["restrictions", "origin"],
+  "gcp:projects/defaultServiceAccounts:DefaultServiceAccounts": ["action"],
+  "gcp:essentialcontacts/contact:Contact": ["email", "notificationCategorySubscriptions"],
+  "gcp:billing/budget:Budget": ["amount", "thresholdRules"],
 };
 
 /** `gcp:serviceaccount/account:Account` → `serviceaccount.Account`; `pkg:index:Name` → `Name`. */
@@ -77,8 +89,9 @@ function renderTree(plan: Plan): string[] {
     const list = children.get(parent) ?? [];
     list.forEach((r, i) => {
       const last = i === list.length - 1;
+      // An import (an adopted project) reads what exists and creates nothing: Pulumi marks it "=".
       const head = r.custom
-        ? `+ ${shortType(r.type)}  ${r.name}`
+        ? `${r.importId === undefined ? "+" : "="} ${shortType(r.type)}  ${r.name}${r.importId === undefined ? "" : `  (imports ${r.importId})`}`
         : `${shortType(r.type)}  ${r.name}`;
       const detail = r.custom ? summary(r) : "";
       lines.push(`${indent}${last ? "└─ " : "├─ "}${head}${detail ? `  ${detail}` : ""}`);
@@ -114,11 +127,12 @@ export function renderMermaid(plan: Plan): string {
 /** The whole plan as text. */
 export function renderPlan(plan: Plan): string {
   const custom = plan.resources.filter((r) => r.custom);
+  const imports = custom.filter((r) => r.importId !== undefined).length;
   const out = [
     `Plan for stack ${plan.stack} (project ${plan.project}, from ${plan.stackFile}): what a fresh \`pulumi up\` would create.`,
     "Offline: Pulumi's mocks, no credentials, no network, no Pulumi CLI.",
     "",
-    `Resources: ${custom.length} to create, in ${plan.resources.length - custom.length} components`,
+    `Resources: ${custom.length - imports} to create${imports > 0 ? `, ${imports} to import` : ""}, in ${plan.resources.length - custom.length} components`,
     ...renderTree(plan),
     "",
     `Manual steps: ${plan.manualSteps.length === 0 ? "none" : plan.manualSteps.length}`,

@@ -25,10 +25,11 @@ import {
   serviceUsageCheck,
 } from "./checks/project-policies.ts";
 import { billingCheck, projectCheck } from "./checks/project.ts";
+import { billingAccountCheck, parentCheck, projectIdCheck } from "./checks/vending.ts";
 import type { CheckResult, Status } from "./checks/result.ts";
 import { getEffectivePolicy } from "../google/apis/org-policy.ts";
 import type { PolicyRule } from "../org-policy.ts";
-import { preflightTarget, type PreflightTarget } from "./targets.ts";
+import { preflightTarget, type PreflightTarget, type ProjectTarget } from "./targets.ts";
 
 export interface PreflightDeps {
   fetch: typeof fetch;
@@ -156,35 +157,84 @@ async function oauthState(
   };
 }
 
-/** Every check that applies to the stack, each a promise of its result. */
+/** The checks of one project that exists, each a promise of its result; `withProject` false when another check has read the project already. */
+function projectChecks(
+  api: Api,
+  t: PreflightTarget,
+  p: ProjectTarget,
+  withProject = true,
+): Promise<CheckResult>[] {
+  const checks: Promise<CheckResult>[] = [];
+  // One read of each constraint a project, however many checks use it.
+  const policies = new Map<string, Promise<PolicyRule[]>>();
+  const read = (constraint: string) => {
+    let rules = policies.get(constraint);
+    if (rules === undefined)
+      policies.set(constraint, (rules = getEffectivePolicy(api, p.project, constraint)));
+    return rules;
+  };
+  if (withProject) checks.push(projectCheck(api, t, p));
+  checks.push(billingCheck(api, t, p));
+  if (p.needs.permissions.length > 0 || p.needs.secrets.size > 0)
+    checks.push(permissionsCheck(api, t, p));
+  if (p.apis.length > 0) checks.push(apisCheck(api, t, p), serviceUsageCheck(read, t, p));
+  if (t.keys?.project === p.project)
+    checks.push(keyCreationCheck(read, t), keyExpiryCheck(read, t));
+  if (t.apiKey?.project === p.project) checks.push(apiKeyBindingCheck(read, t));
+  if (p.members.length > 0) checks.push(memberDomainsCheck(read, t, p));
+  checks.push(defaultGrantsCheck(read, p));
+  if (p.apis.includes(GEMINI)) checks.push(apiKeysCheck(api, p));
+  return checks;
+}
+
+/**
+ * A project up creates: its id, its billing account and, while it does not exist, its parent;
+ * once it exists as this stack's, the checks of any existing project. Nothing in it can be tested
+ * before then, and its creator owns it afterwards.
+ */
+async function createdProjectChecks(
+  api: Api,
+  t: PreflightTarget,
+  p: ProjectTarget,
+  v: Extract<NonNullable<ProjectTarget["vending"]>, { mode: "create" }>,
+): Promise<CheckResult[]> {
+  const billing = billingAccountCheck(api, p, v);
+  const id = await projectIdCheck(api, t, p, v);
+  const rest =
+    id.state === "absent"
+      ? [parentCheck(api, p, v)]
+      : id.state === "ours"
+        ? projectChecks(api, t, p, false)
+        : [];
+  return [id.result, ...(await Promise.all([billing, ...rest]))];
+}
+
+/** Every check that applies to the stack, grouped by project; `later` names projects whose checks depend on a first answer. */
 function checksFor(
   api: Api,
   t: PreflightTarget,
   oauth: () => Promise<DeployedOauth>,
-): Promise<CheckResult>[] {
-  const checks: Promise<CheckResult>[] = [];
+): { groups: Promise<CheckResult[]>[]; known: number; later: string[] } {
+  const groups: Promise<CheckResult[]>[] = [];
+  let known = 0;
+  const later: string[] = [];
   for (const p of t.projects) {
-    // One read of each constraint a project, however many checks use it.
-    const policies = new Map<string, Promise<PolicyRule[]>>();
-    const read = (constraint: string) => {
-      let rules = policies.get(constraint);
-      if (rules === undefined)
-        policies.set(constraint, (rules = getEffectivePolicy(api, p.project, constraint)));
-      return rules;
-    };
-    checks.push(projectCheck(api, t, p), billingCheck(api, t, p));
-    if (p.needs.permissions.length > 0 || p.needs.secrets.size > 0)
-      checks.push(permissionsCheck(api, t, p));
-    if (p.apis.length > 0) checks.push(apisCheck(api, t, p), serviceUsageCheck(read, t, p));
-    if (t.keys?.project === p.project)
-      checks.push(keyCreationCheck(read, t), keyExpiryCheck(read, t));
-    if (t.apiKey?.project === p.project) checks.push(apiKeyBindingCheck(read, t));
-    if (p.members.length > 0) checks.push(memberDomainsCheck(read, t, p));
-    checks.push(defaultGrantsCheck(read, p));
-    if (p.apis.includes(GEMINI)) checks.push(apiKeysCheck(api, p));
+    const v = p.vending;
+    if (v?.mode === "create" && !v.byCi) {
+      groups.push(createdProjectChecks(api, t, p, v));
+      known += 2;
+      later.push(p.project);
+      continue;
+    }
+    const checks = projectChecks(api, t, p);
+    known += checks.length;
+    groups.push(Promise.all(checks));
   }
-  if (t.oauth !== undefined) checks.push(oauth().then((state) => oauthCheck(t, state)));
-  return checks;
+  if (t.oauth !== undefined) {
+    groups.push(oauth().then((state) => [oauthCheck(t, state)]));
+    known++;
+  }
+  return { groups, known, later };
 }
 
 export async function runPreflight(
@@ -201,9 +251,13 @@ export async function runPreflight(
     http,
     deps,
   );
-  const checks = checksFor(api, target, () => oauthState(file, target, deps));
-  deps.progress(`Running ${checks.length} checks as ${api.principal}, in parallel...`);
-  const results = await Promise.all(checks);
+  const { groups, known, later } = checksFor(api, target, () => oauthState(file, target, deps));
+  const more =
+    later.length === 0
+      ? ""
+      : ` (and those of ${later.join(", ")}, which up creates, once it is known whether ${later.length === 1 ? "it exists" : "they exist"})`;
+  deps.progress(`Running ${known} checks as ${api.principal}, in parallel${more}...`);
+  const results = (await Promise.all(groups)).flat();
   const counts: Record<Status, number> = { pass: 0, warn: 0, fail: 0 };
   for (const r of results) counts[r.status]++;
   const ok = counts.fail === 0;

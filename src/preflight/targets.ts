@@ -5,8 +5,9 @@
  * environment stack, the keys it issues, its API key and its OAuth step.
  */
 
+import type { KitConfig } from "../config/types.ts";
 import type { ManualStep } from "../oauth/consent.ts";
-import { neededPermissions, projectOf, type ProjectNeeds } from "./needs.ts";
+import { neededPermissions, plannedProjects, projectOf, type ProjectNeeds } from "./needs.ts";
 import type { Plan } from "../offline-plan/plan.ts";
 import { UNKNOWN } from "../offline-plan/monitor-messages.ts";
 
@@ -23,7 +24,19 @@ export interface ProjectTarget {
   members: string[];
   /** What the stack creates here that needs billing, in words; empty: nothing. */
   billable: string[];
+  /** When the environment's stack file vends this project: how, and which stack does it. */
+  vending?: ProjectVendingTarget;
 }
+
+/**
+ * A vended project as preflight checks it: created (under `parent`, linked to `billingAccount`,
+ * carrying `labels`, which tell a project this stack created from one that merely has its id) or
+ * adopted; by this stack, or by the CI stack (`byCi`: this stack only uses it).
+ */
+type ProjectVendingTarget = { byCi: boolean } & (
+  | { mode: "create"; parent: string; billingAccount: string; labels: Record<string, string> }
+  | { mode: "adopt" }
+);
 
 export interface PreflightTarget {
   stack: string;
@@ -51,8 +64,23 @@ function known(v: unknown): v is string {
   return typeof v === "string" && v !== "" && !v.includes(UNKNOWN);
 }
 
+function vendingTarget(c: KitConfig, byCi: boolean): ProjectVendingTarget | undefined {
+  const v = c.vending;
+  if (v === undefined) return undefined;
+  return v.mode === "adopt"
+    ? { byCi, mode: "adopt" }
+    : {
+        byCi,
+        mode: "create",
+        parent: v.parent,
+        billingAccount: v.billingAccount,
+        labels: c.labels,
+      };
+}
+
 export function preflightTarget(plan: Plan): PreflightTarget {
   const needs = neededPermissions(plan.resources, plan.project);
+  const planned = plannedProjects(plan.resources);
   const byProject = new Map<
     string,
     { apis: Set<string>; members: Set<string>; billable: Set<string> }
@@ -68,7 +96,7 @@ export function preflightTarget(plan: Plan): PreflightTarget {
   };
   for (const n of needs) entry(n.project);
   for (const r of plan.resources.filter((x) => x.custom)) {
-    const project = projectOf(r, plan.project);
+    const project = projectOf(r, plan.project, planned);
     const e = entry(project);
     if (r.type === "gcp:projects/service:Service" && known(r.inputs.service))
       e.apis.add(r.inputs.service);
@@ -85,13 +113,21 @@ export function preflightTarget(plan: Plan): PreflightTarget {
     projects: [],
   };
   const roles = new Map<string, string>();
+  const vending = new Map<string, ProjectVendingTarget>();
+  const vends = (c: KitConfig, byCi: boolean) => {
+    const v = vendingTarget(c, byCi);
+    if (v !== undefined) vending.set(c.project, v);
+  };
   if (plan.config.kind === "ci") {
     roles.set(plan.config.config.project, "the CI project");
-    for (const env of plan.config.config.environments)
+    for (const env of plan.config.config.environments) {
       roles.set(env.config.project, `${env.name}'s project (its foundation)`);
+      vends(env.config, false);
+    }
   } else {
     const c = plan.config.config;
     target.foundationByCi = c.foundation === "ci";
+    vends(c, target.foundationByCi);
     const own = entry(c.project);
     // foundation: ci — the APIs are the CI stack's to enable, but this stack's workload needs them all the same.
     for (const api of c.apis) own.apis.add(api);
@@ -132,9 +168,11 @@ export function preflightTarget(plan: Plan): PreflightTarget {
         permissions: [],
         secrets: new Map(),
         creates: [],
+        elsewhere: new Map(),
       },
       members: [...e.members].sort(),
       billable: [...e.billable].sort(),
+      ...(vending.has(project) ? { vending: vending.get(project)! } : {}),
     }));
   return target;
 }

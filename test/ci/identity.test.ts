@@ -745,7 +745,10 @@ describe("who reads a secret is the administrator's", () => {
       "gak-oauth-client-staging (created)",
       "gak-runtime-key-dev projects/acme-gemini-dev/secrets/gak-runtime-key-dev",
     ]);
-    expect(ci.resources.filter((r) => r.importId !== undefined)).toEqual([]);
+    // Without it, no secret is imported: the committed CI stack imports dev's adopted project alone.
+    expect(
+      ci.resources.filter((r) => r.importId !== undefined).map((r) => `${r.type} ${r.importId}`),
+    ).toEqual(["gcp:organizations/project:Project acme-gemini-dev"]);
   });
 
   test("reads of secrets in each environment's project, and of state in the CI project, are audited (Data Access logs)", () => {

@@ -377,7 +377,7 @@ const cases: [string, Record<string, unknown>, string][] = [
   [
     "the project written without its namespace, which Pulumi files under the kit's",
     { "gcp:project": undefined, [`${NS}:project`]: PROJECT },
-    `[project] "${PROJECT}" is not a key the kit reads. Did you mean gcp:project?`,
+    `[project] "${PROJECT}" is a project id; project says how the kit vends the project (create: {...} or adopt: {}), and the id is gcp:project. Did you mean gcp:project?`,
   ],
   [
     "an API key display name over the API Keys API's 63 characters",

@@ -94,6 +94,23 @@ function mutations(raw: Raw): Mutation[] {
       ]);
     }
   }
+  const vending = raw[`${NS}:project`] === undefined ? {} : json(raw, `${NS}:project`);
+  if (vending.create !== undefined) {
+    for (const [path, value] of [
+      [["create", "parent"], "123456789012"],
+      [["create", "billingAccount"], "billingAccounts/01A2B3-C4D5E6-F7A8B9"],
+      [["create", "name"], "x"],
+      [["create", "labels"], { Team: "platform" }],
+      [["create", "contacts"], { "security@example.com": ["SECURTY"] }],
+      [["create", "budget"], { amount: 0 }],
+      [["create", "parnt"], "folders/1"],
+      [["adopt"], {}],
+    ] as const) {
+      list.push([`project.${path.join(".")} wrong`, setIn(`${NS}:project`, [...path], value)]);
+    }
+  }
+  if (vending.adopt !== undefined)
+    list.push([`project.adopt given a field`, setIn(`${NS}:project`, ["adopt", "id"], "x")]);
   if (raw[`${NS}:oauthConsent`] !== undefined) {
     for (const [field, value] of [
       ["supportEmail", "team"],

@@ -147,6 +147,13 @@ export function fakeState(type: string, name: string, given: Record<string, unkn
       const id = `${str(inputs.keyRing)}/cryptoKeys/${str(inputs.name)}`;
       return { id, state: inputs, secrets: [] };
     }
+    case "gcp:organizations/project:Project":
+      // The number Google gives it; an adopted project keeps its own, which the test's lookup gives too.
+      return {
+        id: `projects/${str(inputs.projectId)}`,
+        state: { ...inputs, number: PROJECT_NUMBER },
+        secrets: [],
+      };
     case "gcp:storage/bucket:Bucket":
       return {
         id: str(inputs.name),

@@ -87,3 +87,17 @@ function checkIamLimits(resources: readonly RecordedResource[]): void {
       );
   }
 }
+
+/** Every URN a resource waits for, directly or through what it waits for. */
+export function waitsFor(resources: readonly RecordedResource[], r: RecordedResource): Set<string> {
+  const byUrn = new Map(resources.map((x) => [x.urn, x]));
+  const seen = new Set<string>();
+  const queue = [...r.dependencies];
+  while (queue.length > 0) {
+    const urn = queue.pop()!;
+    if (seen.has(urn)) continue;
+    seen.add(urn);
+    queue.push(...(byUrn.get(urn)?.dependencies ?? []));
+  }
+  return seen;
+}

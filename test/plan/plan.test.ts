@@ -62,7 +62,8 @@ describe("npm run plan", () => {
     );
     const ci = await runScript("plan", ["--stack", "ci"], { env, timeoutMs: 60_000 });
     expect(ci.code).toBe(0);
-    expect(ci.stdout).toMatch(/Resources: \d+ to create, in \d+ components/);
+    // dev's project is adopted: imported, not created.
+    expect(ci.stdout).toMatch(/Resources: \d+ to create, 1 to import, in \d+ components/);
     expect(ci.stdout).toMatch(
       /├─ KeySecret {2}ci-dev-runtime-key\n {3}│ {2}│ {2}└─ StoredSecret {2}ci-dev-runtime-key-store\n {3}│ {2}│ {5}├─ \+ secretmanager\.Secret {2}ci-dev-runtime-key-store-secret {2}secretId=gak-runtime-key-dev/,
     );

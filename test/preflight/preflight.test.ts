@@ -715,7 +715,16 @@ function addEnvironment(
 describe("the ci stack: every project it acts in, the CI project first", () => {
   const ADMIN = "platform-admin@acme-gemini-ci.iam.gserviceaccount.com";
 
-  async function asAdmin(drop?: string) {
+  /** The folder and billing account staging's and prod's stack files create their projects with. */
+  const FOLDER = "folders/384950617283";
+  const ACCOUNT = "01A2B3-C4D5E6-F7A8B9";
+
+  /**
+   * The administrator, holding what the plan says up needs (less `drop`), after the CI stack's
+   * first up (the projects it creates exist, labelled as their environment's), or before it
+   * (`firstUp`: they do not exist yet).
+   */
+  async function asAdmin(drop?: string, firstUp = false) {
     const plan = await planStack({
       stack: "ci",
       stackFile: "stacks/Pulumi.ci.yaml",
@@ -725,8 +734,27 @@ describe("the ci stack: every project it acts in, the CI project first", () => {
     for (const [env, number] of [
       ["staging", "345678901234"],
       ["prod", "456789012345"],
-    ] as const)
-      addEnvironment(world, env, number);
+    ] as const) {
+      const { project } = addEnvironment(world, env, number);
+      if (firstUp) world.google.state.cloudProjects.delete(project);
+      else
+        Object.assign(world.project(project), {
+          parent: { type: "folder", id: FOLDER.split("/")[1]! },
+          labels: { environment: env, "managed-by": "gemini-access-kit" },
+        });
+    }
+    world.google.state.parents.add(FOLDER);
+    world.google.state.billingAccounts.add(ACCOUNT);
+    const needs = neededPermissions(plan.resources, plan.project);
+    world.google.state.resourceGrants.set(
+      ADMIN,
+      needs.flatMap((n) =>
+        [...n.elsewhere].map(([resource, permissions]) => ({
+          resource,
+          permissions: permissions.filter((p) => p !== drop),
+        })),
+      ),
+    );
     for (const p of world.google.state.cloudProjects.values())
       p.policies.set("iam.automaticIamGrantsForDefaultServiceAccounts", {
         rules: [{ enforce: true }],
@@ -734,7 +762,7 @@ describe("the ci stack: every project it acts in, the CI project first", () => {
     const key = world.google.addServiceAccount(ADMIN, CI_PROJECT);
     world.google.state.grants.set(
       ADMIN,
-      neededPermissions(plan.resources, plan.project).map((n) => ({
+      needs.map((n) => ({
         project: n.project,
         permissions: [
           ...new Set([
@@ -767,6 +795,25 @@ describe("the ci stack: every project it acts in, the CI project first", () => {
     expect(check(result, "apis", CI_PROJECT).summary).toMatch(
       /^All \d+ APIs the stack needs are enabled in acme-gemini-ci\.$/,
     );
+  });
+
+  test("before its first up, the projects it creates are checked for their id, their parent and their billing account alone", async () => {
+    const { result } = await asAdmin(undefined, true);
+    for (const project of ["acme-gemini-prod", "acme-gemini-staging"])
+      expect([project, verdicts(result, project).filter((v) => !v.includes("@"))]).toEqual([
+        project,
+        ["project-id: pass", "billing-account: pass", "project-parent: pass"],
+      ]);
+    expect(result.exitCode).toBe(0);
+  });
+
+  test("fail: without billing.budgets.create on the account, prod's budget is named", async () => {
+    const { result } = await asAdmin("billing.budgets.create");
+    expect(check(result, "billing-account", "acme-gemini-prod")).toMatchObject({
+      status: "fail",
+      summary: `${ADMIN} lacks billing.budgets.create on billingAccounts/${ACCOUNT}: up cannot manage its budget.`,
+    });
+    expect(check(result, "billing-account", "acme-gemini-staging").status).toBe("pass");
   });
 
   test("fail: without permission to create workload identity pools in the CI project, named", async () => {
@@ -823,6 +870,46 @@ describe("what preflight tests is what CI grants", () => {
     expect([...needs!.secrets.keys()]).toEqual(["gak-oauth-client-prod"]);
     for (const perms of needs!.secrets.values())
       expect([...perms].sort()).toEqual([...DEPLOYER_SECRET_PERMISSIONS].sort());
+  });
+
+  test("the CI stack's administrator needs, to create staging's and prod's projects, project creation on their folder and linking on the billing account (and prod's budget there); adopting dev's needs only reading it", async () => {
+    const plan = await planStack({
+      stack: "ci",
+      stackFile: "stacks/Pulumi.ci.yaml",
+      file: readStackFile(ROOT, "ci"),
+      readStack: stackReader(ROOT, (p) => readFileSync(p, "utf8")),
+    });
+    const needs = new Map(
+      neededPermissions(plan.resources, plan.project).map((n) => [n.project, n]),
+    );
+    const elsewhere = (project: string) => Object.fromEntries(needs.get(project)!.elsewhere);
+    expect(elsewhere("acme-gemini-prod")).toEqual({
+      "billingAccounts/01A2B3-C4D5E6-F7A8B9": [
+        "billing.budgets.create",
+        "billing.budgets.delete",
+        "billing.budgets.get",
+        "billing.budgets.update",
+        "billing.resourceAssociations.create",
+      ],
+      "folders/384950617283": ["resourcemanager.projects.create"],
+    });
+    expect(elsewhere("acme-gemini-staging")).toEqual({
+      "billingAccounts/01A2B3-C4D5E6-F7A8B9": ["billing.resourceAssociations.create"],
+      "folders/384950617283": ["resourcemanager.projects.create"],
+    });
+    expect(elsewhere("acme-gemini-dev")).toEqual({});
+    expect(needs.get("acme-gemini-prod")!.permissions).toEqual(
+      expect.arrayContaining([
+        "essentialcontacts.contacts.create",
+        "iam.serviceAccounts.list",
+        "resourcemanager.projects.createBillingAssignment",
+        "resourcemanager.projects.update",
+        "resourcemanager.projects.updateLiens",
+      ]),
+    );
+    expect(needs.get("acme-gemini-staging")!.permissions).not.toContain(
+      "resourcemanager.projects.updateLiens",
+    );
   });
 
   test("dev, whose secrets and readers the CI stack applies, needs nothing of its deployer but preflight's reads", async () => {

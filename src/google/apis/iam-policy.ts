@@ -1,7 +1,8 @@
 /**
  * What the caller may do on a resource: the IAM policy mixin's testIamPermissions
  * (google/iam/v1/iam_policy.proto), which each resource API serves for its own resources, here
- * Cloud Resource Manager's projects and Secret Manager's secrets.
+ * Cloud Resource Manager's projects, folders and organizations, Secret Manager's secrets and Cloud
+ * Billing's billing accounts.
  */
 
 import { Failure } from "../../cli/failure.ts";
@@ -99,5 +100,48 @@ export function testSecretPermissions(
     url,
     permissions,
     "Google answers so for a secret that does not exist yet: up creates it.",
+  );
+}
+
+/**
+ * `POST cloudresourcemanager.googleapis.com/v3/{folders/N|organizations/N}:testIamPermissions`
+ * (cloud.google.com/resource-manager/reference/rest/v3/folders/testIamPermissions, and
+ * organizations/testIamPermissions): what the caller may do under a folder or organization, such as
+ * create projects there.
+ */
+export function testParentPermissions(
+  api: Api,
+  parent: string,
+  permissions: readonly string[],
+): Promise<Tested> {
+  const url = `${api.endpoints.cloudResourceManager}/v3/${parent.split("/").map(encodeURIComponent).join("/")}:testIamPermissions`;
+  return testIam(
+    api,
+    `Test the caller's permissions on ${parent}`,
+    "cloudresourcemanager",
+    url,
+    permissions,
+    `Google answers so when ${parent} does not exist or the caller may see nothing in it.`,
+  );
+}
+
+/**
+ * `POST cloudbilling.googleapis.com/v1/billingAccounts/{id}:testIamPermissions`
+ * (cloud.google.com/billing/docs/reference/rest/v1/billingAccounts/testIamPermissions): what the
+ * caller may do on a billing account, such as link projects to it.
+ */
+export function testBillingAccountPermissions(
+  api: Api,
+  account: string,
+  permissions: readonly string[],
+): Promise<Tested> {
+  const url = `${api.endpoints.cloudBilling}/v1/billingAccounts/${encodeURIComponent(account)}:testIamPermissions`;
+  return testIam(
+    api,
+    `Test the caller's permissions on billing account ${account}`,
+    "cloudbilling",
+    url,
+    permissions,
+    "Google answers so when the billing account does not exist or the caller holds no role on it.",
   );
 }

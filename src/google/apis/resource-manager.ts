@@ -1,8 +1,10 @@
 /**
  * Cloud Resource Manager: v1 (discovery document cloudresourcemanager v1) projects.get; v3
- * (googleapis/googleapis google/cloud/resourcemanager/v3/projects.proto) projects.search and
- * projects.delete, with operations.get for the deletion's long-running operation. What the caller
- * may do on a project is ./iam-policy.ts.
+ * (googleapis/googleapis google/cloud/resourcemanager/v3/projects.proto;
+ * cloud.google.com/resource-manager/reference/rest/v3/projects/get) projects.get with a project's
+ * labels and parent, as preflight reads one a stack vends, projects.search and projects.delete,
+ * with operations.get for the deletion's long-running operation. What the caller may do on a
+ * project, folder or organization is ./iam-policy.ts.
  */
 
 import { Failure } from "../../cli/failure.ts";
@@ -164,4 +166,48 @@ export async function deleteProject(api: Api, projectId: string): Promise<void> 
       `${what} failed: ${typeof error.message === "string" ? error.message.slice(0, 300) : "no message"}`,
       `Delete it by hand (gcloud projects delete ${projectId}), or let npm run e2e -- janitor do it later.`,
     );
+}
+
+export interface ProjectV3 {
+  projectId: string;
+  /** From `name`, `projects/NUMBER`. */
+  projectNumber: string;
+  /** ACTIVE, or DELETE_REQUESTED for a project pending deletion. */
+  state: string;
+  /** `folders/N` or `organizations/N`; absent for a project outside any organization. */
+  parent?: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * `GET cloudresourcemanager.googleapis.com/v3/projects/{projectId}` (v3 Project: name
+ * `projects/NUMBER`, parent `folders/N` or `organizations/N`, projectId, state, displayName, labels).
+ * Needs resourcemanager.projects.get; a project that does not exist answers like one the caller may
+ * not see (403, or NOT_FOUND), so the caller cannot tell the two apart.
+ */
+export async function getProjectV3(api: Api, project: string): Promise<ProjectV3> {
+  const what = `Read project ${project}`;
+  const url = `${api.endpoints.cloudResourceManager}/v3/projects/${encodeURIComponent(project)}`;
+  const body = await getObject(
+    api,
+    context(
+      api,
+      what,
+      "cloudresourcemanager",
+      onProject("resourcemanager.projects.get", "roles/browser"),
+    ),
+    url,
+  );
+  const projectId = text(body.projectId);
+  const projectNumber = /^projects\/(\d+)$/.exec(text(body.name) ?? "")?.[1];
+  if (projectId === undefined || projectNumber === undefined)
+    throw malformed(what, new URL(url).origin, 200, "has no projectId or name projects/NUMBER");
+  const parent = text(body.parent);
+  return {
+    projectId,
+    projectNumber,
+    state: text(body.state) ?? "STATE_UNSPECIFIED",
+    ...(parent === undefined ? {} : { parent }),
+    labels: stringFields(body.labels),
+  };
 }

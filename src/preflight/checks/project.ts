@@ -34,7 +34,7 @@ export async function projectCheck(
     return {
       ...base,
       status: "pass",
-      summary: `${p.project} (${p.role}) exists and is ACTIVE.`,
+      summary: `${p.project} (${p.role}) exists and is ACTIVE${p.vending?.mode === "adopt" && !p.vending.byCi ? ": up adopts it, importing it as it is, and never deletes it" : ""}.`,
       evidence,
     };
   } catch (err) {
@@ -42,13 +42,23 @@ export async function projectCheck(
       return {
         ...base,
         status: "fail",
-        summary: `${p.project} (${p.role}) does not exist, or ${api.principal} may not see it.`,
+        summary: `${p.project} (${p.role}) does not exist, or ${api.principal} may not see it${p.vending?.mode === "adopt" && !p.vending.byCi ? ": adopting needs an existing, ACTIVE project" : ""}.`,
         evidence: [err.message],
-        fix: `Check gcp:project in ${t.stackFile}; if it is right, the caller needs resourcemanager.projects.get on it (roles/browser, or any role on the project). Google answers the same 403 for a project that does not exist.`,
+        fix: missingFix(t, p),
       };
     }
     return couldNot(base, `read ${p.project}`, err, true);
   }
+}
+
+/** What to do about a project preflight cannot find, by who was to make it. */
+function missingFix(t: PreflightTarget, p: ProjectTarget): string {
+  const seen = `the caller needs resourcemanager.projects.get on it (roles/browser, or any role on the project). Google answers the same 403 for a project that does not exist.`;
+  if (p.vending?.mode === "create" && p.vending.byCi)
+    return `The CI stack creates ${p.project} (project.create in ${t.stackFile}): have an administrator deploy it first (npm run deploy -- --stack ci). If it has, ${seen}`;
+  if (p.vending?.mode === "adopt")
+    return `Check gcp:project in ${t.stackFile}; if it is right, ${seen} To have the kit create the project instead, set project: {create: {...}}.`;
+  return `Check gcp:project in ${t.stackFile}; if it is right, ${seen}`;
 }
 
 export async function billingCheck(

@@ -36,7 +36,23 @@ export function holds(
 const NOT_ON_PROJECTS =
   /^(resourcemanager\.(projects\.(create|list)|folders\.|organizations\.)|billing\.|servicemanagement\.services\.bind$)/;
 
-export function testPermissions(ctx: RequestContext, held: (permission: string) => boolean): void {
+/** Whether a principal holds a permission on a folder, organization or billing account. */
+export function holdsOn(
+  state: GoogleState,
+  principal: string,
+  resource: string,
+  permission: string,
+): boolean {
+  return (state.resourceGrants.get(principal) ?? []).some(
+    (g) => g.resource === resource && g.permissions.includes(permission),
+  );
+}
+
+export function testPermissions(
+  ctx: RequestContext,
+  held: (permission: string) => boolean,
+  notOnResource: RegExp = NOT_ON_PROJECTS,
+): void {
   let permissions: unknown;
   try {
     permissions = (JSON.parse(ctx.body) as { permissions?: unknown }).permissions;
@@ -61,7 +77,7 @@ export function testPermissions(ctx: RequestContext, held: (permission: string) 
       googleError(400, "INVALID_ARGUMENT", "The number of permissions exceeds the limit of 100."),
     );
   const invalid = (permissions as string[]).find(
-    (p) => NOT_ON_PROJECTS.test(p) || !/^[a-z0-9]+\.[A-Za-z0-9]+\.[A-Za-z0-9]+$/.test(p),
+    (p) => notOnResource.test(p) || !/^[a-z0-9]+\.[A-Za-z0-9]+\.[A-Za-z0-9]+$/.test(p),
   );
   if (invalid !== undefined)
     return json(

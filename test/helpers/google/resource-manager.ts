@@ -20,10 +20,16 @@
  * service account's own project, else (user credentials) gcloud's shared project. Otherwise 403
  * with ErrorInfo SERVICE_DISABLED naming the service and that consumer (google/api/error_reason.proto;
  * GoogleCloudPlatform/cdmc#39 for orgpolicy, the same contract for every API).
+ * - v3 projects.get: cloud.google.com/resource-manager/reference/rest/v3/projects (Project: name
+ *   `projects/NUMBER`, parent `folders/N` or `organizations/N`, projectId, state, displayName,
+ *   labels, createTime, updateTime, etag), behind the same 403.
+ * - v3 folders and organizations testIamPermissions (reference/rest/v3/folders/testIamPermissions):
+ *   the IAM policy mixin of iam-policy.ts; one that does not exist, or that the caller may see
+ *   nothing of, answers 403 as a project does.
  */
 
 import { randomUUID } from "node:crypto";
-import { holds, testPermissions } from "./iam-policy.ts";
+import { holds, holdsOn, testPermissions } from "./iam-policy.ts";
 import { bearer } from "./oauth.ts";
 import { googleError, json } from "./respond.ts";
 import type { Handler, RequestContext } from "./routes.ts";
@@ -259,4 +265,42 @@ export const getOperation: Handler = (ctx, [id]) => {
     done: true,
     ...(op.error ? { error: op.error } : { response: op.response!() }),
   });
+};
+
+/** GET /v3/projects/{projectId} (Cloud Resource Manager v3). */
+export const getProjectV3: Handler = (ctx, [id]) => {
+  const principal = caller(ctx, "cloudresourcemanager.googleapis.com");
+  if (principal === undefined) return;
+  const p = visible(ctx, principal, id!);
+  if (p === undefined) return;
+  json(ctx.res, 200, {
+    name: `projects/${p.number}`,
+    ...(p.parent ? { parent: `${p.parent.type}s/${p.parent.id}` } : {}),
+    projectId: p.projectId,
+    state: p.lifecycleState,
+    displayName: p.projectId,
+    labels: p.labels ?? {},
+    createTime: "2026-03-02T09:14:07.412Z",
+    updateTime: "2026-03-02T09:14:07.412Z",
+    etag: 'W/"7b1d"',
+  });
+};
+
+/** POST /v3/{folders|organizations}/{id}:testIamPermissions (Cloud Resource Manager v3). */
+export const testParentPermissions: Handler = (ctx, [kind, id]) => {
+  const principal = caller(ctx, "cloudresourcemanager.googleapis.com");
+  if (principal === undefined) return;
+  const parent = `${kind!}/${id!}`;
+  if (!ctx.state.parents.has(parent))
+    return json(
+      ctx.res,
+      403,
+      googleError(403, "PERMISSION_DENIED", "The caller does not have permission"),
+    );
+  // Billing and Secret Manager permissions are not tested on a folder or organization.
+  testPermissions(
+    ctx,
+    (p) => holdsOn(ctx.state, principal, parent, p),
+    /^(billing|secretmanager)\./,
+  );
 };

@@ -22,7 +22,7 @@ import {
   generateContent as vertexGenerateContent,
   VERTEX_PATHS,
 } from "./aiplatform.ts";
-import { getBillingInfo } from "./billing.ts";
+import { getBillingInfo, testBillingAccountPermissions } from "./billing.ts";
 import {
   apiKeyString,
   desktopClient,
@@ -40,7 +40,9 @@ import {
   deleteProject,
   getOperation as getProjectOperation,
   getProject,
+  getProjectV3,
   searchProjects,
+  testParentPermissions,
   testProjectPermissions,
 } from "./resource-manager.ts";
 import { json } from "./respond.ts";
@@ -281,6 +283,24 @@ const ROUTES: RouteDef[] = [
     method: "POST",
     pattern: /^\/v1\/projects\/([^/:]+):testIamPermissions$/,
     handle: testProjectPermissions,
+  },
+  {
+    route: "projects.v3.get",
+    method: "GET",
+    pattern: /^\/v3\/projects\/([^/:]+)$/,
+    handle: getProjectV3,
+  },
+  {
+    route: "parents.testIamPermissions",
+    method: "POST",
+    pattern: /^\/v3\/(folders|organizations)\/([^/:]+):testIamPermissions$/,
+    handle: testParentPermissions,
+  },
+  {
+    route: "billingAccounts.testIamPermissions",
+    method: "POST",
+    pattern: /^\/v1\/billingAccounts\/([^/:]+):testIamPermissions$/,
+    handle: testBillingAccountPermissions,
   },
   {
     route: "secret.testIamPermissions",

@@ -58,7 +58,10 @@ export type Route =
   | "billingInfo"
   | "effectivePolicy"
   | "services.batchGet"
-  | "secret.testIamPermissions";
+  | "secret.testIamPermissions"
+  | "projects.v3.get"
+  | "parents.testIamPermissions"
+  | "billingAccounts.testIamPermissions";
 
 export interface Recorded {
   route: Route | "other";
@@ -142,7 +145,7 @@ export interface CloudProject {
   services: Set<string>;
   /** The effective policy's `spec` of each constraint some policy sets, by bare constraint name. */
   policies: Map<string, Record<string, unknown>>;
-  /** Its labels (what Resource Manager v3's projects.search matches). */
+  /** Its labels, as Resource Manager v3 shows them (and projects.search matches). */
   labels?: Record<string, string>;
   /** RFC 3339; a fixed day when unset. */
   createTime?: string;
@@ -179,9 +182,21 @@ function vertexModels(): Map<string, string[]> {
   ]);
 }
 
+/** One role binding's permissions on a folder, an organization or a billing account (`folders/N`, `organizations/N`, `billingAccounts/ID`). */
+interface ResourceGrant {
+  resource: string;
+  permissions: string[];
+}
+
 export interface GoogleState {
   /** By project id. */
   cloudProjects: Map<string, CloudProject>;
+  /** The folders and organizations that exist, `folders/N` and `organizations/N`. */
+  parents: Set<string>;
+  /** The billing accounts that exist, by id (`01A2B3-C4D5E6-F7A8B9`). */
+  billingAccounts: Set<string>;
+  /** Principal to its bindings on folders, organizations and billing accounts. */
+  resourceGrants: Map<string, ResourceGrant[]>;
   /** Principal to the bindings it holds (what testIamPermissions, projects.get, billing, org policy and batchGet check). */
   grants: Map<string, Grant[]>;
   /** Service-account e-mail to its user-managed keys, by key id. */
@@ -312,6 +327,9 @@ export const PROJECT_NUMBER = "123456789012";
 export function initialState(): GoogleState {
   return {
     cloudProjects: new Map(),
+    parents: new Set(),
+    billingAccounts: new Set(),
+    resourceGrants: new Map(),
     grants: new Map(),
     accounts: new Map(),
     keyAdmins: new Map(),
