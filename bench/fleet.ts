@@ -109,6 +109,27 @@ async function environmentPlans(dir: string) {
     walls.push(Number(process.hrtime.bigint() - start) / 1e6);
     progress(`environment plans, run ${run}/${runs}: ${(walls.at(-1)! / 1000).toFixed(1)} s`);
   }
+  const batches = Array.from({ length: cores }, (_, i) =>
+    environmentNames(n).filter((_, j) => j % cores === i),
+  ).filter((b) => b.length > 0);
+  const batchWalls: number[] = [];
+  let batched: Measured[] = [];
+  for (let run = 1; run <= runs; run++) {
+    const start = process.hrtime.bigint();
+    batched = await inParallel(batches, cores, (names) =>
+      runPlan(
+        dir,
+        join(dir, "scratch"),
+        names.flatMap((name) => ["--stack", name]),
+        "scripts/inventory.ts",
+      ),
+    );
+    batchWalls.push(Number(process.hrtime.bigint() - start) / 1e6);
+    progress(
+      `environment plans in ${batches.length} processes, run ${run}/${runs}: ${(batchWalls.at(-1)! / 1000).toFixed(1)} s`,
+    );
+  }
+  const batchRss = batched.flatMap((m) => m.rssKb ?? []);
   const rss = measured.flatMap((m) => m.rssKb ?? []);
   const failures = measured.filter((m) => m.code !== 0);
   const result: EnvironmentPlans = {
@@ -119,6 +140,12 @@ async function environmentPlans(dir: string) {
     rssKbMax: rss.length ? Math.max(...rss) : undefined,
     failed: failures.length,
     firstFailure: failures[0] && planOf(failures[0]).refused,
+    batched: {
+      runsMs: batchWalls,
+      wallMs: median(batchWalls),
+      rssKbMax: batchRss.length ? Math.max(...batchRss) : undefined,
+      failed: batched.filter((m) => m.code !== 0).length,
+    },
   };
   return { result, plans: measured.flatMap((m) => planOf(m).plan ?? []) };
 }

@@ -30,15 +30,20 @@ export const rssMethod = existsSync(GNU_TIME)
 
 let runs = 0;
 
-/** Runs `node --import ./scripts/ts-cache.mjs scripts/plan.ts ...args` in `root`; `scratch` holds the memory figure. */
-export function runPlan(root: string, scratch: string, args: string[]): Promise<Measured> {
+/** Runs `node --import ./scripts/ts-cache.mjs SCRIPT ...args` in `root` (the plan by default); `scratch` holds the memory figure. */
+export function runPlan(
+  root: string,
+  scratch: string,
+  args: string[],
+  script = "scripts/plan.ts",
+): Promise<Measured> {
   const rssFile = join(scratch, `rss-${++runs}`);
   const node = [
     process.execPath,
     "--import",
     "./scripts/ts-cache.mjs",
     ...(existsSync(GNU_TIME) ? [] : ["--import", RSS_HOOK]),
-    "scripts/plan.ts",
+    script,
     ...args,
   ];
   const [command, ...rest] = existsSync(GNU_TIME)

@@ -17,6 +17,11 @@ export interface EnvironmentPlans {
   rssKbMax?: number;
   failed: number;
   firstFailure?: string;
+  /**
+   * The same plans, each process planning its share in one Node process (npm run inventory), as
+   * many processes as cores: what loading the program once per process saves.
+   */
+  batched?: { runsMs: number[]; wallMs: number; rssKbMax?: number; failed: number };
 }
 
 /** What one kind of environment (its template) adds to the CI stack. */
@@ -176,6 +181,11 @@ export function renderReport(r: FleetReport): string {
     "",
     `(a) Every environment stack's offline plan (plan --stack eNNNN --json), ${r.cores} processes at a time`,
     `    ${r.environments} plans: ${s(e.wallMs)} wall; one plan ${s(e.planMs)}, peak RSS ${mb(e.rssKbMedian)} (max ${mb(e.rssKbMax)}); failed ${e.failed}${e.firstFailure ? `: ${e.firstFailure}` : ""}`,
+    ...(e.batched === undefined
+      ? []
+      : [
+          `    the same ${r.environments} plans, ${r.cores} processes each planning its share in one process (inventory --stack ...): ${s(e.batched.wallMs)} wall, peak RSS ${mb(e.batched.rssKbMax)}; failed processes ${e.batched.failed}`,
+        ]),
     "",
     "(b) The CI stack's offline plan (plan --json) by number of environments; resources are cloud resources, components apart",
     ...sizeTable(r.sizes),
