@@ -24,6 +24,7 @@ import { NAMESPACE } from "./keys.ts";
 import { parseGovernance } from "./governance.ts";
 import { parseOauth } from "./oauth.ts";
 import { checkRule, HIDDEN, Problems, type Problem } from "./problems.ts";
+import { parseVertex, vertexRolePolicy, withVertexApi, withVertexUser } from "./vertex.ts";
 import type { AccountConfig, KitConfig } from "./types.ts";
 import { GRACE_HOURS } from "../rotation.ts";
 
@@ -172,16 +173,20 @@ export function parseConfig(
     LABEL_VALUE.pattern.test(environment) ? environment : "env",
   );
   const { foundation, production, roles } = parseGovernance(p, v, ctx, stackFile);
+  const { target, vertex } = parseVertex(p, v, fix);
 
   const entriesRead = p.record("serviceAccounts", v.serviceAccounts, fix);
   const entries = entriesRead ?? {};
-  const accounts = parseAccounts(p, entries, {
-    names: n,
-    environment,
-    stackFile,
-    roles,
-    ciPool: ctx.ciPool,
-  });
+  const accounts = withVertexUser(
+    parseAccounts(p, entries, {
+      names: n,
+      environment,
+      stackFile,
+      roles: vertexRolePolicy(roles, target),
+      ciPool: ctx.ciPool,
+    }),
+    target,
+  );
   const members = { emails: accountEmails(entries, n), ciPool: ctx.ciPool };
   const rotationDays = parseRotationDays(p, v);
   const unmanagedKeyGraceHours = parseGraceHours(p, v);
@@ -229,11 +234,14 @@ export function parseConfig(
     v.apiKey === undefined
       ? undefined
       : parseApiKey(p, v.apiKey, readable ? accounts : "unreadable", members, n, fix);
-  const apis = parseApis(
-    p,
-    v.extraApis,
-    { roles: accounts.some((a) => a.roles.length > 0), apiKey: v.apiKey !== undefined },
-    fix,
+  const apis = withVertexApi(
+    parseApis(
+      p,
+      v.extraApis,
+      { roles: accounts.some((a) => a.roles.length > 0), apiKey: v.apiKey !== undefined },
+      fix,
+    ),
+    target,
   );
   for (const id of [oauthSecretId, n.apiKeySecretId()])
     checkRule(p, "namePrefix", id, SECRET_ID, "Shorten namePrefix or environment.", true);
@@ -265,6 +273,8 @@ export function parseConfig(
       labels,
       oauth,
       apiKey,
+      target,
+      ...(vertex && { vertex }),
     },
   };
 }
