@@ -1,4 +1,5 @@
 import { buildCiStack, buildStack } from "../../src/program.ts";
+import { parseOutputs } from "../../src/verify/facts.ts";
 import { ciConfig, editedDev } from "../helpers/ci-stack.ts";
 import { CI_INVOKES } from "../helpers/fake-cloud.ts";
 import { baseRaw, mustParse, PROJECT } from "../helpers/fixtures.ts";
@@ -62,5 +63,26 @@ describe("a stack that targets Vertex AI", () => {
     expect(aiplatform(own)).toEqual([]);
     expect(own.ofType(AGENT)).toEqual([]);
     expect(vertexGrants(own)).toEqual([]);
+  });
+
+  test("exports target always and vertex's location and models only for a Vertex target, in the shape verify reads", async () => {
+    const vertex = mustParse(
+      baseRaw({
+        [`${NS}:target`]: "vertex",
+        [`${NS}:vertex`]: { location: "eu", models: ["gemini-3.8-pro"] },
+      }),
+    );
+    const d = await runMocked(() => buildStack(vertex));
+    expect(d.outputs).toMatchObject({
+      target: "vertex",
+      vertex: { location: "eu", models: ["gemini-3.8-pro"] },
+    });
+    expect(parseOutputs(JSON.stringify(d.outputs), "outputs.json")).toMatchObject({
+      target: "vertex",
+      vertex: { location: "eu", models: ["gemini-3.8-pro"] },
+    });
+    const gemini = await runMocked(() => buildStack(mustParse(baseRaw())));
+    expect(gemini.outputs).toMatchObject({ target: "gemini-api" });
+    expect(gemini.outputs.vertex).toBeUndefined();
   });
 });
