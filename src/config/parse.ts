@@ -173,7 +173,7 @@ export function parseConfig(
     LABEL_VALUE.pattern.test(environment) ? environment : "env",
   );
   const { foundation, production, roles } = parseGovernance(p, v, ctx, stackFile);
-  const { target, vertex } = parseVertex(p, v, fix);
+  const { target, vertex } = parseVertex(p, v, fix, misplaced);
 
   const entriesRead = p.record("serviceAccounts", v.serviceAccounts, fix);
   const entries = entriesRead ?? {};

@@ -4,11 +4,12 @@
  * preflight all read the facts here, so the three cannot drift apart.
  */
 
+import { NAMESPACE } from "./keys.ts";
 import type { Problems } from "./problems.ts";
 import type { RolePolicy } from "./members.ts";
 import type { AccountConfig, Target, VertexConfig } from "./types.ts";
 
-export const TARGETS: readonly Target[] = ["gemini-api", "vertex", "both"];
+const TARGETS: readonly Target[] = ["gemini-api", "vertex", "both"];
 
 /** The Vertex AI API (displayed as "Gemini Enterprise Agent Platform API"). */
 export const VERTEX_API = "aiplatform.googleapis.com";
@@ -30,9 +31,14 @@ const LOCATION = /^(global|us|eu|[a-z]+-[a-z]+\d{1,2})$/;
 /** A model id as Google names it under publishers/google/models/ (aiplatform.ts VERTEX_MODEL). */
 const MODEL = /^[a-z0-9][a-z0-9._@-]{0,127}$/;
 /** vertexai.allowedModels holds at most 500 values (control-model-access), one per model here. */
-export const MAX_VERTEX_MODELS = 500;
-export const DEFAULT_VERTEX_LOCATION = "global";
-/** The model verify calls when a stack names none (verify/vertex.ts), so the one preflight expects then. */
+const MAX_VERTEX_MODELS = 500;
+const DEFAULT_VERTEX_LOCATION = "global";
+/**
+ * The model verify calls, and preflight expects, when a stack names none: Gemini 3.8 Flash,
+ * generally available on Vertex at global and the multi-regions (Google's developer guide for it,
+ * docs.cloud.google.com/gemini-enterprise-agent-platform/models/guides/gemini-3-8-flash, read
+ * December 2026). Models retire; a stack that names its models never depends on this.
+ */
 export const DEFAULT_VERTEX_MODEL = "gemini-3.8-flash";
 
 export function includesVertex(target: Target): boolean {
@@ -90,7 +96,10 @@ export function parseVertex(
   p: Problems,
   v: { target?: unknown; vertex?: unknown },
   fix: string,
+  misplaced: ReadonlySet<string>,
 ): { target: Target; vertex?: VertexConfig } {
+  // A target written under a misspelt key is reported once, there; vertex is not measured against a guess.
+  if (misplaced.has(`${NAMESPACE}:target`)) return { target: "gemini-api" };
   const target = parseTarget(p, v.target, fix);
   const entry = p.record("vertex", v.vertex, fix);
   if (entry !== undefined && !includesVertex(target)) {
