@@ -24,7 +24,7 @@ import { NAMESPACE } from "./keys.ts";
 import { parseGovernance } from "./governance.ts";
 import { parseOauth } from "./oauth.ts";
 import { checkRule, HIDDEN, Problems, type Problem } from "./problems.ts";
-import { parseVertex, vertexRolePolicy, withVertexApi, withVertexUser } from "./vertex.ts";
+import { parseVertex, targetApis, vertexRolePolicy, withVertexUser } from "./vertex.ts";
 import type { AccountConfig, KitConfig } from "./types.ts";
 import { GRACE_HOURS } from "../rotation.ts";
 
@@ -234,7 +234,7 @@ export function parseConfig(
     v.apiKey === undefined
       ? undefined
       : parseApiKey(p, v.apiKey, readable ? accounts : "unreadable", members, n, fix);
-  const apis = withVertexApi(
+  const apis = targetApis(
     parseApis(
       p,
       v.extraApis,
@@ -242,6 +242,7 @@ export function parseConfig(
       fix,
     ),
     target,
+    v.extraApis,
   );
   for (const id of [oauthSecretId, n.apiKeySecretId()])
     checkRule(p, "namePrefix", id, SECRET_ID, "Shorten namePrefix or environment.", true);

@@ -11,6 +11,7 @@ import type { AccountConfig, Target, VertexConfig } from "./types.ts";
 
 const TARGETS: readonly Target[] = ["gemini-api", "vertex", "both"];
 
+const GEMINI_API = "generativelanguage.googleapis.com";
 /** The Vertex AI API (displayed as "Gemini Enterprise Agent Platform API"). */
 export const VERTEX_API = "aiplatform.googleapis.com";
 
@@ -94,7 +95,7 @@ function parseModels(p: Problems, raw: unknown, fix: string): string[] {
 /** `target` and `vertex`: what the stack makes ready, and where and what its consumers call on Vertex. */
 export function parseVertex(
   p: Problems,
-  v: { target?: unknown; vertex?: unknown },
+  v: { target?: unknown; vertex?: unknown; apiKey?: unknown },
   fix: string,
   misplaced: ReadonlySet<string>,
 ): { target: Target; vertex?: VertexConfig } {
@@ -112,6 +113,13 @@ export function parseVertex(
     return { target };
   }
   if (!includesVertex(target)) return { target };
+  if (target === "vertex" && v.apiKey !== undefined)
+    p.add(
+      "apiKey",
+      v.apiKey,
+      "makes a Gemini API key, but target is vertex, so the Gemini API is not enabled and Vertex AI refuses such a key",
+      "Set target to both, or remove apiKey (an API key for Vertex AI express mode is not made by the kit).",
+    );
   const fields = entry ?? {};
   p.unknownFields("vertex", fields, ["location", "models"]);
   const location = p.string("vertex.location", fields.location, fix) ?? DEFAULT_VERTEX_LOCATION;
@@ -144,8 +152,14 @@ export function withVertexUser(accounts: AccountConfig[], target: Target): Accou
   );
 }
 
-/** The stack's APIs with Vertex AI's added when it targets Vertex; sorted, as KitConfig keeps them. */
-export function withVertexApi(apis: string[], target: Target): string[] {
-  if (!includesVertex(target) || apis.includes(VERTEX_API)) return apis;
-  return [...apis, VERTEX_API].sort();
+/**
+ * The stack's APIs for its target: Vertex AI's added when it targets Vertex, and the Gemini API's
+ * left out when it targets Vertex alone (unless extraApis lists it), so an organization that denies
+ * the Gemini API does not fail a stack that never calls it. Sorted, as KitConfig keeps them.
+ */
+export function targetApis(apis: string[], target: Target, extraApis: unknown): string[] {
+  const listed = Array.isArray(extraApis) && extraApis.includes(GEMINI_API);
+  const kept = target === "vertex" && !listed ? apis.filter((a) => a !== GEMINI_API) : apis;
+  if (!includesVertex(target) || kept.includes(VERTEX_API)) return kept;
+  return [...kept, VERTEX_API].sort();
 }

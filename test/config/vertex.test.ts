@@ -120,4 +120,35 @@ describe("target and vertex", () => {
     );
     expect(gemini.problems.map((p) => p.path)).toEqual(["serviceAccounts.runtime.roles[0]"]);
   });
+
+  test("a Vertex-only stack leaves the Gemini API out unless extraApis lists it", () => {
+    const only = mustParse(baseRaw({ [`${NS}:target`]: "vertex" }));
+    expect(only.apis).toContain("aiplatform.googleapis.com");
+    expect(only.apis).not.toContain("generativelanguage.googleapis.com");
+    const listed = mustParse(
+      baseRaw({
+        [`${NS}:target`]: "vertex",
+        [`${NS}:extraApis`]: ["generativelanguage.googleapis.com"],
+      }),
+    );
+    expect(listed.apis).toContain("generativelanguage.googleapis.com");
+  });
+
+  test("a Vertex-only stack refuses apiKey, a Gemini API key, in one problem that says to set both", () => {
+    const found = problems({
+      [`${NS}:target`]: "vertex",
+      [`${NS}:apiKey`]: { serviceAccount: "runtime", readers: ["group:team@example.com"] },
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^\[apiKey\] .* makes a Gemini API key, but target is vertex/);
+    expect(found[0]).toContain("Set target to both");
+    expect(
+      mustParse(
+        baseRaw({
+          [`${NS}:target`]: "both",
+          [`${NS}:apiKey`]: { serviceAccount: "runtime", readers: ["group:team@example.com"] },
+        }),
+      ).apiKey,
+    ).toBeDefined();
+  });
 });
