@@ -1,4 +1,5 @@
 import { formatProblem, parseConfig } from "../../src/config/index.ts";
+import { checkCi, editedDev } from "../helpers/ci-stack.ts";
 import { baseRaw, mustParse, PROJECT, SECRET_KEYS } from "../helpers/fixtures.ts";
 
 const NS = "gemini-access-kit";
@@ -150,5 +151,35 @@ describe("target and vertex", () => {
         }),
       ).apiKey,
     ).toBeDefined();
+  });
+});
+
+describe("the CI stack's check of a governed Vertex environment", () => {
+  test("accepts roles/aiplatform.user on an account though ci.grantableRoles does not list it, as the kit grants it anyway", () => {
+    const files = editedDev((c) => {
+      c[`${NS}:target`] = "both";
+      const accounts = c[`${NS}:serviceAccounts`] as Record<string, { roles: string[] }>;
+      accounts.runtime!.roles.push("roles/aiplatform.user");
+    });
+    const { config, problems: found } = checkCi(files);
+    expect(config?.grantableRoles).not.toContain("roles/aiplatform.user");
+    expect(found.map(formatProblem)).toEqual([]);
+    const dev = config!.environments.find((e) => e.name === "dev")!;
+    expect(dev.config.accounts.find((a) => a.key === "runtime")!.roles).toEqual([
+      "roles/serviceusage.serviceUsageConsumer",
+      "roles/aiplatform.user",
+    ]);
+  });
+
+  test("still refuses it for a Gemini API environment that does not list it in grantableRoles", () => {
+    const files = editedDev((c) => {
+      c[`${NS}:target`] = "gemini-api";
+      delete c[`${NS}:vertex`];
+      const accounts = c[`${NS}:serviceAccounts`] as Record<string, { roles: string[] }>;
+      accounts.runtime!.roles.push("roles/aiplatform.user");
+    });
+    expect(checkCi(files).problems.map((p) => p.path)).toEqual([
+      "stacks/Pulumi.dev.yaml serviceAccounts.runtime.roles[1]",
+    ]);
   });
 });
