@@ -18,9 +18,11 @@ export const VERTEX_API = "aiplatform.googleapis.com";
 /**
  * The role the kit grants each account of a Vertex stack: the predefined Vertex AI User ("Agent
  * Platform User"), as Google's Agent Starter Pack and genai-factory grant it. A custom role holding
- * only what generateContent and countTokens need would be narrower, but that permission set is not
- * stated in Google's documentation, so a guessed one could fail every call after a change on
- * Google's side; the predefined role is what Google keeps working.
+ * only what generateContent and countTokens need would be narrower, as Google advises, but which
+ * permissions those two calls check could not be established from Google's documentation (one
+ * public report names aiplatform.endpoints.predict; nothing names countTokens'), and a guessed set
+ * would fail consumers' calls in ways the kit could not diagnose. The predefined role is the one
+ * Google maintains for calling models; narrow it once the set is documented.
  */
 export const VERTEX_USER_ROLE = "roles/aiplatform.user";
 
