@@ -25,6 +25,8 @@ function load() {
 export const {
   project,
   environment,
+  target,
+  vertex,
   enabledApis,
   serviceAccounts,
   oauthClient,
@@ -40,6 +42,8 @@ export const {
 ({
   project,
   environment,
+  target,
+  vertex,
   enabledApis,
   serviceAccounts,
   oauthClient,

@@ -25,6 +25,8 @@ export const CONSTRAINTS = {
   /** The managed counterpart: enforce, with parameters allowedMemberSubjects and allowedPrincipalSets. */
   memberDomainsManaged: "iam.managed.allowedPolicyMembers",
   serviceUsage: "gcp.restrictServiceUsage",
+  /** Which Model Garden models Vertex AI may call, as `publishers/P/models/M:ACTION` values. */
+  allowedModels: "vertexai.allowedModels",
   defaultGrants: "iam.automaticIamGrantsForDefaultServiceAccounts",
   /** The managed counterpart: default service accounts may not be granted Owner or Editor. */
   defaultGrantsManaged: "iam.managed.preventPrivilegedBasicRolesForDefaultServiceAccounts",

@@ -4,7 +4,7 @@
  */
 
 import type * as pulumi from "@pulumi/pulumi";
-import type { CiConfig, KitConfig } from "./config/index.ts";
+import type { CiConfig, KitConfig, Target, VertexConfig } from "./config/index.ts";
 import type { CiPlatform } from "./components/ci-platform.ts";
 import type { EnvironmentOutputs, GovernedEnvironment } from "./components/governed-environment.ts";
 import type { GeminiAccessKit } from "./components/kit.ts";
@@ -28,6 +28,10 @@ interface RotationOutput {
 export interface StackOutputs {
   project: string;
   environment: string;
+  /** What the stack makes ready; verify reads it to choose what to call (docs/verify.md). */
+  target: Target;
+  /** For a Vertex target: where its consumers call Vertex and the models they expect (verify's defaults). */
+  vertex?: VertexConfig;
   enabledApis: pulumi.Output<string[]>;
   serviceAccounts: Record<
     string,
@@ -54,6 +58,8 @@ export function stackOutputs(config: KitConfig, kit: GeminiAccessKit): StackOutp
   return {
     project: config.project,
     environment: config.environment,
+    target: config.target,
+    vertex: config.vertex && { location: config.vertex.location, models: config.vertex.models },
     enabledApis: kit.enabledApis,
     serviceAccounts: kit.accounts,
     oauthClient:

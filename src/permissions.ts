@@ -106,6 +106,13 @@ const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
     source:
       "cloud.google.com/service-usage/docs/access-control (services.enable, get, list); magic-modules resource_google_project_service (projects.get, then services.list state:ENABLED)",
   },
+  "gcp:projects/serviceIdentity:ServiceIdentity": {
+    // The provider only creates it (services.generateServiceIdentity, a long-running operation it
+    // waits on); update, read-back and delete are no-ops in it.
+    project: ["serviceusage.operations.get", "serviceusage.services.generateServiceIdentity"],
+    source:
+      "cloud.google.com/service-usage/docs/reference/rest/v1beta1/services/generateServiceIdentity (an Operation); its permission, serviceusage.services.generateServiceIdentity (not in roles/serviceusage.serviceUsageAdmin: src/ci/predefined-roles.json); magic-modules resource_project_service_identity (create only)",
+  },
   "gcp:serviceaccount/account:Account": {
     project: [
       "iam.serviceAccounts.create",

@@ -424,9 +424,12 @@ describe("a stack that applies its own foundation (foundation: stack, no CI stac
         .sort();
     expect(names("gcp:serviceaccount/account:Account")).toEqual(["gemini-runtime-account"]);
     expect(names("gcp:projects/service:Service")).toContain("gemini-apis-generativelanguage");
+    // dev targets both: the kit's own Vertex AI grant and service agent too.
     expect(names("gcp:projects/iAMMember:IAMMember")).toEqual([
+      "gemini-runtime-role-aiplatform.user",
       "gemini-runtime-role-serviceusage.serviceUsageConsumer",
     ]);
+    expect(names("gcp:projects/serviceIdentity:ServiceIdentity")).toEqual(["gemini-vertex-agent"]);
     for (const type of KEY_CARRYING) expect(d.ofType(type)).toEqual([]);
   });
 

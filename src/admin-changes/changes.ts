@@ -1,7 +1,7 @@
 /**
  * What changed between two versions of the committed stack files that an administrator must
- * review: where a stack deploys (gcp:project) and under which prefix, who applies its foundation and
- * which privileged roles it allows, every member list (who reads a secret, who acts as an account),
+ * review: where a stack deploys (gcp:project) and under which prefix, who applies its foundation,
+ * what it targets (a Vertex target grants every account a role), which privileged roles it allows, every member list (who reads a secret, who acts as an account),
  * every account's roles, and every setting of the CI stack. Compared as written, so a version whose
  * config the check would refuse is still compared. Pure.
  */
@@ -23,8 +23,11 @@ export type Change =
   | (Changed & { before?: unknown; after?: unknown })
   | (Changed & { added: string[]; removed: string[] });
 
-/** The kit's settings compared as one value each, in this order, before the lists. */
-const VALUES = ["namePrefix", "foundation"];
+/**
+ * The kit's settings compared as one value each, in this order, before the lists. `target` grants:
+ * a Vertex target gives every account of the stack roles/aiplatform.user.
+ */
+const VALUES = ["namePrefix", "foundation", "target"];
 const ACCOUNT_LISTS = ["roles", "impersonators", "keyReaders"];
 
 /** Pulumi hands values other than strings over as JSON text; this reads them back. */

@@ -1,12 +1,14 @@
 /**
  * An environment's foundation: the APIs it needs, its service accounts, their project roles and who
- * may impersonate them. These decide who can do what in the environment's project, so they are
+ * may impersonate them, and for a Vertex target the Vertex AI service agent. These decide who can do what in the environment's project, so they are
  * applied either by the environment's own stack, run by someone who owns the project
  * (`foundation: stack`), or by the CI stack, run by an administrator (`foundation: ci`): never by CI.
  */
 
+import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
 import type { KitConfig } from "../config/index.ts";
+import { includesVertex, VERTEX_API } from "../config/vertex.ts";
 import { ProjectApis } from "./apis.ts";
 import { ServiceAccount } from "./service-account.ts";
 
@@ -32,6 +34,29 @@ export interface Foundation {
   accounts: ReadonlyMap<string, ServiceAccount>;
   /** What the other resources the stack makes in the project wait for (see ProjectReadiness). */
   ready: ProjectReadiness;
+  /** The Vertex AI service agent, for stacks that target Vertex: what grants to it depend on. */
+  vertexAgent?: gcp.projects.ServiceIdentity;
+}
+
+/**
+ * The Vertex AI service agent, service-NUMBER@gcp-sa-aiplatform.iam.gserviceaccount.com (Fabric's
+ * modules/project/service-agents.yaml). Google may make a service agent only when something first
+ * needs it (cloud.google.com/iam/docs/service-agents), so a grant to it (Model Armor's, a KMS key's)
+ * could fail on a fresh project; generating it here makes it exist once the API is on. The provider
+ * never deletes it.
+ */
+function vertexAgent(
+  parent: pulumi.Resource,
+  name: string,
+  c: KitConfig,
+  apis: ProjectApis,
+): gcp.projects.ServiceIdentity | undefined {
+  if (!includesVertex(c.target)) return undefined;
+  return new gcp.projects.ServiceIdentity(
+    `${name}-vertex-agent`,
+    { project: c.project, service: VERTEX_API },
+    { parent, dependsOn: [apis.api(VERTEX_API)] },
+  );
 }
 
 /** Creates the foundation under `parent`; resource names start with `name`, as they always have. */
@@ -69,5 +94,5 @@ export function buildFoundation(
       ),
     );
   }
-  return { apis, accounts, ready };
+  return { apis, accounts, ready, vertexAgent: vertexAgent(parent, name, c, apis) };
 }

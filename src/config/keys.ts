@@ -76,6 +76,16 @@ export const CONFIG_KEYS = {
     description:
       "Create a Gemini API key bound to a service account: serviceAccount, readers, displayName.",
   },
+  target: {
+    kind: "string",
+    description:
+      "What the stack makes ready: gemini-api (the Gemini API, the default), vertex (Vertex AI) or both.",
+  },
+  vertex: {
+    kind: "object",
+    description:
+      "With target vertex or both: location (global, the default, us, eu or a region) and models (model ids such as gemini-3.8-flash).",
+  },
   foundation: {
     kind: "string",
     description:

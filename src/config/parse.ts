@@ -25,6 +25,7 @@ import { parseGovernance } from "./governance.ts";
 import { parseOauth } from "./oauth.ts";
 import { parseVending } from "./vending.ts";
 import { checkRule, HIDDEN, Problems, type Problem } from "./problems.ts";
+import { parseVertex, targetApis, vertexRolePolicy, withVertexUser } from "./vertex.ts";
 import type { AccountConfig, KitConfig } from "./types.ts";
 import { GRACE_HOURS } from "../rotation.ts";
 
@@ -173,16 +174,20 @@ export function parseConfig(
     LABEL_VALUE.pattern.test(environment) ? environment : "env",
   );
   const { foundation, production, roles } = parseGovernance(p, v, ctx, stackFile);
+  const { target, vertex } = parseVertex(p, v, fix, misplaced);
 
   const entriesRead = p.record("serviceAccounts", v.serviceAccounts, fix);
   const entries = entriesRead ?? {};
-  const accounts = parseAccounts(p, entries, {
-    names: n,
-    environment,
-    stackFile,
-    roles,
-    ciPool: ctx.ciPool,
-  });
+  const accounts = withVertexUser(
+    parseAccounts(p, entries, {
+      names: n,
+      environment,
+      stackFile,
+      roles: vertexRolePolicy(roles, target),
+      ciPool: ctx.ciPool,
+    }),
+    target,
+  );
   const members = { emails: accountEmails(entries, n), ciPool: ctx.ciPool };
   const rotationDays = parseRotationDays(p, v);
   const unmanagedKeyGraceHours = parseGraceHours(p, v);
@@ -230,11 +235,15 @@ export function parseConfig(
     v.apiKey === undefined
       ? undefined
       : parseApiKey(p, v.apiKey, readable ? accounts : "unreadable", members, n, fix);
-  const apis = parseApis(
-    p,
+  const apis = targetApis(
+    parseApis(
+      p,
+      v.extraApis,
+      { roles: accounts.some((a) => a.roles.length > 0), apiKey: v.apiKey !== undefined },
+      fix,
+    ),
+    target,
     v.extraApis,
-    { roles: accounts.some((a) => a.roles.length > 0), apiKey: v.apiKey !== undefined },
-    fix,
   );
   for (const id of [oauthSecretId, n.apiKeySecretId()])
     checkRule(p, "namePrefix", id, SECRET_ID, "Shorten namePrefix or environment.", true);
@@ -269,6 +278,8 @@ export function parseConfig(
       oauth,
       apiKey,
       vending,
+      target,
+      ...(vertex && { vertex }),
     },
   };
 }

@@ -99,6 +99,17 @@ interface AdoptProject {
   mode: "adopt";
 }
 
+/** What a stack makes ready: the Gemini API (generativelanguage), Vertex AI (aiplatform), or both. */
+export type Target = "gemini-api" | "vertex" | "both";
+
+/** Where a Vertex stack's consumers call Vertex AI, and the models they expect to call. */
+export interface VertexConfig {
+  /** `global` (the default), `us`, `eu` or a region. */
+  location: string;
+  /** Model ids as Google names them (`gemini-3.8-flash`); empty when the stack names none. */
+  models: string[];
+}
+
 export interface KitConfig {
   project: string;
   stack: string;
@@ -123,6 +134,10 @@ export interface KitConfig {
   apiKey?: ApiKeyConfig;
   /** Whether, and how, the kit vends the project; undefined: it exists and the kit leaves it alone. */
   vending?: ProjectVending;
+  /** target (default gemini-api): what the stack makes ready. */
+  target: Target;
+  /** Set exactly when target includes Vertex AI. */
+  vertex?: VertexConfig;
 }
 
 /** A service account the CI stack creates in the CI project for one job of one environment. */

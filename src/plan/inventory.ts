@@ -26,6 +26,8 @@ import { shortType } from "./render.ts";
  */
 const IDENTITY_INPUTS: Readonly<Record<string, readonly string[]>> = {
   "gcp:projects/service:Service": ["project", "service"],
+  // resource_project_service_identity has no update: both of its inputs are ForceNew.
+  "gcp:projects/serviceIdentity:ServiceIdentity": ["project", "service"],
   "gcp:serviceaccount/account:Account": ["project", "accountId"],
   "gcp:projects/iAMMember:IAMMember": ["project", "role", "member", "condition"],
   "gcp:projects/iAMAuditConfig:IAMAuditConfig": ["project", "service"],

@@ -7,6 +7,7 @@ import type { RecordedResource } from "../offline-plan/record.ts";
 /** The inputs worth a glance, by resource type; other types show their first plain inputs. */
 const SUMMARY: Record<string, string[]> = {
   "gcp:projects/service:Service": ["service"],
+  "gcp:projects/serviceIdentity:ServiceIdentity": ["service"],
   "gcp:serviceaccount/account:Account": ["accountId"],
   "gcp:projects/iAMMember:IAMMember": ["role", "member", "condition"],
   "gcp:serviceaccount/iAMMember:IAMMember": ["role", "member"],

@@ -26,6 +26,7 @@ import {
 } from "./checks/project-policies.ts";
 import { billingCheck, projectCheck } from "./checks/project.ts";
 import { billingAccountCheck, parentCheck, projectIdCheck } from "./checks/vending.ts";
+import { allowedModelsCheck } from "./checks/vertex-models.ts";
 import type { CheckResult, Status } from "./checks/result.ts";
 import { getEffectivePolicy } from "../google/apis/org-policy.ts";
 import type { PolicyRule } from "../org-policy.ts";
@@ -181,6 +182,7 @@ function projectChecks(
   if (t.keys?.project === p.project)
     checks.push(keyCreationCheck(read, t), keyExpiryCheck(read, t));
   if (t.apiKey?.project === p.project) checks.push(apiKeyBindingCheck(read, t));
+  if (t.vertex?.project === p.project) checks.push(allowedModelsCheck(read, t));
   if (p.members.length > 0) checks.push(memberDomainsCheck(read, t, p));
   checks.push(defaultGrantsCheck(read, p));
   if (p.apis.includes(GEMINI)) checks.push(apiKeysCheck(api, p));

@@ -6,6 +6,7 @@
  */
 
 import type { KitConfig } from "../config/types.ts";
+import { expectedModels } from "../config/vertex.ts";
 import type { ManualStep } from "../oauth/consent.ts";
 import { neededPermissions, plannedProjects, projectOf, type ProjectNeeds } from "./needs.ts";
 import type { Plan } from "../offline-plan/plan.ts";
@@ -52,6 +53,8 @@ export interface PreflightTarget {
   /** The Gemini API key the rotator makes, bound to an account. */
   apiKey?: { project: string; account: string };
   oauth?: { required: boolean; clientSet: boolean; steps: ManualStep[] };
+  /** For a Vertex target: the models its consumers are expected to call; `named` when vertex.models lists them. */
+  vertex?: { project: string; models: string[]; named: boolean };
 }
 
 const BILLABLE: Record<string, string> = {
@@ -146,6 +149,12 @@ export function preflightTarget(plan: Plan): PreflightTarget {
       target.keys = { project: c.project, accounts: keyed, periodDays: c.rotationDays };
     if (c.apiKey !== undefined)
       target.apiKey = { project: c.project, account: c.apiKey.accountEmail };
+    if (c.vertex !== undefined)
+      target.vertex = {
+        project: c.project,
+        models: expectedModels(c.vertex),
+        named: c.vertex.models.length > 0,
+      };
     if (c.oauth !== undefined) {
       // The plan stands in a client for a required one that is missing; its step says what is really there.
       const step = plan.manualSteps.find((s) => s.id === "oauth-desktop-client");

@@ -6,6 +6,7 @@
  */
 
 import { badInput, usage } from "../cli/failure.ts";
+import { DEFAULT_VERTEX_MODEL } from "../config/vertex.ts";
 import {
   countTokens,
   generateContent,
@@ -20,13 +21,8 @@ import type { Endpoints } from "../google/transport/endpoints.ts";
 import type { StackFacts } from "./facts.ts";
 import type { Target, VerifyOptions } from "./options.ts";
 
-/**
- * The model a run calls when neither --model nor the outputs' vertex.models name one: Gemini 3.8
- * Flash, generally available on Vertex at global and the multi-regions (Google's developer guide for
- * it, docs.cloud.google.com/gemini-enterprise-agent-platform/models/guides/gemini-3-8-flash, read
- * December 2026). Models retire; a stack that names its models never depends on this.
- */
-export const DEFAULT_VERTEX_MODEL = "gemini-3.8-flash";
+/** The model a run calls when neither --model nor the outputs' vertex.models name one; preflight expects the same. */
+export { DEFAULT_VERTEX_MODEL };
 
 /** Where Vertex is called when neither --location nor the outputs' vertex.location says: Google's advice against 429s (error-code-429). */
 const DEFAULT_LOCATION = "global";

@@ -149,6 +149,21 @@ test("names each change to a project, prefix, member list, role and ci setting, 
   );
 });
 
+test("a change of target is named, since a Vertex target grants every account roles/aiplatform.user", async () => {
+  const dir = repository();
+  edit(dir, "dev", "gemini-access-kit:target: both", "gemini-access-kit:target: gemini-api");
+  const { stdout } = await run(dir, ["--base", "HEAD", "--json"]);
+  expect((JSON.parse(stdout) as { changes: unknown[] }).changes).toEqual([
+    {
+      stack: "dev",
+      file: "stacks/Pulumi.dev.yaml",
+      setting: "target",
+      before: "both",
+      after: "gemini-api",
+    },
+  ]);
+});
+
 test("a stack file added or removed since the base shows each of its settings as added or removed", async () => {
   const dir = repository();
   writeFileSync(

@@ -154,6 +154,16 @@ export function fakeState(type: string, name: string, given: Record<string, unkn
         state: { ...inputs, number: PROJECT_NUMBER },
         secrets: [],
       };
+    case "gcp:projects/serviceIdentity:ServiceIdentity": {
+      // Service agents are named service-NUMBER@gcp-sa-SERVICE (iam/docs/service-agents).
+      const service = str(inputs.service).replace(/\.googleapis\.com$/, "");
+      const email = `service-${PROJECT_NUMBER}@gcp-sa-${service}.iam.gserviceaccount.com`;
+      return {
+        id: `projects/${project}/services/${str(inputs.service)}`,
+        state: { ...inputs, email, member: `serviceAccount:${email}` },
+        secrets: [],
+      };
+    }
     case "gcp:storage/bucket:Bucket":
       return {
         id: str(inputs.name),

@@ -35,6 +35,7 @@ const DEPLOYER = "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com";
 const DEV_SECRETS = ["gak-api-key-dev", "gak-runtime-key-dev"];
 /** The APIs the dev stack needs (its config's apis), which the CI stack has enabled. */
 export const DEV_APIS = [
+  "aiplatform.googleapis.com",
   "apikeys.googleapis.com",
   "cloudresourcemanager.googleapis.com",
   "generativelanguage.googleapis.com",

@@ -126,9 +126,9 @@ test("a ready project: a PASS or WARN line per check, the count last, exit 0", a
     "  PASS  org-policy iam.disableServiceAccountKeyCreation: Service-account keys may be created in acme-gemini-dev.",
   );
   expect(stdout).toContain("  WARN  oauth: ");
-  expect(stdout.trimEnd().split("\n").pop()).toBe("11 checks: 10 passed, 1 warning, 0 failed.");
+  expect(stdout.trimEnd().split("\n").pop()).toBe("12 checks: 11 passed, 1 warning, 0 failed.");
   expect(stderr).toContain(
-    "Running 11 checks as gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com, in parallel...",
+    "Running 12 checks as gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com, in parallel...",
   );
 });
 

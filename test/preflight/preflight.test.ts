@@ -72,6 +72,7 @@ describe("the dev stack, as CI's deployer, in a project the CI stack has prepare
       "iam.disableServiceAccountKeyCreation: pass",
       "iam.serviceAccountKeyExpiryHours: pass",
       "iam.managed.disableServiceAccountApiKeyCreation: pass",
+      "vertexai.allowedModels: pass",
       "iam.allowedPolicyMemberDomains: pass",
       "iam.automaticIamGrantsForDefaultServiceAccounts: pass",
       "api-keys: pass",
@@ -83,7 +84,7 @@ describe("the dev stack, as CI's deployer, in a project the CI stack has prepare
       stack: "dev",
       project: PROJECT,
       caller: "gak-deploy-dev@acme-gemini-ci.iam.gserviceaccount.com",
-      counts: { pass: 10, warn: 1, fail: 0 },
+      counts: { pass: 11, warn: 1, fail: 0 },
     });
   });
 
@@ -111,6 +112,7 @@ describe("the dev stack, as CI's deployer, in a project the CI stack has prepare
       "iam.managed.disableServiceAccountKeyCreation:getEffectivePolicy",
       "iam.managed.preventPrivilegedBasicRolesForDefaultServiceAccounts:getEffectivePolicy",
       "iam.serviceAccountKeyExpiryHours:getEffectivePolicy",
+      "vertexai.allowedModels:getEffectivePolicy",
     ]);
     expect(
       world.google.state.requests.filter(
@@ -364,7 +366,7 @@ describe("org-policy gcp.restrictServiceUsage", () => {
     });
   });
 
-  test("fail: an allow list without Secret Manager and API Keys (IAM is always allowed)", async () => {
+  test("fail: an allow list without Vertex AI, Secret Manager and API Keys (IAM is always allowed)", async () => {
     world.policy("gcp.restrictServiceUsage", {
       rules: [
         {
@@ -379,7 +381,7 @@ describe("org-policy gcp.restrictServiceUsage", () => {
       ],
     });
     expect(check((await dev()).result, "gcp.restrictServiceUsage").summary).toBe(
-      `gcp.restrictServiceUsage denies apikeys.googleapis.com, secretmanager.googleapis.com in ${PROJECT}, which the stack needs.`,
+      `gcp.restrictServiceUsage denies aiplatform.googleapis.com, apikeys.googleapis.com, secretmanager.googleapis.com in ${PROJECT}, which the stack needs.`,
     );
   });
 
@@ -389,6 +391,7 @@ describe("org-policy gcp.restrictServiceUsage", () => {
         {
           values: {
             allowedValues: [
+              "aiplatform.googleapis.com",
               "apikeys.googleapis.com",
               "cloudresourcemanager.googleapis.com",
               "generativelanguage.googleapis.com",
@@ -400,6 +403,64 @@ describe("org-policy gcp.restrictServiceUsage", () => {
       ],
     });
     expect(check((await dev()).result, "gcp.restrictServiceUsage").status).toBe("pass");
+  });
+});
+
+describe("org-policy vertexai.allowedModels (the dev stack targets both and names no model)", () => {
+  const FLASH = "publishers/google/models/gemini-3.8-flash:predict";
+
+  test("fail: an allow list without the model verify calls, with the constraint and the value to add", async () => {
+    world.policy("vertexai.allowedModels", {
+      rules: [{ values: { allowedValues: ["publishers/google/models/gemini-3.8-pro:predict"] } }],
+    });
+    const c = check((await dev()).result, "vertexai.allowedModels");
+    expect(c).toMatchObject({
+      status: "fail",
+      summary: `vertexai.allowedModels does not allow gemini-3.8-flash in ${PROJECT} (the model verify calls when the stack names none): every call to it fails with FAILED_PRECONDITION.`,
+      calls: [
+        `GET orgpolicy.googleapis.com/v2/projects/${PROJECT}/policies/vertexai.allowedModels:getEffectivePolicy`,
+      ],
+    });
+    expect(c.fix).toContain(
+      `add ${FLASH} to the allowed values of constraints/vertexai.allowedModels for projects/${PROJECT}`,
+    );
+    expect(c.fix).toContain("vertex.models in stacks/Pulumi.dev.yaml");
+    expect(c.evidence).toEqual([
+      "vertexai.allowedModels: rules {allowedValues: publishers/google/models/gemini-3.8-pro:predict}",
+    ]);
+  });
+
+  test("fail: the model denied, even where others are allowed", async () => {
+    world.policy("vertexai.allowedModels", {
+      rules: [{ values: { deniedValues: [FLASH] } }],
+    });
+    expect(check((await dev()).result, "vertexai.allowedModels").status).toBe("fail");
+  });
+
+  test("pass: an allow list with the model for predict, written with or without the is: prefix", async () => {
+    for (const value of [FLASH, `is:${FLASH}`]) {
+      world.policy("vertexai.allowedModels", { rules: [{ values: { allowedValues: [value] } }] });
+      expect(check((await dev()).result, "vertexai.allowedModels").status).toBe("pass");
+    }
+  });
+
+  test("fail: a model allowed only for another action, such as tuning, is not callable", async () => {
+    world.policy("vertexai.allowedModels", {
+      rules: [{ values: { allowedValues: ["publishers/google/models/gemini-3.8-flash:tune"] } }],
+    });
+    expect(check((await dev()).result, "vertexai.allowedModels").status).toBe("fail");
+  });
+});
+
+describe("org-policy gcp.restrictServiceUsage and Vertex AI", () => {
+  test("fail: aiplatform denied, which a stack that targets Vertex needs", async () => {
+    world.policy("gcp.restrictServiceUsage", {
+      rules: [{ values: { deniedValues: ["aiplatform.googleapis.com"] } }],
+    });
+    expect(check((await dev()).result, "gcp.restrictServiceUsage")).toMatchObject({
+      status: "fail",
+      summary: `gcp.restrictServiceUsage denies aiplatform.googleapis.com in ${PROJECT}, which the stack needs.`,
+    });
   });
 });
 
@@ -442,7 +503,7 @@ describe("org policies Google will not show the caller", () => {
     );
     const { result } = await dev();
     const policyChecks = result.checks.filter((c) => c.id === "org-policy");
-    expect(policyChecks).toHaveLength(6);
+    expect(policyChecks).toHaveLength(7);
     for (const c of policyChecks) {
       expect(c.status).toBe("warn");
       expect(c.evidence[0]).toMatch(/^PERMISSION_DENIED: /);
@@ -842,7 +903,7 @@ describe("a stack that applies its own foundation (foundation: stack)", () => {
     const { result } = await dev();
     expect(check(result, "apis")).toMatchObject({
       status: "pass",
-      summary: `5 of 6 APIs are enabled in ${PROJECT}; up enables generativelanguage.googleapis.com.`,
+      summary: `6 of 7 APIs are enabled in ${PROJECT}; up enables generativelanguage.googleapis.com.`,
     });
     const c = check(result, "permissions");
     expect(c.status).toBe("fail");
