@@ -165,6 +165,8 @@ export interface Names {
   oauthClientSecretId(): string;
   apiKeyId(): string;
   apiKeySecretId(): string;
+  vertexApiKeyId(): string;
+  vertexApiKeySecretId(): string;
   workloadIdentityPoolId(): string;
   /** The account CI's verify gate acts as: the default account's roles, no consumer (governed environments). */
   probeAccountId(): string;
@@ -182,6 +184,8 @@ export function names(project: string, prefix: string, environment: string): Nam
     oauthClientSecretId: () => `${prefix}-oauth-client-${environment}`,
     apiKeyId: () => `${prefix}-gemini-${environment}`,
     apiKeySecretId: () => `${prefix}-api-key-${environment}`,
+    vertexApiKeyId: () => `${prefix}-vertex-${environment}`,
+    vertexApiKeySecretId: () => `${prefix}-vertex-api-key-${environment}`,
     workloadIdentityPoolId: () => `${prefix}-github-${environment}`,
     probeAccountId: () => `${prefix}-probe-${environment}`,
   };

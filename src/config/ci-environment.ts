@@ -5,6 +5,7 @@
  */
 
 import { probeAccount } from "../default-account.ts";
+import { apiKeys } from "./api-key.ts";
 import { stackFileName } from "../cli/stacks.ts";
 import { ACCOUNT_ID, BUCKET, GIT_NAME, type NameRule } from "../naming.ts";
 import { defaultRotationEnvironment, poolOf, type CommittedCi } from "./committed-ci.ts";
@@ -209,7 +210,7 @@ export function environment(
   const deployer = account("deploy");
   const previewer = ctx.ci.previews.includes(name) ? account("preview") : undefined;
   const rotator =
-    config.accounts.some((a) => a.createKey) || config.apiKey !== undefined
+    config.accounts.some((a) => a.createKey) || apiKeys(config).length > 0
       ? account("rotate")
       : undefined;
   // A preview decrypts the stack's config to run the program; a pull request's code runs with it.
@@ -311,6 +312,7 @@ function checkProbe(p: Problems, config: KitConfig, fileName: string): void {
       [`serviceAccounts.${a.key}.impersonators`, a.impersonators],
     ]),
     ["apiKey.readers", config.apiKey?.readers ?? []],
+    ["vertex.apiKey.readers", config.vertex?.apiKey?.readers ?? []],
     ["oauthClientReaders", config.oauth?.clientReaders ?? []],
   ];
   for (const [path, members] of lists)

@@ -84,7 +84,7 @@ export const CONFIG_KEYS = {
   vertex: {
     kind: "object",
     description:
-      "With target vertex or both: location (global, the default, us, eu or a region) and models (model ids such as gemini-3.8-flash).",
+      "With target vertex or both: location (global, the default, us, eu or a region), models (model ids such as gemini-3.8-flash) and apiKey (an express-mode API key: serviceAccount, readers, displayName).",
   },
   foundation: {
     kind: "string",

@@ -16,7 +16,7 @@ import {
 } from "../naming.ts";
 import { setClientCommand } from "../oauth/consent.ts";
 import { accountEmails, parseAccounts } from "./accounts.ts";
-import { parseApiKey } from "./api-key.ts";
+import { geminiKeyKind, parseApiKey, vertexKeyKind } from "./api-key.ts";
 import { checkPreviewed } from "./committed-ci.ts";
 import type { ParseContext } from "./context.ts";
 import { decode, type RawConfig, type Values } from "./decode.ts";
@@ -25,7 +25,13 @@ import { parseGovernance } from "./governance.ts";
 import { parseOauth } from "./oauth.ts";
 import { parseVending } from "./vending.ts";
 import { checkRule, HIDDEN, Problems, type Problem } from "./problems.ts";
-import { parseVertex, targetApis, vertexRolePolicy, withVertexUser } from "./vertex.ts";
+import {
+  parseVertex,
+  targetApis,
+  vertexRolePolicy,
+  withExpressUser,
+  withVertexUser,
+} from "./vertex.ts";
 import type { AccountConfig, KitConfig } from "./types.ts";
 import { GRACE_HOURS } from "../rotation.ts";
 
@@ -95,6 +101,7 @@ function checkSecretIds(
   accounts: AccountConfig[],
   oauthId: string | undefined,
   apiKeyId: string | undefined,
+  vertexApiKeyId: string | undefined,
 ): void {
   const owners = new Map<string, string>();
   const claim = (id: string | undefined, owner: string): void => {
@@ -109,6 +116,7 @@ function checkSecretIds(
     .forEach((a) => claim(a.keySecretId, `serviceAccounts.${a.key}`));
   claim(oauthId, "oauthConsent");
   claim(apiKeyId, "apiKey");
+  claim(vertexApiKeyId, "vertex.apiKey");
 }
 
 /**
@@ -116,16 +124,16 @@ function checkSecretIds(
  * condition naming the secret), and IAM holds at most 20 such bindings of one role and member: a
  * stack with more key secrets could never be granted to its rotator.
  */
-function checkKeySecretCount(p: Problems, accounts: AccountConfig[], apiKey: boolean): void {
+function checkKeySecretCount(p: Problems, accounts: AccountConfig[], apiKeys: string[]): void {
   const keyed = accounts.filter((a) => a.createKey).length;
-  const count = keyed + (apiKey ? 1 : 0);
+  const count = keyed + apiKeys.length;
   const most = IAM_CONDITION_LIMITS.bindingsPerRoleAndMember;
   if (count <= most) return;
   p.add(
     "serviceAccounts",
-    `${keyed} accounts with createKey${apiKey ? " and an apiKey" : ""}`,
+    `${keyed} accounts with createKey${apiKeys.map((k) => ` and ${k}`).join("")}`,
     `give ${count} key secrets; the rotator is granted each through a conditional binding of one role, and IAM allows at most ${most} (cloud.google.com/iam/quotas)`,
-    `Give at most ${most} accounts createKey: true (the API key counts as one); the others can be keyless (impersonators), or split them across environments.`,
+    `Give at most ${most} accounts createKey: true (each API key counts as one); the others can be keyless (impersonators), or split them across environments.`,
   );
 }
 
@@ -174,11 +182,11 @@ export function parseConfig(
     LABEL_VALUE.pattern.test(environment) ? environment : "env",
   );
   const { foundation, production, roles } = parseGovernance(p, v, ctx, stackFile);
-  const { target, vertex } = parseVertex(p, v, fix, misplaced);
+  const { target, vertex, apiKeyRaw: vertexKeyRaw } = parseVertex(p, v, fix, misplaced);
 
   const entriesRead = p.record("serviceAccounts", v.serviceAccounts, fix);
   const entries = entriesRead ?? {};
-  const accounts = withVertexUser(
+  const parsedAccounts = withVertexUser(
     parseAccounts(p, entries, {
       names: n,
       environment,
@@ -234,26 +242,61 @@ export function parseConfig(
   const apiKey =
     v.apiKey === undefined
       ? undefined
-      : parseApiKey(p, v.apiKey, readable ? accounts : "unreadable", members, n, fix);
+      : parseApiKey(
+          p,
+          v.apiKey,
+          readable ? parsedAccounts : "unreadable",
+          members,
+          geminiKeyKind(n),
+          fix,
+        );
+  const vertexApiKey =
+    vertexKeyRaw === undefined
+      ? undefined
+      : parseApiKey(
+          p,
+          vertexKeyRaw,
+          readable ? parsedAccounts : "unreadable",
+          members,
+          vertexKeyKind(n),
+          fix,
+        );
+  const accounts =
+    vertexApiKey === undefined
+      ? parsedAccounts
+      : withExpressUser(parsedAccounts, vertexApiKey.accountKey);
   const apis = targetApis(
     parseApis(
       p,
       v.extraApis,
-      { roles: accounts.some((a) => a.roles.length > 0), apiKey: v.apiKey !== undefined },
+      {
+        roles: accounts.some((a) => a.roles.length > 0),
+        apiKey: v.apiKey !== undefined || vertexKeyRaw !== undefined,
+      },
       fix,
     ),
     target,
     v.extraApis,
   );
-  for (const id of [oauthSecretId, n.apiKeySecretId()])
+  const vertexSecretId = vertexKeyRaw === undefined ? [] : [n.vertexApiKeySecretId()];
+  for (const id of [oauthSecretId, n.apiKeySecretId(), ...vertexSecretId])
     checkRule(p, "namePrefix", id, SECRET_ID, "Shorten namePrefix or environment.", true);
   p.collapseDerived(
     environment.length >= namePrefix.length
       ? { path: "environment", value: environment, other: `namePrefix "${namePrefix}"` }
       : { path: "namePrefix", value: namePrefix, other: `environment "${environment}"` },
   );
-  checkSecretIds(p, accounts, oauth !== undefined ? oauthSecretId : undefined, apiKey?.secretId);
-  checkKeySecretCount(p, accounts, apiKey !== undefined);
+  checkSecretIds(
+    p,
+    accounts,
+    oauth !== undefined ? oauthSecretId : undefined,
+    apiKey?.secretId,
+    vertexApiKey?.secretId,
+  );
+  checkKeySecretCount(p, accounts, [
+    ...(apiKey !== undefined ? ["an apiKey"] : []),
+    ...(vertexApiKey !== undefined ? ["a vertex.apiKey"] : []),
+  ]);
   checkPreviewed(p, ctx, stackFile);
   const vending =
     v.project === undefined ? undefined : parseVending(p, v.project, { project, stackFile });
@@ -279,7 +322,7 @@ export function parseConfig(
       apiKey,
       vending,
       target,
-      ...(vertex && { vertex }),
+      ...(vertex && { vertex: { ...vertex, ...(vertexApiKey && { apiKey: vertexApiKey }) } }),
     },
   };
 }

@@ -51,6 +51,8 @@ export interface ApiKeyConfig {
   /** IAM members granted secretAccessor on the key string's secret. */
   readers: string[];
   secretId: string;
+  /** The one API the key is restricted to: the Gemini API's, or Vertex AI's for vertex.apiKey. */
+  service: string;
 }
 
 /**
@@ -108,6 +110,8 @@ export interface VertexConfig {
   location: string;
   /** Model ids as Google names them (`gemini-3.8-flash`); empty when the stack names none. */
   models: string[];
+  /** vertex.apiKey: an API key for Vertex AI express mode, bound to one of the stack's accounts. */
+  apiKey?: ApiKeyConfig;
 }
 
 export interface KitConfig {

@@ -11,7 +11,7 @@ import type { AccountConfig, Target, VertexConfig } from "./types.ts";
 
 const TARGETS: readonly Target[] = ["gemini-api", "vertex", "both"];
 
-const GEMINI_API = "generativelanguage.googleapis.com";
+export const GEMINI_API = "generativelanguage.googleapis.com";
 /** The Vertex AI API (displayed as "Gemini Enterprise Agent Platform API"). */
 export const VERTEX_API = "aiplatform.googleapis.com";
 
@@ -25,6 +25,13 @@ export const VERTEX_API = "aiplatform.googleapis.com";
  * Google maintains for calling models; narrow it once the set is documented.
  */
 export const VERTEX_USER_ROLE = "roles/aiplatform.user";
+
+/**
+ * The role the account a vertex.apiKey is bound to needs for the key to call Vertex AI in express
+ * mode (Agent Platform Express User: "aiplatform.endpoints.predict" on Google's models through an API
+ * key). The kit grants it with the foundation, as it grants VERTEX_USER_ROLE.
+ */
+export const VERTEX_EXPRESS_ROLE = "roles/aiplatform.expressUser";
 
 /**
  * Where Vertex is called: `global` (Google's advice against 429s, error-code-429), the `us` and `eu`
@@ -100,7 +107,7 @@ export function parseVertex(
   v: { target?: unknown; vertex?: unknown; apiKey?: unknown },
   fix: string,
   misplaced: ReadonlySet<string>,
-): { target: Target; vertex?: VertexConfig } {
+): { target: Target; vertex?: VertexConfig; apiKeyRaw?: unknown } {
   // A target written under a misspelt key is reported once, there; vertex is not measured against a guess.
   if (misplaced.has(`${NAMESPACE}:target`)) return { target: "gemini-api" };
   const target = parseTarget(p, v.target, fix);
@@ -120,10 +127,10 @@ export function parseVertex(
       "apiKey",
       v.apiKey,
       "makes a Gemini API key, but target is vertex, so the Gemini API is not enabled and Vertex AI refuses such a key",
-      "Set target to both, or remove apiKey (an API key for Vertex AI express mode is not made by the kit).",
+      "Set target to both, or remove apiKey (an API key for Vertex AI express mode is vertex.apiKey).",
     );
   const fields = entry ?? {};
-  p.unknownFields("vertex", fields, ["location", "models"]);
+  p.unknownFields("vertex", fields, ["location", "models", "apiKey"]);
   const location = p.string("vertex.location", fields.location, fix) ?? DEFAULT_VERTEX_LOCATION;
   if (!LOCATION.test(location))
     p.add(
@@ -132,18 +139,26 @@ export function parseVertex(
       "is not a Vertex location; Google allows global, us, eu or a region such as europe-west4",
       "Set global (the default, and Google's advice against 429s), us, eu or a region.",
     );
-  return { target, vertex: { location, models: parseModels(p, fields.models, fix) } };
+  return {
+    target,
+    vertex: { location, models: parseModels(p, fields.models, fix) },
+    ...(fields.apiKey !== undefined && { apiKeyRaw: fields.apiKey }),
+  };
 }
 
 /**
  * The roles policy the accounts of a Vertex stack are checked against. VERTEX_USER_ROLE is the kit's
  * own grant to every account of such a stack, applied with the foundation (by the CI stack for a
  * governed environment), so an administrator never lists it in ci.grantableRoles for it to be
- * granted, and an account that also names it is not refused for want of that listing.
+ * granted, and an account that also names it is not refused for want of that listing. The same
+ * holds for VERTEX_EXPRESS_ROLE, the kit's grant to the account a vertex.apiKey is bound to.
  */
 export function vertexRolePolicy(roles: RolePolicy, target: Target): RolePolicy {
   if (!includesVertex(target) || roles.kind !== "governed") return roles;
-  return { ...roles, grantable: new Set([...roles.grantable, VERTEX_USER_ROLE]) };
+  return {
+    ...roles,
+    grantable: new Set([...roles.grantable, VERTEX_USER_ROLE, VERTEX_EXPRESS_ROLE]),
+  };
 }
 
 /** Each account with VERTEX_USER_ROLE added when the stack targets Vertex, so its consumers can call it. */
@@ -151,6 +166,15 @@ export function withVertexUser(accounts: AccountConfig[], target: Target): Accou
   if (!includesVertex(target)) return accounts;
   return accounts.map((a) =>
     a.roles.includes(VERTEX_USER_ROLE) ? a : { ...a, roles: [...a.roles, VERTEX_USER_ROLE] },
+  );
+}
+
+/** The account a vertex.apiKey is bound to, with VERTEX_EXPRESS_ROLE added, so its key works in express mode. */
+export function withExpressUser(accounts: AccountConfig[], accountKey: string): AccountConfig[] {
+  return accounts.map((a) =>
+    a.key !== accountKey || a.roles.includes(VERTEX_EXPRESS_ROLE)
+      ? a
+      : { ...a, roles: [...a.roles, VERTEX_EXPRESS_ROLE] },
   );
 }
 

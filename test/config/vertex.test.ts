@@ -154,6 +154,94 @@ describe("target and vertex", () => {
   });
 });
 
+describe("vertex.apiKey, an API key for Vertex AI express mode", () => {
+  const READERS = ["group:team@example.com"];
+  const vertexKey = (apiKey: unknown, target = "vertex") =>
+    baseRaw({ [`${NS}:target`]: target, [`${NS}:vertex`]: { apiKey } });
+
+  test("gives the key its own ids and secret, restricts it to aiplatform and grants its account aiplatform.expressUser", () => {
+    const config = mustParse(vertexKey({ serviceAccount: "runtime", readers: READERS }));
+    const runtime = config.accounts.find((a) => a.key === "runtime")!;
+    expect(config.vertex?.apiKey).toEqual({
+      keyId: "gemini-vertex-test",
+      displayName: "Vertex AI (gemini-vertex-test)",
+      accountKey: "runtime",
+      accountEmail: runtime.email,
+      readers: READERS,
+      secretId: "gemini-vertex-api-key-test",
+      service: "aiplatform.googleapis.com",
+    });
+    expect(runtime.roles).toEqual([
+      "roles/serviceusage.serviceUsageConsumer",
+      "roles/aiplatform.user",
+      "roles/aiplatform.expressUser",
+    ]);
+    expect(config.apis).toContain("apikeys.googleapis.com");
+    expect(config.apiKey).toBeUndefined();
+  });
+
+  test("the Gemini API key stays restricted to generativelanguage beside it, with a secret of its own", () => {
+    const config = mustParse(
+      baseRaw({
+        [`${NS}:target`]: "both",
+        [`${NS}:apiKey`]: { serviceAccount: "runtime", readers: READERS },
+        [`${NS}:vertex`]: { apiKey: { serviceAccount: "runtime", readers: READERS } },
+      }),
+    );
+    expect(config.apiKey).toMatchObject({
+      secretId: "gemini-api-key-test",
+      service: "generativelanguage.googleapis.com",
+    });
+    expect(config.vertex?.apiKey?.secretId).toBe("gemini-vertex-api-key-test");
+  });
+
+  test("is checked like apiKey: an unknown account, no readers, an unknown field and a long name are each one problem at its path", () => {
+    const found = problems({
+      [`${NS}:target`]: "both",
+      [`${NS}:vertex`]: {
+        apiKey: { serviceAccount: "nobody", readers: [], displayName: "x".repeat(64), other: 1 },
+      },
+    });
+    expect(found.map((f) => f.slice(0, f.indexOf("]") + 1))).toEqual([
+      "[vertex.apiKey.other]",
+      "[vertex.apiKey.serviceAccount]",
+      "[vertex.apiKey.readers]",
+      "[vertex.apiKey.displayName]",
+    ]);
+    expect(found[1]).toContain("roles/aiplatform.expressUser");
+  });
+
+  test("is refused with a Gemini API target, as all of vertex is", () => {
+    const found = problems({
+      [`${NS}:vertex`]: { apiKey: { serviceAccount: "runtime", readers: READERS } },
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^\[vertex\] .* is set, but target is gemini-api/);
+  });
+
+  test("counts toward the 20 key secrets one rotator can be granted", () => {
+    const account = { createKey: true, keyReaders: READERS };
+    const accounts = Object.fromEntries(Array.from({ length: 19 }, (_, i) => [`a${i}`, account]));
+    const raw = (vertex: unknown) =>
+      baseRaw({
+        [`${NS}:target`]: "both",
+        [`${NS}:serviceAccounts`]: accounts,
+        [`${NS}:apiKey`]: { serviceAccount: "a0", readers: READERS },
+        [`${NS}:vertex`]: vertex,
+      });
+    expect(mustParse(raw(undefined)).vertex?.apiKey).toBeUndefined();
+    const found = parseConfig(raw({ apiKey: { serviceAccount: "a1", readers: READERS } }), {
+      stack: "test",
+      secretKeys: SECRET_KEYS,
+    }).problems.map(formatProblem);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^\[serviceAccounts\] "19 accounts with createKey and an apiKey and a vertex.apiKey" give 21 key secrets/,
+      ),
+    ]);
+  });
+});
+
 describe("the CI stack's check of a governed Vertex environment", () => {
   test("accepts roles/aiplatform.user on an account though ci.grantableRoles does not list it, as the kit grants it anyway", () => {
     const files = editedDev((c) => {
@@ -169,6 +257,23 @@ describe("the CI stack's check of a governed Vertex environment", () => {
       "roles/serviceusage.serviceUsageConsumer",
       "roles/aiplatform.user",
     ]);
+  });
+
+  test("accepts the kit's roles/aiplatform.expressUser for a vertex.apiKey's account without grantableRoles", () => {
+    const files = editedDev((c) => {
+      c[`${NS}:target`] = "both";
+      c[`${NS}:vertex`] = {
+        ...(c[`${NS}:vertex`] as object),
+        apiKey: { serviceAccount: "runtime", readers: ["group:gemini-dev@example.com"] },
+      };
+    });
+    const { config, problems: found } = checkCi(files);
+    expect(found.map(formatProblem)).toEqual([]);
+    expect(config?.grantableRoles).not.toContain("roles/aiplatform.expressUser");
+    const dev = config!.environments.find((e) => e.name === "dev")!;
+    expect(dev.config.accounts.find((a) => a.key === "runtime")!.roles).toContain(
+      "roles/aiplatform.expressUser",
+    );
   });
 
   test("still refuses it for a Gemini API environment that does not list it in grantableRoles", () => {
