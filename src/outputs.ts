@@ -8,6 +8,8 @@ import type { CiConfig, KitConfig, Target, VertexConfig } from "./config/index.t
 import type { CiPlatform } from "./components/ci-platform.ts";
 import type { EnvironmentOutputs, GovernedEnvironment } from "./components/governed-environment.ts";
 import type { GeminiAccessKit } from "./components/kit.ts";
+import { apiKeys } from "./config/api-key.ts";
+import { expectedModels, VERTEX_API } from "./config/vertex.ts";
 import { probeAccount } from "./default-account.ts";
 import type { ManualStep } from "./oauth/consent.ts";
 import type { RotationKey } from "./rotation.ts";
@@ -30,8 +32,13 @@ export interface StackOutputs {
   environment: string;
   /** What the stack makes ready; verify reads it to choose what to call (docs/verify.md). */
   target: Target;
-  /** For a Vertex target: where its consumers call Vertex and the models they expect (verify's defaults). */
-  vertex?: VertexConfig;
+  /**
+   * For a Vertex target: where its consumers call Vertex and the models they expect (verify's
+   * defaults), and vertex.apiKey's secret and the account its key is bound to.
+   */
+  vertex?: Omit<VertexConfig, "apiKey"> & {
+    apiKey?: { secret: pulumi.Output<string>; boundTo: string };
+  };
   enabledApis: pulumi.Output<string[]>;
   serviceAccounts: Record<
     string,
@@ -59,7 +66,14 @@ export function stackOutputs(config: KitConfig, kit: GeminiAccessKit): StackOutp
     project: config.project,
     environment: config.environment,
     target: config.target,
-    vertex: config.vertex && { location: config.vertex.location, models: config.vertex.models },
+    vertex: config.vertex && {
+      location: config.vertex.location,
+      models: config.vertex.models,
+      ...(kit.vertexApiKey &&
+        config.vertex.apiKey && {
+          apiKey: { ...kit.vertexApiKey, boundTo: config.vertex.apiKey.accountEmail },
+        }),
+    },
     enabledApis: kit.enabledApis,
     serviceAccounts: kit.accounts,
     oauthClient:
@@ -104,7 +118,7 @@ export function ciOutputs(
   };
 }
 
-/** The rotator's list: each account with createKey (in the order of their keys), then the API key. */
+/** The rotator's list: each account with createKey (in the order of their keys), then the API keys. */
 function rotationOutput(config: KitConfig): RotationOutput {
   const secret = (id: string) => `projects/${config.project}/secrets/${id}`;
   const keys: RotationKey[] = config.accounts
@@ -114,14 +128,16 @@ function rotationOutput(config: KitConfig): RotationOutput {
       account: a.email,
       secret: secret(a.keySecretId),
     }));
-  if (config.apiKey !== undefined) {
+  for (const k of apiKeys(config)) {
     keys.push({
       kind: "api-key",
-      account: config.apiKey.accountEmail,
-      secret: secret(config.apiKey.secretId),
+      account: k.accountEmail,
+      secret: secret(k.secretId),
       project: config.project,
-      keyIdPrefix: config.apiKey.keyId,
-      displayName: config.apiKey.displayName,
+      keyIdPrefix: k.keyId,
+      displayName: k.displayName,
+      service: k.service,
+      ...(k.service === VERTEX_API && config.vertex && { model: expectedModels(config.vertex)[0] }),
     });
   }
   return {

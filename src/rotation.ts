@@ -12,6 +12,11 @@
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The API a Gemini API key (apiKey) is restricted to. */
+export const GEMINI_API = "generativelanguage.googleapis.com";
+/** The Vertex AI API (displayed as "Gemini Enterprise Agent Platform API"): what vertex.apiKey's key calls. */
+export const VERTEX_API = "aiplatform.googleapis.com";
+
 /**
  * One key the rotator keeps: the account it belongs to (or an API key is bound to) and the secret it
  * goes in, by resource name (`projects/PROJECT_ID/secrets/ID`), never its value. What a stack exports
@@ -27,6 +32,13 @@ export type RotationKey =
       keyIdPrefix: string;
       /** apiKey.displayName: what the rotator names each key it makes. */
       displayName: string;
+      /**
+       * The one API each key it makes may call: generativelanguage.googleapis.com (apiKey) or
+       * aiplatform.googleapis.com (vertex.apiKey, called in Vertex AI express mode).
+       */
+      service: string;
+      /** For an aiplatform key: the model its proof calls in express mode (the stack's first expected model). */
+      model?: string;
     };
 
 /** One of the rotator's keys, as its secret holds it. */

@@ -324,6 +324,7 @@ describe("stack-specific settings", () => {
           project: "acme-gemini-dev",
           keyIdPrefix: "gak-gemini-dev",
           displayName: "Gemini API (gak-gemini-dev)",
+          service: "generativelanguage.googleapis.com",
         },
       ],
     });

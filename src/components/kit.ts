@@ -35,6 +35,8 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
   readonly oauthClientSecret?: pulumi.Output<string>;
   /** The API key's secret's resource name (the rotator makes the key). */
   readonly apiKey?: { secret: pulumi.Output<string> };
+  /** vertex.apiKey's secret's resource name (the rotator makes the key). */
+  readonly vertexApiKey?: { secret: pulumi.Output<string> };
   /** Console steps still to be done by a person. */
   readonly manualSteps: ManualStep[];
 
@@ -62,6 +64,7 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
               c.accounts.filter((a) => a.createKey).map((a) => [a.key, named(a.keySecretId)]),
             ),
             apiKey: c.apiKey && named(c.apiKey.secretId),
+            vertexApiKey: c.vertex?.apiKey && named(c.vertex.apiKey.secretId),
             oauthClient: c.oauth?.client && named(c.oauth.secretId),
           };
     if (foundation === undefined && c.oauth?.client !== undefined) {
@@ -90,6 +93,7 @@ export class GeminiAccessKit extends pulumi.ComponentResource {
     }
     this.oauthClientSecret = secrets.oauthClient;
     if (secrets.apiKey !== undefined) this.apiKey = { secret: secrets.apiKey };
+    if (secrets.vertexApiKey !== undefined) this.vertexApiKey = { secret: secrets.vertexApiKey };
     this.enabledApis = foundation?.apis.enabled ?? pulumi.output(c.apis);
     this.manualSteps =
       c.oauth === undefined

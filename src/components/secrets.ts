@@ -1,6 +1,6 @@
 /**
- * An environment's secrets and who may read them: a secret per keyed account, one for the API key,
- * and one for the Desktop OAuth client. Whoever applies these decides who reads every key of the
+ * An environment's secrets and who may read them: a secret per keyed account, one for each API key
+ * (the Gemini API's, Vertex AI's), and one for the Desktop OAuth client. Whoever applies these decides who reads every key of the
  * environment, so they are applied with the foundation: by the environment's own stack when it
  * applies its own foundation (`foundation: stack`), else by the CI stack, which an administrator
  * applies (`foundation: ci`). CI's deployer then only writes the OAuth client's version
@@ -17,6 +17,8 @@ export interface EnvironmentSecrets {
   /** By the account's key in the stack's serviceAccounts map, for accounts with keys. */
   keys: ReadonlyMap<string, pulumi.Output<string>>;
   apiKey?: pulumi.Output<string>;
+  /** vertex.apiKey's secret. */
+  vertexApiKey?: pulumi.Output<string>;
   oauthClient?: pulumi.Output<string>;
 }
 
@@ -103,5 +105,21 @@ export function buildSecrets(
       { parent },
     ).secretName;
   }
-  return { keys, apiKey, oauthClient };
+  const vertexKey = c.vertex?.apiKey;
+  const vertexApiKey =
+    vertexKey &&
+    new KeySecret(
+      `${name}-vertex-api-key`,
+      {
+        secret: {
+          ...settings(c, args, "vertex-api-key", vertexKey.secretId, vertexKey.readers, {
+            account: vertexKey.accountKey,
+          }),
+          // No earlier version of the kit made this secret, so there is none to import.
+          adopt: false,
+        },
+      },
+      { parent },
+    ).secretName;
+  return { keys, apiKey, ...(vertexApiKey && { vertexApiKey }), oauthClient };
 }

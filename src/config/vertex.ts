@@ -4,6 +4,7 @@
  * preflight all read the facts here, so the three cannot drift apart.
  */
 
+import { GEMINI_API, VERTEX_API } from "../rotation.ts";
 import { NAMESPACE } from "./keys.ts";
 import type { Problems } from "./problems.ts";
 import type { RolePolicy } from "./members.ts";
@@ -11,9 +12,7 @@ import type { AccountConfig, Target, VertexConfig } from "./types.ts";
 
 const TARGETS: readonly Target[] = ["gemini-api", "vertex", "both"];
 
-export const GEMINI_API = "generativelanguage.googleapis.com";
-/** The Vertex AI API (displayed as "Gemini Enterprise Agent Platform API"). */
-export const VERTEX_API = "aiplatform.googleapis.com";
+export { GEMINI_API, VERTEX_API } from "../rotation.ts";
 
 /**
  * The role the kit grants each account of a Vertex stack: the predefined Vertex AI User ("Agent

@@ -9,7 +9,14 @@ import { badInput } from "../cli/failure.ts";
 import { jsonInput } from "../cli/input-file.ts";
 import { record } from "../json.ts";
 import { API_KEY_ID, EMAIL, PROJECT_ID } from "../naming.ts";
-import { API_KEY_SUFFIX_LENGTH, GRACE_HOURS, type RotationKey } from "../rotation.ts";
+import { VERTEX_MODEL } from "../google/apis/aiplatform.ts";
+import {
+  API_KEY_SUFFIX_LENGTH,
+  GEMINI_API,
+  GRACE_HOURS,
+  VERTEX_API,
+  type RotationKey,
+} from "../rotation.ts";
 
 export interface RotationList {
   /** Where it came from, for messages: "stack dev" or the file's path. */
@@ -67,7 +74,25 @@ function rotationKey(value: unknown, path: string, source: string): RotationKey 
       entry.displayName === undefined
         ? `Gemini API (${keyIdPrefix})`
         : field(entry, "displayName", path, source, (v) => DISPLAY_NAME.test(v));
-    return { kind: "api-key", account, secret, project, keyIdPrefix, displayName };
+    // Outputs of a stack deployed before the kit made Vertex keys name no service: a Gemini API key.
+    const service =
+      entry.service === undefined
+        ? GEMINI_API
+        : field(entry, "service", path, source, (v) => v === GEMINI_API || v === VERTEX_API);
+    const model =
+      service === VERTEX_API
+        ? field(entry, "model", path, source, (v) => VERTEX_MODEL.test(v))
+        : undefined;
+    return {
+      kind: "api-key",
+      account,
+      secret,
+      project,
+      keyIdPrefix,
+      displayName,
+      service,
+      ...(model !== undefined && { model }),
+    };
   }
   throw badInput(
     `${source}: ${path}.kind is ${JSON.stringify(entry.kind)}; the kit rotates "service-account-key" and "api-key".`,

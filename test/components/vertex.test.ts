@@ -85,4 +85,34 @@ describe("a stack that targets Vertex AI", () => {
     expect(gemini.outputs).toMatchObject({ target: "gemini-api" });
     expect(gemini.outputs.vertex).toBeUndefined();
   });
+
+  test("with vertex.apiKey makes its secret with its readers, grants the bound account aiplatform.expressUser and exports the secret where verify reads it", async () => {
+    const readers = ["group:vertex-readers@example.com"];
+    const config = mustParse(
+      baseRaw({
+        [`${NS}:target`]: "vertex",
+        [`${NS}:vertex`]: { apiKey: { serviceAccount: "runtime", readers } },
+      }),
+    );
+    const d = await runMocked(() => buildStack(config));
+    const secret = d
+      .ofType("gcp:secretmanager/secret:Secret")
+      .find((r) => r.inputs.secretId === "gemini-vertex-api-key-test");
+    expect(secret?.inputs.labels).toMatchObject({ purpose: "vertex-api-key", account: "runtime" });
+    const access = d
+      .ofType("gcp:secretmanager/secretIamMember:SecretIamMember")
+      .filter((r) => r.parent?.includes("vertex-api-key") ?? false)
+      .map((r) => [r.inputs.role, r.inputs.member]);
+    expect(access).toEqual([["roles/secretmanager.secretAccessor", readers[0]]]);
+    const express = d
+      .ofType(PROJECT_MEMBER)
+      .filter((r) => r.inputs.role === "roles/aiplatform.expressUser")
+      .map((r) => r.inputs.member);
+    expect(express).toEqual([`serviceAccount:${config.accounts[0]!.email}`]);
+    const outputs = parseOutputs(JSON.stringify(d.outputs), "outputs.json");
+    expect(outputs.vertex?.apiKey).toMatchObject({
+      secret: expect.stringMatching(/\/secrets\/gemini-vertex-api-key-test$/) as string,
+      boundTo: config.accounts[0]!.email,
+    });
+  });
 });

@@ -41,6 +41,7 @@ export const ROTATION = {
       project: PROJECT,
       keyIdPrefix: "gak-gemini-dev",
       displayName: "Gemini API (gak-gemini-dev)",
+      service: "generativelanguage.googleapis.com",
     },
   ],
 };

@@ -156,6 +156,7 @@ describe("npm run plan", () => {
           project: "acme-gemini-dev",
           keyIdPrefix: "gak-gemini-dev",
           displayName: "Gemini API (gak-gemini-dev)",
+          service: "generativelanguage.googleapis.com",
         },
       ],
     });
@@ -170,6 +171,64 @@ describe("npm run plan", () => {
       (outputs.serviceAccounts as { runtime: Record<string, unknown> }).runtime.keySecret,
     ).toBe("projects/acme-gemini-dev/secrets/gak-runtime-key-dev");
     expect(out).not.toContain("04da6b54");
+  });
+
+  test("with --outputs lists a vertex.apiKey as a second API key, restricted to aiplatform, and exports its secret", async () => {
+    const path = "/tmp/Pulumi.vx.yaml";
+    const text = [
+      "config:",
+      "  gcp:project: acme-gemini-vx",
+      "  gemini-access-kit:environment: vx",
+      "  gemini-access-kit:target: both",
+      "  gemini-access-kit:serviceAccounts:",
+      "    runtime:",
+      "      impersonators: [group:team@example.com]",
+      "  gemini-access-kit:apiKey:",
+      "    serviceAccount: runtime",
+      "    readers: [group:team@example.com]",
+      "  gemini-access-kit:vertex:",
+      "    models: [gemini-3.8-pro]",
+      "    apiKey:",
+      "      serviceAccount: runtime",
+      "      readers: [group:team@example.com]",
+      "",
+    ].join("\n");
+    const { code, out } = await plan(["--file", path, "--outputs"], { [path]: text });
+    expect(code).toBe(0);
+    const outputs = JSON.parse(out) as {
+      rotation: { keys: unknown[] };
+      vertex: Record<string, unknown>;
+      apiKey: unknown;
+    };
+    expect(outputs.apiKey).toEqual({ boundTo: expect.any(String) as string });
+    const account = "gemini-runtime-vx@acme-gemini-vx.iam.gserviceaccount.com";
+    expect(outputs.rotation.keys).toEqual([
+      {
+        kind: "api-key",
+        account,
+        secret: "projects/acme-gemini-vx/secrets/gemini-api-key-vx",
+        project: "acme-gemini-vx",
+        keyIdPrefix: "gemini-gemini-vx",
+        displayName: "Gemini API (gemini-gemini-vx)",
+        service: "generativelanguage.googleapis.com",
+      },
+      {
+        kind: "api-key",
+        account,
+        secret: "projects/acme-gemini-vx/secrets/gemini-vertex-api-key-vx",
+        project: "acme-gemini-vx",
+        keyIdPrefix: "gemini-vertex-vx",
+        displayName: "Vertex AI (gemini-vertex-vx)",
+        service: "aiplatform.googleapis.com",
+        model: "gemini-3.8-pro",
+      },
+    ]);
+    // The secret's name is the resource's output, which the plan leaves out as it does apiKey's.
+    expect(outputs.vertex).toEqual({
+      location: "global",
+      models: ["gemini-3.8-pro"],
+      apiKey: { boundTo: account },
+    });
   });
 
   test("plans a stack with 50 service accounts, 20 with keys (the most one rotator can be granted), at the same depth", async () => {

@@ -48,6 +48,23 @@ describe("the rotation list", () => {
     expect(list.keys[0]).toMatchObject({ displayName: "Gemini API (gak-gemini-dev)" });
   });
 
+  test("outputs of a stack deployed before keys named their service: a Gemini API key", () => {
+    const older: Record<string, unknown> = { ...ROTATION.keys[1] };
+    delete older.service;
+    const list = parseRotation(outputs({ ...ROTATION, keys: [older] }), "outputs.json");
+    expect(list.keys[0]).toMatchObject({ service: "generativelanguage.googleapis.com" });
+  });
+
+  test("a Vertex key keeps its service and the model its proof calls", () => {
+    const vertex = {
+      ...ROTATION.keys[1],
+      service: "aiplatform.googleapis.com",
+      model: "gemini-3.8-flash",
+    };
+    const list = parseRotation(outputs({ ...ROTATION, keys: [vertex] }), "outputs.json");
+    expect(list.keys[0]).toEqual(vertex);
+  });
+
   test("outputs of a stack deployed before the grace period was exported: the config's default, 24 hours", () => {
     const older: Record<string, unknown> = { ...ROTATION };
     delete older.unmanagedKeyGraceHours;
@@ -64,6 +81,19 @@ describe("the rotation list", () => {
       "a display name with a line break",
       outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[1], displayName: "Gemini\nPASS" }] }),
       '2 outputs.json: rotation.keys[0].displayName is "Gemini\\nPASS", not what the kit exports.',
+    ],
+    [
+      "a service no kit key is restricted to",
+      outputs({ ...ROTATION, keys: [{ ...ROTATION.keys[1], service: "storage.googleapis.com" }] }),
+      '2 outputs.json: rotation.keys[0].service is "storage.googleapis.com", not what the kit exports.',
+    ],
+    [
+      "a Vertex key without the model its proof calls",
+      outputs({
+        ...ROTATION,
+        keys: [{ ...ROTATION.keys[1], service: "aiplatform.googleapis.com" }],
+      }),
+      "2 outputs.json: rotation.keys[0].model is missing, not what the kit exports.",
     ],
   ])("refuses %s", (_what, json, message) => {
     expect(refusal(json)).toBe(message);
