@@ -18,6 +18,15 @@ export const GEMINI_API = "generativelanguage.googleapis.com";
 export const VERTEX_API = "aiplatform.googleapis.com";
 
 /**
+ * The model verify calls, preflight expects and the rotator proves a Vertex key with, when a stack
+ * names none: Gemini 3.8 Flash, generally available on Vertex at global and the multi-regions
+ * (Google's developer guide for it,
+ * docs.cloud.google.com/gemini-enterprise-agent-platform/models/guides/gemini-3-8-flash, read
+ * December 2026). Models retire; a stack that names its models never depends on this.
+ */
+export const DEFAULT_VERTEX_MODEL = "gemini-3.8-flash";
+
+/**
  * One key the rotator keeps: the account it belongs to (or an API key is bound to) and the secret it
  * goes in, by resource name (`projects/PROJECT_ID/secrets/ID`), never its value. What a stack exports
  * in its `rotation` output (src/outputs.ts) and what the rotator reads back (src/rotate/outputs.ts).

@@ -4,7 +4,7 @@
  * preflight all read the facts here, so the three cannot drift apart.
  */
 
-import { GEMINI_API, VERTEX_API } from "../rotation.ts";
+import { DEFAULT_VERTEX_MODEL, GEMINI_API, VERTEX_API } from "../rotation.ts";
 import { NAMESPACE } from "./keys.ts";
 import type { Problems } from "./problems.ts";
 import type { RolePolicy } from "./members.ts";
@@ -12,7 +12,7 @@ import type { AccountConfig, Target, VertexConfig } from "./types.ts";
 
 const TARGETS: readonly Target[] = ["gemini-api", "vertex", "both"];
 
-export { GEMINI_API, VERTEX_API } from "../rotation.ts";
+export { DEFAULT_VERTEX_MODEL, GEMINI_API, VERTEX_API } from "../rotation.ts";
 
 /**
  * The role the kit grants each account of a Vertex stack: the predefined Vertex AI User ("Agent
@@ -42,13 +42,6 @@ const MODEL = /^[a-z0-9][a-z0-9._@-]{0,127}$/;
 /** vertexai.allowedModels holds at most 500 values (control-model-access), one per model here. */
 const MAX_VERTEX_MODELS = 500;
 const DEFAULT_VERTEX_LOCATION = "global";
-/**
- * The model verify calls, and preflight expects, when a stack names none: Gemini 3.8 Flash,
- * generally available on Vertex at global and the multi-regions (Google's developer guide for it,
- * docs.cloud.google.com/gemini-enterprise-agent-platform/models/guides/gemini-3-8-flash, read
- * December 2026). Models retire; a stack that names its models never depends on this.
- */
-export const DEFAULT_VERTEX_MODEL = "gemini-3.8-flash";
 
 export function includesVertex(target: Target): boolean {
   return target !== "gemini-api";

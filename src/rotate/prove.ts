@@ -7,7 +7,8 @@
  * before you perform another operation with the key", cloud.google.com/iam/docs/keys-create-delete;
  * googleapis/google-cloud-cpp iam_samples.cc: "may not be usable for up to 60s after creation"), so
  * a refusal of the credential is tried again with backoff until a deadline; anything else (the API
- * disabled, the key restricted to another API, a key type the model refuses) fails at once.
+ * disabled, the key restricted to another API, a key type the model refuses) fails at once. A Vertex
+ * API key is proved the same way with Vertex's countTokens in express mode.
  */
 
 import { Failure, type Reason } from "../cli/failure.ts";
@@ -20,6 +21,7 @@ import {
   noModels,
   type GeminiTarget,
 } from "../google/apis/gemini.ts";
+import { countTokens as vertexCountTokens } from "../google/apis/aiplatform.ts";
 import type { Http } from "../google/http.ts";
 import { scopesFor, type Caller } from "../google/identities/caller.ts";
 import { keyFileCaller } from "../google/identities/service-account.ts";
@@ -52,14 +54,14 @@ const NOT_YET = new Set<Reason>([
 async function proveWith(
   deps: ProofDeps,
   what: string,
-  target: () => GeminiTarget,
+  call: () => Promise<{ models: number; model: string }>,
 ): Promise<Proof> {
   const { clock } = deps.http;
   const start = clock.now();
   for (let attempt = 1; ; attempt++) {
     let called: { models: number; model: string };
     try {
-      called = await listAndCall(deps, target());
+      called = await call();
     } catch (err) {
       if (!(err instanceof Failure)) throw err;
       const delay = Math.min(2000 * 2 ** (attempt - 1), 30_000);
@@ -108,18 +110,52 @@ export function proveKeyFile(deps: ProofDeps, keyId: string, file: string): Prom
   return proveWith(deps, `The new key ${keyId}`, () => {
     // A client per attempt: nothing the library cached from a refused attempt carries over.
     const { caller } = keyFileCaller({ ...deps, scopes }, file, `new key ${keyId}`);
-    return target(deps, caller, "service-account");
+    return listAndCall(deps, target(deps, caller, "service-account"));
   });
 }
 
 /** Lists the models and calls one with a new API key, in the x-goog-api-key header. */
 export function proveApiKey(deps: ProofDeps, keyId: string, keyString: string): Promise<Proof> {
+  const caller = keyCaller(deps, keyId, keyString);
+  return proveWith(deps, `The new API key ${keyId}`, () =>
+    listAndCall(deps, target(deps, caller, "api-key")),
+  );
+}
+
+/**
+ * Calls countTokens on `model` with a new Vertex API key in express mode (project-less, global), as
+ * its consumers will. Express mode lists no models, so the proof calls the one the stack expects
+ * (its first vertex.models entry, else the one verify calls) and reports one model.
+ */
+export function proveVertexApiKey(
+  deps: ProofDeps,
+  keyId: string,
+  keyString: string,
+  model: string,
+): Promise<Proof> {
+  const caller = keyCaller(deps, keyId, keyString);
+  return proveWith(deps, `The new Vertex API key ${keyId}`, async () => {
+    await vertexCountTokens(
+      deps.http,
+      {
+        place: { express: true },
+        endpoints: deps.endpoints,
+        headers: () => caller.headers(),
+        context: { identity: "api-key", principal: caller.identity.principal },
+      },
+      model,
+    );
+    return { models: 1, model };
+  });
+}
+
+/** A new API key as its consumers send it, in the x-goog-api-key header; its string is redacted. */
+function keyCaller(deps: ProofDeps, keyId: string, keyString: string): Caller {
   deps.redactor.add(keyString);
-  const caller: Caller = {
+  return {
     identity: { kind: "api-key", principal: `API key ${keyId}`, source: "the key just made" },
     headers: () => Promise.resolve({ "x-goog-api-key": keyString }),
   };
-  return proveWith(deps, `The new API key ${keyId}`, () => target(deps, caller, "api-key"));
 }
 
 function target(

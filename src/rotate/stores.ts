@@ -1,14 +1,15 @@
 /**
  * The two kinds of key the rotator keeps, behind one interface, so one procedure (entry.ts) rotates
  * both: a service-account key, whose id Google chooses and whose private half exists only in the
- * answer to keys.create; and a Gemini API key, whose id the rotator chooses, restricted to the
- * Gemini API and bound to its service account, whose string can be read again.
+ * answer to keys.create; and an API key, whose id the rotator chooses, restricted to the one API its
+ * entry names (the Gemini API, or Vertex AI for a Vertex key) and bound to its service account,
+ * whose string can be read again.
  */
 
 import { Failure } from "../cli/failure.ts";
 import type { Redactor } from "../cli/redact.ts";
 import type { Attempt } from "../google/http.ts";
-import { rotatedApiKeyId } from "../rotation.ts";
+import { DEFAULT_VERTEX_MODEL, rotatedApiKeyId, VERTEX_API } from "../rotation.ts";
 import type { Api } from "../google/apis/call.ts";
 import {
   apiKeyString,
@@ -26,10 +27,14 @@ import {
   MAX_ACCOUNT_KEYS,
 } from "../google/apis/iam-keys.ts";
 import type { RotationKey } from "../rotation.ts";
-import { proveApiKey, proveKeyFile, type Proof, type ProofDeps } from "./prove.ts";
+import {
+  proveApiKey,
+  proveKeyFile,
+  proveVertexApiKey,
+  type Proof,
+  type ProofDeps,
+} from "./prove.ts";
 
-/** The only service a Gemini API key may call. */
-const GEMINI_SERVICE = "generativelanguage.googleapis.com";
 /** Marks an API key the rotator made, with the secret it is for (API keys carry annotations; IAM keys do not). */
 const MADE_FOR = "gemini-access-kit.secret";
 
@@ -43,7 +48,7 @@ export interface LiveKey {
   /**
    * An API key with every mark of the rotator's for this entry: its id (the prefix and a time) and
    * its annotation naming the secret (or, for the earlier kit's key, the prefix itself as its id),
-   * bound to the entry's account and restricted to the Gemini API alone. Anyone who may update the
+   * bound to the entry's account and restricted to the entry's API alone. Anyone who may update the
    * secret can write its ledger, so a ledger entry alone proves nothing; these marks are Google's
    * own record of the key.
    */
@@ -163,7 +168,7 @@ export function geminiApiKeys(
         (stamped.test(k.id) && k.annotations[MADE_FOR] === key.secret)) &&
       k.serviceAccountEmail === key.account &&
       k.services.length === 1 &&
-      k.services[0] === GEMINI_SERVICE,
+      k.services[0] === key.service,
   });
   // A deleted key's id stays taken for 30 days: the next key's id is the first free second from now.
   let taken = new Set<string>();
@@ -205,7 +210,7 @@ export function geminiApiKeys(
           id!,
           {
             displayName: key.displayName,
-            service: GEMINI_SERVICE,
+            service: key.service,
             serviceAccountEmail: key.account,
             annotations: { [MADE_FOR]: key.secret },
           },
@@ -221,6 +226,9 @@ export function geminiApiKeys(
       }
     },
     remove: (id) => deleteApiKey(api, key.project, id),
-    prove: (made) => proveApiKey(proof, made.id, made.material),
+    prove: (made) =>
+      key.service === VERTEX_API
+        ? proveVertexApiKey(proof, made.id, made.material, key.model ?? DEFAULT_VERTEX_MODEL)
+        : proveApiKey(proof, made.id, made.material),
   };
 }

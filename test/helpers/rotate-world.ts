@@ -22,7 +22,7 @@ import { tempDir } from "./temp-dir.ts";
 
 export const PROJECT = "acme-gemini-dev";
 export const RUNTIME = `gak-runtime-dev@${PROJECT}.iam.gserviceaccount.com`;
-const ROTATOR = "gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com";
+export const ROTATOR = "gak-rotate-dev@acme-gemini-ci.iam.gserviceaccount.com";
 export const KEY_SECRET = `projects/${PROJECT}/secrets/gak-runtime-key-dev`;
 export const API_KEY_SECRET = `projects/${PROJECT}/secrets/gak-api-key-dev`;
 export const START = Date.parse("2026-12-04T03:17:00Z");

@@ -14,6 +14,7 @@ import {
   KEY_SECRET,
   PROJECT,
   ROTATION,
+  ROTATOR,
   RUNTIME,
   recordedAs,
   rotateInProcess,
@@ -170,6 +171,74 @@ describe("a key's life under the rotator", () => {
       ["rotated", expect.any(String), 2],
       ["kept", first, 1],
     ]);
+  });
+});
+
+describe("a Vertex API key (vertex.apiKey)", () => {
+  const VERTEX_SECRET = `projects/${PROJECT}/secrets/gak-vertex-api-key-dev`;
+  const VERTEX_KEY = {
+    kind: "api-key",
+    account: RUNTIME,
+    secret: VERTEX_SECRET,
+    project: PROJECT,
+    keyIdPrefix: "gak-vertex-dev",
+    displayName: "Vertex AI (gak-vertex-dev)",
+    service: "aiplatform.googleapis.com",
+    model: "gemini-3.8-flash",
+  };
+
+  /** The world with the dev stack's Vertex key as the only entry, and its secret as the CI stack makes it. */
+  async function vertexWorld(): Promise<void> {
+    await world.google.close();
+    world = await startRotateWorld({ ...ROTATION, keys: [VERTEX_KEY] });
+    world.google.addSecret(VERTEX_SECRET, undefined, ["group:gemini-dev@example.com"]);
+    world.google.state.secrets.get(VERTEX_SECRET)!.managers.add(ROTATOR);
+    // Google takes a key bound to an account holding roles/aiplatform.expressUser in express mode
+    // (the foundation grants it): every key bound to the runtime account here.
+    const express = world.google.state.vertex.expressKeys;
+    express.has = (k) => world.google.state.apiKeys.get(k)?.serviceAccountEmail === RUNTIME;
+  }
+
+  test("is made restricted to aiplatform, bound to its account, proven by an express-mode countTokens before it is stored", async () => {
+    await vertexWorld();
+    const run = await rotateInProcess(world, []);
+    expect(run.result.exitCode).toBe(0);
+    const [id] = liveApiKeys(world.google.state);
+    expect(id).toMatch(/^gak-vertex-dev-20261204-031700$/);
+    const record = world.google.state.apiKeyRecords.get(id!)!;
+    expect(record.restrictions).toEqual({ apiTargets: [{ service: "aiplatform.googleapis.com" }] });
+    expect(record.serviceAccountEmail).toBe(RUNTIME);
+    expect(record.displayName).toBe("Vertex AI (gak-vertex-dev)");
+    expect(record.annotations).toEqual({ "gemini-access-kit.secret": VERTEX_SECRET });
+    expect(secretVersions(world, VERTEX_SECRET)).toEqual([
+      { number: 1, state: "ENABLED", holds: id },
+    ]);
+    const requests = world.google.state.requests;
+    const proof = requests.findIndex(
+      (r) =>
+        r.path === "/v1/publishers/google/models/gemini-3.8-flash:countTokens" &&
+        r.headers["x-goog-api-key"] === record.keyString,
+    );
+    expect(proof).toBeGreaterThanOrEqual(0);
+    expect(proof).toBeLessThan(requests.findIndex((r) => r.route === "versions.add"));
+    // Express mode lists no models: the Gemini API is never called with it.
+    expect(requests.filter((r) => r.route === "models")).toEqual([]);
+  });
+
+  test("a key Vertex refuses in express mode fails its proof, is deleted again and never reaches the secret", async () => {
+    await vertexWorld();
+    world.google.state.vertex.expressKeys.has = () => false;
+    const run = await rotateInProcess(world, []);
+    expect(run.result.exitCode).toBe(1);
+    expect(run.result.keys[0]).toMatchObject({
+      status: "failed",
+      error: { reason: "PROOF_FAILED" },
+    });
+    expect(run.result.keys[0]!.error!.message).toMatch(
+      /^The new Vertex API key gak-vertex-dev-\S+ was not accepted/,
+    );
+    expect(liveApiKeys(world.google.state)).toEqual([]);
+    expect(secretVersions(world, VERTEX_SECRET)).toEqual([]);
   });
 });
 
