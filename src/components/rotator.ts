@@ -3,8 +3,8 @@
  * more (ci/grants.ts states each list and why): key admin on each account that issues keys, on
  * the account alone; version management on exactly the key secrets, without read access, through
  * a custom role bound once per secret, each binding's condition naming its secret; and, when the
- * stack has an API key, the project's API key rights and the binding of keys to the one account
- * they are bound to; with service-account keys, reading the organization policies that could
+ * stack has an API key (apiKey, vertex.apiKey or both), the project's API key rights and the binding
+ * of keys to each account they are bound to; with service-account keys, reading the organization policies that could
  * refuse them (src/rotate/policies.ts reads them before it makes anything). The proof
  * of a new key runs as the keyed account with that key, so the rotator needs no Gemini right.
  */
@@ -20,6 +20,7 @@ import {
   ROTATOR_POLICY_PERMISSIONS,
   ROTATOR_SECRET_PERMISSIONS,
 } from "../ci/grants.ts";
+import { apiKeys } from "../config/api-key.ts";
 import type { CiConfig, CiEnvironment } from "../config/types.ts";
 import type { Foundation } from "./foundation.ts";
 
@@ -81,7 +82,7 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
   // One binding per key secret, named after it: adding or removing a keyed account changes only its own.
   const secretIds = [
     ...keyed.map((a) => a.keySecretId),
-    ...(e.config.apiKey ? [e.config.apiKey.secretId] : []),
+    ...apiKeys(e.config).map((k) => k.secretId),
   ];
   for (const id of secretIds) {
     new gcp.projects.IAMMember(
@@ -95,8 +96,8 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
       { parent, dependsOn: [...foundation.ready.iamPolicy] },
     );
   }
-  const apiKey = e.config.apiKey;
-  if (apiKey === undefined) return;
+  const bound = [...new Set(apiKeys(e.config).map((k) => k.accountKey))];
+  if (bound.length === 0) return;
   const keys = role(
     "apikeys",
     `CI rotator of ${e.name}: the project's API keys`,
@@ -107,13 +108,16 @@ export function grantRotator(parent: pulumi.Resource, name: string, args: Rotato
     { project, role: keys.name, member },
     { parent, dependsOn: [...foundation.ready.iamPolicy] },
   );
-  new gcp.serviceaccount.IAMMember(
-    `${name}-binds-${apiKey.accountKey}`,
-    {
-      serviceAccountId: foundation.accounts.get(apiKey.accountKey)!.accountName,
-      role: API_KEY_BINDING_ROLE,
-      member,
-    },
-    { parent },
-  );
+  // Once per account, however many of the stack's keys are bound to it.
+  for (const accountKey of bound) {
+    new gcp.serviceaccount.IAMMember(
+      `${name}-binds-${accountKey}`,
+      {
+        serviceAccountId: foundation.accounts.get(accountKey)!.accountName,
+        role: API_KEY_BINDING_ROLE,
+        member,
+      },
+      { parent },
+    );
+  }
 }

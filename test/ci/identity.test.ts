@@ -518,6 +518,20 @@ describe("the dev rotator holds exactly", () => {
     ]);
   });
 
+  test("with a vertex.apiKey bound to the same account: one more binding, on that key's secret alone, and the rest as before", async () => {
+    const files = editedDev((c) => {
+      c["gemini-access-kit:vertex"] = {
+        location: "global",
+        apiKey: { serviceAccount: "runtime", readers: ["group:gemini-dev@example.com"] },
+      };
+    });
+    const withVertexKey = await deploy(ciConfig(files));
+    const before = grantsTo(rotator("dev"));
+    const after = grantsTo(rotator("dev"), withVertexKey);
+    expect(after).toEqual(expect.arrayContaining([...before, versions("gak-vertex-api-key-dev")]));
+    expect(after).toHaveLength(before.length + 1);
+  });
+
   test("nothing of any environment's state: it learns what to rotate from the committed stack file, offline", () => {
     expect(
       grantsTo(rotator("dev")).filter(
