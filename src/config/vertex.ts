@@ -30,7 +30,7 @@ export const VERTEX_USER_ROLE = "roles/aiplatform.user";
  * mode (Agent Platform Express User: "aiplatform.endpoints.predict" on Google's models through an API
  * key). The kit grants it with the foundation, as it grants VERTEX_USER_ROLE.
  */
-export const VERTEX_EXPRESS_ROLE = "roles/aiplatform.expressUser";
+const VERTEX_EXPRESS_ROLE = "roles/aiplatform.expressUser";
 
 /**
  * Where Vertex is called: `global` (Google's advice against 429s, error-code-429), the `us` and `eu`
