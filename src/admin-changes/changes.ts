@@ -85,6 +85,18 @@ function stackChanges(
     field(kit(before, "apiKey"), "readers"),
     field(kit(after, "apiKey"), "readers"),
   );
+  // The account a Vertex key is bound to is granted roles/aiplatform.expressUser; its readers read it.
+  const vertexKey = (f: StackFile | undefined) => field(kit(f, "vertex"), "apiKey");
+  compare(
+    "vertex.apiKey.serviceAccount",
+    field(vertexKey(before), "serviceAccount"),
+    field(vertexKey(after), "serviceAccount"),
+  );
+  compare(
+    "vertex.apiKey.readers",
+    field(vertexKey(before), "readers"),
+    field(vertexKey(after), "readers"),
+  );
   compare(
     "oauthClientReaders",
     kit(before, "oauthClientReaders"),

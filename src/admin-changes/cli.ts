@@ -14,7 +14,7 @@ const ADMIN_CHANGES_HELP = `Usage: npm run admin-changes -- --base REV [options]
 Names what an administrator must review in the stack files: each change since REV (a git revision,
 e.g. a pull request's base commit) to a stack's gcp:project, namePrefix, foundation, target,
 privilegedRoles, its accounts' roles and impersonators, every reader list (keyReaders, apiKey.readers,
-oauthClientReaders) and every ci setting of the CI stack. Prints nothing when none changed. Reads
+vertex.apiKey.readers, oauthClientReaders), the account a vertex.apiKey is bound to and every ci setting of the CI stack. Prints nothing when none changed. Reads
 stacks/ at REV through git and in the working tree; changes nothing.
 
 Options:

@@ -5,6 +5,7 @@
  * environment stack, the keys it issues, its API key and its OAuth step.
  */
 
+import { apiKeys } from "../config/api-key.ts";
 import type { KitConfig } from "../config/types.ts";
 import { expectedModels } from "../config/vertex.ts";
 import type { ManualStep } from "../oauth/consent.ts";
@@ -136,19 +137,18 @@ export function preflightTarget(plan: Plan): PreflightTarget {
     for (const api of c.apis) own.apis.add(api);
     for (const a of c.accounts)
       for (const m of [...a.impersonators, ...a.keyReaders]) own.members.add(m);
-    for (const m of [...(c.oauth?.clientReaders ?? []), ...(c.apiKey?.readers ?? [])])
+    const keys = apiKeys(c);
+    for (const m of [...(c.oauth?.clientReaders ?? []), ...keys.flatMap((k) => k.readers)])
       own.members.add(m);
     const keyed = c.accounts.filter((a) => a.createKey).map((a) => a.email);
     // foundation: ci — the CI stack makes the secrets, but they live, and bill, in this project.
-    if (
-      target.foundationByCi &&
-      (keyed.length > 0 || c.apiKey !== undefined || c.oauth !== undefined)
-    )
+    if (target.foundationByCi && (keyed.length > 0 || keys.length > 0 || c.oauth !== undefined))
       own.billable.add(BILLABLE["gcp:secretmanager/secret:Secret"]!);
     if (keyed.length > 0)
       target.keys = { project: c.project, accounts: keyed, periodDays: c.rotationDays };
-    if (c.apiKey !== undefined)
-      target.apiKey = { project: c.project, account: c.apiKey.accountEmail };
+    // The policies that refuse binding a key to an account are the project's: one check covers both keys.
+    const bound = keys[0];
+    if (bound !== undefined) target.apiKey = { project: c.project, account: bound.accountEmail };
     if (c.vertex !== undefined)
       target.vertex = {
         project: c.project,

@@ -164,6 +164,33 @@ test("a change of target is named, since a Vertex target grants every account ro
   ]);
 });
 
+test("a vertex.apiKey added is named: its account is granted roles/aiplatform.expressUser and its readers read the key", async () => {
+  const dir = repository();
+  edit(
+    dir,
+    "dev",
+    "    location: global\n",
+    "    location: global\n    apiKey:\n      serviceAccount: runtime\n      readers: [group:gemini-dev@example.com]\n",
+  );
+  const { stdout } = await run(dir, ["--base", "HEAD", "--json"]);
+  expect((JSON.parse(stdout) as { changes: unknown[] }).changes).toEqual([
+    {
+      stack: "dev",
+      file: "stacks/Pulumi.dev.yaml",
+      setting: "vertex.apiKey.serviceAccount",
+      before: undefined,
+      after: "runtime",
+    },
+    {
+      stack: "dev",
+      file: "stacks/Pulumi.dev.yaml",
+      setting: "vertex.apiKey.readers",
+      added: ["group:gemini-dev@example.com"],
+      removed: [],
+    },
+  ]);
+});
+
 test("a stack file added or removed since the base shows each of its settings as added or removed", async () => {
   const dir = repository();
   writeFileSync(
