@@ -18,7 +18,7 @@ import { accountProject } from "../naming.ts";
 import { keyCreationRefusals } from "./policies.ts";
 import { entryAlarms, type Alarm } from "./alarms.ts";
 import { LEASE_MARGIN_MS } from "./procedure.ts";
-import { geminiApiKeys, serviceAccountKeys } from "./stores.ts";
+import { apiKeyStore, serviceAccountKeys } from "./stores.ts";
 
 export interface RotateDeps {
   fetch: typeof fetch;
@@ -135,7 +135,7 @@ export async function runRotate(options: RotateOptions, deps: RotateDeps): Promi
     const leaseMs = options.proofTimeoutSeconds * 1000 + LEASE_MARGIN_MS;
     const store =
       key.kind === "api-key"
-        ? geminiApiKeys(api, key, proof, deps.redactor)
+        ? apiKeyStore(api, key, proof, deps.redactor, siblingSecrets(list.keys, key))
         : serviceAccountKeys(api, key, proof, deps.redactor, leaseMs);
     const outcome = await rotateEntry({
       api,
@@ -166,4 +166,16 @@ export async function runRotate(options: RotateOptions, deps: RotateDeps): Promi
   result.ok = result.keys.every((k) => k.status !== "failed" && k.alarms.length === 0);
   result.exitCode = result.ok ? 0 : 1;
   return result;
+}
+
+/** The secrets of the list's other API key entries in the same project: their keys are theirs. */
+function siblingSecrets(
+  keys: readonly RotationKey[],
+  key: Extract<RotationKey, { kind: "api-key" }>,
+): Set<string> {
+  return new Set(
+    keys
+      .filter((k) => k.kind === "api-key" && k !== key && k.project === key.project)
+      .map((k) => k.secret),
+  );
 }

@@ -143,17 +143,24 @@ export function serviceAccountKeys(
   };
 }
 
-export function geminiApiKeys(
+/**
+ * The API keys of one entry. `siblings` are the secrets of the stack's other API key entries: a key
+ * made for one of them (its annotation names it) is that entry's, though it may be bound to the same
+ * account, so it is neither this entry's nor a stranger to alarm on (or delete) here.
+ */
+export function apiKeyStore(
   api: Api,
   key: Extract<RotationKey, { kind: "api-key" }>,
   proof: ProofDeps,
   redactor: Redactor,
+  siblings: ReadonlySet<string> = new Set(),
 ): KeyStore {
   const ours = (k: ApiKey) =>
-    k.annotations[MADE_FOR] === key.secret ||
-    k.serviceAccountEmail === key.account ||
-    k.id === key.keyIdPrefix ||
-    k.id.startsWith(`${key.keyIdPrefix}-`);
+    !siblings.has(k.annotations[MADE_FOR] ?? "") &&
+    (k.annotations[MADE_FOR] === key.secret ||
+      k.serviceAccountEmail === key.account ||
+      k.id === key.keyIdPrefix ||
+      k.id.startsWith(`${key.keyIdPrefix}-`));
   // The prefix is an API key id (outputs.ts checks it: letters, digits, hyphens), so it is literal here.
   const stamped = new RegExp(`^${key.keyIdPrefix}-\\d{8}-\\d{6}$`);
   const live = (k: ApiKey): LiveKey => ({

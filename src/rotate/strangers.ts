@@ -2,7 +2,8 @@
  * Keys and versions the rotator did not make. Each is an alarm (the run fails, src/rotate/alarms.ts
  * says why and what to do), and a key is deleted only when the rotator can show it is safe:
  * - it is a credential of the stack's account: a key of a keyed account, or an API key bound to the
- *   API key's account (one merely named or marked as the kit's is never deleted);
+ *   API key's account and not made for another of the stack's API keys (one merely named or marked
+ *   as the kit's is never deleted);
  * - a read by its id, which reflects what was just made or deleted, still shows it, with the time
  *   Google made it;
  * - it is older than the grace period (unmanagedKeyGraceHours; --prune skips it), and never younger

@@ -187,10 +187,10 @@ describe("a Vertex API key (vertex.apiKey)", () => {
     model: "gemini-3.8-flash",
   };
 
-  /** The world with the dev stack's Vertex key as the only entry, and its secret as the CI stack makes it. */
-  async function vertexWorld(): Promise<void> {
+  /** The world with the dev stack's Vertex key (alone, or after `others`), and its secret as the CI stack makes it. */
+  async function vertexWorld(others: unknown[] = []): Promise<void> {
     await world.google.close();
-    world = await startRotateWorld({ ...ROTATION, keys: [VERTEX_KEY] });
+    world = await startRotateWorld({ ...ROTATION, keys: [...others, VERTEX_KEY] });
     world.google.addSecret(VERTEX_SECRET, undefined, ["group:gemini-dev@example.com"]);
     world.google.state.secrets.get(VERTEX_SECRET)!.managers.add(ROTATOR);
     // Google takes a key bound to an account holding roles/aiplatform.expressUser in express mode
@@ -223,6 +223,23 @@ describe("a Vertex API key (vertex.apiKey)", () => {
     expect(proof).toBeLessThan(requests.findIndex((r) => r.route === "versions.add"));
     // Express mode lists no models: the Gemini API is never called with it.
     expect(requests.filter((r) => r.route === "models")).toEqual([]);
+  });
+
+  test("beside the Gemini API key, bound to the same account, each entry keeps its own keys and neither alarms on the other's, past the grace period too", async () => {
+    await vertexWorld(ROTATION.keys);
+    const first = await rotateInProcess(world, []);
+    expect(first.result.exitCode).toBe(0);
+    world.advance(2);
+    const later = await rotateInProcess(world, []);
+    expect(later.result.exitCode).toBe(0);
+    expect(later.result.keys.flatMap((k) => k.alarms)).toEqual([]);
+    const live = liveApiKeys(world.google.state);
+    expect(live).toEqual([
+      expect.stringMatching(/^gak-gemini-dev-/) as string,
+      expect.stringMatching(/^gak-vertex-dev-/) as string,
+    ]);
+    expect(enabled(API_KEY_SECRET)).toHaveLength(1);
+    expect(enabled(VERTEX_SECRET)).toHaveLength(1);
   });
 
   test("a key Vertex refuses in express mode fails its proof, is deleted again and never reaches the secret", async () => {
