@@ -126,7 +126,7 @@ async function run(
         action: "rotated",
         keyId: made.keyId,
         version: made.version,
-        detail: `made, proven (${p.models} models listed, ${p.model} called, ${p.attempts === 1 ? "first attempt" : `${p.attempts} attempts in ${p.seconds} s`}), added as the newest version`,
+        detail: `made, proven (${p.models === undefined ? "" : `${p.models} models listed, `}${p.model} called, ${p.attempts === 1 ? "first attempt" : `${p.attempts} attempts in ${p.seconds} s`}), added as the newest version`,
       });
     }
   }

@@ -36,7 +36,8 @@ export interface ProofDeps {
 }
 
 export interface Proof {
-  models: number;
+  /** The models the new key listed; none for a Vertex key, since express mode lists no models. */
+  models?: number;
   /** The model the new key called. */
   model: string;
   attempts: number;
@@ -54,12 +55,12 @@ const NOT_YET = new Set<Reason>([
 async function proveWith(
   deps: ProofDeps,
   what: string,
-  call: () => Promise<{ models: number; model: string }>,
+  call: () => Promise<{ models?: number; model: string }>,
 ): Promise<Proof> {
   const { clock } = deps.http;
   const start = clock.now();
   for (let attempt = 1; ; attempt++) {
-    let called: { models: number; model: string };
+    let called: { models?: number; model: string };
     try {
       called = await call();
     } catch (err) {
@@ -125,7 +126,7 @@ export function proveApiKey(deps: ProofDeps, keyId: string, keyString: string): 
 /**
  * Calls countTokens on `model` with a new Vertex API key in express mode (project-less, global), as
  * its consumers will. Express mode lists no models, so the proof calls the one the stack expects
- * (its first vertex.models entry, else the one verify calls) and reports one model.
+ * (its first vertex.models entry, else the one verify calls).
  */
 export function proveVertexApiKey(
   deps: ProofDeps,
@@ -145,7 +146,7 @@ export function proveVertexApiKey(
       },
       model,
     );
-    return { models: 1, model };
+    return { model };
   });
 }
 

@@ -223,6 +223,9 @@ describe("a Vertex API key (vertex.apiKey)", () => {
     expect(proof).toBeLessThan(requests.findIndex((r) => r.route === "versions.add"));
     // Express mode lists no models: the Gemini API is never called with it.
     expect(requests.filter((r) => r.route === "models")).toEqual([]);
+    expect(run.result.keys[0]!.keys[0]!.detail).toMatch(
+      /^made, proven \(gemini-3\.8-flash called, first attempt\), added as the newest version$/,
+    );
   });
 
   test("beside the Gemini API key, bound to the same account, each entry keeps its own keys and neither alarms on the other's, past the grace period too", async () => {
