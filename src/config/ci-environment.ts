@@ -4,8 +4,8 @@
  * state bucket and KMS key, and the subjects GitHub's tokens carry for its jobs.
  */
 
-import { probeAccount } from "../default-account.ts";
 import { apiKeys } from "./api-key.ts";
+import { probeAccount } from "../default-account.ts";
 import { stackFileName } from "../cli/stacks.ts";
 import { ACCOUNT_ID, BUCKET, GIT_NAME, type NameRule } from "../naming.ts";
 import { defaultRotationEnvironment, poolOf, type CommittedCi } from "./committed-ci.ts";

@@ -52,7 +52,8 @@ export interface PreflightTarget {
   /** Service-account keys the rotator makes for this stack. */
   keys?: { project: string; accounts: string[]; periodDays: number };
   /** The Gemini API key the rotator makes, bound to an account. */
-  apiKey?: { project: string; account: string };
+  /** The stack's API keys: the project, the account the first is bound to, and the APIs they are restricted to. */
+  apiKey?: { project: string; account: string; services: string[] };
   oauth?: { required: boolean; clientSet: boolean; steps: ManualStep[] };
   /** For a Vertex target: the models its consumers are expected to call; `named` when vertex.models lists them. */
   vertex?: { project: string; models: string[]; named: boolean };
@@ -148,7 +149,12 @@ export function preflightTarget(plan: Plan): PreflightTarget {
       target.keys = { project: c.project, accounts: keyed, periodDays: c.rotationDays };
     // The policies that refuse binding a key to an account are the project's: one check covers both keys.
     const bound = keys[0];
-    if (bound !== undefined) target.apiKey = { project: c.project, account: bound.accountEmail };
+    if (bound !== undefined)
+      target.apiKey = {
+        project: c.project,
+        account: bound.accountEmail,
+        services: keys.map((k) => k.service),
+      };
     if (c.vertex !== undefined)
       target.vertex = {
         project: c.project,

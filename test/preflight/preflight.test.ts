@@ -12,6 +12,8 @@ import { readStackFile, stackReader } from "../../src/config/stack-file.ts";
 import { neededPermissions } from "../../src/preflight/needs.ts";
 import { formatPreflightText } from "../../src/preflight/report.ts";
 import { planStack } from "../../src/offline-plan/plan.ts";
+import { apiKeyBindingCheck } from "../../src/preflight/checks/key-policies.ts";
+import type { PreflightTarget } from "../../src/preflight/targets.ts";
 import {
   CI_PROJECT,
   check,
@@ -256,6 +258,22 @@ describe("org-policy iam.managed.disableServiceAccountApiKeyCreation (the dev st
     expect(c.evidence.join(" ")).toContain("allowedServices");
     expect(c.fix).toContain("enforce: false for this project");
     expect(c.fix).not.toContain("allowedServices");
+  });
+
+  test("warn for a Vertex key too, saying Google's statement names only Gemini-restricted keys, not aiplatform ones", async () => {
+    const c = await apiKeyBindingCheck(() => Promise.resolve([]), {
+      stackFile: "stacks/Pulumi.vx.yaml",
+      apiKey: {
+        project: PROJECT,
+        account: `gak-runtime-dev@${PROJECT}.iam.gserviceaccount.com`,
+        services: ["aiplatform.googleapis.com"],
+      },
+    } as PreflightTarget);
+    expect(c.status).toBe("warn");
+    expect(c.summary).toContain(
+      "that statement does not name aiplatform.googleapis.com, which vertex.apiKey's key is restricted to",
+    );
+    expect(c.fix).toContain("or drop vertex.apiKey from stacks/Pulumi.vx.yaml");
   });
 
   test("pass: a policy sets it to enforce: false", async () => {

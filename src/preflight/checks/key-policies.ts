@@ -54,11 +54,17 @@ export function apiKeyBindingCheck(read: PolicyReader, t: PreflightTarget): Prom
         summary: `API keys may be bound to service accounts in ${key.project}.`,
         evidence,
       };
+    // Google's statement names Gemini-restricted keys only; a Vertex key is not said to be exempt.
+    const others = key.services.filter((s) => s !== GEMINI);
+    const statement =
+      others.length === 0
+        ? `Google has said by e-mail that keys restricted to ${GEMINI}, as the kit's is, are allowed anyway; its documentation does not say so.`
+        : `Google has said by e-mail that keys restricted to ${GEMINI} are allowed anyway; that statement does not name ${others.join(", ")}, which vertex.apiKey's key is restricted to, and no documentation says either.`;
     return {
       status: "warn",
-      summary: `${CONSTRAINTS.apiKeyBinding} is enforced on ${key.project}${reading.byDefault ? " (Google enforces it by default)" : ""}. Google has said by e-mail that keys restricted to ${GEMINI}, as the kit's is, are allowed anyway; its documentation does not say so.`,
+      summary: `${CONSTRAINTS.apiKeyBinding} is enforced on ${key.project}${reading.byDefault ? " (Google enforces it by default)" : ""}. ${statement}`,
       evidence,
-      fix: `Nothing to do if the rotator's first run makes the key. If it is refused (API_KEY_BINDING_BLOCKED), have an organization policy administrator set the constraint to enforce: false for this project (gcloud org-policies set-policy with a spec of one rule, enforce: false), or drop apiKey from ${t.stackFile} and use the keyless path. Google's statement: googleapis/python-genai#2391.`,
+      fix: `Nothing to do if the rotator's first run makes the ${key.services.length === 1 ? "key" : "keys"}. If ${key.services.length === 1 ? "it is" : "one is"} refused (API_KEY_BINDING_BLOCKED), have an organization policy administrator set the constraint to enforce: false for this project (gcloud org-policies set-policy with a spec of one rule, enforce: false), or drop ${others.length === 0 ? "apiKey" : key.services.length === 1 ? "vertex.apiKey" : "apiKey and vertex.apiKey"} from ${t.stackFile} and use the keyless path. Google's statement: googleapis/python-genai#2391.`,
     };
   });
 }
