@@ -33,8 +33,8 @@ ${WAVES_FILE}, the stack files, the CI stacks' config and ${COORDINATES_FILE}.
       {"event","waves":[{"wave":N,"stacks":[...],"chunks":[{"up":{"include":[...]},
       "rotate":{"include":[...]}}]}]}: each wave of ${WAVES_FILE} in order, its stacks in chunks
       of at most ${MATRIX_LIMIT} (GitHub's limit per matrix); "up" has one entry per stack, "rotate"
-      one per stack whose config declares keys (createKey accounts or an apiKey). At most
-      ${WAVE_JOBS} waves: .github/workflows/pulumi.yml has that many wave jobs.
+      one per stack whose config declares keys (createKey accounts, an apiKey or a
+      vertex.apiKey). At most ${WAVE_JOBS} waves: .github/workflows/pulumi.yml has that many wave jobs.
   pull_request
       {"event","previews":{"include":[...]}}: the environments in ci.previews.
   rotate
