@@ -30,14 +30,10 @@ export interface ProjectInfo {
   parent?: string;
 }
 
-/**
- * `GET cloudresourcemanager.googleapis.com/v1/projects/{projectId}` (discovery cloudresourcemanager
- * v1: projectId, projectNumber as an int64 string, lifecycleState, parent {type, id}). A project that
- * does not exist answers 403 like one the caller may not see.
- */
-export async function getProject(api: Api, project: string): Promise<ProjectInfo> {
+/** One project's GET in either version: the same call, permission and error context; the bodies differ. */
+async function readProject(api: Api, project: string, version: "v1" | "v3") {
   const what = `Read project ${project}`;
-  const url = `${api.endpoints.cloudResourceManager}/v1/projects/${encodeURIComponent(project)}`;
+  const url = `${api.endpoints.cloudResourceManager}/${version}/projects/${encodeURIComponent(project)}`;
   const body = await getObject(
     api,
     context(
@@ -48,6 +44,16 @@ export async function getProject(api: Api, project: string): Promise<ProjectInfo
     ),
     url,
   );
+  return { what, url, body };
+}
+
+/**
+ * `GET cloudresourcemanager.googleapis.com/v1/projects/{projectId}` (discovery cloudresourcemanager
+ * v1: projectId, projectNumber as an int64 string, lifecycleState, parent {type, id}). A project that
+ * does not exist answers 403 like one the caller may not see.
+ */
+export async function getProject(api: Api, project: string): Promise<ProjectInfo> {
+  const { what, url, body } = await readProject(api, project, "v1");
   const projectId = text(body.projectId);
   const projectNumber = text(body.projectNumber);
   if (projectId === undefined || projectNumber === undefined)
@@ -186,18 +192,7 @@ export interface ProjectV3 {
  * not see (403, or NOT_FOUND), so the caller cannot tell the two apart.
  */
 export async function getProjectV3(api: Api, project: string): Promise<ProjectV3> {
-  const what = `Read project ${project}`;
-  const url = `${api.endpoints.cloudResourceManager}/v3/projects/${encodeURIComponent(project)}`;
-  const body = await getObject(
-    api,
-    context(
-      api,
-      what,
-      "cloudresourcemanager",
-      onProject("resourcemanager.projects.get", "roles/browser"),
-    ),
-    url,
-  );
+  const { what, url, body } = await readProject(api, project, "v3");
   const projectId = text(body.projectId);
   const projectNumber = /^projects\/(\d+)$/.exec(text(body.name) ?? "")?.[1];
   if (projectId === undefined || projectNumber === undefined)
