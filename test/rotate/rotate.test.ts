@@ -547,6 +547,21 @@ describe("transient failures are retried, and never leave two new keys", () => {
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * A version someone added to the key secret by hand, holding a key of the runtime account that the
+ * rotator did not make: the key, to look for afterwards.
+ */
+function foreignVersion(number: number, createTime: string) {
+  const key = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+  world.google.state.secrets.get(KEY_SECRET)!.versions.push({
+    number,
+    createTime,
+    state: "ENABLED",
+    data: Buffer.from(key.file),
+  });
+  return key;
+}
+
 /** An API key someone made by hand in the project, now. */
 function handMadeApiKey(keyId: string, boundTo: string | undefined): void {
   const now = iso(world.time.now);
@@ -712,13 +727,7 @@ describe("keys the rotator did not make are an alarm", () => {
 
 describe("versions the rotator did not add are an alarm, and are never destroyed", () => {
   test("a version someone added holding a key of their own: FOREIGN_VERSION while it is the newest, the key an alarm too, and neither is deleted while the version is enabled, past any grace period", async () => {
-    const stranger = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
-    world.google.state.secrets.get(KEY_SECRET)!.versions.push({
-      number: 1,
-      createTime: "2026-11-02T00:00:00Z",
-      state: "ENABLED",
-      data: Buffer.from(stranger.file),
-    });
+    const stranger = foreignVersion(1, "2026-11-02T00:00:00Z");
     const run = await rotateInProcess(world, []);
     expect(run.result.exitCode).toBe(1);
     expect(run.result.keys[0]!.status).toBe("rotated");
@@ -750,14 +759,8 @@ describe("versions the rotator did not add are an alarm, and are never destroyed
   test("a version added over the rotator's newest is the alarm and left as it is; disabled, the next run makes a key of the rotator's at once", async () => {
     await rotateInProcess(world, []);
     world.advance(2);
-    const fix = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    foreignVersion(2, iso(world.time.now));
     const secret = world.google.state.secrets.get(KEY_SECRET)!;
-    secret.versions.push({
-      number: 2,
-      createTime: iso(world.time.now),
-      state: "ENABLED",
-      data: Buffer.from(fix.file),
-    });
     world.time.now += HOUR;
     const run = await rotateInProcess(world, []);
     expect(run.result.keys[0]!.status).toBe("current");
@@ -785,14 +788,8 @@ describe("versions the rotator did not add are an alarm, and are never destroyed
   test("a version a list does not show yet is read by its number: the newest is never missed, and the key it may hold is kept", async () => {
     await rotateInProcess(world, []);
     world.advance(2);
-    const fix = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
+    const fix = foreignVersion(2, iso(world.time.now));
     const secret = world.google.state.secrets.get(KEY_SECRET)!;
-    secret.versions.push({
-      number: 2,
-      createTime: iso(world.time.now),
-      state: "ENABLED",
-      data: Buffer.from(fix.file),
-    });
     world.time.now += 30 * HOUR;
     // The list leaves version 2 out, as one that has not caught up does.
     world.google.state.hooks.set("versions.list", () => {
@@ -812,13 +809,7 @@ describe("versions the rotator did not add are an alarm, and are never destroyed
 
 describe("--prune, and keys of others", () => {
   test("with --prune they are deleted, and a version no key is recorded for is destroyed once the rotator's newer one is stored", async () => {
-    const stranger = world.google.addServiceAccount(RUNTIME, "acme-gemini-dev");
-    world.google.state.secrets.get(KEY_SECRET)!.versions.push({
-      number: 1,
-      createTime: "2026-11-02T00:00:00Z",
-      state: "ENABLED",
-      data: Buffer.from(stranger.file),
-    });
+    const stranger = foreignVersion(1, "2026-11-02T00:00:00Z");
     world.time.now += 13 * 3_600_000;
     const run = await rotateInProcess(world, ["--prune"]);
     expect(keyIds(world.google.state, RUNTIME)).not.toContain(stranger.keyId);
