@@ -14,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import { apiKeyString } from "./credentials.ts";
 import { holds } from "./iam-policy.ts";
 import { bearer } from "./oauth.ts";
-import { googleError, json, permissionDenied } from "./respond.ts";
+import { answerOperation, googleError, json, permissionDenied } from "./respond.ts";
 import { findProject } from "./resource-manager.ts";
 import { PROJECT_NUMBER, settled, type ApiKeyRecord, type GoogleState } from "./state.ts";
 import type { Handler, RequestContext } from "./routes.ts";
@@ -232,24 +232,8 @@ export const deleteApiKey: Handler = (ctx, [project, keyId]) => {
 
 export const getOperation: Handler = (ctx, [id]) => {
   if (admin(ctx, "serviceusage.operations.get", `operations/${id!}`) === undefined) return;
-  const op = ctx.state.operations.get(`operations/${id!}`);
-  if (op === undefined)
-    return json(
-      ctx.res,
-      404,
-      googleError(404, "NOT_FOUND", `Operation operations/${id!} not found.`),
-    );
-  if (op.pollsLeft > 0) {
-    op.pollsLeft--;
-    return json(ctx.res, 200, {
-      name: op.name,
-      metadata: { "@type": "type.googleapis.com/google.protobuf.Empty" },
-    });
-  }
-  json(ctx.res, 200, {
-    name: op.name,
-    done: true,
-    ...(op.error ? { error: op.error } : { response: op.response!() }),
+  answerOperation(ctx.res, ctx.state.operations, id!, {
+    metadata: { "@type": "type.googleapis.com/google.protobuf.Empty" },
   });
 };
 

@@ -31,7 +31,7 @@
 import { randomUUID } from "node:crypto";
 import { holds, holdsOn, testPermissions } from "./iam-policy.ts";
 import { bearer } from "./oauth.ts";
-import { googleError, json } from "./respond.ts";
+import { answerOperation, googleError, json } from "./respond.ts";
 import type { Handler, RequestContext } from "./routes.ts";
 import type { CloudProject, GoogleState } from "./state.ts";
 
@@ -249,22 +249,7 @@ export const deleteProject: Handler = (ctx, [id]) => {
 /** GET /v3/operations/{id} (Cloud Resource Manager v3, the project deletion's operation). */
 export const getOperation: Handler = (ctx, [id]) => {
   if (caller(ctx, "cloudresourcemanager.googleapis.com") === undefined) return;
-  const op = ctx.state.operations.get(`operations/${id!}`);
-  if (op === undefined)
-    return json(
-      ctx.res,
-      404,
-      googleError(404, "NOT_FOUND", `Operation operations/${id!} not found.`),
-    );
-  if (op.pollsLeft > 0) {
-    op.pollsLeft--;
-    return json(ctx.res, 200, { name: op.name });
-  }
-  json(ctx.res, 200, {
-    name: op.name,
-    done: true,
-    ...(op.error ? { error: op.error } : { response: op.response!() }),
-  });
+  answerOperation(ctx.res, ctx.state.operations, id!);
 };
 
 /** GET /v3/projects/{projectId} (Cloud Resource Manager v3). */

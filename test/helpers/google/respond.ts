@@ -1,6 +1,7 @@
 /** Google's response shapes, shared by the fake's handlers. */
 
 import type { ServerResponse } from "node:http";
+import type { Operation } from "./state.ts";
 
 export function json(
   res: ServerResponse,
@@ -80,4 +81,29 @@ export function oauthError(
   description: string,
 ): void {
   json(res, status, { error, error_description: description });
+}
+
+/**
+ * GET of a long-running operation (google.longrunning.Operation): 404 for an unknown one; while its
+ * polls last, its name and `pending` (what the API adds to an unfinished one); then done, with its
+ * error or its response.
+ */
+export function answerOperation(
+  res: ServerResponse,
+  operations: ReadonlyMap<string, Operation>,
+  id: string,
+  pending: Record<string, unknown> = {},
+): void {
+  const op = operations.get(`operations/${id}`);
+  if (op === undefined)
+    return json(res, 404, googleError(404, "NOT_FOUND", `Operation operations/${id} not found.`));
+  if (op.pollsLeft > 0) {
+    op.pollsLeft--;
+    return json(res, 200, { name: op.name, ...pending });
+  }
+  json(res, 200, {
+    name: op.name,
+    done: true,
+    ...(op.error ? { error: op.error } : { response: op.response!() }),
+  });
 }

@@ -125,7 +125,7 @@ export interface ApiKeyRecord {
 }
 
 /** A long-running operation (API Keys v2, Resource Manager v3): done after `pollsLeft` more operations.get calls. */
-interface Operation {
+export interface Operation {
   name: string;
   pollsLeft: number;
   response?: () => Record<string, unknown>;
