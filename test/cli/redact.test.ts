@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { Redactor } from "../../src/cli/redact.ts";
 
 /** A throwaway key file's private part, made here so no fixture holds one. */
@@ -6,7 +6,11 @@ const keyFile = () =>
   JSON.stringify({
     type: "service_account",
     private_key_id: randomBytes(20).toString("hex"),
-    private_key: `-----BEGIN PRIVATE KEY-----\n${randomBytes(48).toString("base64")}\n-----END PRIVATE KEY-----\n`,
+    private_key: generateKeyPairSync("rsa", {
+      modulusLength: 1024,
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    }).privateKey,
   });
 
 describe("the redactor", () => {
